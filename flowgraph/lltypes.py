@@ -1,0 +1,136 @@
+"""Low-level types of flow-graph values.
+
+Every `Variable` and `Constant` carries one of these as its `concretetype`:
+
+    Signed   64-bit two's complement integer (Python `int`)
+    Float    IEEE double (Python `float`)
+    Bool     `bool`
+    Char     one character (the result of indexing a `str`)
+    Void     compile-time-only values: function references, type and flag constants
+    Str      immutable string
+    ListType(item)      growable list (Python `list[...]`), a GC reference
+    ArrayType(item)     fixed-size array, a GC reference
+    StructType(name, fields)  an instance of a user class, a GC reference
+
+Primitive types are singletons compared by identity; container types compare
+structurally, except `StructType`, which is nominal (one per user class).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class LowLevelType:
+    """Base class of all low-level types."""
+
+    __slots__ = ()
+    is_gcref = False
+
+    def short(self) -> str:
+        """Name used by the textual IR (`Signed`, `List(Signed)`, `S`)."""
+        return str(self)
+
+
+class Primitive(LowLevelType):
+    __slots__ = ("name", "pytype", "is_gcref")
+
+    def __init__(self, name: str, pytype, is_gcref: bool = False):
+        self.name = name
+        self.pytype = pytype
+        self.is_gcref = is_gcref
+
+    def __repr__(self) -> str:
+        return self.name
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return (_primitive_by_name, (self.name,))
+
+
+Signed = Primitive("Signed", int)
+Float = Primitive("Float", float)
+Bool = Primitive("Bool", bool)
+Char = Primitive("Char", str)
+Void = Primitive("Void", object)
+Str = Primitive("Str", str, is_gcref=True)
+
+PRIMITIVES = {t.name: t for t in (Signed, Float, Bool, Char, Void, Str)}
+
+
+def _primitive_by_name(name: str) -> Primitive:
+    return PRIMITIVES[name]
+
+
+@dataclass(frozen=True, slots=True)
+class ListType(LowLevelType):
+    """A growable list of `item`; Python `list[item]`."""
+
+    item: LowLevelType
+    is_gcref = True
+
+    def __str__(self) -> str:
+        return f"List({self.item})"
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayType(LowLevelType):
+    """A fixed-size array of `item`."""
+
+    item: LowLevelType
+    is_gcref = True
+
+    def __str__(self) -> str:
+        return f"Array({self.item})"
+
+
+class StructType(LowLevelType):
+    """An instance of a user class: a GC reference to a record of typed fields.
+
+    Nominal: two struct types are equal only if they are the same object.
+    `fields` is an ordered dict name -> LowLevelType; it may be completed after
+    creation (a class whose fields refer to itself).
+    """
+
+    __slots__ = ("name", "fields", "pyclass")
+    is_gcref = True
+
+    def __init__(self, name: str, fields: dict | None = None, pyclass=None):
+        self.name = name
+        self.fields = dict(fields or {})
+        self.pyclass = pyclass
+
+    def __repr__(self) -> str:
+        return self.name
+
+    __str__ = __repr__
+
+    def fieldtype(self, name: str) -> LowLevelType:
+        return self.fields[name]
+
+
+_PYTYPES = {int: Signed, float: Float, bool: Bool, str: Str}
+
+
+def typeof_constant(value) -> LowLevelType:
+    """The low-level type of a Python literal (`True` is Bool, not Signed)."""
+    t = _PYTYPES.get(type(value))
+    if t is None:
+        raise TypeError(f"no low-level type for constant {value!r}")
+    return t
+
+
+def default_value(t: LowLevelType):
+    """The zero of a type, as used for fresh list and struct storage."""
+    if t is Signed:
+        return 0
+    if t is Float:
+        return 0.0
+    if t is Bool:
+        return False
+    if t is Char:
+        return "\x00"
+    if t is Str:
+        return ""
+    return None

@@ -1,0 +1,237 @@
+"""The flow-graph model: the whole IR in one module.
+
+A `FunctionGraph` is a set of `Block`s in SSA form.  Blocks have *block
+arguments* (`inputargs`) instead of phi nodes: every `Link` leaving a block
+carries the values for its target's `inputargs`.  A block ends either with a
+single unconditional exit (`exitswitch is None`), a two-way branch on a Bool
+variable (exits with `exitcase` False and True, in that order) or a multi-way
+switch on a Signed/Char variable (one exit per distinct case, optionally a
+last exit with exitcase "default").
+
+Two special blocks end every graph: `returnblock` (one input argument, the
+return value) and `exceptblock` (two input arguments: the exception class, a
+Void constant, and the message, a Str).  They have no operations and no exits.
+
+Variables are defined exactly once: as an input argument of a block or as the
+result of an operation.  A variable is local to its block; values flow between
+blocks only through links.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from flowgraph.lltypes import LowLevelType, Void
+
+_var_ids = itertools.count()
+
+
+class Variable:
+    """An SSA variable.  `name` is a hint (the source variable) for printing."""
+
+    __slots__ = ("name", "concretetype", "id")
+
+    def __init__(self, name: str = "", concretetype: LowLevelType | None = None):
+        self.name = name
+        self.concretetype = concretetype
+        self.id = next(_var_ids)
+
+    def copy(self) -> "Variable":
+        return Variable(self.name, self.concretetype)
+
+    def __repr__(self) -> str:
+        return f"{self.name or 'v'}#{self.id}"
+
+
+class Constant:
+    """A constant.  Compares by (Python type, value, low-level type), so that
+    1, 1.0 and True never compare equal."""
+
+    __slots__ = ("value", "concretetype")
+
+    def __init__(self, value, concretetype: LowLevelType | None = None):
+        self.value = value
+        self.concretetype = concretetype
+
+    def _key(self):
+        return (type(self.value), self.value, self.concretetype)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Constant) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        try:
+            return hash(self._key())
+        except TypeError:
+            return id(self.value)
+
+    def __repr__(self) -> str:
+        return f"Constant({self.value!r}, {self.concretetype})"
+
+
+Value = Variable | Constant
+
+
+@dataclass(slots=True, eq=False)
+class SpaceOperation:
+    """`result = opname(*args)`; `lineno` is the source line it came from."""
+
+    opname: str
+    args: list
+    result: Variable
+    lineno: int = 0
+
+    def __repr__(self) -> str:
+        args = ", ".join(map(repr, self.args))
+        return f"{self.result!r} = {self.opname}({args})"
+
+
+@dataclass(slots=True, eq=False)
+class Link:
+    """An edge: passes `args` to `target.inputargs`.  `exitcase` is None for
+    an unconditional exit, False/True for a branch, a case value or
+    "default" for a switch."""
+
+    args: list
+    target: "Block"
+    exitcase: object = None
+    prevblock: "Block | None" = None
+
+    def copy_with(self, mapping: dict) -> "Link":
+        return Link([mapping.get(a, a) for a in self.args], self.target, self.exitcase)
+
+    def __repr__(self) -> str:
+        return f"Link({self.exitcase!r} -> {self.target!r})"
+
+
+@dataclass(slots=True, eq=False)
+class Block:
+    inputargs: list
+    operations: list = field(default_factory=list)
+    exitswitch: Variable | None = None
+    exits: list = field(default_factory=list)
+
+    def closeblock(self, *links: Link) -> None:
+        self.exits = list(links)
+        for link in links:
+            link.prevblock = self
+
+    def recloseblock(self, *links: Link) -> None:
+        self.closeblock(*links)
+
+    @property
+    def is_final(self) -> bool:
+        return not self.exits
+
+    def getvariables(self) -> list:
+        """Variables defined in this block, in definition order."""
+        return list(self.inputargs) + [op.result for op in self.operations]
+
+    def __repr__(self) -> str:
+        return f"<Block {len(self.inputargs)} args, {len(self.operations)} ops at {id(self):#x}>"
+
+
+class FunctionGraph:
+    """A function's flow graph.  `func` is the Python function it was built
+    from (or None), `filename` and `firstlineno` locate its source."""
+
+    __slots__ = ("name", "startblock", "returnblock", "exceptblock", "func",
+                 "filename", "firstlineno", "__weakref__", "_cache")
+
+    def __init__(self, name: str, startblock: Block, return_type: LowLevelType,
+                 func=None, filename: str = "?", firstlineno: int = 0):
+        from flowgraph.lltypes import Str
+        self.name = name
+        self.startblock = startblock
+        self.returnblock = Block([Variable("result", return_type)])
+        self.exceptblock = Block([Variable("etype", Void), Variable("evalue", Str)])
+        self.func = func
+        self.filename = filename
+        self.firstlineno = firstlineno
+        self._cache = {}
+
+    @property
+    def return_type(self) -> LowLevelType:
+        return self.returnblock.inputargs[0].concretetype
+
+    def getargs(self) -> list:
+        return self.startblock.inputargs
+
+    def iterblocks(self) -> Iterator[Block]:
+        """All reachable blocks, start first, in depth-first preorder
+        (deterministic: exits are followed in order)."""
+        seen = {self.startblock}
+        stack = [self.startblock]
+        while stack:
+            block = stack.pop()
+            yield block
+            for link in reversed(block.exits):
+                if link.target not in seen:
+                    seen.add(link.target)
+                    stack.append(link.target)
+
+    def iterlinks(self) -> Iterator[Link]:
+        for block in self.iterblocks():
+            yield from block.exits
+
+    def iteroperations(self) -> Iterator[SpaceOperation]:
+        for block in self.iterblocks():
+            yield from block.operations
+
+    def iterblockops(self) -> Iterator[tuple[Block, SpaceOperation]]:
+        for block in self.iterblocks():
+            for op in block.operations:
+                yield block, op
+
+    def invalidate(self) -> None:
+        """Drop caches derived from the graph (call after mutating it)."""
+        self._cache.clear()
+
+    def __str__(self) -> str:
+        from flowgraph.printer import format_graph
+        return format_graph(self)
+
+    def __repr__(self) -> str:
+        return f"<FunctionGraph {self.name}>"
+
+
+def mkentrymap(graph: FunctionGraph) -> dict:
+    """Block -> list of links entering it (the start block gets a fake link)."""
+    result = {graph.startblock: [Link(list(graph.startblock.inputargs), graph.startblock)]}
+    for link in graph.iterlinks():
+        result.setdefault(link.target, []).append(link)
+    return result
+
+
+def copygraph(graph: FunctionGraph) -> FunctionGraph:
+    """A deep copy of the graph's blocks, links and variables (constants are
+    shared).  The copy keeps `func`, `filename` and `firstlineno`."""
+    varmap: dict = {}
+
+    def v(a):
+        if isinstance(a, Variable):
+            if a not in varmap:
+                varmap[a] = a.copy()
+            return varmap[a]
+        return a
+
+    blockmap: dict = {}
+    for block in graph.iterblocks():
+        blockmap[block] = Block([v(a) for a in block.inputargs])
+    newgraph = FunctionGraph(graph.name, blockmap[graph.startblock], graph.return_type,
+                             graph.func, graph.filename, graph.firstlineno)
+    for old, new in ((graph.returnblock, newgraph.returnblock),
+                     (graph.exceptblock, newgraph.exceptblock)):
+        if old in blockmap:
+            new.inputargs = blockmap[old].inputargs
+            blockmap[old] = new
+    newgraph.startblock = blockmap[graph.startblock]
+    for block, new in blockmap.items():
+        new.operations = [SpaceOperation(op.opname, [v(a) for a in op.args], v(op.result),
+                                         op.lineno) for op in block.operations]
+        new.exitswitch = v(block.exitswitch) if block.exitswitch is not None else None
+        new.closeblock(*[Link([v(a) for a in link.args], blockmap[link.target], link.exitcase)
+                         for link in block.exits])
+    return newgraph
