@@ -1,0 +1,297 @@
+"""The textual IR printer: exact text of hand-built graphs, and round trips."""
+
+import math
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str,
+                               StructType, Void)
+from flowgraph.model import (Block, Constant, FunctionGraph, Link, SpaceOperation, Variable,
+                             copygraph)
+from flowgraph.parser import parse_graph
+from flowgraph.printer import (assert_roundtrip, assert_same_text, first_difference,
+                               format_constant, format_graph)
+
+
+def c(value, t):
+    return Constant(value, t)
+
+
+def power_graph():
+    """power(x, n): while n > 0: x *= x; n -= 1 (block0 is the loop header)."""
+    x, n = Variable("x", Signed), Variable("n", Signed)
+    start = Block([x, n])
+    g = FunctionGraph("power", start, Signed)
+    v = Variable("", Bool)
+    start.operations.append(SpaceOperation("int_gt", [n, c(0, Signed)], v, 3))
+    start.exitswitch = v
+    x1, n1 = Variable("x", Signed), Variable("n", Signed)
+    loop = Block([x1, n1])
+    start.closeblock(Link([c(1, Signed)], g.returnblock, False), Link([x, n], loop, True))
+    r, n2 = Variable("r", Signed), Variable("n", Signed)
+    loop.operations += [SpaceOperation("int_mul", [x1, x1], r, 4),
+                        SpaceOperation("int_sub", [n1, c(1, Signed)], n2, 5)]
+    loop.closeblock(Link([r, n2], start))
+    return g
+
+
+POWER_TEXT = """\
+graph power(x_0: Signed, n_1: Signed) -> Signed
+block0(x_0, n_1):
+    v2: Bool = int_gt(n_1, 0)               # line 3
+    exitswitch v2: False -> return(1) | True -> block1(x_0, n_1)
+block1(x_3: Signed, n_4: Signed):
+    r_5: Signed = int_mul(x_3, x_3)         # line 4
+    n_6: Signed = int_sub(n_4, 1)           # line 5
+    goto block0(r_5, n_6)"""
+
+
+def divide_graph():
+    """divide(a, b): raise ZeroDivisionError("b is zero") if b == 0 else a // b."""
+    a, b = Variable("a", Signed), Variable("b", Signed)
+    start = Block([a, b])
+    g = FunctionGraph("divide", start, Signed)
+    z = Variable("", Bool)
+    q = Variable("q", Signed)
+    start.operations.append(SpaceOperation("int_eq", [b, c(0, Signed)], z, 7))
+    start.exitswitch = z
+    a1, b1 = Variable("a", Signed), Variable("b", Signed)
+    div = Block([a1, b1], [SpaceOperation("int_floordiv", [a1, b1], q, 9)])
+    div.closeblock(Link([q], g.returnblock))
+    start.closeblock(Link([a, b], div, False),
+                     Link([c(ZeroDivisionError, Void), c("b is zero", Str)], g.exceptblock, True))
+    return g
+
+
+def switch_graph(ncases=3):
+    """A Char switch with `ncases` cases and a default."""
+    ch = Variable("ch", Char)
+    start = Block([ch])
+    g = FunctionGraph("classify", start, Signed)
+    links = [Link([c(i, Signed)], g.returnblock, "+-*/<>&|"[i]) for i in range(ncases)]
+    start.exitswitch = ch
+    start.closeblock(*links, Link([c(-1, Signed)], g.returnblock, "default"))
+    return g
+
+
+POINT = StructType("Point", {"x": Signed, "y": Float})
+
+
+def struct_graph():
+    """p = Point(); p.x = n; hint(None, global_merge_point); return p."""
+    n = Variable("n", Signed)
+    start = Block([n])
+    g = FunctionGraph("make", start, POINT)
+    p = Variable("p", POINT)
+    start.operations += [
+        SpaceOperation("malloc", [c(POINT, Void)], p, 2),
+        SpaceOperation("setfield", [p, c("x", Void), n], Variable("", Void), 3),
+        SpaceOperation("hint", [c(None, Void), c("global_merge_point", Void)],
+                       Variable("", Void), 4),
+    ]
+    start.closeblock(Link([p], g.returnblock))
+    return g
+
+
+def call_graph(callee):
+    """call(n): return callee(n) + 1."""
+    n = Variable("n", Signed)
+    start = Block([n])
+    g = FunctionGraph("call", start, Signed)
+    r, s = Variable("r", Signed), Variable("", Signed)
+    start.operations += [SpaceOperation("direct_call", [c(callee, Void), n], r, 2),
+                         SpaceOperation("int_add", [r, c(1, Signed)], s, 2)]
+    start.closeblock(Link([s], g.returnblock))
+    return g
+
+
+def constants_graph():
+    """One same_as per interesting constant."""
+    start = Block([])
+    g = FunctionGraph("consts", start, Void)
+    consts = [c(-7, Signed), c(1.5, Float), c(-0.0, Float), c(math.inf, Float),
+              c(True, Bool), c("a", Char), c("'", Char), c("\n", Char),
+              c('say "hi" # not a comment\\', Str), c("a", Str), c("", Str),
+              c("concrete,forget", Void), c(None, Void), c(None, POINT), c(0, Float),
+              c(1, Bool), c(True, Signed), c(3, None), c(ListType(Char), Void),
+              c(ArrayType(ListType(Signed)), Void), c([1, 2], ListType(Signed)),
+              c(["x", "y"], ListType(Str)), c(IndexError, Void)]
+    for k in consts:
+        start.operations.append(SpaceOperation("same_as", [k], Variable("", k.concretetype)))
+    start.closeblock(Link([c(None, Void)], g.returnblock))
+    return g
+
+
+CONSTANT_TEXTS = [
+    "-7", "1.5", "-0.0", "inf", "True", "'a'", "'\\''", "'\\n'",
+    '"say \\"hi\\" # not a comment\\\\"', '"a"', '""', "`concrete,forget`", "None",
+    "None as Point", "0 as Float", "1 as Bool", "True as Signed", "3 as ?", "List(Char)",
+    "Array(List(Signed))", "[1, 2] as List(Signed)", '["x", "y"] as List(Str)', "IndexError",
+]
+
+
+def test_power_exact_text():
+    assert_same_text(format_graph(power_graph()), POWER_TEXT)
+    assert str(power_graph()) == POWER_TEXT
+
+
+def test_printing_is_deterministic_across_copies():
+    g = power_graph()
+    assert format_graph(g) == format_graph(g) == format_graph(copygraph(g))
+
+
+def test_raise_link_and_plain_return():
+    text = format_graph(divide_graph())
+    assert text.splitlines()[3] == \
+        '    exitswitch v2: False -> block1(a_0, b_1) | True -> raise(ZeroDivisionError, "b is zero")'
+    assert text.splitlines()[-1] == "    return(q_5)"
+
+
+@pytest.mark.parametrize("k, text", list(enumerate(CONSTANT_TEXTS)))
+def test_constant_literals(k, text):
+    op = constants_graph().startblock.operations[k]
+    assert format_constant(op.args[0]) == text
+
+
+def test_constant_lines_show_result_types():
+    lines = format_graph(constants_graph()).splitlines()
+    assert lines[:4] == ["struct Point(x: Signed, y: Float)", "", "graph consts() -> Void",
+                         "block0():"]
+    assert lines[4] == "    v0: Signed = same_as(-7)"
+    assert lines[4 + 17] == "    v15 = same_as(3 as ?)"      # untyped; two bare Void ops before
+    assert lines[-1] == "    return(None)"
+
+
+def test_struct_declared_first_and_bare_void_operations():
+    assert_same_text(format_graph(struct_graph()), """\
+struct Point(x: Signed, y: Float)
+
+graph make(n_0: Signed) -> Point
+block0(n_0):
+    p_1: Point = malloc(Point)              # line 2
+    setfield(p_1, `x`, n_0)                 # line 3
+    hint(None, `global_merge_point`)        # line 4
+    return(p_1)""")
+
+
+def test_used_or_named_void_results_are_printed():
+    g = struct_graph()
+    g.startblock.operations[1].result.name = "unit"
+    assert "    unit_2: Void = setfield(p_1, `x`, n_0)" in format_graph(g)
+
+
+def test_short_switch_one_line_long_switch_one_case_per_line():
+    assert format_graph(switch_graph(2)).splitlines()[2] == \
+        "    exitswitch ch_0: '+' -> return(0) | '-' -> return(1) | default -> return(-1)"
+    assert_same_text(format_graph(switch_graph(8)), """\
+graph classify(ch_0: Char) -> Signed
+block0(ch_0):
+    exitswitch ch_0:
+        '+' -> return(0)
+        '-' -> return(1)
+        '*' -> return(2)
+        '/' -> return(3)
+        '<' -> return(4)
+        '>' -> return(5)
+        '&' -> return(6)
+        '|' -> return(7)
+        default -> return(-1)""")
+
+
+def test_callees_by_name_and_with_callees():
+    callee = power_graph()
+    g = call_graph(callee)
+    text = format_graph(g)
+    assert "    r_1: Signed = direct_call(@power, n_0)  # line 2" in text
+    assert "graph power" not in text
+    full = format_graph(g, with_callees=True)
+    assert full == text + "\n\n" + POWER_TEXT
+
+
+def test_graphs_sharing_a_name_are_told_apart():
+    other = power_graph()
+    g = call_graph(power_graph())
+    g.startblock.operations.insert(0, SpaceOperation("direct_call", [c(other, Void), c(2, Signed)],
+                                                     Variable("", Signed)))
+    text = format_graph(g, with_callees=True)
+    assert "direct_call(@power, 2)" in text and "direct_call(@power~2, n_0)" in text
+    assert "graph power~2(" in text
+    assert_roundtrip(g, with_callees=True)
+
+
+def test_decorate_marks_every_occurrence():
+    g = power_graph()
+    greens = {g.startblock.inputargs[1]}
+    text = format_graph(g, decorate=lambda v: ":G" if v in greens else ":R")
+    lines = text.splitlines()
+    assert lines[0] == "graph power(x_0:R: Signed, n_1:G: Signed) -> Signed"
+    assert lines[2].startswith("    v2:R: Bool = int_gt(n_1:G, 0)")
+    assert lines[3] == "    exitswitch v2:R: False -> return(1) | True -> block1(x_0:R, n_1:G)"
+    assert format_graph(parse_graph(text)) == POWER_TEXT     # the parser drops decorations
+
+
+def test_unreachable_blocks_are_not_printed():
+    g = power_graph()
+    Block([Variable("dead", Signed)]).closeblock(Link([c(0, Signed)], g.returnblock))
+    assert format_graph(g) == POWER_TEXT
+
+
+SAMPLES = [power_graph, divide_graph, switch_graph, lambda: switch_graph(8), struct_graph,
+           constants_graph, lambda: call_graph(power_graph())]
+
+
+@pytest.mark.parametrize("make", SAMPLES)
+def test_roundtrip_hand_built(make):
+    g = make()
+    parsed = assert_roundtrip(g)
+    assert parsed.name == g.name and parsed.return_type == g.return_type
+    ops = [(op.opname, op.args, op.lineno) for op in parsed.iteroperations()]
+    orig = [(op.opname, op.args, op.lineno) for op in g.iteroperations()]
+    for (name1, args1, line1), (name2, args2, line2) in zip(ops, orig):
+        assert (name1, line1) == (name2, line2)
+        assert [a for a in args1 if isinstance(a, Constant)] == \
+            [a for a in args2 if isinstance(a, Constant)]
+    assert len(ops) == len(orig)
+
+
+def test_roundtrip_with_callees_keeps_recursion():
+    g = call_graph(None)
+    g.startblock.operations[0].args[0] = c(g, Void)       # call() calls itself
+    parsed = assert_roundtrip(g, with_callees=True)
+    assert parsed.startblock.operations[0].args[0].value is parsed
+
+
+def test_first_difference_names_the_line():
+    assert first_difference("a\nb\nc", "a\nb\nc  \n") is None
+    assert first_difference("a\nb\nc", "a\nX\nc") == \
+        "first difference at line 2:\n  expected: b\n  actual:   X"
+    assert first_difference("a", "a\nb") == \
+        "first difference at line 2:\n  expected: <end of text>\n  actual:   b"
+    with pytest.raises(AssertionError, match="line 3"):
+        assert_same_text(POWER_TEXT.replace("int_gt", "int_ge"), POWER_TEXT)
+
+
+_ints = st.integers(-2**63, 2**63 - 1)
+_values = st.one_of(
+    st.tuples(_ints, st.just(Signed)),
+    st.tuples(st.floats(allow_nan=False), st.just(Float)),
+    st.tuples(st.booleans(), st.just(Bool)),
+    st.tuples(st.characters(), st.just(Char)),
+    st.tuples(st.text(max_size=8), st.sampled_from([Str, Void])),
+    st.tuples(st.lists(_ints, max_size=3), st.just(ListType(Signed))),
+    st.tuples(st.one_of(_ints, st.none(), st.booleans()), st.sampled_from([Void, Float, None])),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_values)
+def test_constants_roundtrip(value_type):
+    value, t = value_type
+    k = Constant(value, t)
+    start = Block([])
+    g = FunctionGraph("k", start, Void)
+    start.operations.append(SpaceOperation("same_as", [k], Variable("", t)))
+    start.closeblock(Link([c(None, Void)], g.returnblock))
+    parsed = assert_roundtrip(g)
+    assert parsed.startblock.operations[0].args[0] == k
