@@ -78,8 +78,9 @@ def add_graph(dot: graphviz.Digraph, g: FunctionGraph, colors=None, prefix: str 
     ids = {b: f"{prefix}block{i}" for i, b in enumerate(p.blocks)}
     for block, name in ids.items():
         dot.node(name, label=_table(_block_rows(p, block)), shape="box")
-    for block in g.iterblocks():
-        if block in finals:
+    reached = {link.target for block in p.blocks for link in block.exits}
+    for block in finals:
+        if block in reached:
             shape = "doubleoctagon" if block is g.returnblock else "octagon"
             dot.node(finals[block], label=_final_label(p, block), shape=shape,
                      color=PALETTE["red"] if block is g.exceptblock else "black")
