@@ -147,7 +147,7 @@ _op("int_floordiv", 2, _S, canraise=(ZeroDivisionError,), fold=_floordiv,
 _op("int_mod", 2, _S, canraise=(ZeroDivisionError,), fold=lambda a, b: a % b,
     llvm="@mod", py="{0} % {1}")
 _op("int_lshift", 2, _S, canraise=(ValueError,), fold=_lshift, llvm="@lshift",
-    py="{0} << {1}", wraps=True)
+    py="{0} << ({1} if {1} < 64 else 64)", wraps=True)   # no huge ints
 _op("int_rshift", 2, _S, canraise=(ValueError,), fold=_rshift, llvm="@rshift",
     py="{0} >> {1}")
 _op("int_neg", 1, _S, fold=lambda a: wrap(-a), llvm="neg", py="-{0}", wraps=True)

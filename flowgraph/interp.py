@@ -1,0 +1,655 @@
+"""The flow-graph interpreter (DESIGN section 4 semantics), resumable anywhere.
+
+`run_graph(g, *args)` runs a graph; `resume_graph(g, block, values, opindex)`
+runs it from any block, or from the middle of one; `resume_frames` continues
+a stack of inlined calls.  Promotion uses the last two as its fallback
+interpreter, so the interpreter has to be fast.
+
+Algorithm.  Each graph is translated once (cached in `graph._cache`, cleared
+by `graph.invalidate()`) into the source of one Python function, which is then
+`exec`uted.  Every operation becomes one line built from the `py` template of
+its row in the operation table (a 64-bit range check follows when the row
+says `wraps`); the few rows without a template (malloc, setfield,
+malloc_varsize, direct_call) and the stores get a dedicated statement.
+Variables become Python locals (one name per SSA variable), a link becomes a
+tuple assignment to its target's input arguments.
+
+Control flow: a block entered by exactly one link is emitted inline, nested
+in its predecessor's `if`; a block entered by several links (a join or a loop
+header) is a *label*: a case of a `while True` loop dispatching on `_b`, which
+a link reaches by assigning the label's input arguments, `_b = label` and
+`continue`.  A start block without predecessors runs before the loop.  A
+bool switch whose condition is computed just before becomes `if a < b:`.
+
+    def power(x_0, n_1, _b=0, _env=None):
+        if _b == 0:                              # the start block
+            i_2, acc_3 = 0, 1
+            _b = 1
+        elif _b == 1:                            # resume at label 1
+            i_2, acc_3 = _env
+        while True:
+            if _b == 1:
+                if i_2 < n_1:
+                    acc_4 = acc_3 * x_0
+                    if not -9223372036854775808 <= acc_4 <= ...: acc_4 = _wrap(acc_4)
+                    ...
+                    i_2, acc_3 = i_5, acc_4
+                    continue
+                else:
+                    return acc_3
+
+`run_graph` and `resume_graph` at a label share that one entry: `_b` names
+the label and `_env` carries its input arguments.  Resuming at a block that
+is not a label, or at an operation index inside a block, compiles (lazily,
+cached) a *tail function* with the same emitter: it runs the rest of that
+block and its inline successors and returns `(label, args)` on reaching a
+label, which the main function then continues, or `(-1, value)` on return.
+
+Callees of `direct_call` are compiled the same way and bound as globals of
+the caller's generated code; `_refresh` rebinds them when a callee graph was
+invalidated since.  Use `get_source(g)` to read the generated code; tracebacks
+show its lines.
+"""
+
+from __future__ import annotations
+
+import keyword
+import linecache
+import math
+import re
+from dataclasses import dataclass, field
+
+from flowgraph import lltypes
+from flowgraph.lltypes import ArrayType, Bool, Char, Signed, StructType, Void
+from flowgraph.model import Block, Constant, FunctionGraph, Variable
+from flowgraph.operations import MAXINT, MININT, OPS, wrap
+
+MAX_INDENT = 48          # deeper inline nesting becomes a label (Python allows 100 levels)
+_RETURN = -1             # the "label" a tail function returns with its result
+
+
+def run_graph(graph: FunctionGraph, *args):
+    """Run `graph` on `args`; returns its result or raises its exception."""
+    nargs = len(graph.startblock.inputargs)
+    if len(args) != nargs:
+        names = ", ".join(_pyname(v) for v in graph.startblock.inputargs)
+        raise TypeError(f"graph {graph.name}({names}) takes {nargs} argument"
+                        f"{'s' if nargs != 1 else ''}, got {len(args)}")
+    return resume_graph(graph, graph.startblock, args)
+
+
+def resume_graph(graph: FunctionGraph, block: Block, values, opindex: int = 0):
+    """Run `graph` from `block`, operation `opindex`, until it returns (or raises).
+
+    With `opindex == 0`, `values` is a sequence bound to `block.inputargs` (or
+    a mapping from Variable to value).  With `opindex > 0` it must be a
+    mapping giving every variable of the block that is live before operation
+    `opindex`: defined earlier in the block and used from there on.
+    """
+    comp = _compiled(graph)
+    _refresh(comp)
+    if block is graph.returnblock or block is graph.exceptblock:
+        vals = _bind(block.inputargs, values, block, graph)
+        if block is graph.returnblock:
+            return vals[0]
+        raise vals[0](vals[1])
+    label = comp.labels.get(block)
+    if opindex == 0 and label is not None:
+        return comp.enter(label, _bind(block.inputargs, values, block, graph))
+    tail = comp.tail(block, opindex)
+    label, payload = tail.fn(*_bind(tail.params, values, block, graph))
+    if label == _RETURN:
+        return payload
+    return comp.enter(label, payload)
+
+
+def resume_frames(frames):
+    """Continue a stack of inlined calls, innermost frame first.
+
+    `frames` is a list of `(graph, block, opindex, values)` as for
+    `resume_graph`.  Each outer frame is suspended just after its call: the
+    operation `block.operations[opindex - 1]` is the `direct_call` whose
+    result receives the value the inner frame returns.
+    """
+    (graph, block, opindex, values), *outer = frames
+    result = resume_graph(graph, block, values, opindex)
+    for graph, block, opindex, values in outer:
+        call = block.operations[opindex - 1]
+        if call.opname != "direct_call":
+            raise ValueError(f"resume_frames: operation {opindex - 1} of the block in "
+                             f"{graph.name} is {call.opname}, want direct_call")
+        values = dict(values)
+        values[call.result] = result
+        result = resume_graph(graph, block, values, opindex)
+    return result
+
+
+def get_source(graph: FunctionGraph) -> str:
+    """The generated Python source of `graph`'s main function."""
+    return _compiled(graph).source
+
+
+def _bind(variables, values, block, graph) -> tuple:
+    """The values of `variables`, from a sequence (same order) or a mapping."""
+    if isinstance(values, dict):
+        missing = [v for v in variables if v not in values]
+        if missing:
+            raise TypeError(f"resume {graph.name}: no value for live variable(s) "
+                            f"{', '.join(map(repr, missing))}")
+        return tuple(values[v] for v in variables)
+    values = tuple(values)
+    if len(values) != len(variables):
+        raise TypeError(f"resume {graph.name}: block takes {len(variables)} values, "
+                        f"got {len(values)}")
+    return values
+
+
+# -- compiled graphs -------------------------------------------------------------
+
+@dataclass(eq=False)
+class _Tail:
+    fn: object
+    params: list          # the live-in variables, in the order `fn` takes them
+    source: str
+
+
+@dataclass(eq=False)
+class _Compiled:
+    graph: FunctionGraph
+    fn: object
+    source: str
+    labels: dict          # Block -> label number (its index in iterblocks order)
+    emitter: "_Emitter"   # holds names, constants, callees and the namespace
+    tails: dict = field(default_factory=dict)
+
+    @property
+    def namespace(self) -> dict:
+        return self.emitter.namespace
+
+    @property
+    def callees(self) -> list:
+        return self.emitter.callees
+
+    def enter(self, label: int, args: tuple):
+        if label == 0:
+            return self.fn(*args)
+        nstart = len(self.graph.startblock.inputargs)
+        return self.fn(*([None] * nstart), _b=label, _env=args)
+
+    def tail(self, block: Block, opindex: int) -> _Tail:
+        key = (block, opindex)
+        if key not in self.tails:
+            self.tails[key] = _compile_tail(self, block, opindex)
+        return self.tails[key]
+
+
+def _compiled(graph: FunctionGraph) -> _Compiled:
+    comp = graph._cache.get("interp")
+    if comp is None:
+        comp = _compile_graph(graph)
+        graph._cache["interp"] = comp
+        graph._cache["py_source"] = comp.source
+        for name, callee in comp.callees:
+            comp.namespace[name] = _compiled(callee).fn
+    return comp
+
+
+def _refresh(comp: _Compiled) -> None:
+    """Rebind callees whose graphs were invalidated (and recompiled) since."""
+    seen = set()
+    stack = [comp]
+    while stack:
+        c = stack.pop()
+        if c.graph in seen:
+            continue
+        seen.add(c.graph)
+        for name, callee in c.callees:
+            cc = _compiled(callee)
+            if c.namespace[name] is not cc.fn:
+                c.namespace[name] = cc.fn
+            stack.append(cc)
+
+
+def _compile_graph(graph: FunctionGraph) -> _Compiled:
+    blocks = list(graph.iterblocks())
+    index = {b: i for i, b in enumerate(blocks)}
+    npreds = {b: 0 for b in blocks}
+    for b in blocks:
+        for link in b.exits:
+            npreds[link.target] += 1
+    labels = {b: index[b] for b in blocks
+              if npreds[b] > 1 and b is not graph.returnblock and b is not graph.exceptblock}
+    labels[graph.startblock] = 0
+    em = _Emitter(graph, index, labels, _names_of(blocks))
+    src = em.main_function(npreds[graph.startblock] > 0)
+    fn, ns = _exec(src, em.namespace, em.funcname, graph)
+    return _Compiled(graph, fn, src, labels, em)
+
+
+def _compile_tail(comp: _Compiled, block: Block, opindex: int) -> _Tail:
+    if block not in comp.emitter.index:
+        raise ValueError(f"resume {comp.graph.name}: {block!r} is not a block of the graph")
+    if not 0 <= opindex <= len(block.operations):
+        raise ValueError(f"resume {comp.graph.name}: opindex {opindex} out of range "
+                         f"0..{len(block.operations)}")
+    em = _Emitter(comp.graph, comp.emitter.index, comp.labels, comp.emitter.names,
+                  shared=comp.emitter)
+    params = _live_in(block, opindex)
+    src = em.tail_function(block, opindex, params)
+    fn, _ = _exec(src, em.namespace, em.funcname, comp.graph)
+    return _Tail(fn, params, src)
+
+
+def _exec(src: str, namespace: dict, funcname: str, graph: FunctionGraph):
+    filename = f"<flowgraph {graph.name} {id(src):#x}>"
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    exec(compile(src, filename, "exec"), namespace)
+    return namespace[funcname], namespace
+
+
+def _live_in(block: Block, opindex: int) -> list:
+    """Variables defined before operation `opindex` and used from it on."""
+    defined = list(block.inputargs) + [op.result for op in block.operations[:opindex]]
+    used = set()
+    for op in block.operations[opindex:]:
+        used.update(a for a in op.args if isinstance(a, Variable))
+    if isinstance(block.exitswitch, Variable):
+        used.add(block.exitswitch)
+    for link in block.exits:
+        used.update(a for a in link.args if isinstance(a, Variable))
+    return [v for v in defined if v in used]
+
+
+def _used_variables(blocks) -> set:
+    """Variables read by some operation, switch or link."""
+    used = set()
+    for block in blocks:
+        for op in block.operations:
+            used.update(a for a in op.args if isinstance(a, Variable))
+        used.add(block.exitswitch)
+        for link in block.exits:
+            used.update(a for a in link.args if isinstance(a, Variable))
+    return used
+
+
+def _cyclic_blocks(blocks) -> set:
+    """Blocks on some cycle of the control-flow graph."""
+    import networkx as nx
+    cfg = nx.DiGraph()
+    for block in blocks:
+        cfg.add_edges_from((block, link.target) for link in block.exits)
+    return {b for comp in nx.strongly_connected_components(cfg) for b in comp
+            if len(comp) > 1 or cfg.has_edge(b, b)}
+
+
+def _pyname(v: Variable) -> str:
+    name = re.sub(r"\W", "_", v.name or "v")
+    return name if name[:1].isalpha() else "v" + name
+
+
+def _names_of(blocks: list) -> dict:
+    """One Python local per variable: source name + a counter (`acc_3`)."""
+    names = {}
+    for block in blocks:
+        for v in block.getvariables():
+            if v not in names:
+                names[v] = f"{_pyname(v)}_{len(names)}"
+    return names
+
+
+# -- the source emitter -------------------------------------------------------------
+
+_STMT = {
+    # operations emitted as statements rather than from their expression template
+    "list_setitem": "{0}[{1}] = {2}",
+    "setarrayitem": "{0}[{1}] = {2}",
+}
+_RANGE = f"if not {MININT} <= {{0}} <= {MAXINT}: {{0}} = _wrap({{0}})"
+
+
+class _Emitter:
+    """Generates the Python source of one graph (main function or tail).
+
+    A tail emitter shares the main emitter's names, constants, callees and
+    namespace (`shared`), so its code runs in the same globals."""
+
+    def __init__(self, graph, index, labels, names, shared=None):
+        self.graph = graph
+        self.index = index            # Block -> its index in iterblocks order
+        self.labels = labels          # Block -> label, for blocks entered by dispatch
+        self.names = names            # Variable -> Python local name
+        self.tail = shared is not None
+        self.lines: list[str] = []
+        self.pending: list = []       # labels added while emitting (nesting too deep)
+        self.preloop = False          # emitting the start block, before the loop
+        self.case_label = None        # the label whose case is being emitted
+        self.funcname = "graph_" + re.sub(r"\W", "_", graph.name)
+        if shared is not None:
+            self.namespace, self.consts = shared.namespace, shared.consts
+            self.callees, self.used = shared.callees, shared.used
+            return
+        self.namespace = {"_wrap": wrap, "_no_case": _no_case, "_bad_label": _bad_label,
+                          "_new_array": _new_array}
+        self.consts: dict = {}        # key -> (global name, value)
+        self.callees: list = []       # (global name, callee FunctionGraph)
+        self.used = _used_variables(index)
+
+    # -- functions
+
+    def main_function(self, start_has_preds: bool) -> str:
+        """`def f(<start args>, _b=0, _env=None)`: see the module docstring."""
+        g = self.graph
+        params = [self.names[v] for v in g.startblock.inputargs] + ["_b=0", "_env=None"]
+        self.put(0, f"def {self.funcname}({', '.join(params)}):")
+        if start_has_preds:
+            cases = self.emit_cases([g.startblock])
+            prologue = self.prologue("if", 2)
+            if prologue:
+                self.put(1, "if _env is not None:")
+        else:
+            self.preloop = True
+            self.put(1, "if _b == 0:")
+            self.emit_block(g.startblock, 0, 2)
+            self.preloop = False
+            cases = self.emit_cases([])
+            prologue = self.prologue("elif", 1)
+        return "\n".join(self.lines + prologue + cases) + "\n"
+
+    def emit_cases(self, first: list) -> list:
+        """The `while True` dispatch loop: one `if _b == label:` per label,
+        labels inside cycles first (they are the hot ones)."""
+        saved, self.lines = self.lines, []
+        cyclic = _cyclic_blocks(self.index)
+        rest = sorted((b for b in self.labels if b not in first and b is not self.graph.startblock),
+                      key=lambda b: (b not in cyclic, self.index[b]))
+        order = first + rest + self.pending
+        self.pending = []
+        if order:
+            self.put(1, "while True:")
+        while order:
+            block = order.pop(0)
+            self.case_label = self.labels[block]
+            self.put(2, f"if _b == {self.case_label}:")
+            self.emit_block(block, 0, 3)
+            order += self.pending
+            self.pending = []
+        if self.lines:
+            self.put(2, "_bad_label(_b)")
+        cases, self.lines = self.lines, saved
+        return cases
+
+    def prologue(self, kw: str, indent: int) -> list:
+        """Bind a label's input arguments from `_env` when resuming there."""
+        lines = []
+        for block, label in sorted(self.labels.items(), key=lambda kv: kv[1]):
+            if label == 0:
+                continue
+            targets = [self.names[v] for v in block.inputargs]
+            lines.append("    " * indent + f"{kw} _b == {label}:")
+            lines.append("    " * (indent + 1)
+                         + (f"{', '.join(targets)}, = _env" if targets else "pass"))
+            kw = "elif"
+        return lines
+
+    def tail_function(self, block: Block, opindex: int, params: list) -> str:
+        self.funcname = f"resume_{self.funcname}_{self.index[block]}_{opindex}"
+        names = [self.names[v] for v in params]
+        self.put(0, f"def {self.funcname}({', '.join(names)}):")
+        self.emit_block(block, opindex, 1)
+        return "\n".join(self.lines) + "\n"
+
+    # -- blocks and links
+
+    def put(self, indent: int, line: str) -> None:
+        self.lines.append("    " * indent + line)
+
+    def emit_block(self, block: Block, start: int, indent: int) -> None:
+        ops = block.operations
+        fused = self.fused_condition(block) if start < len(ops) else None
+        for op in ops[start:len(ops) - (fused is not None)]:
+            self.emit_op(op, indent)
+        sw = block.exitswitch
+        if sw is None:
+            self.emit_link(block.exits[0], indent)
+        elif sw.concretetype is Bool:
+            false, true = block.exits
+            cond = fused if fused is not None else self.expr(sw)
+            self.put(indent, f"if {cond}:")
+            self.emit_link(true, indent + 1)
+            self.put(indent, "else:")
+            self.emit_link(false, indent + 1)
+        else:
+            self.emit_switch(block, indent)
+
+    def fused_condition(self, block: Block):
+        """`a < b` when the block's last op computes its bool switch for it alone."""
+        sw = block.exitswitch
+        if (not block.operations or sw is None or sw.concretetype is not Bool
+                or block.operations[-1].result is not sw):
+            return None
+        op = block.operations[-1]
+        desc = OPS[op.opname]
+        if desc.py is None or desc.wraps or op.opname in _STMT:
+            return None
+        if any(sw in l.args for l in block.exits):
+            return None
+        return desc.py.format(*map(self.expr, op.args))
+
+    def emit_switch(self, block: Block, indent: int) -> None:
+        sw = self.expr(block.exitswitch)
+        kw = "if"
+        default = None
+        for link in block.exits:
+            if link.exitcase == "default":
+                default = link
+                continue
+            self.put(indent, f"{kw} {sw} == {link.exitcase!r}:")
+            self.emit_link(link, indent + 1)
+            kw = "elif"
+        if kw == "if":
+            self.emit_link(default, indent)
+            return
+        self.put(indent, "else:")
+        if default is not None:
+            self.emit_link(default, indent + 1)
+        else:
+            self.put(indent + 1, f"_no_case({sw}, {self.index[block]})")
+
+    def emit_link(self, link, indent: int) -> None:
+        g, target = self.graph, link.target
+        srcs = [self.expr(a) for a in link.args]
+        if target is g.returnblock:
+            self.put(indent, f"return {_RETURN}, {srcs[0]}" if self.tail
+                     else f"return {srcs[0]}")
+            return
+        if target is g.exceptblock:
+            self.put(indent, f"raise {srcs[0]}({srcs[1]})")
+            return
+        label = self.labels.get(target)
+        if label is None and indent > MAX_INDENT and not self.tail:
+            label = self.labels[target] = self.index[target]
+            self.pending.append(target)     # emitted as a case of the loop
+        if label is not None and self.tail:
+            self.put(indent, f"return {label}, ({''.join(s + ', ' for s in srcs)})")
+            return
+        if label is None and not self.tail:
+            self.alias_inputargs(link)
+        pairs = [(self.names[v], s) for v, s in zip(target.inputargs, srcs)
+                 if self.names[v] != s]
+        if pairs:
+            self.put(indent, ", ".join(p[0] for p in pairs) + " = "
+                     + ", ".join(p[1] for p in pairs))
+        if label is None:
+            self.emit_block(target, 0, indent)
+        elif self.preloop:
+            self.put(indent, f"_b = {label}")
+        else:
+            if label != self.case_label:
+                self.put(indent, f"_b = {label}")
+            self.put(indent, "continue")
+
+    def alias_inputargs(self, link) -> None:
+        """An inline block's input arguments reuse the Python names of the
+        variables its only link passes: no copies.  (Safe: a name is assigned
+        once per path, except label arguments by the jump ending the path.)"""
+        taken = set()
+        for v, a in zip(link.target.inputargs, link.args):
+            if isinstance(a, Variable) and self.names[a] not in taken:
+                self.names[v] = self.names[a]
+                taken.add(self.names[a])
+
+    # -- operations
+
+    def emit_op(self, op, indent: int) -> None:
+        name = op.opname
+        args = [self.expr(a) for a in op.args]
+        res = self.names[op.result]
+        special = getattr(self, "op_" + name, None)
+        if special is not None:
+            special(op, args, res, indent)
+            return
+        if name in _STMT:
+            self.put(indent, _STMT[name].format(*args))
+            self.bind_void(op, indent)
+            return
+        desc = OPS.get(name)
+        if desc is None or desc.py is None:
+            raise TypeError(f"run_graph: no way to run operation {name!r} "
+                            f"in graph {self.graph.name}")
+        if op.result not in self.used and (desc.pure or name == "hint") and not desc.canraise:
+            return                    # nobody reads it and it cannot fail
+        self.put(indent, f"{res} = {desc.py.format(*args)}")
+        if desc.wraps:
+            self.put(indent, _RANGE.format(res))
+
+    def bind_void(self, op, indent: int) -> None:
+        if op.result in self.used:
+            self.put(indent, f"{self.names[op.result]} = None")
+
+    def op_getfield(self, op, args, res, indent):
+        attr = _attribute(op.args[1].value)
+        if attr:
+            self.put(indent, f"{res} = {args[0]}.{attr}")
+        else:
+            self.put(indent, f"{res} = getattr({args[0]}, {args[1]})")
+
+    def op_setfield(self, op, args, res, indent):
+        attr = _attribute(op.args[1].value)
+        if attr:
+            self.put(indent, f"{args[0]}.{attr} = {args[2]}")
+        else:
+            self.put(indent, f"setattr({args[0]}, {args[1]}, {args[2]})")
+        self.bind_void(op, indent)
+
+    def op_malloc(self, op, args, res, indent):
+        T = op.args[0].value
+        factory = self.const_name(("new", T), lambda: struct_factory(T))
+        self.put(indent, f"{res} = {factory}()")
+
+    def op_malloc_varsize(self, op, args, res, indent):
+        item = lltypes.default_value(op.args[0].value.item)
+        self.put(indent, f"{res} = _new_array({self.expr(Constant(item))}, {args[1]})")
+
+    def op_direct_call(self, op, args, res, indent):
+        callee = op.args[0].value
+        if not isinstance(callee, FunctionGraph):
+            name = self.const_name(callee)          # a plain Python callable
+        else:
+            found = [n for n, c in self.callees if c is callee]
+            if found:
+                name = found[0]
+            else:
+                name = "_g%d_%s" % (len(self.callees), re.sub(r"\W", "_", callee.name))
+                self.callees.append((name, callee))
+                self.namespace[name] = None         # bound once compiled
+        self.put(indent, f"{res} = {name}({', '.join(args[1:])})")
+
+    # -- values
+
+    def expr(self, a) -> str:
+        """Python source for a Variable or Constant."""
+        if isinstance(a, Variable):
+            return self.names[a]
+        value = a.value
+        if value is None or isinstance(value, (bool, str)):
+            return repr(value)
+        if type(value) is int:
+            return f"({value})" if value < 0 else repr(value)
+        if type(value) is float and math.isfinite(value):
+            return f"({value!r})" if math.copysign(1.0, value) < 0 else repr(value)
+        return self.const_name(value)
+
+    def const_name(self, value, make=None) -> str:
+        """A global of the generated code holding `value` (or `make()`, keyed
+        by `value`)."""
+        try:
+            key = (type(value), value)
+            hash(key)
+        except TypeError:
+            key = ("id", id(value))
+        if key not in self.consts:
+            name = f"_k{len(self.consts)}"
+            self.consts[key] = (name, value)
+            self.namespace[name] = make() if make is not None else value
+        return self.consts[key][0]
+
+
+def _attribute(field_name: str) -> str | None:
+    """`field_name` if `obj.field_name` is valid syntax for it."""
+    if field_name.isidentifier() and not keyword.iskeyword(field_name):
+        return field_name
+    return None
+
+
+# -- run-time support ----------------------------------------------------------------
+
+def _no_case(value, blockindex):
+    raise RuntimeError(f"run_graph: switch value {value!r} has no exit in block{blockindex} "
+                       f"(and no default)")
+
+
+def _bad_label(label):
+    raise RuntimeError(f"run_graph: no block with label {label}")
+
+
+def _new_array(item, length: int) -> list:
+    if length < 0:
+        raise ValueError(f"negative array size {length}")
+    return [item] * length
+
+
+class Record:
+    """Run-time instance of a StructType that has no Python class."""
+
+    _lltype: StructType
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
+        return f"<{self._lltype.name} {fields}>"
+
+
+_record_classes: dict = {}
+
+
+def record_class(T: StructType) -> type:
+    """The Python class of T's instances: `T.pyclass`, or a Record subclass."""
+    if T.pyclass is not None:
+        return T.pyclass
+    cls = _record_classes.get(T)
+    if cls is None:
+        cls = _record_classes[T] = type(T.name, (Record,), {"_lltype": T})
+    return cls
+
+
+def struct_factory(T: StructType):
+    """A function making a fresh instance of T, every field at its default
+    (generated, so that it costs one call and one store per field)."""
+    ns = {"cls": record_class(T)}
+    lines = ["def new():", "    obj = cls.__new__(cls)"]
+    for i, (name, t) in enumerate(T.fields.items()):
+        ns[f"d{i}"] = lltypes.default_value(t)
+        attr = _attribute(name)
+        lines.append(f"    obj.{attr} = d{i}" if attr else f"    setattr(obj, {name!r}, d{i})")
+    lines.append("    return obj")
+    exec("\n".join(lines), ns)
+    return ns["new"]

@@ -1,0 +1,506 @@
+"""The flow-graph interpreter on hand-built graphs: every operation of the
+table against its fold function and CPython, memory, calls, exceptions,
+switches, resuming in the middle of a graph."""
+
+import math
+import operator
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from flowgraph.interp import get_source, resume_frames, resume_graph, run_graph
+from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str,
+                               StructType, Void, typeof_constant)
+from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
+from flowgraph.operations import MAXINT, MININT, OPS, result_type
+
+# -- building graphs by hand ---------------------------------------------------------
+
+
+def c(value, t=None):
+    return Constant(value, t if t is not None else typeof_constant(value))
+
+
+def block(*types, names="abcdefghijklmnop"):
+    return Block([Variable(n, t) for n, t in zip(names, types)])
+
+
+def op(blk, opname, *args):
+    """Append `opname(*args)` to `blk` (plain Python values become constants)."""
+    args = [a if isinstance(a, (Variable, Constant)) else c(a) for a in args]
+    v = Variable("", result_type(opname, args))
+    blk.operations.append(SpaceOperation(opname, args, v))
+    return v
+
+
+def goto(blk, target, *args):
+    blk.closeblock(Link([a if isinstance(a, (Variable, Constant)) else c(a) for a in args],
+                        target))
+
+
+def branch(blk, cond, if_false, if_true):
+    """`if_false`/`if_true`: (target, args)."""
+    blk.exitswitch = cond
+    blk.closeblock(*[Link([a if isinstance(a, (Variable, Constant)) else c(a) for a in args],
+                          target, case)
+                     for case, (target, args) in ((False, if_false), (True, if_true))])
+
+
+def graph(name, argtypes, rettype, names="abcdefghijklmnop"):
+    start = block(*argtypes, names=names)
+    return FunctionGraph(name, start, rettype), start, start.inputargs
+
+
+def op_graph(opname, argtypes):
+    """f(a, b, ...) = opname(a, b, ...)."""
+    start = block(*argtypes)
+    g = FunctionGraph(opname, start, Signed)
+    r = op(start, opname, *start.inputargs)
+    g.returnblock.inputargs[0].concretetype = r.concretetype
+    goto(start, g.returnblock, r)
+    return g
+
+
+def power_graph():
+    """power(x, n): acc = 1; while n > 0: acc *= x; n -= 1; return acc."""
+    g, start, (x, n) = graph("power", [Signed, Signed], Signed, names=["x", "n"])
+    head = block(Signed, Signed, Signed, names=["x", "n", "acc"])
+    body = block(Signed, Signed, Signed, names=["x", "n", "acc"])
+    goto(start, head, x, n, 1)
+    hx, hn, hacc = head.inputargs
+    branch(head, op(head, "int_gt", hn, 0), (g.returnblock, [hacc]), (body, [hx, hn, hacc]))
+    bx, bn, bacc = body.inputargs
+    goto(body, head, bx, op(body, "int_sub", bn, 1), op(body, "int_mul", bacc, bx))
+    return g, head, body
+
+
+def outcome(fn, *args):
+    try:
+        return ("ok", fn(*args))
+    except Exception as e:
+        return ("raise", type(e))
+
+
+def same(a, b):
+    if a[0] != b[0]:
+        return False
+    x, y = a[1], b[1]
+    if type(x) is not type(y):
+        return False
+    if isinstance(x, float):
+        return (math.isnan(x) and math.isnan(y)) or (
+            x == y and math.copysign(1, x) == math.copysign(1, y))
+    return x == y
+
+
+# -- every operation with a fold function -------------------------------------------
+
+_FAMILY = {"int": Signed, "float": Float, "char": Char, "bool": Bool}
+
+
+def argtypes_of(opname):
+    desc = OPS[opname]
+    family = opname.split("_")[0]
+    if family == "cast":
+        return [_FAMILY[opname.split("_")[1]]]
+    if opname == "str_getitem":
+        return [Str, Signed]
+    if family == "str":
+        return [Str] * desc.arity
+    if opname == "same_as":
+        return [Signed]
+    return [_FAMILY[family]] * desc.arity
+
+
+EDGES = [0, 1, -1, 2, -2, 63, 64, 65, MAXINT, MININT, MAXINT - 1, MININT + 1,
+         2**32, -2**32, 2**62, -2**62]
+signed = st.one_of(st.sampled_from(EDGES), st.integers(MININT, MAXINT),
+                   st.integers(-300, 300))
+STRATEGIES = {Signed: signed, Float: st.floats(), Bool: st.booleans(),
+              Char: st.characters(max_codepoint=0x2FF), Str: st.text(max_size=5)}
+FOLDED = sorted(name for name, desc in OPS.items() if desc.fold is not None)
+
+# CPython's own operators: where their result fits in 64 bits, ours must equal it
+CPYTHON = {"int_add": operator.add, "int_sub": operator.sub, "int_mul": operator.mul,
+           "int_floordiv": operator.floordiv, "int_mod": operator.mod,
+           "int_lshift": operator.lshift, "int_rshift": operator.rshift,
+           "int_neg": operator.neg, "int_abs": abs, "cast_float_to_int": int}
+
+
+@pytest.mark.parametrize("opname", FOLDED)
+def test_op_matches_fold_and_cpython(opname):
+    g = op_graph(opname, argtypes_of(opname))
+    fold = OPS[opname].fold
+    args_strategy = st.tuples(*[STRATEGIES[t] for t in argtypes_of(opname)])
+
+    @settings(max_examples=60)
+    @given(args_strategy)
+    def check(args):
+        if opname == "int_lshift" and args[1] > 1000:
+            args = (args[0], args[1] % 1000)   # CPython itself would build a huge int
+        got, want = outcome(run_graph, g, *args), outcome(fold, *args)
+        assert same(got, want), (args, got, want)
+        if opname in CPYTHON:
+            py = outcome(CPYTHON[opname], *args)
+            if py[0] == "raise" or MININT <= py[1] <= MAXINT:
+                assert same(got, py), (args, got, py)
+    check()
+
+
+@pytest.mark.parametrize("opname, args, want", [
+    ("int_add", (MAXINT, 1), MININT),
+    ("int_sub", (MININT, 1), MAXINT),
+    ("int_mul", (2**32, 2**32), 0),
+    ("int_mul", (MAXINT, MAXINT), 1),
+    ("int_floordiv", (MININT, -1), MININT),
+    ("int_floordiv", (-7, 2), -4),
+    ("int_floordiv", (7, -2), -4),
+    ("int_mod", (-7, 2), 1),
+    ("int_mod", (7, -2), -1),
+    ("int_mod", (MININT, -1), 0),
+    ("int_neg", (MININT,), MININT),
+    ("int_abs", (MININT,), MININT),
+    ("int_lshift", (1, 63), MININT),
+    ("int_lshift", (1, 64), 0),
+    ("int_lshift", (3, 2**62), 0),
+    ("int_lshift", (-1, MAXINT), 0),
+    ("int_rshift", (-8, 1), -4),
+    ("int_rshift", (-8, 64), -1),
+    ("int_rshift", (8, MAXINT), 0),
+    ("int_invert", (MININT,), MAXINT),
+    ("cast_float_to_int", (1e19,), 1e19.__int__() - 2**64),
+    ("cast_float_to_int", (-2.7,), -2),
+    ("cast_int_to_char", (65,), "A"),
+    ("cast_char_to_int", ("\u00e9",), 0xE9),
+    ("int_is_true", (MININT,), True),
+    ("float_is_true", (-0.0,), False),
+    ("str_getitem", ("abc", -1), "c"),
+])
+def test_op_edge_cases(opname, args, want):
+    got = run_graph(op_graph(opname, argtypes_of(opname)), *args)
+    assert type(got) is type(want) and got == want
+
+
+@pytest.mark.parametrize("opname, args, exc", [
+    ("int_floordiv", (1, 0), ZeroDivisionError),
+    ("int_mod", (MININT, 0), ZeroDivisionError),
+    ("int_lshift", (1, -1), ValueError),
+    ("int_rshift", (1, MININT), ValueError),
+    ("float_truediv", (1.0, 0.0), ZeroDivisionError),
+    ("float_floordiv", (1.0, -0.0), ZeroDivisionError),
+    ("float_mod", (1.0, 0.0), ZeroDivisionError),
+    ("cast_float_to_int", (math.inf,), OverflowError),
+    ("cast_float_to_int", (math.nan,), ValueError),
+    ("cast_int_to_char", (-1,), ValueError),
+    ("cast_int_to_char", (MAXINT,), OverflowError),
+    ("str_getitem", ("abc", 3), IndexError),
+    ("str_getitem", ("abc", -4), IndexError),
+])
+def test_op_raises_cpython_exception_type(opname, args, exc):
+    with pytest.raises(exc):
+        run_graph(op_graph(opname, argtypes_of(opname)), *args)
+
+
+def test_bool_ops_return_bools():
+    assert run_graph(op_graph("int_lt", [Signed, Signed]), 1, 2) is True
+    assert run_graph(op_graph("bool_not", [Bool]), True) is False
+    assert run_graph(op_graph("int_is_true", [Signed]), 0) is False
+    assert run_graph(op_graph("cast_bool_to_int", [Bool]), True) == 1
+
+
+# -- lists, arrays, structs --------------------------------------------------------
+
+LS = ListType(Signed)
+
+
+def test_list_ops_and_mutation_visible_to_caller():
+    # f(l, x): l[0] = x; l.append(x + 1); l.append(len(l)); v = l.pop(); return l[-1] + v
+    g, start, (l, x) = graph("lists", [LS, Signed], Signed)
+    op(start, "list_setitem", l, 0, x)
+    op(start, "list_append", l, op(start, "int_add", x, 1))
+    op(start, "list_append", l, op(start, "list_len", l))
+    v = op(start, "list_pop", l)
+    goto(start, g.returnblock, op(start, "int_add", op(start, "list_getitem", l, -1), v))
+    lst = [5, 6]
+    assert run_graph(g, lst, 10) == 11 + 3
+    assert lst == [10, 6, 11]
+
+
+def test_newlist_and_list_errors():
+    # f(n, fill, i) = ([fill] * n)[i]
+    g, start, (n, fill, i) = graph("newlist", [Signed, Float, Signed], Float)
+    lst = op(start, "newlist", Constant(ListType(Float), Void), n, fill)
+    goto(start, g.returnblock, op(start, "list_getitem", lst, i))
+    assert run_graph(g, 3, 1.5, -3) == 1.5
+    with pytest.raises(IndexError):
+        run_graph(g, 3, 1.5, 3)
+    with pytest.raises(IndexError):
+        run_graph(g, -2, 1.5, 0)             # [x] * -2 == [] as in CPython
+
+
+def test_list_setitem_and_pop_errors():
+    g, start, (l, i) = graph("setitem", [LS, Signed], Signed)
+    op(start, "list_setitem", l, i, 7)
+    goto(start, g.returnblock, op(start, "list_pop", l))
+    with pytest.raises(IndexError):
+        run_graph(g, [1, 2], 2)
+    with pytest.raises(IndexError):
+        run_graph(g, [1, 2], -3)
+    assert run_graph(g, [1, 2], -2) == 2
+    g2, start2, (l2,) = graph("pop", [LS], Signed)
+    goto(start2, g2.returnblock, op(start2, "list_pop", l2))
+    with pytest.raises(IndexError):
+        run_graph(g2, [])
+
+
+def test_arrays():
+    # f(n, i, x): a = malloc_varsize(Array(Signed), n); a[i] = x
+    #             return a[i - 1] * 100 + a[i] + len(a)
+    AS = ArrayType(Signed)
+    g, start, (n, i, x) = graph("arrays", [Signed, Signed, Signed], Signed)
+    a = op(start, "malloc_varsize", Constant(AS, Void), n)
+    op(start, "setarrayitem", a, i, x)
+    prev = op(start, "getarrayitem", a, op(start, "int_sub", i, 1))
+    total = op(start, "int_add", op(start, "int_mul", prev, 100), op(start, "getarrayitem", a, i))
+    goto(start, g.returnblock, op(start, "int_add", total, op(start, "getarraysize", a)))
+    assert run_graph(g, 3, 0, 9) == 0 + 9 + 3
+    assert run_graph(g, 1, 0, 9) == 900 + 9 + 1
+    with pytest.raises(IndexError):
+        run_graph(g, 3, 3, 9)
+    with pytest.raises(ValueError):
+        run_graph(g, -1, 0, 9)
+
+
+class Point:
+    x: int
+    y: float
+
+    def __init__(self):
+        raise AssertionError("malloc must not call __init__")
+
+
+def struct_graph(T):
+    # f(a) = s = malloc(T); s.x = a; return s
+    g, start, (a,) = graph("mkpoint", [Signed], T)
+    s = op(start, "malloc", Constant(T, Void))
+    op(start, "setfield", s, Constant("x", Void), a)
+    goto(start, g.returnblock, s)
+    return g
+
+
+def test_malloc_with_user_class():
+    T = StructType("Point", {"x": Signed, "y": Float, "label": Str}, Point)
+    p = run_graph(struct_graph(T), 4)
+    assert type(p) is Point and (p.x, p.y, p.label) == (4, 0.0, "")
+
+
+def test_malloc_without_class_and_getfield():
+    T = StructType("Pair", {"x": Signed, "next": None})
+    T.fields["next"] = T
+    g, start, (a,) = graph("getx", [Signed], Signed)
+    s = op(start, "direct_call", Constant(struct_graph(T), Void), a)
+    nxt = op(start, "getfield", s, Constant("next", Void))
+    goto(start, g.returnblock, op(start, "getfield", s, Constant("x", Void)))
+    assert run_graph(g, 12) == 12
+    rec = run_graph(struct_graph(T), 3)
+    assert type(rec).__name__ == "Pair" and rec.x == 3 and rec.next is None
+    assert repr(rec) == "<Pair x=3, next=None>"
+    assert nxt.concretetype is T
+
+
+# -- calls, hints, exceptions, switches ------------------------------------------------
+
+def test_direct_call_and_recursion():
+    # fact(n) = 1 if n <= 1 else n * fact(n - 1)
+    g, start, (n,) = graph("fact", [Signed], Signed)
+    rec = block(Signed)
+    branch(start, op(start, "int_le", n, 1), (rec, [n]), (g.returnblock, [1]))
+    (m,) = rec.inputargs
+    r = op(rec, "direct_call", Constant(g, Void), op(rec, "int_sub", m, 1))
+    goto(rec, g.returnblock, op(rec, "int_mul", m, r))
+    assert run_graph(g, 20) == math.factorial(20)
+    assert run_graph(g, 25) == (math.factorial(25) + 2**63) % 2**64 - 2**63
+
+
+def test_callee_exception_propagates_and_invalidate_rebinds():
+    callee, cs, (a,) = graph("div10", [Signed], Signed)
+    goto(cs, callee.returnblock, op(cs, "int_floordiv", 10, a))
+    g, start, (x,) = graph("caller", [Signed], Signed)
+    goto(start, g.returnblock, op(start, "direct_call", Constant(callee, Void), x))
+    assert run_graph(g, 3) == 3
+    with pytest.raises(ZeroDivisionError):
+        run_graph(g, 0)
+    cs.operations[0].opname = "int_mod"      # mutate the callee only
+    callee.invalidate()
+    assert run_graph(g, 3) == 1
+
+
+def test_hints_return_their_argument():
+    g, start, (x,) = graph("hints", [Signed], Signed)
+    gmp = op(start, "hint", Constant(None, Void), Constant("global_merge_point", Void))
+    y = op(start, "hint", x, Constant("concrete", Void))
+    z = op(start, "hint", y, Constant("promote", Void))
+    goto(start, g.returnblock, op(start, "same_as", z))
+    assert gmp.concretetype is Void
+    assert run_graph(g, 42) == 42
+
+
+def test_exceptblock_raises_the_class_with_the_message():
+    g, start, (x,) = graph("check", [Signed], Signed)
+    branch(start, op(start, "int_lt", x, 0),
+           (g.returnblock, [x]), (g.exceptblock, [Constant(KeyError, Void), c("negative")]))
+    assert run_graph(g, 5) == 5
+    with pytest.raises(KeyError, match="negative"):
+        run_graph(g, -5)
+
+
+def switch_graph(t, cases, default):
+    """Switch on the argument: case value i -> return i-th result."""
+    g, start, (x,) = graph("switch", [t], Signed)
+    links = [Link([c(i)], g.returnblock, case) for i, case in enumerate(cases)]
+    if default:
+        links.append(Link([c(-1)], g.returnblock, "default"))
+    start.exitswitch = x
+    start.closeblock(*links)
+    return g
+
+
+def test_switches():
+    g = switch_graph(Signed, [3, -4, 0], default=True)
+    assert [run_graph(g, v) for v in (3, -4, 0, 7)] == [0, 1, 2, -1]
+    g = switch_graph(Char, ["+", "'", "\n"], default=False)
+    assert [run_graph(g, v) for v in "+'\n"] == [0, 1, 2]
+    with pytest.raises(RuntimeError, match=r"switch value 'x' has no exit in block0"):
+        run_graph(g, "x")
+    assert run_graph(switch_graph(Signed, [], default=True), 5) == -1
+
+
+def test_wrong_argument_count():
+    g, _, _ = power_graph()
+    with pytest.raises(TypeError, match=r"^graph power\(x, n\) takes 2 arguments, got 3$"):
+        run_graph(g, 1, 2, 3)
+
+
+# -- control flow ---------------------------------------------------------------------
+
+@given(st.integers(-5, 5), st.integers(-2, 70))
+def test_loop(x, n):
+    g, _, _ = power_graph()
+    want = 1
+    for _ in range(n):
+        want *= x
+    assert run_graph(g, x, n) == (want + 2**63) % 2**64 - 2**63
+
+
+def test_loop_swapping_arguments():
+    # fib(n): a, b = 0, 1; while n > 0: a, b = b, a + b; n -= 1; return a
+    g, start, (n,) = graph("fib", [Signed], Signed)
+    head = block(Signed, Signed, Signed)
+    goto(start, head, 0, 1, n)
+    a, b, k = head.inputargs
+    k1, s = op(head, "int_sub", k, 1), op(head, "int_add", a, b)
+    branch(head, op(head, "int_gt", k, 0), (g.returnblock, [a]), (head, [b, s, k1]))
+    assert [run_graph(g, i) for i in range(10)] == [0, 1, 1, 2, 3, 5, 8, 13, 21, 34]
+
+
+def test_deep_nesting_becomes_labels():
+    # a chain of 120 tests x == i, each in the False branch of the previous one
+    g, start, (x,) = graph("chain", [Signed], Signed)
+    blk = start
+    for i in range(120):
+        nxt = block(Signed)
+        branch(blk, op(blk, "int_eq", blk.inputargs[0], i),
+               (nxt, [blk.inputargs[0]]), (g.returnblock, [i * 10]))
+        blk = nxt
+    goto(blk, g.returnblock, -1)
+    assert [run_graph(g, v) for v in (0, 57, 119, 120)] == [0, 570, 1190, -1]
+    assert max(len(line) - len(line.lstrip()) for line in get_source(g).splitlines()) <= 4 * 52
+
+
+POWER_SOURCE = """\
+def graph_power(x_0, n_1, _b=0, _env=None):
+    if _b == 0:
+        x_2, n_3, acc_4 = x_0, n_1, 1
+        _b = 1
+    elif _b == 1:
+        x_2, n_3, acc_4, = _env
+    while True:
+        if _b == 1:
+            if n_3 > 0:
+                v_10 = n_3 - 1
+                if not -9223372036854775808 <= v_10 <= 9223372036854775807: v_10 = _wrap(v_10)
+                v_11 = acc_4 * x_2
+                if not -9223372036854775808 <= v_11 <= 9223372036854775807: v_11 = _wrap(v_11)
+                n_3, acc_4 = v_10, v_11
+                continue
+            else:
+                return acc_4
+        _bad_label(_b)
+"""
+
+
+def test_source_is_readable_and_cached():
+    g, _, _ = power_graph()
+    src = get_source(g)
+    assert src == POWER_SOURCE
+    assert g._cache["py_source"] == src
+    assert get_source(g) is src
+    g.invalidate()
+    assert get_source(g) is not src
+
+
+# -- resuming ---------------------------------------------------------------------------
+
+def test_resume_at_label_and_inline_blocks():
+    g, head, body = power_graph()
+    assert resume_graph(g, head, [3, 2, 5]) == 45
+    assert resume_graph(g, body, [3, 2, 5]) == 45
+    assert resume_graph(g, body, [2, 3, 10]) == 80
+    assert resume_graph(g, g.returnblock, [7]) == 7
+    with pytest.raises(ValueError, match="boom"):
+        resume_graph(g, g.exceptblock, [ValueError, "boom"])
+
+
+def test_resume_in_the_middle_of_a_block():
+    g, head, body = power_graph()
+    bx, bn, bacc = body.inputargs
+    sub = body.operations[0].result
+    # after n - 1 was computed: needs x, acc and the new n
+    assert resume_graph(g, body, {bx: 2, bacc: 5, sub: 2}, opindex=1) == 5 * 2 * 2 * 2
+    # at the end of the block: only the link arguments are live
+    mul = body.operations[1].result
+    assert resume_graph(g, body, {bx: 2, sub: 1, mul: 7}, opindex=2) == 14
+    with pytest.raises(TypeError, match="no value for live variable"):
+        resume_graph(g, body, {bx: 2, bacc: 5}, opindex=1)
+    # the head: its condition is fused into the `if` unless resumed after it
+    cond = head.operations[0].result
+    hx, hn, hacc = head.inputargs
+    assert resume_graph(g, head, {hx: 3, hn: 1, hacc: 4, cond: False}, opindex=1) == 4
+    assert resume_graph(g, head, {hx: 3, hn: 1, hacc: 4, cond: True}, opindex=1) == 12
+
+
+def test_resume_frames_continues_the_caller():
+    # caller(x) = power(x, 3) + x; resume inside power, then the caller's continuation
+    callee, head, body = power_graph()
+    g, start, (x,) = graph("caller", [Signed], Signed)
+    r = op(start, "direct_call", Constant(callee, Void), x, 3)
+    goto(start, g.returnblock, op(start, "int_add", r, x))
+    assert run_graph(g, 2) == 10
+    bx, bn, bacc = body.inputargs
+    frames = [(callee, body, 0, [2, 1, 100]), (g, start, 1, {x: 5})]
+    assert resume_frames(frames) == 200 + 5
+
+
+def test_resume_rejects_foreign_block():
+    g, _, _ = power_graph()
+    with pytest.raises(ValueError, match="not a block of the graph"):
+        resume_graph(g, block(Signed), [1])
+
+
+DEDICATED = {"newlist", "list_len", "list_getitem", "list_setitem", "list_append", "list_pop",
+             "malloc", "getfield", "setfield", "malloc_varsize", "getarrayitem",
+             "setarrayitem", "getarraysize", "direct_call", "hint"}
+
+
+def test_every_operation_is_tested():
+    assert set(OPS) == set(FOLDED) | DEDICATED
