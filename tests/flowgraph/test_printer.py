@@ -5,6 +5,7 @@ import math
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from flowgraph.checker import checkgraph
 from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str,
                                StructType, Void)
 from flowgraph.model import (Block, Constant, FunctionGraph, Link, SpaceOperation, Variable,
@@ -95,12 +96,12 @@ def struct_graph():
 
 
 def call_graph(callee):
-    """call(n): return callee(n) + 1."""
+    """call(n): return callee(n, 2) + 1."""
     n = Variable("n", Signed)
     start = Block([n])
     g = FunctionGraph("call", start, Signed)
     r, s = Variable("r", Signed), Variable("", Signed)
-    start.operations += [SpaceOperation("direct_call", [c(callee, Void), n], r, 2),
+    start.operations += [SpaceOperation("direct_call", [c(callee, Void), n, c(2, Signed)], r, 2),
                          SpaceOperation("int_add", [r, c(1, Signed)], s, 2)]
     start.closeblock(Link([s], g.returnblock))
     return g
@@ -203,7 +204,7 @@ def test_callees_by_name_and_with_callees():
     callee = power_graph()
     g = call_graph(callee)
     text = format_graph(g)
-    assert "    r_1: Signed = direct_call(@power, n_0)  # line 2" in text
+    assert "    r_1: Signed = direct_call(@power, n_0, 2)  # line 2" in text
     assert "graph power" not in text
     full = format_graph(g, with_callees=True)
     assert full == text + "\n\n" + POWER_TEXT
@@ -212,10 +213,10 @@ def test_callees_by_name_and_with_callees():
 def test_graphs_sharing_a_name_are_told_apart():
     other = power_graph()
     g = call_graph(power_graph())
-    g.startblock.operations.insert(0, SpaceOperation("direct_call", [c(other, Void), c(2, Signed)],
+    g.startblock.operations.insert(0, SpaceOperation("direct_call", [c(other, Void), c(2, Signed), c(3, Signed)],
                                                      Variable("", Signed)))
     text = format_graph(g, with_callees=True)
-    assert "direct_call(@power, 2)" in text and "direct_call(@power~2, n_0)" in text
+    assert "direct_call(@power, 2, 3)" in text and "direct_call(@power~2, n_0, 2)" in text
     assert "graph power~2(" in text
     assert_roundtrip(g, with_callees=True)
 
@@ -237,14 +238,17 @@ def test_unreachable_blocks_are_not_printed():
     assert format_graph(g) == POWER_TEXT
 
 
-SAMPLES = [power_graph, divide_graph, switch_graph, lambda: switch_graph(8), struct_graph,
-           constants_graph, lambda: call_graph(power_graph())]
+VALID_SAMPLES = [power_graph, divide_graph, switch_graph, lambda: switch_graph(8), struct_graph,
+                 lambda: call_graph(power_graph())]
 
 
-@pytest.mark.parametrize("make", SAMPLES)
+@pytest.mark.parametrize("make", VALID_SAMPLES + [constants_graph])
 def test_roundtrip_hand_built(make):
     g = make()
     parsed = assert_roundtrip(g)
+    if make is not constants_graph:          # that one breaks typing rules on purpose
+        checkgraph(g)
+        checkgraph(parsed)
     assert parsed.name == g.name and parsed.return_type == g.return_type
     ops = [(op.opname, op.args, op.lineno) for op in parsed.iteroperations()]
     orig = [(op.opname, op.args, op.lineno) for op in g.iteroperations()]
