@@ -186,13 +186,14 @@ class Parser:
         """Line numbers of struct declarations and (header, end) of graphs."""
         structs, headers = [], []
         for lineno, line in enumerate(self.lines, 1):
+            line = line.lstrip()
             if line.startswith("struct "):
                 if headers:
                     raise ParseError(lineno, "struct declarations must come first", line)
                 structs.append(lineno)
             elif line.startswith("graph "):
                 headers.append(lineno)
-            elif not headers and line.strip() and not line.lstrip().startswith("#"):
+            elif not headers and line and not line.startswith("#"):
                 raise ParseError(lineno, "expected 'struct' or 'graph'", line)
         ends = headers[1:] + [len(self.lines) + 1]
         return structs, list(zip(headers, ends))

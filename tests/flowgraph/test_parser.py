@@ -50,7 +50,7 @@ def test_hand_written_text_may_omit_types_and_use_forward_blocks():
             v5 = char_eq(c_4, '+')
             f_6 = cast_int_to_float(i_3)
             goto block1(v5)
-    """.replace("\n        ", "\n"))
+    """)                                     # indentation does not matter
     ops = list(g.iteroperations())
     assert [op.result.concretetype for op in ops] == [Char, Bool, Float]
     assert ops[1].args[1] == Constant("+", Char)
