@@ -53,11 +53,11 @@ int_rshift(x, 0) -> x                   # x >> 0 == x (count is not negative)
 int_neg(int_neg(x)) -> x                # -(-x) == x, also for -2**63 (wraps twice)
 int_invert(int_invert(x)) -> x          # ~~x == x
 int_eq(x, x) -> True                    # integers are reflexive
-int_ne(x, x) -> False
-int_lt(x, x) -> False
-int_le(x, x) -> True
-int_gt(x, x) -> False
-int_ge(x, x) -> True
+int_ne(x, x) -> False                   # integers are reflexive
+int_lt(x, x) -> False                   # < is irreflexive
+int_le(x, x) -> True                    # <= is reflexive
+int_gt(x, x) -> False                   # > is irreflexive
+int_ge(x, x) -> True                    # >= is reflexive
 int_is_true(cast_bool_to_int(b)) -> b   # int(b) != 0 == b
 bool_not(bool_not(b)) -> b              # not not b == b
 same_as(x) -> x                         # a copy is the value itself
