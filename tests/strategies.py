@@ -1,0 +1,354 @@
+"""Random small programs in the low-level subset, for differential tests.
+
+`programs()` is a hypothesis strategy of `Program`s: Python source text of a
+module with an entry function `f` over 1-3 `int` parameters and up to two
+helper functions it calls, plus a strategy of argument tuples.  The programs
+use int arithmetic (`+ - * // % << >> & | ^`, unary `-` and `~`, `abs`,
+`min`, `max`), conditional expressions, comparisons (chained too), `and`,
+`or`, `not`, `if/elif/else`, bounded `for i in range(...)` (negative steps
+too) and bounded `while` loops, `break`, `continue`, early `return`, `raise
+ValueError(...)`, augmented assignment, calls, and `hint(x, variable=True)`.
+
+Every loop is bounded by construction (ranges are reduced modulo a small
+literal, while loops count), so every program terminates quickly.  Divisions
+and shifts are mostly guarded (`b | 1` is odd, `b & 63` is a valid count);
+the unguarded ones raise ZeroDivisionError or ValueError, which every
+execution mode must reproduce.
+
+`load(program)` writes the source to a real file and imports it, so that
+`inspect.getsource` works on its functions.  `oracle(program)` gives the
+entry function under CPython with 64-bit semantics: the same source with
+every operation that can leave 64 bits wrapped around (DESIGN section 4);
+when nothing overflows it computes exactly what plain CPython computes, and
+it counts the wraps in `namespace["_wraps"]`.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from hypothesis import strategies as st
+
+MAXINT = 2**63 - 1
+MININT = -2**63
+
+HEADER = "from hintannotator import hint\n\n\n"
+
+#: argument values: mostly small, sometimes at the edges of 64 bits
+INT_ARGS = st.one_of(st.integers(-20, 20), st.integers(-2**20, 2**20),
+                     st.sampled_from([MININT, MAXINT, MININT + 1, -1, 0, 1]),
+                     st.integers(MININT, MAXINT))
+_SMALL_LITERALS = st.integers(-10, 10)
+_BIG_LITERALS = st.sampled_from([255, 1000, 65535, 2**31, 2**62, MAXINT])
+
+
+@dataclass(frozen=True)
+class Program:
+    source: str            # the module's text
+    name: str              # the entry function
+    params: tuple          # its parameter names
+    args: object           # strategy of argument tuples
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha1(self.source.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Scope:
+    readable: tuple        # names an expression may read
+    writable: tuple        # names a statement may assign
+    helpers: tuple         # (name, arity) of callable helpers
+    loop_depth: int = 0
+
+
+class _Drawer:
+    """Draws the pieces of one program from a hypothesis `draw`."""
+
+    def __init__(self, draw, allow_raise: bool):
+        self.draw = draw
+        self.allow_raise = allow_raise
+        self.counter = 0
+
+    def pick(self, options):
+        return self.draw(st.sampled_from(options))
+
+    def chance(self, percent: int) -> bool:
+        return self.draw(st.integers(0, 99)) < percent
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    # -- expressions ----------------------------------------------------------
+
+    def leaf(self, scope: Scope) -> str:
+        if scope.readable and self.chance(70):
+            return self.pick(scope.readable)
+        value = self.draw(_BIG_LITERALS if self.chance(10) else _SMALL_LITERALS)
+        return f"({value})" if value < 0 else str(value)
+
+    def expr(self, scope: Scope, depth: int = 2) -> str:
+        if depth <= 0 or self.chance(40):
+            return self.leaf(scope)
+        kinds = ["arith", "arith", "bits", "div", "shift", "unary", "builtin", "ifexp"]
+        if scope.helpers:
+            kinds.append("call")
+        kind = self.pick(kinds)
+        a = self.expr(scope, depth - 1)
+        if kind == "unary":
+            return f"({self.pick(['-', '~'])}{a})"
+        if kind == "call":
+            name, arity = self.pick(scope.helpers)
+            args = [a] + [self.expr(scope, depth - 1) for _ in range(arity - 1)]
+            return f"{name}({', '.join(args)})"
+        if kind == "ifexp":
+            return f"({a} if {self.cond(scope, depth - 1)} else {self.expr(scope, depth - 1)})"
+        b = self.expr(scope, depth - 1)
+        if kind == "arith":
+            return f"({a} {self.pick(['+', '-', '*'])} {b})"
+        if kind == "bits":
+            return f"({a} {self.pick(['&', '|', '^'])} {b})"
+        if kind == "div":
+            op = self.pick(["//", "%"])
+            return f"({a} {op} {b})" if self.chance(15) else f"({a} {op} ({b} | 1))"
+        if kind == "shift":
+            op = self.pick(["<<", ">>"])
+            return f"({a} {op} {b})" if self.chance(10) else f"({a} {op} ({b} & 63))"
+        name = self.pick(["abs", "min", "max"])
+        return f"abs({a})" if name == "abs" else f"{name}({a}, {b})"
+
+    def cond(self, scope: Scope, depth: int = 1, truth: bool = True) -> str:
+        """A condition; `truth` allows a bare int (tested for non-zero).
+        The operands of and/or/not are comparisons, so they are bools."""
+        kinds = ["cmp", "cmp", "chain", "and", "or", "not"] + (["truth"] if truth else [])
+        kind = self.pick(kinds)
+        if kind == "truth":
+            return self.expr(scope, depth)
+        if kind in ("and", "or"):
+            left, right = self.cond(scope, 0, False), self.cond(scope, 0, False)
+            return f"({left} {kind} {right})"
+        if kind == "not":
+            return f"(not {self.cond(scope, 0, False)})"
+        ops = ["<", "<=", "==", "!=", ">", ">="]
+        a, b = self.expr(scope, depth), self.expr(scope, depth)
+        if kind == "chain":
+            return f"({a} {self.pick(ops)} {b} {self.pick(ops)} {self.expr(scope, depth)})"
+        return f"({a} {self.pick(ops)} {b})"
+
+    # -- statements -------------------------------------------------------------
+
+    def block(self, scope: Scope, depth: int, indent: str, max_stmts: int = 3) -> list:
+        lines: list = []
+        for _ in range(self.draw(st.integers(1, max_stmts))):
+            lines += self.stmt(scope, depth, indent)
+        return lines
+
+    def stmt(self, scope: Scope, depth: int, indent: str) -> list:
+        kinds = ["assign", "assign", "augassign", "augassign"]
+        if depth > 0:
+            kinds += ["if", "if", "for", "while"]
+        kinds += ["return"] + (["raise"] if self.allow_raise else [])
+        if scope.loop_depth:
+            kinds += ["break", "continue"]
+        kind = self.pick(kinds)
+        return getattr(self, "stmt_" + kind)(scope, depth, indent)
+
+    def stmt_assign(self, scope, depth, indent):
+        value = self.expr(scope)
+        if self.chance(10):
+            value = f"hint({value}, variable=True)"
+        return [f"{indent}{self.pick(scope.writable)} = {value}"]
+
+    def stmt_augassign(self, scope, depth, indent):
+        target = self.pick(scope.writable)
+        op = self.pick(["+", "-", "*", "&", "|", "^", "//", "%", "<<", ">>"])
+        value = self.expr(scope, 1)
+        if op in ("//", "%"):
+            value = f"({value} | 1)"
+        elif op in ("<<", ">>"):
+            value = f"({value} & 63)"
+        return [f"{indent}{target} {op}= {value}"]
+
+    def stmt_if(self, scope, depth, indent):
+        inner = indent + "    "
+        lines = [f"{indent}if {self.cond(scope)}:"] + self.block(scope, depth - 1, inner)
+        for _ in range(self.draw(st.integers(0, 1))):
+            lines += [f"{indent}elif {self.cond(scope)}:"] + self.block(scope, depth - 1, inner)
+        if self.chance(50):
+            lines += [f"{indent}else:"] + self.block(scope, depth - 1, inner)
+        return lines
+
+    def stmt_for(self, scope, depth, indent):
+        var = self.fresh("i")
+        a, b = self.expr(scope, 1), self.expr(scope, 1)
+        step = self.pick([-3, -2, -1, 1, 1, 2, 3])
+        shape = self.pick(["one", "two", "three"])
+        if shape == "one":
+            rng = f"range({a} % {self.draw(st.integers(1, 6))})"
+        elif shape == "two":
+            rng = f"range({a} % 5, {b} % 9)"
+        elif step > 0:
+            rng = f"range({a} % 5 - 4, {b} % 9, {step})"
+        else:
+            rng = f"range({a} % 9, {b} % 5 - 4, {step})"
+        body = Scope(scope.readable + (var,), scope.writable, scope.helpers,
+                     scope.loop_depth + 1)
+        return [f"{indent}for {var} in {rng}:"] + self.block(body, depth - 1, indent + "    ")
+
+    def stmt_while(self, scope, depth, indent):
+        counter = self.fresh("n")
+        bound = self.draw(st.integers(0, 6))
+        cond = f"{counter} < {bound}"
+        if self.chance(50):
+            cond += f" and {self.cond(scope)}"
+        body = Scope(scope.readable + (counter,), scope.writable, scope.helpers,
+                     scope.loop_depth + 1)
+        inner = indent + "    "
+        return ([f"{indent}{counter} = 0", f"{indent}while {cond}:",
+                 f"{inner}{counter} += 1"] + self.block(body, depth - 1, inner))
+
+    def stmt_return(self, scope, depth, indent):
+        return [f"{indent}if {self.cond(scope)}:", f"{indent}    return {self.expr(scope)}"]
+
+    def stmt_raise(self, scope, depth, indent):
+        return [f"{indent}if {self.cond(scope)}:",
+                f'{indent}    raise ValueError("random program raised")']
+
+    def stmt_break(self, scope, depth, indent):
+        return [f"{indent}if {self.cond(scope)}:", f"{indent}    break"]
+
+    def stmt_continue(self, scope, depth, indent):
+        return [f"{indent}if {self.cond(scope)}:", f"{indent}    continue"]
+
+    # -- functions ------------------------------------------------------------------
+
+    def function(self, name: str, params: tuple, local_names: tuple, helpers: tuple,
+                 depth: int, max_stmts: int) -> str:
+        head = f"def {name}({', '.join(p + ': int' for p in params)}) -> int:"
+        lines = [head]
+        init_scope = Scope(params, params, helpers)
+        for local in local_names:
+            lines.append(f"    {local} = {self.expr(init_scope, 1)}")
+        names = params + local_names
+        scope = Scope(names, names, helpers)
+        lines += self.block(scope, depth, "    ", max_stmts)
+        lines.append(f"    return {self.expr(scope)}")
+        return "\n".join(lines) + "\n"
+
+
+@st.composite
+def programs(draw, max_helpers: int = 2, allow_raise: bool = True) -> Program:
+    """A random module: helpers `h1`, `h2`, ... (each may call the earlier
+    ones) and the entry function `f`, which may call them all."""
+    d = _Drawer(draw, allow_raise)
+    helpers: tuple = ()
+    parts = [HEADER]
+    for k in range(draw(st.integers(0, max_helpers))):
+        name, arity = f"h{k + 1}", draw(st.integers(1, 3))
+        params = ("p", "q", "r")[:arity]
+        parts.append(d.function(name, params, (), helpers, depth=1, max_stmts=2) + "\n\n")
+        helpers += ((name, arity),)
+    params = ("x", "y", "z")[:draw(st.integers(1, 3))]
+    locals_ = ("a", "b")[:draw(st.integers(0, 2))]
+    parts.append(d.function("f", params, locals_, helpers, depth=2, max_stmts=3))
+    return Program("".join(parts), "f", params, st.tuples(*[INT_ARGS] * len(params)))
+
+
+# -- loading and the 64-bit oracle ----------------------------------------------
+
+_DIR = Path(tempfile.mkdtemp(prefix="timeshift_programs_"))
+
+
+def program_path(program: Program) -> Path:
+    path = _DIR / f"prog_{program.key}.py"
+    if not path.exists():
+        path.write_text(program.source)
+    return path
+
+
+def load(program: Program):
+    """Import the program from a real file (so `inspect.getsource` works);
+    returns the module."""
+    path = program_path(program)
+    modname = path.stem
+    if modname in sys.modules:
+        return sys.modules[modname]
+    spec = importlib.util.spec_from_file_location(modname, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[modname] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def wrap(value: int) -> int:
+    """Reduce to a signed 64-bit integer (two's complement)."""
+    return ((value + 2**63) & (2**64 - 1)) - 2**63
+
+
+class _Wrap64(ast.NodeTransformer):
+    """Rewrites `a + b` as `_w(a + b)` for every operation that can leave 64
+    bits (+ - * // unary - abs), `a << b` as `_shl(a, b)`, and `x op= e` as
+    `x = x op e` first."""
+
+    WRAPPED = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)
+
+    def visit_AugAssign(self, node):
+        load = ast.Name(node.target.id, ast.Load())
+        assign = ast.Assign([node.target], ast.BinOp(load, node.op, node.value))
+        return self.visit(ast.copy_location(assign, node))
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.LShift):
+            return _call("_shl", node.left, node.right)
+        if isinstance(node.op, self.WRAPPED):
+            return _call("_w", node)
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        return _call("_w", node) if isinstance(node.op, ast.USub) else node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "abs":
+            return _call("_w", node)
+        return node
+
+
+def _call(name: str, *args) -> ast.Call:
+    return ast.Call(ast.Name(name, ast.Load()), list(args), [])
+
+
+def oracle_namespace(source: str, filename: str = "<oracle>") -> dict:
+    """Executes `source` rewritten for 64-bit semantics; returns its globals."""
+    tree = ast.fix_missing_locations(_Wrap64().visit(ast.parse(source)))
+    namespace: dict = {"__name__": "timeshift_oracle", "_wraps": 0}
+
+    def _w(value: int) -> int:
+        wrapped = wrap(value)
+        if wrapped != value:
+            namespace["_wraps"] += 1
+        return wrapped
+
+    def _shl(a: int, b: int) -> int:
+        if b < 0:
+            raise ValueError("negative shift count")
+        return _w(a << min(b, 64))        # any count >= 64 wraps to 0 alike
+
+    namespace.update(_w=_w, _shl=_shl)
+    exec(compile(tree, filename, "exec"), namespace)
+    return namespace
+
+
+def oracle(program: Program):
+    """The entry function under CPython with 64-bit wrap-around; its globals
+    (with the wrap counter `_wraps`) are `oracle(program).__globals__`."""
+    return oracle_namespace(program.source)[program.name]

@@ -1,0 +1,29 @@
+"""Every notebook in notebooks/ runs from top to bottom without error.
+
+The kernel is this interpreter's `python3` kernel (ipykernel) started in the
+repository root, so notebooks import the packages and the examples."""
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_client.kernelspec import KernelSpecManager
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_python3_kernel_is_this_interpreter():
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    assert Path(spec.argv[0]).resolve() == Path(sys.executable).resolve() \
+        or spec.argv[0] == "python"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs(path):
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(ROOT)}})
+    client.execute()
