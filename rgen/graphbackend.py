@@ -130,11 +130,18 @@ class GraphBuilder(Builder):
             raise RgenError(f"genop: {opname} wants {desc.arity} arguments, have {len(args)}")
         for arg in args:
             _check_value(arg, opname)
+        if opname == "direct_call":
+            _check_call(args)
         block = self._open_block()
         replacement = simplify(opname, args, self.state.defs)
         if replacement is not None:
             return replacement
-        result = Variable(name, desc.restype(args))
+        try:
+            restype = desc.restype(args)
+        except (AttributeError, KeyError, TypeError) as exc:
+            raise RgenError(f"genop: no result type for {opname}{tuple(args)!r}: "
+                            f"{exc!r}") from None
+        result = Variable(name, restype)
         op = SpaceOperation(opname, args, result)
         block.operations.append(op)
         self.state.defs[result] = op
@@ -312,6 +319,15 @@ class GraphBackend(Backend):
 def _check_value(value, where: str) -> None:
     if not isinstance(value, (Variable, Constant)):
         raise RgenError(f"{where}: want a Variable or Constant, have {value!r}")
+
+
+def _check_call(args: list) -> None:
+    if not args or not isinstance(args[0], Constant):
+        raise RgenError("genop direct_call: want Constant(callee, Void) first")
+    callee = args[0].value
+    if isinstance(callee, FunctionGraph) and len(callee.getargs()) != len(args) - 1:
+        raise RgenError(f"genop direct_call: {callee.name} takes {len(callee.getargs())} "
+                        f"arguments, have {len(args) - 1}")
 
 
 def _check_type(value, types: tuple, where: str) -> None:

@@ -497,3 +497,8 @@ def test_bad_arguments(backend):
         b.finish_return(c(1.5, Float))
     with pytest.raises(RgenError, match="does not fit a Char"):
         b.switch(Variable("ch", Char), [3])
+    with pytest.raises(RgenError, match="square takes 1 arguments, have 2"):
+        sq, _ = backend.new_graph("square", [Signed], Signed)
+        b.genop("direct_call", [Constant(sq.graph, Void), x, x])
+    with pytest.raises(RgenError, match="no result type for getfield"):
+        b.genop("getfield", [x, Constant("f", Void)])
