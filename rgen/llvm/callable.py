@@ -1,0 +1,147 @@
+"""The Python-facing side: entry wrappers and `NativeFunction`.
+
+Each compiled graph `f.N` gets an entry wrapper `f.N.entry` with a C
+signature ctypes can call directly:
+
+    Signed -> int64_t   Float -> double   Bool -> _Bool
+    Char, Str, lists, structs, Void -> PyObject*
+
+The wrapper converts Char arguments (a str of length 1 -> code point),
+type-checks list arguments (native code reads their items inline), calls
+`f.N` and converts the result back: a Char or Void result becomes a new
+Python object, a gcref result is returned as the new reference it already
+is (ctypes' `py_object` restype takes it over).  On failure it returns 0 /
+NULL with the Python exception set.
+
+`NativeFunction` is a ctypes function-pointer class created with the
+`PYFUNCTYPE` flags: the GIL stays held during the call and ctypes raises the
+pending Python exception when the call returns.  So a call with int
+arguments costs one ctypes call: argument conversion and the error check
+happen in C, no Python-level wrapper runs.  Instances carry `.graph`,
+`.symbol`, `.llvm_ir` (before optimisation), `.llvm_ir_optimized` and a lazy
+`.asm`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+from llvmlite import ir
+
+from flowgraph.lltypes import Bool, Char, Float, Signed, Void
+from rgen.llvm import jit
+from rgen.llvm.runtime import (DOUBLE, I8, I64, PTR, Runtime, box, check_source, is_gcref,
+                               lltype)
+
+_FLAGS = ctypes._FUNCFLAG_CDECL | ctypes._FUNCFLAG_PYTHONAPI
+
+
+def _ctype(T):
+    if T is Signed:
+        return ctypes.c_int64
+    if T is Float:
+        return ctypes.c_double
+    if T is Bool:
+        return ctypes.c_bool
+    return ctypes.py_object
+
+
+def _abi_type(T):
+    if T is Signed:
+        return I64
+    if T is Float:
+        return DOUBLE
+    if T is Bool:
+        return I8
+    return PTR
+
+
+def emit_entry(rt: Runtime, graph, fn: ir.Function, name: str) -> ir.Function:
+    """Define the ctypes-callable wrapper `name` around the graph function `fn`."""
+    params = [v for v in graph.getargs() if v.concretetype is not Void]
+    ret_t = _abi_type(graph.return_type)
+    entry = ir.Function(rt.module, ir.FunctionType(ret_t, [_abi_type(v.concretetype)
+                                                           for v in params]), name)
+    b = ir.IRBuilder(entry.append_basic_block("entry"))
+    zero = ir.Constant(ret_t, None)
+
+    def fail_if(cond):
+        with b.if_then(cond, likely=False):
+            b.ret(zero)
+
+    args = []
+    for v, arg in zip(params, entry.args):
+        arg.name = v.name or "arg"
+        args.append(_convert_arg(rt, b, v.concretetype, arg, fail_if))
+    result = b.call(fn, args, name="result")
+    fail_if(b.extract_value(result, 1, name="failed"))
+    T = graph.return_type
+    value = b.extract_value(result, 0, name="value") if lltype(T) is not None else None
+    if T is Bool:
+        b.ret(b.zext(value, I8))
+    elif T is Char or T is Void:
+        b.ret(box(rt, b, T, value))
+    else:
+        b.ret(value)
+    return entry
+
+
+def _convert_arg(rt, b, T, arg, fail_if):
+    if T is Bool:
+        return b.icmp_unsigned("!=", arg, ir.Constant(I8, 0))
+    if T is Char:
+        result = rt.call(b, "rt.unbox.Char", arg)
+        fail_if(b.extract_value(result, 1))
+        return b.extract_value(result, 0, name="ch")
+    if is_gcref(T):
+        bad = check_source(rt, b, T, arg)
+        if bad is not None:
+            fail_if(bad)
+    return arg
+
+
+class NativeFunction(ctypes._CFuncPtr):
+    """A compiled graph, callable with the graph's parameters as Python values."""
+
+    _flags_ = _FLAGS
+    _restype_ = ctypes.c_int64
+    _argtypes_ = ()
+
+    @property
+    def asm(self) -> str:
+        """Target assembly of the optimised module (computed on first use)."""
+        if self._asm is None:
+            self._asm = jit.assembly(self.llvm_ir_optimized)
+        return self._asm
+
+    def __repr__(self) -> str:
+        return f"<NativeFunction {self.graph.name} at {self.symbol}>"
+
+
+_classes: dict = {}
+
+
+def _native_class(graph) -> type:
+    """The NativeFunction subclass with the ctypes signature of `graph`."""
+    argtypes = tuple(_ctype(v.concretetype) for v in graph.getargs()
+                     if v.concretetype is not Void)
+    restype = _ctype(graph.return_type)
+    key = (argtypes, restype)
+    cls = _classes.get(key)
+    if cls is None:
+        cls = _classes[key] = type("NativeFunction", (NativeFunction,),
+                                   {"_flags_": _FLAGS, "_restype_": restype,
+                                    "_argtypes_": argtypes})
+    return cls
+
+
+def make_native(graph, address: int, symbol: str, ir_text: str,
+                optimized: str) -> NativeFunction:
+    nf = _native_class(graph)(address)
+    nf.graph = graph
+    nf.symbol = symbol
+    nf.llvm_ir = ir_text
+    nf.llvm_ir_optimized = optimized
+    nf._asm = None
+    return nf
+

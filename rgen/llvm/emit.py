@@ -1,0 +1,370 @@
+"""Emit one `FunctionGraph` as an LLVM function (llvmlite.ir.IRBuilder).
+
+Shape of the result.  A graph `f(a, b)` becomes
+
+    define {T, i1} @"f.N"(a, b)        ; T = LLVM type of the return value
+      entry:        incref gcref parameters, br block0
+      blockK:       one phi per non-Void input argument, then the operations
+      blockK.to.M:  one edge block per link: reference moves, br blockM
+                    (a link to the return block returns {value, 0})
+
+and returns `{undef, 1}` when an exception is pending (see runtime.py).
+Values are named after the source variables they stand for.  Void values have
+no native representation; a Void variable that reaches the exceptblock as the
+exception class is resolved to the constant every path gives it.
+
+Operations: a row of `flowgraph.operations.OPS` with an `llvm` entry is
+lowered from that text alone: an instruction (`add`, `icmp slt`, `fcmp une`,
+`zext`, ...), optionally with an immediate second operand (`icmp ne 0`,
+`xor 1`), or `@name`, a call to the helper `name` of `arith.py` (which checks
+the failure flag when the helper returns `{T, i1}`).  Rows with `llvm=None`
+have a dedicated handler in `memops.py` / `calls.py`.
+
+Reference counting: every gcref variable *owns* one reference: parameters
+are increfed on entry, operation results are new references, block input
+arguments receive references from their links.  Along a link each owned
+variable is *moved* into its first use among the link's arguments (further
+uses and constants are increfed); owned variables the link does not pass are
+decrefed.  On an exception inside a block the references owned so far are
+dropped before returning the failure.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from llvmlite import ir
+
+from flowgraph.lltypes import Bool, Char, Float, Signed, Void
+from flowgraph.model import Constant, FunctionGraph, Variable
+from flowgraph.operations import getop, wrap
+from rgen.llvm.runtime import (DOUBLE, I1, I32, I64, Runtime, failed, is_gcref, lltype,
+                               result_struct)
+
+_ICMP = {"eq": "==", "ne": "!=", "slt": "<", "sle": "<=", "sgt": ">", "sge": ">=",
+         "ult": "<", "ule": "<=", "ugt": ">", "uge": ">="}
+_FCMP = {"oeq": "==", "one": "!=", "olt": "<", "ole": "<=", "ogt": ">", "oge": ">=",
+         "ueq": "==", "une": "!=", "ult": "<", "ule": "<=", "ugt": ">", "uge": ">="}
+_BINARY = {"add", "sub", "mul", "and", "or", "xor", "fadd", "fsub", "fmul", "fdiv",
+           "shl", "ashr", "lshr"}
+_UNARY = {"neg": "neg", "not": "not_", "fneg": "fneg"}
+_CASTS = {"sitofp", "uitofp", "zext", "sext", "trunc", "fptosi"}
+
+
+class CompileError(Exception):
+    """A graph the LLVM backend cannot compile (names graph, block and op)."""
+
+
+def function_type(graph: FunctionGraph) -> ir.FunctionType:
+    params = [lltype(v.concretetype) for v in graph.getargs()
+              if v.concretetype is not Void]
+    return ir.FunctionType(result_struct(graph.return_type), params)
+
+
+class FunctionEmitter:
+    """Writes the body of `fn` from `graph`.  `callee(graph)` gives the
+    ir.Function to call for a `direct_call` to another graph."""
+
+    def __init__(self, rt: Runtime, graph: FunctionGraph, fn: ir.Function, callee,
+                 handlers: dict):
+        self.rt, self.graph, self.fn = rt, graph, fn
+        self.callee = callee
+        self.handlers = handlers
+        self.b = ir.IRBuilder()
+        self.values: dict = {}
+        self.blocks: dict = {}
+        self.owned: list = []
+        self.current = None
+        self.void_consts = _void_constants(graph)
+
+    # -- driver -------------------------------------------------------------------------
+
+    def emit(self) -> None:
+        graph, b = self.graph, self.b
+        entry = self.fn.append_basic_block("entry")
+        self.fail_block = None
+        params = [v for v in graph.getargs() if v.concretetype is not Void]
+        for v, arg in zip(params, self.fn.args):
+            arg.name = v.name or "arg"
+        order = [blk for blk in graph.iterblocks()
+                 if blk is not graph.returnblock and blk is not graph.exceptblock]
+        for i, block in enumerate(order):
+            self.blocks[block] = self._make_block(block, f"block{i}")
+        self.index = {blk: i for i, blk in enumerate(order)}
+        b.position_at_end(entry)
+        for v, arg in zip(params, self.fn.args):
+            if is_gcref(v.concretetype):
+                self.rt.incref(b, arg)
+        b.branch(self.blocks[graph.startblock])
+        for v, arg in zip(params, self.fn.args):
+            self.values[v].add_incoming(arg, entry)
+        for block in order:
+            self.emit_block(block)
+
+    def _make_block(self, block, label: str) -> ir.Block:
+        bb = self.fn.append_basic_block(label)
+        self.b.position_at_end(bb)
+        for v in block.inputargs:
+            t = lltype(v.concretetype)
+            if t is not None:
+                self.values[v] = self.b.phi(t, name=v.name or "v")
+        return bb
+
+    def emit_block(self, block) -> None:
+        self.b.position_at_end(self.blocks[block])
+        self.current = block
+        self.label = f"block{self.index[block]}"
+        self.owned = [v for v in block.inputargs if is_gcref(v.concretetype)]
+        for op in block.operations:
+            self.emit_op(op)
+        self.emit_exits(block)
+
+    # -- operations ---------------------------------------------------------------------
+
+    def emit_op(self, op) -> None:
+        self.op = op
+        desc = getop(op.opname)
+        if desc.llvm is not None:
+            value = self.lower_simple(op, desc.llvm)
+        else:
+            handler = self.handlers.get(op.opname)
+            if handler is None:
+                raise self.error(f"no LLVM lowering for operation {op.opname}")
+            value = handler(self, op)
+        if op.result.concretetype is not Void:
+            if value is None:
+                raise self.error(f"operation {op.opname} produced no value")
+            self.values[op.result] = value
+            if is_gcref(op.result.concretetype):
+                self.owned.append(op.result)
+
+    def lower_simple(self, op, spec: str):
+        """Lower an op from its table text: `add`, `icmp slt`, `xor 1`, `@floordiv`."""
+        b, args, name = self.b, [self.value(a) for a in op.args], op.result.name or "v"
+        if spec.startswith("@"):
+            fn = self.rt.helper(spec[1:])
+            result = b.call(fn, args, name=name)
+            if isinstance(fn.function_type.return_type, ir.LiteralStructType):
+                result = self.check(result, name)
+            return result
+        words = spec.split()
+        if len(words) == 3 or (len(words) == 2 and words[0] not in ("icmp", "fcmp")):
+            args.append(ir.Constant(args[0].type, float(words[-1]) if args[0].type == DOUBLE
+                                    else int(words[-1])))
+        instr = words[0]
+        if instr == "icmp":
+            pred = words[1]
+            cmp = b.icmp_unsigned if pred.startswith("u") else b.icmp_signed
+            return cmp(_ICMP[pred], args[0], args[1], name=name)
+        if instr == "fcmp":
+            pred = words[1]
+            cmp = b.fcmp_ordered if pred.startswith("o") else b.fcmp_unordered
+            return cmp(_FCMP[pred], args[0], args[1], name=name)
+        if instr in _BINARY:
+            return getattr(b, instr + "_" if instr in ("and", "or") else instr)(*args, name=name)
+        if instr in _UNARY:
+            return getattr(b, _UNARY[instr])(args[0], name=name)
+        if instr in _CASTS:
+            return getattr(b, instr)(args[0], lltype(op.result.concretetype), name=name)
+        raise self.error(f"cannot parse LLVM lowering {spec!r} of {op.opname}")
+
+    # -- values and failure -------------------------------------------------------------
+
+    def value(self, a):
+        """The ir.Value of a flow-graph Variable or Constant (None for Void)."""
+        if isinstance(a, Variable):
+            if a.concretetype is Void:
+                return None
+            try:
+                return self.values[a]
+            except KeyError:
+                raise self.error(f"variable {a!r} used before its definition") from None
+        return self.constant(a.value, a.concretetype)
+
+    def constant(self, value, T):
+        if T is Signed:
+            return ir.Constant(I64, wrap(int(value)))
+        if T is Float:
+            return ir.Constant(DOUBLE, float(value))
+        if T is Bool:
+            return ir.Constant(I1, int(bool(value)))
+        if T is Char:
+            return ir.Constant(I32, ord(value))
+        if T is Void:
+            return None
+        return self.rt.pyobj(value, type(value).__name__)
+
+    def check(self, result, name: str = ""):
+        """Branch to the failure path when a `{T, i1}` result failed; give T."""
+        self.fail_if(self.b.extract_value(result, 1, name="failed"))
+        return self.b.extract_value(result, 0, name=name)
+
+    def fail_if(self, cond) -> None:
+        """If `cond`, drop the references owned so far and return failure."""
+        b = self.b
+        bb_fail = self.fn.append_basic_block(f"{self.label}.exc")
+        bb_cont = self.fn.append_basic_block(f"{self.label}.ok")
+        b.cbranch(cond, bb_fail, bb_cont)
+        b.position_at_end(bb_fail)
+        self.release(self.owned)
+        b.branch(self.shared_fail())
+        b.position_at_end(bb_cont)
+
+    def shared_fail(self) -> ir.Block:
+        if self.fail_block is None:
+            here = self.b.block
+            self.fail_block = self.fn.append_basic_block("fail")
+            self.b.position_at_end(self.fail_block)
+            failed(self.b)
+            self.b.position_at_end(here)
+        return self.fail_block
+
+    def release(self, owned) -> None:
+        """Decref owned references: Variables, or ir.Values held by `hold`."""
+        for v in reversed(owned):
+            self.rt.decref(self.b, self.values[v] if isinstance(v, Variable) else v)
+
+    def hold(self, value) -> None:
+        """Own a temporary reference: released if a later check fails."""
+        self.owned.append(value)
+
+    def unhold(self, value) -> None:
+        self.owned.remove(value)
+
+    def error(self, message: str) -> CompileError:
+        where = f"graph {self.graph.name} ({self.graph.filename}:{self.graph.firstlineno})"
+        if self.current is not None and self.current in getattr(self, "index", {}):
+            where += f", block{self.index[self.current]}"
+        op = getattr(self, "op", None)
+        if op is not None and op.lineno:
+            where += f", line {op.lineno}"
+        return CompileError(f"rgen.llvm: {message} in {where}")
+
+    # -- exits ----------------------------------------------------------------------------
+
+    def emit_exits(self, block) -> None:
+        self.op = None
+        b, sw = self.b, block.exitswitch
+        if not block.exits:
+            raise self.error("a block without exits that is not the return/except block")
+        here = b.block
+        if sw is None or isinstance(sw, Constant):
+            link = block.exits[0] if sw is None else _static_exit(block, sw.value)
+            target = self.emit_link(link)
+            b.position_at_end(here)
+            b.branch(target)
+        elif sw.concretetype is Bool:
+            false, true = [self.emit_link(link) for link in block.exits]
+            b.position_at_end(here)
+            b.cbranch(self.value(sw), true, false)
+        else:
+            self.emit_switch(block, sw)
+
+    def emit_switch(self, block, sw) -> None:
+        here = self.b.block
+        cases = [(link.exitcase, self.emit_link(link)) for link in block.exits]
+        default = [bb for case, bb in cases if case == "default"]
+        self.b.position_at_end(here)
+        bb_default = default[0] if default else self._no_case_block(sw)
+        switch = self.b.switch(self.value(sw), bb_default)
+        for case, bb in cases:
+            if case != "default":
+                switch.add_case(self.constant(case, sw.concretetype), bb)
+
+    def _no_case_block(self, sw) -> ir.Block:
+        here = self.b.block
+        bb = self.fn.append_basic_block(f"{self.label}.nocase")
+        self.b.position_at_end(bb)
+        self.rt.set_error(self.b, RuntimeError,
+                          f"switch value has no exit in block{self.index[self.current]} "
+                          f"(and no default)")
+        self.release(self.owned)
+        self.b.branch(self.shared_fail())
+        self.b.position_at_end(here)
+        return bb
+
+    def emit_link(self, link) -> ir.Block:
+        """An edge block doing the link's reference moves; returns it."""
+        graph, b = self.graph, self.b
+        target = link.target
+        label = ("return" if target is graph.returnblock else
+                 "raise" if target is graph.exceptblock else f"block{self.index[target]}")
+        bb = self.fn.append_basic_block(f"{self.label}.to.{label}")
+        b.position_at_end(bb)
+        if target is graph.exceptblock:
+            self.emit_raise(link)
+            return bb
+        values = self.transfer(link)
+        if target is graph.returnblock:
+            T = graph.return_type
+            ret = ir.Constant(result_struct(T), ir.Undefined)
+            if values[0] is not None:
+                ret = b.insert_value(ret, values[0], 0)
+            b.ret(b.insert_value(ret, ir.Constant(I1, 0), 1))
+            return bb
+        b.branch(self.blocks[target])
+        for v, value in zip(target.inputargs, values):
+            if value is not None:
+                self.values[v].add_incoming(value, bb)
+        return bb
+
+    def transfer(self, link) -> list:
+        """Values for the link's target, moving owned references into them."""
+        uses = Counter(a for a in link.args if isinstance(a, Variable))
+        moved = set()
+        values = []
+        for a, v in zip(link.args, link.target.inputargs):
+            value = self.value(a) if v.concretetype is not Void else None
+            values.append(value)
+            if value is None or not is_gcref(v.concretetype):
+                continue
+            if isinstance(a, Variable) and a in self.owned and a not in moved:
+                moved.add(a)
+            else:
+                self.rt.incref(self.b, value)
+        self.release([v for v in self.owned if uses[v] == 0])
+        return values
+
+    def emit_raise(self, link) -> None:
+        """`raise E(msg)`: set the exception, drop owned references, fail."""
+        c_etype = link.args[0]
+        if isinstance(c_etype, Variable):
+            c_etype = self.void_consts.get(c_etype)
+            if c_etype is None:
+                raise self.error("exception class not known at compile time")
+        exc = c_etype.value
+        if not (isinstance(exc, type) and issubclass(exc, BaseException)):
+            raise self.error(f"raise of {exc!r}, which is not an exception class")
+        msg = self.value(link.args[1])
+        self.b.call(self.rt.capi("PyErr_SetObject"), [self.rt.pyobj(exc, exc.__name__), msg])
+        self.release(self.owned)
+        self.b.branch(self.shared_fail())
+
+
+def _static_exit(block, value):
+    for link in block.exits:
+        if link.exitcase == value:
+            return link
+    return block.exits[-1]
+
+
+def _void_constants(graph) -> dict:
+    """Void input arguments that receive the same Constant on every incoming
+    link (the exception class of a shared raise block); fixpoint iteration."""
+    incoming: dict = {}
+    for link in graph.iterlinks():
+        for a, v in zip(link.args, link.target.inputargs):
+            if v.concretetype is Void and isinstance(v, Variable):
+                incoming.setdefault(v, []).append(a)
+    known: dict = {}
+    changed = True
+    while changed:
+        changed = False
+        for v, sources in incoming.items():
+            if v in known:
+                continue
+            consts = {known.get(a) if isinstance(a, Variable) else a for a in sources}
+            if len(consts) == 1 and None not in consts:
+                known[v] = consts.pop()
+                changed = True
+    return known

@@ -1,0 +1,124 @@
+"""The process-wide LLVM JIT: one MCJIT engine, modules added incrementally.
+
+`llvmlite.binding` is initialised once, on first use.  Every compiled module
+goes through the same steps:
+
+    parse the IR text -> verify() -> optimise (new pass manager, O2)
+    -> add to the one MCJIT engine -> finalize -> function addresses
+
+Symbols.  Native code refers to three kinds of outside symbols, all resolved
+by name through LLVM's process-wide symbol table (`llvmlite.binding.add_symbol`):
+
+  * CPython C-API functions (`PyList_Append`, `_Py_Dealloc`, ...): their
+    addresses come from `ctypes.pythonapi`, registered on first use;
+  * Python objects the code uses as constants (exception classes, interned
+    field names, string literals, user classes): `pyobject_symbol(obj)`
+    registers the object's address under a fresh name (`py.ZeroDivisionError.3`)
+    and keeps the object alive for the life of the process;
+  * functions of previously compiled modules: MCJIT resolves them itself.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import threading
+
+import llvmlite.binding as llvm
+
+OPT_LEVEL = 2
+
+_lock = threading.RLock()
+_state: dict = {}
+_symbol_ids = itertools.count()
+_pyobjects: dict = {}            # key -> (symbol name, the object, kept alive)
+_capi: set = set()
+
+
+def _init():
+    """Initialise llvmlite, the host target machine and the engine (once)."""
+    if _state:
+        return _state
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+    target = llvm.Target.from_default_triple()
+    tm = target.create_target_machine(cpu=llvm.get_host_cpu_name(),
+                                      features=llvm.get_host_cpu_features().flatten(),
+                                      opt=OPT_LEVEL, jit=True)
+    empty = llvm.parse_assembly("")
+    empty.triple = tm.triple
+    _state["tm"] = tm
+    _state["engine"] = llvm.create_mcjit_compiler(empty, tm)
+    return _state
+
+
+def target_machine():
+    return _init()["tm"]
+
+
+def module_header() -> tuple[str, str]:
+    """(triple, data layout) every emitted module must carry."""
+    tm = target_machine()
+    return tm.triple, str(tm.target_data)
+
+
+def capi_symbol(name: str) -> str:
+    """Make the C-API function `name` resolvable by native code; return `name`."""
+    if name not in _capi:
+        address = ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value
+        llvm.add_symbol(name, address)
+        _capi.add(name)
+    return name
+
+
+def pyobject_symbol(obj, hint: str = "obj") -> str:
+    """A symbol whose address is the Python object `obj` (kept alive forever).
+
+    Strings and numbers are keyed by value (one symbol per distinct literal),
+    everything else by identity."""
+    key = (type(obj), obj) if isinstance(obj, (str, int, float)) else ("id", id(obj))
+    with _lock:
+        entry = _pyobjects.get(key)
+        if entry is None:
+            clean = "".join(c if c.isalnum() or c == "_" else "_" for c in hint)[:40]
+            name = f"py.{clean}.{next(_symbol_ids)}"
+            llvm.add_symbol(name, id(obj))
+            entry = _pyobjects[key] = (name, obj)
+    return entry[0]
+
+
+def fresh_name(base: str) -> str:
+    """A process-unique symbol name for a compiled function."""
+    clean = "".join(c if c.isalnum() or c in "_." else "_" for c in base)[:60]
+    return f"{clean}.{next(_symbol_ids)}"
+
+
+def optimize(mod) -> None:
+    """Run the new pass manager's default O2 pipeline on `mod` in place."""
+    pto = llvm.create_pipeline_tuning_options(speed_level=OPT_LEVEL)
+    pb = llvm.create_pass_builder(target_machine(), pto)
+    pb.getModulePassManager().run(mod, pb)
+
+
+def compile_ir(ir_text: str, names: list[str]) -> tuple[dict, str]:
+    """Verify, optimise and load the module `ir_text`; return the addresses
+    of the functions `names` and the optimised IR text."""
+    with _lock:
+        state = _init()
+        mod = llvm.parse_assembly(ir_text)
+        mod.verify()
+        optimize(mod)
+        optimized = str(mod)
+        state["engine"].add_module(mod)
+        state["engine"].finalize_object()
+        addresses = {n: state["engine"].get_function_address(n) for n in names}
+    missing = [n for n, a in addresses.items() if not a]
+    if missing:
+        raise RuntimeError(f"rgen.llvm: no code for {missing} after compiling")
+    return addresses, optimized
+
+
+def assembly(optimized_ir: str) -> str:
+    """Target assembly for an (already optimised) module text."""
+    mod = llvm.parse_assembly(optimized_ir)
+    return target_machine().emit_assembly(mod)

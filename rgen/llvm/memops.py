@@ -1,0 +1,293 @@
+"""Handlers for the operations whose table row has `llvm=None`: strings,
+lists, fixed arrays, structs, `same_as` and `hint` (calls are in calls.py).
+
+All of them work on the real Python objects (see runtime.py):
+
+    list_len, getarraysize   Py_SIZE, inline
+    list_getitem/setitem     index normalised and bounds-checked inline
+    getarrayitem/setarrayitem  (IndexError with CPython's message), then the
+                             item slot `ob_item[i]` read or replaced inline;
+                             scalars are boxed/unboxed (small ints and exact
+                             floats without a call)
+    list_append              inline store when capacity allows, else
+                             PyList_Append; list_pop shrinks ob_size inline
+    newlist, malloc_varsize  PyList_New, every slot set to one shared box
+    str_len/getitem/eq       PyUnicode_GetLength / ReadChar / RichCompareBool
+    malloc                   cls.__new__(cls), then every field set to its
+                             default, like flowgraph.interp.struct_factory
+    getfield/setfield        PyObject_GetAttr / PyObject_SetAttr with the
+                             interned field name
+
+A handler gets the FunctionEmitter and the op and returns the result value
+(a new reference for gcref results), or None for Void results.
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir
+
+from flowgraph import lltypes
+from flowgraph.interp import record_class
+from flowgraph.lltypes import Void
+from rgen.llvm.runtime import (I1, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL, OB_SIZE, PTR,
+                               box, check_source, helper, i64, is_gcref, item_slot, load_at,
+                               ok, failed, result_struct, store_at)
+
+MEM_HELPERS: dict = {}
+HANDLERS: dict = {}
+
+
+def handles(*opnames):
+    def register(fn):
+        for name in opnames:
+            HANDLERS[name] = fn
+        return fn
+    return register
+
+
+# -- run-time helpers -----------------------------------------------------------------
+
+@helper("rt.index", result_struct(lltypes.Signed), [I64, I64, PTR], MEM_HELPERS)
+def _index(rt, b, i, n, message):
+    """Python indexing: i < 0 counts from the end; IndexError(message) if out of range."""
+    j = b.select(b.icmp_signed("<", i, i64(0)), b.add(i, n), i, name="j")
+    with b.if_then(b.icmp_unsigned("<", j, n), likely=True):
+        ok(b, lltypes.Signed, j)
+    b.call(rt.capi("PyErr_SetString"), [rt.pyobj(IndexError, "IndexError"), message])
+    failed(b)
+
+
+@helper("rt.newlist", PTR, [I64, PTR], MEM_HELPERS)
+def _newlist(rt, b, n, fill):
+    """A new list of max(n, 0) references to `fill` (null on failure)."""
+    m = b.select(b.icmp_signed("<", n, i64(0)), i64(0), n, name="m")
+    lst = b.call(rt.capi("PyList_New"), [m], name="list")
+    with b.if_then(b.icmp_unsigned("==", lst, NULL), likely=False):
+        b.ret(NULL)
+    store_at(b, b.add(load_at(b, fill, 0, I64), m), fill, 0)      # fill.ob_refcnt += m
+    items = load_at(b, lst, LIST_ITEMS, PTR, "items")
+    head = b.block
+    loop = b.append_basic_block("loop")
+    done = b.append_basic_block("done")
+    b.cbranch(b.icmp_signed(">", m, i64(0)), loop, done)
+    b.position_at_end(loop)
+    i = b.phi(I64, name="i")
+    i.add_incoming(i64(0), head)
+    b.store(fill, item_slot(b, items, i))
+    nxt = b.add(i, i64(1))
+    i.add_incoming(nxt, loop)
+    b.cbranch(b.icmp_signed("<", nxt, m), loop, done)
+    b.position_at_end(done)
+    b.ret(lst)
+
+
+@helper("rt.list_append", I1, [PTR, PTR], MEM_HELPERS)
+def _list_append(rt, b, lst, item):
+    """Append, stealing the reference `item`; i1 failed."""
+    n = load_at(b, lst, OB_SIZE, I64, "n")
+    with b.if_then(b.icmp_signed("<", n, load_at(b, lst, LIST_ALLOCATED, I64)), likely=True):
+        b.store(item, item_slot(b, load_at(b, lst, LIST_ITEMS, PTR), n))
+        store_at(b, b.add(n, i64(1)), lst, OB_SIZE)
+        b.ret(ir.Constant(I1, 0))
+    r = b.call(rt.capi("PyList_Append"), [lst, item])
+    rt.decref(b, item)
+    b.ret(b.icmp_signed("!=", r, ir.Constant(I32, 0)))
+
+
+@helper("rt.list_pop", PTR, [PTR], MEM_HELPERS)
+def _list_pop(rt, b, lst):
+    """Remove and return (as a new reference) the last item; null on failure."""
+    n = load_at(b, lst, OB_SIZE, I64, "n")
+    with b.if_then(b.icmp_signed("==", n, i64(0)), likely=False):
+        rt.set_error(b, IndexError, "pop from empty list")
+        b.ret(NULL)
+    last = b.sub(n, i64(1))
+    item = b.load(item_slot(b, load_at(b, lst, LIST_ITEMS, PTR), last), typ=PTR)
+    store_at(b, last, lst, OB_SIZE)
+    b.ret(item)
+
+
+# -- reading and writing items --------------------------------------------------------
+
+def read_item(em, T, p):
+    """The value of type T in the borrowed object p (a new reference for gcrefs)."""
+    if is_gcref(T):
+        bad = check_source(em.rt, em.b, T, p)
+        if bad is not None:
+            em.fail_if(bad)
+        em.rt.incref(em.b, p)
+        return p
+    return em.check(em.rt.call(em.b, f"rt.unbox.{T}", p), "item")
+
+
+def take_item(em, T, p):
+    """Like read_item, but p is a new reference that is consumed."""
+    if is_gcref(T):
+        em.hold(p)
+        bad = check_source(em.rt, em.b, T, p)
+        if bad is not None:
+            em.fail_if(bad)
+        em.unhold(p)
+        return p
+    result = em.rt.call(em.b, f"rt.unbox.{T}", p)
+    em.rt.decref(em.b, p)
+    return em.check(result, "item")
+
+
+def new_box(em, T, value):
+    """A new reference boxing `value`; failure checked."""
+    p = box(em.rt, em.b, T, value)
+    if not is_gcref(T) and T is not lltypes.Bool:
+        em.fail_if(em.b.icmp_unsigned("==", p, NULL))
+    return p
+
+
+def _slot(em, op, message):
+    lst, index = em.value(op.args[0]), em.value(op.args[1])
+    n = load_at(em.b, lst, OB_SIZE, I64, "len")
+    j = em.check(em.rt.call(em.b, "rt.index", index, n, em.rt.cstring(message)), "j")
+    return item_slot(em.b, load_at(em.b, lst, LIST_ITEMS, PTR, "items"), j)
+
+
+@handles("list_len", "getarraysize")
+def _len(em, op):
+    return load_at(em.b, em.value(op.args[0]), OB_SIZE, I64, op.result.name or "len")
+
+
+@handles("list_getitem", "getarrayitem")
+def _getitem(em, op):
+    slot = _slot(em, op, "list index out of range")
+    return read_item(em, op.result.concretetype, em.b.load(slot, typ=PTR))
+
+
+@handles("list_setitem", "setarrayitem")
+def _setitem(em, op):
+    slot = _slot(em, op, "list assignment index out of range")
+    item = new_box(em, op.args[2].concretetype, em.value(op.args[2]))
+    old = em.b.load(slot, typ=PTR, name="old")
+    em.b.store(item, slot)
+    em.rt.decref(em.b, old)
+
+
+@handles("list_append")
+def _append(em, op):
+    item = new_box(em, op.args[1].concretetype, em.value(op.args[1]))
+    em.fail_if(em.rt.call(em.b, "rt.list_append", em.value(op.args[0]), item))
+
+
+@handles("list_pop")
+def _pop(em, op):
+    p = em.rt.call(em.b, "rt.list_pop", em.value(op.args[0]), result="popped")
+    em.fail_if(em.b.icmp_unsigned("==", p, NULL))
+    return take_item(em, op.result.concretetype, p)
+
+
+def _filled_list(em, n, fill_box):
+    """A new list of n references to fill_box (a new reference, consumed)."""
+    em.hold(fill_box)
+    lst = em.rt.call(em.b, "rt.newlist", n, fill_box, result="list")
+    em.unhold(fill_box)
+    em.rt.decref(em.b, fill_box)
+    em.fail_if(em.b.icmp_unsigned("==", lst, NULL))
+    return lst
+
+
+@handles("newlist")
+def _newlist_op(em, op):
+    item_type = op.args[0].value.item
+    fill = new_box(em, item_type, em.value(op.args[2]))
+    return _filled_list(em, em.value(op.args[1]), fill)
+
+
+@handles("malloc_varsize")
+def _malloc_varsize(em, op):
+    b, n = em.b, em.value(op.args[1])
+    with b.if_then(b.icmp_signed("<", n, i64(0)), likely=False):
+        b.call(em.rt.capi("PyErr_Format"), [em.rt.pyobj(ValueError, "ValueError"),
+                                            em.rt.cstring("negative array size %lld"), n])
+    em.fail_if(b.icmp_signed("<", n, i64(0)))
+    fill = em.rt.pyobj(lltypes.default_value(op.args[0].value.item), "default")
+    em.rt.incref(b, fill)
+    return _filled_list(em, n, fill)
+
+
+# -- strings ------------------------------------------------------------------------------
+
+def _str_length(em, s):
+    n = em.b.call(em.rt.capi("PyUnicode_GetLength"), [s], name="len")
+    em.fail_if(em.b.icmp_signed("<", n, i64(0)))
+    return n
+
+
+@handles("str_len")
+def _str_len(em, op):
+    return _str_length(em, em.value(op.args[0]))
+
+
+@handles("str_getitem")
+def _str_getitem(em, op):
+    s, index = em.value(op.args[0]), em.value(op.args[1])
+    n = _str_length(em, s)
+    j = em.check(em.rt.call(em.b, "rt.index", index, n,
+                            em.rt.cstring("string index out of range")), "j")
+    return em.b.call(em.rt.capi("PyUnicode_ReadChar"), [s, j], name=op.result.name or "ch")
+
+
+@handles("str_eq")
+def _str_eq(em, op):
+    args = [em.value(a) for a in op.args]
+    r = em.b.call(em.rt.capi("PyObject_RichCompareBool"), args + [ir.Constant(I32, 2)])
+    em.fail_if(em.b.icmp_signed("<", r, ir.Constant(I32, 0)))
+    return em.b.icmp_signed("!=", r, ir.Constant(I32, 0), name=op.result.name or "eq")
+
+
+# -- structs ------------------------------------------------------------------------------
+
+@handles("malloc")
+def _malloc(em, op):
+    T = op.args[0].value
+    cls = record_class(T)
+    rt, b = em.rt, em.b
+    obj = b.call(rt.capi("PyObject_CallOneArg"),
+                 [rt.pyobj(cls.__new__, "new"), rt.pyobj(cls, cls.__name__)], name="obj")
+    em.fail_if(b.icmp_unsigned("==", obj, NULL))
+    em.hold(obj)
+    for name, t in T.fields.items():
+        default = rt.pyobj(lltypes.default_value(t), "default")
+        r = b.call(rt.capi("PyObject_SetAttr"), [obj, rt.pyobj(name, name), default])
+        em.fail_if(b.icmp_signed("!=", r, ir.Constant(I32, 0)))
+    em.unhold(obj)
+    return obj
+
+
+@handles("getfield")
+def _getfield(em, op):
+    T = op.result.concretetype
+    name = op.args[1].value
+    p = em.b.call(em.rt.capi("PyObject_GetAttr"),
+                  [em.value(op.args[0]), em.rt.pyobj(name, name)], name=name)
+    em.fail_if(em.b.icmp_unsigned("==", p, NULL))
+    if T is Void:
+        em.rt.decref(em.b, p)
+        return None
+    return take_item(em, T, p)
+
+
+@handles("setfield")
+def _setfield(em, op):
+    name = op.args[1].value
+    value = new_box(em, op.args[2].concretetype, em.value(op.args[2]))
+    r = em.b.call(em.rt.capi("PyObject_SetAttr"),
+                  [em.value(op.args[0]), em.rt.pyobj(name, name), value])
+    em.rt.decref(em.b, value)
+    em.fail_if(em.b.icmp_signed("!=", r, ir.Constant(I32, 0)))
+
+
+# -- copies ---------------------------------------------------------------------------------
+
+@handles("same_as", "hint")
+def _same_as(em, op):
+    value = em.value(op.args[0])
+    if value is not None and is_gcref(op.result.concretetype):
+        em.rt.incref(em.b, value)
+    return value

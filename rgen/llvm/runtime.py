@@ -1,0 +1,370 @@
+"""Heap layout and run-time helpers of native code.
+
+Layout choice: native code works on the *real Python objects* through the
+CPython C API (option 1 of the design discussion).  A `list[int]` is a Python
+`list` of `int` objects, a struct is an instance of the user's class (or of
+`flowgraph.interp.record_class(T)`), a `Str` is a `str`.  So the flow-graph
+interpreter and native code share every heap object without copying: a list
+passed in is mutated in place, appends and pops change its length, identity
+and aliasing are exactly those of CPython.  Scalars live unboxed in registers:
+
+    Signed  i64        Float  double      Bool  i1
+    Char    i32 (code point)               Void  (no value)
+    Str, List, Array, Struct               ptr (PyObject*, a counted reference)
+
+Reference counting: every gcref SSA value owns one reference (see emit.py).
+Native code is always entered with the GIL held (ctypes `PYFUNCTYPE`).
+
+Errors: a helper that can fail sets a Python exception (PyErr_SetString and
+friends) and reports failure to its caller: `{T, i1}` results carry an i1
+"failed" flag; pointer results are null on failure.  Compiled functions
+return `{T, i1}` the same way, so an exception propagates through native
+calls; the entry wrapper returns to ctypes, which raises the pending
+exception.
+
+This module knows the CPython 3.11 object layout (checked at import) and
+defines the small helpers as internal LLVM functions, built on demand into
+the module that uses them (`Runtime.helper(name)`).  Fast paths are inline
+(list items, small ints, exact floats); everything else calls the C API.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+
+from llvmlite import ir
+
+from flowgraph import lltypes
+from flowgraph.lltypes import ArrayType, Bool, Char, Float, ListType, Signed, Str, Void
+from rgen.llvm import jit
+
+I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
+DOUBLE, PTR, VOID = ir.DoubleType(), ir.PointerType(), ir.VoidType()
+NULL = ir.Constant(PTR, None)
+
+# -- CPython 3.11 object layout (byte offsets) --------------------------------------
+OB_REFCNT, OB_TYPE, OB_SIZE = 0, 8, 16
+LIST_ITEMS, LIST_ALLOCATED = 24, 32
+LONG_DIGITS = 24                   # 30-bit digits; ob_size = +-ndigits
+FLOAT_VALUE = 16
+TP_NAME, TP_FLAGS = 24, 168
+FLAG_LIST, FLAG_STR = 1 << 25, 1 << 28
+
+
+def _check_layout() -> None:
+    """Refuse to run on an interpreter whose object layout we do not know."""
+    def word(obj, offset):
+        return ctypes.c_int64.from_address(id(obj) + offset).value
+    probe = [1, 2, 3]
+    ok = (sys.version_info[:2] == (3, 11) and word(probe, OB_SIZE) == 3
+          and word(list, TP_FLAGS) & FLAG_LIST and word(str, TP_FLAGS) & FLAG_STR
+          and word(-7, OB_SIZE) == -1
+          and ctypes.c_double.from_address(id(2.5) + FLOAT_VALUE).value == 2.5)
+    if not ok:
+        raise ImportError(f"rgen.llvm supports the CPython 3.11 object layout only, "
+                          f"not {sys.version.split()[0]}")
+
+
+_check_layout()
+
+# -- C-API functions used by native code: name -> (result, parameters) -------------
+CAPI = {
+    "_Py_Dealloc": (VOID, [PTR]),
+    "PyErr_SetString": (VOID, [PTR, PTR]),
+    "PyErr_SetObject": (VOID, [PTR, PTR]),
+    "PyErr_Format": (PTR, [PTR, PTR]),             # variadic
+    "PyErr_Occurred": (PTR, []),
+    "PyLong_AsLongLong": (I64, [PTR]),
+    "PyLong_FromLongLong": (PTR, [I64]),
+    "PyFloat_AsDouble": (DOUBLE, [PTR]),
+    "PyFloat_FromDouble": (PTR, [DOUBLE]),
+    "PyObject_IsTrue": (I32, [PTR]),
+    "PyUnicode_GetLength": (I64, [PTR]),
+    "PyUnicode_ReadChar": (I32, [PTR, I64]),
+    "PyUnicode_FromOrdinal": (PTR, [I32]),
+    "PyObject_RichCompareBool": (I32, [PTR, PTR, I32]),
+    "PyList_New": (PTR, [I64]),
+    "PyList_Append": (I32, [PTR, PTR]),
+    "PyObject_GetAttr": (PTR, [PTR, PTR]),
+    "PyObject_SetAttr": (I32, [PTR, PTR, PTR]),
+    "PyObject_CallOneArg": (PTR, [PTR, PTR]),
+    "PyObject_Vectorcall": (PTR, [PTR, PTR, I64, PTR]),
+}
+VARIADIC = {"PyErr_Format"}
+
+
+def lltype(T) -> ir.Type | None:
+    """The LLVM type of a value of low-level type T (None for Void)."""
+    if T is Signed:
+        return I64
+    if T is Float:
+        return DOUBLE
+    if T is Bool:
+        return I1
+    if T is Char:
+        return I32
+    if T is Void:
+        return None
+    if T.is_gcref:
+        return PTR
+    raise TypeError(f"rgen.llvm: no native representation for type {T}")
+
+
+def is_gcref(T) -> bool:
+    return T is not Void and T.is_gcref
+
+
+def result_struct(T) -> ir.LiteralStructType:
+    """`{T, i1 failed}`: the result of compiled functions and failing helpers."""
+    return ir.LiteralStructType([lltype(T) or I8, I1])
+
+
+# -- small IR utilities -------------------------------------------------------------
+
+def i64(n: int) -> ir.Constant:
+    return ir.Constant(I64, n)
+
+
+def at(b: ir.IRBuilder, p, offset: int):
+    """Address `p + offset` bytes."""
+    return b.gep(p, [i64(offset)], inbounds=True, source_etype=I8)
+
+
+def load_at(b: ir.IRBuilder, p, offset: int, ty, name: str = ""):
+    return b.load(at(b, p, offset), name=name, typ=ty)
+
+
+def store_at(b: ir.IRBuilder, value, p, offset: int) -> None:
+    b.store(value, at(b, p, offset))
+
+
+def item_slot(b: ir.IRBuilder, items, index):
+    """Address of `items[index]` in a PyObject* array."""
+    return b.gep(items, [index], inbounds=True, source_etype=PTR)
+
+
+def ok(b: ir.IRBuilder, T, value) -> None:
+    """Return `{value, 0}` from a `{T, i1}` helper."""
+    st = b.function.function_type.return_type
+    b.ret(b.insert_value(b.insert_value(ir.Constant(st, ir.Undefined), value, 0),
+                         ir.Constant(I1, 0), 1))
+
+
+def failed(b: ir.IRBuilder) -> None:
+    """Return `{undef, 1}` from a `{T, i1}` function (the exception is set)."""
+    st = b.function.function_type.return_type
+    b.ret(b.insert_value(ir.Constant(st, ir.Undefined), ir.Constant(I1, 1), 1))
+
+
+class Runtime:
+    """Per-module access to C-API declarations, Python-object constants,
+    C strings and helper functions, each declared or built once."""
+
+    def __init__(self, module: ir.Module, helpers: dict):
+        self.module = module
+        self.helpers = helpers
+        self._cache: dict = {}
+
+    def capi(self, name: str) -> ir.Function:
+        key = ("capi", name)
+        if key not in self._cache:
+            ret, params = CAPI[name]
+            fnty = ir.FunctionType(ret, params, var_arg=name in VARIADIC)
+            self._cache[key] = ir.Function(self.module, fnty, jit.capi_symbol(name))
+        return self._cache[key]
+
+    def pyobj(self, obj, hint: str = "obj"):
+        """A pointer to the Python object `obj` (kept alive by the jit)."""
+        name = jit.pyobject_symbol(obj, hint)
+        if name not in self.module.globals:
+            ir.GlobalVariable(self.module, I8, name)
+        return self.module.globals[name]
+
+    def cstring(self, text: str):
+        key = ("cstr", text)
+        if key not in self._cache:
+            data = bytearray(text.encode("utf-8") + b"\0")
+            gv = ir.GlobalVariable(self.module, ir.ArrayType(I8, len(data)),
+                                   f"msg.{len(self._cache)}")
+            gv.global_constant = True
+            gv.linkage = "private"
+            gv.initializer = ir.Constant(ir.ArrayType(I8, len(data)), data)
+            self._cache[key] = gv
+        return self._cache[key]
+
+    def helper(self, name: str) -> ir.Function:
+        """The internal function `name` from the helper tables, built on demand."""
+        key = ("helper", name)
+        if key not in self._cache:
+            ret, params, build = self.helpers[name]
+            fn = ir.Function(self.module, ir.FunctionType(ret, params), name)
+            fn.linkage = "internal"
+            fn.attributes.add("alwaysinline")
+            self._cache[key] = fn
+            build(self, ir.IRBuilder(fn.append_basic_block("entry")), *fn.args)
+        return self._cache[key]
+
+    def call(self, b: ir.IRBuilder, name: str, *args, result: str = ""):
+        return b.call(self.helper(name), list(args), name=result)
+
+    def set_error(self, b: ir.IRBuilder, exc: type, message: str) -> None:
+        b.call(self.capi("PyErr_SetString"),
+               [self.pyobj(exc, exc.__name__), self.cstring(message)])
+
+    def incref(self, b, p) -> None:
+        self.call(b, "rt.incref", p)
+
+    def decref(self, b, p) -> None:
+        self.call(b, "rt.decref", p)
+
+
+HELPERS: dict = {}
+
+
+def helper(name: str, ret, params, table: dict = HELPERS):
+    """Register `build(rt, builder, *params)` as the body of helper `name`."""
+    def register(build):
+        table[name] = (ret, params, build)
+        return build
+    return register
+
+
+# -- reference counts -----------------------------------------------------------------
+
+@helper("rt.incref", VOID, [PTR])
+def _incref(rt, b, p):
+    rc = load_at(b, p, OB_REFCNT, I64, "rc")
+    store_at(b, b.add(rc, i64(1)), p, OB_REFCNT)
+    b.ret_void()
+
+
+@helper("rt.decref", VOID, [PTR])
+def _decref(rt, b, p):
+    rc = b.sub(load_at(b, p, OB_REFCNT, I64, "rc"), i64(1))
+    store_at(b, rc, p, OB_REFCNT)
+    with b.if_then(b.icmp_signed("==", rc, i64(0)), likely=False):
+        b.call(rt.capi("_Py_Dealloc"), [p])
+    b.ret_void()
+
+
+# -- boxing: scalar -> new reference (null on failure) ---------------------------------
+
+@helper("rt.box.Signed", PTR, [I64])
+def _box_signed(rt, b, v):
+    b.ret(b.call(rt.capi("PyLong_FromLongLong"), [v]))
+
+
+@helper("rt.box.Float", PTR, [DOUBLE])
+def _box_float(rt, b, v):
+    b.ret(b.call(rt.capi("PyFloat_FromDouble"), [v]))
+
+
+@helper("rt.box.Bool", PTR, [I1])
+def _box_bool(rt, b, v):
+    p = b.select(v, rt.pyobj(True, "True"), rt.pyobj(False, "False"))
+    rt.incref(b, p)
+    b.ret(p)
+
+
+@helper("rt.box.Char", PTR, [I32])
+def _box_char(rt, b, v):
+    b.ret(b.call(rt.capi("PyUnicode_FromOrdinal"), [v]))
+
+
+# -- unboxing: borrowed PyObject* -> {scalar, i1 failed} --------------------------------
+
+def _type_of(b, p):
+    return load_at(b, p, OB_TYPE, PTR, "type")
+
+
+@helper("rt.unbox.Signed", result_struct(Signed), [PTR])
+def _unbox_signed(rt, b, p):
+    with b.if_then(b.icmp_unsigned("==", _type_of(b, p), rt.pyobj(int, "int"))):
+        size = load_at(b, p, OB_SIZE, I64, "ndigits")
+        with b.if_then(b.icmp_signed("==", size, i64(0))):
+            ok(b, Signed, i64(0))
+        with b.if_then(b.icmp_unsigned("<=", b.add(size, i64(1)), i64(2))):
+            digit = b.zext(load_at(b, p, LONG_DIGITS, I32, "digit"), I64)
+            ok(b, Signed, b.mul(digit, size))
+    v = b.call(rt.capi("PyLong_AsLongLong"), [p], name="v")
+    with b.if_then(b.icmp_signed("==", v, i64(-1)), likely=False):
+        err = b.call(rt.capi("PyErr_Occurred"), [])
+        with b.if_then(b.icmp_unsigned("!=", err, NULL)):
+            failed(b)
+    ok(b, Signed, v)
+
+
+@helper("rt.unbox.Float", result_struct(Float), [PTR])
+def _unbox_float(rt, b, p):
+    with b.if_then(b.icmp_unsigned("==", _type_of(b, p), rt.pyobj(float, "float"))):
+        ok(b, Float, load_at(b, p, FLOAT_VALUE, DOUBLE, "fval"))
+    v = b.call(rt.capi("PyFloat_AsDouble"), [p], name="v")
+    with b.if_then(b.fcmp_ordered("==", v, ir.Constant(DOUBLE, -1.0)), likely=False):
+        err = b.call(rt.capi("PyErr_Occurred"), [])
+        with b.if_then(b.icmp_unsigned("!=", err, NULL)):
+            failed(b)
+    ok(b, Float, v)
+
+
+@helper("rt.unbox.Bool", result_struct(Bool), [PTR])
+def _unbox_bool(rt, b, p):
+    with b.if_then(b.icmp_unsigned("==", p, rt.pyobj(True, "True"))):
+        ok(b, Bool, ir.Constant(I1, 1))
+    with b.if_then(b.icmp_unsigned("==", p, rt.pyobj(False, "False"))):
+        ok(b, Bool, ir.Constant(I1, 0))
+    r = b.call(rt.capi("PyObject_IsTrue"), [p], name="truth")
+    with b.if_then(b.icmp_signed("<", r, ir.Constant(I32, 0))):
+        failed(b)
+    ok(b, Bool, b.icmp_signed("!=", r, ir.Constant(I32, 0)))
+
+
+@helper("rt.unbox.Char", result_struct(Char), [PTR])
+def _unbox_char(rt, b, p):
+    flags = load_at(b, _type_of(b, p), TP_FLAGS, I64, "flags")
+    with b.if_then(b.icmp_unsigned("!=", b.and_(flags, i64(FLAG_STR)), i64(0))):
+        n = b.call(rt.capi("PyUnicode_GetLength"), [p], name="n")
+        with b.if_then(b.icmp_signed("==", n, i64(1))):
+            ok(b, Char, b.call(rt.capi("PyUnicode_ReadChar"), [p, i64(0)]))
+    rt.set_error(b, TypeError, "expected a character (a str of length 1)")
+    failed(b)
+
+
+def _type_check(flag: int, what: str):
+    def build(rt, b, p):
+        tp = _type_of(b, p)
+        flags = load_at(b, tp, TP_FLAGS, I64, "flags")
+        with b.if_then(b.icmp_unsigned("==", b.and_(flags, i64(flag)), i64(0)), likely=False):
+            b.call(rt.capi("PyErr_Format"),
+                   [rt.pyobj(TypeError, "TypeError"), rt.cstring(f"expected {what}, got %.200s"),
+                    load_at(b, tp, TP_NAME, PTR)])
+            b.ret(ir.Constant(I1, 1))
+        b.ret(ir.Constant(I1, 0))
+    return build
+
+
+helper("rt.check.list", I1, [PTR])(_type_check(FLAG_LIST, "a list"))
+
+
+def box(rt: Runtime, b: ir.IRBuilder, T, value):
+    """A new reference to a Python object for `value` (null on failure);
+    for a gcref type the value itself, increfed."""
+    if is_gcref(T):
+        rt.incref(b, value)
+        return value
+    if T is Void:
+        none = rt.pyobj(None, "None")
+        rt.incref(b, none)
+        return none
+    return rt.call(b, f"rt.box.{T}", value, result="box")
+
+
+def check_source(rt: Runtime, b: ir.IRBuilder, T, p):
+    """i1 failed: a gcref that came from Python-visible storage (a parameter,
+    a field, a Python call) must have the layout native code assumes.  Only
+    lists and arrays are accessed inline; everything else goes through
+    type-checking C-API calls.  None for types needing no check."""
+    if isinstance(T, (ListType, ArrayType)):
+        return rt.call(b, "rt.check.list", p, result="badtype")
+    return None
+
