@@ -186,10 +186,17 @@ class GraphBuilder(Builder):
         self.block = default_block
         return {value: self._fork(block) for value, block in targets.items()}
 
-    def enter_label(self, gv_args: list = ()) -> tuple[GraphLabel, list]:
+    def enter_label(self, gv_args: list = (), names: list | None = None
+                    ) -> tuple[GraphLabel, list]:
+        """See `Builder.enter_label`; `names` names the merge gvs (by
+        default they take the names of `gv_args`)."""
         for arg in gv_args:
             _check_value(arg, "enter_label")
-        merge_gvs = [Variable(getattr(arg, "name", ""), arg.concretetype) for arg in gv_args]
+        if names is None:
+            names = [getattr(arg, "name", "") for arg in gv_args]
+        if len(names) != len(gv_args):
+            raise RgenError(f"enter_label: {len(gv_args)} values but {len(names)} names")
+        merge_gvs = [Variable(name, arg.concretetype) for name, arg in zip(names, gv_args)]
         block = self.state.new_block(merge_gvs)
         self._close(None, Link(list(gv_args), block))
         self.block = block

@@ -68,8 +68,9 @@ class Builder(ABC):
         """The constant `value` of low-level type `lltype`."""
 
     @abstractmethod
-    def genop(self, opname: str, args: list) -> Value:
-        """Emit `opname(*args)` and return its result.
+    def genop(self, opname: str, args: list, name: str = "") -> Value:
+        """Emit `opname(*args)` and return its result (a new gv called
+        `name`, a hint for printing, or an existing value).
 
         The result type comes from the operation table.  A pure operation
         with a fold function and Constant arguments is folded to a
@@ -94,11 +95,13 @@ class Builder(ABC):
         case the cases must be exhaustive at run time)."""
 
     @abstractmethod
-    def enter_label(self, gv_args: list = ()) -> tuple[Label, list]:
+    def enter_label(self, gv_args: list = (), names: list | None = None
+                    ) -> tuple[Label, list]:
         """End the current block with a jump into a new block, continue
         there, and return `(label, merge_gvs)`: one fresh gv per value of
-        `gv_args` (same type), which takes that value on this entry and the
-        value passed by `jump(label, ...)` on other entries."""
+        `gv_args` (same type, named after `names` if given), which takes
+        that value on this entry and the value passed by `jump(label, ...)`
+        on other entries."""
 
     @abstractmethod
     def jump(self, label: Label, gv_args: list = ()) -> None:
