@@ -288,13 +288,82 @@ def _pyname(v: Variable) -> str:
 
 
 def _names_of(blocks: list) -> dict:
-    """One Python local per variable: source name + a counter (`acc_3`)."""
-    names = {}
-    for block in blocks:
-        for v in block.getvariables():
-            if v not in names:
-                names[v] = f"{_pyname(v)}_{len(names)}"
+    """One Python local per class of coalesced variables (`acc_3`).
+
+    Variables are block-local and a link's copies run as one parallel tuple
+    assignment at the end of its block, so two variables may share a name
+    unless they are in the same block with overlapping live ranges.  Greedy
+    coalescing (union-find over the pairs link argument / target input
+    argument, in block order; then argument / result of `same_as` and `hint`)
+    gives most pairs one name, so that most copies vanish from the code.
+    """
+    ranges = _live_ranges(blocks)
+    parent = {v: v for v in ranges}
+    spans = {v: {blk: [(lo, hi)]} for v, (blk, lo, hi) in ranges.items()}
+
+    def find(v):
+        while parent[v] is not v:
+            parent[v] = v = parent[parent[v]]
+        return v
+
+    pairs = [(op.args[0], op.result) for block in blocks for op in block.operations
+             if op.opname in _COPIES]
+    pairs += [(a, t) for block in blocks for link in block.exits
+              for a, t in zip(link.args, link.target.inputargs)]
+    for a, t in pairs:
+        if isinstance(a, Variable) and a in parent and t in parent:
+            _union(find(a), find(t), parent, spans)
+    label = {}                 # class root -> the first source name among its variables
+    for v in ranges:
+        if v.name and find(v) not in label:
+            label[find(v)] = v
+    names, classes = {}, {}
+    for v in ranges:
+        root = find(v)
+        if root not in classes:
+            classes[root] = f"{_pyname(label.get(root, v))}_{len(classes)}"
+        names[v] = classes[root]
     return names
+
+
+def _union(ra, rb, parent, spans) -> None:
+    """Merge two classes of variables unless they interfere."""
+    if ra is rb:
+        return
+    sa, sb = spans[ra], spans[rb]
+    if len(sa) > len(sb):
+        ra, rb, sa, sb = rb, ra, sb, sa
+    for blk, ivs in sa.items():
+        for lo1, hi1 in sb.get(blk, ()):
+            if any(lo1 <= hi2 and lo2 <= hi1 for lo2, hi2 in ivs):
+                return
+    parent[ra] = rb
+    for blk, ivs in sa.items():
+        sb.setdefault(blk, []).extend(ivs)
+    del spans[ra]
+
+
+def _live_ranges(blocks: list) -> dict:
+    """Variable -> (block, first, last): input arguments are written at 0,
+    operation i reads at 2i+1 and writes at 2i+2, the switch and the links
+    read at 2n+1."""
+    ranges = {}
+    for block in blocks:
+        first = {v: 0 for v in block.inputargs}
+        last = dict(first)
+        for i, op in enumerate(block.operations):
+            for a in op.args:
+                if isinstance(a, Variable):
+                    last[a] = 2 * i + 1
+            first[op.result] = last[op.result] = 2 * i + 2
+        end = 2 * len(block.operations) + 1
+        for a in [block.exitswitch] + [a for link in block.exits for a in link.args]:
+            if isinstance(a, Variable):
+                last[a] = end
+        for v in first:
+            if v not in ranges:
+                ranges[v] = (block, first[v], last[v])
+    return ranges
 
 
 # -- the source emitter -------------------------------------------------------------
@@ -304,6 +373,7 @@ _STMT = {
     "list_setitem": "{0}[{1}] = {2}",
     "setarrayitem": "{0}[{1}] = {2}",
 }
+_COPIES = ("same_as", "hint")          # operations whose result is their first argument
 _RANGE = f"if not {MININT} <= {{0}} <= {MAXINT}: {{0}} = _wrap({{0}})"
 
 
@@ -472,8 +542,6 @@ class _Emitter:
         if label is not None and self.tail:
             self.put(indent, f"return {label}, ({''.join(s + ', ' for s in srcs)})")
             return
-        if label is None and not self.tail:
-            self.alias_inputargs(link)
         pairs = [(self.names[v], s) for v, s in zip(target.inputargs, srcs)
                  if self.names[v] != s]
         if pairs:
@@ -487,16 +555,6 @@ class _Emitter:
             if label != self.case_label:
                 self.put(indent, f"_b = {label}")
             self.put(indent, "continue")
-
-    def alias_inputargs(self, link) -> None:
-        """An inline block's input arguments reuse the Python names of the
-        variables its only link passes: no copies.  (Safe: a name is assigned
-        once per path, except label arguments by the jump ending the path.)"""
-        taken = set()
-        for v, a in zip(link.target.inputargs, link.args):
-            if isinstance(a, Variable) and self.names[a] not in taken:
-                self.names[v] = self.names[a]
-                taken.add(self.names[a])
 
     # -- operations
 
@@ -518,7 +576,9 @@ class _Emitter:
                             f"in graph {self.graph.name}")
         if op.result not in self.used and (desc.pure or name == "hint") and not desc.canraise:
             return                    # nobody reads it and it cannot fail
-        self.put(indent, f"{res} = {desc.py.format(*args)}")
+        expr = desc.py.format(*args)
+        if expr != res:
+            self.put(indent, f"{res} = {expr}")
         if desc.wraps:
             self.put(indent, _RANGE.format(res))
 

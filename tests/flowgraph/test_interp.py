@@ -403,6 +403,27 @@ def test_loop_swapping_arguments():
     assert [run_graph(g, i) for i in range(10)] == [0, 1, 1, 2, 3, 5, 8, 13, 21, 34]
 
 
+def test_link_copies_are_parallel():
+    # f(a, b) -> T(b, a, a) inline -> T computes p - q * 10 + r * 100, then
+    # U(r, p, p) (label, reached twice) returns u - v * 10 + w * 100
+    g, start, (a, b) = graph("copies", [Signed, Signed], Signed)
+    t, u = block(Signed, Signed, Signed), block(Signed, Signed, Signed)
+    goto(start, t, b, a, a)
+    p, q, r = t.inputargs
+    val = op(t, "int_add", op(t, "int_sub", p, op(t, "int_mul", q, 10)), op(t, "int_mul", r, 100))
+    branch(t, op(t, "int_gt", p, 0), (u, [r, p, p]), (u, [val, q, r]))
+    x, y, z = u.inputargs
+    res = op(u, "int_add", op(u, "int_sub", x, op(u, "int_mul", y, 10)), op(u, "int_mul", z, 100))
+    goto(u, g.returnblock, res)
+
+    def expected(a, b):
+        p, q, r = b, a, a
+        x, y, z = (p - q * 10 + r * 100, q, r) if p > 0 else (r, p, p)
+        return x - y * 10 + z * 100
+    for args in [(1, 2), (3, -4), (0, 0), (-5, 7)]:
+        assert run_graph(g, *args) == expected(*args)
+
+
 def test_deep_nesting_becomes_labels():
     # a chain of 120 tests x == i, each in the False branch of the previous one
     g, start, (x,) = graph("chain", [Signed], Signed)
@@ -420,21 +441,20 @@ def test_deep_nesting_becomes_labels():
 POWER_SOURCE = """\
 def graph_power(x_0, n_1, _b=0, _env=None):
     if _b == 0:
-        x_2, n_3, acc_4 = x_0, n_1, 1
+        acc_2 = 1
         _b = 1
     elif _b == 1:
-        x_2, n_3, acc_4, = _env
+        x_0, n_1, acc_2, = _env
     while True:
         if _b == 1:
-            if n_3 > 0:
-                v_10 = n_3 - 1
-                if not -9223372036854775808 <= v_10 <= 9223372036854775807: v_10 = _wrap(v_10)
-                v_11 = acc_4 * x_2
-                if not -9223372036854775808 <= v_11 <= 9223372036854775807: v_11 = _wrap(v_11)
-                n_3, acc_4 = v_10, v_11
+            if n_1 > 0:
+                n_1 = n_1 - 1
+                if not -9223372036854775808 <= n_1 <= 9223372036854775807: n_1 = _wrap(n_1)
+                acc_2 = acc_2 * x_0
+                if not -9223372036854775808 <= acc_2 <= 9223372036854775807: acc_2 = _wrap(acc_2)
                 continue
             else:
-                return acc_4
+                return acc_2
         _bad_label(_b)
 """
 
