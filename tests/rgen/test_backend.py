@@ -502,3 +502,40 @@ def test_bad_arguments(backend):
         b.genop("direct_call", [Constant(sq.graph, Void), x, x])
     with pytest.raises(RgenError, match="no result type for getfield"):
         b.genop("getfield", [x, Constant("f", Void)])
+
+
+class PromotionCallback:
+    """A Python function called from residual code (`direct_call` on a
+    Constant callable with a `return_type`): attaches a case for the value it
+    sees to the flexswitch, re-finishes the graph, and returns a marker."""
+
+    return_type = Signed
+
+    def __init__(self, flex, x):
+        self.flex = flex
+        self.x = x
+        self.seen = []
+
+    def __call__(self, value):
+        self.seen.append(value)
+        case = self.flex.add_case(value)
+        case.finish_return(case.genop("int_mul", [self.x, c(100)]))
+        case.end()
+        return -value
+
+
+def test_flexswitch_case_added_while_running(backend, request):
+    if backend.name == "llvm":
+        request.applymarker(pytest.mark.xfail(
+            reason="rgen.llvm: direct_call of a Python callable with a Signed argument "
+                   "fails to build (TypeError in calls._call_python)", strict=False))
+    b, [x] = backend.new_graph("promote", [Signed], Signed)
+    flex = b.flexswitch(x)
+    callback = PromotionCallback(flex, x)
+    d = flex.default_builder()
+    d.finish_return(d.genop("direct_call", [Constant(callback, Void), x]))
+    g = b.end()
+    # checkgraph only accepts graphs as direct_call callees; the interpreter
+    # and native code also call plain Python callables
+    assert [backend.run(g, v, check=False) for v in (3, 3, 4, 3, 4)] == [-3, 300, -4, 300, 400]
+    assert callback.seen == [3, 4]
