@@ -539,3 +539,31 @@ def test_flexswitch_case_added_while_running(backend, request):
     # and native code also call plain Python callables
     assert [backend.run(g, v, check=False) for v in (3, 3, 4, 3, 4)] == [-3, 300, -4, 300, 400]
     assert callback.seen == [3, 4]
+
+
+def test_flexswitch_cases_jump_back_into_a_loop(backend):
+    """An interpreter-like loop dispatching on a promoted value; cases are
+    attached lazily after runs and jump back to the loop label."""
+    b, [n] = backend.new_graph("interp", [Signed], Signed, argnames=["n"])
+    loop, [i, acc] = b.enter_label([c(0), c(0)], names=["i", "acc"])
+    done = b.jump_if_true(b.genop("int_ge", [i, n]))
+    done.finish_return(acc)
+    flex = b.flexswitch(b.genop("int_mod", [i, c(3)]))
+    d = flex.default_builder()
+    d.finish_return(d.genop("int_sub", [c(-1), i]))            # "fallback": -1 - i
+    g = b.end()
+
+    def attach(case):
+        cb = flex.add_case(case)
+        acc2 = cb.genop("int_add", [acc, c(10 ** case)])
+        cb.jump(loop, [cb.genop("int_add", [i, c(1)]), acc2])
+        backend.finish()
+
+    assert backend.run(g, 5) == -1
+    attach(0)
+    assert backend.run(g, 5) == -2
+    attach(2)
+    attach(1)
+    assert [backend.run(g, k) for k in (0, 5)] == [0, 122]
+    assert sorted(opcounts(g).items()) == [("int_add", 6), ("int_ge", 1), ("int_mod", 1),
+                                           ("int_sub", 1)]
