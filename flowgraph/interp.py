@@ -68,24 +68,41 @@ MAX_INDENT = 48          # deeper inline nesting becomes a label (Python allows 
 _RETURN = -1             # the "label" a tail function returns with its result
 
 
-def run_graph(graph: FunctionGraph, *args):
-    """Run `graph` on `args`; returns its result or raises its exception."""
+def run_graph(graph: FunctionGraph, *args, merge_point=None):
+    """Run `graph` on `args`; returns its result or raises its exception.
+    `merge_point`: see `resume_graph`."""
     nargs = len(graph.startblock.inputargs)
     if len(args) != nargs:
         names = ", ".join(_pyname(v) for v in graph.startblock.inputargs)
         raise TypeError(f"graph {graph.name}({names}) takes {nargs} argument"
                         f"{'s' if nargs != 1 else ''}, got {len(args)}")
-    return resume_graph(graph, graph.startblock, args)
+    return resume_graph(graph, graph.startblock, args, merge_point=merge_point)
 
 
-def resume_graph(graph: FunctionGraph, block: Block, values, opindex: int = 0):
+def resume_graph(graph: FunctionGraph, block: Block, values, opindex: int = 0,
+                 merge_point=None):
     """Run `graph` from `block`, operation `opindex`, until it returns (or raises).
 
     With `opindex == 0`, `values` is a sequence bound to `block.inputargs` (or
     a mapping from Variable to value).  With `opindex > 0` it must be a
     mapping giving every variable of the block that is live before operation
     `opindex`: defined earlier in the block and used from there on.
+
+    `merge_point(site, values)`, if given, is called just after every
+    `hint(None, global_merge_point=True)` executed (in `graph` or its
+    callees) with a `MergePoint` and the dict of the variables live there;
+    it returns None to continue, or `(result,)` to make that graph return
+    `result` at once (e.g. after running compiled code for the rest).
     """
+    saved = _hook[0]
+    _hook[0] = merge_point
+    try:
+        return _resume(graph, block, values, opindex)
+    finally:
+        _hook[0] = saved
+
+
+def _resume(graph: FunctionGraph, block: Block, values, opindex: int):
     comp = _compiled(graph)
     _refresh(comp)
     if block is graph.returnblock or block is graph.exceptblock:
@@ -103,7 +120,25 @@ def resume_graph(graph: FunctionGraph, block: Block, values, opindex: int = 0):
     return comp.enter(label, payload)
 
 
-def resume_frames(frames):
+@dataclass(frozen=True, eq=False)
+class MergePoint:
+    """A global merge point of a graph: resume with
+    `resume_graph(graph, block, values, opindex)`, `values` giving `live`."""
+
+    graph: FunctionGraph
+    block: Block
+    opindex: int          # the operation after the merge point's hint
+    live: tuple           # the variables live there
+
+
+_hook = [None]            # the merge_point callback of the running resume_graph
+
+
+def _at_merge_point(site: MergePoint, values: tuple):
+    return _hook[0](site, dict(zip(site.live, values)))
+
+
+def resume_frames(frames, merge_point=None):
     """Continue a stack of inlined calls, innermost frame first.
 
     `frames` is a list of `(graph, block, opindex, values)` as for
@@ -112,7 +147,7 @@ def resume_frames(frames):
     result receives the value the inner frame returns.
     """
     (graph, block, opindex, values), *outer = frames
-    result = resume_graph(graph, block, values, opindex)
+    result = resume_graph(graph, block, values, opindex, merge_point)
     for graph, block, opindex, values in outer:
         call = block.operations[opindex - 1]
         if call.opname != "direct_call":
@@ -120,7 +155,7 @@ def resume_frames(frames):
                              f"{graph.name} is {call.opname}, want direct_call")
         values = dict(values)
         values[call.result] = result
-        result = resume_graph(graph, block, values, opindex)
+        result = resume_graph(graph, block, values, opindex, merge_point)
     return result
 
 
@@ -399,7 +434,8 @@ class _Emitter:
             self.callees, self.used = shared.callees, shared.used
             return
         self.namespace = {"_wrap": wrap, "_no_case": _no_case, "_bad_label": _bad_label,
-                          "_new_array": _new_array}
+                          "_new_array": _new_array, "_hook": _hook,
+                          "_at_merge_point": _at_merge_point}
         self.consts: dict = {}        # key -> (global name, value)
         self.callees: list = []       # (global name, callee FunctionGraph)
         self.used = _used_variables(index)
@@ -476,8 +512,9 @@ class _Emitter:
     def emit_block(self, block: Block, start: int, indent: int) -> None:
         ops = block.operations
         fused = self.fused_condition(block) if start < len(ops) else None
-        for op in ops[start:len(ops) - (fused is not None)]:
-            self.emit_op(op, indent)
+        for i in range(start, len(ops) - (fused is not None)):
+            self.position = (block, i)
+            self.emit_op(ops[i], indent)
         sw = block.exitswitch
         if sw is None:
             self.emit_link(block.exits[0], indent)
@@ -574,7 +611,7 @@ class _Emitter:
         if desc is None or desc.py is None:
             raise TypeError(f"run_graph: no way to run operation {name!r} "
                             f"in graph {self.graph.name}")
-        if op.result not in self.used and (desc.pure or name == "hint") and not desc.canraise:
+        if op.result not in self.used and desc.pure and not desc.canraise:
             return                    # nobody reads it and it cannot fail
         expr = desc.py.format(*args)
         if expr != res:
@@ -585,6 +622,19 @@ class _Emitter:
     def bind_void(self, op, indent: int) -> None:
         if op.result in self.used:
             self.put(indent, f"{self.names[op.result]} = None")
+
+    def op_hint(self, op, args, res, indent):
+        if args[0] != res and op.result in self.used:
+            self.put(indent, f"{res} = {args[0]}")
+        if "global_merge_point" in op.args[1].value.split(","):
+            block, i = self.position
+            live = _live_in(block, i + 1)
+            site = self.const_name(MergePoint(self.graph, block, i + 1, tuple(live)))
+            values = "".join(self.names[v] + ", " for v in live)
+            self.put(indent, "if _hook[0] is not None:")
+            self.put(indent + 1, f"_r = _at_merge_point({site}, ({values}))")
+            self.put(indent + 1, "if _r is not None:")
+            self.put(indent + 2, f"return {_RETURN}, _r[0]" if self.tail else "return _r[0]")
 
     def op_getfield(self, op, args, res, indent):
         attr = _attribute(op.args[1].value)

@@ -524,3 +524,45 @@ DEDICATED = {"newlist", "list_len", "list_getitem", "list_setitem", "list_append
 
 def test_every_operation_is_tested():
     assert set(OPS) == set(FOLDED) | DEDICATED
+
+
+def counter_with_merge_point():
+    """count(n): i = 0; while i < n: gmp; i += 1; return i."""
+    g, start, (n,) = graph("count", [Signed], Signed, names=["n"])
+    head = block(Signed, Signed, names=["n", "i"])
+    goto(start, head, n, 0)
+    hn, hi = head.inputargs
+    op(head, "hint", Constant(None, Void), Constant("global_merge_point", Void))
+    nxt = op(head, "int_add", hi, 1)
+    branch(head, op(head, "int_lt", hi, hn), (g.returnblock, [hi]), (head, [hn, nxt]))
+    return g, head
+
+
+def test_merge_point_hook_sees_live_values_and_may_return():
+    g, head = counter_with_merge_point()
+    seen = []
+
+    def hook(site, values):
+        assert (site.graph, site.block, site.opindex) == (g, head, 1)
+        seen.append(values[head.inputargs[1]])
+        if values[head.inputargs[1]] == 3:
+            return ("stopped",)
+        assert resume_graph(g, head, values, opindex=1) == 5   # the rest, interpreted
+        return None
+
+    assert run_graph(g, 5, merge_point=hook) == "stopped"
+    assert seen == [0, 1, 2, 3]
+    assert run_graph(g, 5) == 5                    # no hook: nothing called
+    assert seen == [0, 1, 2, 3]
+    tailsite = []
+    assert resume_graph(g, head, {head.inputargs[0]: 2, head.inputargs[1]: 1}, opindex=1,
+                        merge_point=lambda s, v: tailsite.append(v) or None) == 2
+    assert len(tailsite) == 1
+
+
+def test_merge_point_hook_in_a_callee():
+    callee, head = counter_with_merge_point()
+    g, start, (x,) = graph("caller", [Signed], Signed)
+    r = op(start, "direct_call", Constant(callee, Void), x)
+    goto(start, g.returnblock, op(start, "int_mul", r, 10))
+    assert run_graph(g, 4, merge_point=lambda s, v: (-1,)) == -10
