@@ -69,9 +69,9 @@ def _call_python(em, op, func):
 
 
 def _entry_alloca(em, n: int):
-    """A `[n x ptr]` stack slot, allocated once in the entry block."""
+    """A stack slot of n pointers, allocated once in the entry block."""
     entry = em.fn.entry_basic_block
     b = ir.IRBuilder(entry)
     b.position_at_start(entry)
-    return b.alloca(ir.ArrayType(PTR, max(n, 1)), name="args")
+    return b.alloca(PTR, size=max(n, 1), name="args")
 
