@@ -1,0 +1,159 @@
+"""Arithmetic, bitwise, comparison and truth-value rules of the builder.
+
+Python's numeric tower restricted to bool < int < float: an operation on two
+numbers works in the wider of the two kinds, converting the other operand
+with an explicit cast (`True + 1` is `int_add(cast_bool_to_int(True), 1)`;
+`1 + 2.5` is `float_add(cast_int_to_float(1), 2.5)`); `/` always works on
+floats.  `&`, `|`, `^` of two bools give a bool, as in Python: the int
+operation followed by `int_is_true`.  Comparisons follow the same widening;
+characters compare with `char_*` (a one-character literal becomes a Char
+constant); two strings only compare for (in)equality.
+
+Truth values: `int_is_true`, `float_is_true`, a string or list is true when
+its length is not zero; a character and an instance are always true.  The
+only folding done here is on casts and truth tests of constants.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from flowgraph.lltypes import Bool, Char, Float, ListType, Signed, Str, StructType, Void
+from flowgraph.model import Constant
+from flowgraph.operations import fold_op, result_type
+from flowgraph.typeinfer import NUMERIC_RANK, convert_constant, is_flexible_char, type_name
+from flowgraph.unsupported import describe
+
+_INT_OPS = {ast.Add: "int_add", ast.Sub: "int_sub", ast.Mult: "int_mul",
+            ast.FloorDiv: "int_floordiv", ast.Mod: "int_mod", ast.BitAnd: "int_and",
+            ast.BitOr: "int_or", ast.BitXor: "int_xor", ast.LShift: "int_lshift",
+            ast.RShift: "int_rshift"}
+_FLOAT_OPS = {ast.Add: "float_add", ast.Sub: "float_sub", ast.Mult: "float_mul",
+              ast.Div: "float_truediv", ast.FloorDiv: "float_floordiv", ast.Mod: "float_mod"}
+_BITWISE = (ast.BitAnd, ast.BitOr, ast.BitXor)
+SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
+           ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
+           ast.LShift: "<<", ast.RShift: ">>", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "==",
+           ast.NotEq: "!=", ast.Gt: ">", ast.GtE: ">=", ast.USub: "-", ast.UAdd: "+",
+           ast.Invert: "~", ast.Not: "not"}
+_CMP = {ast.Lt: "lt", ast.LtE: "le", ast.Eq: "eq", ast.NotEq: "ne", ast.Gt: "gt",
+        ast.GtE: "ge"}
+
+
+def common_numeric(t1, t2):
+    """The wider of two numeric types, or None if either is not numeric."""
+    if t1 not in NUMERIC_RANK or t2 not in NUMERIC_RANK:
+        return None
+    return t1 if NUMERIC_RANK[t1] >= NUMERIC_RANK[t2] else t2
+
+
+class ArithBuilder:
+    """Operator rules (a mixin of the function builder: needs `emit`, `error`)."""
+
+    def cast(self, opname: str, value):
+        if isinstance(value, Constant):
+            return Constant(fold_op(opname, [value.value]), result_type(opname, [value]))
+        return self.emit(opname, [value])
+
+    def to_int(self, value):
+        """A Bool as a Signed (Python's `True == 1`); other values unchanged."""
+        if value.concretetype is Bool:
+            return self.cast("cast_bool_to_int", value)
+        return value
+
+    def to_float(self, value):
+        t = value.concretetype
+        if t is Signed:
+            return self.cast("cast_int_to_float", value)
+        if t is Bool:
+            return self.cast("cast_bool_to_float", value)
+        return value
+
+    def arith(self, op: ast.operator, v1, v2, node: ast.AST):
+        """`v1 op v2` for a binary arithmetic or bitwise operator."""
+        if type(op) not in SYMBOLS:
+            raise self.error(describe(op), node)
+        kind = common_numeric(v1.concretetype, v2.concretetype)
+        if kind is None:
+            raise self.error(self._operands_message(op, v1, v2), node)
+        if kind is Bool and isinstance(op, _BITWISE):
+            v_int = self.emit(_INT_OPS[type(op)], [self.to_int(v1), self.to_int(v2)])
+            return self.emit("int_is_true", [v_int])
+        if kind is Float or isinstance(op, ast.Div):
+            opname = _FLOAT_OPS.get(type(op))
+            if opname is None:
+                raise self.error(f"operator {SYMBOLS[type(op)]} on a float is not supported",
+                                 node)
+            return self.emit(opname, [self.to_float(v1), self.to_float(v2)])
+        return self.emit(_INT_OPS[type(op)], [self.to_int(v1), self.to_int(v2)])
+
+    def _operands_message(self, op, v1, v2) -> str:
+        t1, t2 = v1.concretetype, v2.concretetype
+        text = (f"operator {SYMBOLS[type(op)]} on {type_name(t1)} and {type_name(t2)} "
+                "is not supported")
+        if isinstance(op, ast.Add) and Str in (t1, t2):
+            text += "; strings cannot be concatenated, compare or index them instead"
+        if isinstance(op, (ast.Add, ast.Mult)) and isinstance(t1, ListType):
+            text += "; build lists with [x] * n and append"
+        return text
+
+    def unary(self, op: ast.unaryop, value, node: ast.AST):
+        if isinstance(op, ast.Not):
+            return self.emit("bool_not", [self.truth(value, node)])
+        t = value.concretetype
+        if t not in NUMERIC_RANK or (t is Float and isinstance(op, ast.Invert)):
+            raise self.error(f"unary {SYMBOLS[type(op)]} on {type_name(t)} is not supported",
+                             node)
+        if isinstance(op, ast.UAdd):
+            return self.to_int(value)
+        if t is Float:
+            return self.emit("float_neg", [value])
+        opname = "int_neg" if isinstance(op, ast.USub) else "int_invert"
+        return self.emit(opname, [self.to_int(value)])
+
+    def compare(self, op: ast.cmpop, v1, v2, node: ast.AST):
+        """`v1 op v2` for one comparison operator; a Bool value."""
+        if type(op) not in _CMP:
+            raise self.error(describe(op), node)
+        suffix = _CMP[type(op)]
+        t1, t2 = v1.concretetype, v2.concretetype
+        kind = common_numeric(t1, t2)
+        if kind is Float:
+            return self.emit("float_" + suffix, [self.to_float(v1), self.to_float(v2)])
+        if kind is not None:
+            return self.emit("int_" + suffix, [self.to_int(v1), self.to_int(v2)])
+        if Char in (t1, t2) or (is_flexible_char(v1) and is_flexible_char(v2)):
+            c1, c2 = convert_constant(v1, Char), convert_constant(v2, Char)
+            if c1 is not None and c2 is not None:
+                return self.emit("char_" + suffix, [c1, c2])
+        if t1 is Str and t2 is Str and suffix in ("eq", "ne"):
+            v_eq = self.emit("str_eq", [v1, v2])
+            return v_eq if suffix == "eq" else self.emit("bool_not", [v_eq])
+        raise self.error(self._compare_message(op, t1, t2), node)
+
+    def _compare_message(self, op, t1, t2) -> str:
+        text = (f"comparison {SYMBOLS[type(op)]} of {type_name(t1)} and {type_name(t2)} "
+                "is not supported")
+        if Char in (t1, t2):
+            text += "; compare a character with a character or a one-character literal"
+        elif t1 is Str and t2 is Str:
+            text += "; strings only compare with == and !="
+        return text
+
+    def truth(self, value, node: ast.AST):
+        """The truth value of `value` as a Bool (Python's `bool(value)`)."""
+        t = value.concretetype
+        if t is Bool:
+            return value
+        if isinstance(value, Constant) and t in (Signed, Float, Str, Void):
+            return Constant(bool(value.value), Bool)
+        if t in (Signed, Float):
+            return self.emit("int_is_true" if t is Signed else "float_is_true", [value])
+        if t is Str or isinstance(t, ListType):
+            v_len = self.emit("str_len" if t is Str else "list_len", [value])
+            return self.emit("int_is_true", [v_len])
+        if t is Char or isinstance(t, StructType):
+            return Constant(True, Bool)
+        if t is Void:
+            return Constant(False, Bool)
+        raise self.error(f"truth value of {type_name(t)} is not supported", node)

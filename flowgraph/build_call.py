@@ -1,0 +1,333 @@
+"""Calls: builtins, hints, module-level functions, classes, methods, lists.
+
+The callee of `f(...)` is found by name in the caller's scope (closure,
+module globals, builtins) and decides the translation:
+
+    hint(x, promote=True)   hint(v_x, Constant("promote", Void)); flags sorted,
+                            comma-joined (any function with `_ts_hint_`)
+    len ord chr abs min max int float bool
+                            the operations of the table (`str_len`, `int_min`,
+                            `cast_int_to_char`, ...)
+    f(a, k=b)               direct_call(Constant(graph_of_f, Void), a, b, <defaults>)
+    C(a)                    malloc(Constant(C_struct, Void)), setfield of class-level
+                            defaults, direct_call(graph_of___init__, s, a); value s
+    obj.m(a)                direct_call(graph_of_m, obj, a)
+    xs.append(x), xs.pop()  list_append, list_pop
+
+Arguments are evaluated in source order and must have exactly the
+parameter's type (CPython would not convert them either).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import types
+
+from flowgraph.lltypes import Bool, Char, Float, ListType, Signed, Str, StructType, Void
+from flowgraph.model import Constant
+from flowgraph.typeinfer import UNKNOWN, convert_constant, is_pending, type_name
+from flowgraph.unsupported import describe
+
+_BUILTINS = {len: "call_len", ord: "call_ord", chr: "call_chr", abs: "call_abs",
+             min: "call_minmax", max: "call_minmax", int: "call_int", float: "call_float",
+             bool: "call_bool"}
+_ADVICE = {
+    "print": "return the value instead of printing it",
+    "range": "range() is only supported as the iterable of a for loop",
+    "str": "strings cannot be built; return numbers",
+    "list": "build lists with [x] * n, literals and append",
+    "enumerate": "use 'for i in range(len(xs))'",
+    "sum": "add the items in a for loop",
+    "sorted": "sort in place with loops",
+    "isinstance": "the types are known statically",
+    "divmod": "use // and %",
+    "pow": "multiply in a loop",
+    "round": "use int() or //",
+}
+
+
+class CallBuilder:
+    """Call handlers (a mixin of the function builder)."""
+
+    def expr_Call(self, node: ast.Call, expected):
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            return self.call_method(node)
+        if not isinstance(func, ast.Name):
+            raise self.error(f"call of '{ast.unparse(func)}' is not supported; call "
+                             "module-level functions by name", node)
+        if func.id in self.local_names:
+            raise self.error(f"calling the local variable '{func.id}' is not supported; call "
+                             "module-level functions by name", node)
+        return self.call_object(self.lookup(func.id, func), func.id, node)
+
+    def call_object(self, obj, name: str, node: ast.Call):
+        if getattr(obj, "_ts_hint_", False):
+            return self.call_hint(node)
+        handler = _BUILTINS.get(obj) if _hashable(obj) else None
+        if handler is not None:
+            return getattr(self, handler)(node, name)
+        if isinstance(obj, types.FunctionType):
+            return self.call_function(obj, node)
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            raise self.error(f"exception class '{name}' can only be raised: "
+                             f"raise {name}(\"...\")", node)
+        if isinstance(obj, type) and obj.__module__ != "builtins":
+            return self.call_class(obj, node)
+        if getattr(builtins, name, None) is obj:
+            advice = _ADVICE.get(name, "see the supported subset in DESIGN section 4")
+            raise self.error(f"builtin '{name}()' is not supported; {advice}", node)
+        raise self.error(f"call of '{name}' ({type(obj).__name__}) is not supported", node)
+
+    # -- builtins ----------------------------------------------------------------------
+
+    def builtin_args(self, node: ast.Call, name: str, counts: tuple) -> list:
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.error(f"{name}() takes positional arguments only", node)
+        if len(node.args) not in counts:
+            want = " or ".join(map(str, counts)) if len(counts) < 4 else f"{counts[0]} or more"
+            raise self.error(f"{name}() takes {want} arguments here, got {len(node.args)}",
+                             node)
+        return self.exprs(node.args)
+
+    def call_len(self, node: ast.Call, name: str):
+        (value,) = self.builtin_args(node, name, (1,))
+        t = value.concretetype
+        if t is Str or isinstance(t, ListType):
+            return self.emit("str_len" if t is Str else "list_len", [value])
+        if t is Char:
+            return Constant(1, Signed)
+        raise self.error(f"len() of {type_name(t)} is not supported", node)
+
+    def call_ord(self, node: ast.Call, name: str):
+        (value,) = self.builtin_args(node, name, (1,))
+        char = convert_constant(value, Char)
+        if char is None:
+            raise self.error(f"ord() of {type_name(value.concretetype)} is not supported; "
+                             "index the string: ord(s[i])", node)
+        return self.cast("cast_char_to_int", char)
+
+    def call_chr(self, node: ast.Call, name: str):
+        (value,) = self.builtin_args(node, name, (1,))
+        if value.concretetype not in (Signed, Bool):
+            raise self.error(f"chr() of {type_name(value.concretetype)} is not supported",
+                             node)
+        return self.emit("cast_int_to_char", [self.to_int(value)])
+
+    def call_abs(self, node: ast.Call, name: str):
+        (value,) = self.builtin_args(node, name, (1,))
+        t = value.concretetype
+        if t is Bool:
+            return self.to_int(value)
+        if t not in (Signed, Float):
+            raise self.error(f"abs() of {type_name(t)} is not supported", node)
+        return self.emit("int_abs" if t is Signed else "float_abs", [value])
+
+    def call_minmax(self, node: ast.Call, name: str):
+        """min/max of 2+ numbers of one type, folded pairwise left to right
+        (which keeps CPython's choice of the first extreme argument)."""
+        values = self.builtin_args(node, name, tuple(range(2, 2 + len(node.args))))
+        kinds = {v.concretetype for v in values}
+        t = kinds.pop() if len(kinds) == 1 else None
+        if t not in (Signed, Float, Bool):
+            names = " and ".join(dict.fromkeys(type_name(v.concretetype) for v in values))
+            raise self.error(f"{name}() of {names} is not supported; the arguments must be "
+                             "all int, all float or all bool (convert with float())", node)
+        opname = ("float_" if t is Float else "int_") + name
+        result = self.to_int(values[0])
+        for value in values[1:]:
+            result = self.emit(opname, [result, self.to_int(value)])
+        return self.emit("int_is_true", [result]) if t is Bool else result
+
+    def call_int(self, node: ast.Call, name: str):
+        values = self.builtin_args(node, name, (0, 1))
+        if not values:
+            return Constant(0, Signed)
+        t = values[0].concretetype
+        if t is Float:
+            return self.emit("cast_float_to_int", values)
+        if t in (Signed, Bool):
+            return self.to_int(values[0])
+        raise self.error(f"int() of {type_name(t)} is not supported", node)
+
+    def call_float(self, node: ast.Call, name: str):
+        values = self.builtin_args(node, name, (0, 1))
+        if not values:
+            return Constant(0.0, Float)
+        if values[0].concretetype not in (Signed, Bool, Float):
+            raise self.error(f"float() of {type_name(values[0].concretetype)} is not "
+                             "supported", node)
+        return self.to_float(values[0])
+
+    def call_bool(self, node: ast.Call, name: str):
+        values = self.builtin_args(node, name, (0, 1))
+        return self.truth(values[0], node) if values else Constant(False, Bool)
+
+    def call_hint(self, node: ast.Call):
+        """hint(x, flag=True, ...) -> hint(v_x, Constant("flag,...", Void))."""
+        if len(node.args) != 1 or any(kw.arg is None for kw in node.keywords):
+            raise self.error("hint() takes one value and keyword flags: "
+                             "hint(x, concrete=True)", node)
+        flags = []
+        for kw in node.keywords:
+            if not (isinstance(kw.value, ast.Constant) and kw.value.value is True):
+                raise self.error(f"hint flag '{kw.arg}' must be True", node)
+            flags.append(kw.arg)
+        if not flags:
+            raise self.error("hint() needs a flag, e.g. hint(x, concrete=True)", node)
+        value = self.expr(node.args[0])
+        return self.emit("hint", [value, Constant(",".join(sorted(flags)), Void)])
+
+    # -- functions, classes, methods ---------------------------------------------------
+
+    def call_function(self, func, node: ast.Call, obj=None, self_type=None):
+        """direct_call of a module-level function (or of a method, with its
+        receiver `obj` already evaluated and held)."""
+        sig = self.ctx.signature(func, self_type, self.place(node))
+        key = None if obj is None else self.hold(obj)
+        args = self.bind_arguments(sig, node, first=0 if obj is None else 1)
+        if key is not None:
+            args.insert(0, self.release(key))
+        graph = self.ctx.graph_for(func, self_type, self.place(node))
+        restype = self.ctx.return_type(func)
+        if restype is None:
+            raise self.unknown(f"the result type of '{sig.name}' is not known yet; a "
+                               "recursive function needs a return annotation "
+                               "(e.g. '-> int')", node)
+        return self.emit("direct_call", [Constant(graph, Void)] + args, restype)
+
+    def bind_arguments(self, sig, node: ast.Call, first: int) -> list:
+        """The values of `sig.params[first:]` for the call `node`, evaluated in
+        source order; defaults fill in missing ones."""
+        params = sig.params[first:]
+        names = [name for name, _ in params]
+        bound = self.match_arguments(sig, names, node)
+        wanted = dict(params)
+        values = self.exprs([arg for _, arg in bound], [wanted[name] for name, _ in bound])
+        by_name = {}
+        for (name, arg), value in zip(bound, values):
+            by_name[name] = self.sink(value, wanted[name], arg,
+                                      f"argument '{name}' of {sig.name}()", sig.places[name])
+        for name in names:
+            if name not in by_name:
+                by_name[name] = self.sink(self.constant(sig.defaults[name], node),
+                                          wanted[name], None,
+                                          f"default of '{name}' of {sig.name}()",
+                                          sig.places[name])
+        return [by_name[name] for name in names]
+
+    def match_arguments(self, sig, names: list, node: ast.Call) -> list:
+        """[(parameter name, argument node)] in source order."""
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.error(describe(ast.Starred()), node)
+        if any(kw.arg is None for kw in node.keywords):
+            raise self.error("**kwargs in a call is not supported; pass the arguments by "
+                             "name", node)
+        if len(node.args) > len(names):
+            raise self.error(f"{sig.name}() takes {len(names)} arguments but "
+                             f"{len(node.args)} were given", node)
+        bound = list(zip(names, node.args))
+        for kw in node.keywords:
+            if kw.arg not in names or kw.arg in dict(bound):
+                problem = "an unexpected" if kw.arg not in names else "a repeated"
+                raise self.error(f"{sig.name}() got {problem} keyword argument '{kw.arg}'",
+                                 node)
+            bound.append((kw.arg, kw.value))
+        missing = [n for n in names if n not in dict(bound) and n not in sig.defaults]
+        if missing:
+            raise self.error(f"{sig.name}() is missing the argument '{missing[0]}'", node)
+        return bound
+
+    def call_class(self, cls: type, node: ast.Call):
+        """C(args): a fresh struct, class-level defaults, then __init__."""
+        struct = self.struct_of(cls, node)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            if node.args or node.keywords:
+                raise self.error(f"{cls.__name__}() takes no arguments: the class has no "
+                                 "__init__", node)
+            return self.new_struct(struct)
+        if not isinstance(init, types.FunctionType):
+            raise self.error(f"{cls.__name__}.__init__ is not a plain function", node)
+        sig = self.ctx.signature(init, struct, self.place(node))
+        args = self.bind_arguments(sig, node, first=1)
+        v_obj = self.new_struct(struct)
+        graph = self.ctx.graph_for(init, struct, self.place(node))
+        self.emit("direct_call", [Constant(graph, Void), v_obj] + args, Void)
+        return v_obj
+
+    def new_struct(self, struct: StructType):
+        v_obj = self.emit("malloc", [Constant(struct, Void)])
+        for field, t in struct.fields.items():
+            default = struct.pyclass.__dict__.get(field)
+            if default is not None and not callable(default):
+                value = self.constant(default, None, what=f"default of field '{field}'")
+                self.emit("setfield", [v_obj, Constant(field, Void),
+                                       self.sink(value, t, None, f"field '{field}'")])
+        return v_obj
+
+    def call_method(self, node: ast.Call):
+        attr, base = node.func.attr, node.func.value
+        if isinstance(base, ast.Name) and base.id not in self.local_names:
+            obj = self.lookup(base.id, base)
+            if isinstance(obj, types.ModuleType):
+                raise self.error(f"call of '{base.id}.{attr}' (a module's function) is not "
+                                 "supported", node)
+        v_obj = self.expr(base)
+        t = v_obj.concretetype
+        if isinstance(t, ListType):
+            return self.call_list_method(v_obj, base, attr, node)
+        if isinstance(t, StructType):
+            method = t.pyclass.__dict__.get(attr)
+            if isinstance(method, types.FunctionType):
+                return self.call_function(method, node, obj=v_obj, self_type=t)
+            raise self.error(f"class '{t.name}' has no method '{attr}'", node)
+        raise self.error(f"method '.{attr}()' of {type_name(t)} is not supported", node)
+
+    def call_list_method(self, v_list, base: ast.expr, attr: str, node: ast.Call):
+        t = v_list.concretetype
+        if attr == "append" and len(node.args) == 1 and not node.keywords:
+            key = self.hold(v_list)
+            item = None if is_pending(t) else t.item
+            value = self.expr(node.args[0], item)
+            v_list = self.release(key)
+            value = self.list_item(v_list, base, value, node)
+            return self.emit("list_append", [v_list, value])
+        if attr == "pop" and not node.args and not node.keywords:
+            if t.item is UNKNOWN:
+                raise self.unknown(f"cannot infer the item type of the list "
+                                   f"'{ast.unparse(base)}'", node)
+            return self.emit("list_pop", [v_list])
+        if attr == "pop":
+            raise self.error("pop() with an index is not supported; use pop()", node)
+        raise self.error(f"list method '{attr}' is not supported; lists support append, pop, "
+                         "indexing and len", node)
+
+    def list_item(self, v_list, base: ast.expr, value, node: ast.AST):
+        """`value` stored into `v_list` (append or item assignment): it must
+        have the item type; a local list with pending items takes it."""
+        t = v_list.concretetype
+        local = base.id if isinstance(base, ast.Name) and base.id in self.local_names else None
+        if t.item is UNKNOWN:
+            if local is None:
+                raise self.unknown(f"cannot infer the item type of the list "
+                                   f"'{ast.unparse(base)}'", node)
+            self.table.refine_list(local, ListType(value.concretetype), self.place(node))
+            return value
+        converted = convert_constant(value, t.item)
+        if converted is None:
+            where = self.table.place(local) if local else None
+            since = f", {type_name(t.item)} at {where}" if where else ""
+            raise self.error(f"type conflict for the items of list '{ast.unparse(base)}': "
+                             f"{type_name(value.concretetype)} here{since}; a list holds "
+                             f"one type ({type_name(t)})", node)
+        return converted
+
+
+def _hashable(obj) -> bool:
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True

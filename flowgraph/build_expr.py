@@ -1,0 +1,326 @@
+"""Expressions: one `expr_<Node>` handler per AST expression kind.
+
+`expr(node, expected)` builds the operations computing `node` into the
+current block and returns the Value; `expected` is the type the context
+wants (it types empty lists `[]` and converts one-character literals to
+characters).  Expressions with control flow inside (`a if c else b`,
+`and`/`or`, chained comparisons) end the current block and start a join
+block whose extra input argument is the result; `cond(node)` builds a test
+directly as branches (short-circuit, no Bool materialised) and returns the
+pair (exits when false, exits when true).
+
+Operands evaluated before a later operand that may split are held in the
+environment (`exprs`), so they reach the join block through its links.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from flowgraph.blockstate import default_constant
+from flowgraph.lltypes import Bool, Char, Float, ListType, Signed, Str, StructType, Void
+from flowgraph.model import Constant, Variable
+from flowgraph.operations import MAXINT, MININT
+from flowgraph.typeinfer import (PENDING_LIST, UNKNOWN, convert_constant, is_pending,
+                                 type_name)
+from flowgraph.unsupported import describe
+
+_CONSTANT_TYPES = {bool: Bool, int: Signed, float: Float, str: Str}
+
+
+class ExprBuilder:
+    """Expression handlers (a mixin of the function builder)."""
+
+    def expr(self, node: ast.expr, expected=None):
+        handler = getattr(self, "expr_" + type(node).__name__, None)
+        if handler is None:
+            raise self.error(describe(node), node)
+        saved, self.lineno = self.lineno, self.absline(node)
+        try:
+            return handler(node, expected)
+        finally:
+            self.lineno = saved
+
+    def exprs(self, nodes: list, expected: list | None = None) -> list:
+        """Evaluate `nodes` left to right; earlier values survive later splits."""
+        keys = []
+        for i, node in enumerate(nodes):
+            keys.append(self.hold(self.expr(node, expected[i] if expected else None)))
+        return [self.release(key) for key in keys]
+
+    # -- leaves ----------------------------------------------------------------------
+
+    def expr_Constant(self, node: ast.Constant, expected):
+        return self.constant(node.value, node)
+
+    def constant(self, value, node: ast.AST, what: str = "constant"):
+        if value is None:
+            return Constant(None, Void)
+        t = _CONSTANT_TYPES.get(type(value))
+        if t is None:
+            raise self.error(f"{what} of type {type(value).__name__} is not supported", node)
+        if t is Signed and not MININT <= value <= MAXINT:
+            raise self.error(f"integer {value} does not fit in 64 bits", node)
+        return Constant(value, t)
+
+    def expr_Name(self, node: ast.Name, expected):
+        if node.id in self.local_names:
+            return self.read_local(node.id, node)
+        return self.global_value(node.id, node)
+
+    def read_local(self, name: str, node: ast.AST):
+        if name in self.env:
+            return self.env[name]
+        if self.table.get(name) is None:
+            raise self.unknown(f"local variable '{name}' is used before any assignment "
+                               "gives it a type", node)
+        raise self.unknown(f"local variable '{name}' is read before it is assigned", node)
+
+    def global_value(self, name: str, node: ast.AST):
+        """A module-level constant: int, float, bool, str, None or a list of
+        numbers (the list object itself, shared with the module)."""
+        obj = self.lookup(name, node)
+        if isinstance(obj, list):
+            return Constant(obj, self.global_list_type(obj, name, node))
+        if obj is None or type(obj) in _CONSTANT_TYPES:
+            return self.constant(obj, node, what=f"module-level name '{name}'")
+        kind = ("function" if callable(obj) and not isinstance(obj, type)
+                else "class" if isinstance(obj, type) else type(obj).__name__)
+        raise self.error(f"module-level name '{name}' ({kind}) cannot be used as a value",
+                         node)
+
+    def global_list_type(self, obj: list, name: str, node: ast.AST) -> ListType:
+        types = {type(item) for item in obj}
+        if len(types) != 1 or next(iter(types)) not in (int, float, bool):
+            raise self.error(f"module-level list '{name}' must hold items of one type, int, "
+                             "float or bool", node)
+        return ListType(_CONSTANT_TYPES[types.pop()])
+
+    # -- operators -------------------------------------------------------------------
+
+    def expr_BinOp(self, node: ast.BinOp, expected):
+        if isinstance(node.op, ast.Mult):
+            if _is_single_list(node.left):
+                return self.list_repeat(node.left.elts[0], node.right, True, expected)
+            if _is_single_list(node.right):
+                return self.list_repeat(node.right.elts[0], node.left, False, expected)
+        v1, v2 = self.exprs([node.left, node.right])
+        return self.arith(node.op, v1, v2, node)
+
+    def expr_UnaryOp(self, node: ast.UnaryOp, expected):
+        operand = node.operand
+        if (isinstance(node.op, ast.USub) and isinstance(operand, ast.Constant)
+                and type(operand.value) in (int, float)):
+            return self.constant(-operand.value, node)        # a negative literal
+        return self.unary(node.op, self.expr(operand), node)
+
+    def expr_Compare(self, node: ast.Compare, expected):
+        if len(node.ops) == 1:
+            v1, v2 = self.exprs([node.left, node.comparators[0]])
+            return self.compare(node.ops[0], v1, v2, node)
+        return self.cond_value(node)
+
+    def expr_BoolOp(self, node: ast.BoolOp, expected):
+        """`a or b` is a if a is true, else b (`and`: a if a is false)."""
+        key, results = self.new_key(), []
+        for operand in node.values[:-1]:
+            value = self.expr(operand, expected)
+            self.env[key] = value
+            falses, trues = self.exit_switch(self.truth(value, operand))
+            decided, rest = (trues, falses) if isinstance(node.op, ast.Or) else (falses, trues)
+            results += decided
+            self.enter(rest)
+            if self.block is None:
+                break
+        else:
+            self.env[key] = self.expr(node.values[-1], expected)
+            results += self.exit_goto()
+        self.unify(results, key, node, f"the operands of '{type(node.op).__name__.lower()}'")
+        self.enter(results)
+        return self.release(key)
+
+    def expr_IfExp(self, node: ast.IfExp, expected):
+        falses, trues = self.cond(node.test)
+        key = self.new_key()
+        results = self.branch_value(trues, node.body, key, expected)
+        results += self.branch_value(falses, node.orelse, key, expected)
+        self.unify(results, key, node, "the two branches of a conditional expression")
+        self.enter(results)
+        return self.release(key)
+
+    def branch_value(self, pendings: list, node: ast.expr, key: str, expected) -> list:
+        if not pendings:
+            return []
+        self.enter(pendings)
+        self.env[key] = self.expr(node, expected)
+        return self.exit_goto()
+
+    def unify(self, results: list, key: str, node: ast.AST, what: str) -> None:
+        """All `results` must carry the same type under `key` (one-character
+        literals become characters, empty lists take the others' type)."""
+        values = [p.env[key] for p in results]
+        for target in dict.fromkeys(v.concretetype for v in values):
+            converted = [convert_constant(v, target) for v in values]
+            if all(c is not None for c in converted):
+                for pending, value in zip(results, converted):
+                    pending.env[key] = value
+                return
+        names = " and ".join(dict.fromkeys(type_name(v.concretetype) for v in values))
+        raise self.error(f"{what} have different types: {names}; CPython would return "
+                         "either type, the flow graph needs one", node)
+
+    # -- conditions ------------------------------------------------------------------
+
+    def cond(self, node: ast.expr) -> tuple[list, list]:
+        """Branch on `node`'s truth: (exits when false, exits when true)."""
+        saved, self.lineno = self.lineno, self.absline(node)
+        try:
+            if isinstance(node, ast.BoolOp):
+                return self.cond_boolop(node)
+            if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+                falses, trues = self.cond(node.operand)
+                return trues, falses
+            if isinstance(node, ast.Compare) and len(node.ops) > 1:
+                return self.cond_chain(node)
+            return self.exit_switch(self.truth(self.expr(node), node))
+        finally:
+            self.lineno = saved
+
+    def cond_boolop(self, node: ast.BoolOp) -> tuple[list, list]:
+        is_or, decided = isinstance(node.op, ast.Or), []
+        for operand in node.values[:-1]:
+            falses, trues = self.cond(operand)
+            decided += trues if is_or else falses
+            self.enter(falses if is_or else trues)
+            if self.block is None:
+                return ([], decided) if is_or else (decided, [])
+        falses, trues = self.cond(node.values[-1])
+        return (falses, trues + decided) if is_or else (falses + decided, trues)
+
+    def cond_chain(self, node: ast.Compare) -> tuple[list, list]:
+        """`a < b < c`: `a < b and b < c` with b evaluated once."""
+        all_falses, left = [], self.expr(node.left)
+        last = len(node.ops) - 1
+        for i, (op, right_node) in enumerate(zip(node.ops, node.comparators)):
+            key = self.hold(left)
+            right = self.expr(right_node)
+            left = self.release(key)
+            v_cmp = self.compare(op, left, right, node)
+            if i == last:
+                falses, trues = self.exit_switch(v_cmp)
+                return all_falses + falses, trues
+            key = self.hold(right)
+            falses, trues = self.exit_switch(v_cmp)
+            self.forget(falses, key)
+            all_falses += falses
+            self.enter(trues)
+            if self.block is None:
+                return all_falses, []
+            left = self.release(key)
+
+    def cond_value(self, node: ast.expr):
+        """A condition materialised as a Bool (a chained comparison's value)."""
+        falses, trues = self.cond(node)
+        key = self.new_key()
+        for pendings, value in ((falses, False), (trues, True)):
+            for pending in pendings:
+                pending.env[key] = Constant(value, Bool)
+        self.enter(falses + trues)
+        return self.release(key)
+
+    # -- containers ------------------------------------------------------------------
+
+    def expr_Subscript(self, node: ast.Subscript, expected):
+        if isinstance(node.slice, ast.Slice):
+            raise self.error(describe(node.slice), node)
+        container, index = self.exprs([node.value, node.slice])
+        return self.getitem(container, index, node)
+
+    def getitem(self, container, index, node: ast.AST):
+        t = container.concretetype
+        index = self.index_value(index, node)
+        if t is Str:
+            return self.emit("str_getitem", [container, index])
+        if isinstance(t, ListType):
+            if t.item is UNKNOWN:
+                raise self.unknown("cannot infer the item type of the list "
+                                   f"'{ast.unparse(node)}'", node)
+            return self.emit("list_getitem", [container, index])
+        raise self.error(f"indexing a {type_name(t)} is not supported", node)
+
+    def index_value(self, index, node: ast.AST):
+        if index.concretetype not in (Signed, Bool):
+            raise self.error(f"index of type {type_name(index.concretetype)}; indices are "
+                             "int", node)
+        return self.to_int(index)
+
+    def expr_List(self, node: ast.List, expected):
+        item = expected.item if isinstance(expected, ListType) else None
+        if not node.elts:
+            return self.empty_list(item, node)
+        values = self.exprs(node.elts, [item] * len(node.elts))
+        item = self.common_item(values, item, node)
+        c_type = Constant(ListType(item), Void)
+        v_list = self.emit("newlist", [c_type, Constant(len(values), Signed),
+                                       Constant(_default(item), item)])
+        for i, value in enumerate(values):
+            self.emit("list_setitem", [v_list, Constant(i, Signed),
+                                       convert_constant(value, item)])
+        return v_list
+
+    def empty_list(self, item, node: ast.AST):
+        if item is None or item is UNKNOWN:
+            if self.strict:
+                raise self.error("cannot infer the item type of the empty list []; annotate "
+                                 "the variable, e.g. 'xs: list[int] = []'", node)
+            item = UNKNOWN
+        return self.emit("newlist", [Constant(ListType(item), Void), Constant(0, Signed),
+                                     Constant(_default(item), item)])
+
+    def common_item(self, values: list, item, node: ast.AST):
+        candidates = [item] if item is not None and item is not UNKNOWN else []
+        candidates += [v.concretetype for v in values]
+        for t in dict.fromkeys(candidates):
+            if all(convert_constant(v, t) is not None for v in values):
+                return t
+        names = " and ".join(dict.fromkeys(type_name(v.concretetype) for v in values))
+        raise self.error(f"list literal mixes {names}; a list holds one type", node)
+
+    def list_repeat(self, item_node, count_node, list_first: bool, expected):
+        """`[x] * n` (or `n * [x]`): newlist(T, n, x)."""
+        item_t = expected.item if isinstance(expected, ListType) else None
+        if list_first:
+            item, count = self.exprs([item_node, count_node], [item_t, None])
+        else:
+            count, item = self.exprs([count_node, item_node], [None, item_t])
+        if item_t is not None and convert_constant(item, item_t) is not None:
+            item = convert_constant(item, item_t)
+        count = self.index_value(count, count_node)
+        return self.emit("newlist", [Constant(ListType(item.concretetype), Void), count, item])
+
+    def expr_Attribute(self, node: ast.Attribute, expected):
+        obj = self.expr(node.value)
+        return self.getattr_value(obj, node)
+
+    def getattr_value(self, obj, node: ast.Attribute):
+        t = obj.concretetype
+        if not isinstance(t, StructType):
+            raise self.error(f"attribute '.{node.attr}' of a {type_name(t)} is not "
+                             "supported", node)
+        if node.attr in t.fields:
+            return self.emit("getfield", [obj, Constant(node.attr, Void)])
+        value = t.pyclass.__dict__.get(node.attr) if t.pyclass else None
+        if value is not None and type(value) in _CONSTANT_TYPES:
+            return self.constant(value, node)
+        if callable(value):
+            raise self.error(f"method '{t.name}.{node.attr}' can only be called", node)
+        raise self.error(f"class '{t.name}' has no field '{node.attr}'; declare it in the "
+                         f"class body ('{node.attr}: int')", node)
+
+
+def _is_single_list(node: ast.AST) -> bool:
+    return isinstance(node, ast.List) and len(node.elts) == 1
+
+
+def _default(t):
+    return default_constant(t).value if t is not UNKNOWN else None

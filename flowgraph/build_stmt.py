@@ -1,0 +1,357 @@
+"""Statements: one `stmt_<Node>` handler per AST statement kind.
+
+Control flow is built with the Pending/enter protocol of `blockstate.py`:
+
+    if        the test's true exits start the body, the false exits the else
+              part; the open ends of both are joined.
+    while     a header block (input arguments: every name bound so far plus
+              every name the body assigns) evaluates the test; the body jumps
+              back to it; `continue` jumps to it too; `break` exits and the
+              test's false exits (through the else part) are joined after.
+    for i in range(start, stop, step)
+              start/stop/step are evaluated once and carried in hidden names;
+              the header compares the counter with stop (`int_lt` for a
+              positive constant step, `int_gt` for a negative one, both
+              behind a sign test for a run-time step, which is first checked
+              against 0: ValueError as in CPython); the body starts with
+              `i = counter; counter += step`, so `i` keeps its last value.
+    for x in xs (a list or str)
+              an index counter compared with the current length each time,
+              as CPython's list iterator does.
+    return    a link to the return block (the value must have the function's
+              result type); falling off the end returns None.
+    raise E("msg")
+              a link to the except block carrying (Constant(E, Void), msg).
+
+Statements after a `return`, `break`, `continue` or `raise` are unreachable
+and are not built.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import dataclass, field
+
+from flowgraph.lltypes import Bool, ListType, Signed, Str, Void
+from flowgraph.model import Block, Constant, Variable
+from flowgraph.typeinfer import is_pending
+from flowgraph.unsupported import describe
+
+
+class Unknown(Exception):
+    """A type the current typing round does not know yet (see builder.py)."""
+
+
+@dataclass
+class Loop:
+    header: Block
+    names: list
+    breaks: list = field(default_factory=list)
+    hidden: tuple = ()
+
+
+class StmtBuilder:
+    """Statement handlers (a mixin of the function builder)."""
+
+    def stmts(self, body: list) -> None:
+        for node in body:
+            if self.block is None:
+                return                      # unreachable code
+            self.stmt(node)
+
+    def stmt(self, node: ast.stmt) -> None:
+        handler = getattr(self, "stmt_" + type(node).__name__, None)
+        if handler is None:
+            raise self.error(describe(node), node)
+        self.lineno = self.absline(node)
+        try:
+            handler(node)
+        except Unknown:
+            self.table.dirty = True         # this round is only for typing
+
+    def test(self, node: ast.expr) -> tuple[list, list]:
+        """`cond(node)`, or in a typing round an arbitrary branch when the
+        test's type is not known yet (the bodies still get typed)."""
+        try:
+            return self.cond(node)
+        except Unknown:
+            self.table.dirty = True
+            if self.block is None:
+                return [], []
+            return self.exit_switch(Variable("", Bool))
+
+    # -- simple statements ------------------------------------------------------------
+
+    def stmt_Pass(self, node: ast.Pass) -> None:
+        pass
+
+    def stmt_Expr(self, node: ast.Expr) -> None:
+        if isinstance(node.value, ast.Constant):
+            return                          # a docstring or a bare constant
+        self.expr(node.value)
+
+    def stmt_Assign(self, node: ast.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple):
+            return self.assign_tuple(node.targets[0], node.value, node)
+        expected = self.static_type(node.targets[0]) if len(node.targets) == 1 else None
+        value = self.expr(node.value, expected)
+        for target in node.targets:
+            self.assign(target, value, node)
+
+    def stmt_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            value = self.expr(node.value, self.static_type(node.target))
+            self.assign(node.target, value, node)
+
+    def assign_tuple(self, target: ast.Tuple, value_node: ast.expr, node: ast.AST) -> None:
+        """`a, b = b, a`: all right-hand values first, then the targets."""
+        if not (isinstance(value_node, ast.Tuple) and len(value_node.elts) == len(target.elts)):
+            raise self.error("tuple assignment needs a tuple of the same length on the right, "
+                             "as in 'a, b = b, a'", node)
+        values = self.exprs(value_node.elts, [self.static_type(t) for t in target.elts])
+        keys = [self.hold(value) for value in values]
+        for element, key in zip(target.elts, keys):
+            self.assign(element, self.release(key), node)
+
+    def assign(self, target: ast.expr, value, node: ast.AST) -> None:
+        if isinstance(target, ast.Name):
+            return self.assign_local(target.id, value, target)
+        key = self.hold(value)
+        if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Slice):
+            container, index = self.exprs([target.value, target.slice])
+            return self.setitem(container, target.value, index, self.release(key), target)
+        if isinstance(target, ast.Attribute):
+            obj = self.expr(target.value)
+            return self.setattr_value(obj, target, self.release(key))
+        raise self.error(f"assignment to {describe(target).split(' is not')[0]} is not "
+                         "supported", node)
+
+    def setitem(self, container, base: ast.expr, index, value, node: ast.AST) -> None:
+        t = container.concretetype
+        if t is Str:
+            raise self.error("item assignment to a str is not supported: strings are "
+                             "immutable", node)
+        if not isinstance(t, ListType):
+            raise self.error(f"item assignment to {self.describe_type(t)} is not supported",
+                             node)
+        index = self.index_value(index, node)
+        value = self.list_item(container, base, value, node)
+        self.emit("list_setitem", [container, index, value])
+
+    def setattr_value(self, obj, target: ast.Attribute, value) -> None:
+        t = obj.concretetype
+        fields = getattr(t, "fields", None)
+        if fields is None or target.attr not in fields:
+            self.getattr_value(obj, target)          # raises the right error
+            raise self.error(f"cannot assign the attribute '{target.attr}'", target)
+        value = self.sink(value, fields[target.attr], target,
+                          f"field '{t.name}.{target.attr}'", None)
+        self.emit("setfield", [obj, Constant(target.attr, Void), value])
+
+    def stmt_AugAssign(self, node: ast.AugAssign) -> None:
+        target = node.target
+        if isinstance(target, ast.Name):
+            key = self.hold(self.read_local(target.id, target))
+            rhs = self.expr(node.value)
+            result = self.arith(node.op, self.release(key), rhs, node)
+            return self.assign_local(target.id, result, target)
+        if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Slice):
+            container, index = self.exprs([target.value, target.slice])
+            old = self.getitem(container, index, target)
+            keys = [self.hold(v) for v in (container, index, old)]
+            rhs = self.expr(node.value)
+            container, index, old = [self.release(k) for k in keys]
+            result = self.arith(node.op, old, rhs, node)
+            return self.setitem(container, target.value, index, result, target)
+        if isinstance(target, ast.Attribute):
+            obj = self.expr(target.value)
+            keys = [self.hold(v) for v in (obj, self.getattr_value(obj, target))]
+            rhs = self.expr(node.value)
+            obj, old = [self.release(k) for k in keys]
+            return self.setattr_value(obj, target, self.arith(node.op, old, rhs, node))
+        raise self.error(describe(target), node)
+
+    # -- control flow -----------------------------------------------------------------
+
+    def stmt_If(self, node: ast.If) -> None:
+        falses, trues = self.test(node.test)
+        self.enter(trues)
+        self.stmts(node.body)
+        exits = self.exit_open()
+        self.enter(falses)
+        self.stmts(node.orelse)
+        self.enter(exits + self.exit_open())
+
+    def stmt_While(self, node: ast.While) -> None:
+        header, names = self.enter_loop(self.source.assigned_in(node))
+        falses, trues = self.test(node.test)
+        loop = Loop(header, names)
+        self.enter(trues)
+        self.loop_body(loop, node.body)
+        self.loop_exit(loop, falses, node.orelse)
+
+    def loop_body(self, loop: Loop, body: list) -> None:
+        self.loops.append(loop)
+        try:
+            self.stmts(body)
+        finally:
+            self.loops.pop()
+        if self.block is not None:
+            self.jump(loop.header, loop.names)
+
+    def loop_exit(self, loop: Loop, falses: list, orelse: list) -> None:
+        """After the loop: the else part on normal exit, joined with breaks."""
+        self.enter(falses)
+        self.stmts(orelse)
+        exits = self.exit_open() + loop.breaks
+        self.forget(exits, *loop.hidden)
+        self.enter(exits)
+
+    def stmt_Break(self, node: ast.Break) -> None:
+        self.loops[-1].breaks.extend(self.exit_goto())
+
+    def stmt_Continue(self, node: ast.Continue) -> None:
+        loop = self.loops[-1]
+        self.jump(loop.header, loop.names)
+
+    def stmt_For(self, node: ast.For) -> None:
+        if not isinstance(node.target, ast.Name):
+            raise self.error("the target of a for loop must be a name", node)
+        it = node.iter
+        if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
+                and it.func.id not in self.local_names
+                and self.lookup(it.func.id, it.func) is builtins.range):
+            return self.for_range(node, it)
+        seq = self.expr(it)
+        if seq.concretetype is Str or isinstance(seq.concretetype, ListType):
+            return self.for_sequence(node, seq)
+        raise self.error("for loops iterate over range(...), a list or a str, not "
+                         f"{self.describe_type(seq.concretetype)}", node)
+
+    def for_range(self, node: ast.For, call: ast.Call) -> None:
+        if call.keywords or not 1 <= len(call.args) <= 3:
+            raise self.error("range() takes 1 to 3 positional arguments", call)
+        values = [self.index_value(v, call) for v in self.exprs(call.args)]
+        if len(values) == 1:
+            values = [Constant(0, Signed)] + values
+        start, stop, step = values + [Constant(1, Signed)] * (3 - len(values))
+        slots = (self.hold(start), self.slot(stop), self.slot(step))
+        if not self.check_step(slots[2]):
+            return
+        header, names = self.enter_loop(self.source.assigned_in(node))
+        falses, trues = self.range_test(slots)
+        loop = Loop(header, names, hidden=tuple(s for s in slots if isinstance(s, str)))
+        self.enter(trues)
+        counter = self.env[slots[0]]
+        self.env[slots[0]] = self.emit("int_add", [counter, self.slot_value(slots[2])])
+        self.assign_local(node.target.id, counter, node.target)
+        self.loop_body(loop, node.body)
+        self.loop_exit(loop, falses, node.orelse)
+
+    def slot(self, value):
+        """A Constant stays itself; a Variable is held under a hidden name."""
+        return value if isinstance(value, Constant) else self.hold(value)
+
+    def slot_value(self, slot):
+        return self.env[slot] if isinstance(slot, str) else slot
+
+    def check_step(self, slot) -> bool:
+        """range() with step 0 raises ValueError; False if it always does."""
+        error = [Constant(ValueError, Void), Constant("range() arg 3 must not be zero", Str)]
+        if isinstance(slot, Constant):
+            if slot.value == 0:
+                self.exit_to(self.graph.exceptblock, error)
+            return slot.value != 0
+        v_zero = self.emit("int_eq", [self.env[slot], Constant(0, Signed)])
+        falses, trues = self.exit_switch(v_zero)
+        self.enter(trues)
+        self.exit_to(self.graph.exceptblock, error)
+        self.enter(falses)
+        return True
+
+    def range_test(self, slots: tuple) -> tuple[list, list]:
+        """counter < stop for a positive step, counter > stop for a negative one."""
+        counter, stop, step = slots
+        if isinstance(step, Constant):
+            opname = "int_lt" if step.value > 0 else "int_gt"
+            v_cmp = self.emit(opname, [self.env[counter], self.slot_value(stop)])
+            return self.exit_switch(v_cmp)
+        v_positive = self.emit("int_gt", [self.env[step], Constant(0, Signed)])
+        negative, positive = self.exit_switch(v_positive)
+        all_falses, all_trues = [], []
+        for pendings, opname in ((positive, "int_lt"), (negative, "int_gt")):
+            self.enter(pendings)
+            v_cmp = self.emit(opname, [self.env[counter], self.slot_value(stop)])
+            falses, trues = self.exit_switch(v_cmp)
+            all_falses += falses
+            all_trues += trues
+        return all_falses, all_trues
+
+    def for_sequence(self, node: ast.For, seq) -> None:
+        """`for x in xs`: an index loop re-reading len(xs) at every step."""
+        slots = (self.slot(seq), self.hold(Constant(0, Signed)))
+        header, names = self.enter_loop(self.source.assigned_in(node))
+        seq, index = self.slot_value(slots[0]), self.env[slots[1]]
+        opname = "str_len" if seq.concretetype is Str else "list_len"
+        length = self.emit(opname, [seq])
+        falses, trues = self.exit_switch(self.emit("int_lt", [index, length]))
+        loop = Loop(header, names, hidden=tuple(s for s in slots if isinstance(s, str)))
+        self.enter(trues)
+        seq, index = self.slot_value(slots[0]), self.env[slots[1]]
+        item = self.getitem(seq, index, node.iter)
+        self.env[slots[1]] = self.emit("int_add", [index, Constant(1, Signed)])
+        self.assign_local(node.target.id, item, node.target)
+        self.loop_body(loop, node.body)
+        self.loop_exit(loop, falses, node.orelse)
+
+    # -- leaving the function ---------------------------------------------------------
+
+    def stmt_Return(self, node: ast.Return) -> None:
+        if node.value is None:
+            value = Constant(None, Void)
+        else:
+            value = self.expr(node.value, self.result_sink_type())
+        value = self.result_value(value, node.value or node)
+        self.exit_to(self.graph.returnblock, [value])
+
+    def stmt_Raise(self, node: ast.Raise) -> None:
+        if node.exc is None or node.cause is not None:
+            raise self.error("only 'raise SomeError(\"message\")' is supported (no bare "
+                             "raise, no 'from')", node)
+        exc = node.exc
+        call_args = []
+        if isinstance(exc, ast.Call):
+            if exc.keywords or len(exc.args) > 1:
+                raise self.error("an exception takes at most one argument, its message",
+                                 node)
+            exc, call_args = exc.func, exc.args
+        cls = self.exception_class(exc, node)
+        message = self.expr(call_args[0]) if call_args else Constant("", Str)
+        if message.concretetype is not Str:
+            raise self.error("the message of an exception must be a str", node)
+        self.exit_to(self.graph.exceptblock, [Constant(cls, Void), message])
+
+    def exception_class(self, exc: ast.expr, node: ast.AST) -> type:
+        obj = None
+        if isinstance(exc, ast.Name) and exc.id not in self.local_names:
+            obj = self.lookup(exc.id, exc)
+        if not (isinstance(obj, type) and issubclass(obj, BaseException)):
+            raise self.error(f"raise needs an exception class, not '{ast.unparse(exc)}'",
+                             node)
+        return obj
+
+    def stmt_Assert(self, node: ast.Assert) -> None:
+        """`assert c, "msg"`: if not c: raise AssertionError("msg")."""
+        falses, trues = self.test(node.test)
+        self.enter(falses)
+        if self.block is not None:
+            message = self.expr(node.msg) if node.msg is not None else Constant("", Str)
+            if message.concretetype is not Str:
+                raise self.error("the message of an assert must be a str", node)
+            self.exit_to(self.graph.exceptblock, [Constant(AssertionError, Void), message])
+        self.enter(trues)
+
+    def describe_type(self, t) -> str:
+        from flowgraph.typeinfer import type_name
+        return "a pending list" if is_pending(t) else type_name(t)

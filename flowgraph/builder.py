@@ -1,0 +1,476 @@
+"""The flow-graph builder: a Python function in the low-level subset -> a
+typed SSA `FunctionGraph` (DESIGN section 4, conventions in README.md).
+
+    g = build_graph(func)          # raises FlowError
+
+Algorithm.  The function's source is read with `inspect`, dedented and
+parsed with `ast`; line numbers are made absolute.  One `FunctionBuilder`
+per function walks the tree with one small handler per node kind
+(`build_stmt.py`, `build_expr.py`, `build_call.py`, `build_arith.py`),
+emitting operations into the current block and building the control flow
+with block arguments (`blockstate.py`).
+
+Types.  Every local has one type (`typeinfer.TypeTable`), found *while*
+building: a *typing round* builds the whole function, recording the type of
+every assignment.  A read of a local whose type is not known yet (assigned
+later in the text, an empty list whose items are unknown, a recursive call
+whose result type is unknown) aborts only the current statement, and a
+refinement of a provisional type marks the round dirty.  Rounds repeat until
+one is clean: its graph is the result.  If a round learns nothing new, a last
+*strict* round turns the first unknown into a FlowError that says what to
+annotate.  Most functions need one or two rounds.
+
+Calls.  Callee graphs are built within the same `BuildContext` (one per
+top-level `build_graph` call): each function gets one graph object, created
+before its body is built, so recursion refers to it; the result type of a
+function still being built comes from its annotation or from the returns
+its builder has seen so far.
+
+Finally `simplify.py` tidies the graph (dead block arguments, constant block
+arguments, empty blocks, block joining, same_as).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import textwrap
+import types
+import weakref
+from dataclasses import dataclass, field
+
+from flowgraph.blockstate import BlockState
+from flowgraph.build_arith import ArithBuilder
+from flowgraph.build_call import CallBuilder
+from flowgraph.build_expr import ExprBuilder
+from flowgraph.build_stmt import StmtBuilder, Unknown
+from flowgraph.errors import FlowError
+from flowgraph.lltypes import LowLevelType, Str, StructType, Void
+from flowgraph.model import Block, FunctionGraph, Variable
+from flowgraph.simplify import simplify_graph
+from flowgraph.typeinfer import (RETURN, AnnotationError, Place, TypeConflict, TypeTable,
+                                 annotation_type, convert_constant, is_pending, object_type,
+                                 type_name)
+
+MAX_ROUNDS = 8
+
+
+def build_graph(func) -> FunctionGraph:
+    """The typed flow graph of `func` (and, through its direct_call
+    constants, of every function it calls)."""
+    self_type = None
+    if inspect.ismethod(func):
+        self_type, func = struct_of(type(func.__self__)), func.__func__
+    if not isinstance(func, types.FunctionType):
+        raise FlowError(f"build_graph needs a Python function, got {func!r}")
+    return BuildContext().graph_for(func, self_type)
+
+
+# -- sources and signatures ------------------------------------------------------
+
+@dataclass
+class FunctionSource:
+    """A function's parsed source: its `def` node, file, line offset and the
+    scope names resolve in (closure cells, module globals, builtins)."""
+
+    func: types.FunctionType
+    node: ast.FunctionDef
+    filename: str
+    offset: int
+    local_names: set = field(default_factory=set)
+    _assigned: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.func.__qualname__.split("<locals>.")[-1]
+
+    def absline(self, node: ast.AST) -> int:
+        return getattr(node, "lineno", 1) + self.offset
+
+    def lookup(self, name: str):
+        code, closure = self.func.__code__, self.func.__closure__ or ()
+        if name in code.co_freevars:
+            try:
+                return closure[code.co_freevars.index(name)].cell_contents
+            except ValueError:
+                raise KeyError(name) from None
+        if name in self.func.__globals__:
+            return self.func.__globals__[name]
+        return builtins.__dict__[name]
+
+    def assigned_in(self, node: ast.AST) -> list:
+        """Names a statement (a loop) assigns anywhere inside it."""
+        if node not in self._assigned:
+            self._assigned[node] = list(dict.fromkeys(_assigned_names(node)))
+        return self._assigned[node]
+
+
+def load_source(func: types.FunctionType) -> FunctionSource:
+    code = func.__code__
+    try:
+        lines, firstlineno = inspect.getsourcelines(func)
+    except (OSError, TypeError) as exc:
+        raise FlowError(f"cannot read the source of '{func.__qualname__}': {exc}",
+                        code.co_filename, code.co_firstlineno) from None
+    tree = ast.parse(textwrap.dedent("".join(lines)))
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, ast.FunctionDef) or node.name != func.__name__:
+        raise FlowError(f"'{func.__qualname__}' is not defined by a def statement (a lambda "
+                        "is not supported; define a module-level function)",
+                        code.co_filename, firstlineno)
+    source = FunctionSource(func, node, code.co_filename, firstlineno - 1)
+    params = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+    source.local_names = {a.arg for a in params} | set(_assigned_names(node))
+    return source
+
+
+def _assigned_names(node: ast.AST):
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+            yield sub.id
+
+
+@dataclass
+class Signature:
+    name: str
+    params: list                    # [(name, LowLevelType)]
+    defaults: dict                  # name -> Python default value
+    places: dict                    # name -> Place of the parameter
+    return_type: LowLevelType | None
+    return_place: Place
+
+
+def parse_signature(source: FunctionSource, self_type, struct_for) -> Signature:
+    args = source.node.args
+    for extra in (args.vararg, args.kwarg):
+        if extra is not None:
+            star = "*" if extra is args.vararg else "**"
+            raise FlowError(f"parameter '{star}{extra.arg}' of {source.name}() is not "
+                            "supported; pass a list instead", source.filename,
+                            source.absline(extra))
+    params, places = [], {}
+    for i, arg in enumerate(args.posonlyargs + args.args + args.kwonlyargs):
+        places[arg.arg] = Place(source.filename, source.absline(arg))
+        params.append((arg.arg, _param_type(source, arg, i, self_type, struct_for)))
+    return_type = None
+    if source.node.returns is not None:
+        return_type = _annotation(source, source.node.returns, struct_for)
+    return Signature(source.name, params, _defaults(source.func), places, return_type,
+                     Place(source.filename, source.absline(source.node)))
+
+
+def _param_type(source, arg: ast.arg, index: int, self_type, struct_for) -> LowLevelType:
+    if index == 0 and self_type is not None:
+        return self_type
+    if arg.annotation is None:
+        raise FlowError(f"parameter '{arg.arg}' of {source.name}() needs a type annotation "
+                        f"(e.g. '{arg.arg}: int'; int, float, bool, str, list[int], "
+                        "list[float], list[bool] or a class)", source.filename,
+                        source.absline(arg))
+    return _annotation(source, arg.annotation, struct_for)
+
+
+def _annotation(source, node: ast.expr, struct_for) -> LowLevelType:
+    try:
+        return annotation_type(node, source.lookup, struct_for)
+    except AnnotationError as exc:
+        raise FlowError(str(exc), source.filename, source.absline(node)) from None
+
+
+def _defaults(func) -> dict:
+    code = func.__code__
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    positional = names[:code.co_argcount]
+    result = dict(zip(positional[len(positional) - len(func.__defaults__ or ()):],
+                      func.__defaults__ or ()))
+    result.update(func.__kwdefaults__ or {})
+    return result
+
+
+# -- classes ---------------------------------------------------------------------
+
+_structs: "weakref.WeakKeyDictionary[type, StructType]" = weakref.WeakKeyDictionary()
+
+
+def struct_of(cls: type) -> StructType:
+    """The StructType of a user class (one per class, shared by all builds):
+    one field per annotation of the class body.  Raises AnnotationError."""
+    if cls in _structs:
+        return _structs[cls]
+    if cls.__bases__ != (object,):
+        raise AnnotationError(f"class '{cls.__name__}' has base classes; inheritance is not "
+                              "supported")
+    struct = _structs[cls] = StructType(cls.__name__, pyclass=cls)
+    module = inspect.getmodule(cls)
+    scope = dict(vars(module)) if module else {}
+    scope[cls.__name__] = cls
+
+    def lookup(name):
+        if name in scope:
+            return scope[name]
+        return builtins.__dict__[name]
+    try:
+        for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+            struct.fields[name] = object_type(annotation, lookup, struct_of)
+    except AnnotationError as exc:
+        del _structs[cls]
+        raise AnnotationError(f"field of class '{cls.__name__}': {exc}") from None
+    return struct
+
+
+def struct_converter(place: Place | None):
+    """`struct_of` raising FlowError at `place`."""
+    def convert(cls):
+        try:
+            return struct_of(cls)
+        except AnnotationError as exc:
+            where = place or Place("?", 0)
+            raise FlowError(str(exc), where.filename, where.lineno) from None
+    return convert
+
+
+# -- the build context -------------------------------------------------------------
+
+class BuildContext:
+    """One top-level build: graphs by function, builders in progress."""
+
+    def __init__(self):
+        self.graphs: dict = {}
+        self.builders: dict = {}
+        self.sources: dict = {}
+        self.signatures: dict = {}
+
+    def source(self, func) -> FunctionSource:
+        if func not in self.sources:
+            self.sources[func] = load_source(func)
+        return self.sources[func]
+
+    def signature(self, func, self_type=None, place: Place | None = None) -> Signature:
+        if func not in self.signatures:
+            source = self.source(func)
+            self_type = self_type or _method_self_type(func, source, place)
+            self.signatures[func] = parse_signature(source, self_type,
+                                                    self.struct_for(place))
+        return self.signatures[func]
+
+    def struct_for(self, place: Place | None):
+        return struct_converter(place)
+
+    def graph_for(self, func, self_type=None, place: Place | None = None) -> FunctionGraph:
+        if func in self.graphs:
+            return self.graphs[func]
+        source, sig = self.source(func), self.signature(func, self_type, place)
+        graph = FunctionGraph(source.name, Block([]), sig.return_type or Void, func,
+                              source.filename, source.offset + 1)
+        self.graphs[func] = graph
+        builder = self.builders[func] = FunctionBuilder(self, source, sig, graph)
+        try:
+            graph.startblock = builder.build()
+        except BaseException:
+            del self.graphs[func]
+            raise
+        finally:
+            del self.builders[func]
+        graph.returnblock.inputargs[0].concretetype = builder.result_type()
+        simplify_graph(graph)
+        return graph
+
+    def return_type(self, func) -> LowLevelType | None:
+        """The result type of a callee; None while unknown (recursion)."""
+        sig = self.signatures[func]
+        if sig.return_type is not None and sig.return_type is not Str:
+            return sig.return_type
+        builder = self.builders.get(func)
+        if builder is None:
+            return self.graphs[func].return_type
+        return builder.table.get(RETURN)
+
+
+def _method_self_type(func, source: FunctionSource, place) -> StructType | None:
+    """The class of `func` when it is a method built on its own (`S.m`)."""
+    args = source.node.args.posonlyargs + source.node.args.args
+    parts = func.__qualname__.split("<locals>.")[-1].split(".")
+    if not args or args[0].annotation is not None or len(parts) != 2:
+        return None
+    try:
+        cls = source.lookup(parts[0])
+    except KeyError:
+        return None
+    if isinstance(cls, type) and cls.__dict__.get(parts[1]) is func:
+        return struct_converter(place)(cls)
+    return None
+
+
+# -- the per-function builder ------------------------------------------------------------
+
+class FunctionBuilder(StmtBuilder, CallBuilder, ExprBuilder, ArithBuilder, BlockState):
+    """Builds one function's graph; see the module docstring for the rounds."""
+
+    def __init__(self, ctx: BuildContext, source: FunctionSource, sig: Signature,
+                 graph: FunctionGraph):
+        self.ctx, self.source, self.sig, self.graph = ctx, source, sig, graph
+        self.local_names = source.local_names
+        self.lineno = source.absline(source.node)
+        self.strict = False
+        self.loops: list = []
+        self.table = TypeTable()
+        self.declare_locals()
+
+    def declare_locals(self) -> None:
+        for name, t in self.sig.params:
+            self.table.declare(name, t, self.sig.places[name])
+        for node in ast.walk(self.source.node):
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                t = _annotation(self.source, node.annotation, self.ctx.struct_for(None))
+                try:
+                    self.table.declare(node.target.id, t, self.place(node))
+                except TypeConflict as exc:
+                    raise self.conflict(exc, node) from None
+        if self.sig.return_type is not None and self.sig.return_type is not Str:
+            self.table.declare(RETURN, self.sig.return_type, self.sig.return_place)
+
+    def build(self) -> Block:
+        for _ in range(MAX_ROUNDS):
+            self.table.start_round()
+            start = self.build_round(strict=False)
+            if not self.table.dirty:
+                return start
+            if not self.table.progress:
+                break
+        return self.build_round(strict=True)
+
+    def build_round(self, strict: bool) -> Block:
+        self.strict = strict
+        self.init_blocks()
+        start = Block([Variable(name, t) for name, t in self.sig.params])
+        self.block, self.env = start, dict(zip([n for n, _ in self.sig.params],
+                                               start.inputargs))
+        self.stmts(self.source.node.body)
+        if self.block is not None:
+            self.implicit_return()
+        return start
+
+    def result_type(self) -> LowLevelType:
+        t = self.table.get(RETURN)
+        if self.sig.return_type is Str:
+            return t or Str
+        return self.sig.return_type or t or Void
+
+    # -- errors and places ---------------------------------------------------------
+
+    def absline(self, node: ast.AST) -> int:
+        return self.source.absline(node)
+
+    def place(self, node: ast.AST | None) -> Place:
+        return Place(self.source.filename, self.absline(node) if node else self.lineno)
+
+    def error(self, message: str, node: ast.AST | None = None) -> FlowError:
+        lineno = self.absline(node) if node is not None and hasattr(node, "lineno") \
+            else self.lineno
+        return FlowError(message, self.source.filename, lineno)
+
+    def unknown(self, message: str, node: ast.AST | None = None) -> Exception:
+        """A type not known yet: an error in the strict round, else a retry."""
+        return self.error(message, node) if self.strict else Unknown(message)
+
+    def conflict(self, exc: TypeConflict, node: ast.AST) -> FlowError:
+        entry = exc.entry
+        if exc.name == RETURN:
+            what = f"the result of '{self.sig.name}'"
+            advice = "every return must give the same type"
+        else:
+            what = f"local variable '{exc.name}'"
+            advice = "a local variable keeps one type; use a second variable"
+        declared = "declared " if entry.declared else ""
+        text = (f"type conflict for {what}: {type_name(exc.new)} here, "
+                f"{type_name(entry.type)} {declared}at {entry.place}; {advice}")
+        return self.error(text, node)
+
+    def lookup(self, name: str, node: ast.AST):
+        try:
+            return self.source.lookup(name)
+        except KeyError:
+            raise self.error(f"unknown name '{name}'", node) from None
+
+    def struct_of(self, cls: type, node: ast.AST) -> StructType:
+        return self.ctx.struct_for(self.place(node))(cls)
+
+    # -- typed sinks -----------------------------------------------------------------
+
+    def assign_local(self, name: str, value, node: ast.AST) -> None:
+        if value.concretetype is Void:
+            raise self.error(f"cannot assign None to '{name}' (a call returning None?)", node)
+        try:
+            t = self.table.record(name, value, self.place(node))
+        except TypeConflict as exc:
+            raise self.conflict(exc, node) from None
+        value = convert_constant(value, t) or value
+        if isinstance(value, Variable) and not value.name:
+            value.name = name
+        self.env[name] = value
+
+    def sink(self, value, target: LowLevelType, source_node, what: str, where: Place | None):
+        """`value` flowing into a typed place (argument, field, result): it
+        must have that type; an empty local list takes it."""
+        converted = convert_constant(value, target)
+        if converted is None:
+            declared = f", {type_name(target)} declared at {where}" if where else \
+                f", want {type_name(target)}"
+            raise self.error(f"type conflict for {what}: {type_name(value.concretetype)} "
+                             f"here{declared}", source_node)
+        if (is_pending(value.concretetype) and isinstance(source_node, ast.Name)
+                and source_node.id in self.local_names):
+            self.table.refine_list(source_node.id, target, self.place(source_node))
+        return converted
+
+    def static_type(self, target: ast.expr):
+        """The type an assignment target already has, if known without
+        building anything (types `[]` on the right-hand side)."""
+        if isinstance(target, ast.Name):
+            t = self.table.get(target.id) if target.id in self.local_names else None
+            return None if t is None or is_pending(t) else t
+        inner = self.static_type(target.value) if isinstance(
+            target, (ast.Attribute, ast.Subscript)) else None
+        if isinstance(target, ast.Attribute) and isinstance(inner, StructType):
+            return inner.fields.get(target.attr)
+        if isinstance(target, ast.Subscript):
+            return getattr(inner, "item", None)
+        return None
+
+    # -- results ---------------------------------------------------------------------
+
+    def result_sink_type(self):
+        t = self.table.get(RETURN)
+        return None if t is None or is_pending(t) else t
+
+    def result_value(self, value, node: ast.AST):
+        """The value of a return statement, with the function's result type."""
+        declared = self.sig.return_type
+        if declared is not None and declared is not Str:
+            return self.sink(value, declared, node, f"the result of '{self.sig.name}'",
+                             self.sig.return_place)
+        try:
+            t = self.table.record(RETURN, value, self.place(node))
+        except TypeConflict as exc:
+            raise self.conflict(exc, node) from None
+        if declared is Str and t is not Str and t.short() != "Char":
+            raise self.error(f"type conflict for the result of '{self.sig.name}': "
+                             f"{type_name(t)} here, str declared at {self.sig.return_place}",
+                             node)
+        return convert_constant(value, t) or value
+
+    def implicit_return(self) -> None:
+        """Falling off the end of the function returns None.  (In a dirty
+        typing round an aborted statement may have left the path open: no
+        check then.)"""
+        end = self.source.node
+        self.lineno = (end.end_lineno or end.lineno) + self.source.offset
+        if self.strict or not self.table.dirty:
+            declared, t = self.sig.return_type, self.table.get(RETURN)
+            if declared not in (None, Void) or t not in (None, Void):
+                want = type_name(declared if declared not in (None, Void) else t)
+                raise self.error(f"'{self.sig.name}' can reach its end without a return "
+                                 f"statement (returning None), but it returns {want}; add "
+                                 "a return statement at the end")
+        self.exit_to(self.graph.returnblock, [self.constant(None, None)])

@@ -1,0 +1,227 @@
+"""Simplification passes that keep built graphs tidy.
+
+`simplify_graph(graph)` runs, in order:
+
+1. `remove_same_as`: `v = same_as(x)` is dropped and `v` renamed to `x`
+   within its block (variables are block-local, so the renaming is local).
+2. `remove_dead`: a backward liveness fixpoint over block arguments.  An
+   input argument is live if its block's operations, exitswitch or links use
+   it where the target's argument is live; operations that are pure and
+   cannot raise are dropped when their result is dead.  Dead input arguments
+   are removed together with the matching link arguments.  (The builder
+   passes every bound name to every join; this removes what nobody reads.)
+3. `propagate_constant_args`: an input argument that receives the same
+   Constant on every entering link (possibly through other such arguments,
+   around loops) is replaced by that Constant -- an optimistic fixpoint on
+   the lattice unknown > constant c > varying.  A loop bound written as a
+   literal stays a literal instead of a loop-carried variable.
+4. `remove_empty_blocks`: a block without operations whose single exit is
+   unconditional is bypassed: each link entering it goes straight to its
+   successor with the arguments mapped through.
+5. `join_blocks`: a block whose single unconditional exit leads to a block
+   with no other entering link absorbs that block.
+
+Whenever an exitswitch becomes a Constant the branch is decided and only
+the taken exit is kept.  Start, return and except blocks are never removed.
+Every pass requires and preserves the `checkgraph` invariants.
+"""
+
+from __future__ import annotations
+
+from flowgraph.model import Constant, FunctionGraph, Link, Variable, mkentrymap
+from flowgraph.operations import OPS
+
+_VARYING = object()
+
+
+def simplify_graph(graph: FunctionGraph) -> None:
+    remove_same_as(graph)
+    remove_dead(graph)
+    if propagate_constant_args(graph):
+        remove_dead(graph)
+    remove_empty_blocks(graph)
+    join_blocks(graph)
+    graph.invalidate()
+
+
+def _is_final(graph: FunctionGraph, block) -> bool:
+    return block is graph.returnblock or block is graph.exceptblock
+
+
+def rename_block(block, mapping: dict) -> None:
+    """Apply `mapping` (Variable -> Value) to a block's uses."""
+    if not mapping:
+        return
+    for op in block.operations:
+        op.args = [mapping.get(a, a) for a in op.args]
+    if block.exitswitch is not None:
+        block.exitswitch = mapping.get(block.exitswitch, block.exitswitch)
+    for link in block.exits:
+        link.args = [mapping.get(a, a) for a in link.args]
+    decide_constant_switch(block)
+
+
+def decide_constant_switch(block) -> None:
+    """A switch on a Constant keeps only the exit it takes."""
+    if not isinstance(block.exitswitch, Constant):
+        return
+    value = block.exitswitch.value
+    taken = [link for link in block.exits if link.exitcase == value and
+             type(link.exitcase) is type(value)]
+    if not taken:
+        taken = [link for link in block.exits if link.exitcase == "default"]
+    link = taken[0]
+    block.exitswitch = None
+    block.closeblock(Link(link.args, link.target, None))
+
+
+# -- 1. same_as -----------------------------------------------------------------------
+
+def remove_same_as(graph: FunctionGraph) -> None:
+    for block in list(graph.iterblocks()):
+        mapping, kept = {}, []
+        for op in block.operations:
+            op.args = [mapping.get(a, a) for a in op.args]
+            if op.opname == "same_as":
+                mapping[op.result] = op.args[0]
+            else:
+                kept.append(op)
+        block.operations = kept
+        rename_block(block, mapping)
+
+
+# -- 2. dead arguments and operations -----------------------------------------------------
+
+def _removable(op) -> bool:
+    desc = OPS[op.opname]
+    return desc.pure and not desc.canraise
+
+
+def live_variables(graph: FunctionGraph) -> set:
+    """Variables whose value may influence the result or a side effect."""
+    blocks = list(graph.iterblocks())
+    live = set(graph.returnblock.inputargs) | set(graph.exceptblock.inputargs)
+    changed = True
+    while changed:
+        changed = False
+        for block in reversed(blocks):
+            before = len(live)
+            for link in block.exits:
+                for arg, target_arg in zip(link.args, link.target.inputargs):
+                    if target_arg in live and isinstance(arg, Variable):
+                        live.add(arg)
+            if isinstance(block.exitswitch, Variable):
+                live.add(block.exitswitch)
+            for op in reversed(block.operations):
+                if op.result in live or not _removable(op):
+                    live.update(a for a in op.args if isinstance(a, Variable))
+            changed |= len(live) != before
+    return live
+
+
+def remove_dead(graph: FunctionGraph) -> None:
+    live = live_variables(graph)
+    for block in graph.iterblocks():
+        block.operations = [op for op in block.operations
+                            if op.result in live or not _removable(op)]
+    entrymap = mkentrymap(graph)
+    for block, links in entrymap.items():
+        if block is graph.startblock or _is_final(graph, block):
+            continue
+        keep = [i for i, v in enumerate(block.inputargs) if v in live]
+        if len(keep) == len(block.inputargs):
+            continue
+        block.inputargs = [block.inputargs[i] for i in keep]
+        for link in links:
+            link.args = [link.args[i] for i in keep]
+
+
+# -- 3. constant block arguments -------------------------------------------------------
+
+def propagate_constant_args(graph: FunctionGraph) -> bool:
+    """Replace block arguments that are the same Constant on every path."""
+    entrymap = mkentrymap(graph)
+    candidates = {v: None for block in entrymap if block is not graph.startblock
+                  and not _is_final(graph, block) for v in block.inputargs}
+    changed = True
+    while changed:
+        changed = False
+        for block, links in entrymap.items():
+            for i, v in enumerate(block.inputargs):
+                if v in candidates and candidates[v] is not _VARYING:
+                    new = _meet_incoming(candidates, [link.args[i] for link in links])
+                    if new is not candidates[v]:
+                        candidates[v], changed = new, True
+    constants = {v: c for v, c in candidates.items() if isinstance(c, Constant)}
+    if not constants:
+        return False
+    for block, links in entrymap.items():
+        keep = [i for i, v in enumerate(block.inputargs) if v not in constants]
+        if len(keep) < len(block.inputargs):
+            mapping = {v: constants[v] for v in block.inputargs if v in constants}
+            block.inputargs = [block.inputargs[i] for i in keep]
+            for link in links:
+                link.args = [link.args[i] for i in keep]
+            rename_block(block, mapping)
+    return True
+
+
+def _meet_incoming(candidates: dict, args: list):
+    result = None                                   # None: nothing known yet
+    for arg in args:
+        value = arg if isinstance(arg, Constant) else candidates.get(arg, _VARYING)
+        if value is None:
+            continue
+        if value is _VARYING or (result is not None and result != value):
+            return _VARYING
+        result = value
+    return result
+
+
+# -- 4. empty blocks ---------------------------------------------------------------------
+
+def remove_empty_blocks(graph: FunctionGraph) -> None:
+    changed = True
+    while changed:
+        changed = False
+        for block, links in mkentrymap(graph).items():
+            if (block is graph.startblock or _is_final(graph, block) or block.operations
+                    or block.exitswitch is not None or len(block.exits) != 1):
+                continue
+            (exit_link,) = block.exits
+            if exit_link.target is block:
+                continue                            # `while True: pass`
+            for link in links:
+                mapping = dict(zip(block.inputargs, link.args))
+                link.args = [mapping.get(a, a) for a in exit_link.args]
+                link.target = exit_link.target
+            changed = True
+            break
+
+
+# -- 5. joining blocks -------------------------------------------------------------------
+
+def join_blocks(graph: FunctionGraph) -> None:
+    changed = True
+    while changed:
+        changed = False
+        entrymap = mkentrymap(graph)
+        for block in list(graph.iterblocks()):
+            if block.exitswitch is not None or len(block.exits) != 1:
+                continue
+            link = block.exits[0]
+            target = link.target
+            if (target is block or target is graph.startblock or _is_final(graph, target)
+                    or len(entrymap[target]) != 1):
+                continue
+            _absorb(block, link, target)
+            changed = True
+            break
+
+
+def _absorb(block, link: Link, target) -> None:
+    mapping = dict(zip(target.inputargs, link.args))
+    rename_block(target, mapping)
+    block.operations.extend(target.operations)
+    block.exitswitch = target.exitswitch
+    block.closeblock(*target.exits)
