@@ -524,11 +524,7 @@ class PromotionCallback:
         return -value
 
 
-def test_flexswitch_case_added_while_running(backend, request):
-    if backend.name == "llvm":
-        request.applymarker(pytest.mark.xfail(
-            reason="rgen.llvm: direct_call of a Python callable with a Signed argument "
-                   "fails to build (TypeError in calls._call_python)", strict=False))
+def test_flexswitch_case_added_while_running(backend):
     b, [x] = backend.new_graph("promote", [Signed], Signed)
     flex = b.flexswitch(x)
     callback = PromotionCallback(flex, x)
