@@ -51,21 +51,6 @@ class BackendAdapter:
         return self._runner(graph, *args)
 
 
-def _llvm_missing() -> str | None:
-    """Why the LLVM backend cannot be used yet (None once it can)."""
-    try:
-        from rgen.llvm import compile_graph  # noqa: F401
-    except ImportError as exc:
-        return f"LLVM backend not available yet: {exc}"
-    return None
-
-
-def _params():
-    reason = _llvm_missing()
-    llvm_marks = [pytest.mark.xfail(reason=reason, run=False)] if reason else []
-    return [pytest.param("graph"), pytest.param("llvm", marks=llvm_marks)]
-
-
-@pytest.fixture(params=_params())
+@pytest.fixture(params=sorted(RUNNERS))
 def backend(request) -> BackendAdapter:
     return BackendAdapter(request.param, RUNNERS[request.param])
