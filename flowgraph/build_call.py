@@ -264,7 +264,7 @@ class CallBuilder:
             if default is not None and not callable(default):
                 value = self.constant(default, None, what=f"default of field '{field}'")
                 self.emit("setfield", [v_obj, Constant(field, Void),
-                                       self.sink(value, t, None, f"field '{field}'")])
+                                       self.sink(value, t, None, f"field '{field}'", None)])
         return v_obj
 
     def call_method(self, node: ast.Call):

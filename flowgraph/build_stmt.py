@@ -23,6 +23,10 @@ Control flow is built with the Pending/enter protocol of `blockstate.py`:
     raise E("msg")
               a link to the except block carrying (Constant(E, Void), msg).
 
+In a typing round (see builder.py) a statement that meets a type not known
+yet, or an error that may come from a provisional type, is abandoned and the
+round marked dirty; the strict round reports real errors.
+
 Statements after a `return`, `break`, `continue` or `raise` are unreachable
 and are not built.
 """
@@ -33,6 +37,7 @@ import ast
 import builtins
 from dataclasses import dataclass, field
 
+from flowgraph.errors import FlowError
 from flowgraph.lltypes import Bool, ListType, Signed, Str, Void
 from flowgraph.model import Block, Constant, Variable
 from flowgraph.typeinfer import is_pending
@@ -67,15 +72,20 @@ class StmtBuilder:
         self.lineno = self.absline(node)
         try:
             handler(node)
-        except Unknown:
-            self.table.dirty = True         # this round is only for typing
+        except (Unknown, FlowError):
+            if self.strict:
+                raise
+            self.table.dirty = True         # this round is only for typing; an
+            #                                 error may come from a provisional type
 
     def test(self, node: ast.expr) -> tuple[list, list]:
         """`cond(node)`, or in a typing round an arbitrary branch when the
         test's type is not known yet (the bodies still get typed)."""
         try:
             return self.cond(node)
-        except Unknown:
+        except (Unknown, FlowError):
+            if self.strict:
+                raise
             self.table.dirty = True
             if self.block is None:
                 return [], []
