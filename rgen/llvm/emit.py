@@ -3,7 +3,7 @@
 Shape of the result.  A graph `f(a, b)` becomes
 
     define {T, i1} @"f.N"(a, b)        ; T = LLVM type of the return value
-      entry:        incref gcref parameters, br block0
+      entry:        (incref gcref parameters if block0 is a loop head), br block0
       blockK:       one phi per non-Void input argument, then the operations
       blockK.to.M:  one edge block per link: reference moves, br blockM
                     (a link to the return block returns {value, 0})
@@ -21,7 +21,8 @@ the failure flag when the helper returns `{T, i1}`).  Rows with `llvm=None`
 have a dedicated handler in `memops.py` / `calls.py`.
 
 Reference counting: every gcref variable *owns* one reference: parameters
-are increfed on entry, operation results are new references, block input
+are borrowed from the caller (increfed on entry only when the start block is
+also a loop head, so that its input arguments are owned), operation results are new references, block input
 arguments receive references from their links.  Along a link each owned
 variable is *moved* into its first use among the link's arguments (further
 uses and constants are increfed); owned variables the link does not pass are
@@ -92,8 +93,9 @@ class FunctionEmitter:
             self.blocks[block] = self._make_block(block, f"block{i}")
         self.index = {blk: i for i, blk in enumerate(order)}
         b.position_at_end(entry)
+        self.borrowed = not any(link.target is graph.startblock for link in graph.iterlinks())
         for v, arg in zip(params, self.fn.args):
-            if is_gcref(v.concretetype):
+            if is_gcref(v.concretetype) and not self.borrowed:
                 self.rt.incref(b, arg)
         b.branch(self.blocks[graph.startblock])
         for v, arg in zip(params, self.fn.args):
@@ -115,6 +117,8 @@ class FunctionEmitter:
         self.current = block
         self.label = f"block{self.index[block]}"
         self.owned = [v for v in block.inputargs if is_gcref(v.concretetype)]
+        if block is self.graph.startblock and self.borrowed:
+            self.owned = []
         for op in block.operations:
             self.emit_op(op)
         self.emit_exits(block)

@@ -2,7 +2,9 @@
 exception type, and the same arguments afterwards (lists and instances are
 mutated in place)."""
 
+import copy
 import functools
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -39,3 +41,49 @@ def test_native_matches_cpython(example):
 @pytest.mark.parametrize("example", [e for e in EXAMPLES if e.bench], ids=lambda e: e.name)
 def test_bench_input_matches_cpython(example):
     check_against_cpython(example.func, native_of(example.name), example.bench)
+
+
+def refcount_deltas(call, args, times: int = 5) -> list:
+    """How much each argument's reference count changes over `times` calls."""
+    objs = [a for a in args if not isinstance(a, (int, float, bool))]
+    before = [sys.getrefcount(o) for o in objs]
+    for _ in range(times):
+        try:
+            call(*args)
+        except Exception:
+            pass
+    return [sys.getrefcount(o) - b for o, b in zip(objs, before)]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=IDS)
+def test_native_reference_counts_match_cpython(example):
+    """Native code keeps exactly the references CPython keeps (no leak, no
+    premature free) on the example's inputs, returning or raising."""
+    native = native_of(example.name)
+
+    @settings(max_examples=10)
+    @given(example.strategy())
+    def check(args):
+        py_args, native_args = copy.deepcopy(tuple(args)), copy.deepcopy(tuple(args))
+        assert refcount_deltas(native, native_args) == refcount_deltas(example.func, py_args)
+    check()
+
+
+@pytest.mark.parametrize("example", [e for e in EXAMPLES if e.bench], ids=lambda e: e.name)
+def test_native_code_does_not_leak_memory(example):
+    """Allocated blocks do not grow over many calls on fresh copies of the
+    bench input (a leaked list, int or string per call would show)."""
+    native = native_of(example.name)
+
+    def calls(n):
+        for _ in range(n):
+            args = copy.deepcopy(example.bench)
+            try:
+                native(*args)
+            except Exception:
+                pass
+            del args
+    calls(3)
+    before = sys.getallocatedblocks()
+    calls(200)
+    assert sys.getallocatedblocks() - before < 100
