@@ -1,9 +1,14 @@
 """The textual IR printer: exact text of hand-built graphs, and round trips."""
 
+import copy
 import math
+import re
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import examples
+import flowgraph
 
 from flowgraph.checker import checkgraph
 from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str,
@@ -299,3 +304,155 @@ def test_constants_roundtrip(value_type):
     start.closeblock(Link([c(None, Void)], g.returnblock))
     parsed = assert_roundtrip(g)
     assert parsed.startblock.operations[0].args[0] == k
+
+
+# -- graphs built from Python source ---------------------------------------------------
+# The golden texts write source lines as `# line f+N`: N lines below `def f`.
+
+def power(x: int, n: int) -> int:
+    result = 1
+    while n > 0:
+        result *= x
+        n -= 1
+    return result
+
+
+def skip_to_hash(s: str) -> int:
+    i = 0
+    while i < len(s):
+        if s[i] == "#":
+            break
+        i += 1
+    return i
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+def sum_squares(a: int, b: int) -> int:
+    return square(a) + square(b)
+
+
+class Box:
+    value: int
+
+    def __init__(self, value: int):
+        self.value = value
+
+
+def unbox(n: int) -> int:
+    b = Box(n)
+    if b.value < 0:
+        raise ValueError("negative")
+    return b.value
+
+
+GOLDEN = {
+    power: """\
+graph power(x_0: Signed, n_1: Signed) -> Signed
+block0(x_0, n_1):
+    goto block1(x_0, n_1, 1)
+block1(x_2: Signed, n_3: Signed, result_4: Signed):
+    v5: Bool = int_gt(n_3, 0)               # line power+2
+    exitswitch v5: False -> return(result_4) | True -> block2(x_2, n_3, result_4)
+block2(x_6: Signed, n_7: Signed, result_8: Signed):
+    result_9: Signed = int_mul(result_8, x_6)  # line power+3
+    n_10: Signed = int_sub(n_7, 1)          # line power+4
+    goto block1(x_6, n_10, result_9)""",
+    skip_to_hash: """\
+graph skip_to_hash(s_0: Str) -> Signed
+block0(s_0):
+    goto block1(s_0, 0)
+block1(s_1: Str, i_2: Signed):
+    v3: Signed = str_len(s_1)               # line skip_to_hash+2
+    v4: Bool = int_lt(i_2, v3)              # line skip_to_hash+2
+    exitswitch v4: False -> return(i_2) | True -> block2(s_1, i_2)
+block2(s_5: Str, i_6: Signed):
+    v7: Char = str_getitem(s_5, i_6)        # line skip_to_hash+3
+    v8: Bool = char_eq(v7, '#')             # line skip_to_hash+3
+    exitswitch v8: False -> block3(s_5, i_6) | True -> return(i_6)
+block3(s_9: Str, i_10: Signed):
+    i_11: Signed = int_add(i_10, 1)         # line skip_to_hash+5
+    goto block1(s_9, i_11)""",
+    sum_squares: """\
+graph sum_squares(a_0: Signed, b_1: Signed) -> Signed
+block0(a_0, b_1):
+    v2: Signed = direct_call(@square, a_0)  # line sum_squares+1
+    v3: Signed = direct_call(@square, b_1)  # line sum_squares+1
+    v4: Signed = int_add(v2, v3)            # line sum_squares+1
+    return(v4)
+
+graph square(x_0: Signed) -> Signed
+block0(x_0):
+    v1: Signed = int_mul(x_0, x_0)          # line square+1
+    return(v1)""",
+    unbox: """\
+struct Box(value: Signed)
+
+graph unbox(n_0: Signed) -> Signed
+block0(n_0):
+    b_1: Box = malloc(Box)                  # line unbox+1
+    direct_call(@Box.__init__, b_1, n_0)    # line unbox+1
+    v2: Signed = getfield(b_1, `value`)     # line unbox+2
+    v3: Bool = int_lt(v2, 0)                # line unbox+2
+    exitswitch v3: False -> block1(b_1) | True -> raise(ValueError, "negative")
+block1(b_4: Box):
+    v5: Signed = getfield(b_4, `value`)     # line unbox+4
+    return(v5)
+
+graph Box.__init__(self_0: Box, value_1: Signed) -> Void
+block0(self_0, value_1):
+    setfield(self_0, `value`, value_1)      # line unbox-3
+    return(None)""",
+}
+
+
+def absolute_lines(golden: str) -> str:
+    """`# line f+N` -> `# line <def line of f + N>` (keeping the column)."""
+    def line(m):
+        base = globals()[m.group(1)].__code__.co_firstlineno
+        return f"# line {base + int(m.group(2))}"
+    return re.sub(r"# line (\w+)([-+]\d+)", line, golden)
+
+
+@pytest.mark.parametrize("func", list(GOLDEN), ids=lambda f: f.__name__)
+def test_golden_text(func):
+    g = flowgraph.build_graph(func)
+    assert_same_text(format_graph(g, with_callees=True), absolute_lines(GOLDEN[func]))
+    assert_roundtrip(g, with_callees=True)
+
+
+def test_golden_failure_shows_the_first_differing_line():
+    text = format_graph(flowgraph.build_graph(power))
+    with pytest.raises(AssertionError) as info:
+        assert_same_text(text, absolute_lines(GOLDEN[power]).replace("int_sub", "int_add"))
+    lineno = power.__code__.co_firstlineno + 4
+    assert str(info.value).startswith(
+        "first difference at line 9:\n"
+        f"  expected:     n_10: Signed = int_add(n_7, 1)          # line {lineno}\n"
+        f"  actual:       n_10: Signed = int_sub(n_7, 1)          # line {lineno}\n")
+
+
+def _outcome(run, args):
+    try:
+        return "ok", run(*copy.deepcopy(args))
+    except Exception as e:                               # compare the exception type only
+        return "raised", type(e)
+
+
+@pytest.mark.parametrize("ex", examples.EXAMPLES, ids=lambda ex: ex.name)
+def test_roundtrip_built_examples(ex):
+    """Every example graph (and its callees) prints, parses back to the same
+    text, passes checkgraph, and the parsed graph computes what CPython does."""
+    g = flowgraph.build_graph(ex.func)
+    parsed = assert_roundtrip(g, with_callees=True)
+    flowgraph.checkgraph(parsed)
+
+    @settings(max_examples=5, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(ex.strategy())
+    def same_results(args):
+        assert _outcome(lambda *a: flowgraph.run_graph(parsed, *a), args) == \
+            _outcome(ex.func, args)
+    same_results()
