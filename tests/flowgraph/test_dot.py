@@ -108,3 +108,14 @@ def test_node_labels_are_html_tables():
     assert len(lines) == 3
     for line in lines:
         assert re.search(r"label=<<table .*</table>>", line)
+
+
+def test_interpreter_examples_render():
+    """Built graphs full of `'<'`, `'['` and `'&'` Char switches render as SVG."""
+    import examples
+    import flowgraph
+    for ex in examples.EXAMPLES:
+        if "interpreter" in ex.tags:
+            g = flowgraph.build_graph(ex.func)
+            svg = to_dot(g).pipe(format="svg").decode()
+            assert svg.count('class="node"') == len(list(g.iterblocks()))
