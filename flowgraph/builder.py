@@ -334,7 +334,7 @@ class FunctionBuilder(StmtBuilder, CallBuilder, ExprBuilder, ArithBuilder, Block
         for _ in range(MAX_ROUNDS):
             self.table.start_round()
             start = self.build_round(strict=False)
-            if not self.table.dirty:
+            if not self.table.dirty and not self.table.has_pending():
                 return start
             if not self.table.progress:
                 break

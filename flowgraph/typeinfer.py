@@ -180,6 +180,10 @@ class TypeTable:
         entry = self.entries.get(name)
         return entry.place if entry else None
 
+    def has_pending(self) -> bool:
+        """Is some list's item type still unknown?"""
+        return any(is_pending(entry.type) for entry in self.entries.values())
+
     def declare(self, name: str, t: LowLevelType, place: Place) -> None:
         """A parameter or an annotated local: its type is fixed up front."""
         entry = self.entries.get(name)
