@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 
 from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, LowLevelType,
-                               Primitive, Signed, Str, StructType, Void)
+                               Signed, Str, StructType, Void)
 from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
 
 COMMENT_COLUMN = 44      # `# line N` comments start here when the line is short enough
