@@ -18,11 +18,10 @@ from __future__ import annotations
 import ast
 
 from flowgraph.blockstate import default_constant
-from flowgraph.lltypes import Bool, Char, Float, ListType, Signed, Str, StructType, Void
-from flowgraph.model import Constant, Variable
+from flowgraph.lltypes import Bool, Float, ListType, Signed, Str, StructType, Void
+from flowgraph.model import Constant
 from flowgraph.operations import MAXINT, MININT
-from flowgraph.typeinfer import (PENDING_LIST, UNKNOWN, convert_constant, is_pending,
-                                 type_name)
+from flowgraph.typeinfer import UNKNOWN, convert_constant, type_name
 from flowgraph.unsupported import describe
 
 _CONSTANT_TYPES = {bool: Bool, int: Signed, float: Float, str: Str}
