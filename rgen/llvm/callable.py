@@ -18,8 +18,9 @@ NULL with the Python exception set.
 pending Python exception when the call returns.  So a call with int
 arguments costs one ctypes call: argument conversion and the error check
 happen in C, no Python-level wrapper runs.  Instances carry `.graph`,
-`.symbol`, `.llvm_ir` (before optimisation), `.llvm_ir_optimized` and a lazy
-`.asm`.
+`.symbol`, `.llvm_ir` (before optimisation), `.llvm_ir_optimized`, a lazy
+`.asm` and `.compile_seconds` (emission, optimisation and machine code of its
+module, which holds the graphs of one call-graph SCC).
 """
 
 from __future__ import annotations
@@ -135,9 +136,10 @@ def _native_class(graph) -> type:
     return cls
 
 
-def make_native(graph, address: int, symbol: str, ir_text: str,
-                optimized: str) -> NativeFunction:
+def make_native(graph, address: int, symbol: str, ir_text: str, optimized: str,
+                seconds: float) -> NativeFunction:
     nf = _native_class(graph)(address)
+    nf.compile_seconds = seconds
     nf.graph = graph
     nf.symbol = symbol
     nf.llvm_ir = ir_text

@@ -11,6 +11,8 @@ its symbol, which the one MCJIT engine resolves across modules.
 
 from __future__ import annotations
 
+import time
+
 import networkx as nx
 from llvmlite import ir
 
@@ -66,6 +68,7 @@ def _components_to_compile(root: FunctionGraph) -> list:
 
 
 def _compile_component(graphs: list) -> None:
+    start = time.perf_counter()
     module = ir.Module(name=graphs[0].name)
     module.triple, module.data_layout = jit.module_header()
     rt = runtime.Runtime(module, HELPERS)
@@ -86,6 +89,7 @@ def _compile_component(graphs: list) -> None:
                for g in graphs}
     text = str(module)
     addresses, optimized = jit.compile_ir(text, list(entries.values()))
+    seconds = time.perf_counter() - start
     for g in graphs:
         g._cache[CACHE_KEY] = make_native(g, addresses[entries[g]], symbols[g],
-                                          text, optimized)
+                                          text, optimized, seconds)

@@ -84,6 +84,7 @@ class FunctionEmitter:
         graph, b = self.graph, self.b
         entry = self.fn.append_basic_block("entry")
         self.fail_block = None
+        self.cleanups: dict = {}
         params = [v for v in graph.getargs() if v.concretetype is not Void]
         for v, arg in zip(params, self.fn.args):
             arg.name = v.name or "arg"
@@ -205,14 +206,28 @@ class FunctionEmitter:
 
     def fail_if(self, cond) -> None:
         """If `cond`, drop the references owned so far and return failure."""
-        b = self.b
-        bb_fail = self.fn.append_basic_block(f"{self.label}.exc")
         bb_cont = self.fn.append_basic_block(f"{self.label}.ok")
-        b.cbranch(cond, bb_fail, bb_cont)
-        b.position_at_end(bb_fail)
-        self.release(self.owned)
-        b.branch(self.shared_fail())
-        b.position_at_end(bb_cont)
+        self.b.cbranch(cond, self.cleanup(tuple(self.owned)), bb_cont)
+        self.b.position_at_end(bb_cont)
+
+    def cleanup(self, owned: tuple) -> ir.Block:
+        """The block dropping the references `owned` and returning failure.
+
+        Cleanup blocks form chains shared by every failure point of a flow
+        block: the one for (a, b, c) decrefs c and continues with (a, b)'s."""
+        if not owned:
+            return self.shared_fail()
+        key = tuple(map(id, owned))
+        bb = self.cleanups.get(key)
+        if bb is None:
+            rest = self.cleanup(owned[:-1])
+            here = self.b.block
+            bb = self.cleanups[key] = self.fn.append_basic_block(f"{self.label}.cleanup")
+            self.b.position_at_end(bb)
+            self.release(owned[-1:])
+            self.b.branch(rest)
+            self.b.position_at_end(here)
+        return bb
 
     def shared_fail(self) -> ir.Block:
         if self.fail_block is None:
@@ -282,8 +297,7 @@ class FunctionEmitter:
         self.rt.set_error(self.b, RuntimeError,
                           f"switch value has no exit in block{self.index[self.current]} "
                           f"(and no default)")
-        self.release(self.owned)
-        self.b.branch(self.shared_fail())
+        self.b.branch(self.cleanup(tuple(self.owned)))
         self.b.position_at_end(here)
         return bb
 
@@ -341,8 +355,7 @@ class FunctionEmitter:
             raise self.error(f"raise of {exc!r}, which is not an exception class")
         msg = self.value(link.args[1])
         self.b.call(self.rt.capi("PyErr_SetObject"), [self.rt.pyobj(exc, exc.__name__), msg])
-        self.release(self.owned)
-        self.b.branch(self.shared_fail())
+        self.b.branch(self.cleanup(tuple(self.owned)))
 
 
 def _static_exit(block, value):

@@ -197,10 +197,10 @@ class Runtime:
         """The internal function `name` from the helper tables, built on demand."""
         key = ("helper", name)
         if key not in self._cache:
-            ret, params, build = self.helpers[name]
+            ret, params, build, inline = self.helpers[name]
             fn = ir.Function(self.module, ir.FunctionType(ret, params), name)
             fn.linkage = "internal"
-            fn.attributes.add("alwaysinline")
+            fn.attributes.add("alwaysinline" if inline else "noinline")
             self._cache[key] = fn
             build(self, ir.IRBuilder(fn.append_basic_block("entry")), *fn.args)
         return self._cache[key]
@@ -222,10 +222,11 @@ class Runtime:
 HELPERS: dict = {}
 
 
-def helper(name: str, ret, params, table: dict = HELPERS):
-    """Register `build(rt, builder, *params)` as the body of helper `name`."""
+def helper(name: str, ret, params, table: dict = HELPERS, inline: bool = True):
+    """Register `build(rt, builder, *params)` as the body of helper `name`;
+    `inline=False` keeps it out of line (a slow path)."""
     def register(build):
-        table[name] = (ret, params, build)
+        table[name] = (ret, params, build, inline)
         return build
     return register
 
@@ -280,6 +281,7 @@ def _type_of(b, p):
 
 @helper("rt.unbox.Signed", result_struct(Signed), [PTR])
 def _unbox_signed(rt, b, p):
+    """Inline: an exact int of at most one 30-bit digit; else the slow path."""
     with b.if_then(b.icmp_unsigned("==", _type_of(b, p), rt.pyobj(int, "int"))):
         size = load_at(b, p, OB_SIZE, I64, "ndigits")
         with b.if_then(b.icmp_signed("==", size, i64(0))):
@@ -287,6 +289,11 @@ def _unbox_signed(rt, b, p):
         with b.if_then(b.icmp_unsigned("<=", b.add(size, i64(1)), i64(2))):
             digit = b.zext(load_at(b, p, LONG_DIGITS, I32, "digit"), I64)
             ok(b, Signed, b.mul(digit, size))
+    b.ret(rt.call(b, "rt.unbox.Signed.slow", p))
+
+
+@helper("rt.unbox.Signed.slow", result_struct(Signed), [PTR], inline=False)
+def _unbox_signed_slow(rt, b, p):
     v = b.call(rt.capi("PyLong_AsLongLong"), [p], name="v")
     with b.if_then(b.icmp_signed("==", v, i64(-1)), likely=False):
         err = b.call(rt.capi("PyErr_Occurred"), [])
@@ -299,6 +306,11 @@ def _unbox_signed(rt, b, p):
 def _unbox_float(rt, b, p):
     with b.if_then(b.icmp_unsigned("==", _type_of(b, p), rt.pyobj(float, "float"))):
         ok(b, Float, load_at(b, p, FLOAT_VALUE, DOUBLE, "fval"))
+    b.ret(rt.call(b, "rt.unbox.Float.slow", p))
+
+
+@helper("rt.unbox.Float.slow", result_struct(Float), [PTR], inline=False)
+def _unbox_float_slow(rt, b, p):
     v = b.call(rt.capi("PyFloat_AsDouble"), [p], name="v")
     with b.if_then(b.fcmp_ordered("==", v, ir.Constant(DOUBLE, -1.0)), likely=False):
         err = b.call(rt.capi("PyErr_Occurred"), [])
@@ -313,13 +325,18 @@ def _unbox_bool(rt, b, p):
         ok(b, Bool, ir.Constant(I1, 1))
     with b.if_then(b.icmp_unsigned("==", p, rt.pyobj(False, "False"))):
         ok(b, Bool, ir.Constant(I1, 0))
+    b.ret(rt.call(b, "rt.unbox.Bool.slow", p))
+
+
+@helper("rt.unbox.Bool.slow", result_struct(Bool), [PTR], inline=False)
+def _unbox_bool_slow(rt, b, p):
     r = b.call(rt.capi("PyObject_IsTrue"), [p], name="truth")
     with b.if_then(b.icmp_signed("<", r, ir.Constant(I32, 0))):
         failed(b)
     ok(b, Bool, b.icmp_signed("!=", r, ir.Constant(I32, 0)))
 
 
-@helper("rt.unbox.Char", result_struct(Char), [PTR])
+@helper("rt.unbox.Char", result_struct(Char), [PTR], inline=False)
 def _unbox_char(rt, b, p):
     flags = load_at(b, _type_of(b, p), TP_FLAGS, I64, "flags")
     with b.if_then(b.icmp_unsigned("!=", b.and_(flags, i64(FLAG_STR)), i64(0))):
@@ -330,20 +347,20 @@ def _unbox_char(rt, b, p):
     failed(b)
 
 
-def _type_check(flag: int, what: str):
-    def build(rt, b, p):
-        tp = _type_of(b, p)
-        flags = load_at(b, tp, TP_FLAGS, I64, "flags")
-        with b.if_then(b.icmp_unsigned("==", b.and_(flags, i64(flag)), i64(0)), likely=False):
-            b.call(rt.capi("PyErr_Format"),
-                   [rt.pyobj(TypeError, "TypeError"), rt.cstring(f"expected {what}, got %.200s"),
-                    load_at(b, tp, TP_NAME, PTR)])
-            b.ret(ir.Constant(I1, 1))
-        b.ret(ir.Constant(I1, 0))
-    return build
+@helper("rt.check.list", I1, [PTR])
+def _check_list(rt, b, p):
+    flags = load_at(b, _type_of(b, p), TP_FLAGS, I64, "flags")
+    with b.if_then(b.icmp_unsigned("==", b.and_(flags, i64(FLAG_LIST)), i64(0)), likely=False):
+        b.ret(rt.call(b, "rt.type_error", p, rt.cstring("expected a list, got %.200s")))
+    b.ret(ir.Constant(I1, 0))
 
 
-helper("rt.check.list", I1, [PTR])(_type_check(FLAG_LIST, "a list"))
+@helper("rt.type_error", I1, [PTR, PTR], inline=False)
+def _type_error(rt, b, p, message):
+    """TypeError(message % type(p).__name__); returns 1 (failed)."""
+    b.call(rt.capi("PyErr_Format"), [rt.pyobj(TypeError, "TypeError"), message,
+                                     load_at(b, _type_of(b, p), TP_NAME, PTR)])
+    b.ret(ir.Constant(I1, 1))
 
 
 def box(rt: Runtime, b: ir.IRBuilder, T, value):

@@ -57,6 +57,7 @@ def test_native_function_attributes_and_cache():
     assert compile_graph(g) is f
     assert '%"s" = phi' in f.llvm_ir and "sdiv" in f.llvm_ir_optimized
     assert f.symbol in f.asm
+    assert 0 < f.compile_seconds < 10
     g.invalidate()
     assert compile_graph(g) is not f
 
