@@ -1,0 +1,10 @@
+"""The timeshifter: coloured graphs become a generating extension.
+
+`make_compiler(func, green=[...])` returns a `Compiler`; see README.md.
+"""
+
+from timeshifter.compiler import Compiler, Residual, make_compiler
+from timeshifter.errors import TimeshiftError
+from timeshifter.options import Options
+
+__all__ = ["make_compiler", "Compiler", "Residual", "TimeshiftError", "Options"]

@@ -1,0 +1,301 @@
+"""The hint annotator: a forward fixpoint over coloured graph copies.
+
+Every graph reachable from the annotated function is annotated once per
+*colour pattern*: the key of a copy is (original graph, colours of its
+arguments, whether its result must be green).  Each copy is a `copygraph` of
+the original, so variables of different copies never share a colour, and
+its `direct_call`s are finally redirected to the callee copies they use.
+
+Per copy, `Forcing` (forcing.py) first computes the variables that `concrete`
+hints demand green.  The forward pass then colours, block by block until
+nothing changes anywhere:
+
+  * parameters take the colours of the pattern;
+  * a block input argument joins the colours of what the entering links
+    pass; a literal constant passed along a link is red (DESIGN section 6:
+    values computed from literals alone are red constants) unless the
+    argument is forced green;
+  * a pure operation is green when all its variable operands are green and
+    it has at least one (or its result is forced), red otherwise;
+  * allocations are blue; reads from blue containers take the colour stored
+    in the field; reads from a deep-frozen green container with a green
+    index are green; other memory reads are red;
+  * hints: promote gives green, variable gives red, the others pass the
+    colour through;
+  * calls: a purefunction with green arguments is green, a dont_look_inside
+    function is red, any other callee is annotated as the copy for the
+    arguments' colours and the caller takes its return colour.
+
+Colours only go up the lattice (colours.py) and copies are finite, so the
+fixpoint terminates.  Each variable that turns red records why, which
+`HintAnnotation.explain` turns into text.
+"""
+
+from __future__ import annotations
+
+from flowgraph.liveness import remove_dead_inputargs
+from flowgraph.lltypes import Void
+from flowgraph.model import Constant, FunctionGraph, Variable, copygraph
+from flowgraph.operations import OPS
+from hintannotator.colours import BLUE, FROZEN, GREEN, RED, Site, is_green, join
+from hintannotator.forcing import MEMORY_READS, Forcing
+from hintannotator.sources import GraphInfo, hint_flags
+
+ALLOCATIONS = ("newlist", "malloc", "malloc_varsize")
+STORES = {"setfield": (1, 2), "list_setitem": (None, 2), "setarrayitem": (None, 2),
+          "list_append": (None, 1)}
+
+
+class Copy:
+    """One coloured copy of a graph."""
+
+    def __init__(self, key, original: FunctionGraph, forcing_summary):
+        self.key = key
+        self.original = original
+        self.graph = copygraph(original)
+        remove_dead_inputargs(self.graph)
+        self.info = GraphInfo(self.graph)
+        orig_graph, pattern, ret_forced = key
+        frozen = [i for i, c in enumerate(pattern) if c == FROZEN]
+        self.forcing = Forcing(self.info, ret_forced, frozen, forcing_summary)
+        self.colours: dict = {}
+        self.sites: dict = {}             # Variable -> frozenset of Site
+        self.reasons: dict = {}           # Variable -> (text, line, parent Variable or None)
+        self.param_sites = [frozenset() for _ in pattern]
+        self.calls: dict = {}             # direct_call op -> callee Copy
+        for v, c in zip(self.graph.getargs(), pattern):
+            self.colours[v] = c
+            if c == RED:
+                self.reasons[v] = ("it is a red parameter", 0, None)
+
+    @property
+    def pattern(self):
+        return self.key[1]
+
+    def return_colour(self):
+        v = self.graph.returnblock.inputargs[0]
+        return self.colours.get(v), self.sites.get(v, frozenset())
+
+
+class Annotator:
+    """Runs the fixpoint; `copies` maps keys to `Copy`s, `root` is the entry."""
+
+    def __init__(self):
+        self.copies: dict = {}
+        self.sites: dict = {}             # (Copy, op) -> Site
+        self._summaries: dict = {}
+        self.changed = False
+
+    # -- forcing summaries of callees (parameter indices forced green) ------
+    def forced_params(self, graph: FunctionGraph, ret_forced: bool) -> frozenset:
+        key = (graph, ret_forced)
+        if key not in self._summaries:
+            self._summaries[key] = frozenset()
+            while True:
+                forcing = Forcing(self._info(graph), ret_forced,
+                                  range(len(graph.getargs())), self.forced_params)
+                result = frozenset(forcing.params)
+                if result == self._summaries[key]:
+                    break
+                self._summaries[key] = result
+        return self._summaries[key]
+
+    def _info(self, graph):
+        cache = graph._cache
+        if "hint_graphinfo" not in cache:
+            cache["hint_graphinfo"] = GraphInfo(graph)
+        return cache["hint_graphinfo"]
+
+    # -- copies ---------------------------------------------------------------
+    def get_copy(self, graph: FunctionGraph, pattern: tuple, ret_forced: bool) -> Copy:
+        key = (graph, pattern, ret_forced)
+        copy = self.copies.get(key)
+        if copy is None:
+            copy = self.copies[key] = Copy(key, graph, self.forced_params)
+            self.changed = True
+        return copy
+
+    def run(self, root: Copy) -> None:
+        self.changed = True
+        while self.changed:
+            self.changed = False
+            for copy in list(self.copies.values()):
+                self.colour_copy(copy)
+
+    # -- the forward pass -------------------------------------------------------
+    def colour_copy(self, copy: Copy) -> None:
+        for v, sites in zip(copy.graph.getargs(), copy.param_sites):
+            if sites:
+                self._set(copy, v, BLUE, sites, None)
+        for block in copy.info.blocks:
+            for op in block.operations:
+                self._colour_op(copy, op)
+            for link in block.exits:
+                self._flow(copy, link)
+
+    def _set(self, copy, v, colour, sites, reason) -> None:
+        old = copy.colours.get(v)
+        new = join(old, colour)
+        new_sites = copy.sites.get(v, frozenset()) | (sites or frozenset())
+        if new != old or new_sites != copy.sites.get(v, frozenset()):
+            copy.colours[v] = new
+            copy.sites[v] = new_sites
+            if new == RED and v not in copy.reasons:
+                copy.reasons[v] = reason or ("it is red", 0, None)
+            self.changed = True
+
+    def _value(self, copy, a):
+        """(colour, sites) of an operand; constants are (None, ...) here."""
+        if isinstance(a, Constant):
+            return "const", frozenset()
+        return copy.colours.get(a), copy.sites.get(a, frozenset())
+
+    def _flow(self, copy, link) -> None:
+        forced = copy.forcing.reasons
+        line = copy.info.block_line(link.prevblock)
+        for a, target in zip(link.args, link.target.inputargs):
+            if isinstance(a, Constant):
+                if target in forced or a.concretetype is Void:
+                    self._set(copy, target, GREEN, None, None)
+                else:
+                    self._set(copy, target, RED, None,
+                              (f"it receives the literal {a.value!r} at a join "
+                               f"(values computed from literals alone are red)", line, None))
+                continue
+            colour, sites = self._value(copy, a)
+            if colour is not None:
+                self._set(copy, target, colour, sites,
+                          (f"it receives a red value at a join", line, a))
+
+    def _colour_op(self, copy, op) -> None:
+        name = op.opname
+        if name == "direct_call":
+            return self._colour_call(copy, op)
+        if name == "hint":
+            return self._colour_hint(copy, op)
+        if name in ALLOCATIONS:
+            site = self.sites.get((copy, op))
+            if site is None:
+                site = self.sites[(copy, op)] = Site(op, op.lineno)
+            return self._set(copy, op.result, BLUE, frozenset([site]), None)
+        if name in STORES:
+            return self._colour_store(copy, op)
+        if name in MEMORY_READS or name == "list_pop":
+            return self._colour_read(copy, op)
+        if op.result.concretetype is Void:
+            return self._set(copy, op.result, GREEN, None, None)
+        if OPS[name].pure:
+            return self._colour_pure(copy, op)
+        self._set(copy, op.result, RED, None,
+                  (f"it is produced by {name}, which reads or changes memory", op.lineno, None))
+
+    def _colour_pure(self, copy, op) -> None:
+        variables = [a for a in op.args if isinstance(a, Variable)]
+        colours = [copy.colours.get(a) for a in variables]
+        if any(c is None for c in colours):
+            return
+        for a, c in zip(variables, colours):
+            if c == RED:
+                return self._set(copy, op.result, RED, None,
+                                 (f"{op.opname} uses a red operand", op.lineno, a))
+        if op.opname == "same_as" and colours:
+            return self._set(copy, op.result, colours[0], copy.sites.get(variables[0]), None)
+        if not variables and op.result not in copy.forcing.reasons:
+            return self._set(copy, op.result, RED, None,
+                             (f"{op.opname} computes from literals alone", op.lineno, None))
+        self._set(copy, op.result, GREEN, None, None)
+
+    def _colour_hint(self, copy, op) -> None:
+        flags = hint_flags(op)
+        arg = op.args[0]
+        if "promote" in flags or "global_merge_point" in flags:
+            return self._set(copy, op.result, GREEN, None, None)
+        if "variable" in flags:
+            return self._set(copy, op.result, RED, None,
+                             ("it is the result of hint(variable=True)", op.lineno, None))
+        colour, sites = self._value(copy, arg)
+        if colour == "const":
+            colour = GREEN if ("concrete" in flags or op.result in copy.forcing.reasons) else RED
+            if colour == RED:
+                return self._set(copy, op.result, RED, None,
+                                 ("it is a literal (values computed from literals alone "
+                                  "are red)", op.lineno, None))
+        if colour is None:
+            return
+        if "deepfreeze" in flags and is_green(colour):
+            colour = FROZEN
+        self._set(copy, op.result, colour, sites,
+                  (f"the hint at this line passes a red value through", op.lineno, arg))
+
+    def _colour_read(self, copy, op) -> None:
+        container = op.args[0]
+        colour, sites = self._value(copy, container)
+        if colour is None:
+            return
+        index_ok = all(is_green(self._value(copy, a)[0]) or isinstance(a, Constant)
+                       for a in op.args[1:])
+        if colour == FROZEN and op.opname != "list_pop":
+            if not index_ok:
+                return self._set(copy, op.result, RED, None,
+                                 (f"{op.opname} reads a frozen container at a red index",
+                                  op.lineno, op.args[1]))
+            result = FROZEN if op.result.concretetype.is_gcref else GREEN
+            return self._set(copy, op.result, result, None, None)
+        if colour == BLUE and op.opname not in ("list_len", "getarraysize"):
+            fieldname = op.args[1].value if op.opname == "getfield" else "items"
+            stored, stored_sites = None, frozenset()
+            for site in sites:
+                c, s = site.load(fieldname)
+                stored, stored_sites = join(stored, c), stored_sites | s
+            if stored is None:
+                return
+            return self._set(copy, op.result, stored, stored_sites,
+                             (f"{op.opname} reads a red value stored in a virtual container",
+                              op.lineno, None))
+        why = ("it is read from mutable memory (a container that is not deep-frozen)"
+               if colour in (GREEN, RED) else f"{op.opname} of a virtual container is red")
+        self._set(copy, op.result, RED, None, (why, op.lineno, None))
+
+    def _colour_store(self, copy, op) -> None:
+        self._set(copy, op.result, GREEN, None, None)
+        colour, sites = self._value(copy, op.args[0])
+        if colour != BLUE:
+            return
+        fieldpos, valuepos = STORES[op.opname]
+        fieldname = op.args[fieldpos].value if fieldpos is not None else "items"
+        vcolour, vsites = self._value(copy, op.args[valuepos])
+        if vcolour is None:
+            return
+        stored = BLUE if vcolour == BLUE else RED
+        for site in sites:
+            if site.store(fieldname, stored, vsites if stored == BLUE else frozenset()):
+                self.changed = True
+
+    def _colour_call(self, copy, op) -> None:
+        callee = op.args[0].value
+        func = callee.func
+        args = op.args[1:]
+        values = [self._value(copy, a) for a in args]
+        if any(c is None for c, _ in values):
+            return
+        pattern = tuple(GREEN if c == "const" else c for c, _ in values)
+        if getattr(func, "_ts_dont_look_inside_", False):
+            return self._set(copy, op.result, RED, None,
+                             (f"it is the result of a residual call to {callee.name} "
+                              f"(dont_look_inside)", op.lineno, None))
+        if getattr(func, "_ts_pure_", False) and all(is_green(c) for c in pattern):
+            return self._set(copy, op.result, GREEN, None, None)
+        # A literal argument is red in the callee unless the callee forces it.
+        forced = self.forced_params(callee, op.result in copy.forcing.reasons)
+        pattern = tuple(RED if values[i][0] == "const" and i not in forced else c
+                        for i, c in enumerate(pattern))
+        callee_copy = self.get_copy(callee, pattern, op.result in copy.forcing.reasons)
+        copy.calls[op] = callee_copy
+        for i, (c, sites) in enumerate(values):
+            if c == BLUE and not sites <= callee_copy.param_sites[i]:
+                callee_copy.param_sites[i] |= sites
+                self.changed = True
+        colour, sites = callee_copy.return_colour()
+        if colour is not None:
+            self._set(copy, op.result, colour, sites,
+                      (f"{callee.name} returns a red value", op.lineno, None))

@@ -1,0 +1,384 @@
+"""The timeshifting transformation: coloured graphs -> Python source.
+
+Every graph copy of a `HintAnnotation` becomes a set of Python functions,
+one per segment (graphcode.py).  In a segment
+
+  * a green operation becomes the Python expression of its `py` template
+    (operation table), wrapped to 64 bits where the table says so; if it can
+    raise, the exception becomes a residual raise (`rt.raise_green`);
+  * a red operation becomes `rt.op(js, name, ...)`, which emits it through
+    rgen (folding red constants); green operands are boxed with `rt.c`;
+  * operations on containers call the virtual-container helpers of `rt`;
+  * a call to a `purefunction` with green arguments runs the real Python
+    function; a `dont_look_inside` call is a residual call; any other call
+    ends the segment with `rt.call` (the callee's code is inlined and its
+    result comes back as the first input of the continuation segment);
+  * the block's exit becomes `rt.goto` (green switches are Python `if`s),
+    `rt.split` for a red Bool switch and `rt.switch` for a red multi-way one.
+
+Objects the source refers to (types, graphs, exception classes, other
+graphs' code) live in the namespace under readable names.  Comments give
+the source line of each operation.
+"""
+
+from __future__ import annotations
+
+import linecache
+import math
+import re
+
+from flowgraph.lltypes import Void
+from flowgraph.model import Constant, Variable
+from flowgraph.operations import OPS
+from hintannotator.sources import hint_flags
+from timeshifter.graphcode import GraphCode
+from timeshifter.rtimeshift import RAISE, RETURN
+
+CONTAINER_READS = {"getfield", "list_getitem", "getarrayitem"}
+LENGTHS = {"list_len", "getarraysize"}
+
+
+class Namespace:
+    """Names for the objects generated code refers to."""
+
+    def __init__(self):
+        self.objects: dict = {}
+        self.names: dict = {}
+
+    def ref(self, obj, hint: str) -> str:
+        key = id(obj)
+        if key not in self.names:
+            base = re.sub(r"\W", "_", hint) or "obj"
+            name, n = base, 1
+            while name in self.objects:
+                n += 1
+                name = f"{base}_{n}"
+            self.names[key] = name
+            self.objects[name] = obj
+        return self.names[key]
+
+
+class SegmentWriter:
+    """Writes the Python function of one segment."""
+
+    def __init__(self, gen: "SourceGenerator", code: GraphCode, block_index: int,
+                 start: int):
+        self.gen = gen
+        self.code = code
+        self.block_index = block_index
+        self.block = code.blocks[block_index]
+        self.start = start
+        self.lines: list = []
+        self.last_line = None
+
+    # -- values ---------------------------------------------------------------
+    def name(self, v: Variable) -> str:
+        return self.gen.varname(self.code, v)
+
+    def green(self, a) -> str:
+        """Python text of a green value."""
+        if isinstance(a, Variable):
+            return self.name(a)
+        return self.gen.literal(a)
+
+    def boxed(self, a) -> str:
+        """Python text of a value where a box is expected."""
+        if isinstance(a, Variable):
+            if self.code.is_green(a):
+                return f"c({self.name(a)}, {self.gen.typeref(a.concretetype)})"
+            return self.name(a)
+        return self.gen.constbox(a)
+
+    def as_colour_of(self, target: Variable, a) -> str:
+        return self.green(a) if self.code.is_green(target) else self.boxed(a)
+
+    def emit(self, text: str, indent: int = 1) -> None:
+        self.lines.append("    " * indent + text)
+
+    def comment_line(self, lineno: int) -> None:
+        if lineno and lineno != self.last_line:
+            self.last_line = lineno
+            src = linecache.getline(self.code.filename, lineno).strip()
+            self.emit(f"# line {lineno}: {src}" if src else f"# line {lineno}")
+
+    # -- the segment -------------------------------------------------------------
+    def write(self) -> str:
+        ops = self.block.operations
+        inputs = self.code.inputs[(self.block_index, self.start)]
+        params = ", ".join(["js"] + [self.name(v) for v in inputs])
+        fname = self.gen.segment_name(self.code, self.block_index, self.start)
+        self.lines.append(f"def {fname}({params}):")
+        for k in range(self.start, len(ops)):
+            op = ops[k]
+            self.comment_line(op.lineno)
+            if self.gen.is_inlined_call(self.code, op):
+                self.write_inlined_call(op, k)
+                break
+            self.write_op(op)
+        else:
+            self.write_exits()
+        return "\n".join(self.lines)
+
+    def write_op(self, op) -> None:
+        name = op.opname
+        if name == "direct_call":
+            return self.write_call(op)
+        if name == "hint":
+            return self.write_hint(op)
+        if self.code.is_green(op.result) and name not in ("setfield", "list_setitem",
+                                                          "setarrayitem", "list_append",
+                                                          "list_pop"):
+            return self.write_green(op)
+        res = self.name(op.result)
+        args = op.args
+        if name == "malloc":
+            return self.emit(f"{res} = rt.malloc(js, {self.gen.typeref(args[0].value)})")
+        if name == "malloc_varsize":
+            return self.emit(f"{res} = rt.malloc_varsize(js, {self.gen.typeref(args[0].value)},"
+                             f" {self.boxed(args[1])})")
+        if name == "newlist":
+            return self.emit(f"{res} = rt.newlist(js, {self.gen.typeref(args[0].value)}, "
+                             f"{self.boxed(args[1])}, {self.boxed(args[2])})")
+        if name == "getfield":
+            return self.emit(f"{res} = rt.getfield(js, {self.boxed(args[0])}, "
+                             f"{args[1].value!r})")
+        if name == "setfield":
+            return self.emit(f"rt.setfield(js, {self.boxed(args[0])}, {args[1].value!r}, "
+                             f"{self.boxed(args[2])})")
+        if name in ("list_getitem", "getarrayitem"):
+            return self.emit(f"{res} = rt.getitem(js, {name!r}, {self.boxed(args[0])}, "
+                             f"{self.boxed(args[1])})")
+        if name in ("list_setitem", "setarrayitem"):
+            return self.emit(f"rt.setitem(js, {name!r}, {self.boxed(args[0])}, "
+                             f"{self.boxed(args[1])}, {self.boxed(args[2])})")
+        if name in LENGTHS:
+            return self.emit(f"{res} = rt.length(js, {name!r}, {self.boxed(args[0])})")
+        if name == "list_append":
+            return self.emit(f"rt.list_append(js, {self.boxed(args[0])}, "
+                             f"{self.boxed(args[1])})")
+        if name == "list_pop":
+            return self.emit(f"{res} = rt.list_pop(js, {self.boxed(args[0])})")
+        boxed = ", ".join(self.boxed(a) for a in args)
+        self.emit(f"{res} = rt.op(js, {name!r}, {boxed})")
+
+    def write_green(self, op) -> None:
+        desc = OPS[op.opname]
+        res = self.name(op.result)
+        if desc.py is None:
+            raise AssertionError(f"no Python template for green {op.opname}")
+        args = [self.green(a) if not (isinstance(a, Constant) and a.concretetype is Void)
+                else repr(a.value) for a in op.args]
+        expr = desc.py.format(*args)
+        if desc.wraps:
+            expr = f"wrap({expr})"
+        raises = desc.canraise
+        if op.opname in CONTAINER_READS:
+            raises = (IndexError, AttributeError)
+        if not raises:
+            return self.emit(f"{res} = {expr}")
+        names = ", ".join(e.__name__ for e in raises)
+        self.emit("try:")
+        self.emit(f"{res} = {expr}", 2)
+        self.emit(f"except ({names},) as e:")
+        self.emit("rt.raise_green(js, e)", 2)
+
+    def write_hint(self, op) -> None:
+        flags = hint_flags(op)
+        if "global_merge_point" in flags:
+            return self.emit("pass  # global merge point: the driver merges here")
+        res, arg = op.result, op.args[0]
+        if "promote" in flags and not self.code.is_green(arg):
+            return self.emit(f"{self.name(res)} = rt.promote(js, {self.name(arg)})")
+        self.emit(f"{self.name(res)} = {self.as_colour_of(res, arg)}")
+
+    def write_call(self, op) -> None:
+        callee = op.args[0].value
+        res = self.name(op.result)
+        args = op.args[1:]
+        if self.code.is_green(op.result) and op.result.concretetype is not Void \
+                and all(self.code.is_green(a) for a in args):
+            func = self.gen.ns.ref(callee.func, f"F_{callee.name}")
+            call = f"{func}({', '.join(self.green(a) for a in args)})"
+            if callee.return_type is self.gen.signed:
+                call = f"wrap({call})"
+            self.emit("try:")
+            self.emit(f"{res} = {call}", 2)
+            self.emit("except Exception as e:")
+            self.emit("rt.raise_green(js, e)", 2)
+            return
+        graph = self.gen.ns.ref(callee, f"G_{callee.name}")
+        boxed = ", ".join(self.boxed(a) for a in args)
+        self.emit(f"{res} = rt.residual_call(js, {graph}, ({boxed}{',' if args else ''}))")
+
+    def write_inlined_call(self, op, k: int) -> None:
+        callee = self.gen.code_for(op.args[0].value)
+        params = callee.graph.getargs()
+        args = [self.as_colour_of(p, a) for p, a in zip(params, op.args[1:])]
+        live = self.code.inputs[(self.block_index, k + 1)][1:]
+        live_text = "".join(f"{self.name(v)}, " for v in live)
+        arg_text = "".join(f"{a}, " for a in args)
+        self.emit(f"return rt.call(js, {self.gen.coderef(callee)}, ({arg_text}), "
+                  f"{self.block_index}, {k + 1}, ({live_text}))")
+
+    # -- exits ---------------------------------------------------------------------
+    def link_target(self, link) -> str:
+        graph = self.code.graph
+        if link.target is graph.returnblock:
+            value = self.as_colour_of(graph.returnblock.inputargs[0], link.args[0])
+            return f"{RETURN}, ({value},)"
+        if link.target is graph.exceptblock:
+            exc = self.gen.ns.ref(link.args[0].value, f"E_{link.args[0].value.__name__}")
+            msg = link.args[1]
+            msg_text = self.green(msg) if self.code.is_green(msg) else self.name(msg)
+            return f"{RAISE}, ({exc}, {msg_text})"
+        values = "".join(f"{self.as_colour_of(t, a)}, "
+                         for a, t in zip(link.args, link.target.inputargs))
+        return f"{self.code.index[link.target]}, ({values})"
+
+    def write_exits(self) -> None:
+        block = self.block
+        switch = block.exitswitch
+        if switch is None:
+            return self.emit(f"return rt.goto(js, {self.link_target(block.exits[0])})")
+        if self.code.is_green(switch):
+            return self.write_green_switch(switch)
+        if len(block.exits) == 2 and block.exits[0].exitcase is False:
+            false, true = block.exits
+            return self.emit(f"return rt.split(js, {self.name(switch)}, "
+                             f"{self.link_target(false)}, {self.link_target(true)})")
+        cases = [l for l in block.exits if l.exitcase != "default"]
+        default = [l for l in block.exits if l.exitcase == "default"]
+        case_text = ", ".join(f"{l.exitcase!r}: ({self.link_target(l)})" for l in cases)
+        default_text = f"({self.link_target(default[0])})" if default else "None"
+        self.emit(f"return rt.switch(js, {self.name(switch)}, {{{case_text}}}, "
+                  f"{default_text})")
+
+    def write_green_switch(self, switch) -> None:
+        s = self.name(switch)
+        exits = self.block.exits
+        for link in exits:
+            if link.exitcase == "default":
+                continue
+            if link is exits[-1]:
+                break
+            self.emit(f"if {s} == {link.exitcase!r}:")
+            self.emit(f"return rt.goto(js, {self.link_target(link)})", 2)
+        self.emit(f"return rt.goto(js, {self.link_target(exits[-1])})")
+
+
+class SourceGenerator:
+    """Generates the source of the whole generating extension."""
+
+    def __init__(self, annotation):
+        from flowgraph.lltypes import Signed
+        self.signed = Signed
+        self.annotation = annotation
+        self.ns = Namespace()
+        self.codes: dict = {}          # graph -> GraphCode
+        self.varnames: dict = {}       # (code number, Variable) -> name
+        self.constboxes: dict = {}
+
+    def code_for(self, graph) -> GraphCode:
+        code = self.codes.get(graph)
+        if code is None:
+            copy = self.annotation.copy_for(graph)
+            code = self.codes[graph] = GraphCode(len(self.codes), copy, self.annotation)
+            self._compute_inputs(code)
+        return code
+
+    def coderef(self, code: GraphCode) -> str:
+        return f"CODES[{code.number}]"
+
+    def is_inlined_call(self, code: GraphCode, op) -> bool:
+        if op.opname != "direct_call":
+            return False
+        callee = op.args[0].value
+        func = callee.func
+        if getattr(func, "_ts_dont_look_inside_", False):
+            return False
+        if getattr(func, "_ts_pure_", False) and code.is_green(op.result) \
+                and all(code.is_green(a) for a in op.args[1:]):
+            return False
+        return True
+
+    def _compute_inputs(self, code: GraphCode) -> None:
+        for i, block in enumerate(code.blocks):
+            code.inputs[(i, 0)] = list(block.inputargs)
+            for k, op in enumerate(block.operations):
+                if self.is_inlined_call(code, op):
+                    live = _live_after(block, k)
+                    code.inputs[(i, k + 1)] = [op.result] + live
+                    code.add_call_continuation(i, k + 1)
+
+    def varname(self, code: GraphCode, v: Variable) -> str:
+        key = (code.number, v)
+        name = self.varnames.get(key)
+        if name is None:
+            base = re.sub(r"\W", "_", v.name) if v.name else "v"
+            name = self.varnames[key] = f"{base}_{len(self.varnames)}"
+        return name
+
+    def segment_name(self, code: GraphCode, block: int, start: int) -> str:
+        base = re.sub(r"\W", "_", code.name)
+        return f"{base}_{code.number}_b{block}" + (f"_at{start}" if start else "")
+
+    def typeref(self, lltype) -> str:
+        return self.ns.ref(lltype, f"T_{lltype}")
+
+    def literal(self, c: Constant) -> str:
+        v = c.value
+        if v is None or isinstance(v, (bool, int, str)):
+            return repr(v)
+        if isinstance(v, float) and math.isfinite(v):
+            return repr(v)
+        return self.ns.ref(v, f"K_{type(v).__name__}")
+
+    def constbox(self, c: Constant) -> str:
+        key = (type(c.value), c.value, c.concretetype) if _hashable(c.value) else id(c.value)
+        name = self.constboxes.get(key)
+        if name is None:
+            from timeshifter.boxes import RedBox
+            name = self.ns.ref(RedBox(c), f"C_{len(self.constboxes)}")
+            self.constboxes[key] = name
+        return name
+
+    def generate(self, root_graph) -> tuple[str, dict]:
+        header = [f'"""Generating extension of {root_graph.name} (from '
+                  f'{root_graph.filename}), made by the timeshifter."""', ""]
+        chunks, done = [], set()
+        pending = [self.code_for(root_graph)]
+        while pending:
+            code = pending.pop(0)
+            if code.number in done:
+                continue
+            done.add(code.number)
+            chunks.append(f"# ---- {code.name} (graph copy {code.number}) ----")
+            for (block, start) in sorted(code.inputs):
+                chunks.append(SegmentWriter(self, code, block, start).write())
+                chunks.append("")
+            for block in code.blocks:
+                for op in block.operations:
+                    if self.is_inlined_call(code, op):
+                        pending.append(self.code_for(op.args[0].value))
+        return "\n".join(header + chunks) + "\n", self.ns.objects
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _live_after(block, k: int) -> list:
+    """Variables defined up to operation k (excluded) still used after it."""
+    defined = list(block.inputargs) + [op.result for op in block.operations[:k]]
+    used = set()
+    for op in block.operations[k + 1:]:
+        used.update(a for a in op.args if isinstance(a, Variable))
+    if isinstance(block.exitswitch, Variable):
+        used.add(block.exitswitch)
+    for link in block.exits:
+        used.update(a for a in link.args if isinstance(a, Variable))
+    return [v for v in defined if v in used]

@@ -1,0 +1,207 @@
+"""`make_compiler(func, green=[...])`: the generating extension and its API.
+
+    comp = make_compiler(func, green=["code"])   # annotate + timeshift
+    comp.source                                  # the generated Python source
+    res = comp.specialize(code)                  # residual code for these greens
+    res.graph, res.interpret(a), res(a), res.llvm_ir
+    comp(code, a)                                # cached per green key, native
+
+A specialisation runs the generating extension: a driver (driver.py) with
+one path at the start of the entry graph, whose green parameters hold the
+given values and red parameters the residual function's arguments.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+from flowgraph.lltypes import Bool, Char, Float, Signed, Str
+from flowgraph.operations import wrap
+from hintannotator import annotate
+from rgen.graphbackend import GraphBackend
+from timeshifter import rtimeshift
+from timeshifter.boxes import RedBox
+from timeshifter.codegen import SourceGenerator
+from timeshifter.driver import Driver
+from timeshifter.options import Options
+from timeshifter.state import Frame, JitState
+
+_PYTYPES = {Signed: (int,), Float: (float, int), Bool: (bool,), Str: (str,), Char: (str,)}
+
+
+def make_compiler(func, green=(), **options) -> "Compiler":
+    """The generating extension of `func` with the parameters `green` (names or
+    indices) known at compile time.  Options: see `timeshifter.options`."""
+    return Compiler(func, green, Options.from_kwargs(options))
+
+
+class Compiler:
+    def __init__(self, func, green, options: Options):
+        self.func = func
+        self.options = options
+        self.annotation = annotate(func, green)
+        self.graph = self.annotation.graph
+        generator = SourceGenerator(self.annotation)
+        self.source, objects = generator.generate(self.graph)
+        self.codes = sorted(generator.codes.values(), key=lambda c: c.number)
+        self.root = generator.code_for(self.graph)
+        namespace = dict(objects, rt=rtimeshift, c=rtimeshift.c, wrap=wrap, CODES=self.codes)
+        exec(compile(self.source, f"<generating extension of {self.graph.name}>", "exec"),
+             namespace)
+        for code in self.codes:
+            for (block, start) in code.inputs:
+                code.segments[(block, start)] = namespace[
+                    generator.segment_name(code, block, start)]
+        self.params = self.graph.getargs()
+        self.green_indices = sorted(self.annotation.green_indices)
+        self.red_indices = [i for i in range(len(self.params)) if i not in self.green_indices]
+        self._cache: dict = {}
+        self.stats = Counter()
+
+    # -- specialisation ---------------------------------------------------------
+    def specialize(self, *args, **kwargs) -> "Residual":
+        """Residual code for the given green values (positionally, in the order of
+        the green parameters, or by name)."""
+        greens = self._green_values(args, kwargs)
+        start = time.perf_counter()
+        backend = GraphBackend()
+        driver = Driver(self, backend, self.options)
+        values = [None] * len(self.params)
+        for i, value in zip(self.green_indices, greens):
+            values[i] = value
+        graph = self.start_specialization(driver, self.root, values, greens)
+        driver.run()
+        backend.finish()
+        elapsed = time.perf_counter() - start
+        self.stats["specializations"] += 1
+        return Residual(self, graph, greens, elapsed, backend.ops_emitted)
+
+    def start_specialization(self, driver: Driver, code, values: list, greens=None):
+        """Begin a residual function for `code` whose green parameters hold the
+        given values (the others are its parameters); schedules its first path
+        and returns the residual graph (finished when the driver is done)."""
+        params = code.graph.getargs()
+        red = [i for i, v in enumerate(params) if not code.param_green[i]]
+        suffix = "_".join(_short(v) for v in (greens if greens is not None else
+                          [values[i] for i in range(len(params)) if code.param_green[i]]))
+        builder, gvs = driver.backend.new_graph(
+            f"{code.name}__{suffix}" if suffix else code.name,
+            [params[i].concretetype for i in red], code.return_type,
+            [params[i].name for i in red])
+        frame_values = list(values)
+        for i, gv in zip(red, gvs):
+            frame_values[i] = RedBox(gv)
+        js = JitState(builder, Frame(code, 0, 0, frame_values), driver)
+        driver.schedule(js)
+        return builder.graph
+
+    def _green_values(self, args, kwargs) -> list:
+        names = [self.params[i].name for i in self.green_indices]
+        if len(args) > len(names):
+            raise TypeError(f"specialize() takes {len(names)} green value(s) "
+                            f"({', '.join(names)}), got {len(args)}")
+        values = dict(zip(names, args))
+        for name, value in kwargs.items():
+            if name not in names:
+                raise TypeError(f"specialize() got an unexpected green {name!r}; green "
+                                f"parameters: {', '.join(names)}")
+            if name in values:
+                raise TypeError(f"specialize() got {name!r} twice")
+            values[name] = value
+        missing = [n for n in names if n not in values]
+        if missing:
+            raise TypeError(f"specialize() is missing green value(s): {', '.join(missing)}")
+        for i, name in zip(self.green_indices, names):
+            _check_type(name, values[name], self.params[i].concretetype)
+        return [values[n] for n in names]
+
+    # -- calling ---------------------------------------------------------------------
+    def __call__(self, *args):
+        """Specialise on the green arguments (cached) and run the residual code
+        natively on the red ones."""
+        if len(args) != len(self.params):
+            raise TypeError(f"{self.graph.name}() takes {len(self.params)} arguments, "
+                            f"got {len(args)}")
+        greens = [args[i] for i in self.green_indices]
+        key = tuple(_cache_key(g) for g in greens)
+        res = self._cache.get(key)
+        if res is None:
+            res = self._cache[key] = self.specialize(*greens)
+        return res(*[args[i] for i in self.red_indices])
+
+    def __repr__(self) -> str:
+        return f"<Compiler for {self.graph.name}, green={self.green_indices}>"
+
+
+class Residual:
+    """The residual code of one specialisation."""
+
+    def __init__(self, compiler: Compiler, graph, greens, seconds: float, ops: int):
+        self.compiler = compiler
+        self.graph = graph
+        self.greens = greens
+        self.compile_seconds = seconds
+        self.ops_emitted = ops
+        self._native = None
+
+    def interpret(self, *args):
+        """Run the residual graph with the flow-graph interpreter."""
+        from flowgraph import run_graph
+        return run_graph(self.graph, *args)
+
+    @property
+    def native(self):
+        if self._native is None:
+            from rgen import compile_graph
+            self._native = compile_graph(self.graph)
+        return self._native
+
+    def __call__(self, *args):
+        return self.native(*args)
+
+    @property
+    def llvm_ir(self) -> str:
+        return self.native.llvm_ir
+
+    def op_counts(self) -> Counter:
+        """Residual operations by name over the whole residual graph and the
+        residual graphs it calls, `same_as` excluded."""
+        counts: Counter = Counter()
+        seen, stack = {self.graph}, [self.graph]
+        while stack:
+            graph = stack.pop()
+            for op in graph.iteroperations():
+                if op.opname != "same_as":
+                    counts[op.opname] += 1
+                if op.opname == "direct_call":
+                    callee = op.args[0].value
+                    if callee not in seen and callee.func is None:
+                        seen.add(callee)
+                        stack.append(callee)
+        return counts
+
+    def __repr__(self) -> str:
+        return f"<Residual {self.graph.name}: {sum(self.op_counts().values())} ops>"
+
+
+def _check_type(name, value, lltype) -> None:
+    expected = _PYTYPES.get(lltype)
+    if expected is not None and not isinstance(value, expected):
+        raise TypeError(f"green {name!r} must be {lltype} "
+                        f"({expected[0].__name__}), have {type(value).__name__}")
+    if lltype is Signed and isinstance(value, bool):
+        raise TypeError(f"green {name!r} must be an int, have bool")
+
+
+def _cache_key(value):
+    try:
+        hash(value)
+    except TypeError:
+        return ("id", id(value))
+    return (type(value), value)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return "".join(ch if ch.isalnum() else "_" for ch in text[:16])

@@ -1,0 +1,210 @@
+"""The driver: which path is compiled next, and merging at merge points.
+
+Paths (`JitState`s) wait in a priority queue ordered by position (state.py:
+outer call positions, then reverse-postorder index of the block).  A path
+runs its segments depth-first until it reaches a merge point (a block with
+several entering links, the continuation after an inlined call), where it
+parks.  The driver pops the smallest position and takes every path parked
+there at once: in the acyclic part of a graph all predecessors of a join
+have been compiled by then, so one label serves them all.
+
+Merging at a position groups the paths by frozen key (green values, virtual
+shapes).  Per (position, key) the driver remembers the label it compiled
+and the leaf spec (which red leaves were constants).  A path that matches
+jumps to the label.  One that holds a different constant generalises the
+spec: a new label with the leaf as a variable is emitted, the old label is
+redirected there (`redirect_label`, the old code becomes dead) and
+compilation continues from the new label.  Loops close this way, whether
+or not a global merge point marks them, and the number of labels per
+position is bounded by the number of keys times the number of leaves.
+
+Bounds (options.py): distinct keys per merge point, residual operations per
+specialisation, inlining depth.  Exceeding one raises `TimeshiftError`
+naming the function, the source line and the hint that helps.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from dataclasses import dataclass
+
+from flowgraph.lltypes import Void
+from flowgraph.model import Constant
+from timeshifter.boxes import PtrBox, RedBox
+from timeshifter.errors import TimeshiftError
+from timeshifter.rtimeshift import StateFinished, gv_of
+from timeshifter.state import Frame, JitState, freeze, generalize, matches
+
+
+@dataclass(slots=True)
+class MergeEntry:
+    spec: list          # per leaf: a Constant, or None for a variable
+    label: object
+    merge_gvs: list
+
+
+class Driver:
+    def __init__(self, compiler, backend, options):
+        self.compiler = compiler
+        self.backend = backend
+        self.options = options
+        self.queue: list = []
+        self.seq = itertools.count()
+        self.memory: dict = {}          # (position, key) -> MergeEntry
+        self.keys_at: dict = {}         # position -> set of keys
+        self.residual_graphs: dict = {} # (code, green key) -> residual graph
+        self.builders: list = []
+
+    # -- scheduling -----------------------------------------------------------
+    def schedule(self, js: JitState) -> None:
+        heapq.heappush(self.queue, (js.position(), next(self.seq), js))
+
+    def run(self) -> None:
+        while self.queue:
+            position, _, js = heapq.heappop(self.queue)
+            group = [js]
+            while self.queue and self.queue[0][0] == position:
+                group.append(heapq.heappop(self.queue)[2])
+            frame = js.frame
+            if (frame.block, frame.opindex) in frame.code.merge_points:
+                group = self.merge(position, group)
+            for js in group:
+                js.resumed = True
+                self.run_state(js)
+
+    def run_state(self, js: JitState) -> None:
+        limit = self.options.max_residual_ops
+        try:
+            while not js.finished:
+                frame = js.frame
+                code = frame.code
+                where = (frame.block, frame.opindex)
+                if where in code.merge_points and not js.resumed:
+                    self.schedule(js)
+                    return
+                js.resumed = False
+                code.segments[where](js, *frame.values)
+                if js.builder.op_count > limit:
+                    self.fail_budget(js)
+        except StateFinished:
+            js.finished = True
+
+    # -- merging --------------------------------------------------------------------
+    def merge(self, position, group: list) -> list:
+        by_key: dict = {}
+        for js in group:
+            key, leaves = freeze(js)
+            by_key.setdefault(key, []).append((js, leaves))
+        survivors = []
+        for key, items in by_key.items():
+            survivor = self.merge_key(position, key, items)
+            if survivor is not None:
+                survivors.append(survivor)
+        return survivors
+
+    def merge_key(self, position, key, items):
+        entry = self.memory.get((position, key))
+        if entry is None:
+            self.count_key(position, key, items[0][0])
+        spec = entry.spec if entry is not None else None
+        for js, leaves in items:
+            spec = generalize(spec, leaves)
+        if entry is not None and spec == entry.spec:
+            for js, leaves in items:
+                self.jump(js, entry, leaves)
+            return None
+        first, first_leaves = items[0]
+        label, merge_gvs = first.builder.enter_label(
+            [leaf.gv for c, leaf in zip(spec, first_leaves) if c is None])
+        new_entry = MergeEntry(spec, label, merge_gvs)
+        if entry is not None:
+            self.backend.redirect_label(entry.label, label, self.redirect_map(entry, new_entry))
+        self.memory[(position, key)] = new_entry
+        for js, leaves in items[1:]:
+            self.jump(js, new_entry, leaves)
+        gvs = iter(merge_gvs)
+        for c, leaf in zip(spec, first_leaves):
+            if c is None:
+                leaf.replace(next(gvs))
+        return first
+
+    def jump(self, js: JitState, entry: MergeEntry, leaves: list) -> None:
+        assert matches(entry.spec, leaves)
+        js.builder.jump(entry.label, [leaf.gv for c, leaf in zip(entry.spec, leaves)
+                                      if c is None])
+        js.finished = True
+
+    @staticmethod
+    def redirect_map(old: MergeEntry, new: MergeEntry) -> dict:
+        old_gvs = iter(old.merge_gvs)
+        sources = [c if c is not None else next(old_gvs) for c in old.spec]
+        new_gvs = iter(new.merge_gvs)
+        return {next(new_gvs): source for c, source in zip(new.spec, sources) if c is None}
+
+    # -- bounds -------------------------------------------------------------------------
+    def count_key(self, position, key, js: JitState) -> None:
+        keys = self.keys_at.setdefault(position, set())
+        keys.add(key)
+        if len(keys) > self.options.max_states_per_merge:
+            code, line = js.frame.code, js.frame.code.line_of(js.frame.block)
+            raise TimeshiftError(
+                f"{code.name}: the merge point at {code.filename}:{line} was reached with "
+                f"more than {self.options.max_states_per_merge} different green states "
+                f"(option max_states_per_merge): a green value changes without bound "
+                f"(a loop counter that is green, or unrolling over red data). "
+                f"Hint that helps: hint(None, global_merge_point=True) at the loop head "
+                f"with only finitely many green values live there, or hint(x, "
+                f"variable=True) on the value that should stay a run-time value.")
+
+    def fail_budget(self, js: JitState):
+        code = js.frame.code
+        line = code.line_of(js.frame.block)
+        raise TimeshiftError(
+            f"{code.name}: the specialisation emitted more than "
+            f"{self.options.max_residual_ops} residual operations (option "
+            f"max_residual_ops), last at {code.filename}:{line}. Hint that helps: a "
+            f"global merge point at the interpreter loop so that loops close, or "
+            f"hint(x, variable=True) to stop unrolling over a value.")
+
+    def check_depth(self, js: JitState, code) -> None:
+        depth = len(js.frame.chain())
+        if depth >= self.options.max_inline_depth:
+            caller = js.frame.code
+            raise TimeshiftError(
+                f"{caller.name}: inlining {code.name} at {caller.filename}:"
+                f"{caller.line_of(js.frame.block)} exceeds the inlining depth "
+                f"{self.options.max_inline_depth} (option max_inline_depth). Hint that "
+                f"helps: @dont_look_inside on {code.name}, or make its recursion depend "
+                f"on red arguments only.")
+
+    # -- recursion ------------------------------------------------------------------------
+    @staticmethod
+    def is_recursive(frame: Frame, code, greenargs) -> bool:
+        """A call to a graph already running in this chain with the same green
+        arguments would inline forever: it becomes a residual call."""
+        while frame is not None:
+            if frame.code is code and frame.greenargs == greenargs:
+                return True
+            frame = frame.back
+        return False
+
+    def residual_recursive_call(self, js: JitState, code, greenargs, args):
+        if code.returns_green:
+            raise TimeshiftError(
+                f"{code.name}: a recursive call with red arguments at {code.filename}:"
+                f"{code.graph.firstlineno} must become a residual call, but its result "
+                f"is needed green. Hint that helps: make the recursion depend on green "
+                f"arguments, or hint(result, variable=True).")
+        graph = self.residual_graph_for(code, greenargs, args)
+        gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args
+                                        if isinstance(a, (RedBox, PtrBox))]
+        return RedBox(js.builder.genop("direct_call", gvs))
+
+    def residual_graph_for(self, code, greenargs, args):
+        key = (code, greenargs)
+        graph = self.residual_graphs.get(key)
+        if graph is None:
+            graph = self.compiler.start_specialization(self, code, list(args))
+            self.residual_graphs[key] = graph
+        return graph

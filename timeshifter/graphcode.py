@@ -1,0 +1,88 @@
+"""`GraphCode`: the static facts about one coloured graph copy that the
+generating extension needs at compile time.
+
+Blocks are numbered in `iterblocks()` order (the start block is 0).  A
+*segment* is the code from an operation index to the end of its block or to
+the next inlined call: `segments[(block, opindex)]` is the generated Python
+function for it, `inputs[(block, opindex)]` the variables it takes (block
+arguments at index 0; the call's result and the values still live after
+it otherwise).  `merge_points` are the segment starts where paths park and
+merge: blocks with several entering links (joins and loop heads), blocks
+holding a global merge point, and the continuation after each inlined call
+(where the callee's return paths meet).  `rpo` numbers blocks in reverse
+postorder (networkx), the order in which the driver processes paths.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from flowgraph.model import Variable, mkentrymap
+from hintannotator.colours import GREEN
+from hintannotator.sources import hint_flags
+from timeshifter.boxes import PtrBox, RedBox
+from timeshifter.state import _green_key
+
+
+class GraphCode:
+    def __init__(self, number: int, copy, annotation):
+        graph = copy.graph
+        self.number = number
+        self.copy = copy
+        self.graph = graph
+        self.name = graph.name
+        self.filename = graph.filename
+        self.colors = annotation.colors
+        self.blocks = [b for b in graph.iterblocks()
+                       if b is not graph.returnblock and b is not graph.exceptblock]
+        self.index = {b: i for i, b in enumerate(self.blocks)}
+        self.rpo = self._reverse_postorder()
+        self.return_type = graph.return_type
+        self.returns_green = self.colors.get(graph.returnblock.inputargs[0]) == GREEN
+        self.param_green = [self.colors[v] == GREEN for v in graph.getargs()]
+        self.segments: dict = {}
+        self.inputs: dict = {}
+        self.merge_points = self._merge_points()
+
+    def _reverse_postorder(self) -> dict:
+        g = nx.DiGraph()
+        g.add_nodes_from(range(len(self.blocks)))
+        for i, block in enumerate(self.blocks):
+            for link in block.exits:
+                if link.target in self.index:
+                    g.add_edge(i, self.index[link.target])
+        order = list(reversed(list(nx.dfs_postorder_nodes(g, source=0))))
+        rpo = {b: n for n, b in enumerate(order)}
+        for b in range(len(self.blocks)):
+            rpo.setdefault(b, len(rpo))
+        return rpo
+
+    def _merge_points(self) -> set:
+        entrymap = mkentrymap(self.graph)
+        points = set()
+        for i, block in enumerate(self.blocks):
+            entering = [l for l in entrymap.get(block, []) if l.prevblock is not None]
+            if len(entering) > 1 or (i == 0 and entering):
+                points.add((i, 0))
+            for k, op in enumerate(block.operations):
+                if op.opname == "hint" and "global_merge_point" in hint_flags(op):
+                    points.add((i, 0))
+        return points
+
+    def add_call_continuation(self, block: int, opindex: int) -> None:
+        self.merge_points.add((block, opindex))
+
+    def green_key(self, args) -> tuple:
+        return tuple("r" if isinstance(a, (RedBox, PtrBox)) else _green_key(a) for a in args)
+
+    def line_of(self, block: int) -> int:
+        for op in self.blocks[block].operations:
+            if op.lineno:
+                return op.lineno
+        return self.graph.firstlineno
+
+    def is_green(self, v) -> bool:
+        return not isinstance(v, Variable) or self.colors[v] == GREEN
+
+    def __repr__(self) -> str:
+        return f"<GraphCode {self.number} {self.name}>"

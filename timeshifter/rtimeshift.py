@@ -1,0 +1,247 @@
+"""Run-time support of the generating extension (imported by it as `rt`).
+
+The generated code runs green operations itself and calls these functions
+for everything else: red operations (`op`), red constants (`c`), operations
+on virtual containers (which stay at compile time while the container is
+virtual and are emitted once it has escaped), control transfers (`goto`,
+`split`, `switch`, `call`, `ret`) and residual raises.
+
+Control transfers only update the state's frame: the driver (driver.py)
+decides what runs next, parking states at merge points.  A residual raise in
+the middle of a segment ends the state by raising `StateFinished`.
+"""
+
+from __future__ import annotations
+
+from flowgraph.lltypes import Signed, Str, Void
+from flowgraph.model import Constant
+from timeshifter.boxes import (PtrBox, RedBox, copy_box, force, new_list, new_struct,
+                               zero_box)
+from timeshifter.state import Frame, JitState
+
+RETURN, RAISE = -1, -2
+
+
+class StateFinished(Exception):
+    """The current path ended inside a segment (it raised at run time)."""
+
+
+# -- values -----------------------------------------------------------------
+
+def c(value, lltype) -> RedBox:
+    """A green value (or literal) used where a red one is expected."""
+    return RedBox(Constant(value, lltype))
+
+
+def gv_of(js: JitState, box):
+    if isinstance(box, RedBox):
+        return box.gv
+    return force(js.builder, box)
+
+
+def op(js: JitState, opname: str, *boxes) -> RedBox:
+    return RedBox(js.builder.genop(opname, [gv_of(js, b) for b in boxes]))
+
+
+def variable(js: JitState, box) -> RedBox:
+    """`hint(x, variable=True)`: the value stays red (a constant stays known)."""
+    return box
+
+
+# -- control transfer ---------------------------------------------------------
+
+def goto(js: JitState, block: int, values) -> None:
+    if block == RETURN:
+        return ret(js, values[0])
+    if block == RAISE:
+        return raise_(js, values[0], values[1])
+    frame = js.frame
+    frame.block = block
+    frame.opindex = 0
+    frame.values = list(values)
+
+
+def split(js: JitState, box, block_false: int, values_false, block_true: int, values_true):
+    gv = box.gv
+    if isinstance(gv, Constant):
+        if gv.value:
+            return goto(js, block_true, values_true)
+        return goto(js, block_false, values_false)
+    other = _fork(js, js.builder.jump_if_true(gv), block_true, values_true)
+    js.driver.schedule(other)
+    goto(js, block_false, values_false)
+
+
+def switch(js: JitState, box, cases: dict, default):
+    """A red multi-way switch: `cases` maps case values to (block, values);
+    `default` is (block, values) or None."""
+    gv = box.gv
+    if isinstance(gv, Constant):
+        target = cases.get(gv.value, default)
+        return goto(js, *target)
+    builders = js.builder.switch(gv, list(cases), default=default is not None)
+    for value, (block, values) in cases.items():
+        js.driver.schedule(_fork(js, builders[value], block, values))
+    if default is None:
+        js.finished = True
+        return
+    goto(js, *default)
+
+
+def _fork(js: JitState, builder, block: int, values) -> JitState:
+    memo: dict = {}
+    frame = js.frame.copy(memo)
+    values = [copy_box(v, memo) for v in values]
+    other = JitState(builder, frame, js.driver)
+    goto(other, block, values)
+    return other
+
+
+def call(js: JitState, code, args, cont_block: int, cont_op: int, live) -> None:
+    """Inline a call: the current frame waits at (cont_block, cont_op) with
+    the result in its first value, a new frame runs the callee."""
+    frame = js.frame
+    frame.block, frame.opindex, frame.values = cont_block, cont_op, [None, *live]
+    greenargs = code.green_key(args)
+    if js.driver.is_recursive(frame, code, greenargs):
+        result = js.driver.residual_recursive_call(js, code, greenargs, args)
+        frame.values[0] = result
+        return
+    js.driver.check_depth(js, code)
+    js.frame = Frame(code, 0, 0, list(args), frame, greenargs)
+
+
+def ret(js: JitState, value, lltype=None) -> None:
+    frame = js.frame
+    if frame.back is None:
+        if not isinstance(value, (RedBox, PtrBox)):
+            value = c(value, lltype if lltype is not None else frame.code.return_type)
+        js.builder.finish_return(gv_of(js, value))
+        js.finished = True
+        return
+    js.frame = frame.back
+    js.frame.values[0] = value
+
+
+def raise_(js: JitState, exc_class, message) -> None:
+    gv_msg = gv_of(js, message) if isinstance(message, (RedBox, PtrBox)) \
+        else Constant(message, Str)
+    js.builder.finish_raise(exc_class, gv_msg)
+    js.finished = True
+
+
+def raise_now(js: JitState, exc_class, message: str):
+    """Raise at run time from the middle of a segment: ends this path."""
+    raise_(js, exc_class, message)
+    raise StateFinished
+
+
+def raise_green(js: JitState, exc: Exception):
+    """A green operation raised at compile time: the residual code raises it."""
+    raise_now(js, type(exc), str(exc))
+
+
+def residual_call(js: JitState, graph, args) -> RedBox:
+    gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args]
+    return RedBox(js.builder.genop("direct_call", gvs))
+
+
+# -- virtual structures ---------------------------------------------------------
+
+def malloc(js: JitState, lltype) -> PtrBox:
+    return new_struct(lltype)
+
+
+def getfield(js: JitState, box, name: str):
+    if isinstance(box, PtrBox) and box.virtual is not None:
+        return box.virtual.fields[name]
+    return op(js, "getfield", box, RedBox(Constant(name, Void)))
+
+
+def setfield(js: JitState, box, name: str, value) -> None:
+    if isinstance(box, PtrBox) and box.virtual is not None:
+        box.virtual.fields[name] = value
+        return
+    js.builder.genop("setfield", [gv_of(js, box), Constant(name, Void), gv_of(js, value)])
+
+
+# -- virtual lists and arrays ----------------------------------------------------
+
+def newlist(js: JitState, lltype, length, fill):
+    gv_len = length.gv
+    limit = js.driver.options.max_virtual_list
+    if isinstance(gv_len, Constant) and gv_len.value <= limit:
+        return new_list(lltype, [fill] * max(gv_len.value, 0))
+    return PtrBox(lltype, None, js.builder.genop(
+        "newlist", [Constant(lltype, Void), gv_len, gv_of(js, fill)]))
+
+
+def malloc_varsize(js: JitState, lltype, length):
+    gv_len = length.gv
+    if isinstance(gv_len, Constant) and 0 <= gv_len.value <= js.driver.options.max_virtual_list:
+        return new_list(lltype, [zero_box(lltype.item) for _ in range(gv_len.value)])
+    return PtrBox(lltype, None, js.builder.genop(
+        "malloc_varsize", [Constant(lltype, Void), gv_len]))
+
+
+def _virtual_index(js, box, index, message):
+    """The item index for a virtual list and a constant index, or None when
+    the operation must be emitted (the list escapes)."""
+    if not (isinstance(box, PtrBox) and box.virtual is not None):
+        return None
+    if not isinstance(index.gv, Constant):
+        force(js.builder, box)
+        return None
+    i = index.gv.value
+    n = len(box.virtual.items)
+    if i < 0:
+        i += n
+    if not 0 <= i < n:
+        raise_now(js, IndexError, message)
+    return i
+
+
+def getitem(js: JitState, opname: str, box, index):
+    i = _virtual_index(js, box, index, "list index out of range")
+    if i is None:
+        return op(js, opname, box, index)
+    return box.virtual.items[i]
+
+
+def setitem(js: JitState, opname: str, box, index, value) -> None:
+    i = _virtual_index(js, box, index, "list assignment index out of range")
+    if i is None:
+        js.builder.genop(opname, [gv_of(js, box), gv_of(js, index), gv_of(js, value)])
+        return
+    box.virtual.items[i] = value
+
+
+def length(js: JitState, opname: str, box):
+    if isinstance(box, PtrBox) and box.virtual is not None:
+        return RedBox(Constant(len(box.virtual.items), Signed))
+    return op(js, opname, box)
+
+
+def list_append(js: JitState, box, value) -> None:
+    if isinstance(box, PtrBox) and box.virtual is not None:
+        box.virtual.items.append(value)
+        return
+    js.builder.genop("list_append", [gv_of(js, box), gv_of(js, value)])
+
+
+def list_pop(js: JitState, box):
+    if isinstance(box, PtrBox) and box.virtual is not None:
+        if not box.virtual.items:
+            raise_now(js, IndexError, "pop from empty list")
+        return box.virtual.items.pop()
+    return op(js, "list_pop", box)
+
+
+# -- promotion -------------------------------------------------------------------
+
+def promote(js: JitState, box):
+    """`hint(x, promote=True)` on a red value: a known constant is simply used;
+    a run-time value stops compilation here at a promotion site."""
+    if isinstance(box, RedBox) and isinstance(box.gv, Constant):
+        return box.gv.value
+    return js.driver.promote(js, box)

@@ -1,0 +1,150 @@
+"""The compile-time state of one path being compiled, and its frozen form.
+
+A `JitState` is one path through the program being compiled: an rgen builder
+(where its residual code goes) and a chain of `Frame`s (the inlined calls).
+A frame is a position in a coloured graph (block, operation index) and the
+values the code there expects: green Python values and boxes (boxes.py).
+
+At a merge point, states are compared through `freeze`:
+
+    key     the green values of every frame and the shapes of the virtual
+            containers (type, length, aliasing): states with different keys
+            are never merged (the code is specialised per key)
+    leaves  the red boxes (and forced pointers), in a fixed order: where two
+            states with the same key hold different constants, the leaf is
+            generalised to a residual variable passed at the label
+
+`Leaf` remembers where a box sits so that it can be replaced by the label's
+merge value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flowgraph.model import Constant
+from timeshifter.boxes import PtrBox, RedBox, VirtualList, VirtualStruct, copy_box
+
+
+class Frame:
+    __slots__ = ("code", "block", "opindex", "values", "back", "greenargs")
+
+    def __init__(self, code, block: int, opindex: int, values: list, back=None,
+                 greenargs=None):
+        self.code = code
+        self.block = block
+        self.opindex = opindex
+        self.values = values
+        self.back = back
+        self.greenargs = greenargs
+
+    def copy(self, memo: dict) -> "Frame":
+        back = self.back.copy(memo) if self.back is not None else None
+        return Frame(self.code, self.block, self.opindex,
+                     [copy_box(v, memo) for v in self.values], back, self.greenargs)
+
+    def chain(self) -> list:
+        """Frames from the outermost to this one."""
+        frames, f = [], self
+        while f is not None:
+            frames.append(f)
+            f = f.back
+        frames.reverse()
+        return frames
+
+
+class JitState:
+    __slots__ = ("builder", "frame", "driver", "finished", "resumed")
+
+    def __init__(self, builder, frame: Frame, driver):
+        self.builder = builder
+        self.frame = frame
+        self.driver = driver
+        self.finished = False
+        self.resumed = False
+
+    def position(self) -> tuple:
+        """Sort key: the outer frames' call positions, then this frame's
+        position, as (reverse-postorder index, operation index, graph id).
+        A state still inside a callee sorts before any state that already
+        returned to the continuation of the call."""
+        key = []
+        for f in self.frame.chain():
+            opindex = f.opindex if f is self.frame else f.opindex - 1
+            key.append((f.code.rpo[f.block], opindex, f.code.number))
+        return tuple(key)
+
+
+@dataclass(slots=True)
+class Leaf:
+    holder: object     # a list (frame values, list items), a dict (fields) or a PtrBox
+    slot: object       # index, field name, or "gv" for a forced PtrBox
+    gv: object
+
+    def replace(self, gv) -> None:
+        if isinstance(self.holder, PtrBox):
+            self.holder.gv = gv
+        else:
+            self.holder[self.slot] = RedBox(gv)
+
+
+def freeze(js: JitState) -> tuple[tuple, list]:
+    """(key, leaves) of a state: see the module docstring."""
+    key, leaves, memo = [], [], {}
+    for f in js.frame.chain():
+        for i, v in enumerate(f.values):
+            _freeze_value(f.values, i, v, key, leaves, memo)
+    return tuple(key), leaves
+
+
+def _freeze_value(holder, slot, v, key, leaves, memo) -> None:
+    if isinstance(v, RedBox):
+        key.append("r")
+        leaves.append(Leaf(holder, slot, v.gv))
+    elif isinstance(v, PtrBox):
+        if id(v) in memo:
+            key.append(("alias", memo[id(v)]))
+        elif v.virtual is None:
+            memo[id(v)] = len(memo)
+            key.append("p")
+            leaves.append(Leaf(v, "gv", v.gv))
+        else:
+            memo[id(v)] = len(memo)
+            _freeze_virtual(v.virtual, key, leaves, memo)
+    else:
+        key.append(_green_key(v))
+
+
+def _freeze_virtual(virtual, key, leaves, memo) -> None:
+    if isinstance(virtual, VirtualStruct):
+        key.append(("struct", id(virtual.lltype)))
+        for name in virtual.fields:
+            _freeze_value(virtual.fields, name, virtual.fields[name], key, leaves, memo)
+    else:
+        assert isinstance(virtual, VirtualList)
+        key.append(("list", virtual.lltype, len(virtual.items)))
+        for i, item in enumerate(virtual.items):
+            _freeze_value(virtual.items, i, item, key, leaves, memo)
+
+
+def _green_key(value):
+    try:
+        hash(value)
+    except TypeError:
+        return ("id", id(value))
+    return (type(value), value)
+
+
+def generalize(spec: list | None, leaves: list) -> list:
+    """Combine a leaf spec (a Constant per leaf that is a known constant, None
+    for a variable) with a state's leaves: equal constants stay, anything
+    else becomes a variable."""
+    if spec is None:
+        return [l.gv if isinstance(l.gv, Constant) else None for l in leaves]
+    return [c if c is not None and isinstance(l.gv, Constant) and l.gv == c else None
+            for c, l in zip(spec, leaves)]
+
+
+def matches(spec: list, leaves: list) -> bool:
+    return all(c is None or (isinstance(l.gv, Constant) and l.gv == c)
+               for c, l in zip(spec, leaves))
