@@ -240,6 +240,7 @@ class BuildContext:
         self.builders: dict = {}
         self.sources: dict = {}
         self.signatures: dict = {}
+        self.failures: dict = {}
 
     def source(self, func) -> FunctionSource:
         if func not in self.sources:
@@ -260,6 +261,8 @@ class BuildContext:
     def graph_for(self, func, self_type=None, place: Place | None = None) -> FunctionGraph:
         if func in self.graphs:
             return self.graphs[func]
+        if func in self.failures:
+            raise self.failures[func]               # (a caller's typing round retries)
         source, sig = self.source(func), self.signature(func, self_type, place)
         graph = FunctionGraph(source.name, Block([]), sig.return_type or Void, func,
                               source.filename, source.offset + 1)
@@ -267,8 +270,10 @@ class BuildContext:
         builder = self.builders[func] = FunctionBuilder(self, source, sig, graph)
         try:
             graph.startblock = builder.build()
-        except BaseException:
+        except BaseException as exc:
             del self.graphs[func]
+            if isinstance(exc, FlowError):
+                self.failures[func] = exc
             raise
         finally:
             del self.builders[func]
