@@ -59,7 +59,7 @@ def _abi_type(T):
 
 def emit_entry(rt: Runtime, graph, fn: ir.Function, name: str) -> ir.Function:
     """Define the ctypes-callable wrapper `name` around the graph function `fn`."""
-    params = [v for v in graph.getargs() if v.concretetype is not Void]
+    params = graph.getargs()
     ret_t = _abi_type(graph.return_type)
     entry = ir.Function(rt.module, ir.FunctionType(ret_t, [_abi_type(v.concretetype)
                                                            for v in params]), name)
@@ -73,7 +73,8 @@ def emit_entry(rt: Runtime, graph, fn: ir.Function, name: str) -> ir.Function:
     args = []
     for v, arg in zip(params, entry.args):
         arg.name = v.name or "arg"
-        args.append(_convert_arg(rt, b, v.concretetype, arg, fail_if))
+        if v.concretetype is not Void:          # a Void parameter is accepted, unused
+            args.append(_convert_arg(rt, b, v.concretetype, arg, fail_if))
     result = b.call(fn, args, name="result")
     fail_if(b.extract_value(result, 1, name="failed"))
     T = graph.return_type
@@ -124,8 +125,7 @@ _classes: dict = {}
 
 def _native_class(graph) -> type:
     """The NativeFunction subclass with the ctypes signature of `graph`."""
-    argtypes = tuple(_ctype(v.concretetype) for v in graph.getargs()
-                     if v.concretetype is not Void)
+    argtypes = tuple(_ctype(v.concretetype) for v in graph.getargs())
     restype = _ctype(graph.return_type)
     key = (argtypes, restype)
     cls = _classes.get(key)

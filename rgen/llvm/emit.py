@@ -273,9 +273,9 @@ class FunctionEmitter:
             b.position_at_end(here)
             b.branch(target)
         elif sw.concretetype is Bool:
-            false, true = [self.emit_link(link) for link in block.exits]
+            targets = {bool(link.exitcase): self.emit_link(link) for link in block.exits}
             b.position_at_end(here)
-            b.cbranch(self.value(sw), true, false)
+            b.cbranch(self.value(sw), targets[True], targets[False])
         else:
             self.emit_switch(block, sw)
 

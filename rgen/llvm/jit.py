@@ -74,9 +74,9 @@ def capi_symbol(name: str) -> str:
 def pyobject_symbol(obj, hint: str = "obj") -> str:
     """A symbol whose address is the Python object `obj` (kept alive forever).
 
-    Strings and numbers are keyed by value (one symbol per distinct literal),
-    everything else by identity."""
-    key = (type(obj), obj) if isinstance(obj, (str, int, float)) else ("id", id(obj))
+    Strings and ints are keyed by value (one symbol per distinct literal),
+    everything else by identity (so 0.0 and -0.0 stay apart)."""
+    key = (type(obj), obj) if type(obj) in (str, int) else ("id", id(obj))
     with _lock:
         entry = _pyobjects.get(key)
         if entry is None:

@@ -29,6 +29,7 @@ from llvmlite import ir
 from flowgraph import lltypes
 from flowgraph.interp import record_class
 from flowgraph.lltypes import Void
+from flowgraph.model import Constant
 from rgen.llvm.runtime import (I1, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL, OB_SIZE, PTR,
                                box, check_source, helper, i64, is_gcref, item_slot, load_at,
                                ok, failed, result_struct, store_at)
@@ -142,8 +143,17 @@ def new_box(em, T, value):
     return p
 
 
+def list_value(em, a):
+    """The list operand `a`; a prebuilt constant is type-checked (at run
+    time, like every other failure) since native code reads lists inline."""
+    value = em.value(a)
+    if isinstance(a, Constant) and not isinstance(a.value, list):
+        em.fail_if(em.rt.call(em.b, "rt.check.list", value))
+    return value
+
+
 def _slot(em, op, message):
-    lst, index = em.value(op.args[0]), em.value(op.args[1])
+    lst, index = list_value(em, op.args[0]), em.value(op.args[1])
     n = load_at(em.b, lst, OB_SIZE, I64, "len")
     j = em.check(em.rt.call(em.b, "rt.index", index, n, em.rt.cstring(message)), "j")
     return item_slot(em.b, load_at(em.b, lst, LIST_ITEMS, PTR, "items"), j)
@@ -151,7 +161,7 @@ def _slot(em, op, message):
 
 @handles("list_len", "getarraysize")
 def _len(em, op):
-    return load_at(em.b, em.value(op.args[0]), OB_SIZE, I64, op.result.name or "len")
+    return load_at(em.b, list_value(em, op.args[0]), OB_SIZE, I64, op.result.name or "len")
 
 
 @handles("list_getitem", "getarrayitem")
@@ -171,13 +181,14 @@ def _setitem(em, op):
 
 @handles("list_append")
 def _append(em, op):
+    lst = list_value(em, op.args[0])
     item = new_box(em, op.args[1].concretetype, em.value(op.args[1]))
-    em.fail_if(em.rt.call(em.b, "rt.list_append", em.value(op.args[0]), item))
+    em.fail_if(em.rt.call(em.b, "rt.list_append", lst, item))
 
 
 @handles("list_pop")
 def _pop(em, op):
-    p = em.rt.call(em.b, "rt.list_pop", em.value(op.args[0]), result="popped")
+    p = em.rt.call(em.b, "rt.list_pop", list_value(em, op.args[0]), result="popped")
     em.fail_if(em.b.icmp_unsigned("==", p, NULL))
     return take_item(em, op.result.concretetype, p)
 

@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 
 from flowgraph import parse_graph, run_graph
 from flowgraph.parser import parse_graphs
-from flowgraph.lltypes import Signed, StructType
+from flowgraph.lltypes import Bool, Float, Signed, StructType
 from flowgraph.operations import MAXINT, MININT
 from rgen.llvm import NativeFunction, compile_graph
 
@@ -252,7 +252,6 @@ block0(p_0, dx_1):
 
 
 def test_structs_are_the_users_instances():
-    from flowgraph.lltypes import Float
     point = StructType("Point", {"x": Signed, "y": Float}, Point)
     g = parse_graph(STRUCTS, types={"Point": point})
     p = Point(1, 2.5)
@@ -384,3 +383,42 @@ def _parsed(text):
     if text not in _cache:
         _cache[text] = parse_graph(text)
     return _cache[text]
+
+
+def test_prebuilt_constants_void_parameters_and_exit_order():
+    from flowgraph.lltypes import ListType, Void
+    from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
+    table = [5, 6, 7]
+    k, flag = Variable("k", Signed), Variable("flag", Void)
+    v, cond = Variable("v", Signed), Variable("c", Bool)
+    start = Block([flag, k])
+    g = FunctionGraph("lookup", start, Signed)
+    c_table = Constant(table, ListType(Signed))
+    start.operations = [SpaceOperation("list_getitem", [c_table, k], v),
+                        SpaceOperation("int_gt", [v, Constant(5, Signed)], cond),
+                        SpaceOperation("list_append", [c_table, v], Variable("", Void))]
+    start.exitswitch = cond
+    start.closeblock(Link([v], g.returnblock, True), Link([Constant(0, Signed)], g.returnblock,
+                                                          False))
+    f = compile_graph(g)
+    assert (f("anything", -1), f(None, 0)) == (7, 0) and table == [5, 6, 7, 7, 5]
+    with pytest.raises(IndexError):
+        f(None, 9)
+    none_list = Constant(None, ListType(Signed))
+    start.operations[0].args[0] = none_list
+    g.invalidate()
+    with pytest.raises(TypeError, match="expected a list, got NoneType"):
+        compile_graph(g)(None, 0)
+
+
+def test_compile_errors_name_graph_block_and_line():
+    from flowgraph.lltypes import Void
+    from flowgraph.model import Constant
+    from rgen.llvm import CompileError
+    g = parse_graph("graph c(n_0: Signed) -> Signed\nblock0(n_0):\n"
+                    "    r_1: Signed = direct_call(@cb, n_0)\n    return(r_1)")
+    g.startblock.operations[0].args[0] = Constant(5, Void)
+    g.startblock.operations[0].lineno = 12
+    with pytest.raises(CompileError, match=r"direct_call of 5, which is neither a graph nor "
+                                           r"callable in graph c \(.*\), block0, line 12"):
+        compile_graph(g)
