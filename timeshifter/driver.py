@@ -54,10 +54,15 @@ class Driver:
         self.memory: dict = {}          # (position, key) -> MergeEntry
         self.keys_at: dict = {}         # position -> set of keys
         self.residual_graphs: dict = {} # (code, green key) -> residual graph
-        self.builders: list = []
+        self.function_numbers: dict = {}
+
+    def function_number(self, graph) -> int:
+        return self.function_numbers.setdefault(graph, len(self.function_numbers))
 
     # -- scheduling -----------------------------------------------------------
     def schedule(self, js: JitState) -> None:
+        if js.finished:
+            return
         heapq.heappush(self.queue, (js.position(), next(self.seq), js))
 
     def run(self) -> None:

@@ -67,8 +67,7 @@ def split(js: JitState, box, block_false: int, values_false, block_true: int, va
         if gv.value:
             return goto(js, block_true, values_true)
         return goto(js, block_false, values_false)
-    other = _fork(js, js.builder.jump_if_true(gv), block_true, values_true)
-    js.driver.schedule(other)
+    js.driver.schedule(_fork(js, js.builder.jump_if_true(gv), block_true, values_true))
     goto(js, block_false, values_false)
 
 

@@ -67,8 +67,9 @@ class JitState:
         """Sort key: the outer frames' call positions, then this frame's
         position, as (reverse-postorder index, operation index, graph id).
         A state still inside a callee sorts before any state that already
-        returned to the continuation of the call."""
-        key = []
+        returned to the continuation of the call.  Paths of different
+        residual functions (recursive specialisations) never meet."""
+        key = [self.driver.function_number(self.builder.graph)]
         for f in self.frame.chain():
             opindex = f.opindex if f is self.frame else f.opindex - 1
             key.append((f.code.rpo[f.block], opindex, f.code.number))
