@@ -7,6 +7,7 @@ import math
 import pytest
 from hypothesis import given, strategies as st
 
+from flowgraph import run_graph
 from flowgraph.lltypes import Bool, Char, Float, Signed, Str
 from flowgraph.operations import MAXINT, MININT, OPS
 from rgen.llvm import compile_graph
@@ -60,6 +61,43 @@ def test_op_matches_fold(opname, data):
     expected, got = run(desc.fold, args), run(native, args)
     assert expected[0] == got[0], (args, expected, got)
     assert same(expected[1], got[1]), (args, expected, got)
+    interpreted = run(lambda *a: run_graph(native.graph, *a), args)
+    assert interpreted[0] == got[0] and same(interpreted[1], got[1]), (args, interpreted, got)
+
+
+EXCEPTIONS = [
+    ("int_floordiv", [7, 0], ZeroDivisionError, "integer division or modulo by zero"),
+    ("int_mod", [7, 0], ZeroDivisionError, "integer modulo by zero"),
+    ("int_floordiv", [MININT, -1], None, MININT),
+    ("int_mod", [MININT, -1], None, 0),
+    ("int_lshift", [1, -1], ValueError, "negative shift count"),
+    ("int_rshift", [1, -64], ValueError, "negative shift count"),
+    ("int_lshift", [3, 64], None, 0),
+    ("int_rshift", [-3, 200], None, -1),
+    ("float_truediv", [1.0, 0.0], ZeroDivisionError, "float division by zero"),
+    ("float_floordiv", [1.0, -0.0], ZeroDivisionError, "float floor division by zero"),
+    ("float_mod", [1.0, 0.0], ZeroDivisionError, "float modulo"),
+    ("cast_float_to_int", [float("inf")], OverflowError, "cannot convert float infinity to integer"),
+    ("cast_float_to_int", [float("nan")], ValueError, "cannot convert float NaN to integer"),
+    ("cast_float_to_int", [2.0**64 + 2.0**12], None, 2**12),
+    ("cast_float_to_int", [-1e19], None, -10**19 + 2**64),
+    ("cast_int_to_char", [0x110000], ValueError, "chr() arg not in range(0x110000)"),
+    ("cast_int_to_char", [-1], ValueError, "chr() arg not in range(0x110000)"),
+    ("cast_int_to_char", [2**31], OverflowError, "Python int too large to convert to C int"),
+    ("str_getitem", ["abc", -4], IndexError, "string index out of range"),
+]
+
+
+@pytest.mark.parametrize("opname, args, exc, expected", EXCEPTIONS)
+def test_errors_and_edge_cases_exactly(opname, args, exc, expected):
+    native = compile_graph(_graph(opname, tuple(op_arg_types(opname, len(args)))))
+    for _ in range(3):                         # the process keeps running, repeatedly
+        if exc is None:
+            assert native(*args) == expected
+        else:
+            with pytest.raises(exc) as info:
+                native(*args)
+            assert str(info.value) == expected
 
 
 _graphs: dict = {}
