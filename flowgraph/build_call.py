@@ -269,11 +269,10 @@ class CallBuilder:
 
     def call_method(self, node: ast.Call):
         attr, base = node.func.attr, node.func.value
-        if isinstance(base, ast.Name) and base.id not in self.local_names:
-            obj = self.lookup(base.id, base)
-            if isinstance(obj, types.ModuleType):
-                raise self.error(f"call of '{base.id}.{attr}' (a module's function) is not "
-                                 "supported", node)
+        module = self.module_of(base)
+        if module is not None:
+            return self.call_object(self.module_attribute(module, base, attr, node),
+                                    f"{base.id}.{attr}", node)
         v_obj = self.expr(base)
         t = v_obj.concretetype
         if isinstance(t, ListType):

@@ -16,6 +16,7 @@ environment (`exprs`), so they reach the join block through its links.
 from __future__ import annotations
 
 import ast
+import types
 
 from flowgraph.blockstate import default_constant
 from flowgraph.lltypes import Bool, Float, ListType, Signed, Str, StructType, Void
@@ -25,6 +26,7 @@ from flowgraph.typeinfer import UNKNOWN, convert_constant, type_name
 from flowgraph.unsupported import describe
 
 _CONSTANT_TYPES = {bool: Bool, int: Signed, float: Float, str: Str}
+_LOOKUP = object()
 
 
 class ExprBuilder:
@@ -75,10 +77,11 @@ class ExprBuilder:
                                "gives it a type", node)
         raise self.unknown(f"local variable '{name}' is read before it is assigned", node)
 
-    def global_value(self, name: str, node: ast.AST):
+    def global_value(self, name: str, node: ast.AST, obj=_LOOKUP):
         """A module-level constant: int, float, bool, str, None or a list of
         numbers (the list object itself, shared with the module)."""
-        obj = self.lookup(name, node)
+        if obj is _LOOKUP:
+            obj = self.lookup(name, node)
         if isinstance(obj, list):
             return Constant(obj, self.global_list_type(obj, name, node))
         if obj is None or type(obj) in _CONSTANT_TYPES:
@@ -298,8 +301,26 @@ class ExprBuilder:
         return self.emit("newlist", [Constant(ListType(item.concretetype), Void), count, item])
 
     def expr_Attribute(self, node: ast.Attribute, expected):
+        module = self.module_of(node.value)
+        if module is not None:
+            obj = self.module_attribute(module, node.value, node.attr, node)
+            return self.global_value(f"{node.value.id}.{node.attr}", node, obj)
         obj = self.expr(node.value)
         return self.getattr_value(obj, node)
+
+    def module_of(self, node: ast.expr):
+        """The module a non-local name refers to (`mod` in `mod.CONST`)."""
+        if isinstance(node, ast.Name) and node.id not in self.local_names:
+            obj = self.lookup(node.id, node)
+            if isinstance(obj, types.ModuleType):
+                return obj
+        return None
+
+    def module_attribute(self, module, base: ast.Name, attr: str, node: ast.AST):
+        try:
+            return getattr(module, attr)
+        except AttributeError:
+            raise self.error(f"unknown name '{base.id}.{attr}'", node) from None
 
     def getattr_value(self, obj, node: ast.Attribute):
         t = obj.concretetype

@@ -560,3 +560,75 @@ def test_calls():
 def test_classes():
     check(use_classes, (1, 2), (-5, 7))
     check(take_point, (Point(3, 4),))
+
+
+# -- more shapes: characters as results, closures, methods built alone ---------------------
+
+def first_char(s: str) -> str:
+    if len(s) == 0:
+        return "?"
+    return s[0]
+
+
+def flexible_char(s: str, i: int) -> int:
+    c = "+"
+    if i < len(s):
+        c = s[i]
+    return ord(c)
+
+
+def mutate_while_iterating(xs: list[int]) -> int:
+    count = 0
+    for x in xs:
+        if x > 0 and len(xs) < 10:
+            xs.append(x - 1)
+        count += 1
+    return count
+
+
+class Node:
+    value: int
+    children: list["Node"]
+
+    def __init__(self, value: int):
+        self.value = value
+        self.children = []
+
+    def add(self, child: "Node") -> "Node":
+        self.children.append(child)
+        return self
+
+    def total(self) -> int:
+        t = self.value
+        for i in range(len(self.children)):
+            t += self.children[i].total()
+        return t
+
+
+def tree(n: int) -> int:
+    root = Node(n)
+    for i in range(n):
+        root.add(Node(i).add(Node(i * 10)))
+    return root.total()
+
+
+def test_more_shapes():
+    graph = check(first_char, ("abc",), ("",))
+    assert graph.return_type.short() == "Char"
+    check(flexible_char, ("ab", 1), ("ab", 5))
+    check(mutate_while_iterating, ([1, 3],), ([],), ([0, 0],))
+    check(tree, (0,), (4,))
+
+
+def test_closures_and_methods_alone():
+    def inner(x: int) -> int:
+        return x * 3
+
+    def outer(x: int) -> int:
+        return inner(x) + 1
+
+    check(outer, (4,))
+    graph = check(Point.norm1, (Point(-3, 4),))
+    assert graph.getargs()[0].concretetype.pyclass is Point
+    bound = flowgraph.build_graph(Point(1, -2).norm1)      # the graph takes self
+    assert flowgraph.run_graph(bound, Point(1, -2)) == 3
