@@ -83,8 +83,9 @@ def _compile_component(graphs: list) -> None:
             ir.Function(module, function_type(g), name)
         return module.globals[name]
 
+    recursive = len(graphs) > 1 or graphs[0] in callees(graphs[0])
     for g in graphs:
-        FunctionEmitter(rt, g, functions[g], callee, HANDLERS).emit()
+        FunctionEmitter(rt, g, functions[g], callee, HANDLERS, recursive).emit()
     entries = {g: emit_entry(rt, g, functions[g], symbols[g] + ".entry").name
                for g in graphs}
     text = str(module)

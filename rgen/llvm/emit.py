@@ -9,6 +9,9 @@ Shape of the result.  A graph `f(a, b)` becomes
                     (a link to the return block returns {value, 0})
 
 and returns `{undef, 1}` when an exception is pending (see runtime.py).
+Functions of a recursive call-graph component count their activations
+against CPython's recursion limit (Py_EnterRecursiveCall), so unbounded
+recursion is a RecursionError, not a crash.
 Values are named after the source variables they stand for.  Void values have
 no native representation; a Void variable that reaches the exceptblock as the
 exception class is resolved to the constant every path gives it.
@@ -67,8 +70,9 @@ class FunctionEmitter:
     ir.Function to call for a `direct_call` to another graph."""
 
     def __init__(self, rt: Runtime, graph: FunctionGraph, fn: ir.Function, callee,
-                 handlers: dict):
+                 handlers: dict, recursive: bool = False):
         self.rt, self.graph, self.fn = rt, graph, fn
+        self.recursive = recursive
         self.callee = callee
         self.handlers = handlers
         self.b = ir.IRBuilder()
@@ -94,15 +98,30 @@ class FunctionEmitter:
             self.blocks[block] = self._make_block(block, f"block{i}")
         self.index = {blk: i for i, blk in enumerate(order)}
         b.position_at_end(entry)
+        if self.recursive:
+            self.enter_recursive_call()
         self.borrowed = not any(link.target is graph.startblock for link in graph.iterlinks())
         for v, arg in zip(params, self.fn.args):
             if is_gcref(v.concretetype) and not self.borrowed:
                 self.rt.incref(b, arg)
+        came_from = b.block
         b.branch(self.blocks[graph.startblock])
         for v, arg in zip(params, self.fn.args):
-            self.values[v].add_incoming(arg, entry)
+            self.values[v].add_incoming(arg, came_from)
         for block in order:
             self.emit_block(block)
+
+    def enter_recursive_call(self) -> None:
+        """Count this call against CPython's recursion limit (RecursionError,
+        never a native stack overflow); every return leaves it again."""
+        b = self.b
+        r = b.call(self.rt.capi("Py_EnterRecursiveCall"), [self.rt.cstring("")], name="deep")
+        with b.if_then(b.icmp_signed("!=", r, ir.Constant(I32, 0)), likely=False):
+            failed(b)
+
+    def leave_recursive_call(self) -> None:
+        if self.recursive:
+            self.b.call(self.rt.capi("Py_LeaveRecursiveCall"), [])
 
     def _make_block(self, block, label: str) -> ir.Block:
         bb = self.fn.append_basic_block(label)
@@ -234,6 +253,7 @@ class FunctionEmitter:
             here = self.b.block
             self.fail_block = self.fn.append_basic_block("fail")
             self.b.position_at_end(self.fail_block)
+            self.leave_recursive_call()
             failed(self.b)
             self.b.position_at_end(here)
         return self.fail_block
@@ -318,6 +338,7 @@ class FunctionEmitter:
             ret = ir.Constant(result_struct(T), ir.Undefined)
             if values[0] is not None:
                 ret = b.insert_value(ret, values[0], 0)
+            self.leave_recursive_call()
             b.ret(b.insert_value(ret, ir.Constant(I1, 0), 1))
             return bb
         b.branch(self.blocks[target])

@@ -90,6 +90,8 @@ CAPI = {
     "PyObject_SetAttr": (I32, [PTR, PTR, PTR]),
     "PyObject_CallOneArg": (PTR, [PTR, PTR]),
     "PyObject_Vectorcall": (PTR, [PTR, PTR, I64, PTR]),
+    "Py_EnterRecursiveCall": (I32, [PTR]),
+    "Py_LeaveRecursiveCall": (VOID, []),
 }
 VARIADIC = {"PyErr_Format"}
 

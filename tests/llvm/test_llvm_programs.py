@@ -422,3 +422,14 @@ def test_compile_errors_name_graph_block_and_line():
     with pytest.raises(CompileError, match=r"direct_call of 5, which is neither a graph nor "
                                            r"callable in graph c \(.*\), block0, line 12"):
         compile_graph(g)
+
+
+def test_unbounded_recursion_is_a_recursion_error():
+    g = parse_graph("graph down(n_0: Signed) -> Signed\nblock0(n_0):\n"
+                    "    v1: Signed = int_sub(n_0, 1)\n"
+                    "    v2: Signed = direct_call(@down, v1)\n    return(v2)")
+    f = compile_graph(g)
+    for _ in range(3):
+        with pytest.raises(RecursionError, match="maximum recursion depth exceeded"):
+            f(5)
+    assert compile_graph(_parsed(FIB))(20) == 6765       # the depth count is balanced
