@@ -674,6 +674,10 @@ class _Emitter:
                 self.namespace[name] = None         # bound once compiled
         self.put(indent, f"{res} = {name}({', '.join(args[1:])})")
 
+    def op_promote(self, op, args, res, indent):
+        # promote(c_site, v, *live): the site runs the rest of the function
+        self.put(indent, f"{res} = {args[0]}({', '.join(args[1:])})")
+
     # -- values
 
     def expr(self, a) -> str:

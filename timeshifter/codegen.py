@@ -114,6 +114,9 @@ class SegmentWriter:
             if self.gen.is_inlined_call(self.code, op):
                 self.write_inlined_call(op, k)
                 break
+            if self.gen.is_promotion(self.code, op):
+                self.write_promotion(op, k)
+                break
             self.write_op(op)
         else:
             self.write_exits()
@@ -187,8 +190,6 @@ class SegmentWriter:
         if "global_merge_point" in flags:
             return self.emit("pass  # global merge point: the driver merges here")
         res, arg = op.result, op.args[0]
-        if "promote" in flags and not self.code.is_green(arg):
-            return self.emit(f"{self.name(res)} = rt.promote(js, {self.name(arg)})")
         self.emit(f"{self.name(res)} = {self.as_colour_of(res, arg)}")
 
     def write_call(self, op) -> None:
@@ -219,6 +220,12 @@ class SegmentWriter:
         arg_text = "".join(f"{a}, " for a in args)
         self.emit(f"return rt.call(js, {self.gen.coderef(callee)}, ({arg_text}), "
                   f"{self.block_index}, {k + 1}, ({live_text}))")
+
+    def write_promotion(self, op, k: int) -> None:
+        live = self.code.inputs[(self.block_index, k + 1)][1:]
+        live_text = "".join(f"{self.name(v)}, " for v in live)
+        self.emit(f"return rt.promote(js, {self.name(op.args[0])}, {self.block_index}, "
+                  f"{k + 1}, ({live_text}))")
 
     # -- exits ---------------------------------------------------------------------
     def link_target(self, link) -> str:
@@ -301,13 +308,20 @@ class SourceGenerator:
             return False
         return True
 
+    @staticmethod
+    def is_promotion(code: GraphCode, op) -> bool:
+        """`hint(x, promote=True)` on a red `x` ends a segment: the path may stop
+        there at a promotion site, and resumes at the next operation."""
+        return (op.opname == "hint" and "promote" in hint_flags(op)
+                and not code.is_green(op.args[0]))
+
     def _compute_inputs(self, code: GraphCode) -> None:
         for i, block in enumerate(code.blocks):
             code.inputs[(i, 0)] = list(block.inputargs)
             for k, op in enumerate(block.operations):
+                if self.is_inlined_call(code, op) or self.is_promotion(code, op):
+                    code.inputs[(i, k + 1)] = [op.result] + _live_after(block, k)
                 if self.is_inlined_call(code, op):
-                    live = _live_after(block, k)
-                    code.inputs[(i, k + 1)] = [op.result] + live
                     code.add_call_continuation(i, k + 1)
 
     def varname(self, code: GraphCode, v: Variable) -> str:

@@ -17,6 +17,7 @@ import time
 from collections import Counter
 
 from flowgraph.lltypes import Bool, Char, Float, Signed, Str
+from flowgraph.model import Constant
 from flowgraph.operations import wrap
 from hintannotator import annotate
 from rgen.graphbackend import GraphBackend
@@ -25,6 +26,7 @@ from timeshifter.boxes import RedBox
 from timeshifter.codegen import SourceGenerator
 from timeshifter.driver import Driver
 from timeshifter.options import Options
+from timeshifter.promotion import PromotionSite
 from timeshifter.state import Frame, JitState
 
 _PYTYPES = {Signed: (int,), Float: (float, int), Bool: (bool,), Str: (str,), Char: (str,)}
@@ -57,6 +59,11 @@ class Compiler:
         self.green_indices = sorted(self.annotation.green_indices)
         self.red_indices = [i for i in range(len(self.params)) if i not in self.green_indices]
         self._cache: dict = {}
+        self._code_by_graph = {code.graph: code for code in self.codes}
+        self._entries: dict = {}
+        self._functions = 0
+        self.sites: list = []
+        self.compiled_merge_keys: set = set()
         self.stats = Counter()
 
     # -- specialisation ---------------------------------------------------------
@@ -70,31 +77,96 @@ class Compiler:
         values = [None] * len(self.params)
         for i, value in zip(self.green_indices, greens):
             values[i] = value
-        graph = self.start_specialization(driver, self.root, values, greens)
+        graph = self.start_specialization(driver, self.root, values)
         driver.run()
         backend.finish()
         elapsed = time.perf_counter() - start
         self.stats["specializations"] += 1
         return Residual(self, graph, greens, elapsed, backend.ops_emitted)
 
-    def start_specialization(self, driver: Driver, code, values: list, greens=None):
-        """Begin a residual function for `code` whose green parameters hold the
-        given values (the others are its parameters); schedules its first path
-        and returns the residual graph (finished when the driver is done)."""
-        params = code.graph.getargs()
-        red = [i for i, v in enumerate(params) if not code.param_green[i]]
-        suffix = "_".join(_short(v) for v in (greens if greens is not None else
-                          [values[i] for i in range(len(params)) if code.param_green[i]]))
+    def start_specialization(self, driver: Driver, code, values: list, greens=None,
+                             block: int = 0):
+        """Begin a residual function for `code` from `block` (the start block by
+        default): inputs whose variable is green hold the given values, the
+        others become the function's parameters.  Schedules the first path and
+        returns the residual graph (finished when the driver is done)."""
+        inputs = code.inputs[(block, 0)]
+        red = [i for i, v in enumerate(inputs) if not code.is_green(v)]
+        self._functions += 1
         builder, gvs = driver.backend.new_graph(
-            f"{code.name}__{suffix}" if suffix else code.name,
-            [params[i].concretetype for i in red], code.return_type,
-            [params[i].name for i in red])
+            f"{code.name}_{self._functions}", [inputs[i].concretetype for i in red],
+            code.return_type, [inputs[i].name for i in red])
         frame_values = list(values)
         for i, gv in zip(red, gvs):
             frame_values[i] = RedBox(gv)
-        js = JitState(builder, Frame(code, 0, 0, frame_values), driver)
+        js = JitState(builder, Frame(code, block, 0, frame_values), driver)
         driver.schedule(js)
         return builder.graph
+
+    # -- promotion ----------------------------------------------------------------------
+    def new_site(self, frame, gv_promoted, live_gvs, where: str) -> PromotionSite:
+        site = PromotionSite(self, len(self.sites), frame, gv_promoted, live_gvs, where)
+        self.sites.append(site)
+        return site
+
+    def resume_at_site(self, site: PromotionSite, value):
+        """Compile the continuation of a promotion site for `value`: a residual
+        function of the site's live values."""
+        backend = GraphBackend()
+        driver = Driver(self, backend, self.options)
+        frame, leaves = site.resumed_state()
+        self._functions += 1
+        builder, params = backend.new_graph(
+            f"{self.graph.name}_{self._functions}_case", site.live_types,
+            self.graph.return_type)
+        params = iter(params)
+        for leaf in leaves:
+            if isinstance(leaf.gv, Constant):
+                continue
+            param = next(params)
+            if leaf.gv is site.gv_promoted:
+                leaf.replace(Constant(value, site.value_type))
+            else:
+                leaf.replace(param)
+        frame.values[0] = value
+        js = JitState(builder, frame, driver)
+        js.resumed = True
+        driver.run_state(js)
+        driver.run()
+        backend.finish()
+        self.stats["promotion cases"] += 1
+        return builder.graph
+
+    def merge_point_hook(self, merge_point, values: dict, native: bool = False):
+        """Called by the fallback interpreter at a global merge point: when code
+        was compiled for its green key, run the rest as compiled code."""
+        code = self._code_by_graph.get(merge_point.graph)
+        if code is None:
+            return None
+        block = code.index[merge_point.block]
+        inputs = code.inputs[(block, 0)]
+        if any(v not in values for v in inputs):
+            return None
+        args = [values[v] for v in inputs]
+        greens = code.greens_of(block, args)
+        if (code.number, block, greens) not in self.compiled_merge_keys:
+            return None
+        entry = self._entries.get((block, greens))
+        if entry is None:
+            backend = GraphBackend()
+            driver = Driver(self, backend, self.options)
+            graph = self.start_specialization(driver, code, args, block=block)
+            driver.run()
+            backend.finish()
+            entry = self._entries[(block, greens)] = Residual(self, graph, greens, 0.0, 0)
+            self.stats["merge point entries"] += 1
+        reds = [a for v, a in zip(inputs, args) if not code.is_green(v)]
+        return (entry(*reds) if native else entry.interpret(*reds),)
+
+    @property
+    def promotion_stats(self) -> list:
+        """Per promotion site: the values compiled, fallback runs, megamorphic."""
+        return [site.stats() for site in self.sites]
 
     def _green_values(self, args, kwargs) -> list:
         names = [self.params[i].name for i in self.green_indices]
@@ -200,8 +272,3 @@ def _cache_key(value):
     except TypeError:
         return ("id", id(value))
     return (type(value), value)
-
-
-def _short(value) -> str:
-    text = repr(value)
-    return "".join(ch if ch.isalnum() else "_" for ch in text[:16])

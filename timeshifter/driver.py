@@ -126,6 +126,7 @@ class Driver:
         if entry is not None:
             self.backend.redirect_label(entry.label, label, self.redirect_map(entry, new_entry))
         self.memory[(position, key)] = new_entry
+        self.record_merge_point(first)
         for js, leaves in items[1:]:
             self.jump(js, new_entry, leaves)
         gvs = iter(merge_gvs)
@@ -138,6 +139,26 @@ class Driver:
         assert matches(entry.spec, leaves)
         js.builder.jump(entry.label, [leaf.gv for c, leaf in zip(entry.spec, leaves)
                                       if c is None])
+        js.finished = True
+
+    def record_merge_point(self, js: JitState) -> None:
+        """Tell the compiler which green keys of global merge points have code,
+        so that the fallback interpreter can continue in compiled code there."""
+        frame = js.frame
+        if frame.back is None and frame.block in frame.code.gmp_blocks:
+            self.compiler.compiled_merge_keys.add(
+                (frame.code.number, frame.block, frame.code.greens_of(frame.block, frame.values)))
+
+    def promote(self, js: JitState, gv) -> None:
+        """End the path at a promotion site for the run-time value `gv`."""
+        key, leaves = freeze(js)
+        live = [leaf.gv for leaf in leaves if not isinstance(leaf.gv, Constant)]
+        code = js.frame.code
+        op = code.blocks[js.frame.block].operations[js.frame.opindex - 1]
+        where = f"{code.filename}:{op.lineno}"
+        site = self.compiler.new_site(js.frame.copy({}), gv, live, where)
+        result = js.builder.genop("promote", [Constant(site, Void), gv, *live])
+        js.builder.finish_return(result)
         js.finished = True
 
     @staticmethod

@@ -60,6 +60,7 @@ class GraphCode:
     def _merge_points(self) -> set:
         entrymap = mkentrymap(self.graph)
         points = set()
+        self.gmp_blocks = set()
         for i, block in enumerate(self.blocks):
             entering = [l for l in entrymap.get(block, []) if l.prevblock is not None]
             if len(entering) > 1 or (i == 0 and entering):
@@ -67,6 +68,7 @@ class GraphCode:
             for k, op in enumerate(block.operations):
                 if op.opname == "hint" and "global_merge_point" in hint_flags(op):
                     points.add((i, 0))
+                    self.gmp_blocks.add(i)
         return points
 
     def add_call_continuation(self, block: int, opindex: int) -> None:
@@ -74,6 +76,11 @@ class GraphCode:
 
     def green_key(self, args) -> tuple:
         return tuple("r" if isinstance(a, (RedBox, PtrBox)) else _green_key(a) for a in args)
+
+    def greens_of(self, block: int, values) -> tuple:
+        """The green key of a path at the start of `block` (values of its inputs)."""
+        return tuple(_green_key(v) for var, v in zip(self.inputs[(block, 0)], values)
+                     if self.is_green(var))
 
     def line_of(self, block: int) -> int:
         for op in self.blocks[block].operations:

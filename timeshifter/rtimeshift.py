@@ -238,9 +238,15 @@ def list_pop(js: JitState, box):
 
 # -- promotion -------------------------------------------------------------------
 
-def promote(js: JitState, box):
-    """`hint(x, promote=True)` on a red value: a known constant is simply used;
-    a run-time value stops compilation here at a promotion site."""
-    if isinstance(box, RedBox) and isinstance(box.gv, Constant):
-        return box.gv.value
-    return js.driver.promote(js, box)
+def promote(js: JitState, box, cont_block: int, cont_op: int, live) -> None:
+    """`hint(x, promote=True)` on a red value: the path continues at
+    (cont_block, cont_op) with the value green.  A known constant is simply
+    used; a run-time value ends the residual code at a promotion site
+    (promotion.py) that compiles the continuation per value later."""
+    frame = js.frame
+    frame.block, frame.opindex, frame.values = cont_block, cont_op, [None, *live]
+    gv = gv_of(js, box)
+    if isinstance(gv, Constant):
+        frame.values[0] = gv.value
+        return
+    js.driver.promote(js, gv)

@@ -1,0 +1,160 @@
+"""Promotion sites: run-time values become compile-time ones.
+
+When the generating extension meets `hint(x, promote=True)` with `x` a
+run-time value, it ends the residual code there with
+
+    r = promote(c_site, v_x, *live)      # live: the red leaves of the state
+    return r
+
+and saves the compile-time state in the `PromotionSite` (a frozen copy of the
+frames, whose red leaves are exactly the `live` values, in `freeze` order).
+At run time the site is an extensible switch on the value:
+
+  * a value with a compiled case runs it: the case is a residual function
+    of the `live` values that continues the original function from the
+    promotion point with `x` green (native code dispatches through the
+    site's native table without entering Python);
+  * any other value is counted (at most `promote_tracked` values per site
+    are tracked; the least counted one is evicted), and either the fallback
+    interpreter (fallback.py) runs the rest of the function on the real
+    values, or -- once the value's count reaches `promote_threshold` -- the
+    generating extension resumes from the saved state with the value green,
+    compiles the case and attaches it to the site;
+  * a site with `promote_max_cases` cases is megamorphic: the fallback
+    serves every other value.
+
+The same site serves the graph backend (`site(value, *live)`, called by the
+flow-graph interpreter) and native code (`site.native_miss`, called by the
+native dispatch code when its table has no entry).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import time
+
+from timeshifter.state import freeze
+
+log = logging.getLogger("timeshifter.promotion")
+
+
+class Case:
+    """A compiled continuation of a site for one value."""
+
+    __slots__ = ("value", "graph", "native", "compile_seconds")
+
+    def __init__(self, value, graph, seconds: float):
+        self.value = value
+        self.graph = graph
+        self.native = None
+        self.compile_seconds = seconds
+
+
+class PromotionSite:
+    def __init__(self, compiler, number: int, frame, gv_promoted, live_gvs: list, where: str):
+        self.compiler = compiler
+        self.options = compiler.options
+        self.number = number
+        self.frame = frame                  # saved frames (boxes as at the site)
+        self.gv_promoted = gv_promoted
+        self.live_types = [gv.concretetype for gv in live_gvs]
+        self.value_type = gv_promoted.concretetype
+        self.return_type = compiler.graph.return_type
+        self.where = where
+        self.cases: dict = {}
+        self.counts: dict = {}
+        self.fallback_runs = 0
+        self.megamorphic = False
+        n = self.options.promote_max_cases
+        self.native_values = (ctypes.c_int64 * max(n, 1))()
+        self.native_targets = (ctypes.c_void_p * max(n, 1))()
+        self.native_count = ctypes.c_int64(0)
+
+    # -- run-time entry points ---------------------------------------------------------
+    def __call__(self, value, *live):
+        """Dispatch from interpreted residual code."""
+        case = self.cases.get(value)
+        if case is None:
+            case = self._miss(value, live)
+            if case is None:
+                return self._fallback(value, live, native=False)
+        from flowgraph import run_graph
+        return run_graph(case.graph, *live)
+
+    def native_miss(self, value, *live):
+        """Dispatch from native code whose table had no entry for `value`."""
+        case = self.cases.get(value)
+        if case is None:
+            case = self._miss(value, live)
+            if case is None:
+                return self._fallback(value, live, native=True)
+        return self._native_case(case)(*live)
+
+    # -- counting and compiling -----------------------------------------------------------
+    def _miss(self, value, live):
+        """Count `value`; compile and return its case when it is hot enough."""
+        if self.megamorphic:
+            return None
+        count = self.counts.get(value, 0) + 1
+        if value not in self.counts and len(self.counts) >= self.options.promote_tracked:
+            coldest = min(self.counts, key=self.counts.get)
+            del self.counts[coldest]
+        self.counts[value] = count
+        if count < self.options.promote_threshold:
+            return None
+        del self.counts[value]
+        return self.compile_case(value)
+
+    def compile_case(self, value) -> Case:
+        start = time.perf_counter()
+        graph = self.compiler.resume_at_site(self, value)
+        case = Case(value, graph, time.perf_counter() - start)
+        self.cases[value] = case
+        log.debug("site %d (%s): compiled the case %r in %.2f ms", self.number, self.where,
+                  value, case.compile_seconds * 1e3)
+        if len(self.cases) >= self.options.promote_max_cases:
+            self.megamorphic = True
+            self.counts.clear()
+            log.debug("site %d (%s): megamorphic after %d cases", self.number, self.where,
+                      len(self.cases))
+        return case
+
+    def _native_case(self, case: Case):
+        if case.native is None:
+            from rgen import compile_graph
+            case.native = compile_graph(case.graph)
+            n = self.native_count.value
+            if n < len(self.native_values):
+                self.native_values[n] = _as_int(case.value)
+                self.native_targets[n] = case.native.address
+                self.native_count.value = n + 1
+        return case.native
+
+    def _fallback(self, value, live, native: bool):
+        self.fallback_runs += 1
+        log.debug("site %d (%s): fallback interpreter for %r", self.number, self.where, value)
+        from timeshifter.fallback import run_fallback
+        return run_fallback(self, value, live, native)
+
+    # -- state -------------------------------------------------------------------------------
+    def resumed_state(self):
+        """A fresh copy of the saved frames and their leaves, in `freeze` order."""
+        from timeshifter.state import JitState
+        frame = self.frame.copy({})
+        js = JitState(None, frame, None)
+        return frame, freeze(js)[1]
+
+    def stats(self) -> dict:
+        return {"site": self.where, "compiled": sorted(self.cases, key=repr),
+                "fallback_runs": self.fallback_runs, "megamorphic": self.megamorphic,
+                "tracked": dict(self.counts)}
+
+    def __repr__(self) -> str:
+        return f"<PromotionSite {self.number} at {self.where}>"
+
+
+def _as_int(value) -> int:
+    if isinstance(value, str):
+        return ord(value)
+    return int(value)
