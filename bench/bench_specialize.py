@@ -1,0 +1,91 @@
+"""Specialisation speed and code size of the interpreter examples, in one run.
+
+For each interpreter on a benchmark program:
+
+  make ms      `timeshifter.make_compiler(func, green)`: annotation plus the
+               generation and `exec` of the generating extension's source;
+  spec ms      `comp.specialize(*greens).compile_seconds` (median of several
+               runs): running the generating extension, residual graph done;
+  emitted      `res.ops_emitted`: operations the generating extension emitted;
+  residual     operations left in the final residual graph (`res.op_counts()`,
+               `same_as` excluded) after the backend's cleanup;
+  us/emit      microseconds per emitted operation (the target's measure);
+  us/res       microseconds per residual operation;
+  source       `len(comp.source)` in characters and lines.
+
+Every residual graph is run once against CPython on the example's inputs.
+Target: at most 20 microseconds per emitted operation for every program.
+
+    python bench/bench_specialize.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from examples import interpreters as ex              # noqa: E402
+from timeshifter import make_compiler                 # noqa: E402
+
+TARGET_US = 20.0
+
+# (label, function, green names, green values, red values)
+PROGRAMS = [
+    ("register machine SQUARE", ex.interpret, ("bytecode",), (ex.SQUARE,), (1764,)),
+    ("stack machine FACTORIAL", ex.run_stack, ("code",), (ex.FACTORIAL,), (20, 0, 0)),
+    ("ll_plus_minus 15 nibbles", ex.ll_plus_minus, ("encoded_insn", "nb_insn"),
+     (0xA5A5A5A5A5A5A5A, 15), (17, 4)),
+    ("plus_minus_str 200 chars", ex.plus_minus_str, ("s",), ("+-+x-" * 40,), (17, 4)),
+    ("brainfuck BF_MUL", ex.bf, ("program",), (ex.BF_MUL,), ("\x0b\x0c",)),
+]
+
+
+def measure(func, green, greens, reds, runs: int) -> dict:
+    start = time.perf_counter()
+    comp = make_compiler(func, green=list(green))
+    make_seconds = time.perf_counter() - start
+    comp.specialize(*greens)                        # warm-up
+    residuals = [comp.specialize(*greens) for _ in range(runs)]
+    seconds = statistics.median(r.compile_seconds for r in residuals)
+    res = residuals[0]
+    expected = func(*greens, *reds)
+    got = res.interpret(*reds)
+    if got != expected:
+        raise AssertionError(f"{func.__name__}: residual graph returned {got!r}, "
+                             f"CPython {expected!r}")
+    residual = sum(res.op_counts().values())
+    return {"make": make_seconds, "spec": seconds, "emitted": res.ops_emitted,
+            "residual": residual, "per_emit": seconds / max(res.ops_emitted, 1) * 1e6,
+            "per_res": seconds / max(residual, 1) * 1e6, "chars": len(comp.source),
+            "lines": comp.source.count("\n") + 1}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="specialisations (median kept)")
+    options = parser.parse_args(argv)
+    print(f"specialisation, median of {options.runs} runs")
+    print(f"  {'program':26} {'make ms':>8} {'spec ms':>8} {'emitted':>8} {'residual':>8} "
+          f"{'us/emit':>8} {'us/res':>8} {'source chars':>13} {'lines':>6}")
+    over = []
+    for label, func, green, greens, reds in PROGRAMS:
+        row = measure(func, green, greens, reds, options.runs)
+        mark = "" if row["per_emit"] <= TARGET_US else "  over"
+        print(f"  {label:26} {row['make'] * 1e3:8.2f} {row['spec'] * 1e3:8.2f} "
+              f"{row['emitted']:8d} {row['residual']:8d} {row['per_emit']:8.1f} "
+              f"{row['per_res']:8.1f} {row['chars']:13d} {row['lines']:6d}{mark}")
+        if row["per_emit"] > TARGET_US:
+            over.append(label)
+    verdict = "FAIL" if over else "PASS"
+    print(f"\ntarget: at most {TARGET_US:.0f} us per emitted operation: {verdict}"
+          + (f" (over: {', '.join(over)})" if over else ""))
+    return 0 if not over else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
