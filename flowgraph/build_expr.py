@@ -250,10 +250,11 @@ class ExprBuilder:
             return self.emit("list_getitem", [container, index])
         raise self.error(f"indexing a {type_name(t)} is not supported", node)
 
-    def index_value(self, index, node: ast.AST):
+    def index_value(self, index, node: ast.AST, what: str = "an index"):
+        """An int operand (a Bool is cast); `what` names it in the error."""
         if index.concretetype not in (Signed, Bool):
-            raise self.error(f"index of type {type_name(index.concretetype)}; indices are "
-                             "int", node)
+            raise self.error(f"{what} must be an int, not {type_name(index.concretetype)}",
+                             node)
         return self.to_int(index)
 
     def expr_List(self, node: ast.List, expected):
@@ -297,7 +298,7 @@ class ExprBuilder:
             count, item = self.exprs([count_node, item_node], [None, item_t])
         if item_t is not None and convert_constant(item, item_t) is not None:
             item = convert_constant(item, item_t)
-        count = self.index_value(count, count_node)
+        count = self.index_value(count, count_node, "the count of [x] * n")
         return self.emit("newlist", [Constant(ListType(item.concretetype), Void), count, item])
 
     def expr_Attribute(self, node: ast.Attribute, expected):

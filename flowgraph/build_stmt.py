@@ -242,7 +242,8 @@ class StmtBuilder:
     def for_range(self, node: ast.For, call: ast.Call) -> None:
         if call.keywords or not 1 <= len(call.args) <= 3:
             raise self.error("range() takes 1 to 3 positional arguments", call)
-        values = [self.index_value(v, call) for v in self.exprs(call.args)]
+        values = [self.index_value(v, call, "a range() argument")
+                  for v in self.exprs(call.args)]
         if len(values) == 1:
             values = [Constant(0, Signed)] + values
         start, stop, step = values + [Constant(1, Signed)] * (3 - len(values))

@@ -115,6 +115,9 @@ def load_source(func: types.FunctionType) -> FunctionSource:
                         code.co_filename, code.co_firstlineno) from None
     tree = ast.parse(textwrap.dedent("".join(lines)))
     node = tree.body[0] if tree.body else None
+    if isinstance(node, ast.AsyncFunctionDef):
+        raise FlowError(f"async function '{func.__qualname__}' is not supported; write a "
+                        "plain function", code.co_filename, firstlineno)
     if not isinstance(node, ast.FunctionDef) or node.name != func.__name__:
         raise FlowError(f"'{func.__qualname__}' is not defined by a def statement (a lambda "
                         "is not supported; define a module-level function)",

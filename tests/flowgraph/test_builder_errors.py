@@ -518,3 +518,42 @@ def test_char_is_not_str():
     expect_error(char_to_str_param, "str_param(s[0])",
                  "type conflict for argument 's' of str_param(): str (a character) here, str "
                  f"declared at {FILE}:{line_of(str_param, 'def ')}")
+
+
+def float_range(x: float) -> int:
+    for i in range(x):
+        pass
+    return 0
+
+
+def float_index(xs: list[int], x: float) -> int:
+    return xs[x]
+
+
+def big_literal(n: int) -> int:
+    return n & 0xFFFFFFFFFFFFFFFF
+
+
+def none_local(n: int) -> int:
+    m = None
+    return n
+
+
+async def coroutine(n: int) -> int:
+    return n
+
+
+MORE_CASES = [
+    (float_range, "range(x)", "a range() argument must be an int, not float"),
+    (float_index, "xs[x]", "an index must be an int, not float"),
+    (big_literal, "0xFFFF", "integer 18446744073709551615 does not fit in 64 bits"),
+    (none_local, "m = None", "cannot assign None to 'm' (a call returning None?)"),
+    (coroutine, "async def", "async function 'coroutine' is not supported; write a plain "
+     "function"),
+]
+
+
+@pytest.mark.parametrize("func, text, message", MORE_CASES,
+                         ids=[c[0].__name__ for c in MORE_CASES])
+def test_more_errors(func, text, message):
+    expect_error(func, text, message)
