@@ -18,7 +18,10 @@ NULL with the Python exception set.
 pending Python exception when the call returns.  So a call with int
 arguments costs one ctypes call: argument conversion and the error check
 happen in C, no Python-level wrapper runs.  Instances carry `.graph`,
-`.symbol`, `.llvm_ir` (before optimisation), `.llvm_ir_optimized`, a lazy
+`.symbol`, `.address` (of the function `{T, i1} symbol(args)` itself, for
+native callers such as a promotion site's table: gcref arguments borrowed,
+a gcref result a new reference, failure flag set with the Python exception
+pending), `.llvm_ir` (before optimisation), `.llvm_ir_optimized`, a lazy
 `.asm` and `.compile_seconds` (emission, optimisation and machine code of its
 module, which holds the graphs of one call-graph SCC).
 """

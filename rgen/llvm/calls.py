@@ -1,4 +1,5 @@
-"""`direct_call`: calls to other compiled graphs and to plain Python callables.
+"""Calls: `direct_call` to other compiled graphs and to plain Python
+callables, and `promote` (a promotion site's extensible switch).
 
 A callee `FunctionGraph` is called natively: its function (defined in the
 same module when it belongs to the caller's strongly connected component of
@@ -13,12 +14,14 @@ does not fit).
 
 from __future__ import annotations
 
+import ctypes
+
 from llvmlite import ir
 
 from flowgraph.lltypes import Void
 from flowgraph.model import FunctionGraph
 from rgen.llvm.memops import handles, new_box, take_item
-from rgen.llvm.runtime import I64, NULL, PTR
+from rgen.llvm.runtime import I64, NULL, PTR, lltype, result_struct
 
 
 @handles("direct_call")
@@ -40,9 +43,15 @@ def _call_graph(em, op, graph):
 def _call_python(em, op, func):
     if not callable(func):
         raise em.error(f"direct_call of {func!r}, which is neither a graph nor callable")
+    return call_python(em, func, op.args[1:], op.result.concretetype)
+
+
+def call_python(em, func, args: list, T):
+    """`func(*args)` through PyObject_Vectorcall: flow-graph values boxed,
+    the result converted to T (None for Void)."""
     b, rt = em.b, em.rt
     boxes = []
-    for a in op.args[1:]:
+    for a in args:
         if a.concretetype is Void:
             p = rt.pyobj(a.value, "arg")
             rt.incref(b, p)
@@ -61,11 +70,66 @@ def _call_python(em, op, func):
         em.unhold(p)
     em.release(boxes)
     em.fail_if(b.icmp_unsigned("==", res, NULL))
-    T = op.result.concretetype
     if T is Void:
         rt.decref(b, res)
         return None
     return take_item(em, T, res)
+
+
+# -- promotion sites ------------------------------------------------------------------------
+
+@handles("promote")
+def _promote(em, op):
+    """`promote(c_site, v, *live)`: the site's native table first, else Python.
+
+    The site (timeshifter/promotion.py) owns three ctypes objects native code
+    reads on every execution, so cases attached later are seen at once:
+    `native_count` (int64), `native_values` (int64 keys: the value, a Char's
+    code point, a Bool as 0/1) and `native_targets` (addresses of compiled
+    cases, `NativeFunction.address`: `{T, i1} case(*live)`).  A hit calls the
+    case natively; a miss calls `site.native_miss(v, *live)` in Python."""
+    site, v_value, live = op.args[0].value, op.args[1], op.args[2:]
+    b, T = em.b, op.result.concretetype
+    em.rt.pyobj(site, "site")                                 # kept alive with the code
+    key = em.value(v_value)
+    if key.type != I64:
+        key = b.zext(key, I64)
+    count = b.load(_address(site.native_count), typ=I64, name="ncases")
+    head, body, hit, miss, done = (em.fn.append_basic_block(f"{em.label}.promote.{n}")
+                                   for n in ("head", "body", "hit", "miss", "done"))
+    entry = b.block
+    b.branch(head)
+    b.position_at_end(head)
+    i = b.phi(I64, name="case")
+    i.add_incoming(ir.Constant(I64, 0), entry)
+    b.cbranch(b.icmp_signed("<", i, count), body, miss)
+    b.position_at_end(body)
+    found = b.load(b.gep(_address(site.native_values), [i], source_etype=I64), typ=I64)
+    i.add_incoming(b.add(i, ir.Constant(I64, 1)), body)
+    b.cbranch(b.icmp_signed("==", found, key), hit, head)
+    results = []
+    b.position_at_end(hit)
+    fnty = ir.FunctionType(result_struct(T), [lltype(a.concretetype) for a in live
+                                              if a.concretetype is not Void])
+    fnptr = b.load(b.gep(_address(site.native_targets), [i], source_etype=PTR),
+                   typ=fnty.as_pointer(), name="case.fn")
+    result = b.call(fnptr, [em.value(a) for a in live if a.concretetype is not Void])
+    results.append((em.check(result, "case.result"), b.block))
+    b.branch(done)
+    b.position_at_end(miss)
+    results.append((call_python(em, site.native_miss, [v_value] + list(live), T), b.block))
+    b.branch(done)
+    b.position_at_end(done)
+    if T is Void:
+        return None
+    phi = b.phi(lltype(T), name=op.result.name or "promoted")
+    for value, block in results:
+        phi.add_incoming(value, block)
+    return phi
+
+
+def _address(ctypes_object):
+    return ir.Constant(I64, ctypes.addressof(ctypes_object)).inttoptr(PTR)
 
 
 def _entry_alloca(em, n: int):

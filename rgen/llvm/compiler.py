@@ -89,8 +89,9 @@ def _compile_component(graphs: list) -> None:
     entries = {g: emit_entry(rt, g, functions[g], symbols[g] + ".entry").name
                for g in graphs}
     text = str(module)
-    addresses, optimized = jit.compile_ir(text, list(entries.values()))
+    addresses, optimized = jit.compile_ir(text, list(entries.values()) + list(symbols.values()))
     seconds = time.perf_counter() - start
     for g in graphs:
-        g._cache[CACHE_KEY] = make_native(g, addresses[entries[g]], symbols[g],
-                                          text, optimized, seconds)
+        nf = make_native(g, addresses[entries[g]], symbols[g], text, optimized, seconds)
+        nf.address = addresses[symbols[g]]
+        g._cache[CACHE_KEY] = nf

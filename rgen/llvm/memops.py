@@ -172,8 +172,12 @@ def _getitem(em, op):
 
 @handles("list_setitem", "setarrayitem")
 def _setitem(em, op):
-    slot = _slot(em, op, "list assignment index out of range")
+    # Box first: an allocation may run arbitrary code (a GC finalizer) that
+    # resizes the list, so the slot address is computed after it.
     item = new_box(em, op.args[2].concretetype, em.value(op.args[2]))
+    em.hold(item)
+    slot = _slot(em, op, "list assignment index out of range")
+    em.unhold(item)
     old = em.b.load(slot, typ=PTR, name="old")
     em.b.store(item, slot)
     em.rt.decref(em.b, old)
