@@ -519,7 +519,28 @@ def test_resume_rejects_foreign_block():
 
 DEDICATED = {"newlist", "list_len", "list_getitem", "list_setitem", "list_append", "list_pop",
              "malloc", "getfield", "setfield", "malloc_varsize", "getarrayitem",
-             "setarrayitem", "getarraysize", "direct_call", "hint"}
+             "setarrayitem", "getarraysize", "direct_call", "hint", "promote"}
+
+
+class _FakeSite:
+    """Stands for a timeshifter promotion site: callable, with a return type."""
+    return_type = Signed
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, value, *live):
+        self.calls.append((value, live))
+        return value * 100 + sum(live)
+
+
+def test_promote_calls_the_site_with_value_and_live_values():
+    site = _FakeSite()
+    g, start, (x, y) = graph("p", [Signed, Signed], Signed)
+    r = op(start, "promote", Constant(site, Void), x, x, y)
+    goto(start, g.returnblock, r)
+    assert run_graph(g, 3, 4) == 307
+    assert site.calls == [(3, (3, 4))]
 
 
 def test_every_operation_is_tested():
