@@ -2,6 +2,9 @@
 
 `cleanup_graph(graph)` applies, in order:
 
+- `propagate_constants` (constprop.py): block arguments that receive one
+  constant on every path become that constant, and the block is folded
+  again.
 - `simplify_switches`: a switch left with only its "default" exit (an
   extensible switch without cases yet) becomes an unconditional jump.
 - `remove_dead_code`: marks live values from the roots (arguments of
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 from flowgraph.model import Constant, FunctionGraph, Link, SpaceOperation, Variable, mkentrymap
 from flowgraph.operations import OPS
+from rgen.constprop import propagate_constants
 
 
 def is_removable(opname: str) -> bool:
@@ -143,6 +147,7 @@ def join_blocks(graph: FunctionGraph) -> None:
 
 
 def cleanup_graph(graph: FunctionGraph) -> None:
+    propagate_constants(graph)
     simplify_switches(graph)
     remove_dead_code(graph)
     skip_empty_blocks(graph)
