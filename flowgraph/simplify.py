@@ -180,43 +180,41 @@ def _meet_incoming(candidates: dict, args: list):
 
 # -- 4. empty blocks ---------------------------------------------------------------------
 
+def _is_empty(graph: FunctionGraph, block) -> bool:
+    return (block is not graph.startblock and not _is_final(graph, block)
+            and not block.operations and block.exitswitch is None and len(block.exits) == 1)
+
+
 def remove_empty_blocks(graph: FunctionGraph) -> None:
-    changed = True
-    while changed:
-        changed = False
-        for block, links in mkentrymap(graph).items():
-            if (block is graph.startblock or _is_final(graph, block) or block.operations
-                    or block.exitswitch is not None or len(block.exits) != 1):
-                continue
-            (exit_link,) = block.exits
-            if exit_link.target is block:
-                continue                            # `while True: pass`
-            for link in links:
-                mapping = dict(zip(block.inputargs, link.args))
-                link.args = [mapping.get(a, a) for a in exit_link.args]
-                link.target = exit_link.target
-            changed = True
-            break
+    """Every link entering a chain of empty blocks goes to the chain's end."""
+    for link in list(graph.iterlinks()):
+        target, args, seen = link.target, link.args, set()
+        while _is_empty(graph, target) and target not in seen:   # a cycle: `while True: pass`
+            seen.add(target)
+            mapping = dict(zip(target.inputargs, args))
+            (exit_link,) = target.exits
+            target, args = exit_link.target, [mapping.get(a, a) for a in exit_link.args]
+        link.target, link.args = target, args
 
 
 # -- 5. joining blocks -------------------------------------------------------------------
 
 def join_blocks(graph: FunctionGraph) -> None:
-    changed = True
-    while changed:
-        changed = False
-        entrymap = mkentrymap(graph)
-        for block in list(graph.iterblocks()):
-            if block.exitswitch is not None or len(block.exits) != 1:
-                continue
+    """One pass: each block absorbs its successor as long as it can (the
+    number of links entering any block does not change when one absorbs)."""
+    entering = {block: len(links) for block, links in mkentrymap(graph).items()}
+    absorbed = set()
+    for block in list(graph.iterblocks()):
+        if block in absorbed:
+            continue
+        while block.exitswitch is None and len(block.exits) == 1:
             link = block.exits[0]
             target = link.target
             if (target is block or target is graph.startblock or _is_final(graph, target)
-                    or len(entrymap[target]) != 1):
-                continue
+                    or entering[target] != 1):
+                break
             _absorb(block, link, target)
-            changed = True
-            break
+            absorbed.add(target)
 
 
 def _absorb(block, link: Link, target) -> None:
