@@ -632,3 +632,23 @@ def test_closures_and_methods_alone():
     assert graph.getargs()[0].concretetype.pyclass is Point
     bound = flowgraph.build_graph(Point(1, -2).norm1)      # the graph takes self
     assert flowgraph.run_graph(bound, Point(1, -2)) == 3
+
+
+# -- splits inside expressions: earlier operands survive the join ---------------------------
+
+def three(a: int, b: int, c: int) -> int:
+    return a * 100 + b * 10 + c
+
+
+def splits(a: int, b: int, xs: list[int]) -> int:
+    i = 0
+    total = 0
+    while (i if a > 0 else i * 2) < len(xs) and i < 10:
+        total += three(a, b if b > i else i, int(a < b < i)) + xs[i if i < len(xs) else 0]
+        xs[i] = xs[i] + (a or b) - (1 < a < 5)
+        i += 1
+    return total + max(a, b if b else 3, 0)
+
+
+def test_splits_inside_expressions():
+    check(splits, (1, 2, [5, 6, 7]), (0, 3, [1, 2, 3, 4]), (-1, 0, []), (7, 7, [0]))
