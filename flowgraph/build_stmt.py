@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from flowgraph.errors import FlowError
 from flowgraph.lltypes import Bool, ListType, Signed, Str, Void
 from flowgraph.model import Block, Constant, Variable
-from flowgraph.typeinfer import is_pending
+from flowgraph.typeinfer import is_pending, type_name
 from flowgraph.unsupported import describe
 
 
@@ -364,5 +364,4 @@ class StmtBuilder:
         self.enter(trues)
 
     def describe_type(self, t) -> str:
-        from flowgraph.typeinfer import type_name
         return "a pending list" if is_pending(t) else type_name(t)

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import flowgraph
+from flowgraph.lltypes import Bool, Signed
 from hintannotator import dont_look_inside, hint, purefunction
 from tests.differential import assert_same_outcome, outcome
 
@@ -652,3 +653,28 @@ def splits(a: int, b: int, xs: list[int]) -> int:
 
 def test_splits_inside_expressions():
     check(splits, (1, 2, [5, 6, 7]), (0, 3, [1, 2, 3, 4]), (-1, 0, []), (7, 7, [0]))
+
+
+# -- result types inferred from the non-recursive returns -------------------------------------
+
+def count_down(n: int):
+    if n > 0:
+        return count_down(n - 1) + 1
+    return 0
+
+
+def even(n: int):
+    if n == 0:
+        return True
+    return odd(n - 1)
+
+
+def odd(n: int):
+    if n == 0:
+        return False
+    return even(n - 1)
+
+
+def test_inferred_recursive_results():
+    assert check(count_down, (0,), (6,)).return_type is Signed
+    assert check(even, (0,), (5,), (8,)).return_type is Bool
