@@ -611,9 +611,11 @@ class _Emitter:
         if desc is None or desc.py is None:
             raise TypeError(f"run_graph: no way to run operation {name!r} "
                             f"in graph {self.graph.name}")
-        if op.result not in self.used and desc.pure and not desc.canraise:
-            return                    # nobody reads it and it cannot fail
         expr = desc.py.format(*args)
+        if op.result not in self.used:
+            if not desc.pure or desc.canraise:     # else: unread and cannot fail
+                self.put(indent, expr)
+            return
         if expr != res:
             self.put(indent, f"{res} = {expr}")
         if desc.wraps:

@@ -587,3 +587,19 @@ def test_merge_point_hook_in_a_callee():
     r = op(start, "direct_call", Constant(callee, Void), x)
     goto(start, g.returnblock, op(start, "int_mul", r, 10))
     assert run_graph(g, 4, merge_point=lambda s, v: (-1,)) == -10
+
+
+def test_unread_results_still_raise_and_mutate():
+    # f(l, a, b): a // b; a + b; l.append(a << 70); return 0 -- no result is read
+    g, start, (l, a, b) = graph("unread", [LS, Signed, Signed], Signed)
+    op(start, "int_floordiv", a, b)
+    op(start, "int_add", a, b)
+    op(start, "list_append", l, op(start, "int_lshift", a, 70))
+    goto(start, g.returnblock, 0)
+    lst = []
+    assert run_graph(g, lst, MAXINT, 1) == 0 and lst == [0]
+    with pytest.raises(ZeroDivisionError):
+        run_graph(g, lst, 1, 0)
+    assert get_source(g).splitlines()[2:5] == [
+        "        b_1 // c_2", "        v_5 = b_1 << (70 if 70 < 64 else 64)",
+        "        if not -9223372036854775808 <= v_5 <= 9223372036854775807: v_5 = _wrap(v_5)"]
