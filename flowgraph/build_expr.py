@@ -4,7 +4,7 @@
 current block and returns the Value; `expected` is the type the context
 wants (it types empty lists `[]` and converts one-character literals to
 characters).  Expressions with control flow inside (`a if c else b`,
-`and`/`or`, chained comparisons) end the current block and start a join
+`and`/`or`, chained comparisons, `x in "+-"` against constants) end the current block and start a join
 block whose extra input argument is the result; `cond(node)` builds a test
 directly as branches (short-circuit, no Bool materialised) and returns the
 pair (exits when false, exits when true).
@@ -117,7 +117,7 @@ class ExprBuilder:
         return self.unary(node.op, self.expr(operand), node)
 
     def expr_Compare(self, node: ast.Compare, expected):
-        if len(node.ops) == 1:
+        if len(node.ops) == 1 and not _is_membership(node):
             v1, v2 = self.exprs([node.left, node.comparators[0]])
             return self.compare(node.ops[0], v1, v2, node)
         return self.cond_value(node)
@@ -182,6 +182,8 @@ class ExprBuilder:
             if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
                 falses, trues = self.cond(node.operand)
                 return trues, falses
+            if isinstance(node, ast.Compare) and _is_membership(node):
+                return self.cond_in(node)
             if isinstance(node, ast.Compare) and len(node.ops) > 1:
                 return self.cond_chain(node)
             return self.exit_switch(self.truth(self.expr(node), node))
@@ -219,6 +221,40 @@ class ExprBuilder:
             if self.block is None:
                 return all_falses, []
             left = self.release(key)
+
+    def cond_in(self, node: ast.Compare) -> tuple[list, list]:
+        """`x in "+-"`, `x in (A, B)`: x compared with each constant in turn."""
+        key = self.hold(self.expr(node.left))
+        candidates = self.membership_constants(node.comparators[0], node)
+        all_trues = []
+        for candidate in candidates:
+            v_eq = self.compare(ast.Eq(), self.env[key], candidate, node)
+            falses, trues = self.exit_switch(v_eq)
+            self.forget(trues, key)
+            all_trues += trues
+            self.enter(falses)
+            if self.block is None:
+                break
+        all_falses = []
+        if self.block is not None:
+            self.release(key)
+            all_falses = self.exit_goto()
+        if isinstance(node.ops[0], ast.NotIn):
+            return all_trues, all_falses
+        return all_falses, all_trues
+
+    def membership_constants(self, node: ast.expr, where: ast.AST) -> list:
+        if isinstance(node, (ast.Tuple, ast.List)):
+            values = [self.expr(element) for element in node.elts]
+        else:
+            value = self.expr(node)
+            values = None
+            if isinstance(value, Constant) and value.concretetype is Str:
+                values = [Constant(char, Str) for char in value.value]
+        if values is None or not all(isinstance(v, Constant) for v in values):
+            raise self.error("'in' needs a tuple of constants or a constant str on its "
+                             "right; search with a loop", where)
+        return values
 
     def cond_value(self, node: ast.expr):
         """A condition materialised as a Bool (a chained comparison's value)."""
@@ -337,6 +373,10 @@ class ExprBuilder:
             raise self.error(f"method '{t.name}.{node.attr}' can only be called", node)
         raise self.error(f"class '{t.name}' has no field '{node.attr}'; declare it in the "
                          f"class body ('{node.attr}: int')", node)
+
+
+def _is_membership(node: ast.Compare) -> bool:
+    return len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn))
 
 
 def _is_single_list(node: ast.AST) -> bool:

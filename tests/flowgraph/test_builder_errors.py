@@ -216,8 +216,8 @@ CASES = [
      "module level"),
     (uses_pow, "n ** 2", "** operator is not supported; multiply in a loop"),
     (uses_is, "n is None", "'is' comparison is not supported; use =="),
-    (uses_in, "in s", "'in' operator is not supported; compare with each value, or search "
-     "with a loop"),
+    (uses_in, "in s", "'in' needs a tuple of constants or a constant str on its right; "
+     "search with a loop"),
     (uses_slice, "s[1:]", "slicing is not supported; copy the items with a for loop"),
     (uses_fstring, 'f"', "f-string is not supported; return the values instead of "
      "formatting them"),

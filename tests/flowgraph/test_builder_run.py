@@ -678,3 +678,23 @@ def odd(n: int):
 def test_inferred_recursive_results():
     assert check(count_down, (0,), (6,)).return_type is Signed
     assert check(even, (0,), (5,), (8,)).return_type is Bool
+
+
+OPS_TABLE = "+-*"
+
+
+def membership(s: str, n: int) -> int:
+    r = 0
+    for c in s:
+        if c in "+-":
+            r += 1
+        elif c not in OPS_TABLE:
+            r += 10
+        if n in (A, C, 7):
+            r += 100
+    flag = n not in [1, 2]
+    return r + flag + (s[0] in "") if s else r
+
+
+def test_membership_against_constants():
+    check(membership, ("+a*-", 0), ("x", 2), ("", 7), ("**", 1))
