@@ -603,3 +603,91 @@ def test_unread_results_still_raise_and_mutate():
     assert get_source(g).splitlines()[2:5] == [
         "        b_1 // c_2", "        v_5 = b_1 << (70 if 70 < 64 else 64)",
         "        if not -9223372036854775808 <= v_5 <= 9223372036854775807: v_5 = _wrap(v_5)"]
+
+
+# -- built functions: resuming anywhere agrees with CPython --------------------------
+
+def one_op_graph(o):
+    """A graph running just `o`, its variable arguments as parameters."""
+    params = list(dict.fromkeys(a for a in o.args if isinstance(a, Variable)))
+    fresh = {v: Variable(v.name, v.concretetype) for v in params}
+    start = Block([fresh[v] for v in params])
+    g = FunctionGraph(o.opname, start, o.result.concretetype)
+    res = Variable("", o.result.concretetype)
+    start.operations.append(SpaceOperation(o.opname, [fresh.get(a, a) for a in o.args], res))
+    start.closeblock(Link([res], g.returnblock))
+    return g, params
+
+
+def snapshots(g, args, max_visits=2):
+    """Run `g` operation by operation (each through its own one-op graph) and
+    collect (block, opindex, deep copy of the block's variables) before each
+    operation and before the exits, at most `max_visits` times per place."""
+    import copy
+    graphs, visits, found = {}, {}, []
+    block, env = g.startblock, dict(zip(g.startblock.inputargs, args))
+    while block is not g.returnblock and block is not g.exceptblock:
+        for k in range(len(block.operations) + 1):
+            visits[block, k] = visits.get((block, k), 0) + 1
+            if visits[block, k] <= max_visits:
+                keys = list(env)
+                found.append((block, k, dict(zip(keys, copy.deepcopy([env[v] for v in keys])))))
+            if k == len(block.operations):
+                break
+            o = block.operations[k]
+            if o not in graphs:
+                graphs[o] = one_op_graph(o)
+            og, params = graphs[o]
+            env[o.result] = run_graph(og, *[env[v] for v in params])
+        val = lambda a: env[a] if isinstance(a, Variable) else a.value    # noqa: E731
+        if block.exitswitch is None:
+            link = block.exits[0]
+        else:
+            sw = val(block.exitswitch)
+            link = next((l for l in block.exits if l.exitcase == sw and type(l.exitcase)
+                         is type(sw)), None) or block.exits[-1]
+        block, env = link.target, {t: val(a) for a, t in zip(link.args, link.target.inputargs)}
+    return found
+
+
+RESUME_EXAMPLES = ["power", "collatz_steps", "gcd", "tree_eval", "sieve", "bubble_sort",
+                   "push_pop", "bank", "interpret", "run_stack", "bf", "dfa_match",
+                   "plus_minus_str", "newton_sqrt", "checked_div"]
+
+
+@pytest.mark.parametrize("name", RESUME_EXAMPLES)
+def test_resume_anywhere_in_built_functions(name):
+    import copy
+
+    import flowgraph
+    from examples import by_name
+    from tests.differential import same_value
+    example = by_name(name)
+    g = flowgraph.build_graph(example.func)
+
+    @settings(max_examples=4)
+    @given(example.strategy())
+    def check(args):
+        want = outcome(example.func, *copy.deepcopy(args))
+        points = snapshots(g, copy.deepcopy(args)) if want[0] == "ok" else []
+        for block, k, env in points:
+            got = outcome(resume_graph, g, block, env, k)
+            assert got[0] == "ok" and same_value(got[1], want[1]), (block, k, got, want)
+    check()
+
+
+def test_merge_point_resume_in_a_built_interpreter():
+    import flowgraph
+    from examples.interpreters import FACTORIAL, run_stack
+    g = flowgraph.build_graph(run_stack)
+    results = []
+
+    def hook(site, values):
+        import copy
+        keys = list(values)          # resume on copies: the stack is shared with the run
+        values = dict(zip(keys, copy.deepcopy([values[v] for v in keys])))
+        results.append(resume_graph(site.graph, site.block, values, site.opindex))
+        return None
+
+    assert run_graph(g, FACTORIAL, 6, 0, 0, merge_point=hook) == 720
+    assert len(results) > 20 and set(results) == {720}
