@@ -64,6 +64,8 @@ class Compiler:
         self._functions = 0
         self.sites: list = []
         self.compiled_merge_keys: set = set()
+        self.gmp_compiled: set = set()        # global merge point keys with code
+        self.gmp_functions: dict = {}         # ... and their shared entry functions
         self.stats = Counter()
 
     # -- specialisation ---------------------------------------------------------
@@ -92,9 +94,8 @@ class Compiler:
         returns the residual graph (finished when the driver is done)."""
         inputs = code.inputs[(block, 0)]
         red = [i for i, v in enumerate(inputs) if not code.is_green(v)]
-        self._functions += 1
         builder, gvs = driver.backend.new_graph(
-            f"{code.name}_{self._functions}", [inputs[i].concretetype for i in red],
+            f"{code.name}_{self.next_function_number()}", [inputs[i].concretetype for i in red],
             code.return_type, [inputs[i].name for i in red])
         frame_values = list(values)
         for i, gv in zip(red, gvs):
@@ -102,6 +103,10 @@ class Compiler:
         js = JitState(builder, Frame(code, block, 0, frame_values), driver)
         driver.schedule(js)
         return builder.graph
+
+    def next_function_number(self) -> int:
+        self._functions += 1
+        return self._functions
 
     # -- promotion ----------------------------------------------------------------------
     def new_site(self, frame, gv_promoted, live_gvs, where: str) -> PromotionSite:
@@ -115,9 +120,8 @@ class Compiler:
         backend = GraphBackend()
         driver = Driver(self, backend, self.options)
         frame, leaves = site.resumed_state()
-        self._functions += 1
         builder, params = backend.new_graph(
-            f"{self.graph.name}_{self._functions}_case", site.live_types,
+            f"{self.graph.name}_{self.next_function_number()}_case", site.live_types,
             self.graph.return_type)
         params = iter(params)
         for leaf in leaves:

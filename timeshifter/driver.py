@@ -110,6 +110,8 @@ class Driver:
 
     def merge_key(self, position, key, items):
         entry = self.memory.get((position, key))
+        if entry is None and self.call_shared_entry(key, items):
+            return None
         if entry is None:
             self.count_key(position, key, items[0][0])
         spec = entry.spec if entry is not None else None
@@ -140,6 +142,55 @@ class Driver:
         js.builder.jump(entry.label, [leaf.gv for c, leaf in zip(entry.spec, leaves)
                                       if c is None])
         js.finished = True
+
+    # -- global merge points shared between residual functions ---------------------
+    @staticmethod
+    def global_key(js: JitState, key):
+        """The key of a global merge point of the entry graph, or None."""
+        frame = js.frame
+        if frame.back is None and frame.block in frame.code.gmp_blocks:
+            return (frame.code.number, frame.block, key)
+        return None
+
+    def call_shared_entry(self, key, items) -> bool:
+        """A path reaching a global merge point whose key already has code in
+        another residual function (a promotion case reaching the interpreter
+        loop again) calls that code instead of compiling it once more: an entry
+        function taking every red leaf is made the first time.  Returns True
+        when the paths were handled."""
+        first = items[0][0]
+        gkey = self.global_key(first, key)
+        if gkey is None:
+            return False
+        compiler = self.compiler
+        target = compiler.gmp_functions.get(gkey)
+        if target is first.builder.graph:
+            return False
+        if target is None:
+            if gkey not in compiler.gmp_compiled:
+                compiler.gmp_compiled.add(gkey)
+                return False
+            target = compiler.gmp_functions[gkey] = self.start_entry(first, items[0][1])
+        for js, leaves in items:
+            gvs = [Constant(target, Void)] + [leaf.gv for leaf in leaves]
+            js.builder.finish_return(js.builder.genop("direct_call", gvs))
+            js.finished = True
+        return True
+
+    def start_entry(self, js: JitState, leaves: list):
+        """A new residual function starting at the global merge point where `js`
+        is, every red leaf of its state a parameter (so it serves all paths
+        with the same green key and virtual shapes)."""
+        self.compiler.stats["merge point entries"] += 1
+        frame = js.frame.copy({})
+        copy_leaves = freeze(JitState(None, frame, None))[1]
+        builder, params = self.backend.new_graph(
+            f"{frame.code.name}_{self.compiler.next_function_number()}_entry",
+            [leaf.gv.concretetype for leaf in leaves], frame.code.return_type)
+        for leaf, param in zip(copy_leaves, params):
+            leaf.replace(param)
+        self.schedule(JitState(builder, frame, self))
+        return builder.graph
 
     def record_merge_point(self, js: JitState) -> None:
         """Tell the compiler which green keys of global merge points have code,

@@ -9,6 +9,15 @@ from hintannotator import hint
 from timeshifter import make_compiler
 
 
+@pytest.fixture(params=["interpret", "native"])
+def mode(request):
+    return request.param
+
+
+def runner(res, mode):
+    return res.interpret if mode == "interpret" else res
+
+
 def case_counts(site, value) -> dict:
     counts = {}
     for op in site.cases[value].graph.iteroperations():
@@ -23,11 +32,10 @@ def promote_simple(n: int) -> int:
     return hint(k, variable=True)
 
 
-@pytest.mark.parametrize("mode", ["interpret"])
 def test_promote_simple(mode):
     comp = make_compiler(promote_simple)
     res = comp.specialize()
-    run = getattr(res, mode)
+    run = runner(res, mode)
     assert run(20) == promote_simple(20)
     site = comp.sites[0]
     c = case_counts(site, 20)
@@ -46,10 +54,10 @@ def promote_loop(n: int) -> int:
     return total
 
 
-def test_promote_in_loop_with_merge_point():
+def test_promote_in_loop_with_merge_point(mode):
     comp = make_compiler(promote_loop)
     res = comp.specialize()
-    assert res.interpret(10) == 385
+    assert runner(res, mode)(10) == 385
     for site in comp.sites:
         for value in site.cases:
             assert "int_mul" not in case_counts(site, value)
@@ -61,25 +69,25 @@ def threshold_three(n: int) -> int:
     return hint(k * 3, variable=True)
 
 
-def test_threshold_three_uses_fallback_twice():
+def test_threshold_three_uses_fallback_twice(mode):
     comp = make_compiler(threshold_three, promote_threshold=3)
     res = comp.specialize()
     site_stats = lambda: comp.promotion_stats[0]
-    assert res.interpret(7) == 21
+    assert runner(res, mode)(7) == 21
     assert site_stats()["fallback_runs"] == 1 and site_stats()["compiled"] == []
-    assert res.interpret(7) == 21
+    assert runner(res, mode)(7) == 21
     assert site_stats()["fallback_runs"] == 2 and site_stats()["compiled"] == []
-    assert res.interpret(7) == 21
+    assert runner(res, mode)(7) == 21
     assert site_stats()["fallback_runs"] == 2 and site_stats()["compiled"] == [7]
-    assert res.interpret(7) == 21
+    assert runner(res, mode)(7) == 21
 
 
-def test_megamorphic_site_stays_bounded():
+def test_megamorphic_site_stays_bounded(mode):
     comp = make_compiler(threshold_three, promote_max_cases=5)
     res = comp.specialize()
     values = list(range(-500, 500))
     for n in values:
-        assert res.interpret(n) == n * 3
+        assert runner(res, mode)(n) == n * 3
     stats = comp.promotion_stats[0]
     assert len(stats["compiled"]) == 5
     assert stats["megamorphic"]
@@ -127,26 +135,26 @@ def virtual_across(x: int, y: int) -> int:
     (promote_from_branch, [(3,), (-3,), (8,), (-1,)]),
     (virtual_across, [(1, 2), (1, 7), (4, 4)]),
 ])
-def test_promotion_shapes(func, args):
+def test_promotion_shapes(func, args, mode):
     comp = make_compiler(func)
     res = comp.specialize()
     for a in args:
-        assert res.interpret(*a) == func(*a)
+        assert runner(res, mode)(*a) == func(*a)
 
 
-def test_promotion_case_op_counts():
+def test_promotion_case_op_counts(mode):
     comp = make_compiler(promote_in_callee)
     res = comp.specialize()
-    assert res.interpret(1, 2) == 23
+    assert runner(res, mode)(1, 2) == 23
     site = comp.sites[0]
     assert case_counts(site, 2) == {"int_add": 1}
     comp = make_compiler(promote_from_branch)
     res = comp.specialize()
-    assert res.interpret(3) == 28
+    assert runner(res, mode)(3) == 28
     assert case_counts(comp.sites[0], 5) == {"int_add": 1}
     comp = make_compiler(virtual_across)
     res = comp.specialize()
-    assert res.interpret(1, 2) == 7
+    assert runner(res, mode)(1, 2) == 7
     assert case_counts(comp.sites[0], 1) == {"int_mul": 1, "int_add": 1}
 
 
@@ -159,12 +167,12 @@ def fill_then_promote(n: int, k: int) -> list[int]:
     return lst
 
 
-def test_list_mutated_by_fallback_is_seen():
+def test_list_mutated_by_fallback_is_seen(mode):
     comp = make_compiler(fill_then_promote, promote_threshold=2)
     res = comp.specialize()
-    assert res.interpret(300, 4) == fill_then_promote(300, 4)   # fallback
+    assert runner(res, mode)(300, 4) == fill_then_promote(300, 4)   # fallback
     assert comp.promotion_stats[0]["fallback_runs"] == 1
-    assert res.interpret(300, 4) == fill_then_promote(300, 4)   # compiled
+    assert runner(res, mode)(300, 4) == fill_then_promote(300, 4)   # compiled
 
 
 class DfaError(Exception):
@@ -190,7 +198,7 @@ def dfa_accepts(table: str, s: str) -> bool:
     return state % 2 == 1
 
 
-def test_dfa_recogniser():
+def test_dfa_recogniser(mode):
     table = "1220"      # two states: 0 -a-> 1, 0 -b-> 2?  (digits index states 0..2)
     table = "122010"    # states 0,1,2
     comp = make_compiler(dfa_accepts, green=["table"])
@@ -199,7 +207,7 @@ def test_dfa_recogniser():
     for _ in range(1000):
         s = "".join(rng.choice("ab" if rng.random() < 0.95 else "abc")
                     for _ in range(rng.randrange(0, 12)))
-        assert res.interpret(s) == dfa_accepts(table, s), s
+        assert runner(res, mode)(s) == dfa_accepts(table, s), s
 
 
 def raising_after_promote(n: int) -> int:
@@ -209,12 +217,12 @@ def raising_after_promote(n: int) -> int:
     return 100 // (k - 5)
 
 
-def test_exception_in_fallback_reaches_caller():
+def test_exception_in_fallback_reaches_caller(mode):
     comp = make_compiler(raising_after_promote, promote_threshold=5)
     res = comp.specialize()
     with pytest.raises(ValueError):
-        res.interpret(200)
+        runner(res, mode)(200)
     with pytest.raises(ZeroDivisionError):
-        res.interpret(5)
-    assert res.interpret(7) == 50
+        runner(res, mode)(5)
+    assert runner(res, mode)(7) == 50
     assert comp.promotion_stats[0]["fallback_runs"] == 3
