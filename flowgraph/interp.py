@@ -348,14 +348,16 @@ def _names_of(blocks: list) -> dict:
     for a, t in pairs:
         if isinstance(a, Variable) and a in parent and t in parent:
             _union(find(a), find(t), parent, spans)
-    label = {}                 # class root -> the first source name among its variables
+    counts = {}                # class root -> {source name: number of variables}
     for v in ranges:
-        if v.name and find(v) not in label:
-            label[find(v)] = v
+        if v.name:
+            named = counts.setdefault(find(v), {})
+            named[v.name] = named.get(v.name, 0) + 1
+    label = {root: Variable(max(named, key=named.get)) for root, named in counts.items()}
     names, classes = {}, {}
     for v in ranges:
         root = find(v)
-        if root not in classes:
+        if root not in classes:         # named after its most frequent source name
             classes[root] = f"{_pyname(label.get(root, v))}_{len(classes)}"
         names[v] = classes[root]
     return names
@@ -619,7 +621,7 @@ class _Emitter:
         if expr != res:
             self.put(indent, f"{res} = {expr}")
         if desc.wraps:
-            self.put(indent, _RANGE.format(res))
+            self.put(indent, _range_check(op, res))
 
     def bind_void(self, op, indent: int) -> None:
         if op.result in self.used:
@@ -708,6 +710,20 @@ class _Emitter:
             self.consts[key] = (name, value)
             self.namespace[name] = make() if make is not None else value
         return self.consts[key][0]
+
+
+def _range_check(op, res: str) -> str:
+    """The 64-bit wrap-around after `op`: one comparison when adding or
+    subtracting a constant (the result can leave the range on one side only)."""
+    if op.opname not in ("int_add", "int_sub"):
+        return _RANGE.format(res)
+    a, b = op.args
+    if isinstance(b, Constant) or (op.opname == "int_add" and isinstance(a, Constant)):
+        c = b.value if isinstance(b, Constant) else a.value
+        upward = (c >= 0) == (op.opname == "int_add")
+        bound = f"> {MAXINT}" if upward else f"< {MININT}"
+        return f"if {res} {bound}: {res} = _wrap({res})"
+    return _RANGE.format(res)
 
 
 def _attribute(field_name: str) -> str | None:

@@ -181,6 +181,19 @@ def test_op_edge_cases(opname, args, want):
     assert type(got) is type(want) and got == want
 
 
+@pytest.mark.parametrize("opname", ["int_add", "int_sub", "int_mul"])
+@pytest.mark.parametrize("const", [1, -1, 0, 2, -2, MAXINT, MININT])
+@pytest.mark.parametrize("const_first", [False, True])
+def test_wrap_with_a_constant_operand(opname, const, const_first):
+    # the range check after `x + c` looks at one side only: check both edges
+    g, start, (x,) = graph("withconst", [Signed], Signed)
+    args = (c(const), x) if const_first else (x, c(const))
+    goto(start, g.returnblock, op(start, opname, *args))
+    for value in [MAXINT, MININT, MAXINT - 1, MININT + 1, 0, 1, -1, 2**62, -2**62]:
+        pair = (const, value) if const_first else (value, const)
+        assert run_graph(g, value) == OPS[opname].fold(*pair), pair
+
+
 @pytest.mark.parametrize("opname, args, exc", [
     ("int_floordiv", (1, 0), ZeroDivisionError),
     ("int_mod", (MININT, 0), ZeroDivisionError),
@@ -449,7 +462,7 @@ def graph_power(x_0, n_1, _b=0, _env=None):
         if _b == 1:
             if n_1 > 0:
                 n_1 = n_1 - 1
-                if not -9223372036854775808 <= n_1 <= 9223372036854775807: n_1 = _wrap(n_1)
+                if n_1 < -9223372036854775808: n_1 = _wrap(n_1)
                 acc_2 = acc_2 * x_0
                 if not -9223372036854775808 <= acc_2 <= 9223372036854775807: acc_2 = _wrap(acc_2)
                 continue
