@@ -26,6 +26,7 @@ it counts the wraps in `namespace["_wraps"]`.
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import importlib.util
 import sys
@@ -295,12 +296,13 @@ def wrap(value: int) -> int:
 class _Wrap64(ast.NodeTransformer):
     """Rewrites `a + b` as `_w(a + b)` for every operation that can leave 64
     bits (+ - * // unary - abs), `a << b` as `_shl(a, b)`, and `x op= e` as
-    `x = x op e` first."""
+    `x = x op e` first.  (`_w` leaves values other than ints alone.)"""
 
     WRAPPED = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)
 
     def visit_AugAssign(self, node):
-        load = ast.Name(node.target.id, ast.Load())
+        load = copy.deepcopy(node.target)       # a name, attribute or item
+        load.ctx = ast.Load()
         assign = ast.Assign([node.target], ast.BinOp(load, node.op, node.value))
         return self.visit(ast.copy_location(assign, node))
 
@@ -332,7 +334,9 @@ def oracle_namespace(source: str, filename: str = "<oracle>") -> dict:
     tree = ast.fix_missing_locations(_Wrap64().visit(ast.parse(source)))
     namespace: dict = {"__name__": "timeshift_oracle", "_wraps": 0}
 
-    def _w(value: int) -> int:
+    def _w(value):
+        if type(value) is not int:        # floats, strings and lists pass through
+            return value
         wrapped = wrap(value)
         if wrapped != value:
             namespace["_wraps"] += 1

@@ -3,7 +3,10 @@
 arguments afterwards: lists and instances passed in are mutated in place), the
 graphs pass `checkgraph`, and the printer/parser round trip is exact."""
 
+import ast
 import functools
+import inspect
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +17,7 @@ from examples.interpreters import (BF_ADD, BF_COUNTDOWN, BF_MUL, BF_REVERSE, CON
                                    EVEN_AS, FACTORIAL, SQUARE, SQUARE_PLUS)
 from flowgraph.printer import assert_roundtrip, referenced_graphs
 from tests.differential import assert_same_outcome, outcome
+from tests.strategies import oracle_namespace
 
 IDS = [e.name for e in EXAMPLES]
 
@@ -97,3 +101,88 @@ def test_printer_round_trip(example):
     parsed = assert_roundtrip(graph, with_callees=True)
     if example.bench is not None:
         check_against_cpython(example.func, parsed, example.bench)
+
+
+# -- the examples themselves -------------------------------------------------------
+
+def _example_modules():
+    return sorted({sys.modules[e.func.__module__] for e in EXAMPLES}, key=lambda m: m.__name__)
+
+
+@pytest.mark.parametrize("module", _example_modules(), ids=lambda m: m.__name__)
+def test_examples_stay_within_64_bits(module):
+    """Under the example strategies CPython never leaves 64 bits, so every
+    execution mode must give exactly CPython's results (DESIGN section 4)."""
+    namespace = oracle_namespace(inspect.getsource(module), module.__file__)
+    for example in [e for e in EXAMPLES if e.func.__module__ == module.__name__]:
+        wrapped = namespace[example.name]
+
+        @settings(max_examples=30)
+        @given(example.strategy())
+        def check(args):
+            outcome(wrapped, args)
+            assert namespace["_wraps"] == 0, f"{example.name}{args!r} leaves 64 bits"
+        check()
+
+
+SUBSET = {
+    # statements and expressions
+    "if/elif/else": lambda n: isinstance(n, ast.If) and n.orelse,
+    "while": lambda n: isinstance(n, ast.While),
+    "for range 3 args, negative step": lambda n: (
+        isinstance(n, ast.For) and isinstance(n.iter, ast.Call) and len(n.iter.args) == 3
+        and isinstance(n.iter.args[2], ast.UnaryOp)),
+    "break": lambda n: isinstance(n, ast.Break),
+    "continue": lambda n: isinstance(n, ast.Continue),
+    "conditional expression": lambda n: isinstance(n, ast.IfExp),
+    "chained comparison": lambda n: isinstance(n, ast.Compare) and len(n.ops) > 1,
+    "and": lambda n: isinstance(n, ast.BoolOp) and isinstance(n.op, ast.And),
+    "or": lambda n: isinstance(n, ast.BoolOp) and isinstance(n.op, ast.Or),
+    "raise": lambda n: isinstance(n, ast.Raise),
+    "class with annotated fields": lambda n: (
+        isinstance(n, ast.ClassDef) and any(isinstance(s, ast.AnnAssign) for s in n.body)),
+    "list literal": lambda n: isinstance(n, ast.List) and n.elts,
+    "[x] * n": lambda n: (isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult)
+                          and isinstance(n.left, ast.List)),
+    "negative index": lambda n: (isinstance(n, ast.Subscript)
+                                 and isinstance(n.slice, ast.UnaryOp)),
+    "char literal comparison": lambda n: (
+        isinstance(n, ast.Compare) and isinstance(n.comparators[-1], ast.Constant)
+        and isinstance(n.comparators[-1].value, str)),
+    **{f"operator {type(op).__name__}": (lambda n, op=type(op): (
+        isinstance(n, (ast.BinOp, ast.AugAssign)) and isinstance(n.op, op)))
+       for op in [ast.Add(), ast.Sub(), ast.Mult(), ast.FloorDiv(), ast.Mod(), ast.LShift(),
+                  ast.RShift(), ast.BitAnd(), ast.BitOr(), ast.BitXor(), ast.Div()]},
+    **{f"augmented {type(op).__name__}": (lambda n, op=type(op): (
+        isinstance(n, ast.AugAssign) and isinstance(n.op, op)))
+       for op in [ast.Add(), ast.Sub(), ast.Mult(), ast.BitAnd(), ast.BitOr(), ast.BitXor(),
+                  ast.RShift(), ast.LShift(), ast.Mod()]},
+    **{f"unary {type(op).__name__}": (lambda n, op=type(op): (
+        isinstance(n, ast.UnaryOp) and isinstance(n.op, op)))
+       for op in [ast.USub(), ast.Invert(), ast.Not()]},
+    **{f"call {name}()": (lambda n, name=name: (
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name))
+       for name in ["len", "ord", "chr", "abs", "min", "max", "int", "float", "range"]},
+    **{f"method {name}()": (lambda n, name=name: (
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == name))
+       for name in ["append", "pop"]},
+    **{f"parameter {text}": (lambda n, text=text: (
+        isinstance(n, ast.arg) and n.annotation is not None
+        and ast.unparse(n.annotation) == text))
+       for text in ["int", "float", "bool", "str", "list[int]", "list[float]", "list[bool]",
+                    "Vector"]},
+}
+
+
+def test_examples_cover_the_subset():
+    """Together the examples use every construct of DESIGN section 4."""
+    nodes = [n for m in _example_modules() for n in ast.walk(ast.parse(inspect.getsource(m)))]
+    missing = [name for name, pred in SUBSET.items() if not any(pred(n) for n in nodes)]
+    assert not missing, f"no example uses: {', '.join(missing)}"
+
+
+def test_examples_are_many_and_uniquely_named():
+    names = [e.name for e in EXAMPLES]
+    assert len(names) >= 25 and len(set(names)) == len(names)
+    assert {e.name for e in EXAMPLES if "interpreter" in e.tags} >= {
+        "ll_plus_minus", "plus_minus_str", "interpret", "run_stack", "bf", "dfa_match"}
