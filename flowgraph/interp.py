@@ -65,6 +65,7 @@ from flowgraph.model import Block, Constant, FunctionGraph, Variable
 from flowgraph.operations import MAXINT, MININT, OPS, wrap
 
 MAX_INDENT = 48          # deeper inline nesting becomes a label (Python allows 100 levels)
+MAX_DUPLICATED_OPS = 4   # joins this small are copied into their predecessors
 _RETURN = -1             # the "label" a tail function returns with its result
 
 
@@ -430,6 +431,8 @@ class _Emitter:
         self.pending: list = []       # labels added while emitting (nesting too deep)
         self.preloop = False          # emitting the start block, before the loop
         self.case_label = None        # the label whose case is being emitted
+        self.duplicating: list = []   # labels being copied inline, outermost first
+        self.jumped: set = set()      # labels that some emitted link jumps to
         self.funcname = "graph_" + re.sub(r"\W", "_", graph.name)
         if shared is not None:
             self.namespace, self.consts = shared.namespace, shared.consts
@@ -464,27 +467,32 @@ class _Emitter:
         return "\n".join(self.lines + prologue + cases) + "\n"
 
     def emit_cases(self, first: list) -> list:
-        """The `while True` dispatch loop: one `if _b == label:` per label,
-        labels inside cycles first (they are the hot ones)."""
-        saved, self.lines = self.lines, []
+        """The `while True` dispatch loop: one `if _b == label:` per label;
+        labels that some link jumps to come first, those inside cycles (the
+        hot ones) before the others; labels only resumed at come last."""
         cyclic = _cyclic_blocks(self.index)
-        rest = sorted((b for b in self.labels if b not in first and b is not self.graph.startblock),
-                      key=lambda b: (b not in cyclic, self.index[b]))
-        order = first + rest + self.pending
+        order = first + [b for b in self.labels if b not in first
+                         and b is not self.graph.startblock] + self.pending
         self.pending = []
-        if order:
-            self.put(1, "while True:")
+        cases = {}
+        saved = self.lines
         while order:
             block = order.pop(0)
+            self.lines = []
             self.case_label = self.labels[block]
             self.put(2, f"if _b == {self.case_label}:")
+            self.duplicating = [block]
             self.emit_block(block, 0, 3)
+            cases[block] = self.lines
             order += self.pending
             self.pending = []
-        if self.lines:
-            self.put(2, "_bad_label(_b)")
-        cases, self.lines = self.lines, saved
-        return cases
+        self.lines = saved
+        if not cases:
+            return []
+        ranked = sorted(cases, key=lambda b: (b not in first, b not in self.jumped,
+                                              b not in cyclic, self.index[b]))
+        lines = ["    while True:"] + [line for b in ranked for line in cases[b]]
+        return lines + ["        _bad_label(_b)"]
 
     def prologue(self, kw: str, indent: int) -> list:
         """Bind a label's input arguments from `_env` when resuming there."""
@@ -588,12 +596,29 @@ class _Emitter:
                      + ", ".join(p[1] for p in pairs))
         if label is None:
             self.emit_block(target, 0, indent)
+        elif self.duplicable(target):
+            self.duplicating.append(target)
+            self.emit_block(target, 0, indent)
+            self.duplicating.pop()
         elif self.preloop:
             self.put(indent, f"_b = {label}")
         else:
             if label != self.case_label:
                 self.put(indent, f"_b = {label}")
             self.put(indent, "continue")
+        if label is not None:
+            self.jumped.add(target)
+
+    def duplicable(self, block: Block) -> bool:
+        """A small join whose exits all leave for labels (or return) is
+        copied into each predecessor rather than jumped to: `pc += 1` after
+        an interpreter's `if/elif` chain costs no dispatch."""
+        g = self.graph
+        return (not self.tail and block is not g.startblock
+                and block not in self.duplicating
+                and len(block.operations) <= MAX_DUPLICATED_OPS
+                and all(l.target in self.labels or l.target is g.returnblock
+                        or l.target is g.exceptblock for l in block.exits))
 
     # -- operations
 

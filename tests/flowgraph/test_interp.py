@@ -437,6 +437,42 @@ def test_link_copies_are_parallel():
         assert run_graph(g, *args) == expected(*args)
 
 
+def test_small_joins_are_copied_into_predecessors():
+    # f(x, y): x = x + 1 if y else x - 1 (a diamond); join J: r = x * 2 -> return
+    g, start, (x, y) = graph("diamond", [Signed, Bool], Signed)
+    left, right, join = block(Signed), block(Signed), block(Signed)
+    branch(start, y, (right, [x]), (left, [x]))
+    goto(left, join, op(left, "int_add", left.inputargs[0], 1))
+    goto(right, join, op(right, "int_sub", right.inputargs[0], 1))
+    goto(join, g.returnblock, op(join, "int_mul", join.inputargs[0], 2))
+    assert (run_graph(g, 5, True), run_graph(g, 5, False)) == (12, 8)
+    src = get_source(g)
+    assert src.count(" * 2") == 3 and "_b = " not in src.split("while True:")[0]
+
+
+def test_cycle_of_small_joins():
+    # start: y ? A(x) : B(x);  A(a): a1 = a - 1; a1 > 0 ? B(a1) : return(a1)
+    #                          B(b): b1 = b - 2; goto A(b1)
+    g, start, (x, y) = graph("cycle", [Signed, Bool], Signed)
+    A, B = block(Signed), block(Signed)
+    branch(start, y, (B, [x]), (A, [x]))
+    a1 = op(A, "int_sub", A.inputargs[0], 1)
+    branch(A, op(A, "int_gt", a1, 0), (g.returnblock, [a1]), (B, [a1]))
+    goto(B, A, op(B, "int_sub", B.inputargs[0], 2))
+
+    def expected(x, y):
+        a = x if y else x - 2
+        while True:
+            a -= 1
+            if not a > 0:
+                return a
+            a -= 2
+    for x in range(-3, 12):
+        for y in (False, True):
+            assert run_graph(g, x, y) == expected(x, y)
+    assert resume_graph(g, B, [10]) == expected(10, False)
+
+
 def test_deep_nesting_becomes_labels():
     # a chain of 120 tests x == i, each in the False branch of the previous one
     g, start, (x,) = graph("chain", [Signed], Signed)
