@@ -17,14 +17,14 @@ import networkx as nx
 from llvmlite import ir
 
 from flowgraph.model import FunctionGraph
-from rgen.llvm import arith, calls, jit, memops, runtime
+from rgen.llvm import arith, calls, jit, memops, runtime, structs
 from rgen.llvm.callable import NativeFunction, emit_entry, make_native
 from rgen.llvm.emit import FunctionEmitter, function_type
 
 CACHE_KEY = "rgen.llvm"
 HELPERS = {**runtime.HELPERS, **arith.OP_HELPERS, **memops.MEM_HELPERS}
 HANDLERS = memops.HANDLERS
-assert calls  # registers the direct_call handler
+assert calls and structs  # they register their handlers in memops.HANDLERS
 assert len(HELPERS) == len(runtime.HELPERS) + len(arith.OP_HELPERS) + len(memops.MEM_HELPERS)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import sys
 import threading
 
 import llvmlite.binding as llvm
@@ -76,6 +77,8 @@ def pyobject_symbol(obj, hint: str = "obj") -> str:
 
     Strings and ints are keyed by value (one symbol per distinct literal),
     everything else by identity (so 0.0 and -0.0 stay apart)."""
+    if type(obj) is str:
+        obj = sys.intern(obj)       # attribute names must be interned for CPython's caches
     key = (type(obj), obj) if type(obj) in (str, int) else ("id", id(obj))
     with _lock:
         entry = _pyobjects.get(key)
@@ -84,6 +87,18 @@ def pyobject_symbol(obj, hint: str = "obj") -> str:
             name = f"py.{clean}.{next(_symbol_ids)}"
             llvm.add_symbol(name, id(obj))
             entry = _pyobjects[key] = (name, obj)
+    return entry[0]
+
+
+def address_symbol(address: int, hint: str) -> str:
+    """A symbol for a raw native address (e.g. a type's tp_new slot)."""
+    key = ("address", address)
+    with _lock:
+        entry = _pyobjects.get(key)
+        if entry is None:
+            name = f"{hint}.{next(_symbol_ids)}"
+            llvm.add_symbol(name, address)
+            entry = _pyobjects[key] = (name, None)
     return entry[0]
 
 

@@ -1,5 +1,6 @@
 """Handlers for the operations whose table row has `llvm=None`: strings,
-lists, fixed arrays, structs, `same_as` and `hint` (calls are in calls.py).
+lists, fixed arrays, `same_as` and `hint` (structs are in structs.py, calls
+in calls.py).
 
 All of them work on the real Python objects (see runtime.py):
 
@@ -13,10 +14,6 @@ All of them work on the real Python objects (see runtime.py):
                              PyList_Append; list_pop shrinks ob_size inline
     newlist, malloc_varsize  PyList_New, every slot set to one shared box
     str_len/getitem/eq       PyUnicode_GetLength / ReadChar / RichCompareBool
-    malloc                   cls.__new__(cls), then every field set to its
-                             default, like flowgraph.interp.struct_factory
-    getfield/setfield        PyObject_GetAttr / PyObject_SetAttr with the
-                             interned field name
 
 A handler gets the FunctionEmitter and the op and returns the result value
 (a new reference for gcref results), or None for Void results.
@@ -27,7 +24,6 @@ from __future__ import annotations
 from llvmlite import ir
 
 from flowgraph import lltypes
-from flowgraph.interp import record_class
 from flowgraph.lltypes import Void
 from flowgraph.model import Constant
 from rgen.llvm.runtime import (I1, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL, OB_SIZE, PTR,
@@ -254,48 +250,6 @@ def _str_eq(em, op):
     r = em.b.call(em.rt.capi("PyObject_RichCompareBool"), args + [ir.Constant(I32, 2)])
     em.fail_if(em.b.icmp_signed("<", r, ir.Constant(I32, 0)))
     return em.b.icmp_signed("!=", r, ir.Constant(I32, 0), name=op.result.name or "eq")
-
-
-# -- structs ------------------------------------------------------------------------------
-
-@handles("malloc")
-def _malloc(em, op):
-    T = op.args[0].value
-    cls = record_class(T)
-    rt, b = em.rt, em.b
-    obj = b.call(rt.capi("PyObject_CallOneArg"),
-                 [rt.pyobj(cls.__new__, "new"), rt.pyobj(cls, cls.__name__)], name="obj")
-    em.fail_if(b.icmp_unsigned("==", obj, NULL))
-    em.hold(obj)
-    for name, t in T.fields.items():
-        default = rt.pyobj(lltypes.default_value(t), "default")
-        r = b.call(rt.capi("PyObject_SetAttr"), [obj, rt.pyobj(name, name), default])
-        em.fail_if(b.icmp_signed("!=", r, ir.Constant(I32, 0)))
-    em.unhold(obj)
-    return obj
-
-
-@handles("getfield")
-def _getfield(em, op):
-    T = op.result.concretetype
-    name = op.args[1].value
-    p = em.b.call(em.rt.capi("PyObject_GetAttr"),
-                  [em.value(op.args[0]), em.rt.pyobj(name, name)], name=name)
-    em.fail_if(em.b.icmp_unsigned("==", p, NULL))
-    if T is Void:
-        em.rt.decref(em.b, p)
-        return None
-    return take_item(em, T, p)
-
-
-@handles("setfield")
-def _setfield(em, op):
-    name = op.args[1].value
-    value = new_box(em, op.args[2].concretetype, em.value(op.args[2]))
-    r = em.b.call(em.rt.capi("PyObject_SetAttr"),
-                  [em.value(op.args[0]), em.rt.pyobj(name, name), value])
-    em.rt.decref(em.b, value)
-    em.fail_if(em.b.icmp_signed("!=", r, ir.Constant(I32, 0)))
 
 
 # -- copies ---------------------------------------------------------------------------------

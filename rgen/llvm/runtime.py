@@ -176,6 +176,13 @@ class Runtime:
             self._cache[key] = ir.Function(self.module, fnty, jit.capi_symbol(name))
         return self._cache[key]
 
+    def native_function(self, address: int, fnty: ir.FunctionType, hint: str) -> ir.Function:
+        """A declaration of the native function at `address`."""
+        name = jit.address_symbol(address, hint)
+        if name not in self.module.globals:
+            ir.Function(self.module, fnty, name)
+        return self.module.globals[name]
+
     def pyobj(self, obj, hint: str = "obj"):
         """A pointer to the Python object `obj` (kept alive by the jit)."""
         name = jit.pyobject_symbol(obj, hint)
