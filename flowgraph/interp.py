@@ -2,41 +2,46 @@
 
 `run_graph(g, *args)` runs a graph; `resume_graph(g, block, values, opindex)`
 runs it from any block, or from the middle of one; `resume_frames` continues
-a stack of inlined calls.  Promotion uses the last two as its fallback
-interpreter, so the interpreter has to be fast.
+a stack of inlined calls; a `merge_point` callback sees every global merge
+point passed.  Promotion uses these as its fallback interpreter, so the
+interpreter has to be fast: about CPython's speed on the example interpreters.
 
 Algorithm.  Each graph is translated once (cached in `graph._cache`, cleared
 by `graph.invalidate()`) into the source of one Python function, which is then
 `exec`uted.  Every operation becomes one line built from the `py` template of
 its row in the operation table (a 64-bit range check follows when the row
-says `wraps`); the few rows without a template (malloc, setfield,
-malloc_varsize, direct_call) and the stores get a dedicated statement.
-Variables become Python locals (one name per SSA variable), a link becomes a
-tuple assignment to its target's input arguments.
+says `wraps`); the rows without a template (malloc, setfield, malloc_varsize,
+direct_call), field access and stores get a dedicated statement.  Variables
+become Python locals; a link becomes a parallel tuple assignment to its
+target's input arguments.  Variables are block-local, so variables of
+different blocks may share one local: names are coalesced along links
+(`_names_of`), which removes most copies.
 
 Control flow: a block entered by exactly one link is emitted inline, nested
 in its predecessor's `if`; a block entered by several links (a join or a loop
 header) is a *label*: a case of a `while True` loop dispatching on `_b`, which
 a link reaches by assigning the label's input arguments, `_b = label` and
-`continue`.  A start block without predecessors runs before the loop.  A
-bool switch whose condition is computed just before becomes `if a < b:`.
+`continue`.  Small joins are also copied into their predecessors.  A start
+block without predecessors runs before the loop.  A bool switch whose
+condition is computed just before becomes `if n_1 > 0:`.  For `power`:
 
-    def power(x_0, n_1, _b=0, _env=None):
+    def graph_power(x_0, n_1, _b=0, _env=None):
         if _b == 0:                              # the start block
-            i_2, acc_3 = 0, 1
+            acc_2 = 1
             _b = 1
         elif _b == 1:                            # resume at label 1
-            i_2, acc_3 = _env
+            x_0, n_1, acc_2, = _env
         while True:
             if _b == 1:
-                if i_2 < n_1:
-                    acc_4 = acc_3 * x_0
-                    if not -9223372036854775808 <= acc_4 <= ...: acc_4 = _wrap(acc_4)
-                    ...
-                    i_2, acc_3 = i_5, acc_4
+                if n_1 > 0:
+                    n_1 = n_1 - 1
+                    if n_1 < -9223372036854775808: n_1 = _wrap(n_1)
+                    acc_2 = acc_2 * x_0
+                    if not -9223372036854775808 <= acc_2 <= 9223372036854775807: ...
                     continue
                 else:
-                    return acc_3
+                    return acc_2
+            _bad_label(_b)
 
 `run_graph` and `resume_graph` at a label share that one entry: `_b` names
 the label and `_env` carries its input arguments.  Resuming at a block that
@@ -55,6 +60,7 @@ from __future__ import annotations
 
 import keyword
 import linecache
+from collections.abc import Mapping
 import math
 import re
 from dataclasses import dataclass, field
@@ -111,9 +117,15 @@ def _resume(graph: FunctionGraph, block: Block, values, opindex: int):
         if block is graph.returnblock:
             return vals[0]
         raise vals[0](vals[1])
-    label = comp.labels.get(block)
-    if opindex == 0 and label is not None:
-        return comp.enter(label, _bind(block.inputargs, values, block, graph))
+    if opindex == 0:
+        args = _bind(block.inputargs, values, block, graph)
+        label = comp.labels.get(block)
+        if label is not None:
+            return comp.enter(label, args)
+        values = dict(zip(block.inputargs, args))
+    elif not isinstance(values, Mapping):
+        raise TypeError(f"resume {graph.name} at operation {opindex}: want a mapping "
+                        f"Variable -> value, have {type(values).__name__}")
     tail = comp.tail(block, opindex)
     label, payload = tail.fn(*_bind(tail.params, values, block, graph))
     if label == _RETURN:
@@ -166,13 +178,15 @@ def get_source(graph: FunctionGraph) -> str:
 
 
 def _bind(variables, values, block, graph) -> tuple:
-    """The values of `variables`, from a sequence (same order) or a mapping."""
-    if isinstance(values, dict):
-        missing = [v for v in variables if v not in values]
+    """The values of `variables`, from a sequence (same order) or a mapping
+    (which may leave out variables that are not live: they get None)."""
+    if isinstance(values, Mapping):
+        live = set(_live_in(block, 0)) if variables is block.inputargs else variables
+        missing = [v for v in variables if v not in values and v in live]
         if missing:
             raise TypeError(f"resume {graph.name}: no value for live variable(s) "
                             f"{', '.join(map(repr, missing))}")
-        return tuple(values[v] for v in variables)
+        return tuple(values.get(v) for v in variables)
     values = tuple(values)
     if len(values) != len(variables):
         raise TypeError(f"resume {graph.name}: block takes {len(variables)} values, "
@@ -284,8 +298,11 @@ def _exec(src: str, namespace: dict, funcname: str, graph: FunctionGraph):
 
 
 def _live_in(block: Block, opindex: int) -> list:
-    """Variables defined before operation `opindex` and used from it on."""
+    """Variables defined before operation `opindex` and used from it on (all
+    input arguments of the return and except blocks)."""
     defined = list(block.inputargs) + [op.result for op in block.operations[:opindex]]
+    if not block.exits:
+        return defined
     used = set()
     for op in block.operations[opindex:]:
         used.update(a for a in op.args if isinstance(a, Variable))

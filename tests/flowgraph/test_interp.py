@@ -530,6 +530,20 @@ def test_resume_at_label_and_inline_blocks():
         resume_graph(g, g.exceptblock, [ValueError, "boom"])
 
 
+def test_resume_at_inline_block_with_unused_argument():
+    # f(x, y): B(x, y) inline; B returns y * 2 (x unused there)
+    g, start, (x, y) = graph("unused", [Signed, Signed], Signed)
+    b = block(Signed, Signed)
+    goto(start, b, x, y)
+    goto(b, g.returnblock, op(b, "int_mul", b.inputargs[1], 2))
+    assert resume_graph(g, b, [1, 21]) == 42
+    assert resume_graph(g, b, {b.inputargs[1]: 4}) == 8
+    with pytest.raises(TypeError, match="resume unused: block takes 2 values, got 1"):
+        resume_graph(g, b, [1])
+    with pytest.raises(TypeError, match="at operation 1: want a mapping Variable -> value"):
+        resume_graph(g, b, [1, 2], opindex=1)
+
+
 def test_resume_in_the_middle_of_a_block():
     g, head, body = power_graph()
     bx, bn, bacc = body.inputargs
