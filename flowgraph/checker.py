@@ -58,6 +58,7 @@ class _GraphChecker:
     def __init__(self, graph: FunctionGraph):
         self.graph = graph
         self.blocks = list(graph.iterblocks())
+        self.index = {b: i for i, b in enumerate(self.blocks)}
         self.where = ""                       # "block3, op 1 int_add" while checking
         self.callees: list = []
 
@@ -69,7 +70,7 @@ class _GraphChecker:
             return "returnblock"
         if block is self.graph.exceptblock:
             return "exceptblock"
-        return f"block{self.blocks.index(block)}"
+        return f"block{self.index[block]}"
 
     def check(self) -> list:
         """Run every check; return the callee graphs seen."""
@@ -191,7 +192,7 @@ class _GraphChecker:
 
     def check_link(self, link, defined: set) -> None:
         target = link.target
-        name = self.blockname(target) if target in self.blocks else repr(target)
+        name = self.blockname(target) if target in self.index else repr(target)
         if len(link.args) != len(target.inputargs):
             self.fail(f"link to {name}: want {len(target.inputargs)} arguments, "
                       f"have {len(link.args)}")
