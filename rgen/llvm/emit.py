@@ -21,12 +21,13 @@ lowered from that text alone: an instruction (`add`, `icmp slt`, `fcmp une`,
 `zext`, ...), optionally with an immediate second operand (`icmp ne 0`,
 `xor 1`), or `@name`, a call to the helper `name` of `arith.py` (which checks
 the failure flag when the helper returns `{T, i1}`).  Rows with `llvm=None`
-have a dedicated handler in `memops.py` / `calls.py`.
+have a dedicated handler in `memops.py` / `structs.py` / `calls.py`.
 
-Reference counting: every gcref variable *owns* one reference: parameters
-are borrowed from the caller (increfed on entry only when the start block is
-also a loop head, so that its input arguments are owned), operation results are new references, block input
-arguments receive references from their links.  Along a link each owned
+Reference counting: every gcref variable *owns* one reference, except the
+parameters, which are borrowed from the caller (increfed on entry only when
+the start block is also a loop head, so that its input arguments are owned).
+Operation results are new references, block input arguments receive
+references from their links.  Along a link each owned
 variable is *moved* into its first use among the link's arguments (further
 uses and constants are increfed); owned variables the link does not pass are
 decrefed.  On an exception inside a block the references owned so far are
