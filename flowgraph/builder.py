@@ -33,12 +33,8 @@ arguments, empty blocks, block joining, same_as).
 from __future__ import annotations
 
 import ast
-import builtins
 import inspect
-import textwrap
 import types
-import weakref
-from dataclasses import dataclass, field
 
 from flowgraph.blockstate import BlockState
 from flowgraph.build_arith import ArithBuilder
@@ -48,10 +44,11 @@ from flowgraph.build_stmt import StmtBuilder, Unknown
 from flowgraph.errors import FlowError
 from flowgraph.lltypes import LowLevelType, Str, StructType, Void
 from flowgraph.model import Block, FunctionGraph, Variable
+from flowgraph.signatures import (FunctionSource, Signature, annotation_of, load_source,
+                                  parse_signature, struct_converter, struct_of)
 from flowgraph.simplify import simplify_graph
-from flowgraph.typeinfer import (RETURN, AnnotationError, Place, TypeConflict, TypeTable,
-                                 annotation_type, convert_constant, is_pending, object_type,
-                                 type_name)
+from flowgraph.typeinfer import (RETURN, Place, TypeConflict, TypeTable, convert_constant,
+                                 is_pending, type_name)
 
 MAX_ROUNDS = 8
 
@@ -65,172 +62,6 @@ def build_graph(func) -> FunctionGraph:
     if not isinstance(func, types.FunctionType):
         raise FlowError(f"build_graph needs a Python function, got {func!r}")
     return BuildContext().graph_for(func, self_type)
-
-
-# -- sources and signatures ------------------------------------------------------
-
-@dataclass
-class FunctionSource:
-    """A function's parsed source: its `def` node, file, line offset and the
-    scope names resolve in (closure cells, module globals, builtins)."""
-
-    func: types.FunctionType
-    node: ast.FunctionDef
-    filename: str
-    offset: int
-    local_names: set = field(default_factory=set)
-    _assigned: dict = field(default_factory=dict)
-
-    @property
-    def name(self) -> str:
-        return self.func.__qualname__.split("<locals>.")[-1]
-
-    def absline(self, node: ast.AST) -> int:
-        return getattr(node, "lineno", 1) + self.offset
-
-    def lookup(self, name: str):
-        code, closure = self.func.__code__, self.func.__closure__ or ()
-        if name in code.co_freevars:
-            try:
-                return closure[code.co_freevars.index(name)].cell_contents
-            except ValueError:
-                raise KeyError(name) from None
-        if name in self.func.__globals__:
-            return self.func.__globals__[name]
-        return builtins.__dict__[name]
-
-    def assigned_in(self, node: ast.AST) -> list:
-        """Names a statement (a loop) assigns anywhere inside it."""
-        if node not in self._assigned:
-            self._assigned[node] = list(dict.fromkeys(_assigned_names(node)))
-        return self._assigned[node]
-
-
-def load_source(func: types.FunctionType) -> FunctionSource:
-    code = func.__code__
-    try:
-        lines, firstlineno = inspect.getsourcelines(func)
-    except (OSError, TypeError) as exc:
-        raise FlowError(f"cannot read the source of '{func.__qualname__}': {exc}",
-                        code.co_filename, code.co_firstlineno) from None
-    tree = ast.parse(textwrap.dedent("".join(lines)))
-    node = tree.body[0] if tree.body else None
-    if isinstance(node, ast.AsyncFunctionDef):
-        raise FlowError(f"async function '{func.__qualname__}' is not supported; write a "
-                        "plain function", code.co_filename, firstlineno)
-    if not isinstance(node, ast.FunctionDef) or node.name != func.__name__:
-        raise FlowError(f"'{func.__qualname__}' is not defined by a def statement (a lambda "
-                        "is not supported; define a module-level function)",
-                        code.co_filename, firstlineno)
-    source = FunctionSource(func, node, code.co_filename, firstlineno - 1)
-    params = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
-    source.local_names = {a.arg for a in params} | set(_assigned_names(node))
-    return source
-
-
-def _assigned_names(node: ast.AST):
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
-            yield sub.id
-
-
-@dataclass
-class Signature:
-    name: str
-    params: list                    # [(name, LowLevelType)]
-    defaults: dict                  # name -> Python default value
-    places: dict                    # name -> Place of the parameter
-    return_type: LowLevelType | None
-    return_place: Place
-
-
-def parse_signature(source: FunctionSource, self_type, struct_for) -> Signature:
-    args = source.node.args
-    for extra in (args.vararg, args.kwarg):
-        if extra is not None:
-            star = "*" if extra is args.vararg else "**"
-            raise FlowError(f"parameter '{star}{extra.arg}' of {source.name}() is not "
-                            "supported; pass a list instead", source.filename,
-                            source.absline(extra))
-    params, places = [], {}
-    for i, arg in enumerate(args.posonlyargs + args.args + args.kwonlyargs):
-        places[arg.arg] = Place(source.filename, source.absline(arg))
-        params.append((arg.arg, _param_type(source, arg, i, self_type, struct_for)))
-    return_type = None
-    if source.node.returns is not None:
-        return_type = _annotation(source, source.node.returns, struct_for)
-    return Signature(source.name, params, _defaults(source.func), places, return_type,
-                     Place(source.filename, source.absline(source.node)))
-
-
-def _param_type(source, arg: ast.arg, index: int, self_type, struct_for) -> LowLevelType:
-    if index == 0 and self_type is not None:
-        return self_type
-    if arg.annotation is None:
-        raise FlowError(f"parameter '{arg.arg}' of {source.name}() needs a type annotation "
-                        f"(e.g. '{arg.arg}: int'; int, float, bool, str, list[int], "
-                        "list[float], list[bool] or a class)", source.filename,
-                        source.absline(arg))
-    return _annotation(source, arg.annotation, struct_for)
-
-
-def _annotation(source, node: ast.expr, struct_for) -> LowLevelType:
-    try:
-        return annotation_type(node, source.lookup, struct_for)
-    except AnnotationError as exc:
-        raise FlowError(str(exc), source.filename, source.absline(node)) from None
-
-
-def _defaults(func) -> dict:
-    code = func.__code__
-    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
-    positional = names[:code.co_argcount]
-    result = dict(zip(positional[len(positional) - len(func.__defaults__ or ()):],
-                      func.__defaults__ or ()))
-    result.update(func.__kwdefaults__ or {})
-    return result
-
-
-# -- classes ---------------------------------------------------------------------
-
-_structs: "weakref.WeakKeyDictionary[type, StructType]" = weakref.WeakKeyDictionary()
-
-
-def struct_of(cls: type) -> StructType:
-    """The StructType of a user class (one per class, shared by all builds):
-    one field per annotation of the class body.  Raises AnnotationError."""
-    if cls in _structs:
-        return _structs[cls]
-    if cls.__bases__ != (object,):
-        raise AnnotationError(f"class '{cls.__name__}' has base classes; inheritance is not "
-                              "supported")
-    struct = _structs[cls] = StructType(cls.__name__, pyclass=cls)
-    module = inspect.getmodule(cls)
-    scope = dict(vars(module)) if module else {}
-    scope[cls.__name__] = cls
-
-    def lookup(name):
-        if name in scope:
-            return scope[name]
-        return builtins.__dict__[name]
-    try:
-        for name, annotation in cls.__dict__.get("__annotations__", {}).items():
-            struct.fields[name] = object_type(annotation, lookup, struct_of)
-    except AnnotationError as exc:
-        del _structs[cls]
-        raise AnnotationError(f"field of class '{cls.__name__}': {exc}") from None
-    return struct
-
-
-def struct_converter(place: Place | None):
-    """`struct_of` raising FlowError at `place`."""
-    def convert(cls):
-        try:
-            return struct_of(cls)
-        except AnnotationError as exc:
-            where = place or Place("?", 0)
-            raise FlowError(str(exc), where.filename, where.lineno) from None
-    return convert
 
 
 # -- the build context -------------------------------------------------------------
@@ -330,7 +161,7 @@ class FunctionBuilder(StmtBuilder, CallBuilder, ExprBuilder, ArithBuilder, Block
             self.table.declare(name, t, self.sig.places[name])
         for node in ast.walk(self.source.node):
             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                t = _annotation(self.source, node.annotation, self.ctx.struct_for(None))
+                t = annotation_of(self.source, node.annotation, self.ctx.struct_for(None))
                 try:
                     self.table.declare(node.target.id, t, self.place(node))
                 except TypeConflict as exc:
