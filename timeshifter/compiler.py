@@ -25,6 +25,7 @@ from timeshifter import rtimeshift
 from timeshifter.boxes import RedBox
 from timeshifter.codegen import SourceGenerator
 from timeshifter.driver import Driver
+from timeshifter.family import Family
 from timeshifter.options import Options
 from timeshifter.promotion import PromotionSite
 from timeshifter.state import Frame, JitState
@@ -60,12 +61,8 @@ class Compiler:
         self.red_indices = [i for i in range(len(self.params)) if i not in self.green_indices]
         self._cache: dict = {}
         self._code_by_graph = {code.graph: code for code in self.codes}
-        self._entries: dict = {}
         self._functions = 0
         self.sites: list = []
-        self.compiled_merge_keys: set = set()
-        self.gmp_compiled: set = set()        # global merge point keys with code
-        self.gmp_functions: dict = {}         # ... and their shared entry functions
         self.stats = Counter()
 
     # -- specialisation ---------------------------------------------------------
@@ -75,7 +72,7 @@ class Compiler:
         greens = self._green_values(args, kwargs)
         start = time.perf_counter()
         backend = GraphBackend()
-        driver = Driver(self, backend, self.options)
+        driver = Driver(self, backend, self.options, Family())
         values = [None] * len(self.params)
         for i, value in zip(self.green_indices, greens):
             values[i] = value
@@ -109,8 +106,9 @@ class Compiler:
         return self._functions
 
     # -- promotion ----------------------------------------------------------------------
-    def new_site(self, frame, gv_promoted, live_gvs, where: str) -> PromotionSite:
-        site = PromotionSite(self, len(self.sites), frame, gv_promoted, live_gvs, where)
+    def new_site(self, family, frame, gv_promoted, live_gvs, where: str) -> PromotionSite:
+        site = PromotionSite(self, family, len(self.sites), frame, gv_promoted, live_gvs,
+                             where)
         self.sites.append(site)
         return site
 
@@ -118,7 +116,7 @@ class Compiler:
         """Compile the continuation of a promotion site for `value`: a residual
         function of the site's live values."""
         backend = GraphBackend()
-        driver = Driver(self, backend, self.options)
+        driver = Driver(self, backend, self.options, site.family)
         frame, leaves = site.resumed_state()
         builder, params = backend.new_graph(
             f"{self.graph.name}_{self.next_function_number()}_case", site.live_types,
@@ -141,7 +139,7 @@ class Compiler:
         self.stats["promotion cases"] += 1
         return builder.graph
 
-    def merge_point_hook(self, merge_point, values: dict, native: bool = False):
+    def merge_point_hook(self, merge_point, values: dict, family, native: bool = False):
         """Called by the fallback interpreter at a global merge point: when code
         was compiled for its green key, run the rest as compiled code."""
         code = self._code_by_graph.get(merge_point.graph)
@@ -153,16 +151,16 @@ class Compiler:
             return None
         args = [values[v] for v in inputs]
         greens = code.greens_of(block, args)
-        if (code.number, block, greens) not in self.compiled_merge_keys:
+        if (code.number, block, greens) not in family.merge_keys:
             return None
-        entry = self._entries.get((block, greens))
+        entry = family.fallback_entries.get((block, greens))
         if entry is None:
             backend = GraphBackend()
-            driver = Driver(self, backend, self.options)
+            driver = Driver(self, backend, self.options, family)
             graph = self.start_specialization(driver, code, args, block=block)
             driver.run()
             backend.finish()
-            entry = self._entries[(block, greens)] = Residual(self, graph, greens, 0.0, 0)
+            entry = family.fallback_entries[(block, greens)] = Residual(self, graph, greens, 0.0, 0)
             self.stats["merge point entries"] += 1
         reds = [a for v, a in zip(inputs, args) if not code.is_green(v)]
         return (entry(*reds) if native else entry.interpret(*reds),)

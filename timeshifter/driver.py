@@ -45,8 +45,9 @@ class MergeEntry:
 
 
 class Driver:
-    def __init__(self, compiler, backend, options):
+    def __init__(self, compiler, backend, options, family):
         self.compiler = compiler
+        self.family = family
         self.backend = backend
         self.options = options
         self.queue: list = []
@@ -162,15 +163,15 @@ class Driver:
         gkey = self.global_key(first, key)
         if gkey is None:
             return False
-        compiler = self.compiler
-        target = compiler.gmp_functions.get(gkey)
+        family = self.family
+        target = family.gmp_functions.get(gkey)
         if target is first.builder.graph:
             return False
         if target is None:
-            if gkey not in compiler.gmp_compiled:
-                compiler.gmp_compiled.add(gkey)
+            if gkey not in family.gmp_compiled:
+                family.gmp_compiled.add(gkey)
                 return False
-            target = compiler.gmp_functions[gkey] = self.start_entry(first, items[0][1])
+            target = family.gmp_functions[gkey] = self.start_entry(first, items[0][1])
         for js, leaves in items:
             gvs = [Constant(target, Void)] + [leaf.gv for leaf in leaves]
             js.builder.finish_return(js.builder.genop("direct_call", gvs))
@@ -197,7 +198,7 @@ class Driver:
         so that the fallback interpreter can continue in compiled code there."""
         frame = js.frame
         if frame.back is None and frame.block in frame.code.gmp_blocks:
-            self.compiler.compiled_merge_keys.add(
+            self.family.merge_keys.add(
                 (frame.code.number, frame.block, frame.code.greens_of(frame.block, frame.values)))
 
     def promote(self, js: JitState, gv) -> None:
@@ -207,7 +208,7 @@ class Driver:
         code = js.frame.code
         op = code.blocks[js.frame.block].operations[js.frame.opindex - 1]
         where = f"{code.filename}:{op.lineno}"
-        site = self.compiler.new_site(js.frame.copy({}), gv, live, where)
+        site = self.compiler.new_site(self.family, js.frame.copy({}), gv, live, where)
         result = js.builder.genop("promote", [Constant(site, Void), gv, *live])
         js.builder.finish_return(result)
         js.finished = True

@@ -44,7 +44,8 @@ def run_fallback(site, value, live, native: bool = False):
         frames.append((code.graph, code.blocks[f.block], f.opindex, mapping))
     innermost = frames[0]
     innermost[3][frame.code.inputs[(frame.block, frame.opindex)][0]] = value
-    hook = functools.partial(site.compiler.merge_point_hook, native=native)
+    hook = functools.partial(site.compiler.merge_point_hook, family=site.family,
+                             native=native)
     return resume_frames(frames, merge_point=hook)
 
 

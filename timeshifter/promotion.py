@@ -52,8 +52,10 @@ class Case:
 
 
 class PromotionSite:
-    def __init__(self, compiler, number: int, frame, gv_promoted, live_gvs: list, where: str):
+    def __init__(self, compiler, family, number: int, frame, gv_promoted, live_gvs: list,
+                 where: str):
         self.compiler = compiler
+        self.family = family
         self.options = compiler.options
         self.number = number
         self.frame = frame                  # saved frames (boxes as at the site)

@@ -109,18 +109,8 @@ def test_benchmark_inputs(example):
                         f"{example.name}{example.bench!r}: native residual code")
 
 
-_AGAIN_BUG = pytest.mark.xfail(strict=True, raises=RecursionError, reason=(
-    "timeshifter (bf8e6c5, shared global merge points): the second specialisation "
-    "of the same greens enters the merge-point entry functions compiled by the "
-    "first, and they call each other once per interpreted loop iteration: "
-    "comp = make_compiler(interpret, green=['bytecode']); comp.specialize(SQUARE); "
-    "res = comp.specialize(SQUARE); res.interpret(1764) -> RecursionError "
-    "(res(1764) natively too; CPython: 3111696)"))
-
-
 def _again_params():
-    return [pytest.param(e, marks=_AGAIN_BUG) if e.name in ("interpret", "bf") else e
-            for e in SPECIALISED if e.bench is not None]
+    return [e for e in SPECIALISED if e.bench is not None]
 
 
 @pytest.mark.parametrize("example", _again_params(), ids=lambda e: e.name)

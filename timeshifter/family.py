@@ -1,0 +1,19 @@
+"""A family of residual functions: one specialisation and what grows from it.
+
+`Compiler.specialize` makes a root residual function; its promotion sites
+later add case functions, and paths reaching a global merge point whose
+green key already has code elsewhere in the family call a shared entry
+function instead of compiling the loop again.  The family holds those
+shared tables.  Families never share code with each other: two
+specialisations (even for the same green values) are independent.
+"""
+
+from __future__ import annotations
+
+
+class Family:
+    def __init__(self):
+        self.gmp_compiled: set = set()      # (code, block, frozen key) with code somewhere
+        self.gmp_functions: dict = {}       # ... -> the shared entry function
+        self.merge_keys: set = set()        # (code, block, greens) compiled at a gmp
+        self.fallback_entries: dict = {}    # (block, greens) -> Residual, for the fallback
