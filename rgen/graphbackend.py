@@ -35,6 +35,12 @@ class _FunctionState:
         self.defs: dict = {}                # Variable -> defining SpaceOperation
         self.op_count = 0
         self.dirty = True
+        self.label_links: dict = {}         # label block -> the links jumping into it
+
+    def label_link(self, link: Link) -> Link:
+        """Record a jump into a label's block (so redirecting it is cheap)."""
+        self.label_links.setdefault(link.target, []).append(link)
+        return link
 
     def new_block(self, inputargs=()) -> Block:
         block = Block(list(inputargs))
@@ -198,7 +204,7 @@ class GraphBuilder(Builder):
             raise RgenError(f"enter_label: {len(gv_args)} values but {len(names)} names")
         merge_gvs = [Variable(name, arg.concretetype) for name, arg in zip(names, gv_args)]
         block = self.state.new_block(merge_gvs)
-        self._close(None, Link(list(gv_args), block))
+        self._close(None, self.state.label_link(Link(list(gv_args), block)))
         self.block = block
         return GraphLabel(self.state, block, merge_gvs), list(merge_gvs)
 
@@ -206,7 +212,7 @@ class GraphBuilder(Builder):
         self._check_label(label)
         label, args = label.resolve(gv_args)
         _check_merge_values(label.merge_gvs, args, "jump")
-        self._close(None, Link(args, label.block))
+        self._close(None, self.state.label_link(Link(args, label.block)))
 
     def finish_return(self, gv) -> None:
         _check_type(gv, (self.graph.return_type,), "finish_return")
@@ -310,12 +316,12 @@ class GraphBackend(Backend):
         self._relink(old)
 
     def _relink(self, old: GraphLabel) -> None:
-        for block in old.state.blocks:
-            for link in block.exits:
-                if link.target is old.block:
-                    label, link.args = old.resolve(link.args)
-                    link.target = label.block
-        old.state.dirty = True
+        state = old.state
+        for link in state.label_links.pop(old.block, []):
+            label, link.args = old.resolve(link.args)
+            link.target = label.block
+            state.label_link(link)
+        state.dirty = True
 
     def finish(self) -> list:
         return [state.finish() for state in self._functions if state.dirty]
