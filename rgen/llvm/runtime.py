@@ -31,6 +31,7 @@ the module that uses them (`Runtime.helper(name)`).  Fast paths are inline
 from __future__ import annotations
 
 import ctypes
+import inspect
 import sys
 
 from llvmlite import ir
@@ -211,6 +212,8 @@ class Runtime:
             fn.linkage = "internal"
             fn.attributes.add("alwaysinline" if inline else "noinline")
             self._cache[key] = fn
+            for arg, pname in zip(fn.args, list(inspect.signature(build).parameters)[2:]):
+                arg.name = pname
             build(self, ir.IRBuilder(fn.append_basic_block("entry")), *fn.args)
         return self._cache[key]
 
