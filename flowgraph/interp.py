@@ -71,7 +71,8 @@ from flowgraph.model import Block, Constant, FunctionGraph, Variable
 from flowgraph.operations import MAXINT, MININT, OPS, wrap
 
 MAX_INDENT = 48          # deeper inline nesting becomes a label (Python allows 100 levels)
-MAX_DUPLICATED_OPS = 4   # joins this small are copied into their predecessors
+MAX_DUPLICATED_OPS = 4   # joins this small are copied into their predecessors...
+DUPLICATION_BUDGET = 100  # ... up to this many operations copied per label
 _RETURN = -1             # the "label" a tail function returns with its result
 
 
@@ -449,6 +450,7 @@ class _Emitter:
         self.preloop = False          # emitting the start block, before the loop
         self.case_label = None        # the label whose case is being emitted
         self.duplicating: list = []   # labels being copied inline, outermost first
+        self.budget = DUPLICATION_BUDGET  # operations the current case may still copy
         self.jumped: set = set()      # labels that some emitted link jumps to
         self.funcname = "graph_" + re.sub(r"\W", "_", graph.name)
         if shared is not None:
@@ -476,6 +478,7 @@ class _Emitter:
                 self.put(1, "if _env is not None:")
         else:
             self.preloop = True
+            self.duplicating = [g.startblock]
             self.put(1, "if _b == 0:")
             self.emit_block(g.startblock, 0, 2)
             self.preloop = False
@@ -499,6 +502,7 @@ class _Emitter:
             self.case_label = self.labels[block]
             self.put(2, f"if _b == {self.case_label}:")
             self.duplicating = [block]
+            self.budget = DUPLICATION_BUDGET
             self.emit_block(block, 0, 3)
             cases[block] = self.lines
             order += self.pending
@@ -613,7 +617,8 @@ class _Emitter:
                      + ", ".join(p[1] for p in pairs))
         if label is None:
             self.emit_block(target, 0, indent)
-        elif self.duplicable(target):
+        elif self.duplicable(target, indent):
+            self.budget -= len(target.operations) + 1
             self.duplicating.append(target)
             self.emit_block(target, 0, indent)
             self.duplicating.pop()
@@ -626,13 +631,17 @@ class _Emitter:
         if label is not None:
             self.jumped.add(target)
 
-    def duplicable(self, block: Block) -> bool:
+    def duplicable(self, block: Block, indent: int) -> bool:
         """A small join whose exits all leave for labels (or return) is
         copied into each predecessor rather than jumped to: `pc += 1` after
-        an interpreter's `if/elif` chain costs no dispatch."""
+        an interpreter's `if/elif` chain costs no dispatch.  Copies nest only
+        below copies without a switch (chains of joins with switches would
+        grow exponentially), and a budget per case bounds them."""
         g = self.graph
         return (not self.tail and block is not g.startblock
-                and block not in self.duplicating
+                and block not in self.duplicating and indent <= MAX_INDENT
+                and all(len(b.exits) == 1 for b in self.duplicating[1:])
+                and self.budget > len(block.operations)
                 and len(block.operations) <= MAX_DUPLICATED_OPS
                 and all(l.target in self.labels or l.target is g.returnblock
                         or l.target is g.exceptblock for l in block.exits))

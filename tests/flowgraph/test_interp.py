@@ -473,6 +473,26 @@ def test_cycle_of_small_joins():
     assert resume_graph(g, B, [10]) == expected(10, False)
 
 
+def test_chain_of_small_switching_joins_stays_small():
+    # J_i(x): x > i ? J_{i+1}(x + 1) : J_{i+1}(x - 1), 40 of them: copying every join
+    # into both predecessors would double the code at each step
+    g, start, (x,) = graph("chain2", [Signed], Signed)
+    joins = [block(Signed) for _ in range(41)]
+    branch(start, op(start, "int_gt", x, 0), (joins[0], [x]), (joins[0], [x]))
+    for i, j in enumerate(joins[:-1]):
+        v = j.inputargs[0]
+        up, down = op(j, "int_add", v, 1), op(j, "int_sub", v, 1)
+        branch(j, op(j, "int_gt", v, i), (joins[i + 1], [down]), (joins[i + 1], [up]))
+    goto(joins[-1], g.returnblock, joins[-1].inputargs[0])
+
+    def expected(x):
+        for i in range(40):
+            x = x + 1 if x > i else x - 1
+        return x
+    assert [run_graph(g, v) for v in (-3, 0, 5, 50)] == [expected(v) for v in (-3, 0, 5, 50)]
+    assert len(get_source(g).splitlines()) < 2000
+
+
 def test_deep_nesting_becomes_labels():
     # a chain of 120 tests x == i, each in the False branch of the previous one
     g, start, (x,) = graph("chain", [Signed], Signed)
