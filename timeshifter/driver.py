@@ -115,6 +115,9 @@ class Driver:
             return None
         if entry is None:
             self.count_key(position, key, items[0][0])
+        first = items[0][0]
+        if entry is None and len(items) == 1 and not self.needs_label(first):
+            return first
         spec = entry.spec if entry is not None else None
         for js, leaves in items:
             spec = generalize(spec, leaves)
@@ -137,6 +140,14 @@ class Driver:
             if c is None:
                 leaf.replace(next(gvs))
         return first
+
+    @staticmethod
+    def needs_label(js: JitState) -> bool:
+        """A lone path may pass a merge point without a label unless the point
+        is a loop head or a global merge point (where it may arrive again)."""
+        frame = js.frame
+        return frame.opindex == 0 and (frame.block in frame.code.loop_heads
+                                       or frame.block in frame.code.gmp_blocks)
 
     def jump(self, js: JitState, entry: MergeEntry, leaves: list) -> None:
         assert matches(entry.spec, leaves)

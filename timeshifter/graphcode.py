@@ -43,6 +43,7 @@ class GraphCode:
         self.segments: dict = {}
         self.inputs: dict = {}
         self.merge_points = self._merge_points()
+        self.loop_heads = self._loop_heads()
 
     def _reverse_postorder(self) -> dict:
         g = nx.DiGraph()
@@ -70,6 +71,18 @@ class GraphCode:
                     points.add((i, 0))
                     self.gmp_blocks.add(i)
         return points
+
+    def _loop_heads(self) -> set:
+        """Blocks entered by a back edge (in reverse postorder): only there can a
+        path arrive again with a key already compiled, so only there (and at
+        joins where several paths meet at once) does a merge need a label."""
+        heads = set()
+        for i, block in enumerate(self.blocks):
+            for link in block.exits:
+                j = self.index.get(link.target)
+                if j is not None and self.rpo[j] <= self.rpo[i]:
+                    heads.add(j)
+        return heads
 
     def add_call_continuation(self, block: int, opindex: int) -> None:
         self.merge_points.add((block, opindex))
