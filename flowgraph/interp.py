@@ -73,6 +73,7 @@ from flowgraph.operations import MAXINT, MININT, OPS, wrap
 MAX_INDENT = 48          # deeper inline nesting becomes a label (Python allows 100 levels)
 MAX_DUPLICATED_OPS = 4   # joins this small are copied into their predecessors...
 DUPLICATION_BUDGET = 100  # ... up to this many operations copied per label
+MAX_LINEAR_CASES = 8     # larger switches bisect on the case's index
 _RETURN = -1             # the "label" a tail function returns with its result
 
 
@@ -105,9 +106,57 @@ def resume_graph(graph: FunctionGraph, block: Block, values, opindex: int = 0,
     saved = _hook[0]
     _hook[0] = merge_point
     try:
-        return _resume(graph, block, values, opindex)
+        return trampoline(_resume(graph, block, values, opindex))
     finally:
         _hook[0] = saved
+
+
+# -- tail transfers ------------------------------------------------------------
+# `promote` and `tail_call` end a residual function by handing over to other
+# code (a promotion case, a shared entry).  Run as calls, a loop that crosses
+# functions would grow the stack once per iteration; so the operations make a
+# token that their function returns, and `trampoline` (at the outermost call,
+# and after a call to any graph that has such operations) runs the next
+# function until a real result comes back.
+
+class TailCall:
+    """Continue with `graph(*args)`."""
+
+    __slots__ = ("graph", "args")
+
+    def __init__(self, graph, args):
+        self.graph = graph
+        self.args = args
+
+
+class Promote:
+    """Continue at promotion site `site` with the run-time `value`: the site's
+    `dispatch(value, live)` gives the result or another transfer."""
+
+    __slots__ = ("site", "value", "live")
+
+    def __init__(self, site, value, live):
+        self.site = site
+        self.value = value
+        self.live = live
+
+
+def trampoline(result):
+    """Run tail transfers until a plain result comes back."""
+    while True:
+        cls = result.__class__
+        if cls is TailCall:
+            graph = result.graph
+            result = _resume(graph, graph.startblock, result.args, 0)
+        elif cls is Promote:
+            result = result.site.dispatch(result.value, result.live)
+        else:
+            return result
+
+
+def has_tail_ops(graph: FunctionGraph) -> bool:
+    """Whether `graph` may return a tail transfer (promote or tail_call)."""
+    return any(op.opname in ("promote", "tail_call") for op in graph.iteroperations())
 
 
 def _resume(graph: FunctionGraph, block: Block, values, opindex: int):
@@ -458,6 +507,7 @@ class _Emitter:
             self.callees, self.used = shared.callees, shared.used
             return
         self.namespace = {"_wrap": wrap, "_no_case": _no_case, "_bad_label": _bad_label,
+                          "_Promote": Promote, "_TailCall": TailCall, "_trampoline": trampoline,
                           "_new_array": _new_array, "_hook": _hook,
                           "_at_merge_point": _at_merge_point}
         self.consts: dict = {}        # key -> (global name, value)
@@ -574,24 +624,41 @@ class _Emitter:
         return desc.py.format(*map(self.expr, op.args))
 
     def emit_switch(self, block: Block, indent: int) -> None:
+        """`if sw == 1: ... elif sw == 7: ... else: <default>`; more than
+        MAX_LINEAR_CASES cases look up the exit's index in a dict and find it
+        by bisection (a long `elif` chain is slow and too deep to compile)."""
         sw = self.expr(block.exitswitch)
-        kw = "if"
-        default = None
-        for link in block.exits:
-            if link.exitcase == "default":
-                default = link
-                continue
-            self.put(indent, f"{kw} {sw} == {link.exitcase!r}:")
-            self.emit_link(link, indent + 1)
-            kw = "elif"
-        if kw == "if":
+        cases = [link for link in block.exits if link.exitcase != "default"]
+        default = block.exits[-1] if block.exits[-1].exitcase == "default" else None
+        if not cases:
             self.emit_link(default, indent)
             return
+        if len(cases) > MAX_LINEAR_CASES:
+            table = self.const_name({link.exitcase: i for i, link in enumerate(cases)})
+            self.put(indent, f"_i = {table}.get({sw}, {len(cases)})")
+            self.emit_bisection(cases + [default], 0, len(cases) + 1, indent, block)
+            return
+        for kw, link in zip(["if"] + ["elif"] * len(cases), cases):
+            self.put(indent, f"{kw} {sw} == {link.exitcase!r}:")
+            self.emit_link(link, indent + 1)
         self.put(indent, "else:")
-        if default is not None:
-            self.emit_link(default, indent + 1)
+        self.emit_default(default, indent + 1, block)
+
+    def emit_bisection(self, links: list, lo: int, hi: int, indent: int, block) -> None:
+        if hi - lo == 1:
+            self.emit_default(links[lo], indent, block)
+            return
+        mid = (lo + hi) // 2
+        self.put(indent, f"if _i < {mid}:")
+        self.emit_bisection(links, lo, mid, indent + 1, block)
+        self.put(indent, "else:")
+        self.emit_bisection(links, mid, hi, indent + 1, block)
+
+    def emit_default(self, link, indent: int, block) -> None:
+        if link is not None:
+            self.emit_link(link, indent)
         else:
-            self.put(indent + 1, f"_no_case({sw}, {self.index[block]})")
+            self.put(indent, f"_no_case({self.expr(block.exitswitch)}, {self.index[block]})")
 
     def emit_link(self, link, indent: int) -> None:
         g, target = self.graph, link.target
@@ -727,11 +794,19 @@ class _Emitter:
                 name = "_g%d_%s" % (len(self.callees), re.sub(r"\W", "_", callee.name))
                 self.callees.append((name, callee))
                 self.namespace[name] = None         # bound once compiled
-        self.put(indent, f"{res} = {name}({', '.join(args[1:])})")
+        call = f"{name}({', '.join(args[1:])})"
+        if isinstance(callee, FunctionGraph) and has_tail_ops(callee):
+            call = f"_trampoline({call})"     # its result may be a tail transfer
+        self.put(indent, f"{res} = {call}")
 
     def op_promote(self, op, args, res, indent):
-        # promote(c_site, v, *live): the site runs the rest of the function
-        self.put(indent, f"{res} = {args[0]}({', '.join(args[1:])})")
+        # promote(c_site, v, *live) in tail position: a transfer, run by the trampoline
+        self.put(indent, f"{res} = _Promote({args[0]}, {args[1]}, ({''.join(a + ', ' for a in args[2:])}))")
+
+    def op_tail_call(self, op, args, res, indent):
+        # tail_call(c_graph, *args) in tail position: a transfer, run by the trampoline
+        graph = self.const_name(op.args[0].value)
+        self.put(indent, f"{res} = _TailCall({graph}, ({''.join(a + ', ' for a in args[1:])}))")
 
     # -- values
 

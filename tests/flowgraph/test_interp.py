@@ -388,6 +388,21 @@ def test_switches():
     assert run_graph(switch_graph(Signed, [], default=True), 5) == -1
 
 
+@pytest.mark.parametrize("n", [9, 100, 5000])
+def test_large_switches_bisect(n):
+    g = switch_graph(Signed, [i * 3 - 50 for i in range(n)], default=True)
+    assert [run_graph(g, i * 3 - 50) for i in range(n)] == list(range(n))
+    assert [run_graph(g, v) for v in (-49, MAXINT, MININT)] == [-1, -1, -1]
+    assert "_i = _k0.get(a_0, " in get_source(g)
+
+
+def test_large_char_switch_without_default():
+    g = switch_graph(Char, [chr(65 + i) for i in range(20)], default=False)
+    assert [run_graph(g, chr(65 + i)) for i in range(20)] == list(range(20))
+    with pytest.raises(RuntimeError, match=r"switch value 'z' has no exit in block0"):
+        run_graph(g, "z")
+
+
 def test_wrong_argument_count():
     g, _, _ = power_graph()
     with pytest.raises(TypeError, match=r"^graph power\(x, n\) takes 2 arguments, got 3$"):
