@@ -93,6 +93,7 @@ class _GraphChecker:
                     self.fail(f"variable {v!r} defined twice: want one definition, "
                               f"have one in {defined[v]} and one here")
                 defined[v] = self.where
+        self.defined_in = defined
 
     def check_final_blocks(self) -> None:
         g = self.graph
@@ -111,15 +112,15 @@ class _GraphChecker:
     # -- one block
 
     def check_block(self, block: Block) -> None:
-        self.where = self.blockname(block)
+        self.where = self.current = self.blockname(block)
         defined = set()
         for v in block.inputargs:
             self.typed(v)
             defined.add(v)
         for i, op in enumerate(block.operations):
             self.where = f"{self.blockname(block)}, op {i} {op.opname}"
-            for a in op.args:
-                self.use(a, defined)
+            for j, a in enumerate(op.args):
+                self.use(a, defined, f"argument {j}")
             self.check_op(op)
             defined.add(op.result)
         self.where = self.blockname(block)
@@ -146,14 +147,18 @@ class _GraphChecker:
             if a.concretetype is Char and len(a.value) != 1:
                 self.fail(f"{a!r}: want one character, have {len(a.value)}")
 
-    def use(self, a, defined: set) -> None:
+    def use(self, a, defined: set, what: str) -> None:
         if isinstance(a, Constant):
             self.typed(a)
         elif not isinstance(a, Variable):
-            self.fail(f"argument {a!r}: want a Variable or Constant, have {type(a).__name__}")
+            self.fail(f"{what}: want a Variable or Constant, have {a!r}")
         elif a not in defined:
-            self.fail(f"uses {a!r}, which is not defined in this block "
-                      f"(variables are block-local: pass it through the links)")
+            where = self.defined_in.get(a)
+            where = ("later in this block" if where == self.current else
+                     f"in {where}" if where else "nowhere")
+            self.fail(f"{what}: want a variable defined before in this block, have {a!r}, "
+                      f"defined {where} (variables are block-local: pass values through "
+                      f"links)")
 
     def want_type(self, a, want, what: str) -> None:
         if a.concretetype != want:
@@ -168,7 +173,7 @@ class _GraphChecker:
             return
         if not isinstance(sw, Variable):
             self.fail(f"exitswitch: want a Variable, have {sw!r}")
-        self.use(sw, defined)
+        self.use(sw, defined, "exitswitch")
         t = sw.concretetype
         if t is Bool:
             if cases != [False, True] or [type(c) for c in cases] != [bool, bool]:
@@ -197,7 +202,7 @@ class _GraphChecker:
             self.fail(f"link to {name}: want {len(target.inputargs)} arguments, "
                       f"have {len(link.args)}")
         for i, (a, v) in enumerate(zip(link.args, target.inputargs)):
-            self.use(a, defined)
+            self.use(a, defined, f"link to {name}, argument {i}")
             if a.concretetype != v.concretetype:
                 self.fail(f"link to {name}, argument {i}: want {v.concretetype}, "
                           f"have {a.concretetype}")

@@ -108,9 +108,9 @@ def test_variable_defined_twice():
 def test_variable_used_outside_its_block():
     g, start, head, body = power()
     body.operations[1].args[1] = start.inputargs[0]
-    check_fails(g, f"graph power: block3, op 1 int_mul: uses {start.inputargs[0]!r}, which "
-                   "is not defined in this block (variables are block-local: pass it "
-                   "through the links)")
+    check_fails(g, "graph power: block3, op 1 int_mul: argument 1: want a variable defined "
+                   f"before in this block, have {start.inputargs[0]!r}, defined in block0 "
+                   "(variables are block-local: pass values through links)")
 
 
 def test_use_before_definition_in_the_same_block():
@@ -119,8 +119,9 @@ def test_use_before_definition_in_the_same_block():
     w = op(start, "int_add", v, 1)
     start.operations.reverse()
     start.closeblock(link(g.returnblock, w))
-    check_fails(g, f"graph f: block0, op 0 int_add: uses {v!r}, which is not defined in "
-                   "this block (variables are block-local: pass it through the links)")
+    check_fails(g, "graph f: block0, op 0 int_add: argument 0: want a variable defined "
+                   f"before in this block, have {v!r}, defined later in this block "
+                   "(variables are block-local: pass values through links)")
 
 
 def test_link_arity():
@@ -132,9 +133,9 @@ def test_link_arity():
 def test_link_argument_not_defined_in_source_block():
     g, start, head, body = power()
     body.exits[0].args[0] = head.inputargs[0]
-    check_fails(g, f"graph power: block3, exit 0: uses {head.inputargs[0]!r}, which is not "
-                   "defined in this block (variables are block-local: pass it through the "
-                   "links)")
+    check_fails(g, "graph power: block3, exit 0: link to block1, argument 0: want a variable "
+                   f"defined before in this block, have {head.inputargs[0]!r}, defined in "
+                   "block1 (variables are block-local: pass values through links)")
 
 
 def test_link_argument_type():
@@ -196,8 +197,9 @@ def test_switch_on_float():
 def test_exitswitch_not_defined_in_block():
     g, start, head, body = power()
     head.exitswitch = body.inputargs[1]
-    check_fails(g, f"graph power: block1: uses {body.inputargs[1]!r}, which is not defined "
-                   "in this block (variables are block-local: pass it through the links)")
+    check_fails(g, "graph power: block1: exitswitch: want a variable defined before in this "
+                   f"block, have {body.inputargs[1]!r}, defined in block3 (variables are "
+                   "block-local: pass values through links)")
 
 
 def test_returnblock_with_operations():
@@ -272,6 +274,15 @@ def test_getfield_unknown_field():
     start.closeblock(link(g.returnblock, v))
     check_fails(g, "graph f: block0, op 0 getfield: field: want one of x of P, "
                    "have Constant('y', Void)")
+
+
+def test_variable_defined_nowhere():
+    g, start = simple([Signed])
+    ghost = Variable("ghost", Signed)
+    start.closeblock(link(g.returnblock, ghost))
+    check_fails(g, "graph f: block0, exit 0: link to returnblock, argument 0: want a variable "
+                   f"defined before in this block, have {ghost!r}, defined nowhere (variables "
+                   "are block-local: pass values through links)")
 
 
 def test_missing_concretetype():
