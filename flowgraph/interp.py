@@ -89,7 +89,7 @@ def run_graph(graph: FunctionGraph, *args, merge_point=None):
 
 
 def resume_graph(graph: FunctionGraph, block: Block, values, opindex: int = 0,
-                 merge_point=None):
+                 merge_point=None, transfers: bool = True):
     """Run `graph` from `block`, operation `opindex`, until it returns (or raises).
 
     With `opindex == 0`, `values` is a sequence bound to `block.inputargs` (or
@@ -102,13 +102,17 @@ def resume_graph(graph: FunctionGraph, block: Block, values, opindex: int = 0,
     callees) with a `MergePoint` and the dict of the variables live there;
     it returns None to continue, or `(result,)` to make that graph return
     `result` at once (e.g. after running compiled code for the rest).
+
+    With `transfers=False` a tail transfer the graph returns (see `trampoline`)
+    is returned as it is, for a trampoline further out to run.
     """
     saved = _hook[0]
     _hook[0] = merge_point
     try:
-        return trampoline(_resume(graph, block, values, opindex))
+        result = _resume(graph, block, values, opindex)
     finally:
         _hook[0] = saved
+    return trampoline(result) if transfers else result
 
 
 # -- tail transfers ------------------------------------------------------------
@@ -201,24 +205,27 @@ def _at_merge_point(site: MergePoint, values: tuple):
     return _hook[0](site, dict(zip(site.live, values)))
 
 
-def resume_frames(frames, merge_point=None):
+def resume_frames(frames, merge_point=None, transfers: bool = True):
     """Continue a stack of inlined calls, innermost frame first.
 
     `frames` is a list of `(graph, block, opindex, values)` as for
     `resume_graph`.  Each outer frame is suspended just after its call: the
     operation `block.operations[opindex - 1]` is the `direct_call` whose
-    result receives the value the inner frame returns.
+    result receives the value the inner frame returns.  `transfers`: as for
+    `resume_graph`, for the outermost frame.
     """
     (graph, block, opindex, values), *outer = frames
-    result = resume_graph(graph, block, values, opindex, merge_point)
-    for graph, block, opindex, values in outer:
+    result = resume_graph(graph, block, values, opindex, merge_point,
+                          transfers or bool(outer))
+    for n, (graph, block, opindex, values) in enumerate(outer, 2):
         call = block.operations[opindex - 1]
         if call.opname != "direct_call":
             raise ValueError(f"resume_frames: operation {opindex - 1} of the block in "
                              f"{graph.name} is {call.opname}, want direct_call")
         values = dict(values)
         values[call.result] = result
-        result = resume_graph(graph, block, values, opindex, merge_point)
+        result = resume_graph(graph, block, values, opindex, merge_point,
+                              transfers or n < len(frames))
     return result
 
 

@@ -230,11 +230,15 @@ _op("direct_call", None, _call_result, pure=False, canraise=(Exception,), llvm=N
     py=None)                                                           # (c_func, *args)
 _op("same_as", 1, _same_as_arg0, fold=lambda x: x, llvm=None, py="{0}")
 _op("hint", 2, _same_as_arg0, pure=False, llvm=None, py="{0}")        # hint(v, c_flags)
-# promote(c_site, v_value, *live): a promotion site (timeshifter/promotion.py).  The
-# site object is callable: site(value, *live) runs the rest of the function for
-# that value (compiled case or fallback interpreter) and returns its result; the
-# native backend dispatches through the site's case table first.
+# Tail transfers: each stands right before `return` of its result and hands the rest
+# of the function over to other code without growing the stack (the interpreter
+# returns a token its trampoline runs; native code uses musttail calls).
+# promote(c_site, v_value, *live): a promotion site (timeshifter/promotion.py): the
+# rest runs as `site.dispatch(value, live)` (interpreted: a result or another
+# transfer); native code searches the site's case table first, `site.native_miss`
+# on a miss.  tail_call(c_graph, *args): the rest is `graph(*args)`.
 _op("promote", None, _call_result, pure=False, canraise=(Exception,), llvm=None, py=None)
+_op("tail_call", None, _call_result, pure=False, canraise=(Exception,), llvm=None, py=None)
 
 del _name, _fold, _llvm, _py, _wraps, _fn, _icmp, _sym
 

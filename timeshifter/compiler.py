@@ -17,6 +17,7 @@ import time
 from collections import Counter
 
 from flowgraph.lltypes import Bool, Char, Float, Signed, Str
+from flowgraph.interp import TailCall
 from flowgraph.model import Constant
 from flowgraph.operations import wrap
 from hintannotator import annotate
@@ -163,7 +164,7 @@ class Compiler:
             entry = family.fallback_entries[(block, greens)] = Residual(self, graph, greens, 0.0, 0)
             self.stats["merge point entries"] += 1
         reds = [a for v, a in zip(inputs, args) if not code.is_green(v)]
-        return (entry(*reds) if native else entry.interpret(*reds),)
+        return (entry(*reds) if native else TailCall(entry.graph, tuple(reds)),)
 
     @property
     def promotion_stats(self) -> list:

@@ -185,7 +185,7 @@ class Driver:
             target = family.gmp_functions[gkey] = self.start_entry(first, items[0][1])
         for js, leaves in items:
             gvs = [Constant(target, Void)] + [leaf.gv for leaf in leaves]
-            js.builder.finish_return(js.builder.genop("direct_call", gvs))
+            js.builder.finish_return(js.builder.genop("tail_call", gvs))
             js.finished = True
         return True
 

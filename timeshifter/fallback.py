@@ -46,7 +46,7 @@ def run_fallback(site, value, live, native: bool = False):
     innermost[3][frame.code.inputs[(frame.block, frame.opindex)][0]] = value
     hook = functools.partial(site.compiler.merge_point_hook, family=site.family,
                              native=native)
-    return resume_frames(frames, merge_point=hook)
+    return resume_frames(frames, merge_point=hook, transfers=native)
 
 
 def _runtime(v, env: dict, memo: dict):

@@ -23,9 +23,11 @@ At run time the site is an extensible switch on the value:
   * a site with `promote_max_cases` cases is megamorphic: the fallback
     serves every other value.
 
-The same site serves the graph backend (`site(value, *live)`, called by the
-flow-graph interpreter) and native code (`site.native_miss`, called by the
-native dispatch code when its table has no entry).
+The same site serves the graph backend (`site.dispatch(value, live)`, called
+by the flow-graph interpreter's trampoline: `promote` is a tail transfer, so
+loops through promotion sites do not grow the stack) and native code
+(`site.native_miss`, called by the native dispatch code when its table has
+no entry; the table hit is a tail call).
 """
 
 from __future__ import annotations
@@ -36,7 +38,11 @@ import time
 
 from timeshifter.state import freeze
 
+from flowgraph.interp import TailCall
+
 log = logging.getLogger("timeshifter.promotion")
+MAX_NESTED_MISSES = 200
+_nested_misses = 0
 
 
 class Case:
@@ -74,24 +80,35 @@ class PromotionSite:
         self.native_count = ctypes.c_int64(0)
 
     # -- run-time entry points ---------------------------------------------------------
-    def __call__(self, value, *live):
-        """Dispatch from interpreted residual code."""
+    def dispatch(self, value, live):
+        """Dispatch from interpreted residual code (the interpreter's trampoline):
+        a transfer to the compiled case, or the result of the fallback."""
         case = self.cases.get(value)
         if case is None:
             case = self._miss(value, live)
             if case is None:
                 return self._fallback(value, live, native=False)
-        from flowgraph import run_graph
-        return run_graph(case.graph, *live)
+        return TailCall(case.graph, live)
 
     def native_miss(self, value, *live):
-        """Dispatch from native code whose table had no entry for `value`."""
-        case = self.cases.get(value)
-        if case is None:
-            case = self._miss(value, live)
+        """Dispatch from native code whose table had no entry for `value`.
+        Nested misses (a megamorphic site reached again from the code the
+        fallback continues into) are bounded: past `MAX_NESTED_MISSES` a
+        RecursionError is raised instead of risking the C stack."""
+        global _nested_misses
+        if _nested_misses >= MAX_NESTED_MISSES:
+            raise RecursionError(f"promotion site at {self.where}: more than "
+                                 f"{MAX_NESTED_MISSES} nested fallback runs")
+        _nested_misses += 1
+        try:
+            case = self.cases.get(value)
             if case is None:
-                return self._fallback(value, live, native=True)
-        return self._native_case(case)(*live)
+                case = self._miss(value, live)
+                if case is None:
+                    return self._fallback(value, live, native=True)
+            return self._native_case(case)(*live)
+        finally:
+            _nested_misses -= 1
 
     # -- counting and compiling -----------------------------------------------------------
     def _miss(self, value, live):

@@ -8,7 +8,7 @@ import operator
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from flowgraph.interp import get_source, resume_frames, resume_graph, run_graph
+from flowgraph.interp import TailCall, get_source, resume_frames, resume_graph, run_graph
 from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str,
                                StructType, Void, typeof_constant)
 from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
@@ -617,28 +617,52 @@ def test_resume_rejects_foreign_block():
 
 DEDICATED = {"newlist", "list_len", "list_getitem", "list_setitem", "list_append", "list_pop",
              "malloc", "getfield", "setfield", "malloc_varsize", "getarrayitem",
-             "setarrayitem", "getarraysize", "direct_call", "hint", "promote"}
+             "setarrayitem", "getarraysize", "direct_call", "hint", "promote",
+             "tail_call"}
 
 
 class _FakeSite:
-    """Stands for a timeshifter promotion site: callable, with a return type."""
+    """Stands for a timeshifter promotion site: `dispatch` gives a result or
+    another tail transfer; a return type for the operation table."""
     return_type = Signed
 
-    def __init__(self):
+    def __init__(self, then=None):
         self.calls = []
+        self.then = then
 
-    def __call__(self, value, *live):
+    def dispatch(self, value, live):
         self.calls.append((value, live))
+        if self.then is not None:
+            return TailCall(self.then, (value * 100, *live))
         return value * 100 + sum(live)
 
 
-def test_promote_calls_the_site_with_value_and_live_values():
+def test_promote_is_a_tail_transfer_run_by_the_trampoline():
     site = _FakeSite()
     g, start, (x, y) = graph("p", [Signed, Signed], Signed)
     r = op(start, "promote", Constant(site, Void), x, x, y)
     goto(start, g.returnblock, r)
     assert run_graph(g, 3, 4) == 307
     assert site.calls == [(3, (3, 4))]
+
+
+def test_tail_call_loop_does_not_grow_the_stack():
+    """count(n, acc): a function that tail-calls itself n times (far more than
+    Python's recursion limit) and a promote handing over to it."""
+    g, start, (n, acc) = graph("count", [Signed, Signed], Signed)
+    stop = block(Signed, names=["acc"])
+    go = block(Signed, Signed, names=["n", "acc"])
+    start.exitswitch = op(start, "int_gt", n, 0)
+    start.closeblock(Link([acc], stop, False), Link([n, acc], go, True))
+    goto(stop, g.returnblock, stop.inputargs[0])
+    r = op(go, "tail_call", Constant(g, Void), op(go, "int_sub", go.inputargs[0], 1),
+           op(go, "int_add", go.inputargs[1], 2))
+    goto(go, g.returnblock, r)
+    assert run_graph(g, 100_000, 0) == 200_000
+    site = _FakeSite(then=g)
+    h, hstart, (x,) = graph("h", [Signed], Signed)
+    goto(hstart, h.returnblock, op(hstart, "promote", Constant(site, Void), x, x))
+    assert run_graph(h, 500) == 500 + 2 * 50_000     # count(50_000, 500)
 
 
 def test_every_operation_is_tested():

@@ -143,12 +143,6 @@ def test_promotion_cases_bounded_by_green_states():
     assert (len(comp.sites), comp.stats["promotion cases"]) == (sites, cases)
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError, reason=(
-    "timeshifter (bf8e6c5): each promotion case calls the next merge-point entry "
-    "instead of jumping, so the interpreted residual code nests one call per input "
-    "character: res = make_compiler(dfa_match, green=['table', 'accepting'])"
-    ".specialize(*EVEN_AS); res.interpret('ab' * 600) -> RecursionError (CPython and "
-    "native res('ab' * 600): True)"))
 def test_long_input_through_promotion_interpreted():
     from examples.interpreters import EVEN_AS, dfa_match
     res = make_compiler(dfa_match, green=["table", "accepting"]).specialize(*EVEN_AS)

@@ -1,0 +1,213 @@
+"""The `timeshift` command (also `python -m timeshifter`).
+
+    timeshift demo [--out DIR]
+    timeshift colors MODULE:FUNC --green NAME ... [-o FILE.svg] [--explain NAME ...]
+    timeshift specialize MODULE:FUNC --green NAME=VALUE ... [--emit graph|genext|llvm|asm]
+    timeshift run MODULE:FUNC --green NAME=VALUE ... ARGS
+
+MODULE is a module name (imported with the current directory on the path)
+or a `.py` file.  A green VALUE is a Python literal (`ast.literal_eval`),
+else `module:NAME` (an attribute of another module), else a NAME of FUNC's
+module: `--green bytecode=SQUARE`.  Red ARGS of `run` are literals too; for
+a `str` parameter an argument that is not a string literal is taken as is.
+
+Mistakes in the command line and the errors of the pipeline (FlowError,
+HintError, TimeshiftError) print `timeshift: error: MESSAGE` to stderr and
+exit with status 2; an exception raised by the program itself exits with 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from flowgraph import FlowError, format_graph
+from hintannotator import HintError, annotate
+from timeshifter.cliargs import (CliError, load_function, parse_greens, parse_options,
+                                 parse_reds, split_run_greens)
+from timeshifter.compiler import make_compiler
+from timeshifter.errors import TimeshiftError
+
+EMITS = ("graph", "genext", "llvm", "llvm-opt", "asm")
+
+
+def main(argv: list | None = None) -> int:
+    """Run the command line `argv` (default: sys.argv[1:]); return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (CliError, FlowError, HintError, TimeshiftError) as e:
+        print(f"timeshift: error: {e}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="timeshift", description="Partial evaluation of Python interpreters: "
+        "colour, specialise and run functions of the low-level subset.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = sub.add_parser("demo", help="specialise the bundled register machine and run it")
+    demo.add_argument("--out", type=Path, default=Path("."), metavar="DIR",
+                      help="where demo_colors.svg goes (default: current directory)")
+    demo.add_argument("--rounds", type=int, default=5, help="timing rounds (best of)")
+    demo.set_defaults(handler=_demo)
+    colors = sub.add_parser("colors", help="colour the variables of a function")
+    _target(colors, "NAME", "a green parameter")
+    colors.add_argument("-o", "--output", type=Path, metavar="FILE.svg",
+                        help="write the coloured graph (svg, png, pdf or dot)")
+    colors.add_argument("--explain", action="extend", nargs="+", default=[], metavar="NAME",
+                        help="say why these variables have their colour")
+    colors.set_defaults(handler=_colors)
+    spec = sub.add_parser("specialize", help="print the residual code for green values")
+    _target(spec, "NAME=VALUE", "a green parameter and its value")
+    spec.add_argument("--emit", choices=EMITS, default="graph",
+                      help="graph (residual graph), genext (generating extension source), "
+                      "llvm, llvm-opt (optimised IR), asm")
+    spec.set_defaults(handler=_specialize)
+    run = sub.add_parser("run", help="specialise, then run the residual code natively")
+    _target(run, "NAME=VALUE", "a green parameter and its value")
+    run.add_argument("args", nargs="*", metavar="ARGS", help="the red arguments, in order")
+    run.add_argument("--interpret", action="store_true",
+                     help="run the residual graph with the flow-graph interpreter instead")
+    run.set_defaults(handler=_run)
+    return parser
+
+
+def _target(parser: argparse.ArgumentParser, metavar: str, what: str) -> None:
+    parser.add_argument("target", metavar="MODULE:FUNC", help="module (or file.py) and function")
+    parser.add_argument("--green", action="extend", nargs="+", default=[], metavar=metavar,
+                        help=f"{what} (repeatable)")
+    if metavar == "NAME=VALUE":
+        parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                            help="a compiler option, e.g. max_residual_ops=100")
+
+
+# -- commands ----------------------------------------------------------------------
+
+def _demo(args) -> int:
+    from timeshifter.demo import run_demo
+    return run_demo(args.out, rounds=args.rounds)
+
+
+def _colors(args) -> int:
+    func = load_function(args.target)
+    green = _green_names(func, args.green)
+    ann = annotate(func, green=green)
+    for copy in ann.copies:
+        params = ", ".join(f"{v.name}: {ann.colors[v]}" for v in copy.graph.getargs())
+        print(f"{copy.graph.name}({params})")
+        for name in source_names(copy.graph):
+            print(f"    {name:<16} {ann.color_of(name, copy.graph)}")
+    for name in args.explain:
+        try:
+            print(ann.explain(name))
+        except KeyError as e:
+            raise CliError(e.args[0]) from None
+    if args.output:
+        print(f"coloured graph written to {_write_dot(ann.to_dot(), args.output)}")
+    return 0
+
+
+def _specialize(args) -> int:
+    func = load_function(args.target)
+    comp, greens = _compiler(func, args.green, args.option)
+    if args.emit == "genext":
+        print(comp.source)
+        return 0
+    res = comp.specialize(**greens)
+    if args.emit == "graph":
+        print("\n\n".join(format_graph(g) for g in residual_graphs(res.graph)))
+    elif args.emit == "llvm":
+        print(res.llvm_ir)
+    elif args.emit == "llvm-opt":
+        print(res.native.llvm_ir_optimized)
+    else:
+        asm = getattr(res.native, "asm", None)
+        if asm is None:
+            raise CliError("this LLVM backend offers no assembly text (.asm)")
+        print(asm)
+    return 0
+
+
+def _run(args) -> int:
+    func = load_function(args.target)
+    greens, reds = split_run_greens(args.green, args.args)
+    comp, green_values = _compiler(func, greens, args.option)
+    values = parse_reds(func, [comp.params[i] for i in comp.red_indices], reds)
+    res = comp.specialize(**green_values)
+    try:
+        result = res.interpret(*values) if args.interpret else res(*values)
+    except Exception as e:                  # the program's own exception
+        print(f"{type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    print(result)
+    return 0
+
+
+# -- helpers ------------------------------------------------------------------------
+
+def _green_names(func, names: list) -> list:
+    import inspect
+    params = list(inspect.signature(func).parameters)
+    for name in names:
+        if name not in params:
+            raise CliError(f"{func.__name__}() has no parameter {name!r}; "
+                           f"parameters: {', '.join(params)}")
+    return names
+
+
+def _compiler(func, green_items: list, option_items: list):
+    """The compiler of `func` for the greens named in `green_items` (NAME=VALUE)
+    and their values."""
+    greens = parse_greens(func, green_items)
+    options = parse_options(option_items)
+    try:
+        comp = make_compiler(func, green=list(greens), **options)
+    except (TypeError, ValueError) as e:    # unknown or bad options
+        raise CliError(str(e)) from None
+    return comp, greens
+
+
+def source_names(graph) -> list:
+    """The names of the source variables of `graph`, in order of first appearance."""
+    names: dict = {}
+    for block in graph.iterblocks():
+        for v in block.getvariables():
+            if v.name:
+                names.setdefault(v.name, None)
+    return list(names)
+
+
+def residual_graphs(graph) -> list:
+    """`graph` and the residual graphs it calls, transitively, in call order."""
+    order, stack = [graph], [graph]
+    while stack:
+        for op in stack.pop().iteroperations():
+            if op.opname == "direct_call":
+                callee = op.args[0].value
+                if callee.func is None and callee not in order:
+                    order.append(callee)
+                    stack.append(callee)
+    return order
+
+
+def _write_dot(dot, path: Path) -> str:
+    fmt = path.suffix.lstrip(".") or "svg"
+    if fmt == "dot":
+        path.write_text(dot.source)
+        return str(path)
+    import graphviz
+    try:
+        path.write_bytes(dot.pipe(format=fmt))
+    except graphviz.ExecutableNotFound:
+        raise CliError("graphviz's 'dot' program is missing; install graphviz, "
+                       "or write FILE.dot") from None
+    except (graphviz.CalledProcessError, ValueError) as e:
+        raise CliError(f"cannot write {path}: {e}") from None
+    return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

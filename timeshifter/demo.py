@@ -1,0 +1,189 @@
+"""`timeshift demo`: a register-machine interpreter becomes a compiler.
+
+The interpreter is bundled here (the `examples/` folder is not installed) and
+is the same machine as `examples.interpreters.interpret`.  The demo walks the
+whole pipeline on it:
+
+1. hint annotation with `bytecode` green; the coloured graph goes to an SVG;
+2. the generating extension (its generated Python source is counted);
+3. specialisation on SQUARE: the residual graph is printed;
+4. the residual graph compiled with LLVM and run natively;
+5. CPython running the interpreter against the native residual code on the
+   same input, measured side by side (best of several rounds; each round
+   times both, one after the other, so machine noise hits both alike).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import timeit
+from pathlib import Path
+
+from hintannotator import annotate, hint
+
+# -- the bundled interpreter ---------------------------------------------------
+
+MOV_A_R, MOV_R_A, JUMP_IF_A, SET_A, ADD_R_TO_A, RETURN_A, ALLOCATE, NEG_A = range(1, 9)
+
+
+def interpret(bytecode: str, a: int) -> int:
+    """An accumulator `a` and registers `regs`; each opcode is one character,
+    most take one argument character."""
+    regs = [0] * 0
+    pc = 0
+    while True:
+        hint(None, global_merge_point=True)
+        opcode = hint(ord(bytecode[pc]), concrete=True)
+        pc += 1
+        if opcode == MOV_A_R:
+            n = ord(bytecode[pc])
+            pc += 1
+            regs[n] = a
+        elif opcode == MOV_R_A:
+            n = ord(bytecode[pc])
+            pc += 1
+            a = regs[n]
+        elif opcode == JUMP_IF_A:
+            target = ord(bytecode[pc])
+            pc += 1
+            if a:
+                pc = target
+        elif opcode == SET_A:
+            a = ord(bytecode[pc])
+            pc += 1
+        elif opcode == ADD_R_TO_A:
+            n = ord(bytecode[pc])
+            pc += 1
+            a += regs[n]
+        elif opcode == RETURN_A:
+            return a
+        elif opcode == ALLOCATE:
+            n = ord(bytecode[pc])
+            pc += 1
+            regs = [0] * n
+        elif opcode == NEG_A:
+            a = -a
+        else:
+            raise ValueError("bad opcode")
+
+
+def _program(*codes: int) -> str:
+    return "".join([chr(c) for c in codes])
+
+
+# a * a for a >= 1: adds a to a result register a times
+SQUARE = _program(
+    ALLOCATE, 3,
+    MOV_A_R, 0,        # counter = a
+    MOV_A_R, 1,        # step = a
+    SET_A, 0,
+    MOV_A_R, 2,        # result = 0
+    SET_A, 1,          # offset 10: the loop
+    NEG_A,
+    ADD_R_TO_A, 0,
+    MOV_A_R, 0,        # counter -= 1
+    MOV_R_A, 2,
+    ADD_R_TO_A, 1,
+    MOV_A_R, 2,        # result += step
+    MOV_R_A, 0,
+    JUMP_IF_A, 10,     # while counter
+    MOV_R_A, 2,
+    RETURN_A,
+)
+
+DEMO_INPUT = 1764
+
+
+# -- timing -------------------------------------------------------------------------
+
+def per_call_seconds(fn, args: tuple, min_seconds: float = 0.01) -> tuple:
+    """A timeit.Timer calling fn(*args) without a wrapper, and the number of
+    calls that takes at least `min_seconds`."""
+    names = [f"a{i}" for i in range(len(args))]
+    timer = timeit.Timer(f"fn({', '.join(names)})", globals=dict(zip(names, args), fn=fn))
+    number = 1
+    while timer.timeit(number) < min_seconds:
+        number *= 10
+    return timer, number
+
+
+def side_by_side(fns: dict, args: tuple, rounds: int = 5, min_seconds: float = 0.01) -> dict:
+    """Best seconds per call of each function of `fns` (label -> function) on
+    `args`: every round times each function once, in turn."""
+    timers = {label: per_call_seconds(fn, args, min_seconds) for label, fn in fns.items()}
+    best = {label: float("inf") for label in fns}
+    for _ in range(rounds):
+        for label, (timer, number) in timers.items():
+            best[label] = min(best[label], timer.timeit(number) / number)
+    return best
+
+
+def format_seconds(seconds: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+# -- the demo ----------------------------------------------------------------------
+
+def run_demo(out_dir: Path = Path("."), rounds: int = 5, out=sys.stdout) -> int:
+    """Run the demo, printing to `out`; the coloured graph goes to
+    `out_dir/demo_colors.svg`.  Returns the process exit status."""
+    from timeshifter import make_compiler
+    from flowgraph import format_graph
+
+    def say(text: str = "") -> None:
+        print(text, file=out)
+
+    say("timeshift demo: a register-machine interpreter becomes a compiler\n")
+    ann = annotate(interpret, green=["bytecode"])
+    names = ["bytecode", "a", "regs", "pc", "opcode", "n", "target"]
+    say("1. hint annotation of interpret(bytecode, a) with bytecode green:")
+    say("   " + ", ".join(f"{n} {ann.color_of(n)}" for n in names))
+    say(f"   coloured graph: {write_svg(ann.to_dot(), Path(out_dir) / 'demo_colors')}")
+    comp = make_compiler(interpret, green=["bytecode"])
+    say(f"\n2. generating extension: {len(comp.source.splitlines())} lines of Python "
+        f"(comp.source)")
+    start = time.perf_counter()
+    res = comp.specialize(SQUARE)
+    say(f"\n3. residual graph for SQUARE (a * a by repeated addition), "
+        f"{res.compile_seconds * 1e3:.1f} ms:\n")
+    say(format_graph(res.graph))
+    result = res(7)
+    first = time.perf_counter() - start
+    say(f"\n4. native code (LLVM): res(7) = {result}; specialise to first native "
+        f"result {first * 1e3:.1f} ms")
+    _speed_table(comp, res, rounds, say)
+    return 0
+
+
+def write_svg(dot, stem: Path) -> str:
+    """Render `dot` to `stem`.svg; without graphviz's `dot` program write the
+    `stem`.dot source instead.  Returns a line saying what was written."""
+    import graphviz
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        svg = dot.pipe(format="svg")
+    except graphviz.ExecutableNotFound:
+        stem.with_suffix(".dot").write_text(dot.source)
+        return (f"{stem.with_suffix('.dot')} (graphviz's 'dot' program is missing: "
+                f"install it to get an SVG)")
+    stem.with_suffix(".svg").write_bytes(svg)
+    return str(stem.with_suffix(".svg"))
+
+
+def _speed_table(comp, res, rounds: int, say) -> None:
+    a = DEMO_INPUT
+    expected = interpret(SQUARE, a)
+    if res(a) != expected:
+        raise AssertionError(f"native residual code returned {res(a)}, CPython {expected}")
+    best = side_by_side({"cpython": lambda a: interpret(SQUARE, a), "native": res.native},
+                        (a,), rounds)
+    say(f"\n5. square of a = {a} (= {expected}), best of {rounds} rounds side by side:\n")
+    say(f"   {'':34}{'time per call':>15}{'speed-up':>12}")
+    say(f"   {'CPython running the interpreter':34}{format_seconds(best['cpython']):>15}"
+        f"{'1x':>12}")
+    say(f"   {'native residual code':34}{format_seconds(best['native']):>15}"
+        f"{best['cpython'] / best['native']:>11.0f}x")
