@@ -1,7 +1,7 @@
 """`checkgraph(g)`: the flow-graph invariants every stage relies on.
 
-Checked, for `g` and every graph reachable through `direct_call` constants
-(each once):
+Checked, for `g` and every graph reachable through `direct_call` and
+`tail_call` constants (each once):
 
 - every Variable and Constant has a `concretetype`;
 - single definition: each variable is an input argument or an operation
@@ -10,7 +10,8 @@ Checked, for `g` and every graph reachable through `direct_call` constants
   a block use only Constants and variables defined in that block (its input
   arguments, or results of earlier operations);
 - operations: the name is a row of the operation table, the argument count
-  is its arity (for `direct_call`: 1 + the callee's parameters), the result
+  is its arity (for `direct_call` and `tail_call`: 1 + the callee's
+  parameters; other variable-arity rows: at least one), the result
   type is what the row's `restype` gives, and the argument types fit the
   operation's family (below);
 - links: as many arguments as the target has input arguments, of the same
@@ -40,6 +41,7 @@ from flowgraph.operations import MAXINT, MININT, OPS
 
 _PREFIX_TYPES = {"int": Signed, "float": Float, "char": Char, "bool": Bool}
 _PYVALUES = {Signed: int, Float: float, Bool: bool, Char: str, Str: str}
+_CALLS = ("direct_call", "tail_call")   # (c_graph, *args): checked against the callee
 
 
 def checkgraph(graph: FunctionGraph) -> None:
@@ -216,8 +218,11 @@ class _GraphChecker:
         if not isinstance(op.result, Variable):
             self.fail(f"result: want a Variable, have {op.result!r}")
         self.typed(op.result)
-        if op.opname == "direct_call":
+        if op.opname in _CALLS:
             self.check_call(op)
+        elif desc.arity is None:
+            if not op.args:
+                self.fail("argument count: want at least 1, have 0")
         elif len(op.args) != desc.arity:
             self.fail(f"argument count: want {desc.arity}, have {len(op.args)}")
         else:

@@ -338,6 +338,29 @@ def test_callee_violations_are_reported():
                    "have [True, False]")
 
 
+class FakeSite:
+    """A promotion site as the timeshifter makes them: a return type."""
+    return_type = Signed
+
+
+def test_tail_transfers():
+    callee, *_ = power()
+    g, start = simple([Signed])
+    x = start.inputargs[0]
+    r = op(start, "tail_call", Constant(callee, Void), x, 3)
+    start.closeblock(link(g.returnblock, r))
+    checkgraph(g)
+    start.operations[0].args.pop()
+    check_fails(g, "graph f: block0, op 0 tail_call: call to power: want 2 arguments, have 1")
+    h, hstart = simple([Signed])
+    r = op(hstart, "promote", Constant(FakeSite(), Void), hstart.inputargs[0],
+           hstart.inputargs[0])
+    hstart.closeblock(link(h.returnblock, r))
+    checkgraph(h)
+    hstart.operations[0].args.clear()
+    check_fails(h, "graph f: block0, op 0 promote: argument count: want at least 1, have 0")
+
+
 def test_exceptblock_argument_types():
     g, start = simple([Signed])
     start.closeblock(link(g.exceptblock, Constant(ValueError, Void), 3))
