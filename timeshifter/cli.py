@@ -24,8 +24,8 @@ from pathlib import Path
 
 from flowgraph import FlowError, format_graph
 from hintannotator import HintError, annotate
-from timeshifter.cliargs import (CliError, load_function, parse_greens, parse_options,
-                                 parse_reds, split_run_greens)
+from timeshifter.cliargs import (CliError, check_value, load_function, parse_greens,
+                                 parse_options, parse_reds, split_run_greens)
 from timeshifter.compiler import make_compiler
 from timeshifter.errors import TimeshiftError
 
@@ -35,7 +35,11 @@ EMITS = ("graph", "genext", "llvm", "llvm-opt", "asm")
 def main(argv: list | None = None) -> int:
     """Run the command line `argv` (default: sys.argv[1:]); return the exit status."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "run":
+        args.args += _run_extras(parser, extra)
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.handler(args)
     except (CliError, FlowError, HintError, TimeshiftError) as e:
@@ -73,6 +77,24 @@ def _parser() -> argparse.ArgumentParser:
                      help="run the residual graph with the flow-graph interpreter instead")
     run.set_defaults(handler=_run)
     return parser
+
+
+def _run_extras(parser, extra: list) -> list:
+    """The red arguments argparse left over for `run` (written after an option,
+    or after `--`); anything else that looks like an option is an error."""
+    cut = extra.index("--") if "--" in extra else len(extra)
+    bad = [a for a in extra[:cut] if a.startswith("-") and not _is_number(a)]
+    if bad:
+        parser.error(f"unrecognized arguments: {' '.join(bad)}")
+    return extra[:cut] + extra[cut + 1:]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        complex(text.replace("_", ""))
+    except ValueError:
+        return False
+    return True
 
 
 def _target(parser: argparse.ArgumentParser, metavar: str, what: str) -> None:
@@ -167,15 +189,21 @@ def _compiler(func, green_items: list, option_items: list):
         comp = make_compiler(func, green=list(greens), **options)
     except (TypeError, ValueError) as e:    # unknown or bad options
         raise CliError(str(e)) from None
+    for v in comp.params:
+        if v.name in greens:
+            check_value(f"green {v.name!r}", greens[v.name], v.concretetype)
     return comp, greens
 
 
 def source_names(graph) -> list:
-    """The names of the source variables of `graph`, in order of first appearance."""
+    """The names of the source variables of `graph` (parameters and locals of
+    its function, not the builder's own), in order of first appearance."""
+    func = getattr(graph, "func", None)
+    local = set(func.__code__.co_varnames) if func is not None else None
     names: dict = {}
     for block in graph.iterblocks():
         for v in block.getvariables():
-            if v.name:
+            if v.name and (local is None or v.name in local):
                 names.setdefault(v.name, None)
     return list(names)
 
@@ -196,7 +224,10 @@ def residual_graphs(graph) -> list:
 def _write_dot(dot, path: Path) -> str:
     fmt = path.suffix.lstrip(".") or "svg"
     if fmt == "dot":
-        path.write_text(dot.source)
+        try:
+            path.write_text(dot.source)
+        except OSError as e:
+            raise CliError(f"cannot write {path}: {e}") from None
         return str(path)
     import graphviz
     try:
@@ -204,7 +235,7 @@ def _write_dot(dot, path: Path) -> str:
     except graphviz.ExecutableNotFound:
         raise CliError("graphviz's 'dot' program is missing; install graphviz, "
                        "or write FILE.dot") from None
-    except (graphviz.CalledProcessError, ValueError) as e:
+    except (graphviz.CalledProcessError, ValueError, OSError) as e:
         raise CliError(f"cannot write {path}: {e}") from None
     return str(path)
 

@@ -128,7 +128,9 @@ class Compiler:
                 continue
             param = next(params)
             if leaf.gv is site.gv_promoted:
-                leaf.replace(Constant(value, site.value_type))
+                promoted = Constant(value, site.value_type)
+                driver.promoted[id(promoted)] = promoted
+                leaf.replace(promoted)
             else:
                 leaf.replace(param)
         frame.values[0] = value

@@ -56,6 +56,7 @@ class Driver:
         self.keys_at: dict = {}         # position -> set of keys
         self.residual_graphs: dict = {} # (code, green key) -> residual graph
         self.function_numbers: dict = {}
+        self.promoted: dict = {}        # id -> a Constant promotion made known here
 
     def function_number(self, graph) -> int:
         return self.function_numbers.setdefault(graph, len(self.function_numbers))
@@ -178,15 +179,31 @@ class Driver:
         target = family.gmp_functions.get(gkey)
         if target is first.builder.graph:
             return False
+        if target is None and gkey not in family.gmp_compiled:
+            family.gmp_compiled.add(gkey)
+            return False
+        if self.specialise_locally(gkey, items):
+            return False
         if target is None:
-            if gkey not in family.gmp_compiled:
-                family.gmp_compiled.add(gkey)
-                return False
             target = family.gmp_functions[gkey] = self.start_entry(first, items[0][1])
         for js, leaves in items:
             gvs = [Constant(target, Void)] + [leaf.gv for leaf in leaves]
             js.builder.finish_return(js.builder.genop("tail_call", gvs))
             js.finished = True
+        return True
+
+    def specialise_locally(self, gkey, items) -> bool:
+        """A path still holding the very value a promotion made known (the
+        promoted box, unchanged) compiles the loop again here, specialised on it, instead of
+        entering the general shared entry: the loop then runs in this function
+        without passing the promotion site again.  Bounded per key by the
+        `promote_max_cases` option, after which the shared entry serves."""
+        if len(items) != 1 or not any(id(l.gv) in self.promoted for l in items[0][1]):
+            return False
+        copies = self.family.local_copies.get(gkey, 0)
+        if copies >= self.options.promote_max_cases:
+            return False
+        self.family.local_copies[gkey] = copies + 1
         return True
 
     def start_entry(self, js: JitState, leaves: list):

@@ -15,5 +15,6 @@ class Family:
     def __init__(self):
         self.gmp_compiled: set = set()      # (code, block, frozen key) with code somewhere
         self.gmp_functions: dict = {}       # ... -> the shared entry function
+        self.local_copies: dict = {}        # ... -> loops specialised again locally
         self.merge_keys: set = set()        # (code, block, greens) compiled at a gmp
         self.fallback_entries: dict = {}    # (block, greens) -> Residual, for the fallback
