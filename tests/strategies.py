@@ -289,7 +289,9 @@ def load(program: Program):
 
 
 def wrap(value: int) -> int:
-    """Reduce to a signed 64-bit integer (two's complement)."""
+    """Reduce to a signed 64-bit integer (two's complement).  Deliberately
+    not `flowgraph.operations.wrap`: the oracle shares no code with the
+    implementation it checks."""
     return ((value + 2**63) & (2**64 - 1)) - 2**63
 
 
