@@ -1,0 +1,35 @@
+"""Programs for bench_promotion.py (in a module of their own: the flow-graph
+builder reads their source)."""
+
+from hintannotator import hint
+
+
+def passes_site(data: list[int]) -> int:
+    total = 0
+    i = 0
+    while i < len(data):
+        hint(None, global_merge_point=True)
+        m = hint(data[i], promote=True)
+        total += m * 3 + 1
+        i += 1
+    return total
+
+
+def same_without_site(data: list[int]) -> int:
+    total = 0
+    i = 0
+    while i < len(data):
+        m = data[i]
+        total += m * 3 + 1
+        i += 1
+    return total
+
+
+def fallback_loop(n: int, k: int) -> int:
+    m = hint(k, promote=True)
+    total = 0
+    i = 0
+    while i < n:
+        total += (i * m) % 7
+        i += 1
+    return total
