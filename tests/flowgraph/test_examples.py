@@ -64,16 +64,20 @@ def test_stack_programs(code, args, expected):
     assert flowgraph.run_graph(graph_of("run_stack"), code, *args) == expected
 
 
+def _checksum(outputs):
+    total = 0
+    for value in outputs:
+        total = (total * 257 + value + 1) % 1000000007
+    return total
+
+
 @pytest.mark.parametrize("program, inp, expected", [
-    (BF_ADD, "\x03\x04", 8),
-    (BF_MUL, "\x03\x04", 13),
-    (BF_REVERSE, "\x01\x02", 3 * 257 + 2),
-    (BF_COUNTDOWN, "", None),
+    (BF_ADD, "\x03\x04", _checksum([7])),
+    (BF_MUL, "\x03\x04", _checksum([12])),
+    (BF_REVERSE, "\x01\x02", _checksum([2, 1])),
+    (BF_COUNTDOWN, "", _checksum(range(24, 0, -1))),
 ])
 def test_bf_programs(program, inp, expected):
-    from examples.interpreters import bf
-    if expected is None:
-        expected = bf(program, inp)
     assert flowgraph.run_graph(graph_of("bf"), program, inp) == expected
 
 
