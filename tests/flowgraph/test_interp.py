@@ -609,6 +609,22 @@ def test_resume_frames_continues_the_caller():
     assert resume_frames(frames) == 200 + 5
 
 
+def test_resume_frames_wants_a_call_before_the_outer_opindex():
+    callee, head, body = power_graph()
+    g, start, (x,) = graph("caller", [Signed], Signed)
+    r = op(start, "direct_call", Constant(callee, Void), x, 3)
+    goto(start, g.returnblock, op(start, "int_add", r, x))
+    with pytest.raises(ValueError, match="operation 1 of the block in caller is int_add, "
+                                         "want direct_call"):
+        resume_frames([(callee, body, 0, [2, 1, 100]), (g, start, 2, {x: 5})])
+
+
+def test_resume_rejects_bad_opindex():
+    g, head, body = power_graph()
+    with pytest.raises(ValueError, match=r"opindex 3 out of range 0\.\.2"):
+        resume_graph(g, body, {}, opindex=3)
+
+
 def test_resume_rejects_foreign_block():
     g, _, _ = power_graph()
     with pytest.raises(ValueError, match="not a block of the graph"):
