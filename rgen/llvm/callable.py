@@ -8,7 +8,8 @@ signature ctypes can call directly:
 
 The wrapper converts Char arguments (a str of length 1 -> code point),
 type-checks list arguments (native code reads their items inline), calls
-`f.N` and converts the result back: a Char or Void result becomes a new
+`f.N` (handing it a new reference to each gcref argument: ctypes lends its
+arguments only) and converts the result back: a Char or Void result becomes a new
 Python object, a gcref result is returned as the new reference it already
 is (ctypes' `py_object` restype takes it over).  On failure it returns 0 /
 NULL with the Python exception set.
@@ -18,9 +19,10 @@ NULL with the Python exception set.
 pending Python exception when the call returns.  So a call with int
 arguments costs one ctypes call: argument conversion and the error check
 happen in C, no Python-level wrapper runs.  Instances carry `.graph`,
-`.symbol`, `.address` (of the function `{T, i1} symbol(args)` itself, for
-native callers such as a promotion site's table: gcref arguments borrowed,
-a gcref result a new reference, failure flag set with the Python exception
+`.symbol`, `.address` (of the function `{T, i1} tailcc symbol(args)` itself,
+for native callers such as a promotion site's table: LLVM's `tailcc`
+convention, one reference per gcref argument handed over to the callee, a
+gcref result a new reference, failure flag set with the Python exception
 pending), `.llvm_ir` (before optimisation), `.llvm_ir_optimized`, a lazy
 `.asm` and `.compile_seconds` (emission, optimisation and machine code of its
 module, which holds the graphs of one call-graph SCC).
@@ -78,6 +80,9 @@ def emit_entry(rt: Runtime, graph, fn: ir.Function, name: str) -> ir.Function:
         arg.name = v.name or "arg"
         if v.concretetype is not Void:          # a Void parameter is accepted, unused
             args.append(_convert_arg(rt, b, v.concretetype, arg, fail_if))
+    for v, arg in zip([v for v in params if v.concretetype is not Void], args):
+        if is_gcref(v.concretetype):
+            rt.incref(b, arg)                  # the callee takes it over
     result = b.call(fn, args, name="result")
     fail_if(b.extract_value(result, 1, name="failed"))
     T = graph.return_type

@@ -1,10 +1,16 @@
 """Calls: `direct_call` to other compiled graphs and to plain Python
-callables, and `promote` (a promotion site's extensible switch).
+callables, and the tail transfers `tail_call` and `promote` (a promotion
+site's extensible switch).
 
 A callee `FunctionGraph` is called natively: its function (defined in the
 same module when it belongs to the caller's strongly connected component of
 the call graph, else declared by the symbol it was compiled under) returns
-`{T, i1}`; a set failure flag propagates the pending exception.
+`{T, i1}`; a set failure flag propagates the pending exception.  The callee
+takes over one reference per gcref argument (see emit.py).  A tail transfer
+ends the function with `return callee(*args)` as a guaranteed tail call
+(`FunctionEmitter.tail_transfer`): a loop running through several functions
+(a promotion case handing over to a shared merge-point entry, which reaches
+the promotion site again) runs in constant stack.
 
 Any other callee (a Python function the graph calls, e.g. a callback of the
 promotion machinery) is called through `PyObject_Vectorcall` with boxed
@@ -21,7 +27,7 @@ from llvmlite import ir
 from flowgraph.lltypes import Void
 from flowgraph.model import FunctionGraph
 from rgen.llvm.memops import handles, new_box, take_item
-from rgen.llvm.runtime import I64, NULL, PTR, lltype, result_struct
+from rgen.llvm.runtime import I1, I64, NULL, PTR, lltype, result_struct
 
 
 @handles("direct_call")
@@ -34,10 +40,24 @@ def _direct_call(em, op):
 
 def _call_graph(em, op, graph):
     fn = em.callee(graph)
-    args = [em.value(a) for a in op.args[1:] if a.concretetype is not Void]
+    counted = em.counted(graph)
+    if counted:
+        em.enter_recursive_call()
+    args = em.call_arguments(op.args[1:], em.dying_after_op())
     result = em.b.call(fn, args, name=f"{graph.name}.result")
+    if counted:
+        em.leave_recursive_call()
     value = em.check(result, op.result.name or "v")
     return None if op.result.concretetype is Void else value
+
+
+@handles("tail_call")
+def _tail_call(em, op):
+    """`tail_call(c_graph, *args)`: `return graph(*args)`, a tail call."""
+    graph = op.args[0].value
+    if not isinstance(graph, FunctionGraph):
+        raise em.error(f"tail_call of {graph!r}, which is not a graph")
+    em.tail_transfer(em.callee(graph), op.args[1:])
 
 
 def _call_python(em, op, func):
@@ -86,8 +106,9 @@ def _promote(em, op):
     reads on every execution, so cases attached later are seen at once:
     `native_count` (int64), `native_values` (int64 keys: the value, a Char's
     code point, a Bool as 0/1) and `native_targets` (addresses of compiled
-    cases, `NativeFunction.address`: `{T, i1} case(*live)`).  A hit calls the
-    case natively; a miss calls `site.native_miss(v, *live)` in Python."""
+    cases, `NativeFunction.address`: `{T, i1} tailcc case(*live)`).  A hit
+    tail-calls the case; a miss calls `site.native_miss(v, *live)` in Python
+    and returns its (plain) result."""
     site, v_value, live = op.args[0].value, op.args[1], op.args[2:]
     b, T = em.b, op.result.concretetype
     em.rt.pyobj(site, "site")                                 # kept alive with the code
@@ -95,8 +116,8 @@ def _promote(em, op):
     if key.type != I64:
         key = b.zext(key, I64)
     count = b.load(_address(site.native_count), typ=I64, name="ncases")
-    head, body, hit, miss, done = (em.fn.append_basic_block(f"{em.label}.promote.{n}")
-                                   for n in ("head", "body", "hit", "miss", "done"))
+    head, body, hit, miss = (em.fn.append_basic_block(f"{em.label}.promote.{n}")
+                             for n in ("head", "body", "hit", "miss"))
     entry = b.block
     b.branch(head)
     b.position_at_end(head)
@@ -107,25 +128,19 @@ def _promote(em, op):
     found = b.load(b.gep(_address(site.native_values), [i], source_etype=I64), typ=I64)
     i.add_incoming(b.add(i, ir.Constant(I64, 1)), body)
     b.cbranch(b.icmp_signed("==", found, key), hit, head)
-    results = []
     b.position_at_end(hit)
     fnty = ir.FunctionType(result_struct(T), [lltype(a.concretetype) for a in live
                                               if a.concretetype is not Void])
     fnptr = b.load(b.gep(_address(site.native_targets), [i], source_etype=PTR),
                    typ=fnty.as_pointer(), name="case.fn")
-    result = b.call(fnptr, [em.value(a) for a in live if a.concretetype is not Void])
-    results.append((em.check(result, "case.result"), b.block))
-    b.branch(done)
+    em.tail_transfer(fnptr, live)
     b.position_at_end(miss)
-    results.append((call_python(em, site.native_miss, [v_value] + list(live), T), b.block))
-    b.branch(done)
-    b.position_at_end(done)
-    if T is Void:
-        return None
-    phi = b.phi(lltype(T), name=op.result.name or "promoted")
-    for value, block in results:
-        phi.add_incoming(value, block)
-    return phi
+    value = call_python(em, site.native_miss, [v_value] + list(live), T)
+    em.release(em.owned)
+    result = ir.Constant(result_struct(T), ir.Undefined)
+    if value is not None:
+        result = b.insert_value(result, value, 0)
+    b.ret(b.insert_value(result, ir.Constant(I1, 0), 1))
 
 
 def _address(ctypes_object):

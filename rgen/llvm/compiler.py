@@ -1,12 +1,21 @@
 """`compile_graph`: a FunctionGraph and the graphs it calls -> native code.
 
-The call graph (edges from `direct_call` ops with a `FunctionGraph` callee)
-is condensed into strongly connected components with networkx; components
-are compiled callees first, one LLVM module per component, so mutually
-recursive graphs share a module and every graph is compiled exactly once.
-The result is cached in `graph._cache[CACHE_KEY]` (dropped by
-`graph.invalidate()`); a later caller calls an already compiled callee by
-its symbol, which the one MCJIT engine resolves across modules.
+The call graph (edges from `direct_call` and `tail_call` ops to a
+`FunctionGraph`) is condensed into strongly connected components with
+networkx; components are compiled callees first, one LLVM module per
+component, so mutually recursive graphs share a module and every graph is
+compiled exactly once.  The result is cached in `graph._cache[CACHE_KEY]`
+(dropped by `graph.invalidate()`); a later caller calls an already compiled
+callee by its symbol, which the one MCJIT engine resolves across modules.
+
+Recursion limit.  Only a `direct_call` keeps its caller's frame (a tail
+transfer replaces it), so only cycles containing a `direct_call` grow the
+stack.  Such a call counts against CPython's recursion limit when its callee
+is in the caller's component (a static cycle through a `direct_call` edge)
+or when the callee *reaches a promotion site* (`promote` in it or in a graph
+it reaches): a promotion case compiled later may call back into it, closing
+a cycle the static call graph cannot see.  Tail-call-only loops and calls
+into plain leaf code are not counted.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from llvmlite import ir
 from flowgraph.model import FunctionGraph
 from rgen.llvm import arith, calls, jit, memops, runtime, structs
 from rgen.llvm.callable import NativeFunction, emit_entry, make_native
-from rgen.llvm.emit import FunctionEmitter, function_type
+from rgen.llvm.emit import FunctionEmitter, graph_function
 
 CACHE_KEY = "rgen.llvm"
 HELPERS = {**runtime.HELPERS, **arith.OP_HELPERS, **memops.MEM_HELPERS}
@@ -39,11 +48,11 @@ def compile_graph(graph: FunctionGraph) -> NativeFunction:
     return graph._cache[CACHE_KEY]
 
 
-def callees(graph: FunctionGraph) -> list:
-    """The graphs `graph` calls directly, in order of first call."""
+def callees(graph: FunctionGraph, opnames=("direct_call", "tail_call")) -> list:
+    """The graphs `graph` calls (through the ops `opnames`), in order of first call."""
     found = {}
     for op in graph.iteroperations():
-        if op.opname == "direct_call" and isinstance(op.args[0].value, FunctionGraph):
+        if op.opname in opnames and isinstance(op.args[0].value, FunctionGraph):
             found.setdefault(op.args[0].value, None)
     return list(found)
 
@@ -67,25 +76,37 @@ def _components_to_compile(root: FunctionGraph) -> list:
             for c in reversed(list(nx.topological_sort(dag)))]
 
 
+def _reaches_promote(graphs: list) -> bool:
+    """Whether a promotion site is in the component or reachable from it
+    (its callees outside are compiled already and know their own answer)."""
+    members = set(graphs)
+    return any(op.opname == "promote" for g in graphs for op in g.iteroperations()) or any(
+        callee._cache[CACHE_KEY].reaches_promote
+        for g in graphs for callee in callees(g) if callee not in members)
+
+
 def _compile_component(graphs: list) -> None:
     start = time.perf_counter()
     module = ir.Module(name=graphs[0].name)
     module.triple, module.data_layout = jit.module_header()
     rt = runtime.Runtime(module, HELPERS)
     symbols = {g: jit.fresh_name(g.name) for g in graphs}
-    functions = {g: ir.Function(module, function_type(g), symbols[g]) for g in graphs}
+    functions = {g: graph_function(module, g, symbols[g]) for g in graphs}
+    reaches_promote = _reaches_promote(graphs)
 
     def callee(g: FunctionGraph) -> ir.Function:
         if g in functions:
             return functions[g]
         name = g._cache[CACHE_KEY].symbol
         if name not in module.globals:
-            ir.Function(module, function_type(g), name)
+            graph_function(module, g, name)
         return module.globals[name]
 
-    recursive = len(graphs) > 1 or graphs[0] in callees(graphs[0])
+    def counted(g: FunctionGraph) -> bool:
+        return g in functions or g._cache[CACHE_KEY].reaches_promote
+
     for g in graphs:
-        FunctionEmitter(rt, g, functions[g], callee, HANDLERS, recursive).emit()
+        FunctionEmitter(rt, g, functions[g], callee, HANDLERS, counted).emit()
     entries = {g: emit_entry(rt, g, functions[g], symbols[g] + ".entry").name
                for g in graphs}
     text = str(module)
@@ -94,4 +115,5 @@ def _compile_component(graphs: list) -> None:
     for g in graphs:
         nf = make_native(g, addresses[entries[g]], symbols[g], text, optimized, seconds)
         nf.address = addresses[symbols[g]]
+        nf.reaches_promote = reaches_promote
         g._cache[CACHE_KEY] = nf

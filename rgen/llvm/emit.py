@@ -2,16 +2,19 @@
 
 Shape of the result.  A graph `f(a, b)` becomes
 
-    define {T, i1} @"f.N"(a, b)        ; T = LLVM type of the return value
-      entry:        (incref gcref parameters if block0 is a loop head), br block0
+    define tailcc {T, i1} @"f.N"(a, b)   ; T = LLVM type of the return value
+      entry:        br block0
       blockK:       one phi per non-Void input argument, then the operations
       blockK.to.M:  one edge block per link: reference moves, br blockM
                     (a link to the return block returns {value, 0})
 
 and returns `{undef, 1}` when an exception is pending (see runtime.py).
-Functions of a recursive call-graph component count their activations
-against CPython's recursion limit (Py_EnterRecursiveCall), so unbounded
-recursion is a RecursionError, not a crash.
+Every graph function has LLVM's `tailcc` calling convention, so a tail
+transfer (`promote`, `tail_call`: see `tail_transfer`) is a guaranteed tail
+call whatever the two prototypes.  A `direct_call` that may be part of a
+cycle of calls (see compiler.py) counts against CPython's recursion limit
+(Py_EnterRecursiveCall around the call), so unbounded recursion is a
+RecursionError, not a crash.
 Values are named after the source variables they stand for.  Void values have
 no native representation; a Void variable that reaches the exceptblock as the
 exception class is resolved to the constant every path gives it.
@@ -23,11 +26,12 @@ lowered from that text alone: an instruction (`add`, `icmp slt`, `fcmp une`,
 the failure flag when the helper returns `{T, i1}`).  Rows with `llvm=None`
 have a dedicated handler in `memops.py` / `structs.py` / `calls.py`.
 
-Reference counting: every gcref variable *owns* one reference, except the
-parameters, which are borrowed from the caller (increfed on entry only when
-the start block is also a loop head, so that its input arguments are owned).
-Operation results are new references, block input arguments receive
-references from their links.  Along a link each owned
+Reference counting: every gcref variable *owns* one reference.  Parameters
+receive theirs from the caller (a call hands over one reference per gcref
+argument: an owned variable dead after the call is moved, any other value
+increfed), so a tail transfer can leave nothing behind.  Operation results
+are new references, block input arguments receive references from their
+links.  Along a link each owned
 variable is *moved* into its first use among the link's arguments (further
 uses and constants are increfed); owned variables the link does not pass are
 decrefed.  On an exception inside a block the references owned so far are
@@ -56,6 +60,10 @@ _UNARY = {"neg": "neg", "not": "not_", "fneg": "fneg"}
 _CASTS = {"sitofp", "uitofp", "zext", "sext", "trunc", "fptosi"}
 
 
+CCONV = "tailcc"           # of every graph function: guaranteed tail calls between them
+TRANSFERS = ("promote", "tail_call")
+
+
 class CompileError(Exception):
     """A graph the LLVM backend cannot compile (names graph, block and op)."""
 
@@ -66,14 +74,23 @@ def function_type(graph: FunctionGraph) -> ir.FunctionType:
     return ir.FunctionType(result_struct(graph.return_type), params)
 
 
+def graph_function(module: ir.Module, graph: FunctionGraph, name: str) -> ir.Function:
+    """Declare the function `{T, i1} tailcc name(params)` of `graph` in `module`."""
+    fn = ir.Function(module, function_type(graph), name)
+    fn.calling_convention = CCONV
+    return fn
+
+
 class FunctionEmitter:
     """Writes the body of `fn` from `graph`.  `callee(graph)` gives the
-    ir.Function to call for a `direct_call` to another graph."""
+    ir.Function to call for a `direct_call` or `tail_call` to another graph,
+    `counted(graph)` whether a `direct_call` to it counts against the
+    recursion limit."""
 
     def __init__(self, rt: Runtime, graph: FunctionGraph, fn: ir.Function, callee,
-                 handlers: dict, recursive: bool = False):
+                 handlers: dict, counted=lambda graph: False):
         self.rt, self.graph, self.fn = rt, graph, fn
-        self.recursive = recursive
+        self.counted = counted
         self.callee = callee
         self.handlers = handlers
         self.b = ir.IRBuilder()
@@ -99,12 +116,6 @@ class FunctionEmitter:
             self.blocks[block] = self._make_block(block, f"block{i}")
         self.index = {blk: i for i, blk in enumerate(order)}
         b.position_at_end(entry)
-        if self.recursive:
-            self.enter_recursive_call()
-        self.borrowed = not any(link.target is graph.startblock for link in graph.iterlinks())
-        for v, arg in zip(params, self.fn.args):
-            if is_gcref(v.concretetype) and not self.borrowed:
-                self.rt.incref(b, arg)
         came_from = b.block
         b.branch(self.blocks[graph.startblock])
         for v, arg in zip(params, self.fn.args):
@@ -113,16 +124,14 @@ class FunctionEmitter:
             self.emit_block(block)
 
     def enter_recursive_call(self) -> None:
-        """Count this call against CPython's recursion limit (RecursionError,
-        never a native stack overflow); every return leaves it again."""
-        b = self.b
-        r = b.call(self.rt.capi("Py_EnterRecursiveCall"), [self.rt.cstring("")], name="deep")
-        with b.if_then(b.icmp_signed("!=", r, ir.Constant(I32, 0)), likely=False):
-            failed(b)
+        """Count a call against CPython's recursion limit (RecursionError,
+        never a native stack overflow); `leave_recursive_call` after it."""
+        r = self.b.call(self.rt.capi("Py_EnterRecursiveCall"), [self.rt.cstring("")],
+                        name="deep")
+        self.fail_if(self.b.icmp_signed("!=", r, ir.Constant(I32, 0)))
 
     def leave_recursive_call(self) -> None:
-        if self.recursive:
-            self.b.call(self.rt.capi("Py_LeaveRecursiveCall"), [])
+        self.b.call(self.rt.capi("Py_LeaveRecursiveCall"), [])
 
     def _make_block(self, block, label: str) -> ir.Block:
         bb = self.fn.append_basic_block(label)
@@ -138,16 +147,22 @@ class FunctionEmitter:
         self.current = block
         self.label = f"block{self.index[block]}"
         self.owned = [v for v in block.inputargs if is_gcref(v.concretetype)]
-        if block is self.graph.startblock and self.borrowed:
-            self.owned = []
-        for op in block.operations:
+        self.last_use = _last_uses(block)
+        for i, op in enumerate(block.operations):
+            self.opindex = i
             self.emit_op(op)
+        if block.operations and block.operations[-1].opname in TRANSFERS:
+            return                  # the transfer returned already
         self.emit_exits(block)
 
     # -- operations ---------------------------------------------------------------------
 
     def emit_op(self, op) -> None:
         self.op = op
+        if op.opname in TRANSFERS:          # ends the function: no result to keep
+            self.check_tail_position(op)
+            self.handlers[op.opname](self, op)
+            return
         desc = getop(op.opname)
         if desc.llvm is not None:
             value = self.lower_simple(op, desc.llvm)
@@ -192,6 +207,54 @@ class FunctionEmitter:
         if instr in _CASTS:
             return getattr(b, instr)(args[0], lltype(op.result.concretetype), name=name)
         raise self.error(f"cannot parse LLVM lowering {spec!r} of {op.opname}")
+
+    # -- calls and tail transfers ---------------------------------------------------------
+
+    def check_tail_position(self, op) -> None:
+        block = self.current
+        if not (block.operations[-1] is op and block.exitswitch is None
+                and block.exits[0].target is self.graph.returnblock
+                and block.exits[0].args == [op.result]):
+            raise self.error(f"{op.opname} must be the last operation of its block, "
+                             f"followed by return of its result")
+
+    def call_arguments(self, args: list, dying=None) -> list:
+        """The ir.Values of `args` for a callee that takes over one reference
+        per gcref argument: an owned variable in `dying` (every variable when
+        None) is moved, once, and no longer owned here; any other gcref value
+        is increfed."""
+        values, moved = [], []
+        for a in args:
+            if a.concretetype is Void:
+                continue
+            value = self.value(a)
+            values.append(value)
+            if not is_gcref(a.concretetype):
+                continue
+            if (isinstance(a, Variable) and (dying is None or a in dying)
+                    and a in self.owned and not any(a is m for m in moved)):
+                moved.append(a)
+            else:
+                self.rt.incref(self.b, value)
+        self.owned = [v for v in self.owned if not any(v is m for m in moved)]
+        return values
+
+    def dying_after_op(self) -> set:
+        """The arguments of the current operation not used after it."""
+        return {a for a in self.op.args
+                if isinstance(a, Variable) and self.last_use[a] == self.opindex}
+
+    def tail_transfer(self, fn, args: list) -> None:
+        """End the function with `return fn(*args)` as a guaranteed tail call
+        (`tail` between `tailcc` functions: a jump, the stack does not grow).
+        Every reference owned here is moved into the arguments or released
+        first; `self.owned` is left as it was (for other paths of the op)."""
+        owned = self.owned
+        values = self.call_arguments(args)
+        self.release(self.owned)
+        result = self.b.call(fn, values, name="transfer", cconv=CCONV, tail="tail")
+        self.b.ret(result)
+        self.owned = owned
 
     # -- values and failure -------------------------------------------------------------
 
@@ -254,7 +317,6 @@ class FunctionEmitter:
             here = self.b.block
             self.fail_block = self.fn.append_basic_block("fail")
             self.b.position_at_end(self.fail_block)
-            self.leave_recursive_call()
             failed(self.b)
             self.b.position_at_end(here)
         return self.fail_block
@@ -339,7 +401,6 @@ class FunctionEmitter:
             ret = ir.Constant(result_struct(T), ir.Undefined)
             if values[0] is not None:
                 ret = b.insert_value(ret, values[0], 0)
-            self.leave_recursive_call()
             b.ret(b.insert_value(ret, ir.Constant(I1, 0), 1))
             return bb
         b.branch(self.blocks[target])
@@ -378,6 +439,21 @@ class FunctionEmitter:
         msg = self.value(link.args[1])
         self.b.call(self.rt.capi("PyErr_SetObject"), [self.rt.pyobj(exc, exc.__name__), msg])
         self.b.branch(self.cleanup(tuple(self.owned)))
+
+
+def _last_uses(block) -> dict:
+    """Variable -> index of the last operation of `block` using it; the
+    exitswitch and the exits count as index len(operations)."""
+    last = {}
+    for i, op in enumerate(block.operations):
+        for a in op.args:
+            if isinstance(a, Variable):
+                last[a] = i
+    end = len(block.operations)
+    for a in [block.exitswitch] + [a for link in block.exits for a in link.args]:
+        if isinstance(a, Variable):
+            last[a] = end
+    return last
 
 
 def _static_exit(block, value):
