@@ -112,6 +112,36 @@ def test_mutual_tail_calls_with_different_parameter_lists():
         f(4, 0, s, [1.5] * 4)
 
 
+def test_entering_the_function_with_stack_arguments_from_python():
+    pong = parse_graphs(PING_PONG)["ping"].startblock.exits[0].target.operations[-1].args[0].value
+    args = (5, 1, 2, 3, 4, 5, 6, 7, 2.5, False, [9, 8, 7, 6, 5, 4, 3, 2], "xy")
+    assert compile_graph(pong)(*args) == run_graph(pong, *args)
+
+
+HALVES = """\
+graph halve(x_0: Float, n_1: Signed) -> Float
+block0(x_0, n_1):
+    v2: Bool = int_le(n_1, 0)
+    exitswitch v2: False -> block1(x_0, n_1) | True -> return(x_0)
+block1(x_3: Float, n_4: Signed):
+    v5: Float = float_mul(x_3, 0.5)
+    v6: Signed = int_sub(n_4, 1)
+    v7: Float = tail_call(@twice, v6, v5)
+    return(v7)
+
+graph twice(n_0: Signed, x_1: Float) -> Float
+block0(n_0, x_1):
+    v2: Float = float_add(x_1, x_1)
+    v3: Float = tail_call(@halve, v2, n_0)
+    return(v3)"""
+
+
+def test_float_results_through_transfers():
+    halve = parse_graph(HALVES)
+    assert compile_graph(halve)(3.0, 2_000_000) == 3.0 == run_graph(halve, 3.0, 1000)
+    assert compile_graph(halve)(1e300, 3) == 1e300
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.integers(-2, 60), st.text(max_size=5), st.lists(st.integers(-99, 99), max_size=10))
 def test_mutual_tail_calls_against_the_interpreter(n, s, xs):
