@@ -19,6 +19,7 @@ exit with status 2; an exception raised by the program itself exits with 1.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -45,6 +46,10 @@ def main(argv: list | None = None) -> int:
     except (CliError, FlowError, HintError, TimeshiftError) as e:
         print(f"timeshift: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:             # `timeshift ... | head`: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
