@@ -11,11 +11,10 @@ STAMP := $(VENV)/.timeshift-installed
 test: install graphviz
 	$(PY) -m pytest -n 2 -q tests
 
-# The real demo is `timeshift demo` (timeshifter/cli.py); until it exists,
-# show the flow graph of an example.
+# `timeshift demo` (timeshifter/cli.py, timeshifter/demo.py): the register
+# machine becomes a compiler; writes demo_colors.svg here.
 demo: install graphviz
-	@if [ -f timeshifter/cli.py ]; then $(VENV)/bin/timeshift demo; \
-	else $(PY) -m examples.show; fi
+	$(VENV)/bin/timeshift demo
 
 install: $(STAMP)
 
