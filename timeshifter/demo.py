@@ -128,14 +128,14 @@ def format_seconds(seconds: float) -> str:
 
 # -- the demo ----------------------------------------------------------------------
 
-def run_demo(out_dir: Path = Path("."), rounds: int = 5, out=sys.stdout) -> int:
-    """Run the demo, printing to `out`; the coloured graph goes to
-    `out_dir/demo_colors.svg`.  Returns the process exit status."""
+def run_demo(out_dir: Path = Path("."), rounds: int = 5, out=None) -> int:
+    """Run the demo, printing to `out` (default sys.stdout); the coloured graph
+    goes to `out_dir/demo_colors.svg`.  Returns the process exit status."""
     from timeshifter import make_compiler
     from flowgraph import format_graph
 
     def say(text: str = "") -> None:
-        print(text, file=out)
+        print(text, file=out or sys.stdout)
 
     say("timeshift demo: a register-machine interpreter becomes a compiler\n")
     ann = annotate(interpret, green=["bytecode"])
