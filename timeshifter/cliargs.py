@@ -135,6 +135,8 @@ def check_value(what: str, value, lltype) -> None:
 def split_run_greens(greens: list, args: list) -> tuple:
     """`--green` of `run` also swallows the red arguments written after it:
     items that are not NAME=VALUE are red arguments, in command-line order."""
+    if greens and not _GREEN_ITEM.match(greens[0]):
+        raise CliError(f"--green wants NAME=VALUE, have {greens[0]!r}")
     reds = [item for item in greens if not _GREEN_ITEM.match(item)]
     return [item for item in greens if _GREEN_ITEM.match(item)], list(args) + reds
 

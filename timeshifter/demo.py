@@ -20,7 +20,9 @@ import time
 import timeit
 from pathlib import Path
 
+from flowgraph import format_graph
 from hintannotator import annotate, hint
+from timeshifter.compiler import make_compiler
 
 # -- the bundled interpreter ---------------------------------------------------
 
@@ -131,9 +133,6 @@ def format_seconds(seconds: float) -> str:
 def run_demo(out_dir: Path = Path("."), rounds: int = 5, out=None) -> int:
     """Run the demo, printing to `out` (default sys.stdout); the coloured graph
     goes to `out_dir/demo_colors.svg`.  Returns the process exit status."""
-    from timeshifter import make_compiler
-    from flowgraph import format_graph
-
     def say(text: str = "") -> None:
         print(text, file=out or sys.stdout)
 
