@@ -214,13 +214,6 @@ def test_demo_writes_svg_prints_residual_graph_and_speed_table(capsys, tmp_path)
     assert "CPython running the interpreter" in out and "native residual code" in out
 
 
-@settings(max_examples=30)
-@given(st.integers(1, 100))
-def test_bundled_interpreter_is_the_example_one(a):
-    assert demo.SQUARE == ex.SQUARE
-    assert demo.interpret(demo.SQUARE, a) == ex.interpret(ex.SQUARE, a) == a * a
-
-
 # -- as a process ----------------------------------------------------------------------
 
 def test_python_dash_m_timeshifter():

@@ -6,7 +6,8 @@ Values are parsed in this order:
 
 1. a Python literal (`ast.literal_eval`): `7`, `'abc'`, `[1, 2]`, `0xA5`;
 2. `module:NAME`: an attribute of that module (`examples.interpreters:SQUARE`);
-3. `NAME`: a global of the function's own module (`SQUARE`).
+3. `NAME`: a global of the module named in MODULE:FUNC, or of the
+   function's own module (`SQUARE`).
 
 A red argument for a `str` parameter that is not a string literal is taken
 as the text itself.  Every value is checked against the parameter's type.
@@ -47,7 +48,11 @@ def load_function(spec: str):
         raise CliError(f"module {module_name!r} has no function {func_name!r}")
     if not inspect.isfunction(func):
         raise CliError(f"{spec} is a {type(func).__name__}, not a function")
+    _loaded_from[func] = module
     return func
+
+
+_loaded_from: dict = {}     # function -> the module named on the command line
 
 
 def load_module(name: str):
@@ -111,10 +116,14 @@ def parse_value(func, name: str, text: str):
             raise CliError(f"bad value for {name!r}: module {module_name!r} has no "
                            f"attribute {attr!r}")
         return getattr(module, attr)
-    if text.isidentifier() and text in func.__globals__:
-        return func.__globals__[text]
+    module = _loaded_from.get(func)
+    namespaces = ([vars(module)] if module is not None else []) + [func.__globals__]
+    for namespace in namespaces:
+        if text.isidentifier() and text in namespace:
+            return namespace[text]
+    where = module.__name__ if module is not None else func.__module__
     raise CliError(f"bad value for {name!r}: {text!r} is neither a Python literal nor "
-                   f"a name in module {func.__module__!r} (or module:NAME)")
+                   f"a name in module {where!r} (or module:NAME)")
 
 
 def check_value(what: str, value, lltype) -> None:

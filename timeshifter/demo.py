@@ -24,75 +24,8 @@ from flowgraph import format_graph
 from hintannotator import annotate, hint
 from timeshifter.compiler import make_compiler
 
-# -- the bundled interpreter ---------------------------------------------------
+from timeshifter.register_machine import SQUARE, interpret  # noqa: E402,F401
 
-MOV_A_R, MOV_R_A, JUMP_IF_A, SET_A, ADD_R_TO_A, RETURN_A, ALLOCATE, NEG_A = range(1, 9)
-
-
-def interpret(bytecode: str, a: int) -> int:
-    """An accumulator `a` and registers `regs`; each opcode is one character,
-    most take one argument character."""
-    regs = [0] * 0
-    pc = 0
-    while True:
-        hint(None, global_merge_point=True)
-        opcode = hint(ord(bytecode[pc]), concrete=True)
-        pc += 1
-        if opcode == MOV_A_R:
-            n = ord(bytecode[pc])
-            pc += 1
-            regs[n] = a
-        elif opcode == MOV_R_A:
-            n = ord(bytecode[pc])
-            pc += 1
-            a = regs[n]
-        elif opcode == JUMP_IF_A:
-            target = ord(bytecode[pc])
-            pc += 1
-            if a:
-                pc = target
-        elif opcode == SET_A:
-            a = ord(bytecode[pc])
-            pc += 1
-        elif opcode == ADD_R_TO_A:
-            n = ord(bytecode[pc])
-            pc += 1
-            a += regs[n]
-        elif opcode == RETURN_A:
-            return a
-        elif opcode == ALLOCATE:
-            n = ord(bytecode[pc])
-            pc += 1
-            regs = [0] * n
-        elif opcode == NEG_A:
-            a = -a
-        else:
-            raise ValueError("bad opcode")
-
-
-def _program(*codes: int) -> str:
-    return "".join([chr(c) for c in codes])
-
-
-# a * a for a >= 1: adds a to a result register a times
-SQUARE = _program(
-    ALLOCATE, 3,
-    MOV_A_R, 0,        # counter = a
-    MOV_A_R, 1,        # step = a
-    SET_A, 0,
-    MOV_A_R, 2,        # result = 0
-    SET_A, 1,          # offset 10: the loop
-    NEG_A,
-    ADD_R_TO_A, 0,
-    MOV_A_R, 0,        # counter -= 1
-    MOV_R_A, 2,
-    ADD_R_TO_A, 1,
-    MOV_A_R, 2,        # result += step
-    MOV_R_A, 0,
-    JUMP_IF_A, 10,     # while counter
-    MOV_R_A, 2,
-    RETURN_A,
-)
 
 DEMO_INPUT = 1764
 
