@@ -8,7 +8,7 @@ the residual code, and `hint(c, promote=True)` turns a run-time character
 into a compile-time one.  Under CPython the hints do nothing.
 """
 
-from hintannotator import hint
+from hintannotator import hint, purefunction
 
 from examples.example import Example
 
@@ -157,9 +157,11 @@ SQUARE_PLUS = _program(
 TAPE_SIZE = 32
 
 
+@purefunction
 def matching_bracket(program: str, pc: int, step: int) -> int:
     """The index of the bracket matching the one at pc, scanning in
-    direction step (+1 for '[', -1 for ']')."""
+    direction step (+1 for '[', -1 for ']').  A pure function of the
+    program: with the program green it runs at compile time."""
     depth = 0
     while True:
         c = program[pc]

@@ -123,8 +123,11 @@ def test_colors_of_called_functions_and_dot_output(capsys, tmp_path):
                              "--green", "program", "-o", str(dot))
     assert status == 0
     assert "bf(program: green, inp: red)" in out
-    assert "matching_bracket(program: green, pc: green, step: green)" in out
     assert dot.read_text().startswith("digraph")
+    status, out, _ = run_cli(capsys, "colors", "examples.arith:lcm", "--green", "a")
+    assert status == 0
+    assert "lcm(a: green, b: red)" in out
+    assert "gcd(a: green, b: red)" in out
 
 
 # -- errors ---------------------------------------------------------------------------
