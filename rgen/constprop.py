@@ -65,13 +65,20 @@ def _constant_inputargs(block, links) -> dict:
 
 
 def _refold(block, subst: dict, defs: dict) -> bool:
+    """Substitute `subst` in the block and fold again the operations whose
+    arguments changed; fold a switch on a constant."""
     changed = bool(subst)
     operations = []
     for op in block.operations:
+        if not subst:
+            operations.append(op)       # folded when it was built; nothing new
+            continue
         args = [subst.get(a, a) for a in op.args]
-        if args != op.args:
-            op.args = args
-            changed = True
+        if args == op.args:
+            operations.append(op)
+            continue
+        op.args = args
+        changed = True
         replacement = simplify(op.opname, args, defs)
         if replacement is not None:
             subst[op.result] = replacement

@@ -88,14 +88,24 @@ class Driver:
                 code = frame.code
                 where = (frame.block, frame.opindex)
                 if where in code.merge_points and not js.resumed:
-                    self.schedule(js)
-                    return
+                    if not self.merge_inline(js):
+                        return
                 js.resumed = False
                 code.segments[where](js, *frame.values)
                 if js.builder.op_count > limit:
                     self.fail_budget(js)
         except StateFinished:
             js.finished = True
+
+    def merge_inline(self, js: JitState) -> bool:
+        """At a merge point: park the path when another path may still arrive
+        here (one is waiting at this position or at an earlier one);
+        otherwise merge it alone right away.  True if the path goes on."""
+        position = js.position()
+        if self.queue and self.queue[0][0] <= position:
+            self.schedule(js)
+            return False
+        return bool(self.merge(position, [js]))
 
     # -- merging --------------------------------------------------------------------
     def merge(self, position, group: list) -> list:
