@@ -53,6 +53,7 @@ class Driver:
         self.queue: list = []
         self.seq = itertools.count()
         self.memory: dict = {}          # (position, key) -> MergeEntry
+        self.seen: set = set()          # (position, key) passed once without a label
         self.keys_at: dict = {}         # position -> set of keys
         self.residual_graphs: dict = {} # (code, green key) -> residual graph
         self.function_numbers: dict = {}
@@ -127,8 +128,17 @@ class Driver:
         if entry is None:
             self.count_key(position, key, items[0][0])
         first = items[0][0]
-        if entry is None and len(items) == 1 and not self.needs_label(first):
-            return first
+        if entry is None and len(items) == 1:
+            if not self.needs_label(first):
+                return first
+            if (position, key) not in self.seen:
+                # First arrival of this key at a loop head: no label yet.  Most
+                # keys never come back (a loop unrolled over green values); one
+                # that does gets its label on the second arrival, after one
+                # peeled iteration.
+                self.seen.add((position, key))
+                self.record_merge_point(first)
+                return first
         spec = entry.spec if entry is not None else None
         for js, leaves in items:
             spec = generalize(spec, leaves)
@@ -189,9 +199,9 @@ class Driver:
         target = family.gmp_functions.get(gkey)
         if target is first.builder.graph:
             return False
-        if target is None and gkey not in family.gmp_compiled:
-            family.gmp_compiled.add(gkey)
-            return False
+        home = family.gmp_compiled.setdefault(gkey, first.builder.graph)
+        if home is first.builder.graph and target is None:
+            return False                # compiled here (or about to be)
         if self.specialise_locally(gkey, items):
             return False
         if target is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 class Family:
     def __init__(self):
-        self.gmp_compiled: set = set()      # (code, block, frozen key) with code somewhere
+        self.gmp_compiled: dict = {}        # (code, block, frozen key) -> function with its code
         self.gmp_functions: dict = {}       # ... -> the shared entry function
         self.local_copies: dict = {}        # ... -> loops specialised again locally
         self.merge_keys: set = set()        # (code, block, greens) compiled at a gmp
