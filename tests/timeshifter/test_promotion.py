@@ -1,6 +1,7 @@
 """Promotion: run-time values become compile-time ones through promotion sites,
 the fallback interpreter and compiled cases; every result checked against CPython."""
 
+import logging
 import random
 
 import pytest
@@ -226,3 +227,26 @@ def test_exception_in_fallback_reaches_caller(mode):
         runner(res, mode)(5)
     assert runner(res, mode)(7) == 50
     assert comp.promotion_stats[0]["fallback_runs"] == 3
+
+
+def test_two_promotions_case_op_counts(mode):
+    comp = make_compiler(two_promotions)
+    res = comp.specialize()
+    assert runner(res, mode)(1, 2) == 102
+    first, second = comp.sites[0], comp.sites[1]
+    assert case_counts(first, 1) == {"promote": 1}     # straight to the second site
+    assert case_counts(second, 2) == {}                 # returns the constant 102
+
+
+def test_compile_events_are_logged(caplog, mode):
+    comp = make_compiler(threshold_three, promote_threshold=2, promote_max_cases=1)
+    res = comp.specialize()
+    with caplog.at_level(logging.DEBUG, logger="timeshifter.promotion"):
+        runner(res, mode)(4)
+        runner(res, mode)(4)
+        runner(res, mode)(5)
+    text = caplog.text
+    assert "fallback interpreter for 4" in text
+    assert "compiled the case 4" in text
+    assert "megamorphic after 1 cases" in text
+    assert "fallback interpreter for 5" in text
