@@ -43,11 +43,6 @@ def op(js: JitState, opname: str, *boxes) -> RedBox:
     return RedBox(js.builder.genop(opname, [gv_of(js, b) for b in boxes]))
 
 
-def variable(js: JitState, box) -> RedBox:
-    """`hint(x, variable=True)`: the value stays red (a constant stays known)."""
-    return box
-
-
 # -- control transfer ---------------------------------------------------------
 
 def goto(js: JitState, block: int, values) -> None:
