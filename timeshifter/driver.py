@@ -3,10 +3,15 @@
 Paths (`JitState`s) wait in a priority queue ordered by position (state.py:
 outer call positions, then reverse-postorder index of the block).  A path
 runs its segments depth-first until it reaches a merge point (a block with
-several entering links, the continuation after an inlined call), where it
-parks.  The driver pops the smallest position and takes every path parked
-there at once: in the acyclic part of a graph all predecessors of a join
-have been compiled by then, so one label serves them all.
+several entering links, the continuation after an inlined call).  If a
+path waits at that position or an earlier one, it parks; the driver pops the
+smallest position and takes every path parked there at once: in the acyclic
+part of a graph all predecessors of a join have been compiled by then, so one
+label serves them all.  A path that cannot be joined by another merges alone
+at once, and needs no label unless the point is a loop head (or a global
+merge point); even there the first arrival of a key passes without one: most
+keys never come back (loops unrolled over green values), and a key that does
+gets its label on the second arrival, after one peeled iteration.
 
 Merging at a position groups the paths by frozen key (green values, virtual
 shapes).  Per (position, key) the driver remembers the label it compiled
@@ -17,6 +22,12 @@ redirected there (`redirect_label`, the old code becomes dead) and
 compilation continues from the new label.  Loops close this way, whether
 or not a global merge point marks them, and the number of labels per
 position is bounded by the number of keys times the number of leaves.
+
+A global merge point's code is shared by the family of residual functions
+of one specialisation (family.py): a promotion case reaching a key compiled
+elsewhere enters it with `tail_call` (an entry function is made once),
+unless it still holds the value it promoted and may specialise the loop on
+it locally.  Promotion sites end paths (`promote`).
 
 Bounds (options.py): distinct keys per merge point, residual operations per
 specialisation, inlining depth.  Exceeding one raises `TimeshiftError`
