@@ -6,10 +6,18 @@ block, or a Constant).  Values never cross a block boundary except through
 links: when a block ends, each exit becomes a `Pending` (a Link whose target
 is not decided yet, plus the environment on that exit); `enter(pendings)`
 starts the block that joins them, with one input argument per name of the
-joined environments, and fills in each link's arguments.  A name bound on
-only some of the joined paths gets a default constant on the others (reading
-it there is an UnboundLocalError in CPython); the dead-argument pass of
-`simplify.py` removes it wherever nothing reads it.
+joined environments, and fills in each link's arguments.
+
+Names bound on some paths only.  A name bound on only some of the joined
+paths gets a default constant on the others, and the join also carries a
+hidden Bool *bound flag* for it (`bound_key(name)`): True on the paths that
+bound it, False on the others.  Reading the name while its flag is in the
+environment branches on the flag: False goes to the except block with
+CPython's UnboundLocalError, True goes on with the flag dropped (the name is
+bound on that path from then on); assigning the name drops the flag too.
+A loop header carries a flag for every name the loop assigns that is not
+bound on entry (False on entry).  The simplifier removes flags nobody reads
+and flags that are the same constant on every path.
 
 Intermediate values of an expression that must survive a split inside a
 later operand (`a + (b if c else d)`) are *held* in the environment under a
@@ -24,7 +32,7 @@ from __future__ import annotations
 
 import itertools
 
-from flowgraph.lltypes import LowLevelType, Str, default_value
+from flowgraph.lltypes import Bool, LowLevelType, Str, Void, default_value
 from flowgraph.model import Block, Constant, Link, SpaceOperation, Variable
 from flowgraph.operations import result_type
 from flowgraph.typeinfer import is_pending
@@ -47,6 +55,33 @@ def default_constant(t: LowLevelType) -> Constant:
 
 def is_hidden(name: str) -> bool:
     return name.startswith("#")
+
+
+_BOUND = "#bound "
+
+
+def bound_key(name: str) -> str:
+    """The hidden name of the flag saying whether `name` is bound."""
+    return _BOUND + name
+
+
+def flagged_name(key: str) -> str | None:
+    """The local a bound flag is for; None for any other name."""
+    return key[len(_BOUND):] if key.startswith(_BOUND) else None
+
+
+def unbound_error(name: str) -> list:
+    """The except-block arguments of CPython's error for an unbound local."""
+    message = f"cannot access local variable '{name}' where it is not associated with a value"
+    return [Constant(UnboundLocalError, Void), Constant(message, Str)]
+
+
+def _new_flags(names: list, pendings: list) -> list:
+    """Bound flags a join needs: one per local missing on some path and not
+    flagged already."""
+    return [bound_key(name) for name in names
+            if not is_hidden(name) and bound_key(name) not in names
+            and any(name not in pending.env for pending in pendings)]
 
 
 class BlockState:
@@ -128,6 +163,7 @@ class BlockState:
             return None
         if names is None:
             names = list(dict.fromkeys(n for p in pendings for n in p.env))
+            names += _new_flags(names, pendings)
         types = [self.join_type(name, pendings) for name in names]
         block = Block([Variable("" if is_hidden(n) else n, t) for n, t in zip(names, types)])
         for pending in pendings:
@@ -139,11 +175,17 @@ class BlockState:
         args = []
         for name, v_target in zip(names, block.inputargs):
             value = pending.env.get(name)
-            args.append(default_constant(v_target.concretetype) if value is None else value)
+            if value is None:
+                flagged = flagged_name(name)
+                value = default_constant(v_target.concretetype) if flagged is None \
+                    else Constant(flagged in pending.env, Bool)
+            args.append(value)
         pending.link.args = args
         pending.link.target = block
 
     def join_type(self, name: str, pendings: list) -> LowLevelType:
+        if flagged_name(name) is not None:
+            return Bool
         known = None if is_hidden(name) else self.table.get(name)
         if known is not None and not is_pending(known):
             return known
@@ -151,6 +193,27 @@ class BlockState:
             if name in pending.env:
                 return pending.env[name].concretetype
         return known
+
+    # -- names bound on some paths only -------------------------------------------
+
+    def check_bound(self, name: str) -> bool:
+        """Before reading `name`: if it may be unbound here, branch on its flag
+        (unbound: UnboundLocalError).  False if it is never bound here."""
+        v_flag = self.env.get(bound_key(name))
+        if v_flag is None:
+            return True
+        unbound, bound = self.exit_switch(v_flag)
+        for pending in unbound:
+            pending.link.args = unbound_error(name)
+            pending.link.target = self.graph.exceptblock
+        self.forget(bound, bound_key(name))
+        self.enter(bound)
+        return self.block is not None
+
+    def bind(self, name: str, value) -> None:
+        """`name` holds `value` from now on (bound on this path)."""
+        self.env[name] = value
+        self.env.pop(bound_key(name), None)
 
     # -- loops ---------------------------------------------------------------------
 
@@ -164,7 +227,7 @@ class BlockState:
             if self.table.get(name) is None:
                 self.table.dirty = True        # typed later in this round
                 continue
-            names.append(name)
+            names += [name, bound_key(name)]
         header = self.enter(self.exit_goto(), names)
         return header, names
 

@@ -70,7 +70,9 @@ class ExprBuilder:
         return self.global_value(node.id, node)
 
     def read_local(self, name: str, node: ast.AST):
-        if name in self.env:
+        """The value of a local; where it may be unbound, a branch raising
+        UnboundLocalError on the paths that did not bind it (blockstate.py)."""
+        if name in self.env and self.check_bound(name):
             return self.env[name]
         if self.table.get(name) is None:
             raise self.unknown(f"local variable '{name}' is used before any assignment "

@@ -247,7 +247,7 @@ class FunctionBuilder(StmtBuilder, CallBuilder, ExprBuilder, ArithBuilder, Block
         value = convert_constant(value, t) or value
         if isinstance(value, Variable) and not value.name:
             value.name = name
-        self.env[name] = value
+        self.bind(name, value)
 
     def sink(self, value, target: LowLevelType, source_node, what: str, where: Place | None):
         """`value` flowing into a typed place (argument, field, result): it
