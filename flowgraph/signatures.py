@@ -6,7 +6,8 @@ function's scope: closure cells, then module globals, then builtins.
 `parse_signature` types the parameters from their annotations (the first
 parameter of a method is the receiver, unannotated) and collects defaults.
 `struct_of(cls)` gives the one `StructType` of a user class: a field per
-annotation of the class body; no base classes.
+annotation of the class body; no base classes; every field assigned before
+it is read (`fieldinit.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import weakref
 from dataclasses import dataclass, field
 
 from flowgraph.errors import FlowError
+from flowgraph.fieldinit import check_initialised
 from flowgraph.lltypes import LowLevelType, StructType
 from flowgraph.typeinfer import AnnotationError, Place, annotation_type, object_type
 
@@ -173,9 +175,13 @@ def struct_of(cls: type) -> StructType:
     try:
         for name, annotation in cls.__dict__.get("__annotations__", {}).items():
             struct.fields[name] = object_type(annotation, lookup, struct_of)
+        check_initialised(cls, struct, load_source)
     except AnnotationError as exc:
         del _structs[cls]
         raise AnnotationError(f"field of class '{cls.__name__}': {exc}") from None
+    except BaseException:
+        del _structs[cls]
+        raise
     return struct
 
 
