@@ -829,3 +829,14 @@ def test_merge_point_resume_in_a_built_interpreter():
 
     assert run_graph(g, FACTORIAL, 6, 0, 0, merge_point=hook) == 720
     assert len(results) > 20 and set(results) == {720}
+
+
+def test_public_names_are_importable_from_interp():
+    """interp.py is split in parts; its public names stay where users import them."""
+    import flowgraph.interp as interp
+    import flowgraph.interp_runtime as runtime
+    for name in ("TailCall", "Promote", "MergePoint", "Record", "record_class",
+                 "struct_factory", "has_tail_ops"):
+        assert getattr(interp, name) is getattr(runtime, name)
+    for name in interp.__all__:
+        assert callable(getattr(interp, name))
