@@ -50,10 +50,17 @@ def _table(rows: list) -> str:
 
 def _block_rows(p: GraphPrinter, block) -> list:
     rows = [f"<b>{p.block_header(block)}</b>"]
-    rows.extend(p.operation(op) for op in block.operations)
+    rows.extend(p.operation(op) + _line_comment(op) for op in block.operations)
     if block.exitswitch is not None:
         rows.append(f"<i>{p.switch_head(block).rstrip(':')}</i>")
     return rows or [" "]
+
+
+def _line_comment(op) -> str:
+    """The source line of an operation, in grey (as the printer's `# line N`)."""
+    if not op.lineno:
+        return ""
+    return f'  <font color="gray50"># line {op.lineno}</font>'
 
 
 def _edge_label(p: GraphPrinter, link: Link) -> str:

@@ -79,7 +79,9 @@ def test_colors_paint_every_occurrence():
     assert source.count(red + "x_0</font>") == 3        # title, header, link
     assert blue + "v2</font>: Bool = int_gt(" in source
     assert "<i>exitswitch " + blue + "v2</font></i>" in source
-    assert "r_5: Signed" in source and "font color" not in source.split("block1 [")[1].split("]")[0]
+    block1 = source.split("block1 [")[1].split("]")[0]
+    assert "r_5: Signed" in block1 and not any(c in block1 for c in PALETTE.values())
+    assert '<font color="gray50"># line 4</font>' in block1     # source lines, in grey
     svg = dot.pipe(format="svg").decode()
     assert PALETTE["green"] in svg and PALETTE["red"] in svg and PALETTE["blue"] in svg
 
