@@ -72,7 +72,8 @@ class Scope:
 class _Drawer:
     """Draws the pieces of one program from a hypothesis `draw`."""
 
-    def __init__(self, draw, allow_raise: bool):
+    def __init__(self, draw, allow_raise: bool, allow_promote: bool = False):
+        self.allow_promote = allow_promote
         self.draw = draw
         self.allow_raise = allow_raise
         self.counter = 0
@@ -165,6 +166,8 @@ class _Drawer:
         value = self.expr(scope)
         if self.chance(10):
             value = f"hint({value}, variable=True)"
+        elif self.allow_promote and self.chance(5):
+            value = f"hint({value}, promote=True)"
         return [f"{indent}{self.pick(scope.writable)} = {value}"]
 
     def stmt_augassign(self, scope, depth, indent):
@@ -245,10 +248,12 @@ class _Drawer:
 
 
 @st.composite
-def programs(draw, max_helpers: int = 2, allow_raise: bool = True) -> Program:
+def programs(draw, max_helpers: int = 2, allow_raise: bool = True,
+             allow_promote: bool = False) -> Program:
     """A random module: helpers `h1`, `h2`, ... (each may call the earlier
-    ones) and the entry function `f`, which may call them all."""
-    d = _Drawer(draw, allow_raise)
+    ones) and the entry function `f`, which may call them all.  With
+    `allow_promote`, some assignments promote their value."""
+    d = _Drawer(draw, allow_raise, allow_promote)
     helpers: tuple = ()
     parts = [HEADER]
     for k in range(draw(st.integers(0, max_helpers))):

@@ -41,3 +41,29 @@ def test_random_program_specialised(program, data):
         what = f"{program.name}{args!r} with green {sorted(green)}, of\n{program.source}"
         assert_same_outcome(expected, outcome(res.interpret, reds), what + "\n(interpreted)")
         assert_same_outcome(expected, outcome(res, reds), what + "\n(native)")
+
+
+@settings(max_examples=100)
+@given(programs(allow_promote=True), st.data())
+def test_random_program_with_promotions(program, data):
+    """The same with `hint(v, promote=True)` on some assignments: promotion
+    sites, compiled cases (threshold 1 or 2) and the fallback interpreter."""
+    func = getattr(load(program), program.name)
+    expected_func = oracle(program)
+    threshold = data.draw(st.sampled_from([1, 2]), label="promote_threshold")
+    comp = make_compiler(func, max_states_per_merge=64, promote_threshold=threshold,
+                         promote_max_cases=3)
+    try:
+        res = comp.specialize()
+    except TimeshiftError as exc:
+        assert "different green states" in str(exc), str(exc)
+        return
+    for args in data.draw(st.lists(program.args, min_size=1, max_size=5), label="args"):
+        what = f"{program.name}{args!r}, threshold {threshold}, of\n{program.source}"
+        expected = outcome(expected_func, args)
+        for run in (res.interpret, res):
+            got = outcome(run, args)
+            if got.raised is TimeshiftError:        # a case hit the bound error
+                assert "different green states" in got.value, got.value
+                continue
+            assert_same_outcome(expected, got, what)
