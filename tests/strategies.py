@@ -166,7 +166,7 @@ class _Drawer:
         value = self.expr(scope)
         if self.chance(10):
             value = f"hint({value}, variable=True)"
-        elif self.allow_promote and self.chance(5):
+        elif self.allow_promote and self.chance(25):
             value = f"hint({value}, promote=True)"
         return [f"{indent}{self.pick(scope.writable)} = {value}"]
 

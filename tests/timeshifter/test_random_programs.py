@@ -43,7 +43,7 @@ def test_random_program_specialised(program, data):
         assert_same_outcome(expected, outcome(res, reds), what + "\n(native)")
 
 
-@settings(max_examples=100)
+@settings(max_examples=150)
 @given(programs(allow_promote=True), st.data())
 def test_random_program_with_promotions(program, data):
     """The same with `hint(v, promote=True)` on some assignments: promotion
