@@ -33,3 +33,4 @@ def fallback_loop(n: int, k: int) -> int:
         total += (i * m) % 7
         i += 1
     return total
+

@@ -28,7 +28,10 @@ from timeshifter.codegen import SourceGenerator
 from timeshifter.driver import Driver
 from timeshifter.family import Family
 from timeshifter.options import Options
+from timeshifter import promotion
 from timeshifter.promotion import PromotionSite
+
+NESTED_NATIVE_ENTRIES = 32   # nested fallback runs before the fallback stops entering native code
 from timeshifter.state import Frame, JitState
 
 _PYTYPES = {Signed: (int,), Float: (float, int), Bool: (bool,), Str: (str,), Char: (str,)}
@@ -146,7 +149,10 @@ class Compiler:
         """Called by the fallback interpreter at a global merge point: when code
         was compiled for its green key, run the rest as compiled code."""
         code = self._code_by_graph.get(merge_point.graph)
-        if code is None:
+        if code is None or (native and promotion.nested_misses() >= NESTED_NATIVE_ENTRIES):
+            # Deep in nested fallbacks (a megamorphic site in a loop, reached again
+            # from the native code entered here): interpret the rest instead, so
+            # the nesting stops growing.
             return None
         block = code.index[merge_point.block]
         inputs = code.inputs[(block, 0)]

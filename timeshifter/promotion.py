@@ -45,6 +45,11 @@ MAX_NESTED_MISSES = 200
 _nested_misses = 0
 
 
+def nested_misses() -> int:
+    """How many native misses are running the fallback right now, nested."""
+    return _nested_misses
+
+
 class Case:
     """A compiled continuation of a site for one value."""
 

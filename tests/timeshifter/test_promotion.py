@@ -250,3 +250,25 @@ def test_compile_events_are_logged(caplog, mode):
     assert "compiled the case 4" in text
     assert "megamorphic after 1 cases" in text
     assert "fallback interpreter for 5" in text
+
+
+def megamorphic_loop(data: list[int]) -> int:
+    total = 0
+    i = 0
+    while i < len(data):
+        hint(None, global_merge_point=True)
+        v = hint(data[i], promote=True)
+        total += v * 2
+        i += 1
+    return total
+
+
+def test_megamorphic_site_in_a_long_loop(mode):
+    """Every value misses a megamorphic site; the fallback continues into
+    compiled code at the merge point, which misses again: the nesting must
+    stay bounded (natively the fallback interprets the rest when it is deep)."""
+    comp = make_compiler(megamorphic_loop, promote_max_cases=2)
+    res = comp.specialize()
+    data = list(range(20_000))
+    assert runner(res, mode)(data) == megamorphic_loop(data)
+    assert any(site.megamorphic for site in comp.sites)
