@@ -10,25 +10,10 @@ from __future__ import annotations
 
 import re
 
+from flowgraph.liveness import live_in  # noqa: F401 (re-exported)
 from flowgraph.model import Block, Variable
 
 COPIES = ("same_as", "hint")          # operations whose result is their first argument
-
-
-def live_in(block: Block, opindex: int) -> list:
-    """Variables defined before operation `opindex` and used from it on (all
-    input arguments of the return and except blocks)."""
-    defined = list(block.inputargs) + [op.result for op in block.operations[:opindex]]
-    if not block.exits:
-        return defined
-    used = set()
-    for op in block.operations[opindex:]:
-        used.update(a for a in op.args if isinstance(a, Variable))
-    if isinstance(block.exitswitch, Variable):
-        used.add(block.exitswitch)
-    for link in block.exits:
-        used.update(a for a in link.args if isinstance(a, Variable))
-    return [v for v in defined if v in used]
 
 
 def used_variables(blocks) -> set:

@@ -9,11 +9,30 @@ code by values nobody reads.
 
 Requires a graph satisfying `checkgraph`; preserves it.  The start block's
 arguments are the function's parameters and are never removed.
+
+`live_in(block, opindex)` gives the variables live before an operation (what
+resuming there, or a segment of generated code starting there, needs).
 """
 
 from __future__ import annotations
 
 from flowgraph.model import FunctionGraph, Variable, mkentrymap
+
+
+def live_in(block, opindex: int) -> list:
+    """Variables defined before operation `opindex` and used from it on (all
+    input arguments of the return and except blocks)."""
+    defined = list(block.inputargs) + [op.result for op in block.operations[:opindex]]
+    if not block.exits:
+        return defined
+    used = set()
+    for op in block.operations[opindex:]:
+        used.update(a for a in op.args if isinstance(a, Variable))
+    if isinstance(block.exitswitch, Variable):
+        used.add(block.exitswitch)
+    for link in block.exits:
+        used.update(a for a in link.args if isinstance(a, Variable))
+    return [v for v in defined if v in used]
 
 
 def used_in_block(block) -> set:

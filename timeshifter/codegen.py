@@ -27,6 +27,7 @@ import linecache
 import math
 import re
 
+from flowgraph.liveness import live_in
 from flowgraph.lltypes import Void
 from flowgraph.model import Constant, Variable
 from flowgraph.operations import OPS
@@ -386,13 +387,5 @@ def _hashable(value) -> bool:
 
 
 def _live_after(block, k: int) -> list:
-    """Variables defined up to operation k (excluded) still used after it."""
-    defined = list(block.inputargs) + [op.result for op in block.operations[:k]]
-    used = set()
-    for op in block.operations[k + 1:]:
-        used.update(a for a in op.args if isinstance(a, Variable))
-    if isinstance(block.exitswitch, Variable):
-        used.add(block.exitswitch)
-    for link in block.exits:
-        used.update(a for a in link.args if isinstance(a, Variable))
-    return [v for v in defined if v in used]
+    """Variables defined before operation k and still used after it."""
+    return [v for v in live_in(block, k + 1) if v is not block.operations[k].result]
