@@ -25,19 +25,15 @@ def live_in(block, opindex: int) -> list:
     defined = list(block.inputargs) + [op.result for op in block.operations[:opindex]]
     if not block.exits:
         return defined
-    used = set()
-    for op in block.operations[opindex:]:
-        used.update(a for a in op.args if isinstance(a, Variable))
-    if isinstance(block.exitswitch, Variable):
-        used.add(block.exitswitch)
-    for link in block.exits:
-        used.update(a for a in link.args if isinstance(a, Variable))
+    used = used_from(block, opindex)
     return [v for v in defined if v in used]
 
 
-def used_in_block(block) -> set:
+def used_from(block, opindex: int = 0) -> set:
+    """Variables read by operation `opindex` and later ones, the exit switch
+    and the outgoing links."""
     used = set()
-    for op in block.operations:
+    for op in block.operations[opindex:]:
         used.update(a for a in op.args if isinstance(a, Variable))
     if isinstance(block.exitswitch, Variable):
         used.add(block.exitswitch)
@@ -56,7 +52,7 @@ def remove_dead_inputargs(graph: FunctionGraph) -> int:
         for block in list(graph.iterblocks()):
             if block in (graph.startblock, graph.returnblock, graph.exceptblock):
                 continue
-            used = used_in_block(block)
+            used = used_from(block)
             keep = [i for i, v in enumerate(block.inputargs) if v in used]
             if len(keep) == len(block.inputargs):
                 continue
