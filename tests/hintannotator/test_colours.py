@@ -309,3 +309,22 @@ def test_to_dot_renders_svg():
 def test_unknown_green_name_is_an_error():
     with pytest.raises(ValueError, match="has no parameter 'nope'"):
         annotate(add, green=["nope"])
+
+
+def loop_in_callee(n: int) -> int:
+    i = 0
+    while i < n:
+        hint(None, global_merge_point=True)
+        i += 1
+    return i
+
+
+def calls_loop(n: int) -> int:
+    return loop_in_callee(n) + 1
+
+
+def test_global_merge_point_in_a_callee_fails():
+    with pytest.raises(HintError) as info:
+        annotate(calls_loop)
+    message = str(info.value)
+    assert "inside loop_in_callee" in message and "annotated function itself" in message

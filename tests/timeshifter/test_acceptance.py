@@ -372,3 +372,45 @@ def _compiler(func, green):
     if key not in _COMPILERS:
         _COMPILERS[key] = make_compiler(func, green=list(green))
     return _COMPILERS[key]
+
+
+def long_unrolled(x: int, y: int) -> int:
+    hint(x, concrete=True)
+    tot = 0
+    while x:
+        tot += y * x
+        x -= 1
+    return tot
+
+
+def test_residual_operation_budget():
+    comp = make_compiler(long_unrolled, green=["x"], max_residual_ops=50)
+    assert comp.specialize(20).interpret(3) == long_unrolled(20, 3)
+    with pytest.raises(TimeshiftError) as info:
+        comp.specialize(1000)
+    message = str(info.value)
+    assert "long_unrolled" in message and "more than 50 residual operations" in message
+    assert "test_acceptance.py:" in message and "variable=True" in message
+
+
+def test_inlining_depth_bound():
+    comp = make_compiler(rec_green, green=["depth"], max_inline_depth=10)
+    assert comp.specialize(5).interpret(3) == rec_green(5, 3)
+    with pytest.raises(TimeshiftError) as info:
+        comp.specialize(50)
+    message = str(info.value)
+    assert "inlining depth 10" in message and "@dont_look_inside on rec_green" in message
+
+
+def test_unknown_option_is_an_error():
+    with pytest.raises(TypeError, match="unknown option.*max_ops"):
+        make_compiler(add_xy, max_ops=3)
+
+
+def test_comp_call_caches_per_green_key():
+    comp = make_compiler(power, green=["n"])
+    assert comp(3, 13) == power(3, 13)
+    assert comp(5, 13) == power(5, 13)
+    assert comp.stats["specializations"] == 1
+    assert comp(5, 4) == power(5, 4)
+    assert comp.stats["specializations"] == 2
