@@ -117,6 +117,8 @@ class Driver:
         if self.queue and self.queue[0][0] <= position:
             self.schedule(js)
             return False
+        if not self.needs_label(js):
+            return True             # a join no other path reaches: nothing to merge
         return bool(self.merge(position, [js]))
 
     # -- merging --------------------------------------------------------------------

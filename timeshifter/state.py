@@ -123,9 +123,14 @@ def _freeze_virtual(virtual, key, leaves, memo) -> None:
             _freeze_value(virtual.fields, name, virtual.fields[name], key, leaves, memo)
     else:
         assert isinstance(virtual, VirtualList)
-        key.append(("list", virtual.lltype, len(virtual.items)))
-        for i, item in enumerate(virtual.items):
-            _freeze_value(virtual.items, i, item, key, leaves, memo)
+        items = virtual.items
+        key.append(("list", virtual.lltype, len(items)))
+        for i, item in enumerate(items):
+            if item.__class__ is RedBox:        # the common case, kept short:
+                leaves.append(Leaf(items, i, item.gv))      # implied "r" in the key
+            else:
+                key.append(i)
+                _freeze_value(items, i, item, key, leaves, memo)
 
 
 def _green_key(value):
