@@ -1,0 +1,99 @@
+"""Reviewer's findings: minimal reproducers of real bugs in the hint annotator
+and the timeshifter, each marked xfail(strict=True) until fixed.  Every test
+compares a residual function with CPython (the oracle, DESIGN section 4)."""
+
+import math
+
+import pytest
+
+from hintannotator import hint
+from timeshifter import make_compiler
+
+
+def _helper(v: int) -> int:
+    if v > 2:
+        return v * 2
+    return v - 1
+
+
+def fill_then_call(a: int) -> int:
+    xs = [a] * 3
+    return _helper(xs[1])
+
+
+@pytest.mark.xfail(strict=True, reason="annotator: newlist's fill is not recorded as a store "
+                   "into the blue site, so xs[i] of `[a] * n` stays uncoloured, the call is "
+                   "never annotated and codegen raises KeyError(helper)")
+def test_call_on_item_of_repeated_list():
+    res = make_compiler(fill_then_call).specialize()
+    assert res.interpret(5) == fill_then_call(5) == 10
+
+
+def fill_join(g: int, a: int) -> int:
+    xs = [a] * 3
+    if g > 0:
+        v = xs[0]
+    else:
+        v = g
+    return v * 2 + 1
+
+
+@pytest.mark.xfail(strict=True, reason="annotator: the uncoloured read of `[a] * n` joins with "
+                   "green g, so v is coloured green though it is the red a: the generating "
+                   "extension computes RedBox * 2 (TypeError)")
+def test_item_of_repeated_list_is_not_green():
+    res = make_compiler(fill_join, green=["g"]).specialize(1)
+    assert res.interpret(5) == fill_join(1, 5) == 11
+
+
+def build_red(n: int) -> int:
+    xs = []
+    for i in range(n):
+        xs.append(i)
+    return len(xs) + n
+
+
+@pytest.mark.xfail(strict=True, reason="driver/state: a virtual list whose length changes in a "
+                   "red loop gets a new frozen key per iteration and is never forced, so the "
+                   "loop unrolls until max_states_per_merge (TimeshiftError) instead of closing")
+def test_list_appended_in_red_loop():
+    res = make_compiler(build_red).specialize()
+    assert res.interpret(3) == build_red(3) == 6
+
+
+def promote_float(x: float, y: float) -> float:
+    v = hint(x, promote=True)
+    return v * y
+
+
+@pytest.mark.xfail(strict=True, reason="native promote of a Float: the LLVM lowering emits "
+                   "`zext double ... to i64` (invalid IR, RuntimeError); the site's native "
+                   "table also keys values by int(value) (promotion._as_int)")
+def test_promote_float_native():
+    res = make_compiler(promote_float).specialize()
+    assert res(1.5, 2.0) == 3.0
+
+
+def promote_sign(x: float) -> float:
+    v = hint(x, promote=True)
+    return v
+
+
+@pytest.mark.xfail(strict=True, reason="PromotionSite.cases is a dict keyed by value: "
+                   "0.0 == -0.0, so -0.0 runs the case compiled for 0.0 and loses its sign")
+def test_promote_negative_zero():
+    res = make_compiler(promote_sign).specialize()
+    assert math.copysign(1.0, res.interpret(0.0)) == 1.0
+    assert math.copysign(1.0, res.interpret(-0.0)) == -1.0
+
+
+def green_zero(g: float, x: float) -> float:
+    return g + 0.0 * x if x > 100.0 else g
+
+
+@pytest.mark.xfail(strict=True, reason="Compiler cache of specialisations is keyed by the green "
+                   "values: comp(-0.0, x) reuses the residual code of comp(0.0, x)")
+def test_specialisation_cache_negative_zero():
+    comp = make_compiler(green_zero, green=["g"])
+    assert math.copysign(1.0, comp(0.0, 1.0)) == 1.0
+    assert math.copysign(1.0, comp(-0.0, 1.0)) == -1.0
