@@ -75,7 +75,7 @@ def attach_cost() -> None:
         start = time.perf_counter()
         assert res(10, k) == fallback_loop(10, k)
         times.append(time.perf_counter() - start)
-        case = comp.sites[0].cases[k]
+        case = comp.sites[0].case_for(k)
         natives.append(case.compile_seconds)
     times.sort()
     natives.sort()

@@ -32,7 +32,7 @@ from timeshifter import promotion
 from timeshifter.promotion import PromotionSite
 
 NESTED_NATIVE_ENTRIES = 32   # nested fallback runs before the fallback stops entering native code
-from timeshifter.state import Frame, JitState
+from timeshifter.state import Frame, JitState, value_key
 
 _PYTYPES = {Signed: (int,), Float: (float, int), Bool: (bool,), Str: (str,), Char: (str,)}
 
@@ -207,7 +207,7 @@ class Compiler:
             raise TypeError(f"{self.graph.name}() takes {len(self.params)} arguments, "
                             f"got {len(args)}")
         greens = [args[i] for i in self.green_indices]
-        key = tuple(_cache_key(g) for g in greens)
+        key = tuple(value_key(g) for g in greens)
         res = self._cache.get(key)
         if res is None:
             res = self._cache[key] = self.specialize(*greens)
@@ -277,9 +277,3 @@ def _check_type(name, value, lltype) -> None:
         raise TypeError(f"green {name!r} must be an int, have bool")
 
 
-def _cache_key(value):
-    try:
-        hash(value)
-    except TypeError:
-        return ("id", id(value))
-    return (type(value), value)

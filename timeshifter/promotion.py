@@ -34,11 +34,13 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import struct
 import time
 
 from timeshifter.state import freeze
 
 from flowgraph.interp import TailCall
+from timeshifter.state import value_key
 
 log = logging.getLogger("timeshifter.promotion")
 MAX_NESTED_MISSES = 200
@@ -84,11 +86,15 @@ class PromotionSite:
         self.native_targets = (ctypes.c_void_p * max(n, 1))()
         self.native_count = ctypes.c_int64(0)
 
+    def case_for(self, value) -> Case | None:
+        """The compiled case of `value`, if any."""
+        return self.cases.get(value_key(value))
+
     # -- run-time entry points ---------------------------------------------------------
     def dispatch(self, value, live):
         """Dispatch from interpreted residual code (the interpreter's trampoline):
         a transfer to the compiled case, or the result of the fallback."""
-        case = self.cases.get(value)
+        case = self.cases.get(value_key(value))
         if case is None:
             case = self._miss(value, live)
             if case is None:
@@ -106,7 +112,7 @@ class PromotionSite:
                                  f"{MAX_NESTED_MISSES} nested fallback runs")
         _nested_misses += 1
         try:
-            case = self.cases.get(value)
+            case = self.cases.get(value_key(value))
             if case is None:
                 case = self._miss(value, live)
                 if case is None:
@@ -120,21 +126,22 @@ class PromotionSite:
         """Count `value`; compile and return its case when it is hot enough."""
         if self.megamorphic:
             return None
-        count = self.counts.get(value, 0) + 1
-        if value not in self.counts and len(self.counts) >= self.options.promote_tracked:
+        key = value_key(value)
+        count = self.counts.get(key, 0) + 1
+        if key not in self.counts and len(self.counts) >= self.options.promote_tracked:
             coldest = min(self.counts, key=self.counts.get)
             del self.counts[coldest]
-        self.counts[value] = count
+        self.counts[key] = count
         if count < self.options.promote_threshold:
             return None
-        del self.counts[value]
+        del self.counts[key]
         return self.compile_case(value)
 
     def compile_case(self, value) -> Case:
         start = time.perf_counter()
         graph = self.compiler.resume_at_site(self, value)
         case = Case(value, graph, time.perf_counter() - start)
-        self.cases[value] = case
+        self.cases[value_key(value)] = case
         log.debug("site %d (%s): compiled the case %r in %.2f ms", self.number, self.where,
                   value, case.compile_seconds * 1e3)
         if len(self.cases) >= self.options.promote_max_cases:
@@ -170,15 +177,19 @@ class PromotionSite:
         return frame, freeze(js)[1]
 
     def stats(self) -> dict:
-        return {"site": self.where, "compiled": sorted(self.cases, key=repr),
+        return {"site": self.where,
+                "compiled": sorted((c.value for c in self.cases.values()), key=repr),
                 "fallback_runs": self.fallback_runs, "megamorphic": self.megamorphic,
-                "tracked": dict(self.counts)}
+                "tracked": len(self.counts)}
 
     def __repr__(self) -> str:
         return f"<PromotionSite {self.number} at {self.where}>"
 
 
 def _as_int(value) -> int:
+    """The native table's int64 key of a value (see rgen/llvm/calls.py)."""
     if isinstance(value, str):
         return ord(value)
+    if isinstance(value, float):
+        return struct.unpack("<q", struct.pack("<d", value))[0]
     return int(value)

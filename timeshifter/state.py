@@ -20,6 +20,7 @@ merge value.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 from flowgraph.model import Constant
@@ -134,11 +135,19 @@ def _freeze_virtual(virtual, key, leaves, memo) -> None:
 
 
 def _green_key(value):
+    """A hashable key equal only for interchangeable values: a float by its
+    bits (so -0.0 and 0.0, or two NaNs, are told apart correctly), an
+    unhashable object by identity."""
+    if value.__class__ is float:
+        return (float, struct.unpack("<q", struct.pack("<d", value))[0])
     try:
         hash(value)
     except TypeError:
         return ("id", id(value))
     return (type(value), value)
+
+
+value_key = _green_key
 
 
 def generalize(spec: list | None, leaves: list) -> list:

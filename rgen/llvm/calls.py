@@ -105,7 +105,7 @@ def _promote(em, op):
     The site (timeshifter/promotion.py) owns three ctypes objects native code
     reads on every execution, so cases attached later are seen at once:
     `native_count` (int64), `native_values` (int64 keys: the value, a Char's
-    code point, a Bool as 0/1) and `native_targets` (addresses of compiled
+    code point, a Bool as 0/1, a Float's bits) and `native_targets` (addresses of compiled
     cases, `NativeFunction.address`: `{T, i1} tailcc case(*live)`).  A hit
     tail-calls the case; a miss calls `site.native_miss(v, *live)` in Python
     and returns its (plain) result."""
@@ -113,7 +113,9 @@ def _promote(em, op):
     b, T = em.b, op.result.concretetype
     em.rt.pyobj(site, "site")                                 # kept alive with the code
     key = em.value(v_value)
-    if key.type != I64:
+    if isinstance(key.type, ir.DoubleType):
+        key = b.bitcast(key, I64)           # a Float keys by its bits (-0.0 != 0.0)
+    elif key.type != I64:
         key = b.zext(key, I64)
     count = b.load(_address(site.native_count), typ=I64, name="ncases")
     head, body, hit, miss = (em.fn.append_basic_block(f"{em.label}.promote.{n}")

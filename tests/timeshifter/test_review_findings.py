@@ -66,9 +66,6 @@ def promote_float(x: float, y: float) -> float:
     return v * y
 
 
-@pytest.mark.xfail(strict=True, reason="native promote of a Float: the LLVM lowering emits "
-                   "`zext double ... to i64` (invalid IR, RuntimeError); the site's native "
-                   "table also keys values by int(value) (promotion._as_int)")
 def test_promote_float_native():
     res = make_compiler(promote_float).specialize()
     assert res(1.5, 2.0) == 3.0
@@ -79,8 +76,6 @@ def promote_sign(x: float) -> float:
     return v
 
 
-@pytest.mark.xfail(strict=True, reason="PromotionSite.cases is a dict keyed by value: "
-                   "0.0 == -0.0, so -0.0 runs the case compiled for 0.0 and loses its sign")
 def test_promote_negative_zero():
     res = make_compiler(promote_sign).specialize()
     assert math.copysign(1.0, res.interpret(0.0)) == 1.0
@@ -91,8 +86,6 @@ def green_zero(g: float, x: float) -> float:
     return g + 0.0 * x if x > 100.0 else g
 
 
-@pytest.mark.xfail(strict=True, reason="Compiler cache of specialisations is keyed by the green "
-                   "values: comp(-0.0, x) reuses the residual code of comp(0.0, x)")
 def test_specialisation_cache_negative_zero():
     comp = make_compiler(green_zero, green=["g"])
     assert math.copysign(1.0, comp(0.0, 1.0)) == 1.0
