@@ -116,11 +116,14 @@ class Annotator:
         return copy
 
     def run(self, root: Copy) -> None:
-        self.changed = True
-        while self.changed:
-            self.changed = False
-            for copy in list(self.copies.values()):
-                self.colour_copy(copy)
+        while True:
+            self.changed = True
+            while self.changed:
+                self.changed = False
+                for copy in list(self.copies.values()):
+                    self.colour_copy(copy)
+            if not self.default_unknown_reads():
+                return
 
     # -- the forward pass -------------------------------------------------------
     def colour_copy(self, copy: Copy) -> None:
@@ -174,10 +177,7 @@ class Annotator:
         if name == "hint":
             return self._colour_hint(copy, op)
         if name in ALLOCATIONS:
-            site = self.sites.get((copy, op))
-            if site is None:
-                site = self.sites[(copy, op)] = Site(op, op.lineno)
-            return self._set(copy, op.result, BLUE, frozenset([site]), None)
+            return self._colour_allocation(copy, op)
         if name in STORES:
             return self._colour_store(copy, op)
         if name in MEMORY_READS or name == "list_pop":
@@ -188,6 +188,35 @@ class Annotator:
             return self._colour_pure(copy, op)
         self._set(copy, op.result, RED, None,
                   (f"it is produced by {name}, which reads or changes memory", op.lineno, None))
+
+    def _colour_allocation(self, copy, op) -> None:
+        site = self.sites.get((copy, op))
+        if site is None:
+            site = self.sites[(copy, op)] = Site(op, op.lineno)
+        if op.opname == "newlist":            # `[fill] * n`: the fill is stored
+            colour, sites = self._value(copy, op.args[2])
+            if colour is not None:
+                stored = BLUE if colour == BLUE else RED
+                if site.store("items", stored, sites if stored == BLUE else frozenset()):
+                    self.changed = True
+        self._set(copy, op.result, BLUE, frozenset([site]), None)
+
+    def default_unknown_reads(self) -> bool:
+        """After a fixpoint: a read from a virtual container whose field was
+        never stored reads the field's zero, a red constant.  Colours such
+        reads red (so what depends on them gets coloured too); True if any."""
+        found = False
+        for copy in list(self.copies.values()):
+            for block in copy.info.blocks:
+                for op in block.operations:
+                    if (op.opname in MEMORY_READS or op.opname == "list_pop") \
+                            and copy.colours.get(op.result) is None \
+                            and self._value(copy, op.args[0])[0] is not None:
+                        self._set(copy, op.result, RED, None,
+                                  ("it reads a field never stored (its zero value)",
+                                   op.lineno, None))
+                        found = True
+        return found
 
     def _colour_pure(self, copy, op) -> None:
         variables = [a for a in op.args if isinstance(a, Variable)]
