@@ -164,6 +164,7 @@ BAD = [
      "green 'bytecode' given twice"),
     (["specialize", INTERPRET, "--green", "bytecode=SQUARE", "--option", "speed=11"],
      "unknown option(s) speed; known options: backend, max_inline_depth, max_residual_ops, "
+     "max_shapes_per_merge, "
      "max_states_per_merge, max_virtual_list, promote_max_cases, promote_threshold, "
      "promote_tracked"),
 ]

@@ -18,6 +18,8 @@ state (at a split) copies boxes with a memo so the sharing is preserved.
 
 from __future__ import annotations
 
+import math
+
 from flowgraph.lltypes import ArrayType, Signed, StructType, Void, default_value
 from flowgraph.model import Constant
 
@@ -157,6 +159,8 @@ def _is_zero(gv, lltype) -> bool:
     if not isinstance(gv, Constant):
         return False
     zero = default_value(lltype)
-    return type(gv.value) is type(zero) and gv.value == zero
+    if type(gv.value) is not type(zero) or gv.value != zero:
+        return False
+    return not isinstance(zero, float) or math.copysign(1.0, gv.value) == 1.0   # -0.0 is stored
 
 

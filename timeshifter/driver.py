@@ -29,6 +29,10 @@ elsewhere enters it with `tail_call` (an entry function is made once),
 unless it still holds the value it promoted and may specialise the loop on
 it locally.  Promotion sites end paths (`promote`).
 
+Virtual containers whose shape keeps changing at a loop head for the same
+green values (a list appended to in a red loop) are forced there once more
+than `max_shapes_per_merge` shapes were seen, so the loop closes.
+
 Bounds (options.py): distinct keys per merge point, residual operations per
 specialisation, inlining depth.  Exceeding one raises `TimeshiftError`
 naming the function, the source line and the hint that helps.
@@ -45,7 +49,8 @@ from flowgraph.model import Constant
 from timeshifter.boxes import PtrBox, RedBox
 from timeshifter.errors import TimeshiftError
 from timeshifter.rtimeshift import StateFinished, gv_of
-from timeshifter.state import Frame, JitState, freeze, generalize, matches
+from timeshifter.state import (Frame, JitState, force_virtuals, freeze, generalize,
+                               green_values, matches)
 
 
 @dataclass(slots=True)
@@ -65,6 +70,7 @@ class Driver:
         self.seq = itertools.count()
         self.memory: dict = {}          # (position, key) -> MergeEntry
         self.seen: set = set()          # (position, key) passed once without a label
+        self.shapes_at: dict = {}       # (position, green values) -> keys seen
         self.keys_at: dict = {}         # position -> set of keys
         self.residual_graphs: dict = {} # (code, green key) -> residual graph
         self.function_numbers: dict = {}
@@ -126,6 +132,9 @@ class Driver:
         by_key: dict = {}
         for js in group:
             key, leaves = freeze(js)
+            if self.needs_label(js) and self.too_many_shapes(position, js, key):
+                force_virtuals(js)
+                key, leaves = freeze(js)
             by_key.setdefault(key, []).append((js, leaves))
         survivors = []
         for key, items in by_key.items():
@@ -280,6 +289,14 @@ class Driver:
         sources = [c if c is not None else next(old_gvs) for c in old.spec]
         new_gvs = iter(new.merge_gvs)
         return {next(new_gvs): source for c, source in zip(new.spec, sources) if c is None}
+
+    def too_many_shapes(self, position, js: JitState, key) -> bool:
+        """Whether paths with the same green values reached this loop head with
+        more than `max_shapes_per_merge` shapes of virtual containers (a list
+        growing in a red loop): then they are forced, and the loop can close."""
+        shapes = self.shapes_at.setdefault((position, green_values(js)), set())
+        shapes.add(key)
+        return len(shapes) > self.options.max_shapes_per_merge
 
     # -- bounds -------------------------------------------------------------------------
     def count_key(self, position, key, js: JitState) -> None:

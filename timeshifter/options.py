@@ -11,6 +11,7 @@ class Options:
     max_states_per_merge: int = 2_000   # distinct green states per merge point
     max_inline_depth: int = 64          # inlined call depth
     max_virtual_list: int = 256         # longest list kept virtual when allocated
+    max_shapes_per_merge: int = 2       # virtual shapes per loop head and green state
     backend: str = "graph"              # residual code: "graph" (interpreted) or "llvm"
     promote_threshold: int = 1          # runs of a value before its case is compiled
     promote_max_cases: int = 16         # compiled cases per promotion site

@@ -24,7 +24,7 @@ import struct
 from dataclasses import dataclass
 
 from flowgraph.model import Constant
-from timeshifter.boxes import PtrBox, RedBox, VirtualList, VirtualStruct, copy_box
+from timeshifter.boxes import PtrBox, RedBox, VirtualList, VirtualStruct, copy_box, force
 
 
 class Frame:
@@ -148,6 +148,20 @@ def _green_key(value):
 
 
 value_key = _green_key
+
+
+def green_values(js: JitState) -> tuple:
+    """The green part of a path's state (the key without boxes and shapes)."""
+    return tuple(_green_key(v) for f in js.frame.chain() for v in f.values
+                 if not isinstance(v, (RedBox, PtrBox)))
+
+
+def force_virtuals(js: JitState) -> None:
+    """Emit every virtual container the path's frames hold (once each)."""
+    for f in js.frame.chain():
+        for v in f.values:
+            if isinstance(v, PtrBox) and v.virtual is not None:
+                force(js.builder, v)
 
 
 def generalize(spec: list | None, leaves: list) -> list:

@@ -1,5 +1,5 @@
-"""Reviewer's findings: minimal reproducers of real bugs in the hint annotator
-and the timeshifter, each marked xfail(strict=True) until fixed.  Every test
+"""Reviewer's findings: minimal reproducers of bugs found in the hint annotator
+and the timeshifter (all fixed; kept as regression tests).  Every test
 compares a residual function with CPython (the oracle, DESIGN section 4)."""
 
 import math
@@ -47,9 +47,6 @@ def build_red(n: int) -> int:
     return len(xs) + n
 
 
-@pytest.mark.xfail(strict=True, reason="driver/state: a virtual list whose length changes in a "
-                   "red loop gets a new frozen key per iteration and is never forced, so the "
-                   "loop unrolls until max_states_per_merge (TimeshiftError) instead of closing")
 def test_list_appended_in_red_loop():
     res = make_compiler(build_red).specialize()
     assert res.interpret(3) == build_red(3) == 6
@@ -91,9 +88,6 @@ def negzero_items(i: int) -> float:
     return xs[i]
 
 
-@pytest.mark.xfail(strict=True, reason="boxes._is_zero compares with ==, so forcing a virtual "
-                   "list (or struct) skips storing -0.0 items as if they were the zero fill: "
-                   "the sign is lost")
 def test_forced_list_keeps_negative_zero():
     res = make_compiler(negzero_items).specialize()
     assert math.copysign(1.0, negzero_items(1)) == -1.0
