@@ -36,6 +36,7 @@ from timeshifter.graphcode import GraphCode
 from timeshifter.rtimeshift import RAISE, RETURN
 
 CONTAINER_READS = {"getfield", "list_getitem", "getarrayitem"}
+MAX_INLINED_BLOCKS = 16     # blocks written inline in one segment, one below the other
 LENGTHS = {"list_len", "getarraysize"}
 
 
@@ -63,13 +64,15 @@ class SegmentWriter:
     """Writes the Python function of one segment."""
 
     def __init__(self, gen: "SourceGenerator", code: GraphCode, block_index: int,
-                 start: int):
+                 start: int, lines: list | None = None, base: int = 1, depth: int = 0):
         self.gen = gen
         self.code = code
         self.block_index = block_index
         self.block = code.blocks[block_index]
         self.start = start
-        self.lines: list = []
+        self.lines: list = lines if lines is not None else []
+        self.base = base                # indentation of this block's code
+        self.depth = depth              # blocks inlined above this one
         self.last_line = None
 
     # -- values ---------------------------------------------------------------
@@ -94,7 +97,7 @@ class SegmentWriter:
         return self.green(a) if self.code.is_green(target) else self.boxed(a)
 
     def emit(self, text: str, indent: int = 1) -> None:
-        self.lines.append("    " * indent + text)
+        self.lines.append("    " * (self.base + indent - 1) + text)
 
     def comment_line(self, lineno: int) -> None:
         if lineno and lineno != self.last_line:
@@ -104,11 +107,15 @@ class SegmentWriter:
 
     # -- the segment -------------------------------------------------------------
     def write(self) -> str:
-        ops = self.block.operations
         inputs = self.code.inputs[(self.block_index, self.start)]
         params = ", ".join(["js"] + [self.name(v) for v in inputs])
         fname = self.gen.segment_name(self.code, self.block_index, self.start)
         self.lines.append(f"def {fname}({params}):")
+        self.write_body()
+        return "\n".join(self.lines)
+
+    def write_body(self) -> None:
+        ops = self.block.operations
         for k in range(self.start, len(ops)):
             op = ops[k]
             self.comment_line(op.lineno)
@@ -121,7 +128,6 @@ class SegmentWriter:
             self.write_op(op)
         else:
             self.write_exits()
-        return "\n".join(self.lines)
 
     def write_op(self, op) -> None:
         name = op.opname
@@ -219,12 +225,14 @@ class SegmentWriter:
         live = self.code.inputs[(self.block_index, k + 1)][1:]
         live_text = "".join(f"{self.name(v)}, " for v in live)
         arg_text = "".join(f"{a}, " for a in args)
+        self.gen.need(self.code, self.block_index, k + 1)
         self.emit(f"return rt.call(js, {self.gen.coderef(callee)}, ({arg_text}), "
                   f"{self.block_index}, {k + 1}, ({live_text}))")
 
     def write_promotion(self, op, k: int) -> None:
         live = self.code.inputs[(self.block_index, k + 1)][1:]
         live_text = "".join(f"{self.name(v)}, " for v in live)
+        self.gen.need(self.code, self.block_index, k + 1)
         self.emit(f"return rt.promote(js, {self.name(op.args[0])}, {self.block_index}, "
                   f"{k + 1}, ({live_text}))")
 
@@ -241,13 +249,28 @@ class SegmentWriter:
             return f"{RAISE}, ({exc}, {msg_text})"
         values = "".join(f"{self.as_colour_of(t, a)}, "
                          for a, t in zip(link.args, link.target.inputargs))
-        return f"{self.code.index[link.target]}, ({values})"
+        target = self.code.index[link.target]
+        self.gen.need(self.code, target, 0)
+        return f"{target}, ({values})"
+
+    def transfer(self, link, indent: int = 1) -> None:
+        """Go along `link`: into a block no other path enters, its code is
+        written right here (no round trip through the driver); otherwise
+        `rt.goto`."""
+        target = self.code.index.get(link.target)
+        if (target is None or (target, 0) in self.code.merge_points
+                or self.depth >= MAX_INLINED_BLOCKS):
+            return self.emit(f"return rt.goto(js, {self.link_target(link)})", indent)
+        for a, t in zip(link.args, link.target.inputargs):
+            self.emit(f"{self.name(t)} = {self.as_colour_of(t, a)}", indent)
+        SegmentWriter(self.gen, self.code, target, 0, self.lines,
+                      self.base + indent - 1, self.depth + 1).write_body()
 
     def write_exits(self) -> None:
         block = self.block
         switch = block.exitswitch
         if switch is None:
-            return self.emit(f"return rt.goto(js, {self.link_target(block.exits[0])})")
+            return self.transfer(block.exits[0])
         if self.code.is_green(switch):
             return self.write_green_switch(switch)
         if len(block.exits) == 2 and block.exits[0].exitcase is False:
@@ -270,8 +293,8 @@ class SegmentWriter:
             if link is exits[-1]:
                 break
             self.emit(f"if {s} == {link.exitcase!r}:")
-            self.emit(f"return rt.goto(js, {self.link_target(link)})", 2)
-        self.emit(f"return rt.goto(js, {self.link_target(exits[-1])})")
+            self.transfer(link, 2)
+        self.transfer(exits[-1])
 
 
 class SourceGenerator:
@@ -285,6 +308,7 @@ class SourceGenerator:
         self.codes: dict = {}          # graph -> GraphCode
         self.varnames: dict = {}       # (code number, Variable) -> name
         self.constboxes: dict = {}
+        self.started: set = set()      # numbers of the codes written so far
 
     def code_for(self, graph) -> GraphCode:
         code = self.codes.get(graph)
@@ -295,6 +319,7 @@ class SourceGenerator:
         return code
 
     def coderef(self, code: GraphCode) -> str:
+        self.need(code, 0, 0)
         return f"CODES[{code.number}]"
 
     def is_inlined_call(self, code: GraphCode, op) -> bool:
@@ -357,24 +382,30 @@ class SourceGenerator:
             self.constboxes[key] = name
         return name
 
+    def need(self, code: GraphCode, block: int, start: int) -> None:
+        """A segment the driver may run: it gets a function of its own."""
+        if (block, start) not in code.segment_names:
+            code.segment_names[(block, start)] = self.segment_name(code, block, start)
+            self.pending.append((code, block, start))
+
     def generate(self, root_graph) -> tuple[str, dict]:
+        """The source: a function per segment the driver can enter (the start,
+        merge points, continuations, targets of red splits), written on
+        demand from the root graph's start."""
         header = [f'"""Generating extension of {root_graph.name} (from '
                   f'{root_graph.filename}), made by the timeshifter."""', ""]
-        chunks, done = [], set()
-        pending = [self.code_for(root_graph)]
-        while pending:
-            code = pending.pop(0)
-            if code.number in done:
-                continue
-            done.add(code.number)
-            chunks.append(f"# ---- {code.name} (graph copy {code.number}) ----")
-            for (block, start) in sorted(code.inputs):
-                chunks.append(SegmentWriter(self, code, block, start).write())
-                chunks.append("")
-            for block in code.blocks:
-                for op in block.operations:
-                    if self.is_inlined_call(code, op):
-                        pending.append(self.code_for(op.args[0].value))
+        chunks = []
+        self.pending: list = []
+        self.need(self.code_for(root_graph), 0, 0)
+        while self.pending:
+            code, block, start = self.pending.pop(0)
+            if code.number not in self.started:
+                self.started.add(code.number)
+                chunks.append(f"# ---- {code.name} (graph copy {code.number}) ----")
+                for (b, k) in sorted(code.merge_points):
+                    self.need(code, b, k)
+            chunks.append(SegmentWriter(self, code, block, start).write())
+            chunks.append("")
         return "\n".join(header + chunks) + "\n", self.ns.objects
 
 

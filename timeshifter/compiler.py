@@ -57,9 +57,8 @@ class Compiler:
         exec(compile(self.source, f"<generating extension of {self.graph.name}>", "exec"),
              namespace)
         for code in self.codes:
-            for (block, start) in code.inputs:
-                code.segments[(block, start)] = namespace[
-                    generator.segment_name(code, block, start)]
+            for where, name in code.segment_names.items():
+                code.segments[where] = namespace[name]
         self.params = self.graph.getargs()
         self.green_indices = sorted(self.annotation.green_indices)
         self.red_indices = [i for i in range(len(self.params)) if i not in self.green_indices]

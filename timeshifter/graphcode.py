@@ -41,6 +41,7 @@ class GraphCode:
         self.returns_green = self.colors.get(graph.returnblock.inputargs[0]) == GREEN
         self.param_green = [self.colors[v] == GREEN for v in graph.getargs()]
         self.segments: dict = {}
+        self.segment_names: dict = {}   # (block, opindex) -> its function's name
         self.inputs: dict = {}
         self.merge_points = self._merge_points()
         self.loop_heads = self._loop_heads()
