@@ -261,8 +261,12 @@ class SegmentWriter:
         if (target is None or (target, 0) in self.code.merge_points
                 or self.depth >= MAX_INLINED_BLOCKS):
             return self.emit(f"return rt.goto(js, {self.link_target(link)})", indent)
+        aliased = set()
         for a, t in zip(link.args, link.target.inputargs):
-            self.emit(f"{self.name(t)} = {self.as_colour_of(t, a)}", indent)
+            if a in aliased or not self.gen.alias(self.code, t, a):
+                self.emit(f"{self.name(t)} = {self.as_colour_of(t, a)}", indent)
+            else:
+                aliased.add(a)          # one block argument per name
         SegmentWriter(self.gen, self.code, target, 0, self.lines,
                       self.base + indent - 1, self.depth + 1).write_body()
 
@@ -357,6 +361,17 @@ class SourceGenerator:
             base = re.sub(r"\W", "_", v.name) if v.name else "v"
             name = self.varnames[key] = f"{base}_{len(self.varnames)}"
         return name
+
+    def alias(self, code: GraphCode, target: Variable, value) -> bool:
+        """Let the block argument `target` of an inlined block use the Python
+        name of the variable passed to it (no copy), when no conversion is
+        needed.  True if done."""
+        key = (code.number, target)
+        if (not isinstance(value, Variable) or key in self.varnames
+                or code.is_green(target) != code.is_green(value)):
+            return False
+        self.varnames[key] = self.varname(code, value)
+        return True
 
     def segment_name(self, code: GraphCode, block: int, start: int) -> str:
         base = re.sub(r"\W", "_", code.name)
