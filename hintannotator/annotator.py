@@ -155,7 +155,7 @@ class Annotator:
 
     def _flow(self, copy, link) -> None:
         forced = copy.forcing.reasons
-        line = copy.info.block_line(link.prevblock)
+        line = copy.info.block_line(link.target)       # the join
         for a, target in zip(link.args, link.target.inputargs):
             if isinstance(a, Constant):
                 if target in forced or a.concretetype is Void:
