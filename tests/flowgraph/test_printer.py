@@ -18,6 +18,7 @@ from flowgraph.model import (Block, Constant, FunctionGraph, Link, SpaceOperatio
 from flowgraph.parser import parse_graph
 from flowgraph.printer import (assert_roundtrip, assert_same_text, first_difference,
                                format_constant, format_graph)
+from tests.flowgraph.samples import POWER as POWER_TEXT
 
 
 def c(value, t):
@@ -42,15 +43,6 @@ def power_graph():
     return g
 
 
-POWER_TEXT = """\
-graph power(x_0: Signed, n_1: Signed) -> Signed
-block0(x_0, n_1):
-    v2: Bool = int_gt(n_1, 0)               # line 3
-    exitswitch v2: False -> return(1) | True -> block1(x_0, n_1)
-block1(x_3: Signed, n_4: Signed):
-    r_5: Signed = int_mul(x_3, x_3)         # line 4
-    n_6: Signed = int_sub(n_4, 1)           # line 5
-    goto block0(r_5, n_6)"""
 
 
 def divide_graph():
