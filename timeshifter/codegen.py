@@ -1,7 +1,9 @@
 """The timeshifting transformation: coloured graphs -> Python source.
 
 Every graph copy of a `HintAnnotation` becomes a set of Python functions,
-one per segment (graphcode.py).  In a segment
+one per segment the driver can enter (graphcode.py): the start, merge
+points, continuations after calls and promotions, targets of red switches.
+They are written on demand.  In a segment
 
   * a green operation becomes the Python expression of its `py` template
     (operation table), wrapped to 64 bits where the table says so; if it can
@@ -14,7 +16,10 @@ one per segment (graphcode.py).  In a segment
     ends the segment with `rt.call` (the callee's code is inlined and its
     result comes back as the first input of the continuation segment);
   * the block's exit becomes `rt.goto` (green switches are Python `if`s),
-    `rt.split` for a red Bool switch and `rt.switch` for a red multi-way one.
+    `rt.split` for a red Bool switch and `rt.switch` for a red multi-way one;
+    a block no other path enters is written inline instead of `rt.goto`
+    (up to MAX_INLINED_BLOCKS deep), its arguments reusing the names of the
+    variables passed to them, so a green dispatch chain runs in one call.
 
 Objects the source refers to (types, graphs, exception classes, other
 graphs' code) live in the namespace under readable names.  Comments give

@@ -3,10 +3,11 @@ generating extension needs at compile time.
 
 Blocks are numbered in `iterblocks()` order (the start block is 0).  A
 *segment* is the code from an operation index to the end of its block or to
-the next inlined call: `segments[(block, opindex)]` is the generated Python
-function for it, `inputs[(block, opindex)]` the variables it takes (block
-arguments at index 0; the call's result and the values still live after
-it otherwise).  `merge_points` are the segment starts where paths park and
+the next inlined call or promotion: `segments[(block, opindex)]` is the
+generated Python function for it (only for segments the driver can enter;
+`segment_names` lists them), `inputs[(block, opindex)]` the variables it
+takes (block arguments at index 0; the call's result and the values still
+live after it otherwise).  `merge_points` are the segment starts where paths park and
 merge: blocks with several entering links (joins and loop heads), blocks
 holding a global merge point, and the continuation after each inlined call
 (where the callee's return paths meet).  `rpo` numbers blocks in reverse
