@@ -49,7 +49,8 @@ from flowgraph.model import Constant
 from timeshifter.boxes import PtrBox, RedBox
 from timeshifter.errors import TimeshiftError
 from timeshifter.rtimeshift import StateFinished, gv_of
-from timeshifter.state import (Frame, JitState, force_virtuals, freeze, generalize,
+from timeshifter.state import (Frame, JitState, force_virtuals, freeze, freeze_frames,
+                               generalize,
                                green_values, matches)
 
 
@@ -254,7 +255,7 @@ class Driver:
         with the same green key and virtual shapes)."""
         self.compiler.stats["merge point entries"] += 1
         frame = js.frame.copy({})
-        copy_leaves = freeze(JitState(None, frame, None))[1]
+        copy_leaves = freeze_frames(frame)[1]
         builder, params = self.backend.new_graph(
             f"{frame.code.name}_{self.compiler.next_function_number()}_entry",
             [leaf.gv.concretetype for leaf in leaves], frame.code.return_type)

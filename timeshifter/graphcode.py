@@ -22,7 +22,7 @@ from flowgraph.model import Variable, mkentrymap
 from hintannotator.colours import GREEN
 from hintannotator.sources import hint_flags
 from timeshifter.boxes import PtrBox, RedBox
-from timeshifter.state import _green_key
+from timeshifter.state import value_key
 
 
 class GraphCode:
@@ -90,11 +90,11 @@ class GraphCode:
         self.merge_points.add((block, opindex))
 
     def green_key(self, args) -> tuple:
-        return tuple("r" if isinstance(a, (RedBox, PtrBox)) else _green_key(a) for a in args)
+        return tuple("r" if isinstance(a, (RedBox, PtrBox)) else value_key(a) for a in args)
 
     def greens_of(self, block: int, values) -> tuple:
         """The green key of a path at the start of `block` (values of its inputs)."""
-        return tuple(_green_key(v) for var, v in zip(self.inputs[(block, 0)], values)
+        return tuple(value_key(v) for var, v in zip(self.inputs[(block, 0)], values)
                      if self.is_green(var))
 
     def line_of(self, block: int) -> int:

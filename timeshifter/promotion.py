@@ -37,10 +37,9 @@ import logging
 import struct
 import time
 
-from timeshifter.state import freeze
 
 from flowgraph.interp import TailCall
-from timeshifter.state import value_key
+from timeshifter.state import freeze_frames, value_key
 
 log = logging.getLogger("timeshifter.promotion")
 MAX_NESTED_MISSES = 200
@@ -171,10 +170,8 @@ class PromotionSite:
     # -- state -------------------------------------------------------------------------------
     def resumed_state(self):
         """A fresh copy of the saved frames and their leaves, in `freeze` order."""
-        from timeshifter.state import JitState
         frame = self.frame.copy({})
-        js = JitState(None, frame, None)
-        return frame, freeze(js)[1]
+        return frame, freeze_frames(frame)[1]
 
     def stats(self) -> dict:
         return {"site": self.where,

@@ -105,11 +105,11 @@ def call(js: JitState, code, args, cont_block: int, cont_op: int, live) -> None:
     js.frame = Frame(code, 0, 0, list(args), frame, greenargs)
 
 
-def ret(js: JitState, value, lltype=None) -> None:
+def ret(js: JitState, value) -> None:
     frame = js.frame
     if frame.back is None:
         if not isinstance(value, (RedBox, PtrBox)):
-            value = c(value, lltype if lltype is not None else frame.code.return_type)
+            value = c(value, frame.code.return_type)
         js.builder.finish_return(gv_of(js, value))
         js.finished = True
         return

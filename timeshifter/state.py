@@ -92,8 +92,13 @@ class Leaf:
 
 def freeze(js: JitState) -> tuple[tuple, list]:
     """(key, leaves) of a state: see the module docstring."""
+    return freeze_frames(js.frame)
+
+
+def freeze_frames(frame: Frame) -> tuple[tuple, list]:
+    """(key, leaves) of a chain of frames, the innermost given."""
     key, leaves, memo = [], [], {}
-    for f in js.frame.chain():
+    for f in frame.chain():
         for i, v in enumerate(f.values):
             _freeze_value(f.values, i, v, key, leaves, memo)
     return tuple(key), leaves
@@ -114,7 +119,7 @@ def _freeze_value(holder, slot, v, key, leaves, memo) -> None:
             memo[id(v)] = len(memo)
             _freeze_virtual(v.virtual, key, leaves, memo)
     else:
-        key.append(_green_key(v))
+        key.append(value_key(v))
 
 
 def _freeze_virtual(virtual, key, leaves, memo) -> None:
@@ -134,7 +139,7 @@ def _freeze_virtual(virtual, key, leaves, memo) -> None:
                 _freeze_value(items, i, item, key, leaves, memo)
 
 
-def _green_key(value):
+def value_key(value):
     """A hashable key equal only for interchangeable values: a float by its
     bits (so -0.0 and 0.0, or two NaNs, are told apart correctly), an
     unhashable object by identity."""
@@ -147,12 +152,9 @@ def _green_key(value):
     return (type(value), value)
 
 
-value_key = _green_key
-
-
 def green_values(js: JitState) -> tuple:
     """The green part of a path's state (the key without boxes and shapes)."""
-    return tuple(_green_key(v) for f in js.frame.chain() for v in f.values
+    return tuple(value_key(v) for f in js.frame.chain() for v in f.values
                  if not isinstance(v, (RedBox, PtrBox)))
 
 
