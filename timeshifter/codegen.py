@@ -33,12 +33,14 @@ import math
 import re
 
 from flowgraph.liveness import live_in
-from flowgraph.lltypes import Void
+from flowgraph.lltypes import Signed, Void
 from flowgraph.model import Constant, Variable
 from flowgraph.operations import OPS
 from hintannotator.sources import hint_flags
+from timeshifter.boxes import RedBox
 from timeshifter.graphcode import GraphCode
 from timeshifter.rtimeshift import RAISE, RETURN
+from timeshifter.state import value_key
 
 CONTAINER_READS = {"getfield", "list_getitem", "getarrayitem"}
 MAX_INLINED_BLOCKS = 16     # blocks written inline in one segment, one below the other
@@ -212,7 +214,7 @@ class SegmentWriter:
                 and all(self.code.is_green(a) for a in args):
             func = self.gen.ns.ref(callee.func, f"F_{callee.name}")
             call = f"{func}({', '.join(self.green(a) for a in args)})"
-            if callee.return_type is self.gen.signed:
+            if callee.return_type is Signed:
                 call = f"wrap({call})"
             self.emit("try:")
             self.emit(f"{res} = {call}", 2)
@@ -310,8 +312,6 @@ class SourceGenerator:
     """Generates the source of the whole generating extension."""
 
     def __init__(self, annotation):
-        from flowgraph.lltypes import Signed
-        self.signed = Signed
         self.annotation = annotation
         self.ns = Namespace()
         self.codes: dict = {}          # graph -> GraphCode
@@ -394,10 +394,9 @@ class SourceGenerator:
         return self.ns.ref(v, f"K_{type(v).__name__}")
 
     def constbox(self, c: Constant) -> str:
-        key = (type(c.value), c.value, c.concretetype) if _hashable(c.value) else id(c.value)
+        key = (value_key(c.value), c.concretetype)      # -0.0 is not 0.0
         name = self.constboxes.get(key)
         if name is None:
-            from timeshifter.boxes import RedBox
             name = self.ns.ref(RedBox(c), f"C_{len(self.constboxes)}")
             self.constboxes[key] = name
         return name
@@ -427,14 +426,6 @@ class SourceGenerator:
             chunks.append(SegmentWriter(self, code, block, start).write())
             chunks.append("")
         return "\n".join(header + chunks) + "\n", self.ns.objects
-
-
-def _hashable(value) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def _live_after(block, k: int) -> list:

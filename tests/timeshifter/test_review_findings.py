@@ -92,3 +92,19 @@ def test_forced_list_keeps_negative_zero():
     res = make_compiler(negzero_items).specialize()
     assert math.copysign(1.0, negzero_items(1)) == -1.0
     assert math.copysign(1.0, res.interpret(1)) == -1.0
+
+
+def signed_zeros(x: float) -> float:
+    a = 0.0
+    b = -0.0
+    if x > 1.0:
+        return a
+    return b
+
+
+def test_red_constants_keep_the_sign_of_zero():
+    """0.0 and -0.0 are different constants of the generating extension."""
+    res = make_compiler(signed_zeros).specialize()
+    assert math.copysign(1.0, res.interpret(2.0)) == 1.0
+    assert math.copysign(1.0, res.interpret(0.0)) == -1.0
+    assert math.copysign(1.0, res(0.0)) == -1.0
