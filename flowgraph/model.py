@@ -20,6 +20,7 @@ blocks only through links.
 from __future__ import annotations
 
 import itertools
+import struct
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -47,7 +48,8 @@ class Variable:
 
 class Constant:
     """A constant.  Compares by (Python type, value, low-level type), so that
-    1, 1.0 and True never compare equal."""
+    1, 1.0 and True never compare equal; floats compare by their bits, so
+    -0.0 and 0.0 differ and a NaN equals itself."""
 
     __slots__ = ("value", "concretetype")
 
@@ -56,7 +58,10 @@ class Constant:
         self.concretetype = concretetype
 
     def _key(self):
-        return (type(self.value), self.value, self.concretetype)
+        value = self.value
+        if value.__class__ is float:            # by its bits: -0.0 is not 0.0
+            value = struct.unpack("<q", struct.pack("<d", value))[0]
+        return (type(self.value), value, self.concretetype)
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Constant) and self._key() == other._key()

@@ -21,8 +21,6 @@ they are always emitted.
 
 from __future__ import annotations
 
-import math
-
 from flowgraph.model import Constant, Variable
 from flowgraph.operations import OPS
 from flowgraph.rules import RULES_BY_OP, Pattern
@@ -42,16 +40,6 @@ def fold_constant(opname: str, args: list):
     return Constant(value, desc.restype(args))
 
 
-def same_constant(a: Constant, b) -> bool:
-    """Constant equality that also tells -0.0 from 0.0 (`Constant.__eq__`
-    does not: the rule `float_add(x, -0.0) -> x` must not match `+ 0.0`)."""
-    if not (isinstance(b, Constant) and a == b):
-        return False
-    if isinstance(a.value, float):
-        return math.copysign(1.0, a.value) == math.copysign(1.0, b.value)
-    return True
-
-
 def _match(term, value, defs: dict, bindings: dict) -> bool:
     """Match one pattern argument against a Value, extending `bindings`."""
     if isinstance(term, str):
@@ -59,9 +47,9 @@ def _match(term, value, defs: dict, bindings: dict) -> bool:
             bindings[term] = value
             return True
         bound = bindings[term]
-        return same_constant(bound, value) if isinstance(bound, Constant) else bound is value
+        return bound == value if isinstance(bound, Constant) else bound is value
     if isinstance(term, Constant):
-        return same_constant(term, value)
+        return term == value        # Constants compare floats by bits: -0.0 != 0.0
     op = defs.get(value) if isinstance(value, Variable) else None
     return op is not None and _match_op(term, op.opname, op.args, defs, bindings)
 
