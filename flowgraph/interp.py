@@ -38,7 +38,7 @@ from flowgraph.interp_names import live_in, names_of, pyname
 from flowgraph.interp_runtime import (MergePoint, Promote, Record, TailCall, bad_label,
                                       has_tail_ops, new_array, no_case, record_class,
                                       struct_factory)
-from flowgraph.model import Block, FunctionGraph
+from flowgraph.model import Block, FunctionGraph, invalidation_count
 from flowgraph.operations import wrap
 
 __all__ = ["run_graph", "resume_graph", "resume_frames", "get_source", "trampoline",
@@ -199,6 +199,7 @@ class _Compiled:
     labels: dict          # Block -> label number (its index in iterblocks order)
     emitter: Emitter      # holds names, constants, callees and the namespace
     tails: dict = field(default_factory=dict)
+    bound_at: int = -1    # invalidation_count() when its callees were last bound
 
     @property
     def namespace(self) -> dict:
@@ -233,7 +234,12 @@ def _compiled(graph: FunctionGraph) -> _Compiled:
 
 
 def _refresh(comp: _Compiled) -> None:
-    """Rebind callees whose graphs were invalidated (and recompiled) since."""
+    """Rebind callees whose graphs were invalidated (and recompiled) since;
+    nothing to do (one comparison) when no graph was invalidated."""
+    now = invalidation_count()
+    if comp.bound_at == now:
+        return
+    comp.bound_at = now
     seen = set()
     stack = [comp]
     while stack:

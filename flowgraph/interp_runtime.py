@@ -49,7 +49,11 @@ class Promote:
 
 def has_tail_ops(graph: FunctionGraph) -> bool:
     """Whether `graph` may return a tail transfer (promote or tail_call)."""
-    return any(op.opname in ("promote", "tail_call") for op in graph.iteroperations())
+    cached = graph._cache.get("has_tail_ops")
+    if cached is None:
+        cached = graph._cache["has_tail_ops"] = any(
+            op.opname in ("promote", "tail_call") for op in graph.iteroperations())
+    return cached
 
 
 @dataclass(frozen=True, eq=False)

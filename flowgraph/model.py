@@ -104,8 +104,6 @@ class Link:
     exitcase: object = None
     prevblock: "Block | None" = None
 
-    def copy_with(self, mapping: dict) -> "Link":
-        return Link([mapping.get(a, a) for a in self.args], self.target, self.exitcase)
 
     def __repr__(self) -> str:
         return f"Link({self.exitcase!r} -> {self.target!r})"
@@ -123,8 +121,6 @@ class Block:
         for link in links:
             link.prevblock = self
 
-    def recloseblock(self, *links: Link) -> None:
-        self.closeblock(*links)
 
     @property
     def is_final(self) -> bool:
@@ -193,6 +189,7 @@ class FunctionGraph:
     def invalidate(self) -> None:
         """Drop caches derived from the graph (call after mutating it)."""
         self._cache.clear()
+        _invalidations[0] += 1
 
     def __str__(self) -> str:
         from flowgraph.printer import format_graph
@@ -200,6 +197,15 @@ class FunctionGraph:
 
     def __repr__(self) -> str:
         return f"<FunctionGraph {self.name}>"
+
+
+_invalidations = [0]
+
+
+def invalidation_count() -> int:
+    """How many times any graph was invalidated: caches spanning several
+    graphs (the interpreter's callee bindings) are stale when it changed."""
+    return _invalidations[0]
 
 
 def mkentrymap(graph: FunctionGraph) -> dict:

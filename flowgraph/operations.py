@@ -250,10 +250,6 @@ def getop(name: str) -> OpDesc:
         raise KeyError(f"unknown operation {name!r}") from None
 
 
-def is_pure(name: str) -> bool:
-    return OPS[name].pure
-
-
 def fold_op(name: str, values: list):
     """Run the fold function: returns the result, or raises the operation's
     exception exactly as CPython would."""

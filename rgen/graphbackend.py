@@ -31,7 +31,6 @@ class _FunctionState:
         self.backend = backend
         self.graph = graph
         self.startblock = Block(list(gv_args))
-        self.blocks = [self.startblock]
         self.defs: dict = {}                # Variable -> defining SpaceOperation
         self.op_count = 0
         self.dirty = True
@@ -43,9 +42,7 @@ class _FunctionState:
         return link
 
     def new_block(self, inputargs=()) -> Block:
-        block = Block(list(inputargs))
-        self.blocks.append(block)
-        return block
+        return Block(list(inputargs))
 
     def finish(self) -> FunctionGraph:
         """Derive the real graph from the logical one and install it."""
