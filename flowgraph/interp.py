@@ -34,7 +34,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flowgraph.interp_emit import RETURN, Emitter
-from flowgraph.interp_names import live_in, names_of, pyname
+from flowgraph.interp_names import names_of, pyname
+from flowgraph.liveness import live_in
 from flowgraph.interp_runtime import (MergePoint, Promote, Record, TailCall, bad_label,
                                       has_tail_ops, new_array, no_case, record_class,
                                       struct_factory)

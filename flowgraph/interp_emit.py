@@ -52,7 +52,8 @@ import math
 import re
 
 from flowgraph import lltypes
-from flowgraph.interp_names import cyclic_blocks, live_in, used_variables
+from flowgraph.interp_names import cyclic_blocks, used_variables
+from flowgraph.liveness import live_in
 from flowgraph.interp_runtime import MergePoint, attribute_name, has_tail_ops, struct_factory
 from flowgraph.lltypes import Bool
 from flowgraph.model import Block, Constant, FunctionGraph, Variable

@@ -1,6 +1,6 @@
 """Liveness and Python names for the generated interpreter code.
 
-`live_in(block, opindex)` gives the variables a resumed block needs;
+`used_variables(blocks)` collects what the blocks read;
 `names_of(blocks)` gives every variable a Python local name, coalescing the
 variables that links copy into one another (see its docstring), so that most
 copies vanish from the generated code.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from flowgraph.liveness import live_in  # noqa: F401 (re-exported)
+from flowgraph.liveness import used_from
 from flowgraph.model import Block, Variable
 
 COPIES = ("same_as", "hint")          # operations whose result is their first argument
@@ -18,14 +18,7 @@ COPIES = ("same_as", "hint")          # operations whose result is their first a
 
 def used_variables(blocks) -> set:
     """Variables read by some operation, switch or link."""
-    used = set()
-    for block in blocks:
-        for op in block.operations:
-            used.update(a for a in op.args if isinstance(a, Variable))
-        used.add(block.exitswitch)
-        for link in block.exits:
-            used.update(a for a in link.args if isinstance(a, Variable))
-    return used
+    return set().union(*(used_from(block) for block in blocks))
 
 
 def cyclic_blocks(blocks) -> set:

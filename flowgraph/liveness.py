@@ -1,22 +1,15 @@
-"""Liveness: drop block arguments nothing reads.
+"""Liveness inside a block.
 
-The builder passes every local in scope along each link; a block argument
-that no operation, exit switch or outgoing link of its block uses is dead.
-Removing it (and the matching argument of every entering link) may make
-other arguments dead, so the pass iterates to a fixpoint.  Specialisation
-depends on it: a dead green variable kept in the state would split compiled
-code by values nobody reads.
-
-Requires a graph satisfying `checkgraph`; preserves it.  The start block's
-arguments are the function's parameters and are never removed.
-
-`live_in(block, opindex)` gives the variables live before an operation (what
-resuming there, or a segment of generated code starting there, needs).
+`live_in(block, opindex)` gives the variables live before an operation: what
+resuming there (the fallback interpreter), or a segment of generated code
+starting there (the timeshifter), needs.  `used_from(block, opindex)` is the
+set of variables read from that operation on.  (Dead block arguments are
+removed by `flowgraph.simplify.remove_dead`.)
 """
 
 from __future__ import annotations
 
-from flowgraph.model import FunctionGraph, Variable, mkentrymap
+from flowgraph.model import Variable
 
 
 def live_in(block, opindex: int) -> list:
@@ -40,26 +33,3 @@ def used_from(block, opindex: int = 0) -> set:
     for link in block.exits:
         used.update(a for a in link.args if isinstance(a, Variable))
     return used
-
-
-def remove_dead_inputargs(graph: FunctionGraph) -> int:
-    """Remove unused block arguments; returns how many were removed."""
-    removed = 0
-    changed = True
-    while changed:
-        changed = False
-        entrymap = mkentrymap(graph)
-        for block in list(graph.iterblocks()):
-            if block in (graph.startblock, graph.returnblock, graph.exceptblock):
-                continue
-            used = used_from(block)
-            keep = [i for i, v in enumerate(block.inputargs) if v in used]
-            if len(keep) == len(block.inputargs):
-                continue
-            block.inputargs = [block.inputargs[i] for i in keep]
-            for link in entrymap.get(block, []):
-                link.args = [link.args[i] for i in keep]
-            removed += 1
-            changed = True
-    graph.invalidate()
-    return removed

@@ -33,10 +33,10 @@ fixpoint terminates.  Each variable that turns red records why, which
 
 from __future__ import annotations
 
-from flowgraph.liveness import remove_dead_inputargs
 from flowgraph.lltypes import Void
 from flowgraph.model import Constant, FunctionGraph, Variable, copygraph
 from flowgraph.operations import OPS
+from flowgraph.simplify import remove_dead
 from hintannotator.colours import BLUE, FROZEN, GREEN, RED, Site, is_green, join
 from hintannotator.forcing import MEMORY_READS, Forcing
 from hintannotator.sources import GraphInfo, hint_flags
@@ -53,7 +53,7 @@ class Copy:
         self.key = key
         self.original = original
         self.graph = copygraph(original)
-        remove_dead_inputargs(self.graph)
+        remove_dead(self.graph)     # dead block arguments would split specialisations
         self.info = GraphInfo(self.graph)
         orig_graph, pattern, ret_forced = key
         frozen = [i for i, c in enumerate(pattern) if c == FROZEN]
