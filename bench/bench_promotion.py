@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from bench.promotion_programs import fallback_loop, passes_site, same_without_site  # noqa: E402
+from bench.programs import fallback_loop, passes_site, same_without_site  # noqa: E402
 from timeshifter import make_compiler  # noqa: E402
 
 

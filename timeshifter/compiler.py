@@ -100,7 +100,11 @@ class Compiler:
         frame_values = list(values)
         for i, gv in zip(red, gvs):
             frame_values[i] = RedBox(gv)
-        js = JitState(builder, Frame(code, block, 0, frame_values), driver)
+        greenargs = None
+        if block == 0:      # a function entry: recursion with these greens calls it
+            greenargs = code.green_key(frame_values)
+            driver.residual_graphs.setdefault((code, greenargs), builder.graph)
+        js = JitState(builder, Frame(code, block, 0, frame_values, None, greenargs), driver)
         driver.schedule(js)
         return builder.graph
 

@@ -39,8 +39,7 @@ def test_promote_simple(mode):
     run = runner(res, mode)
     assert run(20) == promote_simple(20)
     site = comp.sites[0]
-    c = case_counts(site, 20)
-    assert "int_add" not in c and "int_mul" not in c
+    assert case_counts(site, 20) == {}        # returns the constant 42
     for n in range(-50, 50):
         assert run(n) == promote_simple(n)
 

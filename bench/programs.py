@@ -1,4 +1,4 @@
-"""Programs for bench_promotion.py (in a module of their own: the flow-graph
+"""Programs timed by the bench scripts (in a module of their own: the flow-graph
 builder reads their source)."""
 
 from hintannotator import hint
@@ -34,3 +34,12 @@ def fallback_loop(n: int, k: int) -> int:
         i += 1
     return total
 
+
+
+def green_forever(x: int, y: int) -> int:
+    """A green loop that never ends at compile time (bench_specialize.py)."""
+    hint(x, concrete=True)
+    while x > 0:
+        x += 1
+        y += 1
+    return y
