@@ -36,6 +36,7 @@ from __future__ import annotations
 from flowgraph.errors import CheckError
 from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str,
                                StructType, Void)
+from flowgraph.printer import printed_blocks
 from flowgraph.model import Block, Constant, FunctionGraph, Variable
 from flowgraph.operations import MAXINT, MININT, OPS
 
@@ -60,7 +61,8 @@ class _GraphChecker:
     def __init__(self, graph: FunctionGraph):
         self.graph = graph
         self.blocks = list(graph.iterblocks())
-        self.index = {b: i for i, b in enumerate(self.blocks)}
+        # numbered as the printer numbers them, so messages and `str(g)` agree
+        self.index = {b: i for i, b in enumerate(printed_blocks(graph))}
         self.where = ""                       # "block3, op 1 int_add" while checking
         self.callees: list = []
 
@@ -199,7 +201,9 @@ class _GraphChecker:
 
     def check_link(self, link, defined: set) -> None:
         target = link.target
-        name = self.blockname(target) if target in self.index else repr(target)
+        known = target in self.index or target in (self.graph.returnblock,
+                                                   self.graph.exceptblock)
+        name = self.blockname(target) if known else repr(target)
         if len(link.args) != len(target.inputargs):
             self.fail(f"link to {name}: want {len(target.inputargs)} arguments, "
                       f"have {len(link.args)}")

@@ -101,14 +101,14 @@ def test_recursive_callees_checked_once():
 def test_variable_defined_twice():
     g, start, head, body = power()
     body.inputargs[0] = head.inputargs[0]
-    check_fails(g, f"graph power: block3: variable {head.inputargs[0]!r} defined twice: "
+    check_fails(g, f"graph power: block2: variable {head.inputargs[0]!r} defined twice: "
                    "want one definition, have one in block1 and one here")
 
 
 def test_variable_used_outside_its_block():
     g, start, head, body = power()
     body.operations[1].args[1] = start.inputargs[0]
-    check_fails(g, "graph power: block3, op 1 int_mul: argument 1: want a variable defined "
+    check_fails(g, "graph power: block2, op 1 int_mul: argument 1: want a variable defined "
                    f"before in this block, have {start.inputargs[0]!r}, defined in block0 "
                    "(variables are block-local: pass values through links)")
 
@@ -133,7 +133,7 @@ def test_link_arity():
 def test_link_argument_not_defined_in_source_block():
     g, start, head, body = power()
     body.exits[0].args[0] = head.inputargs[0]
-    check_fails(g, "graph power: block3, exit 0: link to block1, argument 0: want a variable "
+    check_fails(g, "graph power: block2, exit 0: link to block1, argument 0: want a variable "
                    f"defined before in this block, have {head.inputargs[0]!r}, defined in "
                    "block1 (variables are block-local: pass values through links)")
 
@@ -198,7 +198,7 @@ def test_exitswitch_not_defined_in_block():
     g, start, head, body = power()
     head.exitswitch = body.inputargs[1]
     check_fails(g, "graph power: block1: exitswitch: want a variable defined before in this "
-                   f"block, have {body.inputargs[1]!r}, defined in block3 (variables are "
+                   f"block, have {body.inputargs[1]!r}, defined in block2 (variables are "
                    "block-local: pass values through links)")
 
 
