@@ -31,7 +31,7 @@ from rgen.model import RgenError
 
 
 def reachable_blocks(startblock: Block) -> list:
-    """Blocks reachable from `startblock`, in depth-first preorder."""
+    """Blocks reachable from `startblock`, in breadth-first order."""
     seen = {startblock}
     order = [startblock]
     for block in order:
