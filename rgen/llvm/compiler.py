@@ -28,7 +28,7 @@ from llvmlite import ir
 from flowgraph.model import FunctionGraph
 from rgen.llvm import arith, calls, jit, memops, runtime, structs
 from rgen.llvm.callable import NativeFunction, emit_entry, make_native
-from rgen.llvm.emit import FunctionEmitter, graph_function
+from rgen.llvm.emit import FunctionEmitter, graph_function, owns_nothing
 
 CACHE_KEY = "rgen.llvm"
 HELPERS = {**runtime.HELPERS, **arith.OP_HELPERS, **memops.MEM_HELPERS}
@@ -105,12 +105,14 @@ def _compile_component(graphs: list) -> None:
     def counted(g: FunctionGraph) -> bool:
         return g in functions or g._cache[CACHE_KEY].reaches_promote
 
+    polls_after = all(owns_nothing(g) for g in graphs)     # see backedges.py
     for g in graphs:
-        FunctionEmitter(rt, g, functions[g], callee, HANDLERS, counted).emit()
+        FunctionEmitter(rt, g, functions[g], callee, HANDLERS, counted, polls_after).emit()
     entries = {g: emit_entry(rt, g, functions[g], symbols[g] + ".entry").name
                for g in graphs}
     text = str(module)
-    addresses, optimized = jit.compile_ir(text, list(entries.values()) + list(symbols.values()))
+    names = list(entries.values()) + list(symbols.values())
+    addresses, optimized = jit.compile_ir(text, names, set(names) if polls_after else ())
     seconds = time.perf_counter() - start
     for g in graphs:
         nf = make_native(g, addresses[entries[g]], symbols[g], text, optimized, seconds)

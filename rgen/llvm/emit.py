@@ -47,6 +47,7 @@ from llvmlite import ir
 from flowgraph.lltypes import Bool, Char, Float, Signed, Void
 from flowgraph.model import Constant, FunctionGraph, Variable
 from flowgraph.operations import getop, wrap
+from rgen.llvm import guards
 from rgen.llvm.runtime import (DOUBLE, I1, I32, I64, Runtime, failed, is_gcref, lltype,
                                result_struct)
 
@@ -85,10 +86,11 @@ class FunctionEmitter:
     """Writes the body of `fn` from `graph`.  `callee(graph)` gives the
     ir.Function to call for a `direct_call` or `tail_call` to another graph,
     `counted(graph)` whether a `direct_call` to it counts against the
-    recursion limit."""
+    recursion limit; `polls_after_optimisation`: the back edges get their
+    signal polls after optimisation (backedges.py), not here."""
 
     def __init__(self, rt: Runtime, graph: FunctionGraph, fn: ir.Function, callee,
-                 handlers: dict, counted=lambda graph: False):
+                 handlers: dict, counted=lambda graph: False, polls_after_optimisation=False):
         self.rt, self.graph, self.fn = rt, graph, fn
         self.counted = counted
         self.callee = callee
@@ -99,6 +101,7 @@ class FunctionEmitter:
         self.owned: list = []
         self.current = None
         self.void_consts = _void_constants(graph)
+        self.polls_after_optimisation = polls_after_optimisation
 
     # -- driver -------------------------------------------------------------------------
 
@@ -125,7 +128,9 @@ class FunctionEmitter:
 
     def enter_recursive_call(self) -> None:
         """Count a call against CPython's recursion limit (RecursionError,
-        never a native stack overflow); `leave_recursive_call` after it."""
+        never a native stack overflow, see guards.py); `leave_recursive_call`
+        after it."""
+        self.fail_if(guards.stack_exhausted(self.rt, self.b))
         r = self.b.call(self.rt.capi("Py_EnterRecursiveCall"), [self.rt.cstring("")],
                         name="deep")
         self.fail_if(self.b.icmp_signed("!=", r, ir.Constant(I32, 0)))
@@ -249,12 +254,30 @@ class FunctionEmitter:
         (`tail` between `tailcc` functions: a jump, the stack does not grow).
         Every reference owned here is moved into the arguments or released
         first; `self.owned` is left as it was (for other paths of the op)."""
+        self.poll_signals(local=False)
         owned = self.owned
         values = self.call_arguments(args)
         self.release(self.owned)
         result = self.b.call(fn, values, name="transfer", cconv=CCONV, tail="tail")
         self.b.ret(result)
         self.owned = owned
+
+    def poll_signals(self, local: bool) -> None:
+        """Every POLL_INTERVAL passes (counted by the function's own counter
+        when `local`, else the process-wide one) run pending signal handlers;
+        an exception they raise fails here (see guards.py)."""
+        b = self.b
+        if guards.POLL_OFF:
+            return
+        due = guards.poll_due(self.rt, b, guards.poll_counter_slot(self.rt, b, local))
+        bb_poll = self.fn.append_basic_block(f"{self.label}.poll")
+        bb_cont = self.fn.append_basic_block(f"{self.label}.polled")
+        b.cbranch(due, bb_poll, bb_cont).set_weights([1, 1000])
+        b.position_at_end(bb_poll)
+        slot = guards.poll_counter_slot(self.rt, b, local)
+        raised = self.rt.call(b, "rt.poll_signals", slot)
+        b.cbranch(raised, self.cleanup(tuple(self.owned)), bb_cont)
+        b.position_at_end(bb_cont)
 
     # -- values and failure -------------------------------------------------------------
 
@@ -395,6 +418,9 @@ class FunctionEmitter:
         if target is graph.exceptblock:
             self.emit_raise(link)
             return bb
+        if (target is not graph.returnblock and not self.polls_after_optimisation
+                and self.index[target] <= self.index[self.current]):
+            self.poll_signals(local=True)           # a back edge: every cycle has one
         values = self.transfer(link)
         if target is graph.returnblock:
             T = graph.return_type
@@ -406,7 +432,7 @@ class FunctionEmitter:
         b.branch(self.blocks[target])
         for v, value in zip(target.inputargs, values):
             if value is not None:
-                self.values[v].add_incoming(value, bb)
+                self.values[v].add_incoming(value, b.block)
         return bb
 
     def transfer(self, link) -> list:
@@ -439,6 +465,13 @@ class FunctionEmitter:
         msg = self.value(link.args[1])
         self.b.call(self.rt.capi("PyErr_SetObject"), [self.rt.pyobj(exc, exc.__name__), msg])
         self.b.branch(self.cleanup(tuple(self.owned)))
+
+
+def owns_nothing(graph) -> bool:
+    """Whether no variable of `graph` is a gcref (nothing to release on an
+    exception): its back edges are polled after optimisation (backedges.py)."""
+    return not any(is_gcref(v.concretetype) for block in graph.iterblocks()
+                   for v in block.inputargs + [op.result for op in block.operations])
 
 
 def _last_uses(block) -> dict:

@@ -115,15 +115,24 @@ def optimize(mod) -> None:
     pb.getModulePassManager().run(mod, pb)
 
 
-def compile_ir(ir_text: str, names: list[str]) -> tuple[dict, str]:
+def compile_ir(ir_text: str, names: list[str], poll_symbols=frozenset()) -> tuple[dict, str]:
     """Verify, optimise and load the module `ir_text`; return the addresses
-    of the functions `names` and the optimised IR text."""
+    of the functions `names` and the optimised IR text.  The functions
+    `poll_symbols` get their signal polls after optimisation (backedges.py)."""
+    from rgen.llvm import backedges
     with _lock:
         state = _init()
         mod = llvm.parse_assembly(ir_text)
         mod.verify()
         optimize(mod)
         optimized = str(mod)
+        if poll_symbols:
+            polled = backedges.insert_polls(optimized, set(poll_symbols))
+            if polled != optimized:
+                mod = llvm.parse_assembly(polled)
+                mod.verify()
+                backedges.finish(mod)
+                optimized = str(mod)
         state["engine"].add_module(mod)
         state["engine"].finalize_object()
         addresses = {n: state["engine"].get_function_address(n) for n in names}

@@ -93,6 +93,7 @@ CAPI = {
     "PyObject_Vectorcall": (PTR, [PTR, PTR, I64, PTR]),
     "Py_EnterRecursiveCall": (I32, [PTR]),
     "Py_LeaveRecursiveCall": (VOID, []),
+    "PyErr_CheckSignals": (I32, []),
 }
 VARIADIC = {"PyErr_Format"}
 

@@ -1,0 +1,148 @@
+"""Signal polls on the back edges of *optimised* scalar functions.
+
+A poll in a loop (see guards.py) is a call, so LLVM can neither fold nor
+vectorise a loop that holds one: polling before optimisation would turn
+`while c: r += a; c -= 1` from `a * c` into a loop again.  A function whose
+graph has no gcref value at all owns no reference anywhere, so its failure
+path is just `ret {undef, 1}` from any point (from its entry wrapper,
+which may inline it: `ret 0`); when every graph of a module is such a
+function, emit.py emits no back-edge polls and `insert_polls` adds them to
+the optimised IR text instead, to all its functions, on the loops LLVM kept (a vectorised loop polls once per
+vector iteration).  Back edges are the branch targets at or before their
+source block in the text (every cycle has one).  Each becomes
+
+    poll.K:      counter -= 1; if counter < 1 -> poll.K.call else -> target
+    poll.K.call: counter = POLL_INTERVAL; if PyErr_CheckSignals() -> poll.fail
+                 else -> target
+
+with the target's phis taking their value for the old edge on both new
+edges.  The counter is an `alloca` of the function that `sroa` turns into
+a register afterwards (`finish`).  Requires LLVM's own printed IR (one
+instruction per line, labels at the line start); preserves everything else.
+"""
+
+from __future__ import annotations
+
+import re
+
+import llvmlite.binding as llvm
+
+from rgen.llvm import jit
+
+POLL_INTERVAL = 4096
+
+_LABEL = re.compile(r'^("(?:[^"]*)"|[-\w$.]+):')
+_TARGET = re.compile(r'label (%"[^"]*"|%[-\w$.]+)')
+_DEFINE = re.compile(r'^define (?:\w+ )*?(\{ [^}]* \}|[\w.]+) @("[^"]*"|[-\w$.]+)\(')
+
+
+def insert_polls(text: str, symbols: set) -> str:
+    """The module text with polls on the back edges of the functions `symbols`."""
+    lines, out, i = text.split("\n"), [], 0
+    while i < len(lines):
+        m = _DEFINE.match(lines[i])
+        if not (m and m.group(2).strip('"') in symbols and lines[i].endswith("{")):
+            out.append(lines[i])
+            i += 1
+            continue
+        end = lines.index("}", i)
+        out += [lines[i]] + _function_body(lines[i + 1:end], m.group(1)) + ["}"]
+        i = end + 1
+    if "@PyErr_CheckSignals(" not in text and len(out) != len(lines):
+        out.append("declare i32 @PyErr_CheckSignals()")
+    return "\n".join(out)
+
+
+def _blocks(body: list) -> list:
+    """[(label token, lines)] of a function body; the entry's label may be None."""
+    blocks, label, current = [], None, []
+    for line in body:
+        m = _LABEL.match(line)
+        if m:
+            if current or label is not None:
+                blocks.append((label, current))
+            label, current = "%" + m.group(1), [line]
+        else:
+            current.append(line)
+    blocks.append((label, current))
+    return blocks
+
+
+def _function_body(body: list, ret_type: str) -> list:
+    blocks = _blocks(body)
+    position = {label: k for k, (label, _) in enumerate(blocks)}
+    new_blocks, renames = [], {}            # (source, target) -> poll block
+    for k, (label, lines) in enumerate(blocks):
+        for j, line in enumerate(lines):
+            if not _is_terminator(lines, j):
+                continue
+            for target in set(_TARGET.findall(line)):
+                if target in position and position[target] <= k and label is not None:
+                    poll = renames.get((label, target))
+                    if poll is None:
+                        poll = renames[(label, target)] = f"%poll.{len(renames)}"
+                        new_blocks.append(_poll_block(poll, target))
+                    lines[j] = line = re.sub(f"label {re.escape(target)}(?![-\\w$.])",
+                                             f"label {poll}", line)
+    if not renames:
+        return body
+    for (source, target), poll in renames.items():
+        lines = blocks[position[target]][1]
+        lines[:] = [_rewire_phi(line, source, poll) for line in lines]
+    first = blocks[0][1]
+    at = 1 if blocks[0][0] is not None else 0
+    first[at:at] = ["  %poll.slot = alloca i32, align 4",
+                    f"  store i32 {POLL_INTERVAL}, ptr %poll.slot, align 4"]
+    fail = ["poll.fail:", f"  ret {ret_type} {_failure(ret_type)}"]
+    return [line for _, lines in blocks for line in lines] + sum(new_blocks, []) + fail
+
+
+def _is_terminator(lines: list, j: int) -> bool:
+    text = lines[j].lstrip()
+    return text.startswith("br ") or text.startswith("switch ") or (
+        text.startswith("i") and ", label %" in text and j > 0)      # a switch case line
+
+
+def _poll_block(poll: str, target: str) -> list:
+    name = poll[1:]
+    return [f"{name}:",
+            f"  %{name}.n = load i32, ptr %poll.slot, align 4",
+            f"  %{name}.m = add i32 %{name}.n, -1",
+            f"  store i32 %{name}.m, ptr %poll.slot, align 4",
+            f"  %{name}.due = icmp slt i32 %{name}.m, 1",
+            f"  br i1 %{name}.due, label %{name}.call, label {target}",
+            f"{name}.call:",
+            f"  store i32 {POLL_INTERVAL}, ptr %poll.slot, align 4",
+            f"  %{name}.r = call i32 @PyErr_CheckSignals()",
+            f"  %{name}.f = icmp ne i32 %{name}.r, 0",
+            f"  br i1 %{name}.f, label %poll.fail, label {target}"]
+
+
+def _rewire_phi(line: str, source: str, poll: str) -> str:
+    """A phi's entries for `source` -> one for `poll` and one for `poll.call`."""
+    if " = phi " not in line:
+        return line
+    entries = re.findall(r"\[ ([^\[\]]*?), (%\"[^\"]*\"|%[-\w$.]+) \]", line)
+    if not any(pred == source for _, pred in entries):
+        return line
+    value = next(v for v, pred in entries if pred == source)
+    head = line[:line.index("[")]
+    kept = [f"[ {v}, {p} ]" for v, p in entries if p != source]
+    kept += [f"[ {value}, {poll} ]", f"[ {value}, {poll}.call ]"]
+    return head + ", ".join(kept)
+
+
+def _failure(ret_type: str) -> str:
+    """The failure result: `{undef, 1}` of a graph function, 0 / null of an entry."""
+    if ret_type.startswith("{"):
+        return "{ " + ret_type.strip("{} ").rsplit(",", 1)[0].strip() + " undef, i1 true }"
+    return "zeroinitializer"
+
+
+def finish(mod) -> None:
+    """Promote the poll counters to registers (`sroa`)."""
+    jit.capi_symbol("PyErr_CheckSignals")
+    pm = llvm.create_new_module_pass_manager()
+    pm.add_sroa_pass()
+    pm.run(mod, llvm.create_pass_builder(jit.target_machine(),
+                                         llvm.create_pipeline_tuning_options()))
