@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.timeshift-installed
 
-.PHONY: test demo install graphviz clean
+.PHONY: test demo golden install graphviz clean
 
 test: install graphviz
 	$(PY) -m pytest -n 2 -q tests
@@ -15,6 +15,10 @@ test: install graphviz
 # machine becomes a compiler; writes demo_colors.svg here.
 demo: install graphviz
 	$(VENV)/bin/timeshift demo
+
+# Rewrite tests/golden/*.txt from the current code; review `git diff tests/golden`.
+golden: install
+	$(PY) -m tests.golden.regenerate
 
 install: $(STAMP)
 
