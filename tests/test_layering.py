@@ -237,7 +237,7 @@ def test_attribute_checker_detects_a_planted_call():
     source = "def run(site, value):\n    return site.resume_at_site(site, value)\n"
     assert attribute_violations(source, "flowgraph.interp", "planted.py") == [
         "planted.py:2: flowgraph uses .resume_at_site, defined only by "
-        "timeshifter.compiler.Compiler; declare it in a flowgraph protocol class"]
+        "timeshifter.specializer.Specializer; declare it in a flowgraph protocol class"]
     source = "def miss(site):\n    return site.fallback_runs + site.compile_case(1)\n"
     found = attribute_violations(source, "rgen.llvm.calls", "planted.py")
     assert [m.split(",")[0] for m in found] == ["planted.py:2: rgen uses .fallback_runs",

@@ -69,17 +69,17 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
     """One `promote` operation's site: both sides of the dispatch protocol
     (flowgraph/dispatch.py, rgen/dispatch.py)."""
 
-    def __init__(self, compiler, family, number: int, frame, gv_promoted, live_gvs: list,
+    def __init__(self, specializer, family, number: int, frame, gv_promoted, live_gvs: list,
                  where: str):
-        self.compiler = compiler
+        self.specializer = specializer      # compiles cases (specializer.py)
         self.family = family
-        self.options = compiler.options
+        self.options = specializer.options
         self.number = number
         self.frame = frame                  # saved frames (boxes as at the site)
         self.gv_promoted = gv_promoted
         self.live_types = [gv.concretetype for gv in live_gvs]
         self.value_type = gv_promoted.concretetype
-        self.return_type = compiler.graph.return_type
+        self.return_type = specializer.return_type
         self.where = where
         self.cases: dict = {}
         self.counts: dict = {}
@@ -149,7 +149,7 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
 
     def compile_case(self, value) -> Case:
         start = time.perf_counter()
-        graph = self.compiler.resume_at_site(self, value)
+        graph = self.specializer.resume_at_site(self, value)
         case = Case(value, graph, time.perf_counter() - start)
         self.cases[value_key(value)] = case
         log.debug("site %d (%s): compiled the case %r in %.2f ms", self.number, self.where,
