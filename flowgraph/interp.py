@@ -76,12 +76,12 @@ def resume_graph(graph: FunctionGraph, block: Block, values, opindex: int = 0,
     With `transfers=False` a tail transfer the graph returns (see `trampoline`)
     is returned as it is, for a trampoline further out to run.
     """
-    saved = _hook[0]
-    _hook[0] = merge_point
+    saved = _merge_callback[0]
+    _merge_callback[0] = merge_point
     try:
         result = _resume(graph, block, values, opindex)
     finally:
-        _hook[0] = saved
+        _merge_callback[0] = saved
     return trampoline(result) if transfers else result
 
 
@@ -130,11 +130,11 @@ def _resume(graph: FunctionGraph, block: Block, values, opindex: int):
     return comp.enter(label, payload)
 
 
-_hook = [None]            # the merge_point callback of the running resume_graph
+_merge_callback = [None]  # the merge-point callback of the running resume_graph
 
 
-def _at_merge_point(site: MergePoint, values: tuple):
-    return _hook[0](site, dict(zip(site.live, values)))
+def _run_merge_callback(site: MergePoint, values: tuple):
+    return _merge_callback[0](site, dict(zip(site.live, values)))
 
 
 def resume_frames(frames, merge_point=None, transfers: bool = True):
@@ -258,7 +258,7 @@ def _refresh(comp: _Compiled) -> None:
 # the globals every generated function starts with (see interp_emit.py)
 _RUNTIME = {"_wrap": wrap, "_no_case": no_case, "_bad_label": bad_label,
             "_Promote": Promote, "_TailCall": TailCall, "_trampoline": trampoline,
-            "_new_array": new_array, "_hook": _hook, "_at_merge_point": _at_merge_point}
+            "_new_array": new_array, "_merge_callback": _merge_callback, "_run_merge_callback": _run_merge_callback}
 
 
 def _compile_graph(graph: FunctionGraph) -> _Compiled:

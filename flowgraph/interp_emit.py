@@ -42,7 +42,7 @@ successors and returns `(label, args)` on reaching a label, or
 
 The generated code runs in a namespace the caller pre-fills with the
 run-time support it refers to: `_wrap _no_case _bad_label _Promote _TailCall
-_trampoline _new_array _hook _at_merge_point` (interp.py); the emitter adds
+_trampoline _new_array _merge_callback _run_merge_callback` (interp.py); the emitter adds
 constants (`_k3`) and callees (`_g0_f`, bound by the caller once compiled).
 """
 
@@ -344,8 +344,8 @@ class Emitter:
             live = live_in(block, i + 1)
             site = self.const_name(MergePoint(self.graph, block, i + 1, tuple(live)))
             values = "".join(self.names[v] + ", " for v in live)
-            self.put(indent, "if _hook[0] is not None:")
-            self.put(indent + 1, f"_r = _at_merge_point({site}, ({values}))")
+            self.put(indent, "if _merge_callback[0] is not None:")
+            self.put(indent + 1, f"_r = _run_merge_callback({site}, ({values}))")
             self.put(indent + 1, "if _r is not None:")
             self.put(indent + 2, f"return {RETURN}, _r[0]" if self.tail else "return _r[0]")
 

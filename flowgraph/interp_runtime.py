@@ -37,7 +37,8 @@ class TailCall:
 
 class Promote:
     """Continue at promotion site `site` with the run-time `value`: the site's
-    `dispatch(value, live)` gives the result or another transfer."""
+    `dispatch(value, live)` (`flowgraph.dispatch.InterpretedSwitch`) gives the
+    result or another transfer."""
 
     __slots__ = ("site", "value", "live")
 

@@ -62,8 +62,8 @@ class MergeEntry:
 
 
 class Driver:
-    def __init__(self, compiler, backend, options, family):
-        self.compiler = compiler
+    def __init__(self, specializer, backend, options, family):
+        self.specializer = specializer  # starts residual functions, makes sites
         self.family = family
         self.backend = backend
         self.options = options
@@ -253,11 +253,11 @@ class Driver:
         """A new residual function starting at the global merge point where `js`
         is, every red leaf of its state a parameter (so it serves all paths
         with the same green key and virtual shapes)."""
-        self.compiler.stats["merge point entries"] += 1
+        self.specializer.count("merge point entries")
         frame = js.frame.copy({})
         copy_leaves = freeze_frames(frame)[1]
         builder, params = self.backend.new_graph(
-            f"{frame.code.name}_{self.compiler.next_function_number()}_entry",
+            f"{frame.code.name}_{self.specializer.next_function_number()}_entry",
             [leaf.gv.concretetype for leaf in leaves], frame.code.return_type)
         for leaf, param in zip(copy_leaves, params):
             leaf.replace(param)
@@ -265,7 +265,7 @@ class Driver:
         return builder.graph
 
     def record_merge_point(self, js: JitState) -> None:
-        """Tell the compiler which green keys of global merge points have code,
+        """Record which green keys of global merge points have code,
         so that the fallback interpreter can continue in compiled code there."""
         frame = js.frame
         if frame.back is None and frame.block in frame.code.gmp_blocks:
@@ -279,7 +279,7 @@ class Driver:
         code = js.frame.code
         op = code.blocks[js.frame.block].operations[js.frame.opindex - 1]
         where = f"{code.filename}:{op.lineno}"
-        site = self.compiler.new_site(self.family, js.frame.copy({}), gv, live, where)
+        site = self.specializer.new_site(self.family, js.frame.copy({}), gv, live, where)
         result = js.builder.genop("promote", [Constant(site, Void), gv, *live])
         js.builder.finish_return(result)
         js.finished = True
@@ -362,6 +362,6 @@ class Driver:
         key = (code, greenargs)
         graph = self.residual_graphs.get(key)
         if graph is None:
-            graph = self.compiler.start_specialization(self, code, list(args))
+            graph = self.specializer.start_specialization(self, code, list(args))
             self.residual_graphs[key] = graph
         return graph

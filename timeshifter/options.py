@@ -12,7 +12,8 @@ class Options:
     max_inline_depth: int = 64          # inlined call depth
     max_virtual_list: int = 256         # longest list kept virtual when allocated
     max_shapes_per_merge: int = 2       # virtual shapes per loop head and green state
-    backend: str = "graph"              # residual code: "graph" (interpreted) or "llvm"
+    backend: object = "graph"           # residual code's builder: "graph", "llvm" or a
+                                        # callable making an rgen.Backend (specializer.py)
     promote_threshold: int = 1          # runs of a value before its case is compiled
     promote_max_cases: int = 16         # compiled cases per promotion site
     promote_tracked: int = 8            # values counted per site (least useful evicted)
@@ -30,7 +31,7 @@ class Options:
             if f.type == "int" and (not isinstance(value, int) or value < 0):
                 raise ValueError(f"option {f.name} must be a non-negative int, "
                                  f"have {value!r}")
-        if options.backend not in ("graph", "llvm"):
-            raise ValueError(f"option backend must be 'graph' or 'llvm', "
-                             f"have {options.backend!r}")
+        if options.backend not in ("graph", "llvm") and not callable(options.backend):
+            raise ValueError(f"option backend must be 'graph', 'llvm' or a callable making "
+                             f"an rgen.Backend, have {options.backend!r}")
         return options
