@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from flowgraph.lltypes import Bool, Char, Float, Signed, Str
+from flowgraph.arguments import check_arguments, check_value
 from flowgraph.interp import TailCall
 from flowgraph.model import Constant
 from flowgraph.operations import wrap
@@ -33,8 +33,6 @@ from timeshifter.promotion import PromotionSite
 
 NESTED_NATIVE_ENTRIES = 32   # nested fallback runs before the fallback stops entering native code
 from timeshifter.state import Frame, JitState, value_key
-
-_PYTYPES = {Signed: (int,), Float: (float, int), Bool: (bool,), Str: (str,), Char: (str,)}
 
 
 def make_compiler(func, green=(), **options) -> "Compiler":
@@ -198,17 +196,14 @@ class Compiler:
         missing = [n for n in names if n not in values]
         if missing:
             raise TypeError(f"specialize() is missing green value(s): {', '.join(missing)}")
-        for i, name in zip(self.green_indices, names):
-            _check_type(name, values[name], self.params[i].concretetype)
-        return [values[n] for n in names]
+        return [check_value(self.graph.name, name, self.params[i].concretetype, values[name])
+                for i, name in zip(self.green_indices, names)]
 
     # -- calling ---------------------------------------------------------------------
     def __call__(self, *args):
         """Specialise on the green arguments (cached) and run the residual code
         natively on the red ones."""
-        if len(args) != len(self.params):
-            raise TypeError(f"{self.graph.name}() takes {len(self.params)} arguments, "
-                            f"got {len(args)}")
+        args = check_arguments(self.graph, args)
         greens = [args[i] for i in self.green_indices]
         key = tuple(value_key(g) for g in greens)
         res = self._cache.get(key)
@@ -269,14 +264,3 @@ class Residual:
 
     def __repr__(self) -> str:
         return f"<Residual {self.graph.name}: {sum(self.op_counts().values())} ops>"
-
-
-def _check_type(name, value, lltype) -> None:
-    expected = _PYTYPES.get(lltype)
-    if expected is not None and not isinstance(value, expected):
-        raise TypeError(f"green {name!r} must be {lltype} "
-                        f"({expected[0].__name__}), have {type(value).__name__}")
-    if lltype is Signed and isinstance(value, bool):
-        raise TypeError(f"green {name!r} must be an int, have bool")
-
-

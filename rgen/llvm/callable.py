@@ -34,6 +34,7 @@ import ctypes
 
 from llvmlite import ir
 
+from flowgraph.arguments import argument_checker
 from flowgraph.lltypes import Bool, Char, Float, Signed, Void
 from rgen.llvm import jit
 from rgen.llvm.runtime import (DOUBLE, I8, I64, PTR, Runtime, box, check_source, is_gcref,
@@ -110,12 +111,20 @@ def _convert_arg(rt, b, T, arg, fail_if):
     return arg
 
 
+_cfunc_call = ctypes._CFuncPtr.__call__
+
+
 class NativeFunction(ctypes._CFuncPtr):
     """A compiled graph, callable with the graph's parameters as Python values."""
 
     _flags_ = _FLAGS
     _restype_ = ctypes.c_int64
     _argtypes_ = ()
+
+    def __call__(self, *args):
+        """Check and convert the arguments as every mode does (arity, type,
+        64-bit range: `flowgraph.arguments`), then make the ctypes call."""
+        return _cfunc_call(self, *self._check(args))
 
     @property
     def asm(self) -> str:
@@ -148,6 +157,7 @@ def make_native(graph, address: int, symbol: str, ir_text: str, optimized: str,
                 seconds: float) -> NativeFunction:
     nf = _native_class(graph)(address)
     nf.compile_seconds = seconds
+    nf._check = argument_checker(graph)
     nf.graph = graph
     nf.symbol = symbol
     nf.llvm_ir = ir_text
