@@ -36,6 +36,7 @@ from flowgraph.operations import MAXINT, MININT
 from flowgraph.typeinfer import type_name
 
 CACHE_KEY = "argument_checker"
+_INT, _FLOAT = {int}, {float}
 
 
 def check_arguments(graph, args: tuple) -> tuple:
@@ -73,17 +74,46 @@ def make_checker(graph):
         lines.append(f"        a{i} = convert({names[i]!r}, T{i}, a{i})")
         lines.append("        args = None")
     lines.append(f"    return args or ({''.join(f'a{i}, ' for i in range(len(params)))})")
-    scope = {"MININT": MININT, "MAXINT": MAXINT, "list": list, "int": int, "float": float,
-             "str": str, "len": len, "all": all, "type": type,
-             "convert": lambda name, T, value: _convert(graph.name, name, T, value),
-             "arity_error": lambda args: _arity_error(graph.name, names, len(args))}
+    scope = _scope([v.concretetype for v in params])
+    scope.update(convert=lambda name, T, value: _convert(graph.name, name, T, value),
+                 arity_error=lambda args: _arity_error(graph.name, names, len(args)))
     for i, v in enumerate(params):
         scope[f"T{i}"] = v.concretetype
-        scope[f"fits{i}"] = lambda value, T=v.concretetype: _fits(T, value)
-        if isinstance(v.concretetype, StructType):
-            scope[f"cls{i}"] = record_class(v.concretetype)
     exec(compile("\n".join(lines), f"<argument check of {graph.name}>", "exec"), scope)
     return scope["check"]
+
+
+def checked_method(types: list, call):
+    """`__call__(self, *args)` for a callable class whose instances have a
+    `.graph` of parameter types `types`: arguments passing the inline tests go
+    straight to `call(self, *args)`, any other call through `check_arguments`
+    (its conversions or its error).  One Python frame on the fast path."""
+    names = ", ".join(f"a{i}" for i in range(len(types)))
+    tests = " and ".join(f"({_fast_test(T, f'a{i}', i)})" for i, T in enumerate(types))
+    lines = ["def __call__(self, *args):",
+             f"    if len(args) == {len(types)}:"]
+    if types:
+        lines += [f"        {names}, = args",
+                  f"        if {tests}:",
+                  f"            return call(self, {names})"]
+    else:
+        lines.append("        return call(self)")
+    lines.append("    return call(self, *check_arguments(self.graph, args))")
+    scope = _scope(types)
+    scope.update(call=call, check_arguments=check_arguments)
+    exec(compile("\n".join(lines), "<checked call>", "exec"), scope)
+    return scope["__call__"]
+
+
+def _scope(types: list) -> dict:
+    """The names the generated tests use."""
+    scope = {"MININT": MININT, "MAXINT": MAXINT, "int": int, "float": float, "str": str,
+             "len": len}
+    for i, T in enumerate(types):
+        scope[f"fits{i}"] = lambda value, T=T: _fits(T, value)
+        if isinstance(T, StructType):
+            scope[f"cls{i}"] = record_class(T)
+    return scope
 
 
 def _fast_test(T, a: str, i: int) -> str:
@@ -125,10 +155,12 @@ def _fits(T, value) -> bool:
         item = T.item
         if cls is not list:
             return False
-        if item is Signed:
-            return all(x.__class__ is int and MININT <= x <= MAXINT for x in value)
+        if not value:
+            return True
+        if item is Signed:          # C-speed scans: the item types, then the range
+            return set(map(type, value)) == _INT and MININT <= min(value) <= max(value) <= MAXINT
         if item is Float:
-            return all(x.__class__ is float for x in value)
+            return set(map(type, value)) == _FLOAT
         return all(_fits(item, x) for x in value)
     return True
 

@@ -34,7 +34,7 @@ import ctypes
 
 from llvmlite import ir
 
-from flowgraph.arguments import argument_checker
+from flowgraph.arguments import checked_method
 from flowgraph.lltypes import Bool, Char, Float, Signed, Void
 from rgen.llvm import jit
 from rgen.llvm.runtime import (DOUBLE, I8, I64, PTR, Runtime, box, check_source, is_gcref,
@@ -121,11 +121,6 @@ class NativeFunction(ctypes._CFuncPtr):
     _restype_ = ctypes.c_int64
     _argtypes_ = ()
 
-    def __call__(self, *args):
-        """Check and convert the arguments as every mode does (arity, type,
-        64-bit range: `flowgraph.arguments`), then make the ctypes call."""
-        return _cfunc_call(self, *self._check(args))
-
     @property
     def asm(self) -> str:
         """Target assembly of the optimised module (computed on first use)."""
@@ -141,15 +136,18 @@ _classes: dict = {}
 
 
 def _native_class(graph) -> type:
-    """The NativeFunction subclass with the ctypes signature of `graph`."""
+    """The NativeFunction subclass for the parameter types of `graph`: its
+    ctypes signature and its argument-checking `__call__`."""
     argtypes = tuple(_ctype(v.concretetype) for v in graph.getargs())
     restype = _ctype(graph.return_type)
-    key = (argtypes, restype)
+    key = (tuple(v.concretetype for v in graph.getargs()), restype)
     cls = _classes.get(key)
     if cls is None:
+        # __call__: the argument check every mode shares, then the ctypes call
+        call = checked_method([v.concretetype for v in graph.getargs()], _cfunc_call)
         cls = _classes[key] = type("NativeFunction", (NativeFunction,),
                                    {"_flags_": _FLAGS, "_restype_": restype,
-                                    "_argtypes_": argtypes})
+                                    "_argtypes_": argtypes, "__call__": call})
     return cls
 
 
@@ -157,7 +155,6 @@ def make_native(graph, address: int, symbol: str, ir_text: str, optimized: str,
                 seconds: float) -> NativeFunction:
     nf = _native_class(graph)(address)
     nf.compile_seconds = seconds
-    nf._check = argument_checker(graph)
     nf.graph = graph
     nf.symbol = symbol
     nf.llvm_ir = ir_text

@@ -10,6 +10,7 @@ message."""
 import pytest
 
 import flowgraph
+from flowgraph import FlowError
 import rgen
 import timeshifter
 
@@ -175,3 +176,19 @@ def test_a_list_subclass_is_rejected_in_every_mode(modes):
     for mode in ("run_graph", "compile_graph", "comp", "native", "interpret"):
         with pytest.raises(TypeError, match="must be list\\[int\\], not MyList$"):
             modes[mode](*args)
+
+
+def with_default(x: int, y: int = 3) -> int:
+    return x + y
+
+
+def test_a_default_on_the_entry_function_is_a_flow_error():
+    """Issue 10 item 7: natively the default was dropped ("takes at least 2 arguments")."""
+    line = with_default.__code__.co_firstlineno
+    message = (f"{__file__}:{line}: default value of parameter 'y' of with_default() is not "
+               "supported on the function compiled; remove the default and pass y explicitly "
+               "(defaults are supported on the functions it calls)")
+    for build in (timeshifter.make_compiler, flowgraph.build_graph):
+        with pytest.raises(FlowError) as info:
+            build(with_default)
+        assert str(info.value) == message
