@@ -13,8 +13,8 @@ interpreted, native code, `comp(...)`):
     str       a `str`; a character: a `str` of length 1
     list[T]   a `list` itself, not a subclass (native code reads items inline,
               so an overridden `__getitem__` could not be honoured), every item
-              of type T by the same rules (no conversion: the caller's list is
-              shared, not copied)
+              exactly of type T, never converted (an int is no float item: the
+              caller's list is shared, not copied)
     a class   an instance of exactly that class
     None      (a Void parameter) anything: the value is never read
 
@@ -24,14 +24,18 @@ the function, the parameter and the expected type:
 
 Algorithm: per graph, the source of one checking function is generated (one
 `if` per parameter with an inline fast test, falling back to the slow
-`_convert` only on a mismatch) and cached in `graph._cache`, so a native call
-with three ints pays a few hundred nanoseconds.
+`_convert` only on a mismatch) and cached in `graph._cache`;
+`checked_method` generates the same tests as the `__call__` of native
+callables, so a native call with three ints pays about 0.3 us for them.  A list
+is scanned at C speed (its item types, then min and max for the 64-bit range):
+about 45 ns per item, per call.
 """
 
 from __future__ import annotations
 
 from flowgraph.interp_runtime import record_class
-from flowgraph.lltypes import ArrayType, Bool, Char, Float, ListType, Signed, Str, StructType, Void
+from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str, StructType,
+                               Void)
 from flowgraph.operations import MAXINT, MININT
 from flowgraph.typeinfer import type_name
 
