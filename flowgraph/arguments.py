@@ -41,6 +41,7 @@ from flowgraph.typeinfer import type_name
 
 CACHE_KEY = "argument_checker"
 _INT, _FLOAT = {int}, {float}
+_MISSING = object()                     # an argument not given (fails every test)
 
 
 def check_arguments(graph, args: tuple) -> tuple:
@@ -94,15 +95,12 @@ def checked_method(types: list, call):
     (its conversions or its error).  One Python frame on the fast path."""
     names = ", ".join(f"a{i}" for i in range(len(types)))
     tests = " and ".join(f"({_fast_test(T, f'a{i}', i)})" for i, T in enumerate(types))
-    lines = ["def __call__(self, *args):",
-             f"    if len(args) == {len(types)}:"]
-    if types:
-        lines += [f"        {names}, = args",
-                  f"        if {tests}:",
-                  f"            return call(self, {names})"]
-    else:
-        lines.append("        return call(self)")
-    lines.append("    return call(self, *check_arguments(self.graph, args))")
+    params = "".join(f"a{i}=MISSING, " for i in range(len(types)))
+    lines = [f"def __call__(self, {params}*extra):",      # MISSING fails every test
+             f"    if not extra and {tests or 'True'}:",
+             f"        return call(self, {names})",
+             f"    args = tuple(a for a in ({names}{',' if types else ''}) if a is not MISSING)",
+             "    return call(self, *check_arguments(self.graph, args + extra))"]
     scope = _scope(types)
     scope.update(call=call, check_arguments=check_arguments)
     exec(compile("\n".join(lines), "<checked call>", "exec"), scope)
@@ -112,7 +110,7 @@ def checked_method(types: list, call):
 def _scope(types: list) -> dict:
     """The names the generated tests use."""
     scope = {"MININT": MININT, "MAXINT": MAXINT, "int": int, "float": float, "str": str,
-             "len": len}
+             "len": len, "MISSING": _MISSING}
     for i, T in enumerate(types):
         scope[f"fits{i}"] = lambda value, T=T: _fits(T, value)
         if isinstance(T, StructType):
@@ -132,7 +130,7 @@ def _fast_test(T, a: str, i: int) -> str:
     if T is Char:
         return f"{a}.__class__ is str and len({a}) == 1"
     if T is Void:
-        return "True"
+        return f"{a} is not MISSING"
     if isinstance(T, StructType):
         return f"{a}.__class__ is cls{i}"
     return f"fits{i}({a})"
