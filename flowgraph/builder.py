@@ -61,7 +61,22 @@ def build_graph(func) -> FunctionGraph:
         self_type, func = struct_of(type(func.__self__)), func.__func__
     if not isinstance(func, types.FunctionType):
         raise FlowError(f"build_graph needs a Python function, got {func!r}")
-    return BuildContext().graph_for(func, self_type)
+    context = BuildContext()
+    graph = context.graph_for(func, self_type)
+    _reject_entry_defaults(context.signatures[func])
+    return graph
+
+
+def _reject_entry_defaults(sig: Signature) -> None:
+    """An entry point is called with all its parameters by every mode: a default
+    value there would be silently dropped (calls inside the graph fill them in)."""
+    for name, _ in sig.params:
+        if name in sig.defaults:
+            place = sig.places[name]
+            raise FlowError(f"default value of parameter '{name}' of {sig.name}() is not "
+                            "supported on the function compiled; remove the default and "
+                            f"pass {name} explicitly (defaults are supported on the "
+                            "functions it calls)", place.filename, place.lineno)
 
 
 # -- the build context -------------------------------------------------------------

@@ -23,8 +23,9 @@ Checked, for `g` and every graph reachable through `direct_call` and
   have no operations and no exits; every other block has exits.
 
 Argument types come from the operation's name (`int_*` takes Signed,
-`float_*` Float, `char_*` Char, `cast_a_to_b` an `a`) and, for container
-operations, from the container's item or field types.
+`int_float_*` a Signed and a Float, `float_*` Float, `char_*` Char,
+`cast_a_to_b` an `a`) and, for container operations, from the container's
+item or field types.
 
 A violation raises `CheckError` whose message names the graph, the block (its
 index in `g.iterblocks()` order, or returnblock/exceptblock), the operation,
@@ -273,6 +274,8 @@ def _arg_types(op) -> list:
     family; container operations read their container's item/field types."""
     name, args = op.opname, op.args
     family = name.split("_", 1)[0]
+    if name.startswith("int_float_"):               # exact mixed comparisons
+        return [Signed, Float]
     if family in _PREFIX_TYPES:
         return [_PREFIX_TYPES[family]] * len(args)
     if family == "cast":

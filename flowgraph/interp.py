@@ -33,8 +33,9 @@ import linecache
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flowgraph.arguments import check_arguments
 from flowgraph.interp_emit import RETURN, Emitter
-from flowgraph.interp_names import names_of, pyname
+from flowgraph.interp_names import names_of
 from flowgraph.liveness import live_in
 from flowgraph.interp_runtime import (MergePoint, Promote, Record, TailCall, bad_label,
                                       has_tail_ops, new_array, no_case, record_class,
@@ -49,12 +50,9 @@ __all__ = ["run_graph", "resume_graph", "resume_frames", "get_source", "trampoli
 
 def run_graph(graph: FunctionGraph, *args, merge_point=None):
     """Run `graph` on `args`; returns its result or raises its exception.
+    The arguments are checked and converted first (`flowgraph.arguments`).
     `merge_point`: see `resume_graph`."""
-    nargs = len(graph.startblock.inputargs)
-    if len(args) != nargs:
-        names = ", ".join(pyname(v) for v in graph.startblock.inputargs)
-        raise TypeError(f"graph {graph.name}({names}) takes {nargs} argument"
-                        f"{'s' if nargs != 1 else ''}, got {len(args)}")
+    args = check_arguments(graph, args)
     return resume_graph(graph, graph.startblock, args, merge_point=merge_point)
 
 

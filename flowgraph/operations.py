@@ -240,6 +240,21 @@ _op("hint", 2, _same_as_arg0, pure=False, llvm=None, py="{0}")        # hint(v, 
 _op("promote", None, _call_result, pure=False, canraise=(Exception,), llvm=None, py=None)
 _op("tail_call", None, _call_result, pure=False, canraise=(Exception,), llvm=None, py=None)
 
+# -- mixed int/float arithmetic, exact as CPython (issue 10 item 2) ---------------------
+# CPython never converts an int to a float to compare it with one: the comparison
+# is exact (2**53 + 1 != 2.0**53, 2**63 - 1 < 2.0**63, NaN unordered), and int / int
+# is correctly rounded.  Python's own operators on (int, float) and (int, int) do
+# exactly that, so they are the fold functions and the interpreter templates.
+# The builder puts the int first: `y < x` with y a float is int_float_gt(x, y).
+for _name, _fn, _sym in [("lt", operator.lt, "<"), ("le", operator.le, "<="),
+                         ("eq", operator.eq, "=="), ("ne", operator.ne, "!="),
+                         ("gt", operator.gt, ">"), ("ge", operator.ge, ">=")]:
+    _op(f"int_float_{_name}", 2, _B, fold=_fn, llvm=f"@int_float_{_name}",
+        py=f"{{0}} {_sym} {{1}}")
+_op("int_truediv", 2, _F, canraise=(ZeroDivisionError,), fold=_truediv, llvm="@itruediv",
+    py="{0} / {1}")
+# -- end of the mixed int/float block --------------------------------------------------
+
 del _name, _fold, _llvm, _py, _wraps, _fn, _icmp, _sym
 
 

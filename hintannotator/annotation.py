@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import networkx as nx
 
+from flowgraph.lltypes import Bool, Char, Float, Signed
 from flowgraph.model import Constant, FunctionGraph, Variable
+from flowgraph.typeinfer import type_name
 from hintannotator.annotator import Annotator, Copy
 from hintannotator.colours import BLUE, GREEN, RED, is_green, public
 from hintannotator.errors import HintError
@@ -57,6 +59,9 @@ def _green_indices(graph: FunctionGraph, green) -> set:
     return result
 
 
+_PROMOTABLE = (Signed, Float, Bool, Char)
+
+
 class HintAnnotation:
     """The coloured program: `graphs` (one per copy, the entry first),
     `colors` (Variable -> "green" | "red" | "blue")."""
@@ -71,6 +76,7 @@ class HintAnnotation:
             self._check_forced(copy)
             self._check_joins(copy)
             self._check_merge_points(copy)
+            self._check_promotions(copy)
         self._redirect_calls()
         self.colors = {v: public(c) for copy in self.copies for v, c in copy.colours.items()}
         for copy in self.copies:
@@ -127,6 +133,21 @@ class HintAnnotation:
             raise HintError(f"hint(None, global_merge_point=True) at {where} is not at the "
                             f"head of a loop; put it as the first statement of the "
                             f"interpreter's main loop (`while True:`).")
+
+    def _check_promotions(self, copy: Copy) -> None:
+        """A promotion site switches on the value: only scalars can be promoted."""
+        for op in copy.graph.iteroperations():
+            if op.opname != "hint" or "promote" not in hint_flags(op):
+                continue
+            t = op.args[0].concretetype
+            if t not in _PROMOTABLE:
+                name = op.args[0].name if isinstance(op.args[0], Variable) else None
+                raise HintError(
+                    f"hint({name or 'x'}, promote=True) at {copy.info.where(op.lineno)} "
+                    f"promotes a {type_name(t)}; only int, float, bool and one-character "
+                    f"str values can be promoted.\nHint that would help: promote a scalar "
+                    f"read from it (its length, an item), or make it a green parameter "
+                    f"with hint(..., deepfreeze=True).")
 
     def _reachable_copies(self) -> list:
         seen, order, stack = {self.root}, [], [self.root]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from flowgraph.lltypes import Bool, Char, Float, Signed, Str
+from flowgraph.arguments import check_arguments, check_value
 from flowgraph.operations import wrap
 from hintannotator import annotate
 from timeshifter import rtimeshift
@@ -26,8 +26,6 @@ from timeshifter.codegen import SourceGenerator
 from timeshifter.options import Options
 from timeshifter.specializer import Host, Specializer
 from timeshifter.state import value_key
-
-_PYTYPES = {Signed: (int,), Float: (float, int), Bool: (bool,), Str: (str,), Char: (str,)}
 
 
 def make_compiler(func, green=(), **options) -> "Compiler":
@@ -96,17 +94,14 @@ class Compiler:
         missing = [n for n in names if n not in values]
         if missing:
             raise TypeError(f"specialize() is missing green value(s): {', '.join(missing)}")
-        for i, name in zip(self.green_indices, names):
-            _check_type(name, values[name], self.params[i].concretetype)
-        return [values[n] for n in names]
+        return [check_value(self.graph.name, name, self.params[i].concretetype, values[name])
+                for i, name in zip(self.green_indices, names)]
 
     # -- calling ---------------------------------------------------------------------
     def __call__(self, *args):
         """Specialise on the green arguments (cached) and run the residual code
         natively on the red ones."""
-        if len(args) != len(self.params):
-            raise TypeError(f"{self.graph.name}() takes {len(self.params)} arguments, "
-                            f"got {len(args)}")
+        args = check_arguments(self.graph, args)
         greens = [args[i] for i in self.green_indices]
         key = tuple(value_key(g) for g in greens)
         res = self._cache.get(key)
@@ -167,14 +162,3 @@ class Residual:
 
     def __repr__(self) -> str:
         return f"<Residual {self.graph.name}: {sum(self.op_counts().values())} ops>"
-
-
-def _check_type(name, value, lltype) -> None:
-    expected = _PYTYPES.get(lltype)
-    if expected is not None and not isinstance(value, expected):
-        raise TypeError(f"green {name!r} must be {lltype} "
-                        f"({expected[0].__name__}), have {type(value).__name__}")
-    if lltype is Signed and isinstance(value, bool):
-        raise TypeError(f"green {name!r} must be an int, have bool")
-
-

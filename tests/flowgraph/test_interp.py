@@ -405,8 +405,9 @@ def test_large_char_switch_without_default():
 
 def test_wrong_argument_count():
     g, _, _ = power_graph()
-    with pytest.raises(TypeError, match=r"^graph power\(x, n\) takes 2 arguments, got 3$"):
+    with pytest.raises(TypeError) as info:
         run_graph(g, 1, 2, 3)
+    assert str(info.value) == "power() takes 2 positional arguments but 3 were given"
 
 
 # -- control flow ---------------------------------------------------------------------
