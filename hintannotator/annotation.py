@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import networkx as nx
 
+from flowgraph.gcpause import collector_paused
 from flowgraph.model import Constant, FunctionGraph, Variable
 from hintannotator.annotator import Annotator, Copy
 from hintannotator.colours import BLUE, GREEN, RED, is_green, public
@@ -34,10 +35,11 @@ def annotate(func, green=(), **options) -> "HintAnnotation":
         graph = build_graph(func)
     green_indices = _green_indices(graph, green)
     pattern = tuple(GREEN if i in green_indices else RED for i in range(len(graph.getargs())))
-    annotator = Annotator()
-    root = annotator.get_copy(graph, pattern, False)
-    annotator.run(root)
-    return HintAnnotation(annotator, root, green_indices)
+    with collector_paused():        # linear time on long functions (flowgraph/gcpause.py)
+        annotator = Annotator()
+        root = annotator.get_copy(graph, pattern, False)
+        annotator.run(root)
+        return HintAnnotation(annotator, root, green_indices)
 
 
 def _green_indices(graph: FunctionGraph, green) -> set:
