@@ -1,7 +1,7 @@
 """`make fuzz`: differential fuzzing for a given time, crash-safe.
 
     python -m tests.fuzz [--seconds 180] [--programs N] [--out fuzz_failures]
-                         [--wide-mixed] [--timeout 120]
+                         [--seed S] [--wide-mixed] [--timeout 120]
 
 Draws random programs (tests/strategies.py, every feature on: floats mixed
 with ints, lists, a class, strings, promotions) with argument tuples, green
@@ -12,6 +12,8 @@ it dies (a native crash, a hang past `--timeout`) the driver knows the job:
 it runs that job alone in a fresh worker and, if it dies again, reports a
 crash; either way the fuzzing goes on with a new worker.
 
+Programs are drawn in batches of 50 by hypothesis with seeds S, S + 1, ...
+(`--seed`, random by default and printed), so a run can be repeated.
 Every mismatch and crash is saved to `--out` as a runnable file: the
 program's source followed by a comment with the job (arguments, green
 parameters, threshold) and the outcomes.  A progress bar goes to stderr;
@@ -27,14 +29,15 @@ from __future__ import annotations
 
 import argparse
 import pprint
+import random
 import select
 import subprocess
 import sys
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from tests.fuzz_worker import receive, send
@@ -56,6 +59,21 @@ def jobs(draw, features: Features) -> dict:
             "args": draw(st.lists(program.args, min_size=1, max_size=4)),
             "green": sorted(draw(st.sets(st.sampled_from(scalar)))) if scalar else [],
             "threshold": draw(st.sampled_from([1, 2]))}
+
+
+def draw_jobs(strategy, count: int, seed_value: int) -> list:
+    """`count` jobs drawn by hypothesis, the same ones for the same seed."""
+    jobs_drawn: list = []
+
+    @settings(database=None, max_examples=count, phases=[Phase.generate], deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @seed(seed_value)
+    @given(strategy)
+    def collect(job):
+        jobs_drawn.append(job)
+
+    collect()
+    return jobs_drawn
 
 
 class Worker:
@@ -122,10 +140,12 @@ class Fuzzer:
         self.strategy = jobs(Features(floats=True, lists=True, strings=True, classes=True,
                                       wide_mixed=options.wide_mixed))
 
-    def draw(self) -> dict:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")     # .example() outside a test is the point
-            return self.strategy.example()
+    def jobs(self):
+        """Jobs without end, in batches of 50 drawn with seeds seed, seed + 1, ..."""
+        batch = self.options.seed
+        while True:
+            yield from draw_jobs(self.strategy, 50, batch)
+            batch += 1
 
     def run_one(self, job: dict) -> None:
         answer = self.worker.run(job, self.options.timeout)
@@ -171,9 +191,11 @@ class Fuzzer:
     def run(self, start: float) -> Tally:
         options = self.options
         try:
-            while time.monotonic() - start < options.seconds and \
-                    (not options.programs or self.tally.programs < options.programs):
-                self.run_one(self.draw())
+            for job in self.jobs():
+                if time.monotonic() - start >= options.seconds or \
+                        (options.programs and self.tally.programs >= options.programs):
+                    break
+                self.run_one(job)
                 self.progress(start)
         finally:
             self.worker.stop()
@@ -187,6 +209,8 @@ def parse(argv):
     parser.add_argument("--seconds", type=float, default=180, help="time to fuzz for")
     parser.add_argument("--programs", type=int, default=0, help="stop after N (0: no limit)")
     parser.add_argument("--out", default="fuzz_failures", help="folder for reproducers")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="first batch's seed (default: random; printed at the end)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds per job")
     parser.add_argument("--wide-mixed", action="store_true",
                         help="mixed int/float comparisons and / on all 64-bit ints")
@@ -195,12 +219,15 @@ def parse(argv):
 
 def main(argv=None) -> int:
     options = parse(argv)
+    if options.seed is None:
+        options.seed = random.randrange(10**6)
     start = time.monotonic()
     tally = Fuzzer(options).run(start)
     for path in tally.saved[:10]:
         print(f"saved {path}")
     if len(tally.saved) > 10:
         print(f"... and {len(tally.saved) - 10} more in {options.out}")
+    print(f"seed {options.seed} (--seed {options.seed} draws the same programs)")
     print(tally.summary(time.monotonic() - start))
     return 1 if tally.mismatches or tally.crashes else 0
 

@@ -9,6 +9,18 @@ use int arithmetic (`+ - * // % << >> & | ^`, unary `-` and `~`, `abs`,
 too) and bounded `while` loops, `break`, `continue`, early `return`, `raise
 ValueError(...)`, augmented assignment, calls, and `hint(x, variable=True)`.
 
+`Features` widens the entry function `f` (helpers stay int-only): `floats`
+gives it a float parameter `w` and local `u`, float arithmetic mixed with
+ints, `/`, `//`, `%`, `float()`, comparisons of floats and of ints with
+floats, and sometimes a float result; `lists` a `list[int]` parameter `lst`
+and a local `m = [e] * n`, with `len`, indexing (negative too), item
+assignment, `append` and `pop` (mostly guarded, sometimes raising
+IndexError); `strings` a `str` parameter `s` with `len`, indexing, `ord` and
+comparisons with one-character literals; `classes` a class `Acc` with an
+int and a float field and a random method, instantiated in `f`.  Mixed
+int/float comparisons and int `/` reduce the int below 2**53 unless
+`wide_mixed` (exact beyond that needs issue 10 item 2).
+
 Every loop is bounded by construction (ranges are reduced modulo a small
 literal, while loops count), so every program terminates quickly.  Divisions
 and shifts are mostly guarded (`b | 1` is odd, `b & 63` is a valid count);
