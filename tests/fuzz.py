@@ -33,6 +33,7 @@ import random
 import select
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,9 +81,10 @@ class Worker:
     """A worker subprocess answering one job at a time."""
 
     def __init__(self):
+        self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([sys.executable, "-m", "tests.fuzz_worker"],
                                      cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL)
+                                     stderr=self.stderr)
 
     def run(self, job: dict, timeout: float):
         """The job's answer, or None if the worker died or timed out (it is
@@ -98,15 +100,22 @@ class Worker:
         return answer
 
     def describe_death(self) -> str:
+        """How it died, with the end of what it wrote to stderr."""
         code = self.proc.poll()
         if code is None:
-            return "timed out"
-        return f"died with signal {-code}" if code < 0 else f"exited with status {code}"
+            how = "timed out"
+        else:
+            how = f"died with signal {-code}" if code < 0 else f"exited with status {code}"
+        self.stderr.seek(0)
+        tail = self.stderr.read().decode(errors="replace")[-1500:].strip()
+        return how + (f"; its stderr ended with:\n{tail}" if tail else "")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            stream.close()
 
 
 @dataclass
@@ -168,6 +177,7 @@ class Fuzzer:
             self.tally.crashes += 1
             self.tally.saved.append(save(self.out, "crash", job,
                                          f"the worker {alone.describe_death()}"))
+            alone.stderr.close()
             return
         alone.stop()
         self.tally.executions += answer["executions"]

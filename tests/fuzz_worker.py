@@ -25,6 +25,7 @@ so the driver knows which job a dying worker was running.
 
 from __future__ import annotations
 
+import faulthandler
 import pickle
 import struct
 import sys
@@ -142,7 +143,9 @@ def receive(stream):
 
 
 def serve() -> None:
-    """Answer jobs from stdin until it closes."""
+    """Answer jobs from stdin until it closes.  A fatal signal prints the
+    Python stack to stderr (the driver saves its end with the crash)."""
+    faulthandler.enable()
     sys.setrecursionlimit(10_000)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr                 # stray prints must not corrupt the pipe

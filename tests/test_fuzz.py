@@ -45,6 +45,7 @@ def test_a_crashing_job_is_reported_with_its_source(tmp_path):
     assert tally.executions == 5            # the second: cpython, graph, native, residual x2
     saved = tally.saved[0].read_text()
     assert saved.startswith(CRASHING) and "# the worker died with signal 11" in saved
+    assert "Fatal Python error: Segmentation fault" in saved and "in f" in saved
 
 
 def test_a_mismatch_is_saved_with_its_job(tmp_path):
