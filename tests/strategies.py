@@ -9,17 +9,18 @@ use int arithmetic (`+ - * // % << >> & | ^`, unary `-` and `~`, `abs`,
 too) and bounded `while` loops, `break`, `continue`, early `return`, `raise
 ValueError(...)`, augmented assignment, calls, and `hint(x, variable=True)`.
 
-`Features` widens the entry function `f` (helpers stay int-only): `floats`
-gives it a float parameter `w` and local `u`, float arithmetic mixed with
-ints, `/`, `//`, `%`, `float()`, comparisons of floats and of ints with
-floats, and sometimes a float result; `lists` a `list[int]` parameter `lst`
-and a local `m = [e] * n`, with `len`, indexing (negative too), item
-assignment, `append` and `pop` (mostly guarded, sometimes raising
-IndexError); `strings` a `str` parameter `s` with `len`, indexing, `ord` and
-comparisons with one-character literals; `classes` a class `Acc` with an
-int and a float field and a random method, instantiated in `f`.  Mixed
-int/float comparisons and int `/` reduce the int below 2**53 unless
-`wide_mixed` (exact beyond that needs issue 10 item 2).
+`Features` widens the programs (helpers keep int parameters and results):
+`floats` gives `f` a float parameter `w` and every function a float local
+`u`: float arithmetic mixed with ints, `/`, `//`, `%`, `float()`,
+comparisons of floats and of ints with floats, sometimes a float result;
+`lists` a `list[int]` parameter `lst` and locals `m = [e] * n`, with `len`,
+indexing (negative too), item assignment, `append` and `pop` (mostly
+guarded, sometimes raising IndexError); `strings` a `str` parameter `s`
+with `len`, indexing, `ord` and comparisons with one-character literals;
+`classes` a class `Acc` with an int and a float field and a random method,
+instantiated in the functions.  Mixed int/float comparisons and int `/`
+reduce the int into +-2**52 unless `wide_mixed` (exact beyond 2**53 needs
+issue 10 item 2).
 
 Every loop is bounded by construction (ranges are reduced modulo a small
 literal, while loops count), so every program terminates quickly.  Divisions
@@ -493,7 +494,8 @@ def programs(draw, max_helpers: int = 2, allow_raise: bool = True,
     """A random module: helpers `h1`, `h2`, ... (each may call the earlier
     ones) and the entry function `f`, which may call them all.  With
     `allow_promote`, some assignments promote their value; `features` adds
-    floats, lists, strings and a class (the helpers stay int-only)."""
+    floats, lists, strings and a class (helpers keep int parameters and
+    results, with float, list and object locals)."""
     d = _Drawer(draw, allow_raise, allow_promote, features)
     helpers: tuple = ()
     parts = [HEADER]
