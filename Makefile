@@ -6,10 +6,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.timeshift-installed
 
-.PHONY: test demo golden install graphviz clean
+.PHONY: test demo golden fuzz install graphviz clean
+
+FUZZ_SECONDS ?= 180
 
 test: install graphviz
 	$(PY) -m pytest -n 2 -q tests
+
+# Differential fuzzing (tests/fuzz.py), not part of `make test`:
+# `make fuzz FUZZ_SECONDS=1200`; reproducers of any failure go to fuzz_failures/.
+fuzz: install
+	$(PY) -m tests.fuzz --seconds $(FUZZ_SECONDS) --out fuzz_failures
 
 # `timeshift demo` (timeshifter/cli.py, timeshifter/demo.py): the register
 # machine becomes a compiler; writes demo_colors.svg here.

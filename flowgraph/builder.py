@@ -42,6 +42,7 @@ from flowgraph.build_call import CallBuilder
 from flowgraph.build_expr import ExprBuilder
 from flowgraph.build_stmt import StmtBuilder, Unknown
 from flowgraph.errors import FlowError
+from flowgraph.gcpause import collector_paused
 from flowgraph.lltypes import LowLevelType, Str, StructType, Void
 from flowgraph.model import Block, FunctionGraph, Variable
 from flowgraph.signatures import (FunctionSource, Signature, annotation_of, load_source,
@@ -62,7 +63,8 @@ def build_graph(func) -> FunctionGraph:
     if not isinstance(func, types.FunctionType):
         raise FlowError(f"build_graph needs a Python function, got {func!r}")
     context = BuildContext()
-    graph = context.graph_for(func, self_type)
+    with collector_paused():
+        graph = context.graph_for(func, self_type)
     _reject_entry_defaults(context.signatures[func])
     return graph
 

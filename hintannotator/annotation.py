@@ -13,6 +13,7 @@ from __future__ import annotations
 import networkx as nx
 
 from flowgraph.lltypes import Bool, Char, Float, Signed
+from flowgraph.gcpause import collector_paused
 from flowgraph.model import Constant, FunctionGraph, Variable
 from flowgraph.typeinfer import type_name
 from hintannotator.annotator import Annotator, Copy
@@ -36,10 +37,11 @@ def annotate(func, green=(), **options) -> "HintAnnotation":
         graph = build_graph(func)
     green_indices = _green_indices(graph, green)
     pattern = tuple(GREEN if i in green_indices else RED for i in range(len(graph.getargs())))
-    annotator = Annotator()
-    root = annotator.get_copy(graph, pattern, False)
-    annotator.run(root)
-    return HintAnnotation(annotator, root, green_indices)
+    with collector_paused():        # linear time on long functions (flowgraph/gcpause.py)
+        annotator = Annotator()
+        root = annotator.get_copy(graph, pattern, False)
+        annotator.run(root)
+        return HintAnnotation(annotator, root, green_indices)
 
 
 def _green_indices(graph: FunctionGraph, green) -> set:

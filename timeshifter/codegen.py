@@ -111,6 +111,7 @@ class SegmentWriter:
             self.last_line = lineno
             src = linecache.getline(self.code.filename, lineno).strip()
             self.emit(f"# line {lineno}: {src}" if src else f"# line {lineno}")
+            self.emit(f"js.line = {lineno}")        # named by the residual-size bound error
 
     # -- the segment -------------------------------------------------------------
     def write(self) -> str:

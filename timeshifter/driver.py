@@ -67,6 +67,7 @@ class Driver:
         self.family = family
         self.backend = backend
         self.options = options
+        self.max_residual_ops = options.max_residual_ops
         self.queue: list = []
         self.seq = itertools.count()
         self.memory: dict = {}          # (position, key) -> MergeEntry
@@ -315,14 +316,23 @@ class Driver:
                 f"variable=True) on the value that should stay a run-time value.")
 
     def fail_budget(self, js: JitState):
+        """The residual-size bound is hit at `js.line` (the line whose
+        operation crossed it, or the current block's first line).  Straight-
+        line code (no loop in any frame) cannot be shortened by a merge
+        point: the hint is then a larger bound."""
         code = js.frame.code
-        line = code.line_of(js.frame.block)
+        line = js.line or code.line_of(js.frame.block)
+        limit = self.options.max_residual_ops
+        if any(f.code.loop_heads for f in js.frame.chain()):
+            hint = ("a global merge point at the interpreter loop so that loops close, or "
+                    "hint(x, variable=True) to stop unrolling over a value.")
+        else:
+            hint = (f"the code is straight-line (no loop for a merge point to close), "
+                    f"so it needs a larger bound: max_residual_ops={2 * limit} or more.")
         raise TimeshiftError(
-            f"{code.name}: the specialisation emitted more than "
-            f"{self.options.max_residual_ops} residual operations (option "
-            f"max_residual_ops), last at {code.filename}:{line}. Hint that helps: a "
-            f"global merge point at the interpreter loop so that loops close, or "
-            f"hint(x, variable=True) to stop unrolling over a value.")
+            f"{code.name}: the specialisation emitted more than {limit} residual "
+            f"operations (option max_residual_ops) at {code.filename}:{line}. "
+            f"Hint that helps: {hint}")
 
     def check_depth(self, js: JitState, code) -> None:
         depth = len(js.frame.chain())
