@@ -122,7 +122,7 @@ class Annotator:
                 self.changed = False
                 for copy in list(self.copies.values()):
                     self.colour_copy(copy)
-            if not self.default_unknown_reads():
+            if not (self.default_unknown_reads() | self.default_never_returning_calls()):
                 return
 
     # -- the forward pass -------------------------------------------------------
@@ -328,3 +328,18 @@ class Annotator:
         if colour is not None:
             self._set(copy, op.result, colour, sites,
                       (f"{callee.name} returns a red value", op.lineno, None))
+
+    def default_never_returning_calls(self) -> bool:
+        """After a fixpoint: a call whose callee never returns (every path
+        raises or loops) has no return colour to take; its result is red, so
+        the operations using it (another call, say) get coloured too.  True if
+        any result was coloured."""
+        found = False
+        for copy in list(self.copies.values()):
+            for op, callee_copy in list(copy.calls.items()):
+                if copy.colours.get(op.result) is None \
+                        and callee_copy.return_colour()[0] is None:
+                    self._set(copy, op.result, RED, None,
+                              (f"{callee_copy.graph.name} never returns", op.lineno, None))
+                    found = True
+        return found
