@@ -19,7 +19,7 @@ from collections import Counter
 from flowgraph.lltypes import Bool, Char, Float, Signed, Str
 from flowgraph.interp import TailCall
 from flowgraph.model import Constant
-from flowgraph.operations import wrap
+from flowgraph.operations import OPS, wrap
 from hintannotator import annotate
 from rgen.graphbackend import GraphBackend
 from timeshifter import rtimeshift
@@ -258,9 +258,10 @@ class Residual:
         while stack:
             graph = stack.pop()
             for op in graph.iteroperations():
-                if op.opname != "same_as":
+                kind = OPS[op.opname].kind
+                if kind != "copy":
                     counts[op.opname] += 1
-                if op.opname == "direct_call":
+                if kind == "call":
                     callee = op.args[0].value
                     if callee not in seen and callee.func is None:
                         seen.add(callee)
