@@ -22,16 +22,12 @@ import ast
 
 from flowgraph.lltypes import Bool, Char, Float, ListType, Signed, Str, StructType, Void
 from flowgraph.model import Constant
-from flowgraph.operations import fold_op, result_type
+from flowgraph.operations import fold_op, result_type, source_ops
 from flowgraph.typeinfer import NUMERIC_RANK, convert_constant, is_flexible_char, type_name
 from flowgraph.unsupported import describe
 
-_INT_OPS = {ast.Add: "int_add", ast.Sub: "int_sub", ast.Mult: "int_mul",
-            ast.FloorDiv: "int_floordiv", ast.Mod: "int_mod", ast.BitAnd: "int_and",
-            ast.BitOr: "int_or", ast.BitXor: "int_xor", ast.LShift: "int_lshift",
-            ast.RShift: "int_rshift"}
-_FLOAT_OPS = {ast.Add: "float_add", ast.Sub: "float_sub", ast.Mult: "float_mul",
-              ast.Div: "float_truediv", ast.FloorDiv: "float_floordiv", ast.Mod: "float_mod"}
+_INT_OPS = source_ops("int_")          # {ast.Add: "int_add", ...}: the table's `source`
+_FLOAT_OPS = source_ops("float_")
 _BITWISE = (ast.BitAnd, ast.BitOr, ast.BitXor)
 SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
            ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",

@@ -41,7 +41,7 @@ from flowgraph.interp_runtime import (MergePoint, Promote, Record, TailCall, bad
                                       has_tail_ops, new_array, no_case, record_class,
                                       struct_factory)
 from flowgraph.model import Block, FunctionGraph, invalidation_count
-from flowgraph.operations import wrap
+from flowgraph.operations import OPS, wrap
 
 __all__ = ["run_graph", "resume_graph", "resume_frames", "get_source", "trampoline",
            "TailCall", "Promote", "has_tail_ops", "MergePoint", "Record", "record_class",
@@ -149,7 +149,7 @@ def resume_frames(frames, merge_point=None, transfers: bool = True):
                           transfers or bool(outer))
     for n, (graph, block, opindex, values) in enumerate(outer, 2):
         call = block.operations[opindex - 1]
-        if call.opname != "direct_call":
+        if OPS[call.opname].kind != "call":
             raise ValueError(f"resume_frames: operation {opindex - 1} of the block in "
                              f"{graph.name} is {call.opname}, want direct_call")
         values = dict(values)

@@ -3,9 +3,10 @@
 `Emitter` turns one graph into the source of one Python function (or of a
 *tail function* resuming inside a block).  Every operation becomes one line
 built from the `py` template of its row in the operation table (a 64-bit
-range check follows when the row says `wraps`); the rows without a template
-(malloc, setfield, malloc_varsize, direct_call), field access and stores get
-a dedicated statement.  Variables become Python locals named by
+range check follows when the row says `wraps`; a `write` row's template is a
+statement); an operation with an `op_<name>` method of `Emitter` (the rows
+without a template, field access, hints, transfers) gets that method's
+statement instead.  `unrunnable_ops()` lists the rows with neither.  Variables become Python locals named by
 `interp_names.names_of`; a link becomes a parallel tuple assignment to its
 target's input arguments.
 
@@ -65,11 +66,6 @@ DUPLICATION_BUDGET = 100  # ... up to this many operations copied per label
 MAX_LINEAR_CASES = 8     # larger switches bisect on the case's index
 RETURN = -1              # the "label" a tail function returns with its result
 
-_STMT = {
-    # operations emitted as statements rather than from their expression template
-    "list_setitem": "{0}[{1}] = {2}",
-    "setarrayitem": "{0}[{1}] = {2}",
-}
 _RANGE = f"if not {MININT} <= {{0}} <= {MAXINT}: {{0}} = _wrap({{0}})"
 
 
@@ -208,7 +204,7 @@ class Emitter:
             return None
         op = block.operations[-1]
         desc = OPS[op.opname]
-        if desc.py is None or desc.wraps or op.opname in _STMT:
+        if desc.py is None or desc.wraps or desc.kind == "write":
             return None
         if any(sw in l.args for l in block.exits):
             return None
@@ -314,15 +310,15 @@ class Emitter:
         if special is not None:
             special(op, args, res, indent)
             return
-        if name in _STMT:
-            self.put(indent, _STMT[name].format(*args))
-            self.bind_void(op, indent)
-            return
         desc = OPS.get(name)
         if desc is None or desc.py is None:
             raise TypeError(f"run_graph: no way to run operation {name!r} "
                             f"in graph {self.graph.name}")
         expr = desc.py.format(*args)
+        if desc.kind == "write":                 # the template is a statement
+            self.put(indent, expr)
+            self.bind_void(op, indent)
+            return
         if op.result not in self.used:
             if not desc.pure or desc.canraise:     # else: unread and cannot fail
                 self.put(indent, expr)
@@ -432,13 +428,20 @@ class Emitter:
 def range_check(op, res: str) -> str:
     """The 64-bit wrap-around after `op`: one comparison when adding or
     subtracting a constant (the result can leave the range on one side only)."""
-    if op.opname not in ("int_add", "int_sub"):
+    adding = op.opname == "int_add"
+    if not adding and op.opname != "int_sub":
         return _RANGE.format(res)
     a, b = op.args
-    if isinstance(b, Constant) or (op.opname == "int_add" and isinstance(a, Constant)):
+    if isinstance(b, Constant) or (adding and isinstance(a, Constant)):
         c = b.value if isinstance(b, Constant) else a.value
-        upward = (c >= 0) == (op.opname == "int_add")
+        upward = (c >= 0) == adding
         bound = f"> {MAXINT}" if upward else f"< {MININT}"
         return f"if {res} {bound}: {res} = _wrap({res})"
     return _RANGE.format(res)
 
+
+def unrunnable_ops() -> list:
+    """The rows of the operation table the interpreter has no way to run:
+    neither a `py` template nor an `op_<name>` method (empty when complete)."""
+    return [name for name, desc in OPS.items()
+            if desc.py is None and not hasattr(Emitter, "op_" + name)]

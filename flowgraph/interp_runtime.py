@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from flowgraph import lltypes
 from flowgraph.lltypes import StructType
 from flowgraph.model import Block, FunctionGraph
+from flowgraph.operations import OPS
 
 
 # -- tail transfers ------------------------------------------------------------
@@ -53,7 +54,7 @@ def has_tail_ops(graph: FunctionGraph) -> bool:
     cached = graph._cache.get("has_tail_ops")
     if cached is None:
         cached = graph._cache["has_tail_ops"] = any(
-            op.opname in ("promote", "tail_call") for op in graph.iteroperations())
+            OPS[op.opname].kind == "transfer" for op in graph.iteroperations())
     return cached
 
 

@@ -82,7 +82,7 @@ def remove_same_as(graph: FunctionGraph) -> None:
         mapping, kept = {}, []
         for op in block.operations:
             op.args = [mapping.get(a, a) for a in op.args]
-            if op.opname == "same_as":
+            if OPS[op.opname].kind == "copy":
                 mapping[op.result] = op.args[0]
             else:
                 kept.append(op)

@@ -16,6 +16,7 @@ from flowgraph.lltypes import Bool, Char, Float, Signed
 from flowgraph.gcpause import collector_paused
 from flowgraph.model import Constant, FunctionGraph, Variable
 from flowgraph.typeinfer import type_name
+from flowgraph.operations import OPS
 from hintannotator.annotator import Annotator, Copy
 from hintannotator.colours import BLUE, GREEN, RED, is_green, public
 from hintannotator.errors import HintError
@@ -121,7 +122,7 @@ class HintAnnotation:
     def _check_merge_points(self, copy: Copy) -> None:
         for block in copy.info.blocks:
             for index, op in enumerate(block.operations):
-                if op.opname == "hint" and "global_merge_point" in hint_flags(op):
+                if OPS[op.opname].kind == "hint" and "global_merge_point" in hint_flags(op):
                     self._check_merge_point(copy, block, index, op)
 
     def _check_merge_point(self, copy, block, index, op) -> None:
@@ -233,4 +234,4 @@ def _on_cycle(graph: FunctionGraph, block) -> bool:
 def _ops_before(block, index) -> bool:
     """True when operations precede the merge point in its block (it must be
     the first thing the loop does)."""
-    return any(op.opname not in ("same_as",) for op in block.operations[:index])
+    return any(OPS[op.opname].kind != "copy" for op in block.operations[:index])

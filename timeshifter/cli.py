@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 from flowgraph import FlowError, format_graph
+from flowgraph.operations import OPS
 from hintannotator import HintError, annotate
 from timeshifter.cliargs import (CliError, check_value, load_function, parse_greens,
                                  parse_options, parse_reds, split_run_greens)
@@ -218,7 +219,7 @@ def residual_graphs(graph) -> list:
     order, stack = [graph], [graph]
     while stack:
         for op in stack.pop().iteroperations():
-            if op.opname == "direct_call":
+            if OPS[op.opname].kind == "call":
                 callee = op.args[0].value
                 if callee.func is None and callee not in order:
                     order.append(callee)

@@ -19,7 +19,7 @@ import time
 from collections import Counter
 
 from flowgraph.arguments import check_arguments, check_value
-from flowgraph.operations import wrap
+from flowgraph.operations import OPS, wrap
 from hintannotator import annotate
 from timeshifter import rtimeshift
 from timeshifter.codegen import SourceGenerator
@@ -151,9 +151,10 @@ class Residual:
         while stack:
             graph = stack.pop()
             for op in graph.iteroperations():
-                if op.opname != "same_as":
+                kind = OPS[op.opname].kind
+                if kind != "copy":
                     counts[op.opname] += 1
-                if op.opname == "direct_call":
+                if kind == "call":
                     callee = op.args[0].value
                     if callee not in seen and callee.func is None:
                         seen.add(callee)
