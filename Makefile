@@ -18,7 +18,7 @@ test: install graphviz
 fuzz: install
 	$(PY) -m tests.fuzz --seconds $(FUZZ_SECONDS) --out fuzz_failures
 
-# `timeshift demo` (timeshifter/cli.py, timeshifter/demo.py): the register
+# `timeshift demo` (timeshift/cli.py, timeshift/demo.py): the register
 # machine becomes a compiler; writes demo_colors.svg here.
 demo: install graphviz
 	$(VENV)/bin/timeshift demo

@@ -33,11 +33,11 @@ about 45 ns per item, per call.
 
 from __future__ import annotations
 
-from flowgraph.interp_runtime import record_class
+from flowgraph.interp.runtime import record_class
 from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str, StructType,
                                Void)
 from flowgraph.operations import MAXINT, MININT
-from flowgraph.typeinfer import type_name
+from flowgraph.builder.typeinfer import type_name
 
 CACHE_KEY = "argument_checker"
 _INT, _FLOAT = {int}, {float}

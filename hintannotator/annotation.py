@@ -15,7 +15,7 @@ import networkx as nx
 from flowgraph.lltypes import Bool, Char, Float, Signed
 from flowgraph.gcpause import collector_paused
 from flowgraph.model import Constant, FunctionGraph, Variable
-from flowgraph.typeinfer import type_name
+from flowgraph.builder.typeinfer import type_name
 from flowgraph.operations import OPS
 from hintannotator.annotator import Annotator, Copy
 from hintannotator.colours import BLUE, GREEN, RED, is_green, public

@@ -1,8 +1,8 @@
 """The `timeshift` command: every subcommand once, results against CPython,
 and exact messages with exit status 2 for every kind of mistake.
 
-Most tests call `timeshifter.cli.main([...])` in-process and read the
-captured output; a few run `python -m timeshifter` as a subprocess to check
+Most tests call `timeshift.cli.main([...])` in-process and read the
+captured output; a few run `python -m timeshift` as a subprocess to check
 the real exit status and the console script.
 """
 
@@ -18,7 +18,8 @@ from hypothesis import given, settings, strategies as st
 
 from examples import interpreters as ex
 from flowgraph import format_graph
-from timeshifter import cli, demo, make_compiler
+from timeshift import cli, demo
+from timeshifter import make_compiler
 
 ROOT = Path(__file__).resolve().parent.parent
 INTERPRET = "examples.interpreters:interpret"
@@ -222,10 +223,10 @@ def test_demo_writes_svg_prints_residual_graph_and_speed_table(capsys, tmp_path)
 # -- as a process ----------------------------------------------------------------------
 
 def test_python_dash_m_timeshifter():
-    ok = subprocess.run([sys.executable, "-m", "timeshifter", "run", INTERPRET, "--green",
+    ok = subprocess.run([sys.executable, "-m", "timeshift", "run", INTERPRET, "--green",
                          "bytecode=SQUARE", "7"], cwd=ROOT, capture_output=True, text=True)
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "49\n", "")
-    bad = subprocess.run([sys.executable, "-m", "timeshifter", "run", "nope:f", "7"],
+    bad = subprocess.run([sys.executable, "-m", "timeshift", "run", "nope:f", "7"],
                          cwd=ROOT, capture_output=True, text=True)
     assert (bad.returncode, bad.stdout) == (2, "")
     assert bad.stderr == "timeshift: error: cannot import module 'nope': No module named 'nope'\n"

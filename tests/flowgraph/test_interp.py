@@ -833,9 +833,9 @@ def test_merge_point_resume_in_a_built_interpreter():
 
 
 def test_public_names_are_importable_from_interp():
-    """interp.py is split in parts; its public names stay where users import them."""
+    """flowgraph.interp is split in parts; its public names stay where users import them."""
     import flowgraph.interp as interp
-    import flowgraph.interp_runtime as runtime
+    import flowgraph.interp.runtime as runtime
     for name in ("TailCall", "Promote", "MergePoint", "Record", "record_class",
                  "struct_factory", "has_tail_ops"):
         assert getattr(interp, name) is getattr(runtime, name)

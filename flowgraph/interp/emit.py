@@ -1,4 +1,4 @@
-"""The Python source generator of the flow-graph interpreter (see interp.py).
+"""The Python source generator of the flow-graph interpreter (see run.py).
 
 `Emitter` turns one graph into the source of one Python function (or of a
 *tail function* resuming inside a block).  Every operation becomes one line
@@ -7,7 +7,7 @@ range check follows when the row says `wraps`; a `write` row's template is a
 statement); an operation with an `op_<name>` method of `Emitter` (the rows
 without a template, field access, hints, transfers) gets that method's
 statement instead.  `unrunnable_ops()` lists the rows with neither.  Variables become Python locals named by
-`interp_names.names_of`; a link becomes a parallel tuple assignment to its
+`names.names_of`; a link becomes a parallel tuple assignment to its
 target's input arguments.
 
 Control flow: a block entered by exactly one link is emitted inline, nested
@@ -43,7 +43,7 @@ successors and returns `(label, args)` on reaching a label, or
 
 The generated code runs in a namespace the caller pre-fills with the
 run-time support it refers to: `_wrap _no_case _bad_label _Promote _TailCall
-_trampoline _new_array _merge_callback _run_merge_callback` (interp.py); the emitter adds
+_trampoline _new_array _merge_callback _run_merge_callback` (run.py); the emitter adds
 constants (`_k3`) and callees (`_g0_f`, bound by the caller once compiled).
 """
 
@@ -53,9 +53,9 @@ import math
 import re
 
 from flowgraph import lltypes
-from flowgraph.interp_names import cyclic_blocks, used_variables
+from flowgraph.interp.names import cyclic_blocks, used_variables
 from flowgraph.liveness import live_in
-from flowgraph.interp_runtime import MergePoint, attribute_name, has_tail_ops, struct_factory
+from flowgraph.interp.runtime import MergePoint, attribute_name, has_tail_ops, struct_factory
 from flowgraph.lltypes import Bool
 from flowgraph.model import Block, Constant, FunctionGraph, Variable
 from flowgraph.operations import MAXINT, MININT, OPS

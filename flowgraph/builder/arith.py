@@ -23,8 +23,8 @@ import ast
 from flowgraph.lltypes import Bool, Char, Float, ListType, Signed, Str, StructType, Void
 from flowgraph.model import Constant
 from flowgraph.operations import fold_op, result_type, source_ops
-from flowgraph.typeinfer import NUMERIC_RANK, convert_constant, is_flexible_char, type_name
-from flowgraph.unsupported import describe
+from flowgraph.builder.typeinfer import NUMERIC_RANK, convert_constant, is_flexible_char, type_name
+from flowgraph.builder.unsupported import describe
 
 _INT_OPS = source_ops("int_")          # {ast.Add: "int_add", ...}: the table's `source`
 _FLOAT_OPS = source_ops("float_")

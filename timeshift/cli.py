@@ -1,4 +1,4 @@
-"""The `timeshift` command (also `python -m timeshifter`).
+"""The `timeshift` command (also `python -m timeshift`).
 
     timeshift demo [--out DIR]
     timeshift colors MODULE:FUNC --green NAME ... [-o FILE.svg] [--explain NAME ...]
@@ -26,7 +26,7 @@ from pathlib import Path
 from flowgraph import FlowError, format_graph
 from flowgraph.operations import OPS
 from hintannotator import HintError, annotate
-from timeshifter.cliargs import (CliError, check_value, load_function, parse_greens,
+from timeshift.cliargs import (CliError, check_value, load_function, parse_greens,
                                  parse_options, parse_reds, split_run_greens)
 from timeshifter.compiler import make_compiler
 from timeshifter.errors import TimeshiftError
@@ -115,7 +115,7 @@ def _target(parser: argparse.ArgumentParser, metavar: str, what: str) -> None:
 # -- commands ----------------------------------------------------------------------
 
 def _demo(args) -> int:
-    from timeshifter.demo import run_demo
+    from timeshift.demo import run_demo
     return run_demo(args.out, rounds=args.rounds)
 
 

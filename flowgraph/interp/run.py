@@ -10,9 +10,9 @@ Algorithm.  Each graph is translated once (cached in `graph._cache`, cleared
 by `graph.invalidate()`) into the source of one Python function, which is then
 `exec`uted: every operation one line, blocks entered by one link nested
 `if`s, joins and loop headers cases of a `while True` loop dispatching on the
-label `_b` (`interp_emit.py`), variables Python locals coalesced along links
-(`interp_names.py`).  The objects the generated code creates and calls are in
-`interp_runtime.py`; their public names are importable from here.
+label `_b` (`emit.py`), variables Python locals coalesced along links
+(`names.py`).  The objects the generated code creates and calls are in
+`runtime.py`; their public names are importable from here.
 
 `run_graph` and `resume_graph` at a label share that one entry: `_b` names
 the label and `_env` carries its input arguments.  Resuming at a block that
@@ -34,10 +34,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flowgraph.arguments import check_arguments
-from flowgraph.interp_emit import RETURN, Emitter
-from flowgraph.interp_names import names_of
+from flowgraph.interp.emit import RETURN, Emitter
+from flowgraph.interp.names import names_of
 from flowgraph.liveness import live_in
-from flowgraph.interp_runtime import (MergePoint, Promote, Record, TailCall, bad_label,
+from flowgraph.interp.runtime import (MergePoint, Promote, Record, TailCall, bad_label,
                                       has_tail_ops, new_array, no_case, record_class,
                                       struct_factory)
 from flowgraph.model import Block, FunctionGraph, invalidation_count

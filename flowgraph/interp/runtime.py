@@ -1,4 +1,4 @@
-"""Run-time support of the generated interpreter code (see interp.py).
+"""Run-time support of the generated interpreter code (see run.py).
 
 The objects the generated functions create or call: the tail-transfer tokens
 `TailCall` and `Promote` (run by `interp.trampoline`), `MergePoint` (a global
