@@ -77,10 +77,17 @@ def draw_jobs(strategy, count: int, seed_value: int) -> list:
     return jobs_drawn
 
 
+#: jobs a worker serves before a fresh one takes over: every compiled program
+#: stays alive in the worker (about 1 MB of native code and LLVM state each),
+#: so a long run would otherwise grow without bound (6 GB after 7,000)
+RECYCLE_AFTER = 300
+
+
 class Worker:
     """A worker subprocess answering one job at a time."""
 
     def __init__(self):
+        self.jobs = 0
         self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([sys.executable, "-m", "tests.fuzz_worker"],
                                      cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -89,6 +96,7 @@ class Worker:
     def run(self, job: dict, timeout: float):
         """The job's answer, or None if the worker died or timed out (it is
         then stopped)."""
+        self.jobs += 1
         try:
             send(self.proc.stdin, job)
             ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
@@ -156,10 +164,14 @@ class Fuzzer:
             batch += 1
 
     def run_one(self, job: dict) -> None:
+        if self.worker.jobs >= RECYCLE_AFTER:
+            self.worker.stop()
+            self.worker = Worker()
         answer = self.worker.run(job, self.options.timeout)
         if answer is None:
+            death = self.worker.describe_death()
             self.worker = Worker()
-            self.retry_alone(job)
+            self.retry_alone(job, death)
             return
         self.tally.programs += 1
         self.tally.executions += answer["executions"]
@@ -167,8 +179,9 @@ class Fuzzer:
             self.tally.mismatches += 1
             self.tally.saved.append(save(self.out, "mismatch", job, pprint.pformat(mismatch)))
 
-    def retry_alone(self, job: dict) -> None:
-        """A worker died on `job`: run it in a fresh worker of its own."""
+    def retry_alone(self, job: dict, death: str) -> None:
+        """A worker died on `job` (`death` says how): run it in a fresh worker
+        of its own."""
         alone = Worker()
         answer = alone.run(job, self.options.timeout)
         self.tally.programs += 1
@@ -182,7 +195,8 @@ class Fuzzer:
         self.tally.executions += answer["executions"]
         self.tally.crashes += 1         # it killed a worker once: flaky, still a crash
         self.tally.saved.append(save(self.out, "crash", job, "killed a worker once, "
-                                     "passed alone (state left by earlier jobs?)"))
+                                     "passed alone (state left by earlier jobs?); the "
+                                     f"worker {death}"))
 
     def progress(self, start: float) -> None:
         elapsed = time.monotonic() - start
