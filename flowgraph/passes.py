@@ -16,8 +16,9 @@ it on any number of graphs with `runner.run(graph)`:
   * `options.disable`: names of optional passes to skip; naming a required
     pass, or a name that is no pass of the pipeline, is a `PassError`;
   * `options.dump_after`: the graph text (`format_graph`) after that pass
-    goes to `options.dump` (a callable taking the text, or a text stream;
-    None: standard output);
+    goes to `options.dump`: a callable `dump(pass_name, text)`, or a text
+    stream (None: standard output) which gets a line `# after pass 'NAME'`,
+    the text and an empty line;
   * `options.check` (True, False, or None: the environment variable
     TIMESHIFT_CHECK_PASSES decides, which the test suite sets to 1): after every pass, the graph alone (not its
     callees, which may be unfinished) is checked with `checkgraph`'s
@@ -63,7 +64,7 @@ class Pass:
 class PassOptions:
     disable: frozenset = field(default_factory=frozenset)
     dump_after: str | None = None
-    dump: object = None     # callable(text) or a text stream; None: sys.stdout
+    dump: object = None     # callable(pass_name, text) or a text stream; None: sys.stdout
     check: bool | None = None   # None: TIMESHIFT_CHECK_PASSES decides
 
 
@@ -112,7 +113,7 @@ class PassRunner:
         if self.check:
             self.check_after(p.name, graph)
         if p.name == self.options.dump_after:
-            self._dump(graph)
+            self._dump(p.name, graph)
 
     def check_after(self, name: str, graph: FunctionGraph) -> None:
         """Check `graph`'s invariants; a violation names the pass `name`."""
@@ -123,14 +124,14 @@ class PassRunner:
         except CheckError as e:
             raise PassError(f"after pass {name!r}: {e}") from e
 
-    def _dump(self, graph: FunctionGraph) -> None:
+    def _dump(self, name: str, graph: FunctionGraph) -> None:
         from flowgraph.printer import format_graph
         text = format_graph(graph)
         dump = self.options.dump if self.options.dump is not None else sys.stdout
         if callable(dump):
-            dump(text)
+            dump(name, text)
         else:
-            print(text, file=dump)
+            print(f"# after pass {name!r}\n{text}\n", file=dump)
 
 
 def run_passes(graph: FunctionGraph, passes: list, options: PassOptions = NO_OPTIONS,

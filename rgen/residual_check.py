@@ -29,29 +29,30 @@ from __future__ import annotations
 from flowgraph.errors import CheckError
 from flowgraph.model import Block, Constant, FunctionGraph
 from flowgraph.operations import OPS
-from flowgraph.printer import printed_blocks
+from flowgraph.printer import GraphPrinter
 
 
 def check_residual(graph: FunctionGraph) -> None:
     """Raise CheckError on the first residual invariant `graph` breaks."""
-    for number, block in enumerate(printed_blocks(graph)):
+    p = GraphPrinter(graph)              # blocks and values named as `str(graph)` names them
+    for block in p.blocks:
         for i, op in enumerate(block.operations):
-            where = f"graph {graph.name}: block{number}, op {i} {op.opname}"
-            _check_run_time(op, where)
+            where = f"graph {graph.name}: {p.block_label(block)}, op {i} {op.opname}"
+            _check_run_time(p, op, where)
             if _is_transfer(op.opname):
-                _check_transfer(graph, block, i, where)
+                _check_transfer(p, block, i, where)
 
 
 def _is_transfer(opname: str) -> bool:
     return opname == "promote" or opname == "tail_call"
 
 
-def _check_run_time(op, where: str) -> None:
+def _check_run_time(p: GraphPrinter, op, where: str) -> None:
     if op.opname == "hint":
         raise CheckError(f"{where}: want no hint operations in a residual graph, "
-                         f"have {_show(op)}")
+                         f"have {_show(p, op)}")
     if _foldable(op):
-        raise CheckError(f"{where}: want operations on constants folded, have {_show(op)}")
+        raise CheckError(f"{where}: want operations on constants folded, have {_show(p, op)}")
 
 
 def _foldable(op) -> bool:
@@ -67,18 +68,20 @@ def _foldable(op) -> bool:
     return True
 
 
-def _check_transfer(graph: FunctionGraph, block: Block, index: int, where: str) -> None:
+def _check_transfer(p: GraphPrinter, block: Block, index: int, where: str) -> None:
     op = block.operations[index]
     if index != len(block.operations) - 1:
         raise CheckError(f"{where}: want the transfer last in its block, have "
                          f"{len(block.operations) - 1 - index} operation(s) after it")
     exits = [(link.target, link.args) for link in block.exits]
-    if block.exitswitch is not None or exits != [(graph.returnblock, [op.result])]:
+    if block.exitswitch is not None or exits != [(p.graph.returnblock, [op.result])]:
+        have = (f"a switch on {p.value(block.exitswitch)}" if block.exitswitch is not None
+                else " | ".join(p.target(link) for link in block.exits))
         raise CheckError(f"{where}: want the block to return the transfer's result "
-                         f"{op.result!r}, have {_show_exits(graph, block)}")
+                         f"{p.var(op.result)}, have {have}")
     if not op.args or not isinstance(op.args[0], Constant):
-        raise CheckError(f"{where}: want a Constant site or graph first, have "
-                         f"{op.args[0] if op.args else 'no arguments'!r}")
+        have = p.value(op.args[0]) if op.args else "no arguments"
+        raise CheckError(f"{where}: want a Constant site or graph first, have {have}")
     if op.opname == "promote":
         _check_promote(op, where)
 
@@ -100,14 +103,5 @@ def _types(types) -> str:
     return "(" + ", ".join(str(t) for t in types) + ")"
 
 
-def _show(op) -> str:
-    return f"{op.opname}({', '.join(repr(a) for a in op.args)})"
-
-
-def _show_exits(graph: FunctionGraph, block: Block) -> str:
-    if block.exitswitch is not None:
-        return f"a switch on {block.exitswitch!r}"
-    names = ["return" if link.target is graph.returnblock else "another block"
-             for link in block.exits]
-    args = [repr(a) for link in block.exits for a in link.args]
-    return f"{', '.join(names)}({', '.join(args)})"
+def _show(p: GraphPrinter, op) -> str:
+    return f"{op.opname}({p.values(op.args)})"

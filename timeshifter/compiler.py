@@ -74,7 +74,7 @@ class Compiler:
         the green parameters, or by name)."""
         greens = self._green_values(args, kwargs)
         start = time.perf_counter()
-        backend = GraphBackend()
+        backend = GraphBackend(self.options.pass_options())
         driver = Driver(self, backend, self.options, Family())
         values = [None] * len(self.params)
         for i, value in zip(self.green_indices, greens):
@@ -122,7 +122,7 @@ class Compiler:
     def resume_at_site(self, site: PromotionSite, value):
         """Compile the continuation of a promotion site for `value`: a residual
         function of the site's live values."""
-        backend = GraphBackend()
+        backend = GraphBackend(self.options.pass_options())
         driver = Driver(self, backend, self.options, site.family)
         frame, leaves = site.resumed_state()
         builder, params = backend.new_graph(
@@ -167,7 +167,7 @@ class Compiler:
             return None
         entry = family.fallback_entries.get((block, greens))
         if entry is None:
-            backend = GraphBackend()
+            backend = GraphBackend(self.options.pass_options())
             driver = Driver(self, backend, self.options, family)
             graph = self.start_specialization(driver, code, args, block=block)
             driver.run()
