@@ -63,6 +63,33 @@ def test_specialize_on_literal_greens(capsys):
     assert out.count("int_add(") == 2 and out.count("int_sub(") == 1
 
 
+def test_specialize_dumps_after_a_pass(capsys):
+    args = ("specialize", INTERPRET, "--green", "bytecode=SQUARE")
+    status, out, err = run_cli(capsys, *args, "--dump-after", "thread_values")
+    assert (status, err) == (0, "")
+    final = format_graph(make_compiler(ex.interpret, green=["bytecode"])
+                         .specialize(ex.SQUARE).graph)
+    dump, rest = out.split("\n\n", 1)
+    assert rest == final + "\n"
+    assert dump.startswith("# after pass 'thread_values'\ngraph interpret_1(a_0: Signed)")
+    # before the clean-ups: the jumps between the interpreter's steps are still there
+    assert dump.count("\nblock") == 16 and final.count("\nblock") == 2
+    status, out, _ = run_cli(capsys, *args, "--dump-after", "join_blocks")
+    assert (status, out) == (0, f"# after pass 'join_blocks'\n{final}\n\n{final}\n")
+
+
+def test_specialize_disables_passes(capsys):
+    args = ("specialize", INTERPRET, "--green", "bytecode=SQUARE")
+    status, out, err = run_cli(capsys, *args, "--disable", "join_blocks",
+                               "--disable", "remove_empty_blocks")
+    assert (status, err) == (0, "")
+    expected = make_compiler(ex.interpret, green=["bytecode"], disable_passes=[
+        "join_blocks", "remove_empty_blocks"]).specialize(ex.SQUARE)
+    assert out == format_graph(expected.graph) + "\n"
+    assert out.count("\nblock") == 16
+    assert expected.interpret(7) == 49 and expected(7) == 49
+
+
 # -- run ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("target, greens, reds, expected", [
@@ -164,10 +191,21 @@ BAD = [
     (["run", INTERPRET, "--green", "bytecode=SQUARE", "bytecode=SQUARE", "7"],
      "green 'bytecode' given twice"),
     (["specialize", INTERPRET, "--green", "bytecode=SQUARE", "--option", "speed=11"],
-     "unknown option(s) speed; known options: backend, max_inline_depth, max_residual_ops, "
+     "unknown option(s) speed; known options: backend, check_passes, disable_passes, "
+     "dump_after, max_inline_depth, max_residual_ops, "
      "max_shapes_per_merge, "
      "max_states_per_merge, max_virtual_list, promote_max_cases, promote_threshold, "
      "promote_tracked"),
+    (["specialize", INTERPRET, "--green", "bytecode=SQUARE", "--dump-after", "join"],
+     "--dump-after: unknown pass 'join'; passes: thread_values, propagate_constants, "
+     "remove_dead, remove_empty_blocks, join_blocks"),
+    (["specialize", INTERPRET, "--green", "bytecode=SQUARE", "--disable", "join_blocks",
+      "--disable", "dead"],
+     "--disable: unknown pass 'dead'; passes: thread_values, propagate_constants, "
+     "remove_dead, remove_empty_blocks, join_blocks"),
+    (["specialize", INTERPRET, "--green", "bytecode=SQUARE", "--disable", "thread_values"],
+     "--disable: pass 'thread_values' is required and cannot be disabled (logical values "
+     "become block arguments; a switch without cases is a jump)"),
 ]
 
 

@@ -46,9 +46,10 @@ BACKENDS = {"graph": GraphBackend, "llvm": GraphBackend}
 
 def new_backend(options: Options):
     """A fresh `rgen.Backend` for one run: `options.backend` names one of
-    BACKENDS, or is a callable making the backend."""
+    BACKENDS (given the residual pipeline's options), or is a callable making
+    the backend."""
     make = options.backend
-    return BACKENDS[make]() if isinstance(make, str) else make()
+    return BACKENDS[make](options.pass_options()) if isinstance(make, str) else make()
 
 
 @dataclass(slots=True, eq=False)
