@@ -122,6 +122,12 @@ class OpDesc:
         """At run time the result is argument 0 (`same_as`, `hint`)."""
         return self.kind in ("copy", "hint")
 
+    @property
+    def is_switch(self) -> bool:
+        """A transfer through a dispatch switch (`promote`): argument 0 is the
+        switch (a promotion site), not a graph."""
+        return self.kind == "transfer" and not self.calls
+
 
 # -- result type rules ------------------------------------------------------
 

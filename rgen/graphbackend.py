@@ -143,7 +143,7 @@ class GraphBuilder(Builder):
             raise RgenError(f"genop: {opname} wants {desc.arity} arguments, have {len(args)}")
         for arg in args:
             _check_value(arg, opname)
-        if opname == "direct_call":
+        if desc.calls and desc.kind == "call":
             _check_call(args)
         block = self._open_block()
         replacement = simplify(opname, args, self.state.defs)

@@ -44,11 +44,11 @@ def check_residual(graph: FunctionGraph) -> None:
 
 
 def _is_transfer(opname: str) -> bool:
-    return opname == "promote" or opname == "tail_call"
+    return OPS[opname].kind == "transfer"
 
 
 def _check_run_time(p: GraphPrinter, op, where: str) -> None:
-    if op.opname == "hint":
+    if OPS[op.opname].kind == "hint":
         raise CheckError(f"{where}: want no hint operations in a residual graph, "
                          f"have {_show(p, op)}")
     if _foldable(op):
@@ -82,7 +82,7 @@ def _check_transfer(p: GraphPrinter, block: Block, index: int, where: str) -> No
     if not op.args or not isinstance(op.args[0], Constant):
         have = p.value(op.args[0]) if op.args else "no arguments"
         raise CheckError(f"{where}: want a Constant site or graph first, have {have}")
-    if op.opname == "promote":
+    if OPS[op.opname].is_switch:
         _check_promote(op, where)
 
 
