@@ -6,15 +6,26 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.timeshift-installed
 
-.PHONY: test demo install graphviz clean
+.PHONY: test demo golden fuzz install graphviz clean
+
+FUZZ_SECONDS ?= 180
 
 test: install graphviz
 	$(PY) -m pytest -n 2 -q tests
 
-# `timeshift demo` (timeshifter/cli.py, timeshifter/demo.py): the register
+# Differential fuzzing (tests/fuzz.py), not part of `make test`:
+# `make fuzz FUZZ_SECONDS=1200`; reproducers of any failure go to fuzz_failures/.
+fuzz: install
+	$(PY) -m tests.fuzz --seconds $(FUZZ_SECONDS) --out fuzz_failures
+
+# `timeshift demo` (timeshift/cli.py, timeshift/demo.py): the register
 # machine becomes a compiler; writes demo_colors.svg here.
 demo: install graphviz
 	$(VENV)/bin/timeshift demo
+
+# Rewrite tests/golden/*.txt from the current code; review `git diff tests/golden`.
+golden: install
+	$(PY) -m tests.golden.regenerate
 
 install: $(STAMP)
 

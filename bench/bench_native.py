@@ -39,7 +39,7 @@ import flowgraph                                      # noqa: E402
 import rgen                                           # noqa: E402
 from examples import interpreters as ex               # noqa: E402
 from timeshifter import make_compiler                 # noqa: E402
-from timeshifter.demo import format_seconds, side_by_side   # noqa: E402
+from timeshift.demo import format_seconds, side_by_side   # noqa: E402
 
 JONES_TARGET = 1.1
 SPEEDUP_TARGET = 500.0

@@ -22,9 +22,9 @@ Checked, for `g` and every graph reachable through `direct_call` and
 - `returnblock` (one input argument) and `exceptblock` (class and message)
   have no operations and no exits; every other block has exits.
 
-Argument types come from the operation's name (`int_*` takes Signed,
-`float_*` Float, `char_*` Char, `cast_a_to_b` an `a`) and, for container
-operations, from the container's item or field types.
+Argument types come from the `args` column of the operation table (a type,
+a type class such as ListType, or a rule giving the container's item type);
+a field is checked against the struct's fields.
 
 A violation raises `CheckError` whose message names the graph, the block (its
 index in `g.iterblocks()` order, or returnblock/exceptblock), the operation,
@@ -34,15 +34,12 @@ and says "want X, have Y".
 from __future__ import annotations
 
 from flowgraph.errors import CheckError
-from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str,
-                               StructType, Void)
+from flowgraph.lltypes import Bool, Char, Float, LowLevelType, Signed, Str, Void
 from flowgraph.printer import printed_blocks
 from flowgraph.model import Block, Constant, FunctionGraph, Variable
 from flowgraph.operations import MAXINT, MININT, OPS
 
-_PREFIX_TYPES = {"int": Signed, "float": Float, "char": Char, "bool": Bool}
 _PYVALUES = {Signed: int, Float: float, Bool: bool, Char: str, Str: str}
-_CALLS = ("direct_call", "tail_call")   # (c_graph, *args): checked against the callee
 
 
 def checkgraph(graph: FunctionGraph) -> None:
@@ -57,6 +54,15 @@ def checkgraph(graph: FunctionGraph) -> None:
         todo.extend(_GraphChecker(g).check())
 
 
+def check_one_graph(graph: FunctionGraph) -> None:
+    """Check `graph` alone, as the pass runner does between passes: a callee
+    may still be under construction (its start block has no exits yet), then
+    a call's arity is not checked against it."""
+    checker = _GraphChecker(graph)
+    checker.unfinished_callees = True
+    checker.check()
+
+
 class _GraphChecker:
     def __init__(self, graph: FunctionGraph):
         self.graph = graph
@@ -65,6 +71,7 @@ class _GraphChecker:
         self.index = {b: i for i, b in enumerate(printed_blocks(graph))}
         self.where = ""                       # "block3, op 1 int_add" while checking
         self.callees: list = []
+        self.unfinished_callees = False       # callees may be under construction
 
     def fail(self, message: str):
         raise CheckError(f"graph {self.graph.name}: {self.where}: {message}")
@@ -222,8 +229,9 @@ class _GraphChecker:
         if not isinstance(op.result, Variable):
             self.fail(f"result: want a Variable, have {op.result!r}")
         self.typed(op.result)
-        if op.opname in _CALLS:
-            self.check_call(op)
+        if desc.calls:                      # (c_graph, *args): checked against the callee
+            if not self.check_call(op):
+                return                          # the callee is under construction
         elif desc.arity is None:
             if not op.args:
                 self.fail("argument count: want at least 1, have 0")
@@ -238,12 +246,15 @@ class _GraphChecker:
         if op.result.concretetype != want:
             self.fail(f"result type: want {want}, have {op.result.concretetype}")
 
-    def check_call(self, op) -> None:
+    def check_call(self, op) -> bool:
+        """Check a call against its callee; False if the callee is unfinished."""
         if not op.args or not isinstance(op.args[0], Constant) \
                 or not isinstance(op.args[0].value, FunctionGraph):
             self.fail("first argument: want Constant(callee FunctionGraph), "
                       f"have {op.args[0] if op.args else 'nothing'!r}")
         callee = op.args[0].value
+        if self.unfinished_callees and not callee.startblock.exits:
+            return False
         params = callee.startblock.inputargs
         if len(op.args) - 1 != len(params):
             self.fail(f"call to {callee.name}: want {len(params)} arguments, "
@@ -251,55 +262,37 @@ class _GraphChecker:
         for i, (a, v) in enumerate(zip(op.args[1:], params)):
             self.want_type(a, v.concretetype, f"call to {callee.name}, argument {i}")
         self.callees.append(callee)
+        return True
 
     def check_arg_types(self, op) -> None:
-        for i, want in enumerate(_arg_types(op)):
+        desc = OPS[op.opname]
+        for i, spec in enumerate(desc.args or ()):
+            want = _wanted_type(spec, op.args, i)
             if want is not None:
                 self.want_type(op.args[i], want, f"argument {i}")
-        if op.opname in ("getfield", "setfield"):
-            self.check_field(op)
+        if desc.field is not None:
+            self.check_field(op, desc)
 
-    def check_field(self, op) -> None:
-        struct, c_name = op.args[0].concretetype, op.args[1]
+    def check_field(self, op, desc) -> None:
+        struct, c_name = op.args[desc.container].concretetype, op.args[desc.field]
         if not isinstance(c_name, Constant) or c_name.value not in struct.fields:
             self.fail(f"field: want one of {', '.join(struct.fields) or '(none)'} "
                       f"of {struct.name}, have {c_name!r}")
-        if op.opname == "setfield":
-            self.want_type(op.args[2], struct.fields[c_name.value], "argument 2")
+        if desc.value is not None:
+            self.want_type(op.args[desc.value], struct.fields[c_name.value],
+                           f"argument {desc.value}")
 
 
-def _arg_types(op) -> list:
-    """The expected type of each argument (None: any), from the operation's
-    family; container operations read their container's item/field types."""
-    name, args = op.opname, op.args
-    family = name.split("_", 1)[0]
-    if family in _PREFIX_TYPES:
-        return [_PREFIX_TYPES[family]] * len(args)
-    if family == "cast":
-        return [_PREFIX_TYPES[name.split("_")[1]]]
-    t0 = args[0].concretetype
-    item = getattr(t0, "item", None)
-    if name in ("str_len", "str_eq"):
-        return [Str] * len(args)
-    if name == "str_getitem":
-        return [Str, Signed]
-    if name in ("list_len", "list_pop", "getarraysize"):
-        return [_container(name, t0)]
-    if name in ("list_getitem", "getarrayitem"):
-        return [_container(name, t0), Signed]
-    if name in ("list_setitem", "setarrayitem"):
-        return [_container(name, t0), Signed, item]
-    if name == "list_append":
-        return [_container(name, t0), item]
-    if name == "newlist":
-        return [Void, Signed, getattr(args[0].value, "item", None)]
-    if name == "malloc_varsize":
-        return [Void, Signed]
-    if name in ("getfield", "setfield"):
-        return [_WantKind("a StructType") if not isinstance(t0, StructType) else t0, Void]
-    if name in ("malloc", "hint"):
-        return [Void] if name == "malloc" else [None, Void]
-    return [None] * len(args)
+def _wanted_type(spec, args: list, i: int):
+    """The type the row's `args[i]` spec wants (operations.py): a type, a
+    type class (any instance: else a stand-in naming the class), or a rule
+    computing it from the arguments (None: any)."""
+    if spec is None or isinstance(spec, LowLevelType):
+        return spec
+    if isinstance(spec, type):
+        t = args[i].concretetype
+        return t if isinstance(t, spec) else _WantKind(f"a {spec.__name__}")
+    return spec(args)
 
 
 class _WantKind:
@@ -315,8 +308,3 @@ class _WantKind:
         return self.text
 
     __str__ = __repr__
-
-
-def _container(name: str, t):
-    kind = ListType if name.startswith("list_") else ArrayType
-    return t if isinstance(t, kind) else _WantKind(f"a {kind.__name__}")

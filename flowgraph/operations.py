@@ -14,21 +14,67 @@ Each `OpDesc` row gives
               cannot run at compile time (memory, calls)
     llvm      the LLVM lowering: an instruction name the emitter maps
               (`add`, `icmp slt`, `fdiv`, ...) or a name of one of its helpers
-              (`@floordiv`); None where the emitter has a dedicated handler
-    py        the fast interpreter's expression template: `{0}`, `{1}` ... are
-              the arguments' source text; a result outside 64 bits is wrapped
-              when `wraps` is set
+              (`@floordiv`); None where the emitter has a registered handler
+    py        the fast interpreter's template: `{0}`, `{1}` ... are the
+              arguments' source text; an expression, or a statement for the
+              `write` kind; a result outside 64 bits is wrapped when `wraps`
+              is set; None where the interpreter has an `op_<name>` method
+    kind      what the operation does, one of KINDS (below); the stages
+              dispatch on it, never on names
+    args      the expected type of each argument (None: not checked), read
+              by flowgraph/checker.py: a low-level type, a type class
+              (`ListType`: any list), or a function of the argument Values
+              (e.g. the item type of argument 0's list); None: no check
+    container the argument read or stored through (mutable memory: structs,
+              lists, arrays), else None; strings are values, not containers
+    field     the argument naming the field (a Void constant), None: the
+              container's items
+    value     the argument stored into the container (writes; newlist's fill)
+    calls     argument 0 is Constant(callee FunctionGraph), the others are
+              the callee's arguments
+    source    the `ast` operator class the builder maps to this row (`ast.Add`
+              for `int_add` and `float_add`: see `source_ops`), else None
+    ts        the generating extension's treatment (timeshifter/codegen.py):
+              "op"    green: the `py` template; red: `rt.op(js, name, ...)`
+              "call", "hint"  a dedicated writer of codegen for the kind
+              "residual"  only in residual graphs (the timeshifter makes it,
+                      never meets it in a source graph)
+              "rt.helper(js, ...)"  red or virtual: a call of the run-time
+                      helper; `{b0}` argument 0 boxed, `{t0}` its type
+                      constant, `{r1}` repr of constant 1, `{name}` the
+                      opname's repr; a result is assigned unless the kind
+                      is `write`; green (deep-frozen reads): the `py` template
 
-The builder, the annotator, the constant folder, the interpreter and the LLVM
-emitter all read this table; none keeps its own list of operations.
+KINDS (a closed set):
+
+    arith     pure computation on numbers and bools (incl. min/max, truth)
+    compare   pure comparison giving a Bool
+    cast      pure conversion between primitive types
+    copy      `same_as`: the result is the argument
+    hint      `hint(v, c_flags)`: the result is `v`; flags tell the stages more
+    alloc     a fresh container (struct, array, list)
+    read      an item or field of a container or string
+    length    the length of a container or string
+    write     a store into a container (no result)
+    pop       `list_pop`: reads the last item and removes it
+    call      a call of a graph (or of an opaque Python function)
+    transfer  a tail transfer ending its block (`promote`, `tail_call`)
+
+Query helpers: `ops_of_kind(kind)`, `OpDesc.reads_memory`, `OpDesc.is_copy`.
+The builder, the annotator, the constant folder, the interpreter, the
+generating extension and the LLVM emitter all read this table; none keeps its
+own list of operations (tests/test_optable.py checks both, and that every row
+has each stage's treatment).
 """
 
 from __future__ import annotations
 
 import operator
+import ast
 from dataclasses import dataclass
 
-from flowgraph.lltypes import Bool, Char, Float, Signed, Str, Void
+from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str,
+                               StructType, Void)
 
 MAXINT = 2**63 - 1
 MININT = -2**63
@@ -39,6 +85,11 @@ def wrap(value: int) -> int:
     if MININT <= value <= MAXINT:
         return value
     return ((value + 2**63) & (2**64 - 1)) - 2**63
+
+
+KINDS = ("arith", "compare", "cast", "copy", "hint", "alloc", "read", "length", "write",
+         "pop", "call", "transfer")
+TREATMENTS = ("op", "call", "hint", "residual")     # or an "rt.helper(...)" template
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +103,30 @@ class OpDesc:
     llvm: str | None
     py: str | None
     wraps: bool = False
+    kind: str = "arith"
+    args: tuple | None = None
+    container: int | None = None
+    field: int | None = None
+    value: int | None = None
+    calls: bool = False
+    ts: str = "op"
+    source: type | None = None    # the ast operator class the builder maps to it
+
+    @property
+    def reads_memory(self) -> bool:
+        """A read (or length) of a mutable container: never pure."""
+        return self.kind in ("read", "length") and self.container is not None
+
+    @property
+    def is_copy(self) -> bool:
+        """At run time the result is argument 0 (`same_as`, `hint`)."""
+        return self.kind in ("copy", "hint")
+
+    @property
+    def is_switch(self) -> bool:
+        """A transfer through a dispatch switch (`promote`): argument 0 is the
+        switch (a promotion site), not a graph."""
+        return self.kind == "transfer" and not self.calls
 
 
 # -- result type rules ------------------------------------------------------
@@ -121,115 +196,156 @@ OPS: dict[str, OpDesc] = {}
 
 
 def _op(name, arity, restype, *, pure=True, canraise=(), fold=None, llvm=None,
-        py=None, wraps=False):
+        py=None, wraps=False, kind="arith", args=None, container=None, field=None,
+        value=None, calls=False, ts="op", source=None):
     assert name not in OPS, name
-    OPS[name] = OpDesc(name, arity, restype, pure, tuple(canraise), fold, llvm, py, wraps)
+    assert kind in KINDS, (name, kind)
+    assert ts in TREATMENTS or ts.startswith("rt."), (name, ts)
+    OPS[name] = OpDesc(name, arity, restype, pure, tuple(canraise), fold, llvm, py, wraps,
+                       kind, args, container, field, value, calls, ts, source)
 
 
 _S, _F, _B, _C = _fixed(Signed), _fixed(Float), _fixed(Bool), _fixed(Char)
 _V = _fixed(Void)
 
-# integer arithmetic: (name, fold, llvm, py, wraps)
-for _name, _fold, _llvm, _py, _wraps in [
-    ("int_add", lambda a, b: wrap(a + b), "add", "{0} + {1}", True),
-    ("int_sub", lambda a, b: wrap(a - b), "sub", "{0} - {1}", True),
-    ("int_mul", lambda a, b: wrap(a * b), "mul", "{0} * {1}", True),
-    ("int_and", operator.and_, "and", "{0} & {1}", False),
-    ("int_or", operator.or_, "or", "{0} | {1}", False),
-    ("int_xor", operator.xor, "xor", "{0} ^ {1}", False),
-    ("int_min", min, "@smin", "min({0}, {1})", False),
-    ("int_max", max, "@smax", "max({0}, {1})", False),
+
+# -- argument type rules (see `args` above) -------------------------------------------
+
+def _item_of_container(args):
+    return getattr(args[0].concretetype, "item", None)
+
+
+def _item_of_type_constant(args):
+    return getattr(args[0].value, "item", None)
+
+
+_SS, _FF = (Signed, Signed), (Float, Float)
+
+# integer arithmetic: (name, fold, llvm, py, wraps, source)
+for _name, _fold, _llvm, _py, _wraps, _src in [
+    ("int_add", lambda a, b: wrap(a + b), "add", "{0} + {1}", True, ast.Add),
+    ("int_sub", lambda a, b: wrap(a - b), "sub", "{0} - {1}", True, ast.Sub),
+    ("int_mul", lambda a, b: wrap(a * b), "mul", "{0} * {1}", True, ast.Mult),
+    ("int_and", operator.and_, "and", "{0} & {1}", False, ast.BitAnd),
+    ("int_or", operator.or_, "or", "{0} | {1}", False, ast.BitOr),
+    ("int_xor", operator.xor, "xor", "{0} ^ {1}", False, ast.BitXor),
+    ("int_min", min, "@smin", "min({0}, {1})", False, None),
+    ("int_max", max, "@smax", "max({0}, {1})", False, None),
 ]:
-    _op(_name, 2, _S, fold=_fold, llvm=_llvm, py=_py, wraps=_wraps)
+    _op(_name, 2, _S, fold=_fold, llvm=_llvm, py=_py, wraps=_wraps, args=_SS, source=_src)
 
 _op("int_floordiv", 2, _S, canraise=(ZeroDivisionError,), fold=_floordiv,
-    llvm="@floordiv", py="{0} // {1}", wraps=True)
+    llvm="@floordiv", py="{0} // {1}", wraps=True, args=_SS, source=ast.FloorDiv)
 _op("int_mod", 2, _S, canraise=(ZeroDivisionError,), fold=lambda a, b: a % b,
-    llvm="@mod", py="{0} % {1}")
+    llvm="@mod", py="{0} % {1}", args=_SS, source=ast.Mod)
 _op("int_lshift", 2, _S, canraise=(ValueError,), fold=_lshift, llvm="@lshift",
-    py="{0} << ({1} if {1} < 64 else 64)", wraps=True)   # no huge ints
+    py="{0} << ({1} if {1} < 64 else 64)", wraps=True,     # no huge ints
+    args=_SS, source=ast.LShift)
 _op("int_rshift", 2, _S, canraise=(ValueError,), fold=_rshift, llvm="@rshift",
-    py="{0} >> {1}")
-_op("int_neg", 1, _S, fold=lambda a: wrap(-a), llvm="neg", py="-{0}", wraps=True)
-_op("int_abs", 1, _S, fold=lambda a: wrap(abs(a)), llvm="@abs", py="abs({0})", wraps=True)
-_op("int_invert", 1, _S, fold=operator.invert, llvm="not", py="~{0}")
-_op("int_is_true", 1, _B, fold=bool, llvm="icmp ne 0", py="{0} != 0")
+    py="{0} >> {1}", args=_SS, source=ast.RShift)
+_op("int_neg", 1, _S, fold=lambda a: wrap(-a), llvm="neg", py="-{0}", wraps=True,
+    args=(Signed,))
+_op("int_abs", 1, _S, fold=lambda a: wrap(abs(a)), llvm="@abs", py="abs({0})", wraps=True,
+    args=(Signed,))
+_op("int_invert", 1, _S, fold=operator.invert, llvm="not", py="~{0}", args=(Signed,))
+_op("int_is_true", 1, _B, fold=bool, llvm="icmp ne 0", py="{0} != 0", args=(Signed,))
 
 for _name, _fn, _icmp, _sym in [
     ("lt", operator.lt, "slt", "<"), ("le", operator.le, "sle", "<="),
     ("eq", operator.eq, "eq", "=="), ("ne", operator.ne, "ne", "!="),
     ("gt", operator.gt, "sgt", ">"), ("ge", operator.ge, "sge", ">="),
 ]:
-    _op(f"int_{_name}", 2, _B, fold=_fn, llvm=f"icmp {_icmp}", py=f"{{0}} {_sym} {{1}}")
+    _op(f"int_{_name}", 2, _B, fold=_fn, llvm=f"icmp {_icmp}", py=f"{{0}} {_sym} {{1}}",
+        kind="compare", args=_SS)
     _op(f"float_{_name}", 2, _B, fold=_fn,
         llvm="fcmp une" if _name == "ne" else f"fcmp o{_name}",
-        py=f"{{0}} {_sym} {{1}}")
+        py=f"{{0}} {_sym} {{1}}", kind="compare", args=_FF)
     _op(f"char_{_name}", 2, _B, fold=_fn, llvm="icmp " + _icmp.replace("s", "u", 1),
-        py=f"{{0}} {_sym} {{1}}")
+        py=f"{{0}} {_sym} {{1}}", kind="compare", args=(Char, Char))
 
-_op("bool_not", 1, _B, fold=operator.not_, llvm="xor 1", py="not {0}")
+_op("bool_not", 1, _B, fold=operator.not_, llvm="xor 1", py="not {0}", args=(Bool,))
 
 # floats
-_op("float_add", 2, _F, fold=operator.add, llvm="fadd", py="{0} + {1}")
-_op("float_sub", 2, _F, fold=operator.sub, llvm="fsub", py="{0} - {1}")
-_op("float_mul", 2, _F, fold=operator.mul, llvm="fmul", py="{0} * {1}")
+_op("float_add", 2, _F, fold=operator.add, llvm="fadd", py="{0} + {1}", args=_FF,
+    source=ast.Add)
+_op("float_sub", 2, _F, fold=operator.sub, llvm="fsub", py="{0} - {1}", args=_FF,
+    source=ast.Sub)
+_op("float_mul", 2, _F, fold=operator.mul, llvm="fmul", py="{0} * {1}", args=_FF,
+    source=ast.Mult)
 _op("float_truediv", 2, _F, canraise=(ZeroDivisionError,), fold=_truediv,
-    llvm="@fdiv", py="{0} / {1}")
+    llvm="@fdiv", py="{0} / {1}", args=_FF, source=ast.Div)
 _op("float_floordiv", 2, _F, canraise=(ZeroDivisionError,), fold=_float_floordiv,
-    llvm="@ffloordiv", py="{0} // {1}")
+    llvm="@ffloordiv", py="{0} // {1}", args=_FF, source=ast.FloorDiv)
 _op("float_mod", 2, _F, canraise=(ZeroDivisionError,), fold=_float_mod,
-    llvm="@fmod", py="{0} % {1}")
-_op("float_neg", 1, _F, fold=operator.neg, llvm="fneg", py="-{0}")
-_op("float_abs", 1, _F, fold=abs, llvm="@fabs", py="abs({0})")
-_op("float_min", 2, _F, fold=min, llvm="@fmin", py="min({0}, {1})")
-_op("float_max", 2, _F, fold=max, llvm="@fmax", py="max({0}, {1})")
-_op("float_is_true", 1, _B, fold=bool, llvm="fcmp une 0", py="{0} != 0.0")
+    llvm="@fmod", py="{0} % {1}", args=_FF, source=ast.Mod)
+_op("float_neg", 1, _F, fold=operator.neg, llvm="fneg", py="-{0}", args=(Float,))
+_op("float_abs", 1, _F, fold=abs, llvm="@fabs", py="abs({0})", args=(Float,))
+_op("float_min", 2, _F, fold=min, llvm="@fmin", py="min({0}, {1})", args=_FF)
+_op("float_max", 2, _F, fold=max, llvm="@fmax", py="max({0}, {1})", args=_FF)
+_op("float_is_true", 1, _B, fold=bool, llvm="fcmp une 0", py="{0} != 0.0", args=(Float,))
 
 # casts
-_op("cast_int_to_float", 1, _F, fold=float, llvm="sitofp", py="float({0})")
+_op("cast_int_to_float", 1, _F, fold=float, llvm="sitofp", py="float({0})", kind="cast",
+    args=(Signed,))
 _op("cast_float_to_int", 1, _S, canraise=(OverflowError, ValueError), fold=_float_to_int,
-    llvm="@fptosi", py="int({0})", wraps=True)
-_op("cast_bool_to_int", 1, _S, fold=int, llvm="zext", py="int({0})")
-_op("cast_bool_to_float", 1, _F, fold=float, llvm="uitofp", py="float({0})")
-_op("cast_char_to_int", 1, _S, fold=ord, llvm="zext", py="ord({0})")
+    llvm="@fptosi", py="int({0})", wraps=True, kind="cast", args=(Float,))
+_op("cast_bool_to_int", 1, _S, fold=int, llvm="zext", py="int({0})", kind="cast",
+    args=(Bool,))
+_op("cast_bool_to_float", 1, _F, fold=float, llvm="uitofp", py="float({0})", kind="cast",
+    args=(Bool,))
+_op("cast_char_to_int", 1, _S, fold=ord, llvm="zext", py="ord({0})", kind="cast",
+    args=(Char,))
 _op("cast_int_to_char", 1, _C, canraise=(ValueError, OverflowError), fold=chr,
-    llvm="@chr", py="chr({0})")
+    llvm="@chr", py="chr({0})", kind="cast", args=(Signed,))
 
-# strings (immutable: reads are pure)
-_op("str_len", 1, _S, fold=len, llvm=None, py="len({0})")
-_op("str_getitem", 2, _C, canraise=(IndexError,), fold=lambda s, i: s[i], llvm=None,
-    py="{0}[{1}]")
-_op("str_eq", 2, _B, fold=operator.eq, llvm=None, py="{0} == {1}")
+# strings (immutable values, not containers: reads are pure)
+_op("str_len", 1, _S, fold=len, py="len({0})", kind="length", args=(Str,))
+_op("str_getitem", 2, _C, canraise=(IndexError,), fold=lambda s, i: s[i],
+    py="{0}[{1}]", kind="read", args=(Str, Signed))
+_op("str_eq", 2, _B, fold=operator.eq, py="{0} == {1}", kind="compare", args=(Str, Str))
 
 # growable lists
-_op("newlist", 3, _type_constant, pure=False, llvm=None,
-    py="[{2}] * {1}")                       # newlist(c_ListType, length, fill)
-_op("list_len", 1, _S, pure=False, llvm=None, py="len({0})")
-_op("list_getitem", 2, _item_of_arg0, pure=False, canraise=(IndexError,), llvm=None,
-    py="{0}[{1}]")
-_op("list_setitem", 3, _V, pure=False, canraise=(IndexError,), llvm=None,
-    py="{0}.__setitem__({1}, {2})")
-_op("list_append", 2, _V, pure=False, llvm=None, py="{0}.append({1})")
-_op("list_pop", 1, _item_of_arg0, pure=False, canraise=(IndexError,), llvm=None,
-    py="{0}.pop()")
+_op("newlist", 3, _type_constant, pure=False, py="[{2}] * {1}",   # (c_ListType, length, fill)
+    kind="alloc", args=(Void, Signed, _item_of_type_constant), value=2,
+    ts="rt.newlist(js, {t0}, {b1}, {b2})")
+_op("list_len", 1, _S, pure=False, py="len({0})", kind="length", args=(ListType,),
+    container=0, ts="rt.length(js, {name}, {b0})")
+_op("list_getitem", 2, _item_of_arg0, pure=False, canraise=(IndexError,), py="{0}[{1}]",
+    kind="read", args=(ListType, Signed), container=0,
+    ts="rt.getitem(js, {name}, {b0}, {b1})")
+_op("list_setitem", 3, _V, pure=False, canraise=(IndexError,), py="{0}[{1}] = {2}",
+    kind="write", args=(ListType, Signed, _item_of_container), container=0, value=2,
+    ts="rt.setitem(js, {name}, {b0}, {b1}, {b2})")
+_op("list_append", 2, _V, pure=False, py="{0}.append({1})", kind="write",
+    args=(ListType, _item_of_container), container=0, value=1,
+    ts="rt.list_append(js, {b0}, {b1})")
+_op("list_pop", 1, _item_of_arg0, pure=False, canraise=(IndexError,), py="{0}.pop()",
+    kind="pop", args=(ListType,), container=0, ts="rt.list_pop(js, {b0})")
 
 # structs and fixed arrays
-_op("malloc", 1, _type_constant, pure=False, llvm=None, py=None)        # malloc(c_StructType)
-_op("getfield", 2, _field_type, pure=False, llvm=None, py="getattr({0}, {1})")
-_op("setfield", 3, _V, pure=False, llvm=None, py=None)
-_op("malloc_varsize", 2, _type_constant, pure=False, canraise=(ValueError,), llvm=None,
-    py=None)                                                           # (c_ArrayType, n)
-_op("getarrayitem", 2, _item_of_arg0, pure=False, canraise=(IndexError,), llvm=None,
-    py="{0}[{1}]")
-_op("setarrayitem", 3, _V, pure=False, canraise=(IndexError,), llvm=None,
-    py="{0}.__setitem__({1}, {2})")
-_op("getarraysize", 1, _S, pure=False, llvm=None, py="len({0})")
+_op("malloc", 1, _type_constant, pure=False, kind="alloc", args=(Void,),   # (c_StructType)
+    ts="rt.malloc(js, {t0})")
+_op("getfield", 2, _field_type, pure=False, py="getattr({0}, {1})", kind="read",
+    args=(StructType, Void), container=0, field=1, ts="rt.getfield(js, {b0}, {r1})")
+_op("setfield", 3, _V, pure=False, kind="write", args=(StructType, Void),   # value: field's
+    container=0, field=1, value=2, ts="rt.setfield(js, {b0}, {r1}, {b2})")
+_op("malloc_varsize", 2, _type_constant, pure=False, canraise=(ValueError,),  # (c_ArrayType, n)
+    kind="alloc", args=(Void, Signed), ts="rt.malloc_varsize(js, {t0}, {b1})")
+_op("getarrayitem", 2, _item_of_arg0, pure=False, canraise=(IndexError,), py="{0}[{1}]",
+    kind="read", args=(ArrayType, Signed), container=0,
+    ts="rt.getitem(js, {name}, {b0}, {b1})")
+_op("setarrayitem", 3, _V, pure=False, canraise=(IndexError,), py="{0}[{1}] = {2}",
+    kind="write", args=(ArrayType, Signed, _item_of_container), container=0, value=2,
+    ts="rt.setitem(js, {name}, {b0}, {b1}, {b2})")
+_op("getarraysize", 1, _S, pure=False, py="len({0})", kind="length", args=(ArrayType,),
+    container=0, ts="rt.length(js, {name}, {b0})")
 
 # calls and the rest
-_op("direct_call", None, _call_result, pure=False, canraise=(Exception,), llvm=None,
-    py=None)                                                           # (c_func, *args)
-_op("same_as", 1, _same_as_arg0, fold=lambda x: x, llvm=None, py="{0}")
-_op("hint", 2, _same_as_arg0, pure=False, llvm=None, py="{0}")        # hint(v, c_flags)
+_op("direct_call", None, _call_result, pure=False, canraise=(Exception,),   # (c_func, *args)
+    kind="call", calls=True, ts="call")
+_op("same_as", 1, _same_as_arg0, fold=lambda x: x, py="{0}", kind="copy", args=(None,))
+_op("hint", 2, _same_as_arg0, pure=False, py="{0}", kind="hint", args=(None, Void),
+    ts="hint")                                                         # hint(v, c_flags)
 # Tail transfers: each stands right before `return` of its result and hands the rest
 # of the function over to other code without growing the stack (the interpreter
 # returns a token its trampoline runs; native code uses musttail calls).
@@ -237,10 +353,43 @@ _op("hint", 2, _same_as_arg0, pure=False, llvm=None, py="{0}")        # hint(v, 
 # rest runs as `site.dispatch(value, live)` (interpreted: a result or another
 # transfer); native code searches the site's case table first, `site.native_miss`
 # on a miss.  tail_call(c_graph, *args): the rest is `graph(*args)`.
-_op("promote", None, _call_result, pure=False, canraise=(Exception,), llvm=None, py=None)
-_op("tail_call", None, _call_result, pure=False, canraise=(Exception,), llvm=None, py=None)
+_op("promote", None, _call_result, pure=False, canraise=(Exception,), kind="transfer",
+    ts="residual")
+_op("tail_call", None, _call_result, pure=False, canraise=(Exception,), kind="transfer",
+    calls=True, ts="residual")
 
-del _name, _fold, _llvm, _py, _wraps, _fn, _icmp, _sym
+# -- mixed int/float arithmetic, exact as CPython (issue 10 item 2) ---------------------
+# CPython never converts an int to a float to compare it with one: the comparison
+# is exact (2**53 + 1 != 2.0**53, 2**63 - 1 < 2.0**63, NaN unordered), and int / int
+# is correctly rounded.  Python's own operators on (int, float) and (int, int) do
+# exactly that, so they are the fold functions and the interpreter templates.
+# The builder puts the int first: `y < x` with y a float is int_float_gt(x, y).
+for _name, _fn, _sym in [("lt", operator.lt, "<"), ("le", operator.le, "<="),
+                         ("eq", operator.eq, "=="), ("ne", operator.ne, "!="),
+                         ("gt", operator.gt, ">"), ("ge", operator.ge, ">=")]:
+    _op(f"int_float_{_name}", 2, _B, fold=_fn, llvm=f"@int_float_{_name}",
+        py=f"{{0}} {_sym} {{1}}", kind="compare", args=(Signed, Float))
+_op("int_truediv", 2, _F, canraise=(ZeroDivisionError,), fold=_truediv, llvm="@itruediv",
+    py="{0} / {1}", args=_SS)
+# -- end of the mixed int/float block --------------------------------------------------
+
+
+del _name, _fold, _llvm, _py, _wraps, _src, _fn, _icmp, _sym
+
+
+def ops_of_kind(*kinds: str) -> frozenset:
+    """The names of the rows whose kind is one of `kinds`."""
+    for kind in kinds:
+        if kind not in KINDS:
+            raise ValueError(f"unknown operation kind {kind!r}; the kinds are {', '.join(KINDS)}")
+    return frozenset(name for name, desc in OPS.items() if desc.kind in kinds)
+
+
+def source_ops(prefix: str) -> dict:
+    """{ast operator class: opname} of the rows named `prefix...` with a `source`
+    (the builder's mapping of `a + b` etc., e.g. `source_ops("int_")`)."""
+    return {desc.source: name for name, desc in OPS.items()
+            if desc.source is not None and name.startswith(prefix)}
 
 
 def getop(name: str) -> OpDesc:

@@ -417,14 +417,14 @@ class GraphBodyParser:
         arity = OPS[opname].arity
         if arity is not None and arity != len(args):
             cur.error(f"{opname} takes {arity} arguments, not {len(args)}")
-        if opname == "direct_call" and not args:
-            cur.error("direct_call needs a callee")
+        if OPS[opname].calls and not args:
+            cur.error(f"{opname} needs a callee")
 
     def _result(self, cur: Cursor, opname: str, args: list, result) -> Variable:
         """Resolve `@name` references to stubs; give the result its type (from
         the operation table when the text does not say)."""
         result = result if result is not None else Variable("", None)
-        if opname == "direct_call" and _is_ref(args[0]):
+        if OPS[opname].calls and _is_ref(args[0]):
             argtypes = [a.concretetype for a in args[1:]]
             restype = result.concretetype or Void
             args[0] = Constant(self.p.stub(args[0].value.name, argtypes, restype), Void)

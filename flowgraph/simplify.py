@@ -1,6 +1,7 @@
 """Simplification passes that keep built graphs tidy.
 
-`simplify_graph(graph)` runs, in order:
+`simplify_graph(graph)` runs the pipeline `SIMPLIFY_PASSES` (passes as data,
+`flowgraph/passes.py`), in order:
 
 1. `remove_same_as`: `v = same_as(x)` is dropped and `v` renamed to `x`
    within its block (variables are block-local, so the renaming is local).
@@ -14,7 +15,8 @@
    Constant on every entering link (possibly through other such arguments,
    around loops) is replaced by that Constant -- an optimistic fixpoint on
    the lattice unknown > constant c > varying.  A loop bound written as a
-   literal stays a literal instead of a loop-carried variable.
+   literal stays a literal instead of a loop-carried variable.  (As a pass
+   of the pipeline, dead code is removed again when anything changed.)
 4. `remove_empty_blocks`: a block without operations whose single exit is
    unconditional is bypassed: each link entering it goes straight to its
    successor with the arguments mapped through.
@@ -23,24 +25,22 @@
 
 Whenever an exitswitch becomes a Constant the branch is decided and only
 the taken exit is kept.  Start, return and except blocks are never removed.
-Every pass requires and preserves the `checkgraph` invariants.
+Every pass requires and preserves the `checkgraph` invariants, and each is
+optional: the graph is valid without it.
 """
 
 from __future__ import annotations
 
 from flowgraph.model import Constant, FunctionGraph, Link, Variable, mkentrymap
 from flowgraph.operations import OPS
+from flowgraph.passes import NO_OPTIONS, Pass, PassOptions, PassRunner
 
 _VARYING = object()
 
 
-def simplify_graph(graph: FunctionGraph) -> None:
-    remove_same_as(graph)
-    remove_dead(graph)
-    if propagate_constant_args(graph):
-        remove_dead(graph)
-    remove_empty_blocks(graph)
-    join_blocks(graph)
+def simplify_graph(graph: FunctionGraph, options: PassOptions = NO_OPTIONS) -> None:
+    """Run `SIMPLIFY_PASSES` on `graph` (options: `flowgraph.passes`)."""
+    PassRunner(SIMPLIFY_PASSES, options).run(graph)
     graph.invalidate()
 
 
@@ -82,7 +82,7 @@ def remove_same_as(graph: FunctionGraph) -> None:
         mapping, kept = {}, []
         for op in block.operations:
             op.args = [mapping.get(a, a) for a in op.args]
-            if op.opname == "same_as":
+            if OPS[op.opname].kind == "copy":
                 mapping[op.result] = op.args[0]
             else:
                 kept.append(op)
@@ -223,3 +223,23 @@ def _absorb(block, link: Link, target) -> None:
     block.operations.extend(target.operations)
     block.exitswitch = target.exitswitch
     block.closeblock(*target.exits)
+
+
+def _propagate_constant_args_pass(graph: FunctionGraph) -> None:
+    """Block arguments that are one Constant on every path become it (then
+    dead code is removed again)."""
+    if propagate_constant_args(graph):
+        remove_dead(graph)
+
+
+SIMPLIFY_PASSES = [
+    Pass("remove_same_as", remove_same_as, doc="v = same_as(x) is dropped, v renamed to x"),
+    Pass("remove_dead", remove_dead,
+         doc="dead pure operations and dead block arguments are dropped"),
+    Pass("propagate_constant_args", _propagate_constant_args_pass,
+         doc="block arguments that are one Constant on every path become it"),
+    Pass("remove_empty_blocks", remove_empty_blocks,
+         doc="links skip blocks without operations and with one plain exit"),
+    Pass("join_blocks", join_blocks,
+         doc="a block absorbs the successor entered only from its single plain exit"),
+]

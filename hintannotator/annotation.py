@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import networkx as nx
 
+from flowgraph.lltypes import Bool, Char, Float, Signed
+from flowgraph.gcpause import collector_paused
 from flowgraph.model import Constant, FunctionGraph, Variable
+from flowgraph.builder.typeinfer import type_name
+from flowgraph.operations import OPS
 from hintannotator.annotator import Annotator, Copy
 from hintannotator.colours import BLUE, GREEN, RED, is_green, public
 from hintannotator.errors import HintError
@@ -34,10 +38,11 @@ def annotate(func, green=(), **options) -> "HintAnnotation":
         graph = build_graph(func)
     green_indices = _green_indices(graph, green)
     pattern = tuple(GREEN if i in green_indices else RED for i in range(len(graph.getargs())))
-    annotator = Annotator()
-    root = annotator.get_copy(graph, pattern, False)
-    annotator.run(root)
-    return HintAnnotation(annotator, root, green_indices)
+    with collector_paused():        # linear time on long functions (flowgraph/gcpause.py)
+        annotator = Annotator()
+        root = annotator.get_copy(graph, pattern, False)
+        annotator.run(root)
+        return HintAnnotation(annotator, root, green_indices)
 
 
 def _green_indices(graph: FunctionGraph, green) -> set:
@@ -57,6 +62,9 @@ def _green_indices(graph: FunctionGraph, green) -> set:
     return result
 
 
+_PROMOTABLE = (Signed, Float, Bool, Char)
+
+
 class HintAnnotation:
     """The coloured program: `graphs` (one per copy, the entry first),
     `colors` (Variable -> "green" | "red" | "blue")."""
@@ -71,6 +79,7 @@ class HintAnnotation:
             self._check_forced(copy)
             self._check_joins(copy)
             self._check_merge_points(copy)
+            self._check_promotions(copy)
         self._redirect_calls()
         self.colors = {v: public(c) for copy in self.copies for v, c in copy.colours.items()}
         for copy in self.copies:
@@ -113,7 +122,7 @@ class HintAnnotation:
     def _check_merge_points(self, copy: Copy) -> None:
         for block in copy.info.blocks:
             for index, op in enumerate(block.operations):
-                if op.opname == "hint" and "global_merge_point" in hint_flags(op):
+                if OPS[op.opname].kind == "hint" and "global_merge_point" in hint_flags(op):
                     self._check_merge_point(copy, block, index, op)
 
     def _check_merge_point(self, copy, block, index, op) -> None:
@@ -127,6 +136,21 @@ class HintAnnotation:
             raise HintError(f"hint(None, global_merge_point=True) at {where} is not at the "
                             f"head of a loop; put it as the first statement of the "
                             f"interpreter's main loop (`while True:`).")
+
+    def _check_promotions(self, copy: Copy) -> None:
+        """A promotion site switches on the value: only scalars can be promoted."""
+        for op in copy.graph.iteroperations():
+            if op.opname != "hint" or "promote" not in hint_flags(op):
+                continue
+            t = op.args[0].concretetype
+            if t not in _PROMOTABLE:
+                name = op.args[0].name if isinstance(op.args[0], Variable) else None
+                raise HintError(
+                    f"hint({name or 'x'}, promote=True) at {copy.info.where(op.lineno)} "
+                    f"promotes a {type_name(t)}; only int, float, bool and one-character "
+                    f"str values can be promoted.\nHint that would help: promote a scalar "
+                    f"read from it (its length, an item), or make it a green parameter "
+                    f"with hint(..., deepfreeze=True).")
 
     def _reachable_copies(self) -> list:
         seen, order, stack = {self.root}, [], [self.root]
@@ -210,4 +234,4 @@ def _on_cycle(graph: FunctionGraph, block) -> bool:
 def _ops_before(block, index) -> bool:
     """True when operations precede the merge point in its block (it must be
     the first thing the loop does)."""
-    return any(op.opname not in ("same_as",) for op in block.operations[:index])
+    return any(OPS[op.opname].kind != "copy" for op in block.operations[:index])

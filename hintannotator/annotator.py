@@ -38,12 +38,8 @@ from flowgraph.model import Constant, FunctionGraph, Variable, copygraph
 from flowgraph.operations import OPS
 from flowgraph.simplify import remove_dead
 from hintannotator.colours import BLUE, FROZEN, GREEN, RED, Site, is_green, join
-from hintannotator.forcing import MEMORY_READS, Forcing
+from hintannotator.forcing import Forcing
 from hintannotator.sources import GraphInfo, hint_flags
-
-ALLOCATIONS = ("newlist", "malloc", "malloc_varsize")
-STORES = {"setfield": (1, 2), "list_setitem": (None, 2), "setarrayitem": (None, 2),
-          "list_append": (None, 1)}
 
 
 class Copy:
@@ -122,7 +118,7 @@ class Annotator:
                 self.changed = False
                 for copy in list(self.copies.values()):
                     self.colour_copy(copy)
-            if not self.default_unknown_reads():
+            if not (self.default_unknown_reads() | self.default_never_returning_calls()):
                 return
 
     # -- the forward pass -------------------------------------------------------
@@ -172,29 +168,30 @@ class Annotator:
 
     def _colour_op(self, copy, op) -> None:
         name = op.opname
-        if name == "direct_call":
+        desc = OPS[name]
+        if desc.kind == "call":
             return self._colour_call(copy, op)
-        if name == "hint":
+        if desc.kind == "hint":
             return self._colour_hint(copy, op)
-        if name in ALLOCATIONS:
-            return self._colour_allocation(copy, op)
-        if name in STORES:
-            return self._colour_store(copy, op)
-        if name in MEMORY_READS or name == "list_pop":
-            return self._colour_read(copy, op)
+        if desc.kind == "alloc":
+            return self._colour_allocation(copy, op, desc)
+        if desc.kind == "write":
+            return self._colour_store(copy, op, desc)
+        if _reads_container(desc):
+            return self._colour_read(copy, op, desc)
         if op.result.concretetype is Void:
             return self._set(copy, op.result, GREEN, None, None)
-        if OPS[name].pure:
+        if desc.pure:
             return self._colour_pure(copy, op)
         self._set(copy, op.result, RED, None,
                   (f"it is produced by {name}, which reads or changes memory", op.lineno, None))
 
-    def _colour_allocation(self, copy, op) -> None:
+    def _colour_allocation(self, copy, op, desc) -> None:
         site = self.sites.get((copy, op))
         if site is None:
             site = self.sites[(copy, op)] = Site(op, op.lineno)
-        if op.opname == "newlist":            # `[fill] * n`: the fill is stored
-            colour, sites = self._value(copy, op.args[2])
+        if desc.value is not None:            # `[fill] * n`: the fill is stored
+            colour, sites = self._value(copy, op.args[desc.value])
             if colour is not None:
                 stored = BLUE if colour == BLUE else RED
                 if site.store("items", stored, sites if stored == BLUE else frozenset()):
@@ -209,9 +206,9 @@ class Annotator:
         for copy in list(self.copies.values()):
             for block in copy.info.blocks:
                 for op in block.operations:
-                    if (op.opname in MEMORY_READS or op.opname == "list_pop") \
-                            and copy.colours.get(op.result) is None \
-                            and self._value(copy, op.args[0])[0] is not None:
+                    desc = OPS[op.opname]
+                    if _reads_container(desc) and copy.colours.get(op.result) is None \
+                            and self._value(copy, op.args[desc.container])[0] is not None:
                         self._set(copy, op.result, RED, None,
                                   ("it reads a field never stored (its zero value)",
                                    op.lineno, None))
@@ -227,7 +224,7 @@ class Annotator:
             if c == RED:
                 return self._set(copy, op.result, RED, None,
                                  (f"{op.opname} uses a red operand", op.lineno, a))
-        if op.opname == "same_as" and colours:
+        if OPS[op.opname].kind == "copy" and colours:
             return self._set(copy, op.result, colours[0], copy.sites.get(variables[0]), None)
         if not variables and op.result not in copy.forcing.reasons:
             return self._set(copy, op.result, RED, None,
@@ -256,22 +253,22 @@ class Annotator:
         self._set(copy, op.result, colour, sites,
                   (f"the hint at this line passes a red value through", op.lineno, arg))
 
-    def _colour_read(self, copy, op) -> None:
-        container = op.args[0]
+    def _colour_read(self, copy, op, desc) -> None:
+        container = op.args[desc.container]
         colour, sites = self._value(copy, container)
         if colour is None:
             return
         index_ok = all(is_green(self._value(copy, a)[0]) or isinstance(a, Constant)
                        for a in op.args[1:])
-        if colour == FROZEN and op.opname != "list_pop":
+        if colour == FROZEN and desc.kind != "pop":
             if not index_ok:
                 return self._set(copy, op.result, RED, None,
                                  (f"{op.opname} reads a frozen container at a red index",
                                   op.lineno, op.args[1]))
             result = FROZEN if op.result.concretetype.is_gcref else GREEN
             return self._set(copy, op.result, result, None, None)
-        if colour == BLUE and op.opname not in ("list_len", "getarraysize"):
-            fieldname = op.args[1].value if op.opname == "getfield" else "items"
+        if colour == BLUE and desc.kind != "length":
+            fieldname = _field_name(op, desc)
             stored, stored_sites = None, frozenset()
             for site in sites:
                 c, s = site.load(fieldname)
@@ -285,14 +282,13 @@ class Annotator:
                if colour in (GREEN, RED) else f"{op.opname} of a virtual container is red")
         self._set(copy, op.result, RED, None, (why, op.lineno, None))
 
-    def _colour_store(self, copy, op) -> None:
+    def _colour_store(self, copy, op, desc) -> None:
         self._set(copy, op.result, GREEN, None, None)
-        colour, sites = self._value(copy, op.args[0])
+        colour, sites = self._value(copy, op.args[desc.container])
         if colour != BLUE:
             return
-        fieldpos, valuepos = STORES[op.opname]
-        fieldname = op.args[fieldpos].value if fieldpos is not None else "items"
-        vcolour, vsites = self._value(copy, op.args[valuepos])
+        fieldname = _field_name(op, desc)
+        vcolour, vsites = self._value(copy, op.args[desc.value])
         if vcolour is None:
             return
         stored = BLUE if vcolour == BLUE else RED
@@ -328,3 +324,28 @@ class Annotator:
         if colour is not None:
             self._set(copy, op.result, colour, sites,
                       (f"{callee.name} returns a red value", op.lineno, None))
+
+    def default_never_returning_calls(self) -> bool:
+        """After a fixpoint: a call whose callee never returns (every path
+        raises or loops) has no return colour to take; its result is red, so
+        the operations using it (another call, say) get coloured too.  True if
+        any result was coloured."""
+        found = False
+        for copy in list(self.copies.values()):
+            for op, callee_copy in list(copy.calls.items()):
+                if copy.colours.get(op.result) is None \
+                        and callee_copy.return_colour()[0] is None:
+                    self._set(copy, op.result, RED, None,
+                              (f"{callee_copy.graph.name} never returns", op.lineno, None))
+                    found = True
+        return found
+
+
+def _reads_container(desc) -> bool:
+    """Reads (or pops) through a mutable container: its colour decides."""
+    return desc.reads_memory or desc.kind == "pop"
+
+
+def _field_name(op, desc) -> str:
+    """The field of a virtual container that `op` reads or stores ("items")."""
+    return op.args[desc.field].value if desc.field is not None else "items"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from flowgraph.lltypes import Void
 from flowgraph.model import Variable
+from flowgraph.operations import OPS
 from hintannotator.colours import GREEN, RED
 from hintannotator.sources import hint_flags
 
@@ -42,14 +43,15 @@ def check_colours(ann) -> None:
 
 def _check_op(ann, op, where, graphs) -> None:
     colours = ann.colors
-    if op.opname == "direct_call":
+    kind = OPS[op.opname].kind
+    if kind == "call":
         func = op.args[0].value.func
         opaque = getattr(func, "_ts_pure_", False) or getattr(func, "_ts_dont_look_inside_", False)
         if op.args[0].value not in graphs and not opaque:
             raise ColourCheckError(f"{where}: calls {op.args[0].value!r}, not a graph "
                                    f"of the annotation")
         return
-    if op.opname == "hint":
+    if kind == "hint":
         flags = hint_flags(op)
         arg = op.args[0]
         if "concrete" in flags and isinstance(arg, Variable) and colours[arg] != GREEN:

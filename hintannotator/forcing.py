@@ -26,9 +26,6 @@ from flowgraph.operations import OPS
 from hintannotator.errors import HintError
 from hintannotator.sources import ArgDef, GraphInfo, OpDef, describe, hint_flags
 
-MEMORY_READS = {"getfield": 1, "list_getitem": 2, "getarrayitem": 2,
-                "list_len": 1, "getarraysize": 1}
-
 
 def _is_opaque(op) -> bool:
     func = op.args[0].value.func
@@ -51,9 +48,10 @@ class Forcing:
         self.params: set = set()
         self._frozen_cache: dict = {}
         for block, op in info.graph.iterblockops():
-            if op.opname == "hint" and "concrete" in hint_flags(op):
+            kind = OPS[op.opname].kind
+            if kind == "hint" and "concrete" in hint_flags(op):
                 self.force(op.result, "hint(concrete=True)", op.lineno, None)
-            elif op.opname == "direct_call" and not _is_opaque(op):
+            elif kind == "call" and not _is_opaque(op):
                 why = f"{op.args[0].value.name}() needs this argument green"
                 for i in sorted(callee_forced_params(op.args[0].value, False)):
                     self.force(op.args[1 + i], why, op.lineno, None)
@@ -86,7 +84,8 @@ class Forcing:
 
     def _op_sources(self, op, v) -> list:
         name = op.opname
-        if name == "hint":
+        desc = OPS[name]
+        if desc.kind == "hint":
             flags = hint_flags(op)
             if "variable" in flags:
                 self.fail(v, f"it is the result of hint(variable=True) at "
@@ -97,17 +96,16 @@ class Forcing:
             if "concrete" in flags and v in self.reasons and self.reasons[v][2] is None:
                 return [(op.args[0], self.reasons[v][0], op.lineno, None)]
             return [(op.args[0], f"hint at line {op.lineno}", op.lineno, v)]
-        if name == "direct_call":
+        if desc.kind == "call":
             return self._call_sources(op, v)
-        if name in MEMORY_READS:
-            container = op.args[0]
+        if desc.reads_memory:
+            container = op.args[desc.container]
             if not self.is_deepfrozen(container):
                 self.fail(v, f"it is read from mutable memory ({name} at "
                              f"{self.info.where(op.lineno)})",
                           f"hint({describe(container).strip(chr(39))}, deepfreeze=True) if "
                           f"that container never changes, or hint(..., promote=True) on the value")
             return [(a, f"{name} at line {op.lineno}", op.lineno, v) for a in op.args]
-        desc = OPS[name]
         if desc.pure:
             return [(a, f"{name} at line {op.lineno}", op.lineno, v) for a in op.args]
         self.fail(v, f"it is produced by {name} at {self.info.where(op.lineno)}, "
@@ -146,11 +144,13 @@ class Forcing:
             links = self.info.incoming(d.block)
             return bool(links) and all(self.is_deepfrozen(l.args[d.index]) for l in links)
         if isinstance(d, OpDef):
-            op = d.op
-            if op.opname == "hint":
+            op, desc = d.op, OPS[d.op.opname]
+            if desc.kind == "hint":
                 return "deepfreeze" in hint_flags(op) or self.is_deepfrozen(op.args[0])
-            if op.opname == "same_as" or op.opname in MEMORY_READS:
+            if desc.kind == "copy":
                 return self.is_deepfrozen(op.args[0])
+            if desc.reads_memory:
+                return self.is_deepfrozen(op.args[desc.container])
         return False
 
     def chain(self, v) -> list:

@@ -4,10 +4,12 @@ Each residual function has a private *logical graph* (`_FunctionState`):
 ordinary `Block`s and `Link`s whose operations may use any gv defined
 earlier, in any block (see `rgen.model`).  Builders append to it.  Finishing
 the function (`Builder.end`, `GraphBackend.finish`) derives the real graph
-from it: `ssa.thread_values` turns logical values into block arguments, then
-`cleanup.cleanup_graph` drops dead code and joins blocks, and the result is
-installed into the `FunctionGraph` object the client has held since
-`new_graph` (so calls to it, even recursive ones, stay valid).  Since the
+from it with the residual pipeline (`rgen/pipeline.py`: `ssa.thread_values`
+turns logical values into block arguments, then constant propagation and the
+clean-ups drop dead code and join blocks), and the result is installed into
+the `FunctionGraph` object the client has held since `new_graph` (so calls
+to it, even recursive ones, stay valid).  `GraphBackend(passes=...)` takes
+`flowgraph.passes.PassOptions` (disable, dump, check) for that pipeline.  Since the
 logical graph is kept, the function can grow afterwards (a flexswitch case,
 a redirect) and be finished again; each finish installs a fresh set of
 blocks and calls `graph.invalidate()`.
@@ -19,7 +21,10 @@ from flowgraph.lltypes import Bool, Char, Signed, Str, Void
 from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
 from flowgraph.operations import OPS
 
-from rgen import cleanup, ssa
+from flowgraph.passes import NO_OPTIONS, PassOptions
+
+from rgen import ssa
+from rgen.pipeline import residual_runner
 from rgen.fold import simplify
 from rgen.model import Backend, Builder, FlexSwitch, Label, RgenError
 
@@ -51,8 +56,13 @@ class _FunctionState:
                                                  self.graph.exceptblock):
                 raise RgenError(f"residual function {self.graph.name}: a path was left "
                                 f"open (a builder was not finished)")
-        self.graph.startblock = ssa.thread_values(self.startblock, self.graph.name)
-        cleanup.cleanup_graph(self.graph)
+        finished = self.graph.startblock
+        self.graph.startblock = self.startblock     # the pipeline threads it first
+        try:
+            self.backend.runner.run(self.graph)
+        except BaseException:
+            self.graph.startblock = finished
+            raise
         self.graph.invalidate()
         self.dirty = False
         return self.graph
@@ -133,7 +143,7 @@ class GraphBuilder(Builder):
             raise RgenError(f"genop: {opname} wants {desc.arity} arguments, have {len(args)}")
         for arg in args:
             _check_value(arg, opname)
-        if opname == "direct_call":
+        if desc.calls and desc.kind == "call":
             _check_call(args)
         block = self._open_block()
         replacement = simplify(opname, args, self.state.defs)
@@ -275,9 +285,12 @@ class GraphFlexSwitch(FlexSwitch):
 class GraphBackend(Backend):
     """Builds residual `FunctionGraph`s (see the module docstring)."""
 
-    def __init__(self):
+    def __init__(self, passes: PassOptions = NO_OPTIONS, pipeline: list | None = None):
+        """`passes`: options of the residual pipeline; `pipeline`: the passes
+        to run instead of `rgen.pipeline.RESIDUAL_PASSES` (for tests)."""
         self._functions: list = []
         self._ops_emitted = 0
+        self.runner = residual_runner(passes, pipeline)
 
     @property
     def ops_emitted(self) -> int:

@@ -9,6 +9,19 @@ use int arithmetic (`+ - * // % << >> & | ^`, unary `-` and `~`, `abs`,
 too) and bounded `while` loops, `break`, `continue`, early `return`, `raise
 ValueError(...)`, augmented assignment, calls, and `hint(x, variable=True)`.
 
+`Features` widens the programs (helpers keep int parameters and results):
+`floats` gives `f` a float parameter `w` and every function a float local
+`u`: float arithmetic mixed with ints, `/`, `//`, `%`, `float()`,
+comparisons of floats and of ints with floats, sometimes a float result;
+`lists` a `list[int]` parameter `lst` and locals `m = [e] * n`, with `len`,
+indexing (negative too), item assignment, `append` and `pop` (mostly
+guarded, sometimes raising IndexError); `strings` a `str` parameter `s`
+with `len`, indexing, `ord` and comparisons with one-character literals;
+`classes` a class `Acc` with an int and a float field and a random method,
+instantiated in the functions.  Mixed int/float comparisons and int `/` use
+all 64-bit ints (exact as CPython does them); `wide_mixed=False` reduces the
+int into +-2**52.
+
 Every loop is bounded by construction (ranges are reduced modulo a small
 literal, while loops count), so every program terminates quickly.  Divisions
 and shifts are mostly guarded (`b | 1` is odd, `b & 63` is a valid count);
@@ -45,7 +58,43 @@ HEADER = "from hintannotator import hint\n\n\n"
 INT_ARGS = st.one_of(st.integers(-20, 20), st.integers(-2**20, 2**20),
                      st.sampled_from([MININT, MAXINT, MININT + 1, -1, 0, 1]),
                      st.integers(MININT, MAXINT))
+FLOAT_ARGS = st.one_of(st.floats(-100, 100), st.sampled_from([0.0, -0.0, 0.5, 2.0**53, 1e300]),
+                       st.floats(allow_nan=True, allow_infinity=True))
+LIST_ARGS = st.lists(st.one_of(st.integers(-20, 20), INT_ARGS), max_size=5)
+STR_ARGS = st.text(alphabet="abcxyz", max_size=4)
 _SMALL_LITERALS = st.integers(-10, 10)
+_FLOAT_LITERALS = ["0.5", "(-2.25)", "3.0", "1e10", "0.1", "(-0.0)"]
+_CHARS = ["'a'", "'b'", "'x'", "'z'"]
+#: ints compared with floats or divided by `/` are reduced below this when
+#: `Features.wide_mixed` is off
+MIXED_BOUND = 2**53
+
+
+@dataclass(frozen=True)
+class Features:
+    """What a program may use beyond int arithmetic and control flow."""
+    floats: bool = False       # a float parameter and local, mixed arithmetic, `/`
+    lists: bool = False        # a list[int] parameter and `[e] * n` locals
+    strings: bool = False      # a str parameter: indexing, one-character literals, ord
+    classes: bool = False      # a class with fields and a method, instantiated in f
+    wide_mixed: bool = True    # int/float comparisons and `/` on all 64-bit ints
+
+
+ALL_FEATURES = Features(floats=True, lists=True, strings=True, classes=True)
+CLASS_SOURCE = """class Acc:
+    n: int
+    w: float
+
+    def __init__(self, n: int):
+        self.n = n
+        self.w = 0.5
+
+    def bump(self, k: int) -> int:
+{body}
+
+
+"""
+
 _BIG_LITERALS = st.sampled_from([255, 1000, 65535, 2**31, 2**62, MAXINT])
 
 
@@ -55,6 +104,7 @@ class Program:
     name: str              # the entry function
     params: tuple          # its parameter names
     args: object           # strategy of argument tuples
+    types: tuple = ()      # its parameter types ("int", "float", "list[int]", "str")
 
     @property
     def key(self) -> str:
@@ -72,8 +122,15 @@ class Scope:
 class _Drawer:
     """Draws the pieces of one program from a hypothesis `draw`."""
 
-    def __init__(self, draw, allow_raise: bool, allow_promote: bool = False):
+    def __init__(self, draw, allow_raise: bool, allow_promote: bool = False,
+                 features: Features = Features()):
         self.allow_promote = allow_promote
+        self.features = features
+        self.floats: tuple = ()        # float names in scope (of the function drawn)
+        self.lists: tuple = ()         # list[int] names
+        self.strings: tuple = ()       # str names
+        self.objects: tuple = ()       # Acc instances
+        self.returns_float = False
         self.draw = draw
         self.allow_raise = allow_raise
         self.counter = 0
@@ -91,6 +148,10 @@ class _Drawer:
     # -- expressions ----------------------------------------------------------
 
     def leaf(self, scope: Scope) -> str:
+        if self.chance(25):
+            special = self.special_int(scope)
+            if special:
+                return special
         if scope.readable and self.chance(70):
             return self.pick(scope.readable)
         value = self.draw(_BIG_LITERALS if self.chance(10) else _SMALL_LITERALS)
@@ -130,6 +191,10 @@ class _Drawer:
         """A condition; `truth` allows a bare int (tested for non-zero).
         The operands of and/or/not are comparisons, so they are bools."""
         kinds = ["cmp", "cmp", "chain", "and", "or", "not"] + (["truth"] if truth else [])
+        if self.chance(30):
+            typed = self.typed_cond(scope)
+            if typed:
+                return typed
         kind = self.pick(kinds)
         if kind == "truth":
             return self.expr(scope, depth)
@@ -144,6 +209,113 @@ class _Drawer:
             return f"({a} {self.pick(ops)} {b} {self.pick(ops)} {self.expr(scope, depth)})"
         return f"({a} {self.pick(ops)} {b})"
 
+
+    # -- typed pieces (Features) --------------------------------------------------
+
+    def index(self, seq: str, scope: Scope) -> str:
+        """An index into `seq`: mostly in range (non-negative or negative),
+        sometimes not (IndexError)."""
+        e = self.expr(scope, 0)
+        shape = self.pick(["pos", "neg", "raw"])
+        if shape == "raw" and self.chance(30):
+            return e
+        if shape == "neg":
+            return f"-1 - {e} % len({seq})"
+        return f"{e} % len({seq})"
+
+    def special_int(self, scope: Scope):
+        """An int read from a list, string or object, or None."""
+        kinds = []
+        if self.lists:
+            kinds += ["len_list", "item"]
+        if self.strings:
+            kinds += ["len_str", "ord"]
+        if self.objects:
+            kinds += ["field", "method"]
+        if not kinds:
+            return None
+        kind = self.pick(kinds)
+        if kind == "len_list":
+            return f"len({self.pick(self.lists)})"
+        if kind == "item":
+            lst = self.pick(self.lists)
+            return f"({lst}[{self.index(lst, scope)}] if len({lst}) > 0 else 7)"
+        if kind == "len_str":
+            return f"len({self.pick(self.strings)})"
+        if kind == "ord":
+            text = self.pick(self.strings)
+            return f"(ord({text}[{self.index(text, scope)}]) if len({text}) > 0 else 3)"
+        if kind == "field":
+            return f"{self.pick(self.objects)}.n"
+        return f"{self.pick(self.objects)}.bump({self.expr(scope, 0)})"
+
+    def bounded(self, e: str) -> str:
+        """`e` reduced into +-2**53 unless wide mixed operations are on."""
+        if self.features.wide_mixed:
+            return e
+        return f"({e} % {MIXED_BOUND} - {MIXED_BOUND // 2})"
+
+    def fexpr(self, scope: Scope, depth: int = 2) -> str:
+        """A float expression."""
+        if depth <= 0 or self.chance(35):
+            options = ["lit", "conv"] + (["name", "name"] if self.floats else [])
+            if self.objects:
+                options.append("field")
+            kind = self.pick(options)
+            if kind == "lit":
+                return self.pick(_FLOAT_LITERALS)
+            if kind == "name":
+                return self.pick(self.floats)
+            if kind == "field":
+                return f"{self.pick(self.objects)}.w"
+            return f"float({self.expr(scope, 0)})"
+        kind = self.pick(["arith", "arith", "mixed", "div", "idiv", "unary", "builtin",
+                          "ifexp"])
+        a = self.fexpr(scope, depth - 1)
+        if kind == "unary":
+            return f"(-{a})"
+        if kind == "ifexp":
+            return f"({a} if {self.cond(scope, 0)} else {self.fexpr(scope, depth - 1)})"
+        if kind == "mixed":
+            e = self.expr(scope, 0)
+            return f"({a} {self.pick(['+', '-', '*'])} {e})" if self.chance(50) \
+                else f"({e} {self.pick(['+', '-', '*'])} {a})"
+        if kind == "idiv":          # int / int is a float
+            return f"({self.bounded(self.expr(scope, 0))} / {self.bounded(self.expr(scope, 0))})"
+        b = self.fexpr(scope, depth - 1)
+        if kind == "arith":
+            return f"({a} {self.pick(['+', '-', '*'])} {b})"
+        if kind == "div":
+            op = self.pick(["/", "/", "//", "%"])
+            return f"({a} {op} {b})" if self.chance(20) else f"({a} {op} (abs({b}) + 1.0))"
+        name = self.pick(["abs", "min", "max"])
+        return f"abs({a})" if name == "abs" else f"{name}({a}, {b})"
+
+    def typed_cond(self, scope: Scope):
+        """A comparison over floats, mixed int/float or string characters, or None."""
+        kinds = []
+        if self.features.floats:
+            kinds += ["float", "mixed"]
+        if self.strings:
+            kinds += ["char"]
+        if not kinds:
+            return None
+        ops = ["<", "<=", "==", "!=", ">", ">="]
+        kind = self.pick(kinds)
+        if kind == "float":
+            return f"({self.fexpr(scope, 1)} {self.pick(ops)} {self.fexpr(scope, 1)})"
+        if kind == "mixed":
+            i, f = self.bounded(self.expr(scope, 1)), self.fexpr(scope, 1)
+            return f"({i} {self.pick(ops)} {f})" if self.chance(50) \
+                else f"({f} {self.pick(ops)} {i})"
+        text = self.pick(self.strings)
+        op = self.pick(ops if self.chance(50) else ["==", "!="])
+        return (f"(len({text}) > 0 and {text}[{self.index(text, scope)}] {op} "
+                f"{self.pick(_CHARS)})")
+
+    def ret_expr(self, scope: Scope) -> str:
+        return self.fexpr(scope) if self.returns_float else self.expr(scope)
+
     # -- statements -------------------------------------------------------------
 
     def block(self, scope: Scope, depth: int, indent: str, max_stmts: int = 3) -> list:
@@ -157,6 +329,12 @@ class _Drawer:
         if depth > 0:
             kinds += ["if", "if", "for", "while"]
         kinds += ["return"] + (["raise"] if self.allow_raise else [])
+        if self.floats:
+            kinds += ["fassign", "fassign"]
+        if self.lists:
+            kinds += ["append", "setitem", "pop"]
+        if self.objects:
+            kinds += ["setfield"]
         if scope.loop_depth:
             kinds += ["break", "continue"]
         kind = self.pick(kinds)
@@ -219,7 +397,33 @@ class _Drawer:
                  f"{inner}{counter} += 1"] + self.block(body, depth - 1, inner))
 
     def stmt_return(self, scope, depth, indent):
-        return [f"{indent}if {self.cond(scope)}:", f"{indent}    return {self.expr(scope)}"]
+        return [f"{indent}if {self.cond(scope)}:", f"{indent}    return {self.ret_expr(scope)}"]
+
+    def stmt_fassign(self, scope, depth, indent):
+        op = self.pick(["", "", "+", "-", "*"])
+        return [f"{indent}{self.pick(self.floats)} {op}= {self.fexpr(scope)}"]
+
+    def stmt_append(self, scope, depth, indent):
+        return [f"{indent}{self.pick(self.lists)}.append({self.expr(scope, 1)})"]
+
+    def stmt_setitem(self, scope, depth, indent):
+        lst = self.pick(self.lists)
+        line = f"{lst}[{self.index(lst, scope)}] = {self.expr(scope, 1)}"
+        if self.chance(20):
+            return [f"{indent}{line}"]
+        return [f"{indent}if len({lst}) > 0:", f"{indent}    {line}"]
+
+    def stmt_pop(self, scope, depth, indent):
+        lst, target = self.pick(self.lists), self.pick(scope.writable)
+        if self.chance(20):
+            return [f"{indent}{target} = {lst}.pop()"]
+        return [f"{indent}if len({lst}) > 0:", f"{indent}    {target} += {lst}.pop()"]
+
+    def stmt_setfield(self, scope, depth, indent):
+        obj = self.pick(self.objects)
+        if self.chance(50):
+            return [f"{indent}{obj}.w = {self.fexpr(scope, 1)}"]
+        return [f"{indent}{obj}.n {self.pick(['', '+', '^'])}= {self.expr(scope, 1)}"]
 
     def stmt_raise(self, scope, depth, indent):
         return [f"{indent}if {self.cond(scope)}:",
@@ -234,28 +438,68 @@ class _Drawer:
     # -- functions ------------------------------------------------------------------
 
     def function(self, name: str, params: tuple, local_names: tuple, helpers: tuple,
-                 depth: int, max_stmts: int) -> str:
-        head = f"def {name}({', '.join(p + ': int' for p in params)}) -> int:"
-        lines = [head]
+                 depth: int, max_stmts: int, typed: tuple = ()) -> str:
+        """`typed` are extra (name, type) parameters beyond the int ones."""
+        self.floats = tuple(p for p, t in typed if t == "float")
+        self.lists = tuple(p for p, t in typed if t == "list[int]")
+        self.strings = tuple(p for p, t in typed if t == "str")
+        self.objects = ()
+        ret = "float" if self.returns_float else "int"
+        signature = [p + ": int" for p in params] + [f"{p}: {t}" for p, t in typed]
+        lines = [f"def {name}({', '.join(signature)}) -> {ret}:"]
         init_scope = Scope(params, params, helpers)
         for local in local_names:
             lines.append(f"    {local} = {self.expr(init_scope, 1)}")
+        lines += self.typed_locals(init_scope)
         names = params + local_names
         scope = Scope(names, names, helpers)
         lines += self.block(scope, depth, "    ", max_stmts)
-        lines.append(f"    return {self.expr(scope)}")
+        lines.append(f"    return {self.ret_expr(scope)}")
         return "\n".join(lines) + "\n"
+
+    def typed_locals(self, scope: Scope) -> list:
+        """Locals of the Features kinds, initialised at the top of the function."""
+        lines = []
+        if self.features.classes and self.chance(70):
+            lines.append(f"    o = Acc({self.expr(scope, 1)})")
+            self.objects += ("o",)
+        if self.features.floats and self.chance(60):
+            lines.append(f"    u = {self.fexpr(scope, 1)}")
+            self.floats += ("u",)
+        if self.features.lists and self.chance(50):
+            lines.append(f"    m = [{self.expr(scope, 0)}] * ({self.expr(scope, 0)} % 4)")
+            self.lists += ("m",)
+        return lines
+
+    def method_body(self) -> str:
+        scope = Scope(("k", "self.n"), ("k", "self.n"), ())
+        lines = self.block(scope, 1, "        ", 2) + [f"        return {self.expr(scope)}"]
+        return "\n".join(lines)
+
+    def typed_params(self) -> tuple:
+        """The entry's extra parameters: (name, type, strategy) triples."""
+        result = []
+        for flag, name, type_, args in ((self.features.floats, "w", "float", FLOAT_ARGS),
+                                        (self.features.lists, "lst", "list[int]", LIST_ARGS),
+                                        (self.features.strings, "s", "str", STR_ARGS)):
+            if flag and self.chance(50):
+                result.append((name, type_, args))
+        return tuple(result)
 
 
 @st.composite
 def programs(draw, max_helpers: int = 2, allow_raise: bool = True,
-             allow_promote: bool = False) -> Program:
+             allow_promote: bool = False, features: Features = Features()) -> Program:
     """A random module: helpers `h1`, `h2`, ... (each may call the earlier
     ones) and the entry function `f`, which may call them all.  With
-    `allow_promote`, some assignments promote their value."""
-    d = _Drawer(draw, allow_raise, allow_promote)
+    `allow_promote`, some assignments promote their value; `features` adds
+    floats, lists, strings and a class (helpers keep int parameters and
+    results, with float, list and object locals)."""
+    d = _Drawer(draw, allow_raise, allow_promote, features)
     helpers: tuple = ()
     parts = [HEADER]
+    if features.classes:
+        parts.append(CLASS_SOURCE.format(body=d.method_body()))
     for k in range(draw(st.integers(0, max_helpers))):
         name, arity = f"h{k + 1}", draw(st.integers(1, 3))
         params = ("p", "q", "r")[:arity]
@@ -263,8 +507,14 @@ def programs(draw, max_helpers: int = 2, allow_raise: bool = True,
         helpers += ((name, arity),)
     params = ("x", "y", "z")[:draw(st.integers(1, 3))]
     locals_ = ("a", "b")[:draw(st.integers(0, 2))]
-    parts.append(d.function("f", params, locals_, helpers, depth=2, max_stmts=3))
-    return Program("".join(parts), "f", params, st.tuples(*[INT_ARGS] * len(params)))
+    typed = d.typed_params()
+    d.returns_float = features.floats and d.chance(30)
+    parts.append(d.function("f", params, locals_, helpers, depth=2, max_stmts=3,
+                            typed=tuple((n, t) for n, t, _ in typed)))
+    strategies = [INT_ARGS] * len(params) + [a for _, _, a in typed]
+    return Program("".join(parts), "f", params + tuple(n for n, _, _ in typed),
+                   st.tuples(*strategies),
+                   ("int",) * len(params) + tuple(t for _, t, _ in typed))
 
 
 # -- loading and the 64-bit oracle ----------------------------------------------

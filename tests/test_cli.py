@@ -1,8 +1,8 @@
 """The `timeshift` command: every subcommand once, results against CPython,
 and exact messages with exit status 2 for every kind of mistake.
 
-Most tests call `timeshifter.cli.main([...])` in-process and read the
-captured output; a few run `python -m timeshifter` as a subprocess to check
+Most tests call `timeshift.cli.main([...])` in-process and read the
+captured output; a few run `python -m timeshift` as a subprocess to check
 the real exit status and the console script.
 """
 
@@ -18,7 +18,8 @@ from hypothesis import given, settings, strategies as st
 
 from examples import interpreters as ex
 from flowgraph import format_graph
-from timeshifter import cli, demo, make_compiler
+from timeshift import cli, demo
+from timeshifter import make_compiler
 
 ROOT = Path(__file__).resolve().parent.parent
 INTERPRET = "examples.interpreters:interpret"
@@ -60,6 +61,33 @@ def test_specialize_on_literal_greens(capsys):
                              "--green", "encoded_insn=0xA5A", "nb_insn=3")
     assert status == 0
     assert out.count("int_add(") == 2 and out.count("int_sub(") == 1
+
+
+def test_specialize_dumps_after_a_pass(capsys):
+    args = ("specialize", INTERPRET, "--green", "bytecode=SQUARE")
+    status, out, err = run_cli(capsys, *args, "--dump-after", "thread_values")
+    assert (status, err) == (0, "")
+    final = format_graph(make_compiler(ex.interpret, green=["bytecode"])
+                         .specialize(ex.SQUARE).graph)
+    dump, rest = out.split("\n\n", 1)
+    assert rest == final + "\n"
+    assert dump.startswith("# after pass 'thread_values'\ngraph interpret_1(a_0: Signed)")
+    # before the clean-ups: the jumps between the interpreter's steps are still there
+    assert dump.count("\nblock") == 16 and final.count("\nblock") == 2
+    status, out, _ = run_cli(capsys, *args, "--dump-after", "join_blocks")
+    assert (status, out) == (0, f"# after pass 'join_blocks'\n{final}\n\n{final}\n")
+
+
+def test_specialize_disables_passes(capsys):
+    args = ("specialize", INTERPRET, "--green", "bytecode=SQUARE")
+    status, out, err = run_cli(capsys, *args, "--disable", "join_blocks",
+                               "--disable", "remove_empty_blocks")
+    assert (status, err) == (0, "")
+    expected = make_compiler(ex.interpret, green=["bytecode"], disable_passes=[
+        "join_blocks", "remove_empty_blocks"]).specialize(ex.SQUARE)
+    assert out == format_graph(expected.graph) + "\n"
+    assert out.count("\nblock") == 16
+    assert expected.interpret(7) == 49 and expected(7) == 49
 
 
 # -- run ----------------------------------------------------------------------------
@@ -163,10 +191,21 @@ BAD = [
     (["run", INTERPRET, "--green", "bytecode=SQUARE", "bytecode=SQUARE", "7"],
      "green 'bytecode' given twice"),
     (["specialize", INTERPRET, "--green", "bytecode=SQUARE", "--option", "speed=11"],
-     "unknown option(s) speed; known options: backend, max_inline_depth, max_residual_ops, "
+     "unknown option(s) speed; known options: backend, check_passes, disable_passes, "
+     "dump_after, max_inline_depth, max_residual_ops, "
      "max_shapes_per_merge, "
      "max_states_per_merge, max_virtual_list, promote_max_cases, promote_threshold, "
      "promote_tracked"),
+    (["specialize", INTERPRET, "--green", "bytecode=SQUARE", "--dump-after", "join"],
+     "--dump-after: unknown pass 'join'; passes: thread_values, propagate_constants, "
+     "remove_dead, remove_empty_blocks, join_blocks"),
+    (["specialize", INTERPRET, "--green", "bytecode=SQUARE", "--disable", "join_blocks",
+      "--disable", "dead"],
+     "--disable: unknown pass 'dead'; passes: thread_values, propagate_constants, "
+     "remove_dead, remove_empty_blocks, join_blocks"),
+    (["specialize", INTERPRET, "--green", "bytecode=SQUARE", "--disable", "thread_values"],
+     "--disable: pass 'thread_values' is required and cannot be disabled (logical values "
+     "become block arguments; a switch without cases is a jump)"),
 ]
 
 
@@ -222,10 +261,10 @@ def test_demo_writes_svg_prints_residual_graph_and_speed_table(capsys, tmp_path)
 # -- as a process ----------------------------------------------------------------------
 
 def test_python_dash_m_timeshifter():
-    ok = subprocess.run([sys.executable, "-m", "timeshifter", "run", INTERPRET, "--green",
+    ok = subprocess.run([sys.executable, "-m", "timeshift", "run", INTERPRET, "--green",
                          "bytecode=SQUARE", "7"], cwd=ROOT, capture_output=True, text=True)
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "49\n", "")
-    bad = subprocess.run([sys.executable, "-m", "timeshifter", "run", "nope:f", "7"],
+    bad = subprocess.run([sys.executable, "-m", "timeshift", "run", "nope:f", "7"],
                          cwd=ROOT, capture_output=True, text=True)
     assert (bad.returncode, bad.stdout) == (2, "")
     assert bad.stderr == "timeshift: error: cannot import module 'nope': No module named 'nope'\n"

@@ -4,15 +4,30 @@
     hintannotator  imports flowgraph only
     timeshifter    imports flowgraph, hintannotator and rgen
     rgen           imports flowgraph only
+    timeshift      the command line and demo: may import every package, and
+                   none imports it
 
 Every `import`, `from ... import` (relative ones resolved against the
 module's package) and `importlib.import_module("...")`/`__import__("...")`
 with a literal name counts, wherever it appears (inside functions and
 `if TYPE_CHECKING:` blocks too).
+
+Imports are not the only way up: a lower layer (flowgraph, rgen) could call
+a method of an object an upper layer hands it (a promotion site) by name.
+So an attribute accessed in flowgraph or rgen code must be declared below:
+by a class of flowgraph or rgen (a method, a class attribute, a slot or a
+`self.x` assignment; the dispatch protocol of flowgraph/dispatch.py and
+rgen/dispatch.py declares what promotion sites offer), stored by the lower
+layer itself, or belong to a builtin or foreign (imported, non-project)
+class.  A name defined only by classes of timeshifter or hintannotator is a
+violation.
 """
 
 import ast
+import importlib
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -23,6 +38,7 @@ ALLOWED = {
     "hintannotator": {"flowgraph"},
     "timeshifter": {"flowgraph", "hintannotator", "rgen"},
     "rgen": {"flowgraph"},
+    "timeshift": {"flowgraph", "hintannotator", "rgen", "timeshifter"},
 }
 
 
@@ -118,3 +134,122 @@ def test_checker_detects_planted_import(modname, source, bad):
 ])
 def test_checker_accepts_allowed_imports(modname, source):
     assert violations(source, modname) == []
+
+
+# -- attributes: a lower layer uses only what the lower layers declare ----------------------
+
+LOWER, UPPER = ("flowgraph", "rgen"), ("timeshifter", "hintannotator")
+
+
+def class_attributes(tree) -> dict:
+    """name -> class names, for what the classes in `tree` define: methods,
+    class attributes, `__slots__` entries and `self.x = ...` in methods."""
+    found: dict = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for name in _defined_by(node):
+                found.setdefault(name, set()).add(node.name)
+    return found
+
+
+def _defined_by(cls: ast.ClassDef):
+    for item in cls.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield item.name
+            for sub in ast.walk(item):
+                if (isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Store)
+                        and isinstance(sub.value, ast.Name) and sub.value.id == "self"):
+                    yield sub.attr
+        elif isinstance(item, ast.Assign):
+            for target in item.targets:
+                if isinstance(target, ast.Name):
+                    yield target.id
+                    if target.id == "__slots__":
+                        yield from (c.value for c in ast.walk(item.value)
+                                    if isinstance(c, ast.Constant) and isinstance(c.value, str))
+        elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            yield item.target.id
+
+
+def _trees(packages):
+    for package in packages:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            yield module_name(path), ast.parse(path.read_text())
+
+
+@cache
+def upper_only() -> dict:
+    """Attribute names defined by upper-layer classes and declared nowhere below."""
+    upper: dict = {}
+    for modname, tree in _trees(UPPER):
+        for name, classes in class_attributes(tree).items():
+            upper.setdefault(name, set()).update(f"{modname}.{c}" for c in classes)
+    allowed = _builtin_attributes() | _foreign_attributes()
+    for _, tree in _trees(LOWER):
+        allowed |= set(class_attributes(tree))
+        allowed |= {n.attr for n in ast.walk(tree)
+                    if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)}
+    return {name: classes for name, classes in upper.items() if name not in allowed}
+
+
+def _builtin_attributes() -> set:
+    types = (object, int, float, bool, str, bytes, list, dict, set, frozenset, tuple, type,
+             BaseException, type(lambda: 0))
+    return {name for t in types for name in dir(t)}
+
+
+def _foreign_attributes() -> set:
+    """Attributes of the classes of every non-project module the lower layers import."""
+    names = set()
+    for modname, tree in _trees(LOWER):
+        for _, imported in imported_names(ast.unparse(tree), modname):
+            if imported and imported.split(".")[0] not in ALLOWED:
+                module = importlib.import_module(imported)
+                objects = list(vars(module).values())
+                objects += [o for m in objects if isinstance(m, ModuleType)   # from x import m
+                            for o in vars(m).values()]
+                names |= {a for obj in objects if isinstance(obj, type) for a in dir(obj)}
+    return names
+
+
+def attribute_violations(source: str, modname: str, filename: str = "?") -> list[str]:
+    """Messages for attributes `modname` (of a lower layer) uses that only an
+    upper layer's classes define."""
+    own, forbidden = modname.split(".")[0], upper_only()
+    result = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in forbidden:
+            classes = ", ".join(sorted(forbidden[node.attr]))
+            result.append(f"{filename}:{node.lineno}: {own} uses .{node.attr}, defined only "
+                          f"by {classes}; declare it in a {own} protocol class")
+    return result
+
+
+def lower_modules():
+    for package in LOWER:
+        yield from sorted((ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", list(lower_modules()), ids=lambda p: str(p.relative_to(ROOT)))
+def test_lower_layer_uses_only_declared_attributes(path):
+    found = attribute_violations(path.read_text(), module_name(path), str(path))
+    assert not found, "\n".join(found)
+
+
+def test_attribute_checker_detects_a_planted_call():
+    source = "def run(site, value):\n    return site.resume_at_site(site, value)\n"
+    assert attribute_violations(source, "flowgraph.interp", "planted.py") == [
+        "planted.py:2: flowgraph uses .resume_at_site, defined only by "
+        "timeshifter.specializer.Specializer; declare it in a flowgraph protocol class"]
+    source = "def miss(site):\n    return site.fallback_runs + site.compile_case(1)\n"
+    found = attribute_violations(source, "rgen.llvm.calls", "planted.py")
+    assert [m.split(",")[0] for m in found] == ["planted.py:2: rgen uses .fallback_runs",
+                                                 "planted.py:2: rgen uses .compile_case"]
+
+
+def test_attribute_checker_accepts_the_declared_protocol():
+    source = ("def run(site, value, live):\n    site.dispatch(value, live)\n"
+              "    site.native_miss(value)\n    site.native_fallback(value)\n"
+              "    return site.native_values, site.native_targets, site.native_count\n")
+    assert attribute_violations(source, "flowgraph.interp") == []
+    assert attribute_violations(source, "rgen.llvm.calls") == []

@@ -62,11 +62,12 @@ class MergeEntry:
 
 
 class Driver:
-    def __init__(self, compiler, backend, options, family):
-        self.compiler = compiler
+    def __init__(self, specializer, backend, options, family):
+        self.specializer = specializer  # starts residual functions, makes sites
         self.family = family
         self.backend = backend
         self.options = options
+        self.max_residual_ops = options.max_residual_ops
         self.queue: list = []
         self.seq = itertools.count()
         self.memory: dict = {}          # (position, key) -> MergeEntry
@@ -253,11 +254,11 @@ class Driver:
         """A new residual function starting at the global merge point where `js`
         is, every red leaf of its state a parameter (so it serves all paths
         with the same green key and virtual shapes)."""
-        self.compiler.stats["merge point entries"] += 1
+        self.specializer.count("merge point entries")
         frame = js.frame.copy({})
         copy_leaves = freeze_frames(frame)[1]
         builder, params = self.backend.new_graph(
-            f"{frame.code.name}_{self.compiler.next_function_number()}_entry",
+            f"{frame.code.name}_{self.specializer.next_function_number()}_entry",
             [leaf.gv.concretetype for leaf in leaves], frame.code.return_type)
         for leaf, param in zip(copy_leaves, params):
             leaf.replace(param)
@@ -265,7 +266,7 @@ class Driver:
         return builder.graph
 
     def record_merge_point(self, js: JitState) -> None:
-        """Tell the compiler which green keys of global merge points have code,
+        """Record which green keys of global merge points have code,
         so that the fallback interpreter can continue in compiled code there."""
         frame = js.frame
         if frame.back is None and frame.block in frame.code.gmp_blocks:
@@ -279,7 +280,7 @@ class Driver:
         code = js.frame.code
         op = code.blocks[js.frame.block].operations[js.frame.opindex - 1]
         where = f"{code.filename}:{op.lineno}"
-        site = self.compiler.new_site(self.family, js.frame.copy({}), gv, live, where)
+        site = self.specializer.new_site(self.family, js.frame.copy({}), gv, live, where)
         result = js.builder.genop("promote", [Constant(site, Void), gv, *live])
         js.builder.finish_return(result)
         js.finished = True
@@ -315,14 +316,23 @@ class Driver:
                 f"variable=True) on the value that should stay a run-time value.")
 
     def fail_budget(self, js: JitState):
+        """The residual-size bound is hit at `js.line` (the line whose
+        operation crossed it, or the current block's first line).  Straight-
+        line code (no loop in any frame) cannot be shortened by a merge
+        point: the hint is then a larger bound."""
         code = js.frame.code
-        line = code.line_of(js.frame.block)
+        line = js.line or code.line_of(js.frame.block)
+        limit = self.options.max_residual_ops
+        if any(f.code.loop_heads for f in js.frame.chain()):
+            hint = ("a global merge point at the interpreter loop so that loops close, or "
+                    "hint(x, variable=True) to stop unrolling over a value.")
+        else:
+            hint = (f"the code is straight-line (no loop for a merge point to close), "
+                    f"so it needs a larger bound: max_residual_ops={2 * limit} or more.")
         raise TimeshiftError(
-            f"{code.name}: the specialisation emitted more than "
-            f"{self.options.max_residual_ops} residual operations (option "
-            f"max_residual_ops), last at {code.filename}:{line}. Hint that helps: a "
-            f"global merge point at the interpreter loop so that loops close, or "
-            f"hint(x, variable=True) to stop unrolling over a value.")
+            f"{code.name}: the specialisation emitted more than {limit} residual "
+            f"operations (option max_residual_ops) at {code.filename}:{line}. "
+            f"Hint that helps: {hint}")
 
     def check_depth(self, js: JitState, code) -> None:
         depth = len(js.frame.chain())
@@ -362,6 +372,6 @@ class Driver:
         key = (code, greenargs)
         graph = self.residual_graphs.get(key)
         if graph is None:
-            graph = self.compiler.start_specialization(self, code, list(args))
+            graph = self.specializer.start_specialization(self, code, list(args))
             self.residual_graphs[key] = graph
         return graph

@@ -16,7 +16,8 @@ frames are turned back into interpreter frames of the coloured graph copies
 `flowgraph.interp.resume_frames` then runs the innermost frame from just
 after the promotion, feeds its result to the callers, and so on.  At a
 global merge point whose green key has compiled code, the interpreter stops
-and the rest runs as compiled code (`Compiler.enter_at_merge_point`).
+and the rest runs as compiled code (the merge-point callback
+`Specializer.at_merge_point`).
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ def run_fallback(site, value, live, native: bool = False):
         frames.append((code.graph, code.blocks[f.block], f.opindex, mapping))
     innermost = frames[0]
     innermost[3][frame.code.inputs[(frame.block, frame.opindex)][0]] = value
-    hook = functools.partial(site.compiler.merge_point_hook, family=site.family,
-                             native=native)
-    return resume_frames(frames, merge_point=hook, transfers=native)
+    callback = functools.partial(site.specializer.at_merge_point, family=site.family,
+                                 native=native)
+    return resume_frames(frames, merge_point=callback, transfers=native)
 
 
 def _runtime(v, env: dict, memo: dict):

@@ -17,4 +17,4 @@ class Family:
         self.gmp_functions: dict = {}       # ... -> the shared entry function
         self.local_copies: dict = {}        # ... -> loops specialised again locally
         self.merge_keys: set = set()        # (code, block, greens) compiled at a gmp
-        self.fallback_entries: dict = {}    # (block, greens) -> Residual, for the fallback
+        self.fallback_entries: dict = {}    # (block, greens) -> FallbackEntry (specializer.py)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import networkx as nx
 
 from flowgraph.model import Variable, mkentrymap
+from flowgraph.operations import OPS
 from hintannotator.colours import GREEN
 from hintannotator.sources import hint_flags
 from timeshifter.boxes import PtrBox, RedBox
@@ -69,7 +70,7 @@ class GraphCode:
             if len(entering) > 1 or (i == 0 and entering):
                 points.add((i, 0))
             for k, op in enumerate(block.operations):
-                if op.opname == "hint" and "global_merge_point" in hint_flags(op):
+                if OPS[op.opname].kind == "hint" and "global_merge_point" in hint_flags(op):
                     points.add((i, 0))
                     self.gmp_blocks.add(i)
         return points

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from flowgraph.passes import PassError, PassOptions, validate
+from rgen.pipeline import RESIDUAL_PASSES
+
 
 @dataclass(frozen=True, slots=True)
 class Options:
@@ -12,10 +15,17 @@ class Options:
     max_inline_depth: int = 64          # inlined call depth
     max_virtual_list: int = 256         # longest list kept virtual when allocated
     max_shapes_per_merge: int = 2       # virtual shapes per loop head and green state
-    backend: str = "graph"              # residual code: "graph" (interpreted) or "llvm"
+    backend: object = "graph"           # residual code's builder: "graph", "llvm" or a
+                                        # callable making an rgen.Backend (specializer.py)
     promote_threshold: int = 1          # runs of a value before its case is compiled
     promote_max_cases: int = 16         # compiled cases per promotion site
     promote_tracked: int = 8            # values counted per site (least useful evicted)
+    # the residual pipeline (rgen/pipeline.py): checks after every pass (also
+    # on with TIMESHIFT_CHECK_PASSES=1, as in the test suite), optional passes
+    # skipped, the residual graph printed to stdout after one pass
+    check_passes: bool = False
+    disable_passes: tuple = ()
+    dump_after: str = ""
 
     @classmethod
     def from_kwargs(cls, kwargs: dict) -> "Options":
@@ -24,13 +34,35 @@ class Options:
         if unknown:
             raise TypeError(f"unknown option(s) {', '.join(unknown)}; "
                             f"known options: {', '.join(sorted(known))}")
+        kwargs = dict(kwargs)
+        if isinstance(kwargs.get("disable_passes"), list):
+            kwargs["disable_passes"] = tuple(kwargs["disable_passes"])
         options = cls(**kwargs)
         for f in fields(cls):
-            value = getattr(options, f.name)
-            if f.type == "int" and (not isinstance(value, int) or value < 0):
-                raise ValueError(f"option {f.name} must be a non-negative int, "
-                                 f"have {value!r}")
-        if options.backend not in ("graph", "llvm"):
-            raise ValueError(f"option backend must be 'graph' or 'llvm', "
-                             f"have {options.backend!r}")
+            _check_type(f, getattr(options, f.name))
+        if options.backend not in ("graph", "llvm") and not callable(options.backend):
+            raise ValueError(f"option backend must be 'graph', 'llvm' or a callable making "
+                             f"an rgen.Backend, have {options.backend!r}")
+        try:
+            validate(RESIDUAL_PASSES, options.pass_options())
+        except PassError as e:
+            raise ValueError(f"option disable_passes or dump_after: {e}") from None
         return options
+
+    def pass_options(self) -> PassOptions:
+        """The options of the residual pipeline (`flowgraph.passes`)."""
+        return PassOptions(disable=frozenset(self.disable_passes),
+                           dump_after=self.dump_after or None,
+                           check=True if self.check_passes else None)
+
+
+def _check_type(f, value) -> None:
+    if f.type == "int" and (not isinstance(value, int) or value < 0):
+        raise ValueError(f"option {f.name} must be a non-negative int, have {value!r}")
+    if f.type == "bool" and not isinstance(value, bool):
+        raise ValueError(f"option {f.name} must be True or False, have {value!r}")
+    if f.name == "dump_after" and not isinstance(value, str):
+        raise ValueError(f"option {f.name} must be a str, have {value!r}")
+    if f.type == "tuple" and not (isinstance(value, tuple)
+                                  and all(isinstance(v, str) for v in value)):
+        raise ValueError(f"option {f.name} must be a list of pass names, have {value!r}")

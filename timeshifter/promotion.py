@@ -27,18 +27,20 @@ The same site serves the graph backend (`site.dispatch(value, live)`, called
 by the flow-graph interpreter's trampoline: `promote` is a tail transfer, so
 loops through promotion sites do not grow the stack) and native code
 (`site.native_miss`, called by the native dispatch code when its table has
-no entry; the table hit is a tail call).
+no entry, returns the address of the case, which the native code
+tail-calls like a table hit; `site.native_fallback` gives the result
+without a case).  Both sides are declared by the lower layers
+(flowgraph/dispatch.py, rgen/dispatch.py).
 """
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import struct
 import time
 
-
+from flowgraph.dispatch import InterpretedSwitch
 from flowgraph.interp import TailCall
+from rgen.dispatch import NativeSwitch
 from timeshifter.state import freeze_frames, value_key
 
 log = logging.getLogger("timeshifter.promotion")
@@ -63,27 +65,27 @@ class Case:
         self.compile_seconds = seconds
 
 
-class PromotionSite:
-    def __init__(self, compiler, family, number: int, frame, gv_promoted, live_gvs: list,
+class PromotionSite(InterpretedSwitch, NativeSwitch):
+    """One `promote` operation's site: both sides of the dispatch protocol
+    (flowgraph/dispatch.py, rgen/dispatch.py)."""
+
+    def __init__(self, specializer, family, number: int, frame, gv_promoted, live_gvs: list,
                  where: str):
-        self.compiler = compiler
+        self.specializer = specializer      # compiles cases (specializer.py)
         self.family = family
-        self.options = compiler.options
+        self.options = specializer.options
         self.number = number
         self.frame = frame                  # saved frames (boxes as at the site)
         self.gv_promoted = gv_promoted
         self.live_types = [gv.concretetype for gv in live_gvs]
         self.value_type = gv_promoted.concretetype
-        self.return_type = compiler.graph.return_type
+        self.return_type = specializer.return_type
         self.where = where
         self.cases: dict = {}
         self.counts: dict = {}
         self.fallback_runs = 0
         self.megamorphic = False
-        n = self.options.promote_max_cases
-        self.native_values = (ctypes.c_int64 * max(n, 1))()
-        self.native_targets = (ctypes.c_void_p * max(n, 1))()
-        self.native_count = ctypes.c_int64(0)
+        NativeSwitch.__init__(self, self.options.promote_max_cases)
 
     def case_for(self, value) -> Case | None:
         """The compiled case of `value`, if any."""
@@ -100,23 +102,32 @@ class PromotionSite:
                 return self._fallback(value, live, native=False)
         return TailCall(case.graph, live)
 
-    def native_miss(self, value, *live):
-        """Dispatch from native code whose table had no entry for `value`.
-        Nested misses (a megamorphic site reached again from the code the
-        fallback continues into) are bounded: past `MAX_NESTED_MISSES` a
-        RecursionError is raised instead of risking the C stack."""
+    def native_miss(self, value, *live) -> int:
+        """Dispatch from native code whose table had no entry for `value`:
+        the address of the (maybe just compiled) case, which the native code
+        tail-calls once this returns, or 0 for no case (the native code then
+        calls `native_fallback`).  Python returns before the case runs, so a
+        loop or a recursion through fresh cases does not nest Python frames."""
+        case = self.cases.get(value_key(value))
+        if case is None:
+            case = self._miss(value, live)
+            if case is None:
+                return 0
+        return self._native_case(case).address
+
+    def native_fallback(self, value, *live):
+        """The fallback interpreter's result for `value` (after `native_miss`
+        gave 0).  Nested fallbacks (a megamorphic site reached again from the
+        native code the fallback continues into) are bounded: past
+        `MAX_NESTED_MISSES` a RecursionError is raised instead of risking the
+        C stack."""
         global _nested_misses
         if _nested_misses >= MAX_NESTED_MISSES:
             raise RecursionError(f"promotion site at {self.where}: more than "
                                  f"{MAX_NESTED_MISSES} nested fallback runs")
         _nested_misses += 1
         try:
-            case = self.cases.get(value_key(value))
-            if case is None:
-                case = self._miss(value, live)
-                if case is None:
-                    return self._fallback(value, live, native=True)
-            return self._native_case(case)(*live)
+            return self._fallback(value, live, native=True)
         finally:
             _nested_misses -= 1
 
@@ -138,7 +149,7 @@ class PromotionSite:
 
     def compile_case(self, value) -> Case:
         start = time.perf_counter()
-        graph = self.compiler.resume_at_site(self, value)
+        graph = self.specializer.resume_at_site(self, value)
         case = Case(value, graph, time.perf_counter() - start)
         self.cases[value_key(value)] = case
         log.debug("site %d (%s): compiled the case %r in %.2f ms", self.number, self.where,
@@ -154,11 +165,7 @@ class PromotionSite:
         if case.native is None:
             from rgen import compile_graph
             case.native = compile_graph(case.graph)
-            n = self.native_count.value
-            if n < len(self.native_values):
-                self.native_values[n] = _as_int(case.value)
-                self.native_targets[n] = case.native.address
-                self.native_count.value = n + 1
+            self.attach_native(case.value, case.native.address)
         return case.native
 
     def _fallback(self, value, live, native: bool):
@@ -182,11 +189,3 @@ class PromotionSite:
     def __repr__(self) -> str:
         return f"<PromotionSite {self.number} at {self.where}>"
 
-
-def _as_int(value) -> int:
-    """The native table's int64 key of a value (see rgen/llvm/calls.py)."""
-    if isinstance(value, str):
-        return ord(value)
-    if isinstance(value, float):
-        return struct.unpack("<q", struct.pack("<d", value))[0]
-    return int(value)

@@ -40,7 +40,10 @@ def gv_of(js: JitState, box):
 
 
 def op(js: JitState, opname: str, *boxes) -> RedBox:
-    return RedBox(js.builder.genop(opname, [gv_of(js, b) for b in boxes]))
+    box = RedBox(js.builder.genop(opname, [gv_of(js, b) for b in boxes]))
+    if js.builder.op_count > js.driver.max_residual_ops:
+        js.driver.fail_budget(js)         # here, so the error names this line
+    return box
 
 
 # -- control transfer ---------------------------------------------------------

@@ -55,7 +55,7 @@ class Frame:
 
 
 class JitState:
-    __slots__ = ("builder", "frame", "driver", "finished", "resumed")
+    __slots__ = ("builder", "frame", "driver", "finished", "resumed", "line")
 
     def __init__(self, builder, frame: Frame, driver):
         self.builder = builder
@@ -63,6 +63,7 @@ class JitState:
         self.driver = driver
         self.finished = False
         self.resumed = False
+        self.line = 0          # the source line being run (set by the segments)
 
     def position(self) -> tuple:
         """Sort key: the outer frames' call positions, then this frame's

@@ -26,6 +26,15 @@ Semantics are DESIGN section 4, i.e. exactly the fold functions of
                     C int range, as CPython's chr()).
     fmin, fmax      Python's min(a, b)/max(a, b): b only if b < a (b > a), so
                     NaN and -0.0 behave as in CPython.
+    int_float_*     an int against a float exactly, as CPython: with fx the
+                    rounded float(x), fx < y implies x < y and fx > y implies
+                    x > y (rounding is monotone and y is a float); when fx == y,
+                    y is an integer in [-2**63, 2**63]: 2**63 is above every
+                    int, anything else converts to i64 exactly and the ints
+                    compare.  NaN is unordered (only != is true).
+    itruediv        int / int correctly rounded: both operands within 2**53
+                    convert exactly, so one fdiv rounds once (CPython's fast
+                    path too); otherwise CPython's own int division (out of line).
 """
 
 from __future__ import annotations
@@ -37,8 +46,8 @@ import llvmlite.binding as llvm
 from llvmlite import ir
 
 from flowgraph.lltypes import Char, Float, Signed
-from rgen.llvm.runtime import (DOUBLE, I32, I64, failed, helper, i64, ok,
-                               result_struct)
+from rgen.llvm.runtime import (DOUBLE, FLOAT_VALUE, I1, I32, I64, NULL, failed, helper, i64,
+                               load_at, ok, result_struct)
 
 OP_HELPERS: dict = {}
 
@@ -212,3 +221,64 @@ def _fptosi(rt, b, x):
     low = b.select(big, i64(0), b.shl(mantissa, b.select(big, i64(0), shift)))
     ok(b, Signed, b.select(b.icmp_signed("<", bits, i64(0)), b.neg(low), low))
 
+
+
+# -- mixed int/float ----------------------------------------------------------------------
+
+def _int_float_order(b, x, y):
+    """(unordered, sign): sign is -1, 0 or 1 as the int x is below, equal to or
+    above the float y, exactly; meaningless when y is NaN (unordered)."""
+    fx = b.sitofp(x, DOUBLE, name="fx")
+    below, above = b.fcmp_ordered("<", fx, y), b.fcmp_ordered(">", fx, y)
+    top = b.fcmp_ordered(">=", y, _f(2.0 ** 63), name="top")
+    exact = b.and_(b.fcmp_ordered("==", fx, y), b.not_(top))
+    t = b.fptosi(b.select(exact, y, _f(0.0)), I64, name="t")
+    isign = b.select(b.icmp_signed("<", x, t), i64(-1),
+                     b.select(b.icmp_signed(">", x, t), i64(1), i64(0)))
+    sign = b.select(below, i64(-1), b.select(above, i64(1),
+                                              b.select(top, i64(-1), isign)))
+    return b.fcmp_unordered("uno", y, y, name="nan"), sign
+
+
+def _int_float_helper(pred: str, symbol: str):
+    @helper(f"int_float_{pred}", I1, [I64, DOUBLE], OP_HELPERS)
+    def build(rt, b, x, y):
+        nan, sign = _int_float_order(b, x, y)
+        b.ret(b.select(nan, ir.Constant(I1, int(pred == "ne")),
+                       b.icmp_signed(symbol, sign, i64(0))))
+    return build
+
+
+for _pred, _symbol in [("lt", "<"), ("le", "<="), ("eq", "=="), ("ne", "!="), ("gt", ">"),
+                       ("ge", ">=")]:
+    _int_float_helper(_pred, _symbol)
+
+
+@helper("itruediv", _FR, [I64, I64], OP_HELPERS)
+def _itruediv(rt, b, x, y):
+    _raise_if(rt, b, b.icmp_signed("==", y, i64(0)), ZeroDivisionError, "division by zero")
+    small = b.and_(b.icmp_unsigned("<=", b.add(x, i64(2 ** 53)), i64(2 ** 54)),
+                   b.icmp_unsigned("<=", b.add(y, i64(2 ** 53)), i64(2 ** 54)))
+    with b.if_then(small, likely=True):
+        ok(b, Float, b.fdiv(b.sitofp(x, DOUBLE), b.sitofp(y, DOUBLE)))
+    b.ret(rt.call(b, "itruediv.slow", x, y))
+
+
+@helper("itruediv.slow", _FR, [I64, I64], OP_HELPERS, inline=False)
+def _itruediv_slow(rt, b, x, y):
+    """CPython's correctly rounded int / int on the two values boxed."""
+    px = b.call(rt.capi("PyLong_FromLongLong"), [x], name="px")
+    with b.if_then(b.icmp_unsigned("==", px, NULL), likely=False):
+        failed(b)
+    py = b.call(rt.capi("PyLong_FromLongLong"), [y], name="py")
+    with b.if_then(b.icmp_unsigned("==", py, NULL), likely=False):
+        rt.decref(b, px)
+        failed(b)
+    q = b.call(rt.capi("PyNumber_TrueDivide"), [px, py], name="q")
+    rt.decref(b, px)
+    rt.decref(b, py)
+    with b.if_then(b.icmp_unsigned("==", q, NULL), likely=False):
+        failed(b)
+    value = load_at(b, q, FLOAT_VALUE, DOUBLE, "value")      # an exact float
+    rt.decref(b, q)
+    ok(b, Float, value)

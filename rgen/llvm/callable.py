@@ -34,6 +34,7 @@ import ctypes
 
 from llvmlite import ir
 
+from flowgraph.arguments import checked_method
 from flowgraph.lltypes import Bool, Char, Float, Signed, Void
 from rgen.llvm import jit
 from rgen.llvm.runtime import (DOUBLE, I8, I64, PTR, Runtime, box, check_source, is_gcref,
@@ -110,6 +111,9 @@ def _convert_arg(rt, b, T, arg, fail_if):
     return arg
 
 
+_cfunc_call = ctypes._CFuncPtr.__call__
+
+
 class NativeFunction(ctypes._CFuncPtr):
     """A compiled graph, callable with the graph's parameters as Python values."""
 
@@ -132,15 +136,18 @@ _classes: dict = {}
 
 
 def _native_class(graph) -> type:
-    """The NativeFunction subclass with the ctypes signature of `graph`."""
+    """The NativeFunction subclass for the parameter types of `graph`: its
+    ctypes signature and its argument-checking `__call__`."""
     argtypes = tuple(_ctype(v.concretetype) for v in graph.getargs())
     restype = _ctype(graph.return_type)
-    key = (argtypes, restype)
+    key = (tuple(v.concretetype for v in graph.getargs()), restype)
     cls = _classes.get(key)
     if cls is None:
+        # __call__: the argument check every mode shares, then the ctypes call
+        call = checked_method([v.concretetype for v in graph.getargs()], _cfunc_call)
         cls = _classes[key] = type("NativeFunction", (NativeFunction,),
                                    {"_flags_": _FLAGS, "_restype_": restype,
-                                    "_argtypes_": argtypes})
+                                    "_argtypes_": argtypes, "__call__": call})
     return cls
 
 

@@ -24,7 +24,8 @@ import ctypes
 
 from llvmlite import ir
 
-from flowgraph.lltypes import Void
+from flowgraph.dispatch import key_encoding
+from flowgraph.lltypes import Signed, Void
 from flowgraph.model import FunctionGraph
 from rgen.llvm.memops import handles, new_box, take_item
 from rgen.llvm.runtime import I1, I64, NULL, PTR, lltype, result_struct
@@ -102,21 +103,14 @@ def call_python(em, func, args: list, T):
 def _promote(em, op):
     """`promote(c_site, v, *live)`: the site's native table first, else Python.
 
-    The site (timeshifter/promotion.py) owns three ctypes objects native code
-    reads on every execution, so cases attached later are seen at once:
-    `native_count` (int64), `native_values` (int64 keys: the value, a Char's
-    code point, a Bool as 0/1, a Float's bits) and `native_targets` (addresses of compiled
-    cases, `NativeFunction.address`: `{T, i1} tailcc case(*live)`).  A hit
-    tail-calls the case; a miss calls `site.native_miss(v, *live)` in Python
-    and returns its (plain) result."""
+    The site is a `rgen.dispatch.NativeSwitch`: its case table is read on
+    every execution, so cases attached later are seen at once.  A hit
+    tail-calls the case; a miss asks `site.native_miss(v, *live)` in Python
+    for a case to tail-call (see `_promote_miss`)."""
     site, v_value, live = op.args[0].value, op.args[1], op.args[2:]
     b, T = em.b, op.result.concretetype
     em.rt.pyobj(site, "site")                                 # kept alive with the code
-    key = em.value(v_value)
-    if isinstance(key.type, ir.DoubleType):
-        key = b.bitcast(key, I64)           # a Float keys by its bits (-0.0 != 0.0)
-    elif key.type != I64:
-        key = b.zext(key, I64)
+    key = _switch_key(em, v_value)
     count = b.load(_address(site.native_count), typ=I64, name="ncases")
     head, body, hit, miss = (em.fn.append_basic_block(f"{em.label}.promote.{n}")
                              for n in ("head", "body", "hit", "miss"))
@@ -137,12 +131,36 @@ def _promote(em, op):
                    typ=fnty.as_pointer(), name="case.fn")
     em.tail_transfer(fnptr, live)
     b.position_at_end(miss)
-    value = call_python(em, site.native_miss, [v_value] + list(live), T)
+    _promote_miss(em, site, v_value, live, fnty, T)
+
+
+def _promote_miss(em, site, v_value, live, fnty, T):
+    """The miss path: `site.native_miss(v, *live)` returns the address of a
+    case to tail-call (just compiled), like a hit, so Python returns before the
+    case runs and loops through fresh cases run in constant stack; 0 means no
+    case: `site.native_fallback(v, *live)` computes the result."""
+    b = em.b
+    address = call_python(em, site.native_miss, [v_value] + list(live), Signed)
+    transfer, fallback = (em.fn.append_basic_block(f"{em.label}.promote.{n}")
+                          for n in ("transfer", "fallback"))
+    b.cbranch(b.icmp_signed("!=", address, ir.Constant(I64, 0)), transfer, fallback)
+    b.position_at_end(transfer)
+    em.tail_transfer(b.inttoptr(address, fnty.as_pointer(), name="case.fn"), live)
+    b.position_at_end(fallback)
+    value = call_python(em, site.native_fallback, [v_value] + list(live), T)
     em.release(em.owned)
     result = ir.Constant(result_struct(T), ir.Undefined)
     if value is not None:
         result = b.insert_value(result, value, 0)
     b.ret(b.insert_value(result, ir.Constant(I1, 0), 1))
+
+
+def _switch_key(em, v_value):
+    """The int64 key of the promoted value, as `flowgraph.dispatch.switch_key`."""
+    key = em.value(v_value)
+    if key_encoding(v_value.concretetype) == "bits":
+        return em.b.bitcast(key, I64)       # a Float keys by its bits (-0.0 != 0.0)
+    return key if key.type == I64 else em.b.zext(key, I64)
 
 
 def _address(ctypes_object):

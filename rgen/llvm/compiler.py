@@ -26,6 +26,7 @@ import networkx as nx
 from llvmlite import ir
 
 from flowgraph.model import FunctionGraph
+from flowgraph.operations import OPS
 from rgen.llvm import arith, calls, jit, memops, runtime, structs
 from rgen.llvm.callable import NativeFunction, emit_entry, make_native
 from rgen.llvm.emit import FunctionEmitter, graph_function, owns_nothing
@@ -34,6 +35,13 @@ CACHE_KEY = "rgen.llvm"
 HELPERS = {**runtime.HELPERS, **arith.OP_HELPERS, **memops.MEM_HELPERS}
 HANDLERS = memops.HANDLERS
 assert calls and structs  # they register their handlers in memops.HANDLERS
+
+
+def unlowered_ops() -> list:
+    """The rows of the operation table the LLVM emitter cannot lower: neither
+    an `llvm` lowering in the table nor a registered handler (empty when
+    complete; tests/test_optable.py checks it)."""
+    return [name for name, desc in OPS.items() if desc.llvm is None and name not in HANDLERS]
 assert len(HELPERS) == len(runtime.HELPERS) + len(arith.OP_HELPERS) + len(memops.MEM_HELPERS)
 
 
@@ -48,11 +56,12 @@ def compile_graph(graph: FunctionGraph) -> NativeFunction:
     return graph._cache[CACHE_KEY]
 
 
-def callees(graph: FunctionGraph, opnames=("direct_call", "tail_call")) -> list:
-    """The graphs `graph` calls (through the ops `opnames`), in order of first call."""
+def callees(graph: FunctionGraph) -> list:
+    """The graphs `graph` calls or transfers to (the table's `calls` rows), in
+    order of first call."""
     found = {}
     for op in graph.iteroperations():
-        if op.opname in opnames and isinstance(op.args[0].value, FunctionGraph):
+        if OPS[op.opname].calls and isinstance(op.args[0].value, FunctionGraph):
             found.setdefault(op.args[0].value, None)
     return list(found)
 
@@ -80,7 +89,7 @@ def _reaches_promote(graphs: list) -> bool:
     """Whether a promotion site is in the component or reachable from it
     (its callees outside are compiled already and know their own answer)."""
     members = set(graphs)
-    return any(op.opname == "promote" for g in graphs for op in g.iteroperations()) or any(
+    return any(OPS[op.opname].is_switch for g in graphs for op in g.iteroperations()) or any(
         callee._cache[CACHE_KEY].reaches_promote
         for g in graphs for callee in callees(g) if callee not in members)
 

@@ -62,7 +62,6 @@ _CASTS = {"sitofp", "uitofp", "zext", "sext", "trunc", "fptosi"}
 
 
 CCONV = "tailcc"           # of every graph function: guaranteed tail calls between them
-TRANSFERS = ("promote", "tail_call")
 
 
 class CompileError(Exception):
@@ -156,7 +155,7 @@ class FunctionEmitter:
         for i, op in enumerate(block.operations):
             self.opindex = i
             self.emit_op(op)
-        if block.operations and block.operations[-1].opname in TRANSFERS:
+        if block.operations and getop(block.operations[-1].opname).kind == "transfer":
             return                  # the transfer returned already
         self.emit_exits(block)
 
@@ -164,7 +163,7 @@ class FunctionEmitter:
 
     def emit_op(self, op) -> None:
         self.op = op
-        if op.opname in TRANSFERS:          # ends the function: no result to keep
+        if getop(op.opname).kind == "transfer":   # ends the function: no result to keep
             self.check_tail_position(op)
             self.handlers[op.opname](self, op)
             return

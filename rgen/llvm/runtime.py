@@ -79,6 +79,7 @@ CAPI = {
     "PyLong_AsLongLong": (I64, [PTR]),
     "PyLong_FromLongLong": (PTR, [I64]),
     "PyFloat_AsDouble": (DOUBLE, [PTR]),
+    "PyNumber_TrueDivide": (PTR, [PTR, PTR]),
     "PyFloat_FromDouble": (PTR, [DOUBLE]),
     "PyObject_IsTrue": (I32, [PTR]),
     "PyUnicode_GetLength": (I64, [PTR]),

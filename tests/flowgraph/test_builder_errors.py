@@ -474,6 +474,11 @@ def str_param(s: str) -> int:
     return len(s)
 
 
+def entry_default(x: int,
+                  y: int = 3) -> int:
+    return x + y
+
+
 def mixed_minmax(a: int, x: float) -> float:
     return max(a, x)
 
@@ -500,6 +505,9 @@ CALL_CASES = [
      "pop, indexing and len"),
     (str_item_assignment, 's[0] = "a"', "item assignment to a str is not supported: "
      "strings are immutable"),
+    (entry_default, "y: int = 3", "default value of parameter 'y' of entry_default() is "
+     "not supported on the function compiled; remove the default and pass y explicitly "
+     "(defaults are supported on the functions it calls)"),
     (mixed_minmax, "max(a, x)", "max() of int and float is not supported; the arguments must "
      "be all int, all float or all bool (convert with float())"),
     (mixed_ifexp, "return a if", "the two branches of a conditional expression have "

@@ -1,4 +1,4 @@
-"""Struct fields are assigned before they are read (flowgraph/fieldinit.py):
+"""Struct fields are assigned before they are read (flowgraph/builder/fieldinit.py):
 a field without a class-level default must be assigned on every path of
 `__init__` that returns, and not read (directly, or through a method call or
 `self` passed on) where it may not be assigned yet; otherwise the graph would

@@ -1,6 +1,6 @@
 """Reads of locals that may be unassigned: CPython raises UnboundLocalError on
 exactly the paths that did not assign the name, and so does every execution
-mode (the graph branches on a bound flag, see blockstate.py).  A read that no
+mode (the graph branches on a bound flag, see flowgraph/builder/blockstate.py).  A read that no
 path to it assigns is a FlowError."""
 
 import pytest

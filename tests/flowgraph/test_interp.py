@@ -405,8 +405,9 @@ def test_large_char_switch_without_default():
 
 def test_wrong_argument_count():
     g, _, _ = power_graph()
-    with pytest.raises(TypeError, match=r"^graph power\(x, n\) takes 2 arguments, got 3$"):
+    with pytest.raises(TypeError) as info:
         run_graph(g, 1, 2, 3)
+    assert str(info.value) == "power() takes 2 positional arguments but 3 were given"
 
 
 # -- control flow ---------------------------------------------------------------------
@@ -832,9 +833,9 @@ def test_merge_point_resume_in_a_built_interpreter():
 
 
 def test_public_names_are_importable_from_interp():
-    """interp.py is split in parts; its public names stay where users import them."""
+    """flowgraph.interp is split in parts; its public names stay where users import them."""
     import flowgraph.interp as interp
-    import flowgraph.interp_runtime as runtime
+    import flowgraph.interp.runtime as runtime
     for name in ("TailCall", "Promote", "MergePoint", "Record", "record_class",
                  "struct_factory", "has_tail_ops"):
         assert getattr(interp, name) is getattr(runtime, name)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import flowgraph
 from tests.differential import assert_same_outcome, outcome
-from tests.strategies import load, oracle, oracle_namespace, programs
+from tests.strategies import ALL_FEATURES, load, oracle, oracle_namespace, programs
 
 
 @settings(max_examples=500)
@@ -24,6 +24,18 @@ def test_random_program_matches_cpython(program, data):
         event("raised" if expected.raised else "returned")
     if expected_func.__globals__["_wraps"]:
         event("wrapped around 64 bits")
+
+
+@settings(max_examples=200)
+@given(programs(features=ALL_FEATURES), st.data())
+def test_random_program_with_floats_lists_classes_strings(program, data):
+    graph = flowgraph.build_graph(getattr(load(program), program.name))
+    flowgraph.checkgraph(graph)
+    expected_func = oracle(program)
+    for args in data.draw(st.lists(program.args, min_size=1, max_size=3), label="args"):
+        assert_same_outcome(outcome(expected_func, args),
+                            outcome(lambda *a: flowgraph.run_graph(graph, *a), args),
+                            f"{program.name}{args!r} of\n{program.source}")
 
 
 def test_oracle_wraps_like_machine_integers():

@@ -17,6 +17,8 @@ def op_arg_types(opname: str, arity: int) -> list:
         return [Str, Signed]
     if opname == "same_as":
         return [Signed]
+    if opname.startswith("int_float_"):
+        return [Signed, Float]
     return [_PREFIX_TYPES[opname.split("_")[0]]] * arity
 
 

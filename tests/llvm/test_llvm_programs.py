@@ -149,9 +149,10 @@ def test_pop_from_empty_list_and_bad_items():
     f = compile_graph(g)
     with pytest.raises(IndexError, match="pop from empty list"):
         f([])
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"^p\(\) argument 'l' must be list\[int\], not a list "
+                       r"with a float at index 0$"):
         f([1.5])
-    with pytest.raises(TypeError, match="expected a list, got tuple"):
+    with pytest.raises(TypeError, match=r"^p\(\) argument 'l' must be list\[int\], not tuple$"):
         f((1, 2))
     assert f([1, 2**40]) == 2**40
 
@@ -200,7 +201,8 @@ def test_strings_and_chars(s, c):
 
 def test_char_arguments_are_checked():
     f = compile_graph(_parsed(COUNT))
-    with pytest.raises(TypeError, match="expected a character"):
+    with pytest.raises(TypeError, match=r"^count\(\) argument 'c' must be a str of length 1, "
+                       r"not a str of length 2$"):
         f("abc", "ab")
 
 
@@ -257,7 +259,7 @@ def test_structs_are_the_users_instances():
     p = Point(1, 2.5)
     q = compile_graph(g)(p, 41)
     assert p.x == 42 and type(q) is Point and (q.x, q.y) == (0, 2.5)
-    with pytest.raises(AttributeError):
+    with pytest.raises(TypeError, match=r"^move\(\) argument 'p' must be Point, not object$"):
         compile_graph(g)(object(), 1)
 
 

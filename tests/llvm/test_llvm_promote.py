@@ -1,39 +1,41 @@
 """The `promote` operation natively: a site's table of compiled cases is
 searched in native code; a miss calls `site.native_miss` in Python, which may
-attach a case that the very same native code uses on the next call."""
+attach a case that the very same native code uses on the next call and returns
+its address, which the native code then tail-calls."""
 
 from __future__ import annotations
 
-import ctypes
 
 import pytest
 
 from flowgraph import parse_graph
 from flowgraph.lltypes import Signed, Void
 from flowgraph.model import Constant
+from rgen.dispatch import NativeSwitch
 from rgen.llvm import compile_graph
 
 
-class FakeSite:
-    """The protocol of timeshifter.promotion.PromotionSite, nothing more."""
+class FakeSite(NativeSwitch):
+    """The native side of the dispatch protocol (rgen/dispatch.py), nothing more:
+    every miss compiles a case."""
 
     return_type = Signed
 
     def __init__(self, make_case):
-        self.native_values = (ctypes.c_int64 * 4)()
-        self.native_targets = (ctypes.c_void_p * 4)()
-        self.native_count = ctypes.c_int64(0)
+        super().__init__(4)
         self.make_case = make_case
         self.misses = []
+        self.cases = []
 
     def native_miss(self, value, *live):
         self.misses.append(value)
         case = self.make_case(value)
-        n = self.native_count.value
-        self.native_values[n] = ord(value) if isinstance(value, str) else int(value)
-        self.native_targets[n] = case.address
-        self.native_count.value = n + 1
-        return case(*live)
+        self.cases.append(case)                 # kept alive with the site
+        self.attach_native(value, case.address)
+        return case.address
+
+    def native_fallback(self, value, *live):
+        raise AssertionError("every miss has a case")
 
 
 RESIDUAL = """\

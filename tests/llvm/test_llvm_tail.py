@@ -4,7 +4,6 @@ through promotion sites) take constant stack, however long they run."""
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import sys
 
@@ -16,6 +15,7 @@ from flowgraph.lltypes import Signed, Void
 from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
 from flowgraph.operations import result_type
 from flowgraph.parser import parse_graphs
+from rgen.dispatch import NativeSwitch
 from rgen.llvm import CompileError, compile_graph
 
 
@@ -198,26 +198,27 @@ def test_an_object_made_natively_survives_transfers_with_one_reference():
 
 # -- promotion sites whose cases hand back ------------------------------------------------
 
-class FakeSite:
-    """The native protocol of timeshifter.promotion.PromotionSite."""
+class FakeSite(NativeSwitch):
+    """The native side of the dispatch protocol (rgen/dispatch.py), nothing more:
+    every miss compiles a case."""
 
     return_type = Signed
 
     def __init__(self, make_case):
-        self.native_values = (ctypes.c_int64 * 8)()
-        self.native_targets = (ctypes.c_void_p * 8)()
-        self.native_count = ctypes.c_int64(0)
+        super().__init__(8)
         self.make_case = make_case
         self.misses = []
+        self.cases = []
 
     def native_miss(self, value, *live):
         self.misses.append(value)
         case = compile_graph(self.make_case(value))
-        n = self.native_count.value
-        self.native_values[n] = ord(value) if isinstance(value, str) else int(value)
-        self.native_targets[n] = case.address
-        self.native_count.value = n + 1
-        return case(*live)
+        self.cases.append(case)                 # kept alive with the site
+        self.attach_native(value, case.address)
+        return case.address
+
+    def native_fallback(self, value, *live):
+        raise AssertionError("every miss has a case")
 
 
 # loop(s, i, acc): the entry reached again by every case (a merge-point entry)

@@ -23,7 +23,7 @@ Control flow is built with the Pending/enter protocol of `blockstate.py`:
     raise E("msg")
               a link to the except block carrying (Constant(E, Void), msg).
 
-In a typing round (see builder.py) a statement that meets a type not known
+In a typing round (see build.py) a statement that meets a type not known
 yet, or an error that may come from a provisional type, is abandoned and the
 round marked dirty; the strict round reports real errors.
 
@@ -40,12 +40,12 @@ from dataclasses import dataclass, field
 from flowgraph.errors import FlowError
 from flowgraph.lltypes import Bool, ListType, Signed, Str, Void
 from flowgraph.model import Block, Constant, Variable
-from flowgraph.typeinfer import is_pending, type_name
-from flowgraph.unsupported import describe
+from flowgraph.builder.typeinfer import is_pending, type_name
+from flowgraph.builder.unsupported import describe
 
 
 class Unknown(Exception):
-    """A type the current typing round does not know yet (see builder.py)."""
+    """A type the current typing round does not know yet (see build.py)."""
 
 
 @dataclass

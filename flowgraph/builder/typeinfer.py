@@ -6,7 +6,7 @@ local (and the pseudo-local `RETURN`, the function's result) to its type and
 to the place that fixed it, so that a conflict can name both places.
 
 The table is filled *while* the builder builds the function (see the typing
-rounds in `builder.py`): the first assignment of a local records its type;
+rounds in `build.py`): the first assignment of a local records its type;
 later assignments must agree.  Two kinds of entries are provisional and get
 refined by later evidence, which makes the round that used them invalid
 (`dirty`), so that the builder builds the function again:
@@ -19,7 +19,7 @@ refined by later evidence, which makes the round that used them invalid
 Conversions are exact or rejected: CPython is the oracle and results compare
 by exact type (`1`, `1.0` and `True` differ), so an `int` is never silently
 widened into a `float` sink; arithmetic mixes types as Python does, with
-explicit `cast_*` operations (see `build_arith.py`).
+explicit `cast_*` operations (see `arith.py`).
 """
 
 from __future__ import annotations

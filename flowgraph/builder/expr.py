@@ -18,12 +18,12 @@ from __future__ import annotations
 import ast
 import types
 
-from flowgraph.blockstate import default_constant
+from flowgraph.builder.blockstate import default_constant
 from flowgraph.lltypes import Bool, Float, ListType, Signed, Str, StructType, Void
 from flowgraph.model import Constant
 from flowgraph.operations import MAXINT, MININT
-from flowgraph.typeinfer import UNKNOWN, convert_constant, type_name
-from flowgraph.unsupported import describe
+from flowgraph.builder.typeinfer import UNKNOWN, convert_constant, type_name
+from flowgraph.builder.unsupported import describe
 
 _CONSTANT_TYPES = {bool: Bool, int: Signed, float: Float, str: Str}
 _LOOKUP = object()

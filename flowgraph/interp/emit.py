@@ -1,12 +1,13 @@
-"""The Python source generator of the flow-graph interpreter (see interp.py).
+"""The Python source generator of the flow-graph interpreter (see run.py).
 
 `Emitter` turns one graph into the source of one Python function (or of a
 *tail function* resuming inside a block).  Every operation becomes one line
 built from the `py` template of its row in the operation table (a 64-bit
-range check follows when the row says `wraps`); the rows without a template
-(malloc, setfield, malloc_varsize, direct_call), field access and stores get
-a dedicated statement.  Variables become Python locals named by
-`interp_names.names_of`; a link becomes a parallel tuple assignment to its
+range check follows when the row says `wraps`; a `write` row's template is a
+statement); an operation with an `op_<name>` method of `Emitter` (the rows
+without a template, field access, hints, transfers) gets that method's
+statement instead.  `unrunnable_ops()` lists the rows with neither.  Variables become Python locals named by
+`names.names_of`; a link becomes a parallel tuple assignment to its
 target's input arguments.
 
 Control flow: a block entered by exactly one link is emitted inline, nested
@@ -42,7 +43,7 @@ successors and returns `(label, args)` on reaching a label, or
 
 The generated code runs in a namespace the caller pre-fills with the
 run-time support it refers to: `_wrap _no_case _bad_label _Promote _TailCall
-_trampoline _new_array _hook _at_merge_point` (interp.py); the emitter adds
+_trampoline _new_array _merge_callback _run_merge_callback` (run.py); the emitter adds
 constants (`_k3`) and callees (`_g0_f`, bound by the caller once compiled).
 """
 
@@ -52,9 +53,9 @@ import math
 import re
 
 from flowgraph import lltypes
-from flowgraph.interp_names import cyclic_blocks, used_variables
+from flowgraph.interp.names import cyclic_blocks, used_variables
 from flowgraph.liveness import live_in
-from flowgraph.interp_runtime import MergePoint, attribute_name, has_tail_ops, struct_factory
+from flowgraph.interp.runtime import MergePoint, attribute_name, has_tail_ops, struct_factory
 from flowgraph.lltypes import Bool
 from flowgraph.model import Block, Constant, FunctionGraph, Variable
 from flowgraph.operations import MAXINT, MININT, OPS
@@ -65,11 +66,6 @@ DUPLICATION_BUDGET = 100  # ... up to this many operations copied per label
 MAX_LINEAR_CASES = 8     # larger switches bisect on the case's index
 RETURN = -1              # the "label" a tail function returns with its result
 
-_STMT = {
-    # operations emitted as statements rather than from their expression template
-    "list_setitem": "{0}[{1}] = {2}",
-    "setarrayitem": "{0}[{1}] = {2}",
-}
 _RANGE = f"if not {MININT} <= {{0}} <= {MAXINT}: {{0}} = _wrap({{0}})"
 
 
@@ -208,7 +204,7 @@ class Emitter:
             return None
         op = block.operations[-1]
         desc = OPS[op.opname]
-        if desc.py is None or desc.wraps or op.opname in _STMT:
+        if desc.py is None or desc.wraps or desc.kind == "write":
             return None
         if any(sw in l.args for l in block.exits):
             return None
@@ -314,15 +310,15 @@ class Emitter:
         if special is not None:
             special(op, args, res, indent)
             return
-        if name in _STMT:
-            self.put(indent, _STMT[name].format(*args))
-            self.bind_void(op, indent)
-            return
         desc = OPS.get(name)
         if desc is None or desc.py is None:
             raise TypeError(f"run_graph: no way to run operation {name!r} "
                             f"in graph {self.graph.name}")
         expr = desc.py.format(*args)
+        if desc.kind == "write":                 # the template is a statement
+            self.put(indent, expr)
+            self.bind_void(op, indent)
+            return
         if op.result not in self.used:
             if not desc.pure or desc.canraise:     # else: unread and cannot fail
                 self.put(indent, expr)
@@ -344,8 +340,8 @@ class Emitter:
             live = live_in(block, i + 1)
             site = self.const_name(MergePoint(self.graph, block, i + 1, tuple(live)))
             values = "".join(self.names[v] + ", " for v in live)
-            self.put(indent, "if _hook[0] is not None:")
-            self.put(indent + 1, f"_r = _at_merge_point({site}, ({values}))")
+            self.put(indent, "if _merge_callback[0] is not None:")
+            self.put(indent + 1, f"_r = _run_merge_callback({site}, ({values}))")
             self.put(indent + 1, "if _r is not None:")
             self.put(indent + 2, f"return {RETURN}, _r[0]" if self.tail else "return _r[0]")
 
@@ -432,13 +428,20 @@ class Emitter:
 def range_check(op, res: str) -> str:
     """The 64-bit wrap-around after `op`: one comparison when adding or
     subtracting a constant (the result can leave the range on one side only)."""
-    if op.opname not in ("int_add", "int_sub"):
+    adding = op.opname == "int_add"
+    if not adding and op.opname != "int_sub":
         return _RANGE.format(res)
     a, b = op.args
-    if isinstance(b, Constant) or (op.opname == "int_add" and isinstance(a, Constant)):
+    if isinstance(b, Constant) or (adding and isinstance(a, Constant)):
         c = b.value if isinstance(b, Constant) else a.value
-        upward = (c >= 0) == (op.opname == "int_add")
+        upward = (c >= 0) == adding
         bound = f"> {MAXINT}" if upward else f"< {MININT}"
         return f"if {res} {bound}: {res} = _wrap({res})"
     return _RANGE.format(res)
 
+
+def unrunnable_ops() -> list:
+    """The rows of the operation table the interpreter has no way to run:
+    neither a `py` template nor an `op_<name>` method (empty when complete)."""
+    return [name for name, desc in OPS.items()
+            if desc.py is None and not hasattr(Emitter, "op_" + name)]

@@ -1,8 +1,9 @@
-"""The `timeshift` command (also `python -m timeshifter`).
+"""The `timeshift` command (also `python -m timeshift`).
 
     timeshift demo [--out DIR]
     timeshift colors MODULE:FUNC --green NAME ... [-o FILE.svg] [--explain NAME ...]
     timeshift specialize MODULE:FUNC --green NAME=VALUE ... [--emit graph|genext|llvm|asm]
+                         [--dump-after PASS] [--disable PASS ...]
     timeshift run MODULE:FUNC --green NAME=VALUE ... ARGS
 
 MODULE is a module name (imported with the current directory on the path)
@@ -10,6 +11,8 @@ or a `.py` file.  A green VALUE is a Python literal (`ast.literal_eval`),
 else `module:NAME` (an attribute of another module), else a NAME of FUNC's
 module: `--green bytecode=SQUARE`.  Red ARGS of `run` are literals too; for
 a `str` parameter an argument that is not a string literal is taken as is.
+`--dump-after PASS` prints each residual function after that pass of the
+residual pipeline (rgen/pipeline.py), `--disable PASS` skips an optional one.
 
 Mistakes in the command line and the errors of the pipeline (FlowError,
 HintError, TimeshiftError) print `timeshift: error: MESSAGE` to stderr and
@@ -24,11 +27,14 @@ import sys
 from pathlib import Path
 
 from flowgraph import FlowError, format_graph
+from flowgraph.operations import OPS
+from flowgraph.passes import PassError, PassOptions, validate
 from hintannotator import HintError, annotate
-from timeshifter.cliargs import (CliError, check_value, load_function, parse_greens,
+from timeshift.cliargs import (CliError, check_value, load_function, parse_greens,
                                  parse_options, parse_reds, split_run_greens)
 from timeshifter.compiler import make_compiler
 from timeshifter.errors import TimeshiftError
+from rgen.pipeline import RESIDUAL_PASSES
 
 EMITS = ("graph", "genext", "llvm", "llvm-opt", "asm")
 
@@ -74,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     spec.add_argument("--emit", choices=EMITS, default="graph",
                       help="graph (residual graph), genext (generating extension source), "
                       "llvm, llvm-opt (optimised IR), asm")
+    spec.add_argument("--dump-after", metavar="PASS", default=None,
+                      help="print each residual function after this pass of the residual "
+                      "pipeline: " + ", ".join(p.name for p in RESIDUAL_PASSES))
+    spec.add_argument("--disable", action="append", default=[], metavar="PASS",
+                      help="skip this optional pass of the residual pipeline (repeatable)")
     spec.set_defaults(handler=_specialize)
     run = sub.add_parser("run", help="specialise, then run the residual code natively")
     _target(run, "NAME=VALUE", "a green parameter and its value")
@@ -114,7 +125,7 @@ def _target(parser: argparse.ArgumentParser, metavar: str, what: str) -> None:
 # -- commands ----------------------------------------------------------------------
 
 def _demo(args) -> int:
-    from timeshifter.demo import run_demo
+    from timeshift.demo import run_demo
     return run_demo(args.out, rounds=args.rounds)
 
 
@@ -139,7 +150,7 @@ def _colors(args) -> int:
 
 def _specialize(args) -> int:
     func = load_function(args.target)
-    comp, greens = _compiler(func, args.green, args.option)
+    comp, greens = _compiler(func, args.green, args.option, _pass_flags(args))
     if args.emit == "genext":
         print(comp.source)
         return 0
@@ -185,11 +196,29 @@ def _green_names(func, names: list) -> list:
     return names
 
 
-def _compiler(func, green_items: list, option_items: list):
+def _pass_flags(args) -> dict:
+    """The compiler options of `--dump-after` and `--disable`, names checked
+    against the residual pipeline."""
+    _check_passes("--disable", PassOptions(disable=frozenset(args.disable)))
+    _check_passes("--dump-after", PassOptions(dump_after=args.dump_after))
+    flags = {"disable_passes": tuple(args.disable)} if args.disable else {}
+    if args.dump_after:
+        flags["dump_after"] = args.dump_after
+    return flags
+
+
+def _check_passes(flag: str, options: PassOptions) -> None:
+    try:
+        validate(RESIDUAL_PASSES, options)
+    except PassError as e:
+        raise CliError(f"{flag}: {e}") from None
+
+
+def _compiler(func, green_items: list, option_items: list, pass_flags: dict | None = None):
     """The compiler of `func` for the greens named in `green_items` (NAME=VALUE)
     and their values."""
     greens = parse_greens(func, green_items)
-    options = parse_options(option_items)
+    options = parse_options(option_items) | (pass_flags or {})
     try:
         comp = make_compiler(func, green=list(greens), **options)
     except (TypeError, ValueError) as e:    # unknown or bad options
@@ -218,7 +247,7 @@ def residual_graphs(graph) -> list:
     order, stack = [graph], [graph]
     while stack:
         for op in stack.pop().iteroperations():
-            if op.opname == "direct_call":
+            if OPS[op.opname].kind == "call":
                 callee = op.args[0].value
                 if callee.func is None and callee not in order:
                     order.append(callee)

@@ -3,11 +3,13 @@
 Python's numeric tower restricted to bool < int < float: an operation on two
 numbers works in the wider of the two kinds, converting the other operand
 with an explicit cast (`True + 1` is `int_add(cast_bool_to_int(True), 1)`;
-`1 + 2.5` is `float_add(cast_int_to_float(1), 2.5)`); `/` always works on
-floats.  `&`, `|`, `^` of two bools give a bool, as in Python: the int
-operation followed by `int_is_true`.  Comparisons follow the same widening;
-characters compare with `char_*` (a one-character literal becomes a Char
-constant); two strings only compare for (in)equality.
+`1 + 2.5` is `float_add(cast_int_to_float(1), 2.5)`); `/` of two ints is
+`int_truediv` (correctly rounded, as CPython), otherwise it works on floats.
+`&`, `|`, `^` of two bools give a bool, as in Python: the int operation
+followed by `int_is_true`.  Comparisons follow the same widening, except that
+an int compares with a float exactly, never cast (`int_float_lt(i, f)`, the
+int first); characters compare with `char_*` (a one-character literal becomes
+a Char constant); two strings only compare for (in)equality.
 
 Truth values: `int_is_true`, `float_is_true`, a string or list is true when
 its length is not zero; a character and an instance are always true.  The
@@ -20,22 +22,19 @@ import ast
 
 from flowgraph.lltypes import Bool, Char, Float, ListType, Signed, Str, StructType, Void
 from flowgraph.model import Constant
-from flowgraph.operations import fold_op, result_type
-from flowgraph.typeinfer import NUMERIC_RANK, convert_constant, is_flexible_char, type_name
-from flowgraph.unsupported import describe
+from flowgraph.operations import fold_op, result_type, source_ops
+from flowgraph.builder.typeinfer import NUMERIC_RANK, convert_constant, is_flexible_char, type_name
+from flowgraph.builder.unsupported import describe
 
-_INT_OPS = {ast.Add: "int_add", ast.Sub: "int_sub", ast.Mult: "int_mul",
-            ast.FloorDiv: "int_floordiv", ast.Mod: "int_mod", ast.BitAnd: "int_and",
-            ast.BitOr: "int_or", ast.BitXor: "int_xor", ast.LShift: "int_lshift",
-            ast.RShift: "int_rshift"}
-_FLOAT_OPS = {ast.Add: "float_add", ast.Sub: "float_sub", ast.Mult: "float_mul",
-              ast.Div: "float_truediv", ast.FloorDiv: "float_floordiv", ast.Mod: "float_mod"}
+_INT_OPS = source_ops("int_")          # {ast.Add: "int_add", ...}: the table's `source`
+_FLOAT_OPS = source_ops("float_")
 _BITWISE = (ast.BitAnd, ast.BitOr, ast.BitXor)
 SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
            ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
            ast.LShift: "<<", ast.RShift: ">>", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "==",
            ast.NotEq: "!=", ast.Gt: ">", ast.GtE: ">=", ast.USub: "-", ast.UAdd: "+",
            ast.Invert: "~", ast.Not: "not"}
+_SWAPPED = {"lt": "gt", "le": "ge", "eq": "eq", "ne": "ne", "gt": "lt", "ge": "le"}
 _CMP = {ast.Lt: "lt", ast.LtE: "le", ast.Eq: "eq", ast.NotEq: "ne", ast.Gt: "gt",
         ast.GtE: "ge"}
 
@@ -79,6 +78,8 @@ class ArithBuilder:
         if kind is Bool and isinstance(op, _BITWISE):
             v_int = self.emit(_INT_OPS[type(op)], [self.to_int(v1), self.to_int(v2)])
             return self.emit("int_is_true", [v_int])
+        if kind is not Float and isinstance(op, ast.Div):     # correctly rounded
+            return self.emit("int_truediv", [self.to_int(v1), self.to_int(v2)])
         if kind is Float or isinstance(op, ast.Div):
             opname = _FLOAT_OPS.get(type(op))
             if opname is None:
@@ -118,6 +119,8 @@ class ArithBuilder:
         suffix = _CMP[type(op)]
         t1, t2 = v1.concretetype, v2.concretetype
         kind = common_numeric(t1, t2)
+        if kind is Float and Signed in (t1, t2):
+            return self.mixed_compare(suffix, v1, v2)
         if kind is Float:
             return self.emit("float_" + suffix, [self.to_float(v1), self.to_float(v2)])
         if kind is not None:
@@ -130,6 +133,13 @@ class ArithBuilder:
             v_eq = self.emit("str_eq", [v1, v2])
             return v_eq if suffix == "eq" else self.emit("bool_not", [v_eq])
         raise self.error(self._compare_message(op, t1, t2), node)
+
+    def mixed_compare(self, suffix: str, v1, v2):
+        """An int against a float, exactly as CPython (`int_float_*`, the int
+        first); a bool on the float side is a float."""
+        if v1.concretetype is Signed:
+            return self.emit("int_float_" + suffix, [v1, self.to_float(v2)])
+        return self.emit("int_float_" + _SWAPPED[suffix], [v2, self.to_float(v1)])
 
     def _compare_message(self, op, t1, t2) -> str:
         text = (f"comparison {SYMBOLS[type(op)]} of {type_name(t1)} and {type_name(t2)} "

@@ -21,9 +21,9 @@ import weakref
 from dataclasses import dataclass, field
 
 from flowgraph.errors import FlowError
-from flowgraph.fieldinit import check_initialised
+from flowgraph.builder.fieldinit import check_initialised
 from flowgraph.lltypes import LowLevelType, StructType
-from flowgraph.typeinfer import AnnotationError, Place, annotation_type, object_type
+from flowgraph.builder.typeinfer import AnnotationError, Place, annotation_type, object_type
 
 
 # -- sources and signatures ------------------------------------------------------

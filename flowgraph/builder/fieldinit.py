@@ -31,7 +31,7 @@ import types
 
 from flowgraph.errors import FlowError
 from flowgraph.lltypes import default_value
-from flowgraph.typeinfer import Place, type_name
+from flowgraph.builder.typeinfer import Place, type_name
 
 
 def check_initialised(cls: type, struct, load_source) -> None:

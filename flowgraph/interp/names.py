@@ -12,8 +12,7 @@ import re
 
 from flowgraph.liveness import used_from
 from flowgraph.model import Block, Variable
-
-COPIES = ("same_as", "hint")          # operations whose result is their first argument
+from flowgraph.operations import OPS
 
 
 def used_variables(blocks) -> set:
@@ -56,7 +55,7 @@ def names_of(blocks: list) -> dict:
         return v
 
     pairs = [(op.args[0], op.result) for block in blocks for op in block.operations
-             if op.opname in COPIES]
+             if OPS[op.opname].is_copy]
     pairs += [(a, t) for block in blocks for link in block.exits
               for a, t in zip(link.args, link.target.inputargs)]
     for a, t in pairs:

@@ -26,8 +26,8 @@ import types
 
 from flowgraph.lltypes import Bool, Char, Float, ListType, Signed, Str, StructType, Void
 from flowgraph.model import Constant
-from flowgraph.typeinfer import UNKNOWN, convert_constant, is_pending, type_name
-from flowgraph.unsupported import describe
+from flowgraph.builder.typeinfer import UNKNOWN, convert_constant, is_pending, type_name
+from flowgraph.builder.unsupported import describe
 
 _BUILTINS = {len: "call_len", ord: "call_ord", chr: "call_chr", abs: "call_abs",
              min: "call_minmax", max: "call_minmax", int: "call_int", float: "call_float",

@@ -10,9 +10,9 @@ Algorithm.  Each graph is translated once (cached in `graph._cache`, cleared
 by `graph.invalidate()`) into the source of one Python function, which is then
 `exec`uted: every operation one line, blocks entered by one link nested
 `if`s, joins and loop headers cases of a `while True` loop dispatching on the
-label `_b` (`interp_emit.py`), variables Python locals coalesced along links
-(`interp_names.py`).  The objects the generated code creates and calls are in
-`interp_runtime.py`; their public names are importable from here.
+label `_b` (`emit.py`), variables Python locals coalesced along links
+(`names.py`).  The objects the generated code creates and calls are in
+`runtime.py`; their public names are importable from here.
 
 `run_graph` and `resume_graph` at a label share that one entry: `_b` names
 the label and `_env` carries its input arguments.  Resuming at a block that
@@ -33,14 +33,15 @@ import linecache
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from flowgraph.interp_emit import RETURN, Emitter
-from flowgraph.interp_names import names_of, pyname
+from flowgraph.arguments import check_arguments
+from flowgraph.interp.emit import RETURN, Emitter
+from flowgraph.interp.names import names_of
 from flowgraph.liveness import live_in
-from flowgraph.interp_runtime import (MergePoint, Promote, Record, TailCall, bad_label,
+from flowgraph.interp.runtime import (MergePoint, Promote, Record, TailCall, bad_label,
                                       has_tail_ops, new_array, no_case, record_class,
                                       struct_factory)
 from flowgraph.model import Block, FunctionGraph, invalidation_count
-from flowgraph.operations import wrap
+from flowgraph.operations import OPS, wrap
 
 __all__ = ["run_graph", "resume_graph", "resume_frames", "get_source", "trampoline",
            "TailCall", "Promote", "has_tail_ops", "MergePoint", "Record", "record_class",
@@ -49,12 +50,9 @@ __all__ = ["run_graph", "resume_graph", "resume_frames", "get_source", "trampoli
 
 def run_graph(graph: FunctionGraph, *args, merge_point=None):
     """Run `graph` on `args`; returns its result or raises its exception.
+    The arguments are checked and converted first (`flowgraph.arguments`).
     `merge_point`: see `resume_graph`."""
-    nargs = len(graph.startblock.inputargs)
-    if len(args) != nargs:
-        names = ", ".join(pyname(v) for v in graph.startblock.inputargs)
-        raise TypeError(f"graph {graph.name}({names}) takes {nargs} argument"
-                        f"{'s' if nargs != 1 else ''}, got {len(args)}")
+    args = check_arguments(graph, args)
     return resume_graph(graph, graph.startblock, args, merge_point=merge_point)
 
 
@@ -76,12 +74,12 @@ def resume_graph(graph: FunctionGraph, block: Block, values, opindex: int = 0,
     With `transfers=False` a tail transfer the graph returns (see `trampoline`)
     is returned as it is, for a trampoline further out to run.
     """
-    saved = _hook[0]
-    _hook[0] = merge_point
+    saved = _merge_callback[0]
+    _merge_callback[0] = merge_point
     try:
         result = _resume(graph, block, values, opindex)
     finally:
-        _hook[0] = saved
+        _merge_callback[0] = saved
     return trampoline(result) if transfers else result
 
 
@@ -130,11 +128,11 @@ def _resume(graph: FunctionGraph, block: Block, values, opindex: int):
     return comp.enter(label, payload)
 
 
-_hook = [None]            # the merge_point callback of the running resume_graph
+_merge_callback = [None]  # the merge-point callback of the running resume_graph
 
 
-def _at_merge_point(site: MergePoint, values: tuple):
-    return _hook[0](site, dict(zip(site.live, values)))
+def _run_merge_callback(site: MergePoint, values: tuple):
+    return _merge_callback[0](site, dict(zip(site.live, values)))
 
 
 def resume_frames(frames, merge_point=None, transfers: bool = True):
@@ -151,7 +149,7 @@ def resume_frames(frames, merge_point=None, transfers: bool = True):
                           transfers or bool(outer))
     for n, (graph, block, opindex, values) in enumerate(outer, 2):
         call = block.operations[opindex - 1]
-        if call.opname != "direct_call":
+        if OPS[call.opname].kind != "call":
             raise ValueError(f"resume_frames: operation {opindex - 1} of the block in "
                              f"{graph.name} is {call.opname}, want direct_call")
         values = dict(values)
@@ -258,7 +256,7 @@ def _refresh(comp: _Compiled) -> None:
 # the globals every generated function starts with (see interp_emit.py)
 _RUNTIME = {"_wrap": wrap, "_no_case": no_case, "_bad_label": bad_label,
             "_Promote": Promote, "_TailCall": TailCall, "_trampoline": trampoline,
-            "_new_array": new_array, "_hook": _hook, "_at_merge_point": _at_merge_point}
+            "_new_array": new_array, "_merge_callback": _merge_callback, "_run_merge_callback": _run_merge_callback}
 
 
 def _compile_graph(graph: FunctionGraph) -> _Compiled:

@@ -6,7 +6,7 @@ typed SSA `FunctionGraph` (DESIGN section 4, conventions in README.md).
 Algorithm.  The function's source is read with `inspect`, dedented and
 parsed with `ast`; line numbers are made absolute.  One `FunctionBuilder`
 per function walks the tree with one small handler per node kind
-(`build_stmt.py`, `build_expr.py`, `build_call.py`, `build_arith.py`),
+(`stmt.py`, `expr.py`, `call.py`, `arith.py`),
 emitting operations into the current block and building the control flow
 with block arguments (`blockstate.py`).
 
@@ -36,18 +36,19 @@ import ast
 import inspect
 import types
 
-from flowgraph.blockstate import BlockState
-from flowgraph.build_arith import ArithBuilder
-from flowgraph.build_call import CallBuilder
-from flowgraph.build_expr import ExprBuilder
-from flowgraph.build_stmt import StmtBuilder, Unknown
+from flowgraph.builder.blockstate import BlockState
+from flowgraph.builder.arith import ArithBuilder
+from flowgraph.builder.call import CallBuilder
+from flowgraph.builder.expr import ExprBuilder
+from flowgraph.builder.stmt import StmtBuilder, Unknown
 from flowgraph.errors import FlowError
+from flowgraph.gcpause import collector_paused
 from flowgraph.lltypes import LowLevelType, Str, StructType, Void
 from flowgraph.model import Block, FunctionGraph, Variable
-from flowgraph.signatures import (FunctionSource, Signature, annotation_of, load_source,
+from flowgraph.builder.signatures import (FunctionSource, Signature, annotation_of, load_source,
                                   parse_signature, struct_converter, struct_of)
 from flowgraph.simplify import simplify_graph
-from flowgraph.typeinfer import (RETURN, Place, TypeConflict, TypeTable, convert_constant,
+from flowgraph.builder.typeinfer import (RETURN, Place, TypeConflict, TypeTable, convert_constant,
                                  is_pending, type_name)
 
 MAX_ROUNDS = 8
@@ -61,7 +62,23 @@ def build_graph(func) -> FunctionGraph:
         self_type, func = struct_of(type(func.__self__)), func.__func__
     if not isinstance(func, types.FunctionType):
         raise FlowError(f"build_graph needs a Python function, got {func!r}")
-    return BuildContext().graph_for(func, self_type)
+    context = BuildContext()
+    with collector_paused():
+        graph = context.graph_for(func, self_type)
+    _reject_entry_defaults(context.signatures[func])
+    return graph
+
+
+def _reject_entry_defaults(sig: Signature) -> None:
+    """An entry point is called with all its parameters by every mode: a default
+    value there would be silently dropped (calls inside the graph fill them in)."""
+    for name, _ in sig.params:
+        if name in sig.defaults:
+            place = sig.places[name]
+            raise FlowError(f"default value of parameter '{name}' of {sig.name}() is not "
+                            "supported on the function compiled; remove the default and "
+                            f"pass {name} explicitly (defaults are supported on the "
+                            "functions it calls)", place.filename, place.lineno)
 
 
 # -- the build context -------------------------------------------------------------

@@ -35,7 +35,7 @@ import itertools
 from flowgraph.lltypes import Bool, LowLevelType, Str, Void, default_value
 from flowgraph.model import Block, Constant, Link, SpaceOperation, Variable
 from flowgraph.operations import result_type
-from flowgraph.typeinfer import is_pending
+from flowgraph.builder.typeinfer import is_pending
 
 
 class Pending:

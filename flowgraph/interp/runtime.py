@@ -1,4 +1,4 @@
-"""Run-time support of the generated interpreter code (see interp.py).
+"""Run-time support of the generated interpreter code (see run.py).
 
 The objects the generated functions create or call: the tail-transfer tokens
 `TailCall` and `Promote` (run by `interp.trampoline`), `MergePoint` (a global
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from flowgraph import lltypes
 from flowgraph.lltypes import StructType
 from flowgraph.model import Block, FunctionGraph
+from flowgraph.operations import OPS
 
 
 # -- tail transfers ------------------------------------------------------------
@@ -37,7 +38,8 @@ class TailCall:
 
 class Promote:
     """Continue at promotion site `site` with the run-time `value`: the site's
-    `dispatch(value, live)` gives the result or another transfer."""
+    `dispatch(value, live)` (`flowgraph.dispatch.InterpretedSwitch`) gives the
+    result or another transfer."""
 
     __slots__ = ("site", "value", "live")
 
@@ -52,7 +54,7 @@ def has_tail_ops(graph: FunctionGraph) -> bool:
     cached = graph._cache.get("has_tail_ops")
     if cached is None:
         cached = graph._cache["has_tail_ops"] = any(
-            op.opname in ("promote", "tail_call") for op in graph.iteroperations())
+            OPS[op.opname].kind == "transfer" for op in graph.iteroperations())
     return cached
 
 

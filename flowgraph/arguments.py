@@ -1,0 +1,219 @@
+"""Argument checking: the one conversion of Python arguments every mode uses.
+
+`check_arguments(graph, args)` returns the arguments `graph` runs on, or
+raises exactly as every execution mode does (`run_graph`, a residual graph
+interpreted, native code, `comp(...)`):
+
+    arity     TypeError, CPython's message ("f() takes 1 positional argument
+              but 3 were given", "f() missing 1 required positional argument: 'y'")
+    int       an `int` (not a bool), -2**63 <= x < 2**63, else OverflowError
+    float     a `float`; an `int` is converted with float() (PEP 484's numeric
+              tower, as green values are)
+    bool      True or False only, never a truth value
+    str       a `str`; a character: a `str` of length 1
+    list[T]   a `list` itself, not a subclass (native code reads items inline,
+              so an overridden `__getitem__` could not be honoured), every item
+              exactly of type T, never converted (an int is no float item: the
+              caller's list is shared, not copied)
+    a class   an instance of exactly that class
+    None      (a Void parameter) anything: the value is never read
+
+A rejection is a TypeError (an OverflowError for an int out of range) naming
+the function, the parameter and the expected type:
+"f() argument 'x' must be int, not float".
+
+Algorithm: per graph, the source of one checking function is generated (one
+`if` per parameter with an inline fast test, falling back to the slow
+`_convert` only on a mismatch) and cached in `graph._cache`;
+`checked_method` generates the same tests as the `__call__` of native
+callables, so a native call with three ints pays about 0.3 us for them.  A list
+is scanned at C speed (its item types, then min and max for the 64-bit range):
+about 45 ns per item, per call.
+"""
+
+from __future__ import annotations
+
+from flowgraph.interp.runtime import record_class
+from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str, StructType,
+                               Void)
+from flowgraph.operations import MAXINT, MININT
+from flowgraph.builder.typeinfer import type_name
+
+CACHE_KEY = "argument_checker"
+_INT, _FLOAT = {int}, {float}
+_MISSING = object()                     # an argument not given (fails every test)
+
+
+def check_arguments(graph, args: tuple) -> tuple:
+    """`args` as `graph` runs on them (floats for ints where a float is wanted),
+    or the TypeError / OverflowError every mode raises."""
+    return argument_checker(graph)(args)
+
+
+def argument_checker(graph):
+    """The (cached) function `check(args) -> args` of `graph`."""
+    checker = graph._cache.get(CACHE_KEY)
+    if checker is None:
+        checker = graph._cache[CACHE_KEY] = make_checker(graph)
+    return checker
+
+
+def check_value(function: str, name: str, T, value):
+    """One value for parameter `name` of type T (see the module docstring)."""
+    if _fits(T, value):
+        return value
+    return _convert(function, name, T, value)
+
+
+def make_checker(graph):
+    """The checking function of `graph`'s parameters: `check(args) -> args`."""
+    params = graph.getargs()
+    names = [v.name or f"arg{i}" for i, v in enumerate(params)]
+    lines = ["def check(args):",
+             f"    if len(args) != {len(params)}:",
+             "        arity_error(args)"]
+    if params:
+        lines.append(f"    {''.join(f'a{i}, ' for i in range(len(params)))}= args")
+    for i, v in enumerate(params):
+        lines.append(f"    if not ({_fast_test(v.concretetype, f'a{i}', i)}):")
+        lines.append(f"        a{i} = convert({names[i]!r}, T{i}, a{i})")
+        lines.append("        args = None")
+    lines.append(f"    return args or ({''.join(f'a{i}, ' for i in range(len(params)))})")
+    scope = _scope([v.concretetype for v in params])
+    scope.update(convert=lambda name, T, value: _convert(graph.name, name, T, value),
+                 arity_error=lambda args: _arity_error(graph.name, names, len(args)))
+    for i, v in enumerate(params):
+        scope[f"T{i}"] = v.concretetype
+    exec(compile("\n".join(lines), f"<argument check of {graph.name}>", "exec"), scope)
+    return scope["check"]
+
+
+def checked_method(types: list, call):
+    """`__call__(self, *args)` for a callable class whose instances have a
+    `.graph` of parameter types `types`: arguments passing the inline tests go
+    straight to `call(self, *args)`, any other call through `check_arguments`
+    (its conversions or its error).  One Python frame on the fast path."""
+    names = ", ".join(f"a{i}" for i in range(len(types)))
+    tests = " and ".join(f"({_fast_test(T, f'a{i}', i)})" for i, T in enumerate(types))
+    params = "".join(f"a{i}=MISSING, " for i in range(len(types)))
+    lines = [f"def __call__(self, {params}*extra):",      # MISSING fails every test
+             f"    if not extra and {tests or 'True'}:",
+             f"        return call(self, {names})",
+             f"    args = tuple(a for a in ({names}{',' if types else ''}) if a is not MISSING)",
+             "    return call(self, *check_arguments(self.graph, args + extra))"]
+    scope = _scope(types)
+    scope.update(call=call, check_arguments=check_arguments)
+    exec(compile("\n".join(lines), "<checked call>", "exec"), scope)
+    return scope["__call__"]
+
+
+def _scope(types: list) -> dict:
+    """The names the generated tests use."""
+    scope = {"MININT": MININT, "MAXINT": MAXINT, "int": int, "float": float, "str": str,
+             "len": len, "MISSING": _MISSING}
+    for i, T in enumerate(types):
+        scope[f"fits{i}"] = lambda value, T=T: _fits(T, value)
+        if isinstance(T, StructType):
+            scope[f"cls{i}"] = record_class(T)
+    return scope
+
+
+def _fast_test(T, a: str, i: int) -> str:
+    if T is Signed:
+        return f"{a}.__class__ is int and MININT <= {a} <= MAXINT"
+    if T is Float:
+        return f"{a}.__class__ is float"
+    if T is Bool:
+        return f"{a} is True or {a} is False"
+    if T is Str:
+        return f"{a}.__class__ is str"
+    if T is Char:
+        return f"{a}.__class__ is str and len({a}) == 1"
+    if T is Void:
+        return f"{a} is not MISSING"
+    if isinstance(T, StructType):
+        return f"{a}.__class__ is cls{i}"
+    return f"fits{i}({a})"
+
+
+def _fits(T, value) -> bool:
+    """Does `value` pass for type T without conversion?"""
+    cls = value.__class__
+    if T is Signed:
+        return cls is int and MININT <= value <= MAXINT
+    if T is Float:
+        return cls is float
+    if T is Bool:
+        return value is True or value is False
+    if T is Str:
+        return cls is str
+    if T is Char:
+        return cls is str and len(value) == 1
+    if T is Void:
+        return True
+    if isinstance(T, StructType):
+        return cls is record_class(T)
+    if isinstance(T, (ListType, ArrayType)):
+        item = T.item
+        if cls is not list:
+            return False
+        if not value:
+            return True
+        if item is Signed:          # C-speed scans: the item types, then the range
+            return set(map(type, value)) == _INT and MININT <= min(value) <= max(value) <= MAXINT
+        if item is Float:
+            return set(map(type, value)) == _FLOAT
+        return all(_fits(item, x) for x in value)
+    return True
+
+
+def _convert(function: str, name: str, T, value):
+    """The value converted (an int for a float), else the error for it."""
+    where = f"{function}() argument '{name}'"
+    cls = value.__class__
+    if T is Float and cls is int:
+        try:
+            return float(value)
+        except OverflowError:
+            raise OverflowError(f"{where} must be float, not an int too large to convert "
+                                "to float") from None
+    if T is Signed and cls is int:
+        raise OverflowError(f"{where} does not fit in a 64-bit int: {_short(value)}")
+    if isinstance(T, (ListType, ArrayType)) and cls is list:
+        for index, item in enumerate(value):
+            if not _fits(T.item, item):
+                _item_error(where, T, index, item)
+    if T is Char and cls is str:
+        raise TypeError(f"{where} must be a str of length 1, not a str of length "
+                        f"{len(value)}")
+    raise TypeError(f"{where} must be {type_name(T)}, not {cls.__name__}")
+
+
+def _item_error(where: str, T, index: int, item):
+    cls = item.__class__
+    if T.item is Signed and cls is int:
+        raise OverflowError(f"{where}: item {index} does not fit in a 64-bit int: "
+                            f"{_short(item)}")
+    raise TypeError(f"{where} must be {type_name(T)}, not a list with a "
+                    f"{cls.__name__} at index {index}")
+
+
+def _short(n: int) -> str:
+    text = str(n)
+    return text if len(text) <= 40 else f"a {n.bit_length()}-bit int"
+
+
+def _arity_error(function: str, names: list, given: int):
+    n = len(names)
+    if given > n:
+        raise TypeError(f"{function}() takes {n} positional argument{'s' if n != 1 else ''} "
+                        f"but {given} {'was' if given == 1 else 'were'} given")
+    missing = [f"'{name}'" for name in names[given:]]
+    if len(missing) == 1:
+        listed = missing[0]
+    elif len(missing) == 2:
+        listed = f"{missing[0]} and {missing[1]}"
+    else:
+        listed = ", ".join(missing[:-1]) + f", and {missing[-1]}"
+    raise TypeError(f"{function}() missing {len(missing)} required positional argument"
+                    f"{'s' if len(missing) != 1 else ''}: {listed}")

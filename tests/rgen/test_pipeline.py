@@ -1,0 +1,347 @@
+"""The residual pipeline (`rgen.pipeline`) pass by pass, text in, text out,
+the residual checker (`rgen.residual_check`), and the runner's options
+through `GraphBackend` and the compiler."""
+
+import pytest
+
+from flowgraph import parse_graph
+from flowgraph.errors import CheckError
+from flowgraph.lltypes import Signed, Void
+from flowgraph.model import Constant, SpaceOperation, Variable
+from flowgraph.passes import Pass, PassError, PassOptions, run_passes
+from flowgraph.printer import assert_same_text
+from rgen import GraphBackend
+from rgen.pipeline import RESIDUAL_CHECKERS, RESIDUAL_PASSES
+from rgen.residual_check import check_residual
+from timeshifter import make_compiler
+
+PASSES = {p.name: p for p in RESIDUAL_PASSES}
+
+
+def run_one(name: str, text: str) -> str:
+    graph = parse_graph(text)
+    run_passes(graph, [PASSES[name]], PassOptions(check=True), RESIDUAL_CHECKERS)
+    return str(graph)
+
+
+def c(value):
+    return Constant(value, Signed)
+
+
+# -- each residual pass --------------------------------------------------------------------
+
+def test_thread_values_passes_logical_values_through_block_arguments():
+    # a logical graph: block1 and block2 use x_0 and v1 of block0
+    assert_same_text(run_one("thread_values", """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    v1 = int_mul(x_0, 3)
+    goto block1()
+block1():
+    v2 = int_gt(v1, 0)
+    exitswitch v2: False -> block2() | True -> return(x_0)
+block2():
+    v3 = int_add(x_0, v1)
+    return(v3)
+"""), """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    v1: Signed = int_mul(x_0, 3)
+    goto block1(x_0, v1)
+block1(x_2: Signed, v3: Signed):
+    v4: Bool = int_gt(v3, 0)
+    exitswitch v4: False -> block2(x_2, v3) | True -> return(x_2)
+block2(x_5: Signed, v6: Signed):
+    v7: Signed = int_add(x_5, v6)
+    return(v7)
+""")
+
+
+def test_thread_values_turns_a_switch_without_cases_into_a_jump():
+    graph = parse_graph("""\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    goto block1()
+block1():
+    return(x_0)
+""")
+    graph.startblock.exitswitch = graph.startblock.inputargs[0]
+    graph.startblock.exits[0].exitcase = "default"
+    run_passes(graph, [PASSES["thread_values"]], PassOptions(check=True), RESIDUAL_CHECKERS)
+    assert_same_text(str(graph), """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    goto block1(x_0)
+block1(x_1: Signed):
+    return(x_1)
+""")
+
+
+def test_propagate_constants_folds_again():
+    assert_same_text(run_one("propagate_constants", """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    goto block1(x_0, 4)
+block1(x_1: Signed, k_2: Signed):
+    v3 = int_mul(k_2, 2)
+    v4 = int_add(x_1, v3)
+    v5 = int_add(v4, 0)
+    return(v5)
+"""), """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    goto block1(x_0)
+block1(x_1: Signed):
+    v2: Signed = int_add(x_1, 8)
+    return(v2)
+""")
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("remove_dead", """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    goto block1(x_0)
+block1(x_1: Signed):
+    goto block2(x_1)
+block2(x_2: Signed):
+    v3: Signed = int_add(x_2, 1)
+    return(v3)
+"""),
+    ("remove_empty_blocks", """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    v1: Signed = int_neg(x_0)
+    goto block1(x_0)
+block1(x_2: Signed):
+    v3: Signed = int_add(x_2, 1)
+    return(v3)
+"""),
+    ("join_blocks", """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    v1: Signed = int_neg(x_0)
+    v2: Signed = int_add(x_0, 1)
+    return(v2)
+"""),
+])
+def test_the_simplifier_passes_of_the_pipeline(name, expected):
+    assert_same_text(run_one(name, """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    v1 = int_neg(x_0)
+    goto block1(x_0, v1)
+block1(x_2: Signed, y_3: Signed):
+    goto block2(x_2)
+block2(x_4: Signed):
+    v5 = int_add(x_4, 1)
+    return(v5)
+"""), expected)
+
+
+def test_pipeline_names():
+    assert [(p.name, p.required) for p in RESIDUAL_PASSES] == [
+        ("thread_values", True), ("propagate_constants", False), ("remove_dead", False),
+        ("remove_empty_blocks", False), ("join_blocks", False)]
+
+
+# -- the residual checker -------------------------------------------------------------------
+
+def checked(text: str) -> str:
+    with pytest.raises(CheckError) as e:
+        check_residual(parse_graph(text))
+    return str(e.value)
+
+
+def test_no_hint_operations():
+    assert checked("""\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    goto block1(x_0)
+block1(x_1: Signed):
+    v2 = hint(x_1, `promote`)
+    return(v2)
+""") == ("graph f: block1, op 0 hint: want no hint operations in a residual graph, "
+         "have hint(x_1, `promote`)")
+
+
+def test_no_operation_on_constants_left_unfolded():
+    assert checked("""\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    v1 = int_add(2, 3)
+    v2 = int_add(x_0, v1)
+    return(v2)
+""") == ("graph f: block0, op 0 int_add: want operations on constants folded, have "
+         "int_add(2, 3)")
+
+
+def test_an_operation_on_constants_that_raises_stays():
+    check_residual(parse_graph("""\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    v1 = int_floordiv(1, 0)
+    return(v1)
+"""))
+
+
+class Site:
+    """A promotion site as the checker sees it: the types of its live values."""
+
+    def __init__(self, *live_types):
+        self.live_types = list(live_types)
+
+
+def promote_graph(site, extra_op=False, live=1):
+    graph = parse_graph("""\
+graph f(x_0: Signed, y_1: Signed) -> Signed
+block0(x_0, y_1):
+    v2 = int_add(x_0, y_1)
+    return(v2)
+""")
+    block = graph.startblock
+    x, y = block.inputargs
+    result = Variable("", Signed)
+    op = SpaceOperation("promote", [Constant(site, Void), x] + [y] * live, result)
+    block.operations = [op] + block.operations if extra_op else [op]
+    if not extra_op:
+        block.exits[0].args = [result]
+    return graph
+
+
+def test_a_well_formed_promotion_site():
+    graph = promote_graph(Site(Signed))
+    check_residual(graph)
+    run_passes(graph, [], PassOptions(check=True), RESIDUAL_CHECKERS)
+
+
+def test_promotion_site_is_the_last_operation_and_returned():
+    with pytest.raises(CheckError) as e:
+        check_residual(promote_graph(Site(Signed), extra_op=True))
+    assert str(e.value) == ("graph f: block0, op 0 promote: want the transfer last in its "
+                            "block, have 1 operation(s) after it")
+    graph = promote_graph(Site(Signed))
+    graph.startblock.exits[0].args = [graph.startblock.inputargs[0]]
+    with pytest.raises(CheckError) as e:
+        check_residual(graph)
+    assert str(e.value) == ("graph f: block0, op 0 promote: want the block to return the "
+                            "transfer's result v2, have return(x_0)")
+
+
+def test_promotion_site_arity_matches_its_live_values():
+    with pytest.raises(CheckError) as e:
+        check_residual(promote_graph(Site(Signed, Signed), live=1))
+    assert str(e.value) == ("graph f: block0, op 0 promote: want 2 live value(s) of types "
+                            "(Signed, Signed), have 1 of types (Signed)")
+
+
+def test_promotion_site_argument_is_a_constant():
+    graph = promote_graph(Site(Signed))
+    op = graph.startblock.operations[0]
+    op.args[0] = graph.startblock.inputargs[1]
+    with pytest.raises(CheckError) as e:
+        check_residual(graph)
+    assert str(e.value) == ("graph f: block0, op 0 promote: want a Constant site or graph "
+                            "first, have y_1")
+
+
+def test_tail_call_returns_its_result():
+    callee = parse_graph("graph g(a_0: Signed) -> Signed\nblock0(a_0):\n    return(a_0)\n")
+    assert checked_with({"g": callee}, """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    v1 = tail_call(@g, x_0)
+    v2 = int_add(v1, 1)
+    return(v2)
+""") == ("graph f: block0, op 0 tail_call: want the transfer last in its block, have 1 "
+         "operation(s) after it")
+
+
+def checked_with(graphs, text):
+    with pytest.raises(CheckError) as e:
+        check_residual(parse_graph(text, graphs))
+    return str(e.value)
+
+
+# -- a broken pass, through the backend and the compiler ---------------------------------
+
+def _forget_a_fold(graph):
+    """A deliberately broken pass: puts back an operation on two constants."""
+    block = graph.startblock
+    block.operations.insert(0, SpaceOperation("int_mul", [c(6), c(7)], Variable("", Signed)))
+
+
+def build_square(backend):
+    b, [x] = backend.new_graph("square", [Signed], Signed, argnames=["x"])
+    b.finish_return(b.genop("int_mul", [x, x]))
+    return b
+
+
+def test_a_broken_residual_pass_is_named_with_the_invariant():
+    pipeline = list(RESIDUAL_PASSES)
+    pipeline.insert(2, Pass("forget_a_fold", _forget_a_fold))
+    b = build_square(GraphBackend(PassOptions(check=True), pipeline))
+    with pytest.raises(PassError) as e:
+        b.end()
+    assert str(e.value) == ("after pass 'forget_a_fold': graph square: block0, op 0 int_mul: "
+                            "want operations on constants folded, have int_mul(6, 7)")
+
+
+def test_backend_dumps_after_a_pass_and_disables_one(capsys):
+    b = build_square(GraphBackend(PassOptions(disable=frozenset({"join_blocks"}),
+                                              dump_after="thread_values")))
+    g = b.end()
+    assert capsys.readouterr().out == ("# after pass 'thread_values'\n"
+                                       "graph square(x_0: Signed) -> Signed\nblock0(x_0):\n"
+                                       "    v1: Signed = int_mul(x_0, x_0)\n"
+                                       "    return(v1)\n\n")
+    assert len(list(g.iterblocks())) == 2       # block0 and the return block
+
+
+def test_backend_rejects_bad_pass_options():
+    with pytest.raises(PassError) as e:
+        GraphBackend(PassOptions(disable=frozenset({"thread_values"})))
+    assert str(e.value) == ("pass 'thread_values' is required and cannot be disabled "
+                            "(logical values become block arguments; a switch without cases "
+                            "is a jump)")
+
+
+# -- compiler options ----------------------------------------------------------------------
+
+def count_down(n: int, k: int) -> int:
+    total = 0
+    while n > 0:
+        total += k
+        n -= 1
+    return total
+
+
+def test_compiler_options_reach_the_pipeline(capsys):
+    comp = make_compiler(count_down, green=["k"], check_passes=True, dump_after="join_blocks",
+                         disable_passes=["remove_empty_blocks"])
+    res = comp.specialize(5)
+    out = capsys.readouterr().out
+    assert out == f"# after pass 'join_blocks'\n{res.graph}\n\n"
+    assert res.interpret(4) == count_down(4, 5) and res(3) == count_down(3, 5)
+    default = make_compiler(count_down, green=["k"]).specialize(5)
+    # the two returns keep their own (empty) blocks: block1 and block4
+    assert len(list(res.graph.iterblocks())) == len(list(default.graph.iterblocks())) + 2
+    assert "block1():\n    return(0)\n" in str(res.graph)
+    assert make_compiler(count_down, green=["k"]).options.check_passes is False
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"disable_passes": ["thread_values"]},
+     "option disable_passes or dump_after: pass 'thread_values' is required and cannot be "
+     "disabled (logical values become block arguments; a switch without cases is a jump)"),
+    ({"dump_after": "join"},
+     "option disable_passes or dump_after: unknown pass 'join'; passes: thread_values, "
+     "propagate_constants, remove_dead, remove_empty_blocks, join_blocks"),
+    ({"check_passes": 1}, "option check_passes must be True or False, have 1"),
+    ({"disable_passes": "join_blocks"},
+     "option disable_passes must be a list of pass names, have 'join_blocks'"),
+])
+def test_bad_pass_options_are_errors(options, message):
+    with pytest.raises(ValueError) as e:
+        make_compiler(count_down, green=["k"], **options)
+    assert str(e.value) == message

@@ -1,0 +1,60 @@
+"""The residual-size bound error names the line whose operation crossed the
+bound, and suggests what fits: a merge point or `variable=True` for loops, a
+larger `max_residual_ops` for straight-line code (exact messages)."""
+
+import inspect
+
+import pytest
+
+from hintannotator import hint
+from timeshifter import TimeshiftError, make_compiler
+
+
+def straight(x: int, y: int) -> int:
+    a = y
+    a = a * x + 1          # residual operations 1, 2
+    a = a * x + 2          # 3, 4
+    a = a * x + 3          # 5, 6
+    a = a * x + 4          # 7, 8: the bound 7 is crossed here
+    a = a * x + 5
+    return a
+
+
+def unrolled(x: int, y: int) -> int:
+    hint(x, concrete=True)
+    tot = 0
+    while x:
+        tot += y * x
+        x -= 1
+    return tot
+
+
+def line_of(func, text: str) -> int:
+    lines, first = inspect.getsourcelines(func)
+    return first + next(i for i, line in enumerate(lines) if text in line)
+
+
+def test_straight_line_code_names_the_line_and_the_bound_to_raise():
+    comp = make_compiler(straight, max_residual_ops=7)
+    with pytest.raises(TimeshiftError) as info:
+        comp.specialize()
+    line = line_of(straight, "a * x + 4")
+    assert str(info.value) == (
+        f"straight: the specialisation emitted more than 7 residual operations (option "
+        f"max_residual_ops) at {__file__}:{line}. Hint that helps: the code is "
+        f"straight-line (no loop for a merge point to close), so it needs a larger "
+        f"bound: max_residual_ops=14 or more.")
+    assert make_compiler(straight, max_residual_ops=14).specialize().interpret(2, 3) == \
+        straight(2, 3)
+
+
+def test_unrolled_loop_names_the_line_in_the_loop_and_suggests_a_merge_point():
+    comp = make_compiler(unrolled, green=["x"], max_residual_ops=50)
+    with pytest.raises(TimeshiftError) as info:
+        comp.specialize(1000)
+    line = line_of(unrolled, "tot += y * x")
+    assert str(info.value) == (
+        f"unrolled: the specialisation emitted more than 50 residual operations (option "
+        f"max_residual_ops) at {__file__}:{line}. Hint that helps: a global merge point "
+        f"at the interpreter loop so that loops close, or hint(x, variable=True) to stop "
+        f"unrolling over a value.")

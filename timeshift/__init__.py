@@ -1,0 +1,1 @@
+"""The `timeshift` command line: demo, colors, specialize, run."""

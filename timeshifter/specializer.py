@@ -1,0 +1,206 @@
+"""The specialisation machinery: running the generating extension.
+
+`Compiler` (compiler.py) is the public facade; what it knows that the
+machinery needs is handed over as a narrow `Host`: the options, the graph
+codes of the generating extension, the registry of promotion sites, the
+statistics and the numbering of residual functions.  Nothing below calls
+back into the `Compiler`.
+
+`Specializer` starts residual functions and runs a `Driver` (driver.py) to
+fill them, in three situations:
+
+  * `specialize(code, values)`: a root residual function for given greens;
+  * `resume_at_site(site, value)`: a promotion site's case for `value`,
+    from the compile-time state the site saved;
+  * `at_merge_point(...)`: the fallback interpreter's merge-point callback
+    (fallback.py): compiled code for the rest when the family has code for
+    the merge point's green key.
+
+Each run builds its residual graphs with a fresh backend made from the
+options (`new_backend`; the graph backend by default).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field
+
+from flowgraph.interp import TailCall
+from flowgraph.model import Constant
+from rgen.graphbackend import GraphBackend
+from timeshifter import promotion
+from timeshifter.boxes import RedBox
+from timeshifter.driver import Driver
+from timeshifter.family import Family
+from timeshifter.options import Options
+from timeshifter.promotion import PromotionSite
+from timeshifter.state import Frame, JitState
+
+NESTED_NATIVE_ENTRIES = 32   # nested fallback runs before the fallback stops entering native code
+
+# Residual code is built by rgen's graph backend in both modes: "llvm" graphs
+# are compiled natively when called (as every residual graph can be).
+BACKENDS = {"graph": GraphBackend, "llvm": GraphBackend}
+
+
+def new_backend(options: Options):
+    """A fresh `rgen.Backend` for one run: `options.backend` names one of
+    BACKENDS (given the residual pipeline's options), or is a callable making
+    the backend."""
+    make = options.backend
+    return BACKENDS[make](options.pass_options()) if isinstance(make, str) else make()
+
+
+@dataclass(slots=True, eq=False)
+class Host:
+    """What the machinery needs of its compiler, and nothing more."""
+
+    options: Options
+    entry_graph: object            # the coloured entry graph (name, return type)
+    codes: dict                    # coloured graph -> its GraphCode
+    sites: list = field(default_factory=list)      # every promotion site, in order
+    stats: Counter = field(default_factory=Counter)
+    functions: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def next_function_number(self) -> int:
+        """A fresh number for a residual function's name."""
+        return next(self.functions)
+
+
+class Specializer:
+    def __init__(self, host: Host):
+        self.host = host
+        self.options = host.options
+
+    def specialize(self, code, values: list):
+        """A root residual function of `code` with `values` at its green
+        parameters: (graph, operations emitted)."""
+        backend = new_backend(self.options)
+        driver = Driver(self, backend, self.options, Family())
+        graph = self.start_specialization(driver, code, values)
+        driver.run()
+        backend.finish()
+        self.host.stats["specializations"] += 1
+        return graph, backend.ops_emitted
+
+    def start_specialization(self, driver: Driver, code, values: list, block: int = 0):
+        """Begin a residual function for `code` from `block` (the start block by
+        default): inputs whose variable is green hold the given values, the
+        others become the function's parameters.  Schedules the first path and
+        returns the residual graph (finished when the driver is done)."""
+        inputs = code.inputs[(block, 0)]
+        red = [i for i, v in enumerate(inputs) if not code.is_green(v)]
+        builder, gvs = driver.backend.new_graph(
+            f"{code.name}_{self.host.next_function_number()}",
+            [inputs[i].concretetype for i in red], code.return_type,
+            [inputs[i].name for i in red])
+        frame_values = list(values)
+        for i, gv in zip(red, gvs):
+            frame_values[i] = RedBox(gv)
+        greenargs = None
+        if block == 0:      # a function entry: recursion with these greens calls it
+            greenargs = code.green_key(frame_values)
+            driver.residual_graphs.setdefault((code, greenargs), builder.graph)
+        js = JitState(builder, Frame(code, block, 0, frame_values, None, greenargs), driver)
+        driver.schedule(js)
+        return builder.graph
+
+    def next_function_number(self) -> int:
+        return self.host.next_function_number()
+
+    def count(self, what: str) -> None:
+        self.host.stats[what] += 1
+
+    # -- promotion ----------------------------------------------------------------------
+    def new_site(self, family, frame, gv_promoted, live_gvs, where: str) -> PromotionSite:
+        """A promotion site, registered with the host."""
+        site = PromotionSite(self, family, len(self.host.sites), frame, gv_promoted,
+                             live_gvs, where)
+        self.host.sites.append(site)
+        return site
+
+    @property
+    def return_type(self):
+        """The return type of every residual function of the entry graph."""
+        return self.host.entry_graph.return_type
+
+    def resume_at_site(self, site: PromotionSite, value):
+        """Compile the continuation of a promotion site for `value`: a residual
+        function of the site's live values."""
+        backend = new_backend(self.options)
+        driver = Driver(self, backend, self.options, site.family)
+        frame, leaves = site.resumed_state()
+        builder, params = backend.new_graph(
+            f"{self.host.entry_graph.name}_{self.next_function_number()}_case",
+            site.live_types, self.return_type)
+        params = iter(params)
+        for leaf in leaves:
+            if isinstance(leaf.gv, Constant):
+                continue
+            param = next(params)
+            if leaf.gv is site.gv_promoted:
+                promoted = Constant(value, site.value_type)
+                driver.promoted[id(promoted)] = promoted
+                leaf.replace(promoted)
+            else:
+                leaf.replace(param)
+        frame.values[0] = value
+        js = JitState(builder, frame, driver)
+        js.resumed = True
+        driver.run_state(js)
+        driver.run()
+        backend.finish()
+        self.count("promotion cases")
+        return builder.graph
+
+    # -- the fallback's merge-point callback -----------------------------------------------
+    def at_merge_point(self, merge_point, values: dict, family, native: bool = False):
+        """Called by the fallback interpreter at a global merge point: when code
+        was compiled for its green key, run the rest as compiled code."""
+        code = self.host.codes.get(merge_point.graph)
+        if code is None or (native and promotion.nested_misses() >= NESTED_NATIVE_ENTRIES):
+            # Deep in nested fallbacks (a megamorphic site in a loop, reached again
+            # from the native code entered here): interpret the rest instead, so
+            # the nesting stops growing.
+            return None
+        block = code.index[merge_point.block]
+        inputs = code.inputs[(block, 0)]
+        if any(v not in values for v in inputs):
+            return None
+        args = [values[v] for v in inputs]
+        greens = code.greens_of(block, args)
+        if (code.number, block, greens) not in family.merge_keys:
+            return None
+        entry = family.fallback_entries.get((block, greens))
+        if entry is None:
+            entry = family.fallback_entries[(block, greens)] = self._fallback_entry(
+                family, code, args, block)
+        reds = tuple(a for v, a in zip(inputs, args) if not code.is_green(v))
+        return (entry.native(*reds) if native else TailCall(entry.graph, reds),)
+
+    def _fallback_entry(self, family, code, args: list, block: int) -> "FallbackEntry":
+        backend = new_backend(self.options)
+        driver = Driver(self, backend, self.options, family)
+        graph = self.start_specialization(driver, code, args, block=block)
+        driver.run()
+        backend.finish()
+        self.count("merge point entries")
+        return FallbackEntry(graph)
+
+
+class FallbackEntry:
+    """Residual code the fallback enters at a merge point (native on first use)."""
+
+    __slots__ = ("graph", "_native")
+
+    def __init__(self, graph):
+        self.graph = graph
+        self._native = None
+
+    @property
+    def native(self):
+        if self._native is None:
+            from rgen import compile_graph
+            self._native = compile_graph(self.graph)
+        return self._native
