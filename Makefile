@@ -6,12 +6,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.timeshift-installed
 
-.PHONY: test demo golden fuzz install graphviz clean
+.PHONY: test demo bench golden fuzz install graphviz clean
 
 FUZZ_SECONDS ?= 180
 
 test: install graphviz
 	$(PY) -m pytest -n 2 -q tests
+
+# The benchmarks (bench/), each printing ratios measured side by side with
+# PASS/FAIL against its targets; not part of `make test`.
+BENCHES := bench_native bench_polls bench_call_overhead bench_specialize bench_promotion
+bench: install
+	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(PY) bench/$$b.py || exit 1; done
 
 # Differential fuzzing (tests/fuzz.py), not part of `make test`:
 # `make fuzz FUZZ_SECONDS=1200`; reproducers of any failure go to fuzz_failures/.

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 
 import llvmlite.binding as llvm
+import networkx as nx
 
 from rgen.llvm import jit
 
@@ -33,7 +34,8 @@ POLL_INTERVAL = 4096
 
 _LABEL = re.compile(r'^("(?:[^"]*)"|[-\w$.]+):')
 _TARGET = re.compile(r'label (%"[^"]*"|%[-\w$.]+)')
-_DEFINE = re.compile(r'^define (?:\w+ )*?(\{ [^}]* \}|[\w.]+) @("[^"]*"|[-\w$.]+)\(')
+_DEFINE = re.compile(r'^define (.*?)@("[^"]*"|[-\w$.]+)\(')
+_ATTRIBUTE_GROUP = re.compile(r" #\d+ \{$")
 
 
 def insert_polls(text: str, symbols: set) -> str:
@@ -46,11 +48,22 @@ def insert_polls(text: str, symbols: set) -> str:
             i += 1
             continue
         end = lines.index("}", i)
-        out += [lines[i]] + _function_body(lines[i + 1:end], m.group(1)) + ["}"]
+        body = _function_body(lines[i + 1:end], _return_type(m.group(1)))
+        head = lines[i] if body is None else _ATTRIBUTE_GROUP.sub(" {", lines[i])
+        out += [head] + (lines[i + 1:end] if body is None else body) + ["}"]
         i = end + 1
     if "@PyErr_CheckSignals(" not in text and len(out) != len(lines):
         out.append("declare i32 @PyErr_CheckSignals()")
     return "\n".join(out)
+
+
+def _return_type(prefix: str) -> str:
+    """The return type in a define line's text before the name, which may
+    hold linkage, a calling convention and return attributes (`range(...)`)."""
+    prefix = prefix.strip()
+    if prefix.endswith("}"):
+        return prefix[prefix.rindex("{"):]
+    return prefix.split()[-1]
 
 
 def _blocks(body: list) -> list:
@@ -68,16 +81,18 @@ def _blocks(body: list) -> list:
     return blocks
 
 
-def _function_body(body: list, ret_type: str) -> list:
+def _function_body(body: list, ret_type: str) -> list | None:
+    """The body with its back edges polled, or None if it has no loop."""
     blocks = _blocks(body)
     position = {label: k for k, (label, _) in enumerate(blocks)}
+    cyclic = _cyclic_edges(blocks, position)
     new_blocks, renames = [], {}            # (source, target) -> poll block
     for k, (label, lines) in enumerate(blocks):
         for j, line in enumerate(lines):
             if not _is_terminator(lines, j):
                 continue
             for target in set(_TARGET.findall(line)):
-                if target in position and position[target] <= k and label is not None:
+                if (label, target) in cyclic and position[target] <= k:
                     poll = renames.get((label, target))
                     if poll is None:
                         poll = renames[(label, target)] = f"%poll.{len(renames)}"
@@ -85,7 +100,7 @@ def _function_body(body: list, ret_type: str) -> list:
                     lines[j] = line = re.sub(f"label {re.escape(target)}(?![-\\w$.])",
                                              f"label {poll}", line)
     if not renames:
-        return body
+        return None
     for (source, target), poll in renames.items():
         lines = blocks[position[target]][1]
         lines[:] = [_rewire_phi(line, source, poll) for line in lines]
@@ -95,6 +110,20 @@ def _function_body(body: list, ret_type: str) -> list:
                     f"  store i32 {POLL_INTERVAL}, ptr %poll.slot, align 4"]
     fail = ["poll.fail:", f"  ret {ret_type} {_failure(ret_type)}"]
     return [line for _, lines in blocks for line in lines] + sum(new_blocks, []) + fail
+
+
+def _cyclic_edges(blocks: list, position: dict) -> set:
+    """The edges (source, target) that lie on a cycle of the control flow:
+    both ends in one strongly connected component (networkx)."""
+    cfg = nx.DiGraph()
+    for label, lines in blocks:
+        for j, line in enumerate(lines):
+            if label is not None and _is_terminator(lines, j):
+                cfg.add_edges_from((label, t) for t in _TARGET.findall(line) if t in position)
+    component = {}
+    for k, members in enumerate(nx.strongly_connected_components(cfg)):
+        component.update(dict.fromkeys(members, k))
+    return {(u, v) for u, v in cfg.edges if component[u] == component[v]}
 
 
 def _is_terminator(lines: list, j: int) -> bool:

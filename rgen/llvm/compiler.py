@@ -27,7 +27,7 @@ from llvmlite import ir
 
 from flowgraph.model import FunctionGraph
 from flowgraph.operations import OPS
-from rgen.llvm import arith, calls, jit, memops, runtime, structs
+from rgen.llvm import arith, calls, guards, jit, memops, runtime, structs
 from rgen.llvm.callable import NativeFunction, emit_entry, make_native
 from rgen.llvm.emit import FunctionEmitter, graph_function, owns_nothing
 
@@ -121,7 +121,8 @@ def _compile_component(graphs: list) -> None:
                for g in graphs}
     text = str(module)
     names = list(entries.values()) + list(symbols.values())
-    addresses, optimized = jit.compile_ir(text, names, set(names) if polls_after else ())
+    polled = set(names) if polls_after and not guards.POLL_OFF else ()
+    addresses, optimized = jit.compile_ir(text, names, polled)
     seconds = time.perf_counter() - start
     for g in graphs:
         nf = make_native(g, addresses[entries[g]], symbols[g], text, optimized, seconds)

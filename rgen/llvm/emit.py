@@ -273,8 +273,9 @@ class FunctionEmitter:
         bb_cont = self.fn.append_basic_block(f"{self.label}.polled")
         b.cbranch(due, bb_poll, bb_cont).set_weights([1, 1000])
         b.position_at_end(bb_poll)
-        slot = guards.poll_counter_slot(self.rt, b, local)
-        raised = self.rt.call(b, "rt.poll_signals", slot)
+        b.store(ir.Constant(I32, guards.POLL_INTERVAL),
+                guards.poll_counter_slot(self.rt, b, local))
+        raised = self.rt.call(b, "rt.poll_signals")
         b.cbranch(raised, self.cleanup(tuple(self.owned)), bb_cont)
         b.position_at_end(bb_cont)
 

@@ -25,7 +25,7 @@ flow graph (a link to a block at or before its source in the emission
 order; every cycle has one) decrements a counter local to the function
 (an `alloca`, promoted to a register by SROA) and every tail transfer a
 process-wide one; when it reaches zero (every POLL_INTERVAL iterations) the
-out of line `rt.poll_signals` resets it and calls `PyErr_CheckSignals`, so a
+poll resets it and calls `PyErr_CheckSignals` out of line, so a
 Ctrl-C raises KeyboardInterrupt (or whatever the Python handler raises) from
 within native code, which then unwinds like any other exception.
 """
@@ -33,6 +33,7 @@ within native code, which then unwinds like any other exception.
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 
 from llvmlite import ir
@@ -40,8 +41,9 @@ from llvmlite import ir
 from rgen.llvm import jit
 from rgen.llvm.runtime import I1, I32, I64, PTR, helper
 
-import os
-POLL_OFF = bool(os.environ.get("TS_NOPOLL"))
+# TIMESHIFT_NO_POLLS=1 compiles without signal polls, to measure what they cost
+# (bench/bench_native.py --no-polls); Ctrl-C then waits for native code to return.
+POLL_OFF = os.environ.get("TIMESHIFT_NO_POLLS", "") not in ("", "0")
 POLL_INTERVAL = 4096
 STACK_RESERVE = 256 * 1024          # bytes kept free below the deepest native frame
 STACK_MESSAGE = "maximum recursion depth exceeded (native stack)"
@@ -155,9 +157,9 @@ def poll_due(rt, b, slot):
     return b.icmp_signed("<=", count, ir.Constant(I32, 0), name="poll.due")
 
 
-@helper("rt.poll_signals", I1, [PTR], inline=False)
-def _poll_signals(rt, b, slot):
-    """Reset the counter at `slot`, run pending signal handlers; 1 if one raised."""
-    b.store(ir.Constant(I32, POLL_INTERVAL), slot)
+@helper("rt.poll_signals", I1, [], inline=False)
+def _poll_signals(rt, b):
+    """Run pending signal handlers; 1 if one raised (the caller has reset its
+    counter inline: a counter whose address never escapes stays a register)."""
     r = b.call(rt.capi("PyErr_CheckSignals"), [])
     b.ret(b.icmp_signed("!=", r, ir.Constant(I32, 0)))

@@ -13,3 +13,14 @@ def spin(n: int) -> int:
         total = (total + i * 7) % 1000003
         i += 1
     return total
+
+
+def spin_list(xs: list[int], n: int) -> int:
+    """The same loop reading a list: its graph owns references, so its back
+    edges are polled before optimisation (emit.py), not after (backedges.py)."""
+    total = 0
+    i = 0
+    while i < n:
+        total = (total + xs[i % len(xs)] * 7) % 1000003
+        i += 1
+    return total

@@ -1,0 +1,64 @@
+"""backedges.insert_polls on LLVM's printed IR: which edges get a poll, and
+what the function's header keeps (text in, text out)."""
+
+import llvmlite.binding as llvm
+
+from rgen.llvm import jit
+from rgen.llvm.backedges import insert_polls
+
+LOOP = """\
+define range(i64 0, 100) i64 @f.entry(i64 %n) local_unnamed_addr #0 {
+entry:
+  br label %head
+
+exit:
+  %r = phi i64 [ %i, %head ]
+  ret i64 %r
+
+head:
+  %i = phi i64 [ 0, %entry ], [ %j, %head ]
+  %j = add i64 %i, 1
+  %c = icmp slt i64 %j, %n
+  br i1 %c, label %head, label %exit
+}
+
+attributes #0 = { nofree norecurse nosync nounwind memory(none) }
+"""
+
+
+def polled(text: str, symbols=("f.entry",)) -> str:
+    out = insert_polls(text, set(symbols))
+    llvm.parse_assembly(out).verify()          # still a valid module
+    return out
+
+
+def test_the_back_edge_of_a_function_with_return_attributes_is_polled():
+    """`range(...)` before the return type used to hide the entry wrapper
+    from the poller: its inlined loop ran without a poll."""
+    jit.module_header()                                 # initialises LLVM
+    out = polled(LOOP)
+    assert out.count("call i32 @PyErr_CheckSignals()") == 1
+    assert "br i1 %c, label %poll.0, label %exit" in out
+    assert "  %i = phi i64 [ 0, %entry ], [ %j, %poll.0 ], [ %j, %poll.0.call ]" in out
+    assert "poll.fail:\n  ret i64 zeroinitializer" in out
+
+
+def test_a_polled_function_loses_its_memory_none_attributes():
+    """A function that now calls PyErr_CheckSignals may not claim
+    `memory(none)`: its attribute group is dropped."""
+    head = polled(LOOP).splitlines()[0]
+    assert head == "define range(i64 0, 100) i64 @f.entry(i64 %n) local_unnamed_addr {"
+
+
+def test_an_edge_to_an_earlier_block_outside_any_cycle_is_not_polled():
+    """`head -> exit` goes back in the text but lies on no cycle."""
+    out = polled(LOOP)
+    assert out.count("poll.1") == 0
+    assert "%r = phi i64 [ %i, %head ]" in out
+
+
+def test_functions_not_named_and_loop_free_functions_are_unchanged():
+    assert insert_polls(LOOP, {"g"}) == LOOP
+    straight = ("define i64 @f.entry(i64 %n) #0 {\nentry:\n  br label %next\n\n"
+                "next:\n  ret i64 %n\n}\n\nattributes #0 = { nounwind }\n")
+    assert polled(straight) == straight
