@@ -3,7 +3,8 @@
 `llvmlite.binding` is initialised once, on first use.  Every compiled module
 goes through the same steps:
 
-    parse the IR text -> verify() -> optimise (new pass manager, O2)
+    parse the IR text -> verify() -> optimise (new pass manager, O2; a
+    module of 1,000 blocks or more in a helper process, see isolated.py)
     -> add to the one MCJIT engine -> finalize -> function addresses
 
 Symbols.  Native code refers to three kinds of outside symbols, all resolved
@@ -115,16 +116,29 @@ def optimize(mod) -> None:
     pb.getModulePassManager().run(mod, pb)
 
 
+def run_passes(mod, passes) -> None:
+    """Run the module passes named by `passes` (`add_..._pass` methods of a
+    new-pass-manager module pass manager) on `mod` in place."""
+    pm = llvm.create_new_module_pass_manager()
+    for name in passes:
+        getattr(pm, name)()
+    pm.run(mod, llvm.create_pass_builder(target_machine(),
+                                         llvm.create_pipeline_tuning_options()))
+
+
 def compile_ir(ir_text: str, names: list[str], poll_symbols=frozenset()) -> tuple[dict, str]:
     """Verify, optimise and load the module `ir_text`; return the addresses
     of the functions `names` and the optimised IR text.  The functions
     `poll_symbols` get their signal polls after optimisation (backedges.py)."""
-    from rgen.llvm import backedges
+    from rgen.llvm import backedges, isolated
     with _lock:
         state = _init()
         mod = llvm.parse_assembly(ir_text)
         mod.verify()
-        optimize(mod)
+        if isolated.block_count(mod) >= isolated.ISOLATE_BLOCKS:
+            mod = isolated.optimise_isolated(mod, names[0], run_passes)
+        else:
+            optimize(mod)
         optimized = str(mod)
         if poll_symbols:
             polled = backedges.insert_polls(optimized, set(poll_symbols))

@@ -1,0 +1,84 @@
+"""LLVM's optimiser in a helper process for big modules (rgen/llvm/isolated.py):
+a pass that asserts kills the helper, not the user's process."""
+
+import sys
+import warnings
+
+import pytest
+
+import flowgraph
+import rgen
+from examples import interpreters as ex
+from rgen.llvm import isolated
+from timeshifter import make_compiler
+
+
+def spin(n: int) -> int:
+    total = 0
+    i = 0
+    while i < n:
+        total = (total + i * 7) % 1000003
+        i += 1
+    return total
+
+
+@pytest.fixture
+def helper(monkeypatch):
+    """Every module goes to a fresh helper running `command` (default: the real one)."""
+    def use(command=None, timeout=isolated.TIMEOUT_SECONDS):
+        monkeypatch.setattr(isolated, "ISOLATE_BLOCKS", 1)
+        monkeypatch.setattr(isolated, "TIMEOUT_SECONDS", timeout)
+        monkeypatch.setattr(isolated, "_helper", isolated._Helper(command))
+        return isolated._helper
+    yield use
+    isolated._helper.stop()
+
+
+def compile_fresh(func):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        native = rgen.compile_graph(flowgraph.build_graph(func))
+    return native, [str(w.message) for w in caught if w.category is isolated.OptimiserCrashWarning]
+
+
+def test_the_helper_optimises_as_this_process_does(helper):
+    here, _ = compile_fresh(spin)
+    helper()
+    there, warned = compile_fresh(spin)
+    assert warned == []
+    assert there(1000) == here(1000) == spin(1000)
+    strip = lambda text: text.replace(here.symbol, "F").replace(there.symbol, "F")  # noqa: E731
+    assert strip(there.llvm_ir_optimized) == strip(here.llvm_ir_optimized)
+
+
+def test_a_helper_that_aborts_leaves_correct_code_and_a_warning(helper):
+    helper([sys.executable, "-c", "import os; os.abort()"])
+    native, warned = compile_fresh(spin)
+    assert native(1000) == spin(1000)
+    assert len(warned) == 1
+    assert warned[0].startswith("rgen.llvm: LLVM's optimiser failed on module 'spin.")
+    assert "EOFError: the helper process ended; killed by signal 6" in warned[0]
+    assert warned[0].endswith("compiled with the safe pipeline (sroa, instruction_combine, "
+                              "dead_code_elimination) instead: the code is correct but may "
+                              "run slower")
+
+
+def test_a_helper_that_hangs_is_stopped_after_the_timeout(helper):
+    helper([sys.executable, "-c", "import time; time.sleep(60)"], timeout=0.5)
+    native, warned = compile_fresh(spin)
+    assert native(10) == spin(10)
+    assert len(warned) == 1 and "TimeoutError: no answer within 0.5 s" in warned[0]
+
+
+def test_a_bracket_nest_1000_deep_compiles_instead_of_aborting_the_process():
+    """`,[[[...-]]]` 1,000 deep specialises to 18,000 LLVM blocks on which
+    SimplifyCFG's assertion ("Iterative simplification didn't converge")
+    aborted the process (issue 10 item 6)."""
+    program = "," + "[" * 1000 + "-" + "]" * 1000
+    comp = make_compiler(ex.bf, green=["program"], max_states_per_merge=10**5,
+                         max_residual_ops=10**5)
+    res = comp.specialize(program)
+    with pytest.warns(isolated.OptimiserCrashWarning, match="Iterative simplification"):
+        res.native
+    for inp in ("\x05", "\x00", "\xff"):
+        assert res(inp) == ex.bf(program, inp)
