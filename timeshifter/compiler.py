@@ -57,6 +57,8 @@ class Compiler:
         self.green_indices = sorted(self.annotation.green_indices)
         self.red_indices = [i for i in range(len(self.params)) if i not in self.green_indices]
         self._cache: dict = {}
+        self.__class__ = _fast_call_class(len(self.params), self.green_indices,
+                                          self.red_indices)
         host = Host(options, self.graph, {code.graph: code for code in self.codes})
         self.sites, self.stats = host.sites, host.stats
         self._specializer = Specializer(host)
@@ -100,7 +102,10 @@ class Compiler:
     # -- calling ---------------------------------------------------------------------
     def __call__(self, *args):
         """Specialise on the green arguments (cached) and run the residual code
-        natively on the red ones."""
+        natively on the red ones (see `_fast_call_class` for the fast path)."""
+        return self._call(args)
+
+    def _call(self, args: tuple):
         args = check_arguments(self.graph, args)
         greens = [args[i] for i in self.green_indices]
         key = tuple(value_key(g) for g in greens)
@@ -113,6 +118,43 @@ class Compiler:
         return f"<Compiler for {self.graph.name}, green={self.green_indices}>"
 
 
+_call_classes: dict = {}
+
+
+def _fast_call_class(n: int, greens: list, reds: list) -> type:
+    """The Compiler subclass whose `__call__` has a fast path for `n`
+    arguments with the green ones at `greens`: the cache key built inline
+    (`value_key`'s key for an exact int or str), the residual code's native
+    builtin called on the red ones, which checks them itself.  Anything else
+    (a new key, a residual not yet compiled) goes through `Compiler._call`,
+    and so does an error from the builtin: the whole call is checked again
+    so that the message names the function, not the residual graph; if the
+    arguments pass, the error came from the code and is raised as it is."""
+    key = (n, tuple(greens))
+    cls = _call_classes.get(key)
+    if cls is not None:
+        return cls
+    lines = ["def __call__(self, *args):", f"    if len(args) == {n}:"]
+    for i in greens:
+        lines += [f"        g{i} = args[{i}]",
+                  f"        k{i} = (g{i}.__class__, g{i}) if g{i}.__class__ is int "
+                  f"or g{i}.__class__ is str else value_key(g{i})"]
+    reds_text = "".join(f"args[{i}], " for i in reds)
+    lines += [f"        res = self._cache.get(({''.join(f'k{i}, ' for i in greens)}))",
+              "        if res is not None and res._fast is not None:",
+              "            try:",
+              f"                return res._fast({reds_text})",
+              "            except (TypeError, OverflowError):",
+              "                check_arguments(self.graph, args)",
+              "                raise",
+              "    return self._call(args)"]
+    scope = {"value_key": value_key, "check_arguments": check_arguments}
+    exec(compile("\n".join(lines), "<Compiler.__call__>", "exec"), scope)
+    cls = _call_classes[key] = type("Compiler", (Compiler,), {"__call__": scope["__call__"],
+                                                             "__module__": __name__})
+    return cls
+
+
 class Residual:
     """The residual code of one specialisation."""
 
@@ -123,6 +165,7 @@ class Residual:
         self.compile_seconds = seconds
         self.ops_emitted = ops
         self._native = None
+        self._fast = None               # the native builtin, once compiled
 
     def interpret(self, *args):
         """Run the residual graph with the flow-graph interpreter."""
@@ -134,10 +177,12 @@ class Residual:
         if self._native is None:
             from rgen import compile_graph
             self._native = compile_graph(self.graph)
+            self._fast = self._native.fast
         return self._native
 
     def __call__(self, *args):
-        return self.native(*args)
+        fast = self._fast
+        return (fast or self.native.fast)(*args)
 
     @property
     def llvm_ir(self) -> str:

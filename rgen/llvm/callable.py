@@ -1,5 +1,9 @@
 """The Python-facing side: entry wrappers and `NativeFunction`.
 
+Calls from Python go through `nf.fast`, the builtin of fastcall.py; the
+ctypes entry below is its slow path (after the shared argument check,
+`checked_call`) and the entry of tools that hold an address.
+
 Each compiled graph `f.N` gets an entry wrapper `f.N.entry` with a C
 signature ctypes can call directly:
 
@@ -31,12 +35,13 @@ module, which holds the graphs of one call-graph SCC).
 from __future__ import annotations
 
 import ctypes
+import types
 
 from llvmlite import ir
 
 from flowgraph.arguments import checked_method
 from flowgraph.lltypes import Bool, Char, Float, Signed, Void
-from rgen.llvm import jit
+from rgen.llvm import fastcall, jit
 from rgen.llvm.runtime import (DOUBLE, I8, I64, PTR, Runtime, box, check_source, is_gcref,
                                lltype)
 
@@ -121,6 +126,9 @@ class NativeFunction(ctypes._CFuncPtr):
     _restype_ = ctypes.c_int64
     _argtypes_ = ()
 
+    def __call__(self, *args):
+        return self.fast(*args)
+
     @property
     def asm(self) -> str:
         """Target assembly of the optimised module (computed on first use)."""
@@ -143,17 +151,40 @@ def _native_class(graph) -> type:
     key = (tuple(v.concretetype for v in graph.getargs()), restype)
     cls = _classes.get(key)
     if cls is None:
-        # __call__: the argument check every mode shares, then the ctypes call
+        # checked_call: the argument check every mode shares, then the ctypes call
         call = checked_method([v.concretetype for v in graph.getargs()], _cfunc_call)
         cls = _classes[key] = type("NativeFunction", (NativeFunction,),
                                    {"_flags_": _FLAGS, "_restype_": restype,
-                                    "_argtypes_": argtypes, "__call__": call})
+                                    "_argtypes_": argtypes, "checked_call": call})
     return cls
 
 
+class _MethodDef(ctypes.Structure):
+    """CPython's PyMethodDef."""
+    _fields_ = [("ml_name", ctypes.c_char_p), ("ml_meth", ctypes.c_void_p),
+                ("ml_flags", ctypes.c_int), ("ml_doc", ctypes.c_char_p)]
+
+
+_new_builtin = ctypes.pythonapi.PyCFunction_NewEx
+_new_builtin.restype = ctypes.py_object
+_new_builtin.argtypes = [ctypes.c_void_p, ctypes.py_object, ctypes.py_object]
+
+
+def make_builtin(name: str, address: int, this) -> tuple:
+    """(builtin, method def): a builtin function object calling the
+    METH_FASTCALL C function at `address` with `this` as its self, and the
+    PyMethodDef it points to, which the caller keeps alive as long."""
+    ml = _MethodDef(name.encode(), address, fastcall.METH_FASTCALL, None)
+    return _new_builtin(ctypes.addressof(ml), this, None), ml
+
+
 def make_native(graph, address: int, symbol: str, ir_text: str, optimized: str,
-                seconds: float) -> NativeFunction:
-    nf = _native_class(graph)(address)
+                seconds: float, fast_address: int) -> NativeFunction:
+    cls = _native_class(graph)
+    nf = cls(address)
+    # the fast entry's slow path: the shared check, then the ctypes entry
+    nf.fast, nf._method_def = make_builtin(graph.name, fast_address,
+                                           types.MethodType(cls.checked_call, nf))
     nf.compile_seconds = seconds
     nf.graph = graph
     nf.symbol = symbol

@@ -77,6 +77,7 @@ CAPI = {
     "PyErr_Format": (PTR, [PTR, PTR]),             # variadic
     "PyErr_Occurred": (PTR, []),
     "PyLong_AsLongLong": (I64, [PTR]),
+    "PyLong_AsLongLongAndOverflow": (I64, [PTR, PTR]),
     "PyLong_FromLongLong": (PTR, [I64]),
     "PyFloat_AsDouble": (DOUBLE, [PTR]),
     "PyNumber_TrueDivide": (PTR, [PTR, PTR]),

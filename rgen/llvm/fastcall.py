@@ -1,0 +1,210 @@
+"""The native entry as a builtin: CPython's fast-call convention, generated in LLVM.
+
+Each compiled graph `f.N` gets, besides its ctypes entry (callable.py), an
+entry `f.N.fast` with the signature of a METH_FASTCALL C function,
+
+    PyObject *f.N.fast(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+
+made into a builtin function object by `PyCFunction_NewEx` (`make_builtin`),
+so a call runs no Python frame and no ctypes.  The entry tests the arity and
+each argument inline, exactly as flowgraph/arguments.py's fast tests do:
+
+    int       exact int; one 30-bit digit unboxed inline, more through
+              PyLong_AsLongLongAndOverflow (out of line)
+    float     exact float          bool   the True or False object
+    str       exact str            char   exact str of length 1
+    instance  exactly the class
+    list[int], list[float], list[bool]
+              exact list, every item scanned natively (about 1 ns an item):
+              exact int within 64 bits, exact float, True or False
+    None      anything (a Void parameter is never read)
+
+then calls `f.N` and boxes its result.  Any argument that fails a test, a
+wrong arity and every other parameter type (lists of str, of lists, of
+instances) take the slow path: the call is handed whole to `self`, the
+NativeFunction whose Python `__call__` converts (an int for a float) or raises
+the TypeError / OverflowError every mode raises.  So errors and conversions
+are the shared checker's, and only calls that pass its fast tests run here.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+from llvmlite import ir
+
+from flowgraph.interp.runtime import record_class
+from flowgraph.lltypes import ArrayType, Bool, Char, Float, ListType, Signed, Str, StructType, Void
+from rgen.llvm.runtime import (DOUBLE, FLOAT_VALUE, I1, I32, I64, LIST_ITEMS, LONG_DIGITS,
+                               NULL, OB_SIZE, OB_TYPE, PTR, Runtime, box, helper, i64,
+                               is_gcref, load_at)
+
+METH_FASTCALL = 0x0080
+SCANNED_ITEMS = (Signed, Float, Bool)
+
+
+def emit_fast_entry(rt: Runtime, graph, fn: ir.Function, name: str) -> ir.Function:
+    """Define the METH_FASTCALL entry `name` of the graph function `fn`."""
+    params = graph.getargs()
+    entry = ir.Function(rt.module, ir.FunctionType(PTR, [PTR, PTR, I64]), name)
+    this, argv, nargs = entry.args
+    this.name, argv.name, nargs.name = "self", "args", "nargs"
+    b = ir.IRBuilder(entry.append_basic_block("entry"))
+    slow = entry.append_basic_block("slow")
+
+    def slow_unless(cond) -> None:
+        cont = entry.append_basic_block("checked")
+        b.cbranch(cond, cont, slow).set_weights([1000, 1])
+        b.position_at_end(cont)
+
+    slow_unless(b.icmp_signed("==", nargs, i64(len(params))))
+    values, gcrefs = [], []
+    for i, v in enumerate(params):
+        T = v.concretetype
+        if T is Void:
+            continue
+        p = b.load(b.gep(argv, [i64(i)], source_etype=PTR), typ=PTR, name=v.name or "arg")
+        values.append(_argument(rt, b, T, p, slow_unless))
+        if is_gcref(T):
+            gcrefs.append(p)
+    for p in gcrefs:
+        rt.incref(b, p)                     # the callee takes them over
+    result = b.call(fn, values, name="result")
+    with b.if_then(b.extract_value(result, 1, name="failed"), likely=False):
+        b.ret(NULL)
+    T = graph.return_type
+    if is_gcref(T):
+        b.ret(b.extract_value(result, 0))   # already a new reference
+    else:
+        b.ret(box(rt, b, T, None if T is Void else b.extract_value(result, 0)))
+    b.position_at_end(slow)
+    b.ret(b.call(rt.capi("PyObject_Vectorcall"), [this, argv, nargs, NULL]))
+    return entry
+
+
+def _argument(rt: Runtime, b: ir.IRBuilder, T, p, slow_unless):
+    """The native value of the argument `p` for type T; a failed test branches
+    to the slow path."""
+    if T is Signed:
+        slow_unless(_is_exact(rt, b, p, int))
+        return _small_int(rt, b, p, slow_unless)
+    if T is Float:
+        slow_unless(_is_exact(rt, b, p, float))
+        return load_at(b, p, FLOAT_VALUE, DOUBLE, "fval")
+    if T is Bool:
+        true = b.icmp_unsigned("==", p, rt.pyobj(True, "True"))
+        slow_unless(b.or_(true, b.icmp_unsigned("==", p, rt.pyobj(False, "False"))))
+        return true
+    if T is Str:
+        slow_unless(_is_exact(rt, b, p, str))
+        return p
+    if T is Char:
+        slow_unless(_is_exact(rt, b, p, str))
+        length = b.call(rt.capi("PyUnicode_GetLength"), [p])
+        slow_unless(b.icmp_signed("==", length, i64(1)))
+        return b.call(rt.capi("PyUnicode_ReadChar"), [p, i64(0)], name="ch")
+    if isinstance(T, StructType):
+        slow_unless(_is_exact(rt, b, p, record_class(T)))
+        return p
+    if isinstance(T, (ListType, ArrayType)) and T.item in SCANNED_ITEMS:
+        slow_unless(_is_exact(rt, b, p, list))
+        slow_unless(rt.call(b, f"rt.scan.{T.item}", p, result="items_ok"))
+        return p
+    slow_unless(ir.Constant(I1, 0))         # checked by the shared checker only
+    return p
+
+
+def _is_exact(rt: Runtime, b: ir.IRBuilder, p, cls: type):
+    return b.icmp_unsigned("==", load_at(b, p, OB_TYPE, PTR, "type"),
+                           rt.pyobj(cls, cls.__name__))
+
+
+def _small_int(rt: Runtime, b: ir.IRBuilder, p, slow_unless):
+    """An exact int's value: inline for at most one digit (ob_digit[0] exists
+    for 0 too, and is multiplied by its size 0), else out of line; an int
+    beyond 64 bits takes the slow path (for its OverflowError)."""
+    size = load_at(b, p, OB_SIZE, I64, "ndigits")
+    fn = b.function
+    small_bb, big_bb = fn.append_basic_block("int.small"), fn.append_basic_block("int.big")
+    done = fn.append_basic_block("int.done")
+    b.cbranch(b.icmp_unsigned("<=", b.add(size, i64(1)), i64(2)), small_bb, big_bb)
+    b.position_at_end(small_bb)
+    small = b.mul(b.zext(load_at(b, p, LONG_DIGITS, I32, "digit"), I64), size)
+    b.branch(done)
+    b.position_at_end(big_bb)
+    wide = rt.call(b, "rt.int64", p, result="wide")
+    slow_unless(b.extract_value(wide, 1))
+    big = b.extract_value(wide, 0)
+    big_end = b.block
+    b.branch(done)
+    b.position_at_end(done)
+    value = b.phi(I64, name="int")
+    value.add_incoming(small, small_bb)
+    value.add_incoming(big, big_end)
+    return value
+
+
+@helper("rt.int64", ir.LiteralStructType([I64, I1]), [PTR], inline=False)
+def _int64(rt, b, p):
+    """{value, fits}: an exact int's value if it fits in 64 bits."""
+    overflow = b.alloca(I32, name="overflow")
+    v = b.call(rt.capi("PyLong_AsLongLongAndOverflow"), [p, overflow], name="v")
+    fits = b.icmp_signed("==", b.load(overflow, typ=I32), ir.Constant(I32, 0))
+    st = ir.LiteralStructType([I64, I1])
+    b.ret(b.insert_value(b.insert_value(ir.Constant(st, ir.Undefined), v, 0), fits, 1))
+
+
+def _scan(rt: Runtime, b: ir.IRBuilder, p, item_ok) -> None:
+    """Return 1 if `item_ok(item)` holds for every item of the list `p`, else 0."""
+    fn = b.function
+    items = load_at(b, p, LIST_ITEMS, PTR, "items")
+    n = load_at(b, p, OB_SIZE, I64, "n")
+    head, body, bad = (fn.append_basic_block(x) for x in ("head", "body", "bad"))
+    start = b.block
+    b.branch(head)
+    b.position_at_end(head)
+    i = b.phi(I64, name="i")
+    i.add_incoming(i64(0), start)
+    with b.if_then(b.icmp_signed(">=", i, n)):
+        b.ret(ir.Constant(I1, 1))
+    b.branch(body)
+    b.position_at_end(body)
+    item = b.load(b.gep(items, [i], source_etype=PTR), typ=PTR, name="item")
+    ok = item_ok(item)
+    i.add_incoming(b.add(i, i64(1)), b.block)
+    b.cbranch(ok, head, bad)
+    b.position_at_end(bad)
+    b.ret(ir.Constant(I1, 0))
+
+
+@helper("rt.scan.Signed", I1, [PTR], inline=False)
+def _scan_signed(rt, b, p):
+    def item_ok(item):
+        fn = b.function
+        here = b.block
+        sized, wide, done = (fn.append_basic_block(x) for x in ("sized", "wide", "done"))
+        b.cbranch(_is_exact(rt, b, item, int), sized, done)
+        b.position_at_end(sized)
+        size = load_at(b, item, OB_SIZE, I64, "ndigits")        # two digits: 60 bits
+        b.cbranch(b.icmp_unsigned("<=", b.add(size, i64(2)), i64(4)), done, wide)
+        b.position_at_end(wide)
+        fits = b.extract_value(rt.call(b, "rt.int64", item), 1)
+        b.branch(done)
+        b.position_at_end(done)
+        ok = b.phi(I1, name="item_ok")
+        ok.add_incoming(ir.Constant(I1, 0), here)
+        ok.add_incoming(ir.Constant(I1, 1), sized)
+        ok.add_incoming(fits, wide)
+        return ok
+    _scan(rt, b, p, item_ok)
+
+
+@helper("rt.scan.Float", I1, [PTR], inline=False)
+def _scan_float(rt, b, p):
+    _scan(rt, b, p, lambda item: _is_exact(rt, b, item, float))
+
+
+@helper("rt.scan.Bool", I1, [PTR], inline=False)
+def _scan_bool(rt, b, p):
+    _scan(rt, b, p, lambda item: b.or_(b.icmp_unsigned("==", item, rt.pyobj(True, "True")),
+                                       b.icmp_unsigned("==", item, rt.pyobj(False, "False"))))

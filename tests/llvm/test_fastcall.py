@@ -1,0 +1,199 @@
+"""The native entry as a METH_FASTCALL builtin generated in LLVM (rgen/llvm/
+fastcall.py): every argument type on its inline path and at the edges of
+each test, the slow path's conversions and errors, agreement with CPython;
+`comp(...)` and `res(...)` reach it."""
+
+import sys
+
+import pytest
+
+import flowgraph
+import rgen
+import timeshifter
+from examples import interpreters as ex
+
+MIN, MAX = -2**63, 2**63 - 1
+
+
+class Cell:
+    v: int
+
+    def __init__(self, v: int):
+        self.v = v
+
+
+def ints(a: int, b: int) -> int:
+    return a * 3 + b
+
+
+def floats(x: float, flag: bool) -> float:
+    return x * 2.0 if flag else x - 1.0
+
+
+def text(s: str, t: str) -> int:
+    n = len(s)
+    if s == t:
+        n += 100
+    return n
+
+
+CHAR = """\
+graph ch(c_0: Char) -> Signed
+block0(c_0):
+    v1: Signed = cast_char_to_int(c_0)
+    return(v1)"""
+
+
+def cell(c: Cell, k: int) -> int:
+    return c.v + k
+
+
+def int_sum(xs: list[int]) -> int:
+    total = 0
+    for x in xs:
+        total += x
+    return total
+
+
+def float_sum(xs: list[float]) -> float:
+    total = 0.0
+    for x in xs:
+        total += x
+    return total
+
+
+def count_true(xs: list[bool]) -> int:
+    n = 0
+    for x in xs:
+        if x:
+            n += 1
+    return n
+
+
+def native(func):
+    return rgen.compile_graph(flowgraph.build_graph(func))
+
+
+def wrap(n: int) -> int:
+    return (n + 2**63) % 2**64 - 2**63
+
+
+def test_the_entry_is_a_builtin():
+    f = native(ints)
+    assert type(f.fast).__name__ == "builtin_function_or_method"
+    assert f.fast.__name__ == "ints"
+
+
+@pytest.mark.parametrize("a", [0, 1, -1, 2**30 - 1, 2**30, -2**30, 2**31, 2**60, -2**62,
+                               MAX, MIN, MAX - 1, MIN + 1])
+def test_ints_of_every_size_within_64_bits(a):
+    f = native(ints)
+    assert f.fast(a, 5) == f(a, 5) == wrap(ints(a, 5))
+    assert f.fast(5, a) == wrap(ints(5, a))
+
+
+@pytest.mark.parametrize("bad, exc, message", [
+    ((2**63, 1), OverflowError, "ints() argument 'a' does not fit in a 64-bit int: "
+     "9223372036854775808"),
+    ((1, MIN - 1), OverflowError, "ints() argument 'b' does not fit in a 64-bit int: "
+     "-9223372036854775809"),
+    ((True, 1), TypeError, "ints() argument 'a' must be int, not bool"),
+    ((1.0, 1), TypeError, "ints() argument 'a' must be int, not float"),
+    ((1,), TypeError, "ints() missing 1 required positional argument: 'b'"),
+    ((1, 2, 3), TypeError, "ints() takes 2 positional arguments but 3 were given"),
+])
+def test_wrong_ints_take_the_slow_path_to_the_shared_errors(bad, exc, message):
+    f = native(ints)
+    with pytest.raises(exc) as info:
+        f.fast(*bad)
+    assert type(info.value) is exc and str(info.value) == message
+
+
+def test_floats_bools_and_the_int_for_a_float_conversion():
+    f = native(floats)
+    for x in (0.0, -0.0, 1.5, 1e308, float("inf")):
+        for flag in (True, False):
+            assert f.fast(x, flag) == floats(x, flag)
+    assert f.fast(3, True) == 6.0                       # converted on the slow path
+    with pytest.raises(TypeError, match=r"^floats\(\) argument 'flag' must be bool, not int$"):
+        f.fast(1.0, 1)
+
+
+def test_strings_and_characters():
+    f = native(text)
+    assert f.fast("abc", "abc") == 103 and f.fast("abc", "b") == 3
+    assert f.fast("\u20ac", "\u20ac") == 101
+    with pytest.raises(TypeError, match=r"^text\(\) argument 's' must be str, not bytes$"):
+        f.fast(b"abc", "a")
+    c = rgen.compile_graph(flowgraph.parse_graph(CHAR))
+    assert c.fast("a") == 97 and c.fast("\u20ac") == 0x20ac
+    with pytest.raises(TypeError, match=r"^ch\(\) argument 'c' must be a str of length 1, "
+                       r"not a str of length 2$"):
+        c.fast("ab")
+
+
+def test_instances_of_exactly_the_class():
+    f = native(cell)
+    assert f.fast(Cell(4), 3) == 7
+
+    class Sub(Cell):
+        pass
+    with pytest.raises(TypeError, match=r"^cell\(\) argument 'c' must be Cell, not Sub$"):
+        f.fast(Sub(4), 3)
+
+
+@pytest.mark.parametrize("func, good, bad, message", [
+    (int_sum, [[], [1, 2, 3], [MAX, 1], [MIN, 2**40, -2**61]],
+     [[1, 2.0], [1, 2**64], [True]], "int_sum() argument 'xs'"),
+    (float_sum, [[], [1.5, 2.5], [float("inf"), 1.0]], [[1.0, 2], [None]],
+     "float_sum() argument 'xs'"),
+    (count_true, [[], [True, False, True]], [[1, True], [None]], "count_true() argument 'xs'"),
+])
+def test_lists_are_scanned_natively(func, good, bad, message):
+    f = native(func)
+    for xs in good:
+        expected = func(xs)
+        assert f.fast(xs) == (wrap(expected) if isinstance(expected, int) else expected)
+    for xs in bad:
+        with pytest.raises((TypeError, OverflowError), match="^" + message.replace("(", r"\(")
+                           .replace(")", r"\)")):
+            f.fast(xs)
+    with pytest.raises(TypeError, match=r"must be list\[\w+\], not tuple$"):
+        f.fast(())
+
+
+def test_the_builtin_is_called_without_a_python_frame():
+    f = native(ints)
+    events = []
+
+    def profile(frame, event, arg):
+        events.append((event, getattr(arg, "__name__", frame.f_code.co_name)))
+    sys.setprofile(profile)
+    try:
+        f.fast(1, 2)
+    finally:
+        sys.setprofile(None)
+    assert events[:2] == [("c_call", "ints"), ("c_return", "ints")]
+
+
+def raises_type_error(code: int, x: int) -> int:
+    if x < 0:
+        raise TypeError("negative")
+    return x + code
+
+
+def test_comp_calls_the_builtin_and_keeps_the_errors_of_its_function():
+    comp = timeshifter.make_compiler(ex.interpret, green=["bytecode"])
+    assert comp(ex.SQUARE, 7) == 49
+    assert comp._cache and all(res._fast is not None for res in comp._cache.values())
+    with pytest.raises(TypeError, match=r"^interpret\(\) argument 'a' must be int, not float$"):
+        comp(ex.SQUARE, 7.0)
+    with pytest.raises(OverflowError, match=r"^interpret\(\) argument 'a' does not fit"):
+        comp(ex.SQUARE, 2**64)
+
+
+def test_a_type_error_raised_by_the_code_itself_passes_through_comp():
+    comp = timeshifter.make_compiler(raises_type_error, green=["code"])
+    assert comp(1, 5) == 6
+    with pytest.raises(TypeError, match="^negative$"):
+        comp(1, -5)
