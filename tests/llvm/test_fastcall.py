@@ -197,3 +197,20 @@ def test_a_type_error_raised_by_the_code_itself_passes_through_comp():
     assert comp(1, 5) == 6
     with pytest.raises(TypeError, match="^negative$"):
         comp(1, -5)
+
+
+def test_a_residual_is_called_without_a_python_frame():
+    """`res(...)` goes through functools.partial's C call slot to the builtin:
+    a profiler sees no Python-level call at all (the first call compiles)."""
+    res = timeshifter.make_compiler(ints).specialize()
+    assert res(1, 2) == 5
+    events = []
+    sys.setprofile(lambda frame, event, arg: events.append((event, frame.f_code.co_name)))
+    try:
+        res(3, 4)
+    finally:
+        sys.setprofile(None)
+    assert [e for e in events if e[0] == "call"] == []
+    assert res(2**62, 0) == wrap(ints(2**62, 0))
+    with pytest.raises(OverflowError, match="argument 'b' does not fit in a 64-bit int"):
+        res(1, 2**64)
