@@ -25,10 +25,10 @@ the function, the parameter and the expected type:
 Algorithm: per graph, the source of one checking function is generated (one
 `if` per parameter with an inline fast test, falling back to the slow
 `_convert` only on a mismatch) and cached in `graph._cache`;
-`checked_method` generates the same tests as the `__call__` of native
-callables, so a native call with three ints pays about 0.3 us for them.  A list
-is scanned at C speed (its item types, then min and max for the 64-bit range):
-about 45 ns per item, per call.
+native code runs the same tests inline in its entry (rgen/llvm/fastcall.py)
+and calls this check only for arguments they reject.  A list is scanned at C
+speed (its item types, then min and max for the 64-bit range): about 45 ns
+per item, per call.
 """
 
 from __future__ import annotations
@@ -86,25 +86,6 @@ def make_checker(graph):
         scope[f"T{i}"] = v.concretetype
     exec(compile("\n".join(lines), f"<argument check of {graph.name}>", "exec"), scope)
     return scope["check"]
-
-
-def checked_method(types: list, call):
-    """`__call__(self, *args)` for a callable class whose instances have a
-    `.graph` of parameter types `types`: arguments passing the inline tests go
-    straight to `call(self, *args)`, any other call through `check_arguments`
-    (its conversions or its error).  One Python frame on the fast path."""
-    names = ", ".join(f"a{i}" for i in range(len(types)))
-    tests = " and ".join(f"({_fast_test(T, f'a{i}', i)})" for i, T in enumerate(types))
-    params = "".join(f"a{i}=MISSING, " for i in range(len(types)))
-    lines = [f"def __call__(self, {params}*extra):",      # MISSING fails every test
-             f"    if not extra and {tests or 'True'}:",
-             f"        return call(self, {names})",
-             f"    args = tuple(a for a in ({names}{',' if types else ''}) if a is not MISSING)",
-             "    return call(self, *check_arguments(self.graph, args + extra))"]
-    scope = _scope(types)
-    scope.update(call=call, check_arguments=check_arguments)
-    exec(compile("\n".join(lines), "<checked call>", "exec"), scope)
-    return scope["__call__"]
 
 
 def _scope(types: list) -> dict:

@@ -28,7 +28,7 @@ from llvmlite import ir
 from flowgraph.model import FunctionGraph
 from flowgraph.operations import OPS
 from rgen.llvm import arith, calls, fastcall, guards, jit, memops, runtime, structs
-from rgen.llvm.callable import NativeFunction, emit_entry, make_native
+from rgen.llvm.callable import NativeFunction, make_native
 from rgen.llvm.emit import FunctionEmitter, graph_function, owns_nothing
 
 CACHE_KEY = "rgen.llvm"
@@ -117,18 +117,19 @@ def _compile_component(graphs: list) -> None:
     polls_after = all(owns_nothing(g) for g in graphs)     # see backedges.py
     for g in graphs:
         FunctionEmitter(rt, g, functions[g], callee, HANDLERS, counted, polls_after).emit()
-    entries = {g: emit_entry(rt, g, functions[g], symbols[g] + ".entry").name
-               for g in graphs}
     fast = {g: fastcall.emit_fast_entry(rt, g, functions[g], symbols[g] + ".fast").name
             for g in graphs}
+    trusting = {g: fastcall.emit_fast_entry(rt, g, functions[g], symbols[g] + ".trusting",
+                                            checked=False).name
+                for g in graphs if not fastcall.tests_inline(g)}
     text = str(module)
-    names = list(entries.values()) + list(fast.values()) + list(symbols.values())
+    names = list(fast.values()) + list(trusting.values()) + list(symbols.values())
     polled = set(names) if polls_after and not guards.POLL_OFF else ()
     addresses, optimized = jit.compile_ir(text, names, polled)
     seconds = time.perf_counter() - start
     for g in graphs:
-        nf = make_native(g, addresses[entries[g]], symbols[g], text, optimized, seconds,
-                         addresses[fast[g]])
+        nf = make_native(g, symbols[g], text, optimized, seconds, addresses[fast[g]],
+                         addresses[trusting[g]] if g in trusting else None)
         nf.address = addresses[symbols[g]]
         nf.reaches_promote = reaches_promote
         g._cache[CACHE_KEY] = nf

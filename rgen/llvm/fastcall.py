@@ -1,7 +1,6 @@
 """The native entry as a builtin: CPython's fast-call convention, generated in LLVM.
 
-Each compiled graph `f.N` gets, besides its ctypes entry (callable.py), an
-entry `f.N.fast` with the signature of a METH_FASTCALL C function,
+Each compiled graph `f.N` gets an entry `f.N.fast` with the signature of a METH_FASTCALL C function,
 
     PyObject *f.N.fast(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 
@@ -21,10 +20,11 @@ each argument inline, exactly as flowgraph/arguments.py's fast tests do:
 
 then calls `f.N` and boxes its result.  Any argument that fails a test, a
 wrong arity and every other parameter type (lists of str, of lists, of
-instances) take the slow path: the call is handed whole to `self`, the
-NativeFunction whose Python `__call__` converts (an int for a float) or raises
-the TypeError / OverflowError every mode raises.  So errors and conversions
-are the shared checker's, and only calls that pass its fast tests run here.
+instances) take the slow path: the call is handed whole to `self`, a Python
+function (callable.py) that runs the shared check, which converts (an int for
+a float) or raises the TypeError / OverflowError every mode raises, then calls the entry again
+(or, for the types above not tested inline, the *trusting* entry generated
+with `checked=False`).  So errors and conversions are the shared checker's.
 """
 
 from __future__ import annotations
@@ -43,8 +43,22 @@ METH_FASTCALL = 0x0080
 SCANNED_ITEMS = (Signed, Float, Bool)
 
 
-def emit_fast_entry(rt: Runtime, graph, fn: ir.Function, name: str) -> ir.Function:
-    """Define the METH_FASTCALL entry `name` of the graph function `fn`."""
+def tests_inline(graph) -> bool:
+    """Can the entry test every parameter of `graph` inline?  (Else the slow
+    path needs a trusting entry: see callable.py.)"""
+    return all(_tested_inline(v.concretetype) for v in graph.getargs())
+
+
+def _tested_inline(T) -> bool:
+    if isinstance(T, (ListType, ArrayType)):
+        return T.item in SCANNED_ITEMS
+    return True
+
+
+def emit_fast_entry(rt: Runtime, graph, fn: ir.Function, name: str,
+                    checked: bool = True) -> ir.Function:
+    """Define the METH_FASTCALL entry `name` of the graph function `fn`; one
+    not `checked` trusts its arguments (checked and converted by the caller)."""
     params = graph.getargs()
     entry = ir.Function(rt.module, ir.FunctionType(PTR, [PTR, PTR, I64]), name)
     this, argv, nargs = entry.args
@@ -53,6 +67,8 @@ def emit_fast_entry(rt: Runtime, graph, fn: ir.Function, name: str) -> ir.Functi
     slow = entry.append_basic_block("slow")
 
     def slow_unless(cond) -> None:
+        if not checked:
+            return
         cont = entry.append_basic_block("checked")
         b.cbranch(cond, cont, slow).set_weights([1000, 1])
         b.position_at_end(cont)
@@ -111,7 +127,7 @@ def _argument(rt: Runtime, b: ir.IRBuilder, T, p, slow_unless):
         slow_unless(rt.call(b, f"rt.scan.{T.item}", p, result="items_ok"))
         return p
     slow_unless(ir.Constant(I1, 0))         # checked by the shared checker only
-    return p
+    return p                                # (then passed to the trusting entry)
 
 
 def _is_exact(rt: Runtime, b: ir.IRBuilder, p, cls: type):

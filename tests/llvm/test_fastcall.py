@@ -163,14 +163,14 @@ def test_lists_are_scanned_natively(func, good, bad, message):
 
 
 def test_the_builtin_is_called_without_a_python_frame():
-    f = native(ints)
+    fast = native(ints).fast
     events = []
 
     def profile(frame, event, arg):
         events.append((event, getattr(arg, "__name__", frame.f_code.co_name)))
     sys.setprofile(profile)
     try:
-        f.fast(1, 2)
+        fast(1, 2)
     finally:
         sys.setprofile(None)
     assert events[:2] == [("c_call", "ints"), ("c_return", "ints")]
@@ -214,3 +214,32 @@ def test_a_residual_is_called_without_a_python_frame():
     assert res(2**62, 0) == wrap(ints(2**62, 0))
     with pytest.raises(OverflowError, match="argument 'b' does not fit in a 64-bit int"):
         res(1, 2**64)
+
+
+def joined(words: list[str], sep: str) -> int:
+    n = 0
+    for w in words:
+        n += len(w) + len(sep)
+    return n
+
+
+def test_a_list_of_str_is_checked_by_the_shared_checker_then_trusted():
+    f = native(joined)
+    assert f(["ab", "c"], "-") == joined(["ab", "c"], "-") == 5
+    assert f.fast([], "") == 0
+    with pytest.raises(TypeError, match=r"^joined\(\) argument 'words' must be list\[str\], "
+                       r"not a list with a int at index 1$"):
+        f(["a", 1], "-")
+
+
+def test_the_builtin_outlives_its_native_function():
+    """The builtin's PyMethodDef is kept alive by the builtin itself, not by
+    the NativeFunction (a freed one crashed the process)."""
+    import gc
+    g = flowgraph.build_graph(ints)
+    fast = rgen.compile_graph(g).fast
+    g.invalidate()
+    gc.collect()
+    assert fast(2, 3) == 9
+    with pytest.raises(TypeError, match="must be int, not str"):
+        fast("2", 3)
