@@ -118,6 +118,10 @@ class FunctionEmitter:
             self.blocks[block] = self._make_block(block, f"block{i}")
         self.index = {blk: i for i, blk in enumerate(order)}
         b.position_at_end(entry)
+        if self.polls_after_optimisation and not guards.POLL_OFF:
+            bb_start = self.fn.append_basic_block("entry.ok")
+            b.cbranch(guards.may_fail_later(self.rt, b), self.shared_fail(), bb_start)
+            b.position_at_end(bb_start)
         came_from = b.block
         b.branch(self.blocks[graph.startblock])
         for v, arg in zip(params, self.fn.args):

@@ -29,8 +29,7 @@ with `checked=False`).  So errors and conversions are the shared checker's.
 
 from __future__ import annotations
 
-import ctypes
-
+import networkx as nx
 from llvmlite import ir
 
 from flowgraph.interp.runtime import record_class
@@ -41,6 +40,13 @@ from rgen.llvm.runtime import (DOUBLE, FLOAT_VALUE, I1, I32, I64, LIST_ITEMS, LO
 
 METH_FASTCALL = 0x0080
 SCANNED_ITEMS = (Signed, Float, Bool)
+
+
+def has_loop(graph) -> bool:
+    """Does the control flow of `graph` have a cycle (networkx)?"""
+    blocks = nx.DiGraph((block, link.target) for block in graph.iterblocks()
+                        for link in block.exits)
+    return not nx.is_directed_acyclic_graph(blocks)
 
 
 def tests_inline(graph) -> bool:
@@ -85,7 +91,9 @@ def emit_fast_entry(rt: Runtime, graph, fn: ir.Function, name: str,
             gcrefs.append(p)
     for p in gcrefs:
         rt.incref(b, p)                     # the callee takes them over
-    result = b.call(fn, values, name="result")
+    # a graph with a loop is called, not inlined: its loops (and their signal
+    # polls) are compiled once, in `fn`, and the call is paid once per run
+    result = b.call(fn, values, name="result", attrs=("noinline",) if has_loop(graph) else ())
     with b.if_then(b.extract_value(result, 1, name="failed"), likely=False):
         b.ret(NULL)
     T = graph.return_type

@@ -56,6 +56,7 @@ _libc.pthread_attr_destroy.argtypes = [ctypes.c_void_p]
 
 _window = (ctypes.c_uint64 * 2)(0, 0)       # [low, span]: empty until the first slow path
 _poll_counter = ctypes.c_int32(POLL_INTERVAL)
+_never = ctypes.c_int8(0)                   # read by may_fail_later(); always 0
 _bounds: dict = {}                          # thread ident -> (low, high) of its stack
 
 
@@ -132,6 +133,18 @@ def _stack_slow_helper(rt, b, sp):
     with b.if_then(deep):
         rt.set_error(b, RecursionError, STACK_MESSAGE)
     b.ret(deep)
+
+
+def may_fail_later(rt, b):
+    """i1, always false, that LLVM cannot see through (a load of an outside
+    byte that stays 0).  A function whose polls are added after optimisation
+    (backedges.py) tests it on entry, so that while it is optimised its
+    failure flag is not a known constant: else a caller calling it without
+    inlining drops its failure check, and a poll's failure later returns a
+    result with an exception set."""
+    flag = _global(rt, "rt.never", ctypes.addressof(_never), ir.IntType(8))
+    value = b.load(flag, name="never", typ=ir.IntType(8))
+    return b.icmp_unsigned("!=", value, ir.Constant(ir.IntType(8), 0))
 
 
 def poll_counter_slot(rt, b, local: bool):
