@@ -148,9 +148,40 @@ def _fits(T, value) -> bool:
     return True
 
 
+CHECKED_FIELDS = (Signed, Float, Bool)
+
+
+def field_checker(struct_name: str, field: str, T):
+    """`check(value)` for a read of the field `struct_name.field` of type T
+    (one of CHECKED_FIELDS), the same in every mode: the value itself, an
+    int converted for a float field, else the TypeError / OverflowError
+    naming the field ("Cell.v must be int, not float").  Code runs it only
+    where its inline test of the value fails.  One per (name, field, type)."""
+    key = (struct_name, field, T)
+    check = _field_checkers.get(key)
+    if check is None:
+        check = _field_checkers[key] = _make_field_checker(f"{struct_name}.{field}", T)
+    return check
+
+
+_field_checkers: dict = {}
+
+
+def _make_field_checker(where: str, T):
+    def check(value):
+        if _fits(T, value):
+            return value
+        return _convert_at(where, T, value)
+    return check
+
+
 def _convert(function: str, name: str, T, value):
     """The value converted (an int for a float), else the error for it."""
-    where = f"{function}() argument '{name}'"
+    return _convert_at(f"{function}() argument '{name}'", T, value)
+
+
+def _convert_at(where: str, T, value):
+    """The value converted (an int for a float), else the error naming `where`."""
     cls = value.__class__
     if T is Float and cls is int:
         try:

@@ -53,10 +53,11 @@ import math
 import re
 
 from flowgraph import lltypes
+from flowgraph.arguments import CHECKED_FIELDS, field_checker
 from flowgraph.interp.names import cyclic_blocks, used_variables
 from flowgraph.liveness import live_in
 from flowgraph.interp.runtime import MergePoint, attribute_name, has_tail_ops, struct_factory
-from flowgraph.lltypes import Bool
+from flowgraph.lltypes import Bool, Float, Signed
 from flowgraph.model import Block, Constant, FunctionGraph, Variable
 from flowgraph.operations import MAXINT, MININT, OPS
 
@@ -206,6 +207,8 @@ class Emitter:
         desc = OPS[op.opname]
         if desc.py is None or desc.wraps or desc.kind == "write":
             return None
+        if desc.kind == "read" and desc.field is not None:
+            return None                 # a field read is checked (op_getfield)
         if any(sw in l.args for l in block.exits):
             return None
         return desc.py.format(*map(self.expr, op.args))
@@ -351,6 +354,13 @@ class Emitter:
             self.put(indent, f"{res} = {args[0]}.{attr}")
         else:
             self.put(indent, f"{res} = getattr({args[0]}, {args[1]})")
+        T = op.result.concretetype
+        if T in CHECKED_FIELDS:             # a scalar field is checked where read
+            struct, name = op.args[0].concretetype, op.args[1].value
+            check = self.const_name(("field", struct, name),
+                                    lambda: field_checker(struct.name, name, T))
+            self.put(indent, f"if not ({_inline_test(T, res)}):")
+            self.put(indent + 1, f"{res} = {check}({res})")
 
     def op_setfield(self, op, args, res, indent):
         attr = attribute_name(op.args[1].value)
@@ -445,3 +455,12 @@ def unrunnable_ops() -> list:
     neither a `py` template nor an `op_<name>` method (empty when complete)."""
     return [name for name, desc in OPS.items()
             if desc.py is None and not hasattr(Emitter, "op_" + name)]
+
+
+def _inline_test(T, value: str) -> str:
+    """Python source: does `value` pass for a field of type T unchanged?"""
+    if T is Signed:
+        return f"{value}.__class__ is int and {MININT} <= {value} <= {MAXINT}"
+    if T is Float:
+        return f"{value}.__class__ is float"
+    return f"{value} is True or {value} is False"

@@ -23,10 +23,11 @@ import ctypes
 from llvmlite import ir
 
 from flowgraph import lltypes
+from flowgraph.arguments import CHECKED_FIELDS, field_checker
 from flowgraph.interp import record_class
-from flowgraph.lltypes import Void
+from flowgraph.lltypes import Float, Signed, Void
 from rgen.llvm.memops import handles, new_box, take_item
-from rgen.llvm.runtime import I32, NULL, PTR
+from rgen.llvm.runtime import I32, I64, NULL, OB_SIZE, OB_TYPE, PTR, i64, load_at
 
 TP_NEW = 312                     # offsetof(PyTypeObject, tp_new) in CPython 3.11
 
@@ -46,7 +47,46 @@ def _getfield(em, op):
     if T is Void:
         em.rt.decref(em.b, p)
         return None
+    if T in CHECKED_FIELDS:
+        p = _checked_field(em, op.args[0].concretetype, name, T, p)
     return take_item(em, T, p)
+
+
+def _checked_field(em, struct, name: str, T, p):
+    """The field value `p` (a new reference) if it passes the inline test of
+    its type, else what the shared field check (flowgraph.arguments) returns
+    for it, or its error; the same rule and messages as the interpreter."""
+    b, rt = em.b, em.rt
+    slow = em.fn.append_basic_block(f"{em.label}.field.{name}")
+    done = em.fn.append_basic_block(f"{em.label}.field.{name}.ok")
+
+    def fast_if(ok):
+        following = em.fn.append_basic_block(f"{em.label}.field.{name}.test")
+        b.cbranch(ok, following, slow).set_weights([1000, 1])
+        b.position_at_end(following)
+
+    if T is Signed:                         # an exact int of at most two digits
+        fast_if(b.icmp_unsigned("==", load_at(b, p, OB_TYPE, PTR), rt.pyobj(int, "int")))
+        fast_if(b.icmp_unsigned("<=", b.add(load_at(b, p, OB_SIZE, I64), i64(2)), i64(4)))
+    elif T is Float:
+        fast_if(b.icmp_unsigned("==", load_at(b, p, OB_TYPE, PTR), rt.pyobj(float, "float")))
+    else:
+        fast_if(b.or_(b.icmp_unsigned("==", p, rt.pyobj(True, "True")),
+                      b.icmp_unsigned("==", p, rt.pyobj(False, "False"))))
+    here = b.block
+    b.branch(done)
+    b.position_at_end(slow)
+    check = rt.pyobj(field_checker(struct.name, name, T), f"check_{name}")
+    checked = b.call(rt.capi("PyObject_CallOneArg"), [check, p], name="checked")
+    rt.decref(b, p)
+    em.fail_if(b.icmp_unsigned("==", checked, NULL))
+    slow_end = b.block
+    b.branch(done)
+    b.position_at_end(done)
+    value = b.phi(PTR, name=name)
+    value.add_incoming(p, here)
+    value.add_incoming(checked, slow_end)
+    return value
 
 
 @handles("setfield")

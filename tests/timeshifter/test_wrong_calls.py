@@ -193,3 +193,60 @@ def test_a_default_on_the_entry_function_is_a_flow_error():
         with pytest.raises(FlowError) as info:
             build(with_default)
         assert str(info.value) == message
+
+
+# -- fields are checked where they are read, identically in every mode ---------------
+
+class Account:
+    n: int
+    rate: float
+    open: bool
+
+    def __init__(self, n: int):
+        self.n = n
+        self.rate = 0.5
+        self.open = True
+
+
+def interest(a: Account, years: int) -> float:
+    total = 0.0
+    if a.open:
+        total = a.n * a.rate * years
+    return total
+
+
+def account_modes():
+    g = flowgraph.build_graph(interest)
+    res = timeshifter.make_compiler(interest, green=["years"]).specialize(2)
+    return {"run_graph": lambda a: flowgraph.run_graph(g, a, 2),
+            "compile_graph": lambda a, f=rgen.compile_graph(g): f(a, 2),
+            "comp": lambda a, c=timeshifter.make_compiler(interest): c(a, 2),
+            "native": res, "interpret": res.interpret}
+
+
+@pytest.mark.parametrize("field, value, exc, message", [
+    ("n", 2**100, O, "Account.n does not fit in a 64-bit int: 1267650600228229401496703205376"),
+    ("n", 1.5, T, "Account.n must be int, not float"),
+    ("n", True, T, "Account.n must be int, not bool"),
+    ("rate", "x", T, "Account.rate must be float, not str"),
+    ("open", 1, T, "Account.open must be bool, not int"),
+    ("open", None, T, "Account.open must be bool, not NoneType"),
+])
+def test_a_bad_field_value_raises_where_it_is_read_in_every_mode(field, value, exc, message):
+    """`.interpret` used to return a wrapped 1 for 2**100 and 2.5 for 1.5 where
+    native code raised C-API messages; now every mode raises the same error
+    naming Class.field."""
+    for mode, call in account_modes().items():
+        a = Account(3)
+        setattr(a, field, value)
+        with pytest.raises(Exception) as info:
+            call(a)
+        assert (mode, type(info.value), str(info.value)) == (mode, exc, message)
+
+
+def test_good_field_values_and_an_int_for_a_float_field_agree_with_cpython():
+    for mode, call in account_modes().items():
+        for n, rate in ((3, 0.5), (-2**63, 1.0), (2**62, 2.0), (7, 3)):
+            a = Account(n)
+            a.rate = rate
+            assert call(a) == interest(a, 2), mode
