@@ -9,7 +9,8 @@ straight to the builtin; it also carries `.fast` (the builtin itself),
 itself, for native callers such as a promotion site's table: LLVM's `tailcc`
 convention, one reference per gcref argument handed over to the callee, a
 gcref result a new reference, failure flag set with the Python exception
-pending), `.llvm_ir` (before optimisation), `.llvm_ir_optimized`, a lazy
+pending), `.tier` ("cheap" or "full", see jit.py), `.llvm_ir` (before
+optimisation), `.llvm_ir_optimized`, a lazy
 `.asm` and `.compile_seconds` (emission, optimisation and machine code of its
 module, which holds the graphs of one call-graph SCC).
 

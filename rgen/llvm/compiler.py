@@ -32,6 +32,7 @@ from rgen.llvm.callable import NativeFunction, make_native
 from rgen.llvm.emit import FunctionEmitter, graph_function, owns_nothing
 
 CACHE_KEY = "rgen.llvm"
+CHEAP_TIER = True        # components without loops or tail transfers: jit.py's cheap tier
 HELPERS = {**runtime.HELPERS, **arith.OP_HELPERS, **memops.MEM_HELPERS}
 HANDLERS = memops.HANDLERS
 assert calls and structs  # they register their handlers in memops.HANDLERS
@@ -94,6 +95,13 @@ def _reaches_promote(graphs: list) -> bool:
         for g in graphs for callee in callees(g) if callee not in members)
 
 
+def _transfers(graph: FunctionGraph) -> bool:
+    """Does `graph` end a path with a tail transfer?  (Guaranteed tail calls
+    need the full tier's instruction selection: O0 machine code would grow
+    the stack.)"""
+    return any(OPS[op.opname].kind == "transfer" for op in graph.iteroperations())
+
+
 def _compile_component(graphs: list) -> None:
     start = time.perf_counter()
     module = ir.Module(name=graphs[0].name)
@@ -125,11 +133,13 @@ def _compile_component(graphs: list) -> None:
     text = str(module)
     names = list(fast.values()) + list(trusting.values()) + list(symbols.values())
     polled = set(names) if polls_after and not guards.POLL_OFF else ()
-    addresses, optimized = jit.compile_ir(text, names, polled)
+    cheap = CHEAP_TIER and not any(fastcall.has_loop(g) or _transfers(g) for g in graphs)
+    addresses, optimized = jit.compile_ir(text, names, polled, cheap)
     seconds = time.perf_counter() - start
     for g in graphs:
         nf = make_native(g, symbols[g], text, optimized, seconds, addresses[fast[g]],
                          addresses[trusting[g]] if g in trusting else None)
         nf.address = addresses[symbols[g]]
         nf.reaches_promote = reaches_promote
+        nf.tier = "cheap" if cheap else "full"
         g._cache[CACHE_KEY] = nf

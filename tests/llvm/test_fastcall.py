@@ -243,3 +243,29 @@ def test_the_builtin_outlives_its_native_function():
     assert fast(2, 3) == 9
     with pytest.raises(TypeError, match="must be int, not str"):
         fast("2", 3)
+
+
+def straight(a: int, b: int) -> int:
+    c = a * b + 3
+    if c > 10:
+        c = c ^ a
+    return c % 7
+
+
+def test_loop_free_code_takes_the_cheap_tier_and_agrees_with_the_other_modes():
+    g = flowgraph.build_graph(straight)
+    f = rgen.compile_graph(g)
+    assert f.tier == "cheap"
+    for a, b in ((1, 2), (5, 7), (-3, 9), (MAX, 2), (MIN, -1)):
+        assert f(a, b) == flowgraph.run_graph(g, a, b)
+        if abs(a * b) < 2**62:
+            assert f(a, b) == straight(a, b)
+    assert native(int_sum).tier == "full"                 # a loop: the full tier
+
+
+def test_code_with_tail_transfers_takes_the_full_tier():
+    """A guaranteed tail call needs the full tier's instruction selection
+    (O0 machine code grew the stack: a 10,000,000-deep transfer crashed)."""
+    from tests.llvm.test_llvm_tail import count_graph
+    f = rgen.compile_graph(count_graph())
+    assert f.tier == "full" and f(10_000_000, 1) == 20_000_001
