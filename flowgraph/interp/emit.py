@@ -43,7 +43,7 @@ successors and returns `(label, args)` on reaching a label, or
 
 The generated code runs in a namespace the caller pre-fills with the
 run-time support it refers to: `_wrap _no_case _bad_label _Promote _TailCall
-_trampoline _new_array _merge_callback _run_merge_callback` (run.py); the emitter adds
+_trampoline _TRANSFERS _transfer_step _new_array _merge_callback _run_merge_callback` (run.py); the emitter adds
 constants (`_k3`) and callees (`_g0_f`, bound by the caller once compiled).
 """
 
@@ -391,10 +391,13 @@ class Emitter:
                 name = "_g%d_%s" % (len(self.callees), re.sub(r"\W", "_", callee.name))
                 self.callees.append((name, callee))
                 self.namespace[name] = None         # bound once compiled
-        call = f"{name}({', '.join(args[1:])})"
+        self.put(indent, f"{res} = {name}({', '.join(args[1:])})")
         if isinstance(callee, FunctionGraph) and has_tail_ops(callee):
-            call = f"_trampoline({call})"     # its result may be a tail transfer
-        self.put(indent, f"{res} = {call}")
+            # its result may be a tail transfer: run them here, one step at a
+            # time (run.transfer_step), so that they add no Python frame
+            self.put(indent, f"while {res}.__class__ in _TRANSFERS:")
+            self.put(indent + 1, f"_f, _a = _transfer_step({res})")
+            self.put(indent + 1, f"{res} = _f(*_a)")
 
     def op_promote(self, op, args, res, indent):
         # promote(c_site, v, *live) in tail position: a transfer, run by the trampoline

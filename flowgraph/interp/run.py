@@ -37,9 +37,9 @@ from flowgraph.arguments import check_arguments
 from flowgraph.interp.emit import RETURN, Emitter
 from flowgraph.interp.names import names_of
 from flowgraph.liveness import live_in
-from flowgraph.interp.runtime import (MergePoint, Promote, Record, TailCall, bad_label,
-                                      has_tail_ops, new_array, no_case, record_class,
-                                      struct_factory)
+from flowgraph.interp.runtime import (TRANSFERS, MergePoint, Promote, Record, TailCall,
+                                      bad_label, has_tail_ops, new_array, no_case,
+                                      record_class, struct_factory)
 from flowgraph.model import Block, FunctionGraph, invalidation_count
 from flowgraph.operations import OPS, wrap
 
@@ -93,15 +93,36 @@ def resume_graph(graph: FunctionGraph, block: Block, values, opindex: int = 0,
 
 def trampoline(result):
     """Run tail transfers until a plain result comes back."""
-    while True:
-        cls = result.__class__
-        if cls is TailCall:
-            graph = result.graph
-            result = _resume(graph, graph.startblock, result.args, 0)
-        elif cls is Promote:
-            result = result.site.dispatch(result.value, result.live)
-        else:
-            return result
+    while result.__class__ in TRANSFERS:
+        fn, args = transfer_step(result)
+        result = fn(*args)
+    return result
+
+
+def transfer_step(result) -> tuple:
+    """(function, arguments) whose call runs one tail transfer `result`.
+
+    Generated code runs its callees' transfers itself with this (`while
+    r.__class__ in _TRANSFERS: f, a = _transfer_step(r); r = f(*a)`), so
+    the step returns before the transfer runs: a recursion through a
+    promotion site costs one Python frame per guest level, that of the
+    graph's own function, and 500 levels run at the default recursion
+    limit."""
+    if result.__class__ is Promote:
+        result = result.site.dispatch(result.value, result.live)
+        if result.__class__ is not TailCall:
+            return _identity, (result,)        # the fallback's result
+    graph = result.graph
+    comp = _compiled(graph)
+    _refresh(comp)
+    if (comp.labels.get(graph.startblock) == 0
+            and len(result.args) == len(graph.startblock.inputargs)):
+        return comp.fn, result.args
+    return _resume, (graph, graph.startblock, result.args, 0)
+
+
+def _identity(value):
+    return value
 
 
 def _resume(graph: FunctionGraph, block: Block, values, opindex: int):
@@ -256,6 +277,7 @@ def _refresh(comp: _Compiled) -> None:
 # the globals every generated function starts with (see interp_emit.py)
 _RUNTIME = {"_wrap": wrap, "_no_case": no_case, "_bad_label": bad_label,
             "_Promote": Promote, "_TailCall": TailCall, "_trampoline": trampoline,
+            "_TRANSFERS": TRANSFERS, "_transfer_step": transfer_step,
             "_new_array": new_array, "_merge_callback": _merge_callback, "_run_merge_callback": _run_merge_callback}
 
 

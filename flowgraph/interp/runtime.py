@@ -49,6 +49,9 @@ class Promote:
         self.live = live
 
 
+TRANSFERS = (TailCall, Promote)
+
+
 def has_tail_ops(graph: FunctionGraph) -> bool:
     """Whether `graph` may return a tail transfer (promote or tail_call)."""
     cached = graph._cache.get("has_tail_ops")
