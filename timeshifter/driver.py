@@ -50,8 +50,7 @@ from timeshifter.boxes import PtrBox, RedBox
 from timeshifter.errors import TimeshiftError
 from timeshifter.rtimeshift import StateFinished, gv_of
 from timeshifter.state import (Frame, JitState, force_virtuals, freeze, freeze_frames,
-                               generalize,
-                               green_values, matches)
+                               generalize, green_values, matches, value_key)
 
 
 @dataclass(slots=True)
@@ -280,7 +279,16 @@ class Driver:
         code = js.frame.code
         op = code.blocks[js.frame.block].operations[js.frame.opindex - 1]
         where = f"{code.filename}:{op.lineno}"
-        site = self.specializer.new_site(self.family, js.frame.copy({}), gv, live, where)
+        # the same point (every frame's position), the same green values and
+        # shapes (key), the same red constants, the value promoted in the same
+        # place: one site, whose cases serve this path as they serve the first
+        state = (self.family,
+                 tuple((f.code, f.block, f.opindex) for f in js.frame.chain()), key,
+                 tuple(value_key(leaf.gv.value) if isinstance(leaf.gv, Constant)
+                       else leaf.gv.concretetype for leaf in leaves),
+                 next((i for i, v in enumerate(live) if v is gv), None))
+        site = self.specializer.site_for(state, self.family, js.frame.copy({}), gv, live,
+                                         where)
         result = js.builder.genop("promote", [Constant(site, Void), gv, *live])
         js.builder.finish_return(result)
         js.finished = True

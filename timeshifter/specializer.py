@@ -60,6 +60,7 @@ class Host:
     entry_graph: object            # the coloured entry graph (name, return type)
     codes: dict                    # coloured graph -> its GraphCode
     sites: list = field(default_factory=list)      # every promotion site, in order
+    sites_by_state: dict = field(default_factory=dict)  # site_state(...) -> its site
     stats: Counter = field(default_factory=Counter)
     functions: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -113,11 +114,19 @@ class Specializer:
         self.host.stats[what] += 1
 
     # -- promotion ----------------------------------------------------------------------
-    def new_site(self, family, frame, gv_promoted, live_gvs, where: str) -> PromotionSite:
-        """A promotion site, registered with the host."""
-        site = PromotionSite(self, family, len(self.host.sites), frame, gv_promoted,
-                             live_gvs, where)
-        self.host.sites.append(site)
+    def site_for(self, state, family, frame, gv_promoted, live_gvs,
+                 where: str) -> PromotionSite:
+        """The promotion site of the program point and compile-time `state`
+        (see Driver.promote): the one already made for them, so that compiled
+        code reaching the same point in the same state jumps to the same site
+        and `promote_max_cases` bounds the code of that point; else a new
+        site, registered with the host."""
+        site = self.host.sites_by_state.get(state)
+        if site is None:
+            site = PromotionSite(self, family, len(self.host.sites), frame, gv_promoted,
+                                 live_gvs, where)
+            self.host.sites.append(site)
+            self.host.sites_by_state[state] = site
         return site
 
     @property

@@ -1,7 +1,11 @@
-"""Promotion exits return to the code that continues (issue 10, item 5).
+"""Promotion exits return to the code that continues (issue 10, item 5), and
+promotion stays bounded ("Promotion that stays bounded", item 1).
 
-A loop or a recursion whose every step reaches a fresh promotion site (no
-merge point to share code) compiles one case per step.  Natively, a miss
+A loop or a recursion whose every step promotes a new value reaches the same
+program point in the same compile-time state each time: one site, whose
+`promote_max_cases` cases are compiled, then the fallback serves the rest
+(it used to make a fresh site per step, one case each, without bound: about
+42 ms of CPU and 177 KB per value).  Natively, a miss
 returns the new case's address and the native code tail-calls it, so these
 run in constant Python stack (the nesting bound of the fallback,
 `promotion.MAX_NESTED_MISSES`, is never approached); before, each step ran
@@ -45,15 +49,14 @@ def promoting_recursion(n: int) -> int:
 
 
 def test_promotion_in_a_loop_without_a_merge_point(mode):
-    """The issue's case, 450 iterations instead of 1000 (every case compiled
-    costs LLVM ~25 ms; the issue's x=1000 takes ~14 s natively and returns
-    499500): one fresh site every two iterations, 225 cases, past the old
-    bound of 200."""
+    """The issue's case, x=1000 (it took 43-87 s natively, one site and one
+    case per value): one site, promote_max_cases cases, then the fallback."""
     comp = make_compiler(promoting_loop)
     res = comp.specialize()
-    assert runner(res, mode)(450) == promoting_loop(450) == 101025
-    assert comp.stats["promotion cases"] == 225
-    assert sum(site.fallback_runs for site in comp.sites) == 0
+    assert runner(res, mode)(1000) == promoting_loop(1000) == 499500
+    assert len(comp.sites) == 1
+    assert comp.stats["promotion cases"] == comp.options.promote_max_cases == 16
+    assert sum(site.fallback_runs for site in comp.sites) == 1
 
 
 def test_promotion_exits_do_not_nest(mode, monkeypatch):
@@ -64,16 +67,16 @@ def test_promotion_exits_do_not_nest(mode, monkeypatch):
     assert runner(comp.specialize(), mode)(60) == promoting_loop(60)
     comp = make_compiler(promoting_recursion)
     assert runner(comp.specialize(), mode)(60) == promoting_recursion(60)
-    assert comp.stats["promotion cases"] == 60
+    assert comp.stats["promotion cases"] == 16 and len(comp.sites) == 1
 
 
 def test_recursion_through_a_promotion_site_natively():
-    """The issue's second case, 250 deep instead of 500 (past the old bound
-    of 200; 500 deep takes ~16 s and returns 125250): natively the recursion
-    is native calls, the misses return at once."""
+    """The issue's second case, 500 deep (it took ~16 s, one site per level):
+    natively the recursion is native calls, the misses return at once; one
+    site, 16 cases, the fallback below them."""
     comp = make_compiler(promoting_recursion)
-    assert comp.specialize()(250) == promoting_recursion(250) == 31375
-    assert comp.stats["promotion cases"] == 250
+    assert comp.specialize()(500) == promoting_recursion(500) == 125250
+    assert comp.stats["promotion cases"] == 16 and len(comp.sites) == 1
 
 
 def test_recursion_through_a_promotion_site_interpreted():
