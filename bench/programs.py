@@ -43,3 +43,22 @@ def green_forever(x: int, y: int) -> int:
         x += 1
         y += 1
     return y
+
+
+def promoting_loop(x: int) -> int:
+    """Every iteration promotes a new value; no merge point."""
+    s = 0
+    i = 0
+    while i < x:
+        k = hint(i, promote=True)
+        s += k
+        i += 1
+    return s
+
+
+def promoting_recursion(n: int) -> int:
+    """Every level promotes a new value."""
+    if n <= 0:
+        return 0
+    k = hint(n, promote=True)
+    return k + promoting_recursion(n - 1)
