@@ -61,19 +61,23 @@ def check_specialised(program, data):
 @given(programs(allow_promote=True), st.data())
 def test_random_program_with_promotions(program, data):
     """The same with `hint(v, promote=True)` on some assignments: promotion
-    sites, compiled cases (threshold 1 or 2) and the fallback interpreter."""
+    sites (shared by the paths reaching a point in the same state), compiled
+    cases (threshold 1 or 2, at most 1, 2, 3 or 16 per site) and the fallback
+    interpreter."""
     func = getattr(load(program), program.name)
     expected_func = oracle(program)
     threshold = data.draw(st.sampled_from([1, 2]), label="promote_threshold")
+    max_cases = data.draw(st.sampled_from([1, 2, 3, 16]), label="promote_max_cases")
     comp = make_compiler(func, max_states_per_merge=64, promote_threshold=threshold,
-                         promote_max_cases=3)
+                         promote_max_cases=max_cases)
     try:
         res = comp.specialize()
     except TimeshiftError as exc:
         assert "different green states" in str(exc), str(exc)
         return
     for args in data.draw(st.lists(program.args, min_size=1, max_size=5), label="args"):
-        what = f"{program.name}{args!r}, threshold {threshold}, of\n{program.source}"
+        what = (f"{program.name}{args!r}, threshold {threshold}, max cases {max_cases}, "
+                f"of\n{program.source}")
         expected = outcome(expected_func, args)
         for run in (res.interpret, res):
             got = outcome(run, args)
