@@ -52,6 +52,18 @@ from timeshifter.rtimeshift import StateFinished, gv_of
 from timeshifter.state import (Frame, JitState, force_virtuals, freeze, freeze_frames,
                                generalize, green_values, matches, value_key)
 
+# The bounds of a specialisation scale with its green inputs (a guest program
+# of 30,000 instructions has 30,000 program counters): at least the options'
+# values, and this many per item of the green strings, lists and tuples.
+STATES_PER_GREEN_ITEM = 4
+OPS_PER_GREEN_ITEM = 8
+
+
+def _scaled_bound(options, name: str, scaled: int) -> int:
+    value = getattr(options, name)
+    return max(value, scaled) if value == type(options).__dataclass_fields__[name].default \
+        else value
+
 
 @dataclass(slots=True)
 class MergeEntry:
@@ -66,7 +78,13 @@ class Driver:
         self.family = family
         self.backend = backend
         self.options = options
-        self.max_residual_ops = options.max_residual_ops
+        # the bounds left at their defaults grow with the green inputs: a long
+        # guest program is not a green value changing without bound; a bound
+        # the user set is kept as it is
+        self.max_residual_ops = _scaled_bound(options, "max_residual_ops",
+                                              OPS_PER_GREEN_ITEM * family.green_size)
+        self.max_states = _scaled_bound(options, "max_states_per_merge",
+                                        STATES_PER_GREEN_ITEM * family.green_size)
         self.queue: list = []
         self.seq = itertools.count()
         self.memory: dict = {}          # (position, key) -> MergeEntry
@@ -100,7 +118,7 @@ class Driver:
                 self.run_state(js)
 
     def run_state(self, js: JitState) -> None:
-        limit = self.options.max_residual_ops
+        limit = self.max_residual_ops
         try:
             while not js.finished:
                 frame = js.frame
@@ -312,16 +330,26 @@ class Driver:
     def count_key(self, position, key, js: JitState) -> None:
         keys = self.keys_at.setdefault(position, set())
         keys.add(key)
-        if len(keys) > self.options.max_states_per_merge:
+        if len(keys) > self.max_states:
             code, line = js.frame.code, js.frame.code.line_of(js.frame.block)
+            scaled = self._scaled(self.options.max_states_per_merge, self.max_states,
+                                  STATES_PER_GREEN_ITEM)
             raise TimeshiftError(
                 f"{code.name}: the merge point at {code.filename}:{line} was reached with "
-                f"more than {self.options.max_states_per_merge} different green states "
-                f"(option max_states_per_merge): a green value changes without bound "
+                f"more than {self.max_states} different green states (option "
+                f"max_states_per_merge{scaled}): "
+                f"a green value changes without bound "
                 f"(a loop counter that is green, or unrolling over red data). "
                 f"Hint that helps: hint(None, global_merge_point=True) at the loop head "
                 f"with only finitely many green values live there, or hint(x, "
                 f"variable=True) on the value that should stay a run-time value.")
+
+    def _scaled(self, option: int, bound: int, per_item: int) -> str:
+        """How a bound above its option came about, for the error message."""
+        if bound == option:
+            return ""
+        return (f"={option}, raised to {per_item} per item of the green inputs, "
+                f"{self.family.green_size} items")
 
     def fail_budget(self, js: JitState):
         """The residual-size bound is hit at `js.line` (the line whose
@@ -330,7 +358,7 @@ class Driver:
         point: the hint is then a larger bound."""
         code = js.frame.code
         line = js.line or code.line_of(js.frame.block)
-        limit = self.options.max_residual_ops
+        limit = self.max_residual_ops
         if any(f.code.loop_heads for f in js.frame.chain()):
             hint = ("a global merge point at the interpreter loop so that loops close, or "
                     "hint(x, variable=True) to stop unrolling over a value.")
@@ -339,7 +367,9 @@ class Driver:
                     f"so it needs a larger bound: max_residual_ops={2 * limit} or more.")
         raise TimeshiftError(
             f"{code.name}: the specialisation emitted more than {limit} residual "
-            f"operations (option max_residual_ops) at {code.filename}:{line}. "
+            f"operations (option max_residual_ops"
+            f"{self._scaled(self.options.max_residual_ops, limit, OPS_PER_GREEN_ITEM)}) "
+            f"at {code.filename}:{line}. "
             f"Hint that helps: {hint}")
 
     def check_depth(self, js: JitState, code) -> None:

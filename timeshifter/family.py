@@ -12,7 +12,8 @@ from __future__ import annotations
 
 
 class Family:
-    def __init__(self):
+    def __init__(self, green_size: int = 0):
+        self.green_size = green_size        # items in the green inputs (driver.py's bounds)
         self.gmp_compiled: dict = {}        # (code, block, frozen key) -> function with its code
         self.gmp_functions: dict = {}       # ... -> the shared entry function
         self.local_copies: dict = {}        # ... -> loops specialised again locally

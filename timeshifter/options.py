@@ -10,6 +10,8 @@ from rgen.pipeline import RESIDUAL_PASSES
 
 @dataclass(frozen=True, slots=True)
 class Options:
+    # the two bounds below, when left at their defaults, grow with the green
+    # inputs (8 operations, 4 states per item of green strings, lists, tuples)
     max_residual_ops: int = 20_000      # residual operations per specialisation
     max_states_per_merge: int = 2_000   # distinct green states per merge point
     max_inline_depth: int = 64          # inlined call depth

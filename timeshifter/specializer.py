@@ -69,6 +69,13 @@ class Host:
         return next(self.functions)
 
 
+def green_size(values: list) -> int:
+    """How big the green inputs are: the items of green strings, lists and
+    tuples, 1 for any other green value (None stands for a red parameter)."""
+    return sum(len(v) if isinstance(v, (str, list, tuple)) else 1
+               for v in values if v is not None)
+
+
 class Specializer:
     def __init__(self, host: Host):
         self.host = host
@@ -78,7 +85,7 @@ class Specializer:
         """A root residual function of `code` with `values` at its green
         parameters: (graph, operations emitted)."""
         backend = new_backend(self.options)
-        driver = Driver(self, backend, self.options, Family())
+        driver = Driver(self, backend, self.options, Family(green_size(values)))
         graph = self.start_specialization(driver, code, values)
         driver.run()
         backend.finish()

@@ -58,3 +58,30 @@ def test_unrolled_loop_names_the_line_in_the_loop_and_suggests_a_merge_point():
         f"max_residual_ops) at {__file__}:{line}. Hint that helps: a global merge point "
         f"at the interpreter loop so that loops close, or hint(x, variable=True) to stop "
         f"unrolling over a value.")
+
+
+def test_the_bounds_grow_with_the_green_inputs():
+    """A Brainfuck program of 3,016 characters (about 1,070 loops) has more
+    program counters than the default 2,000 states per merge point; the
+    bounds are 4 states and 8 operations per green item, at least the
+    options', so it specialises with default options (it was rejected with
+    "more than 2000 different green states")."""
+    from bench.bench_scaling import bf_loops
+    from examples import interpreters as ex
+    program = bf_loops(3000)
+    res = make_compiler(ex.bf, green=["program"]).specialize(program)
+    assert res.interpret("") == ex.bf(program, "")
+
+
+def test_a_scaled_bound_says_how_it_was_raised():
+    def counting(code: str, n: int) -> int:
+        i = 0
+        while i < n:
+            hint(None, global_merge_point=True)
+            i = hint(i + len(code), concrete=True)
+        return i
+    comp = make_compiler(counting, green=["code"])
+    with pytest.raises(TimeshiftError) as info:
+        comp.specialize("x" * 1000)
+    assert ("more than 4000 different green states (option max_states_per_merge=2000, "
+            "raised to 4 per item of the green inputs, 1000 items)") in str(info.value)
