@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import flowgraph                                      # noqa: E402
 import rgen                                           # noqa: E402
 from bench.bench_native import PROGRAMS, check, verdict, warm_up   # noqa: E402
+from bench.programs import spin                       # noqa: E402
 from rgen.llvm import guards                          # noqa: E402
 from timeshift.demo import format_seconds, side_by_side   # noqa: E402
 from timeshifter import make_compiler                 # noqa: E402
@@ -35,16 +36,6 @@ from timeshifter import make_compiler                 # noqa: E402
 TIME_TARGET = 1.02
 IR_TARGET = 1.10
 CALL_BOUND_SECONDS = 2e-6
-
-
-def spin(n: int) -> int:
-    """A scalar loop LLVM keeps (the modulo stops it folding)."""
-    total = 0
-    i = 0
-    while i < n:
-        total = (total + i * 7) % 1000003
-        i += 1
-    return total
 
 
 def instructions(ir_text: str) -> int:

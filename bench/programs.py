@@ -62,3 +62,13 @@ def promoting_recursion(n: int) -> int:
         return 0
     k = hint(n, promote=True)
     return k + promoting_recursion(n - 1)
+
+
+def spin(n: int) -> int:
+    """A scalar loop LLVM keeps (the modulo stops it folding)."""
+    total = 0
+    i = 0
+    while i < n:
+        total = (total + i * 7) % 1000003
+        i += 1
+    return total

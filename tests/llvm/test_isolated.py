@@ -10,16 +10,8 @@ import flowgraph
 import rgen
 from examples import interpreters as ex
 from rgen.llvm import isolated
+from tests.llvm.guard_programs import spin
 from timeshifter import make_compiler
-
-
-def spin(n: int) -> int:
-    total = 0
-    i = 0
-    while i < n:
-        total = (total + i * 7) % 1000003
-        i += 1
-    return total
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from hintannotator import hint
+from bench.programs import promoting_loop, promoting_recursion
 from timeshifter import make_compiler, promotion
 
 
@@ -29,23 +29,6 @@ def mode(request):
 
 def runner(res, mode):
     return res.interpret if mode == "interpret" else res
-
-
-def promoting_loop(x: int) -> int:
-    s = 0
-    i = 0
-    while i < x:
-        k = hint(i, promote=True)
-        s += k
-        i += 1
-    return s
-
-
-def promoting_recursion(n: int) -> int:
-    if n <= 0:
-        return 0
-    k = hint(n, promote=True)
-    return k + promoting_recursion(n - 1)
 
 
 def test_promotion_in_a_loop_without_a_merge_point(mode):
