@@ -22,6 +22,7 @@ from collections import Counter
 from flowgraph.arguments import check_arguments, check_value
 from flowgraph.operations import OPS, wrap
 from hintannotator import annotate
+from rgen.vectorcall import inherit_vectorcall
 from timeshifter import rtimeshift
 from timeshifter.codegen import SourceGenerator
 from timeshifter.options import Options
@@ -160,6 +161,7 @@ def _uncompiled(*args):
     raise AssertionError("a Residual is called through its own first-call method")
 
 
+@inherit_vectorcall
 class Residual(functools.partial):
     """The residual code of one specialisation.
 

@@ -30,6 +30,7 @@ import functools
 
 from flowgraph.arguments import check_arguments
 from rgen.llvm import fastcall, jit
+from rgen.vectorcall import inherit_vectorcall
 
 
 class _MethodDef(ctypes.Structure):
@@ -51,6 +52,7 @@ def make_builtin(name: str, address: int, this) -> tuple:
     return _new_builtin(ctypes.addressof(ml), this, None), ml
 
 
+@inherit_vectorcall
 class NativeFunction(functools.partial):
     """A compiled graph, callable with the graph's parameters as Python values.
     (`__call__` must not be defined here: it would replace partial's C slot.)"""
