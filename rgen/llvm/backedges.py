@@ -28,7 +28,6 @@ import re
 import llvmlite.binding as llvm
 import networkx as nx
 
-from rgen.llvm import jit
 
 POLL_INTERVAL = 4096
 
@@ -168,10 +167,9 @@ def _failure(ret_type: str) -> str:
     return "zeroinitializer"
 
 
-def finish(mod) -> None:
-    """Promote the poll counters to registers (`sroa`)."""
-    jit.capi_symbol("PyErr_CheckSignals")
+def finish(mod, tm) -> None:
+    """Promote the poll counters to registers (`sroa`; `tm` the target
+    machine).  The caller makes PyErr_CheckSignals resolvable."""
     pm = llvm.create_new_module_pass_manager()
     pm.add_sroa_pass()
-    pm.run(mod, llvm.create_pass_builder(jit.target_machine(),
-                                         llvm.create_pipeline_tuning_options()))
+    pm.run(mod, llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options()))

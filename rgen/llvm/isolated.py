@@ -7,7 +7,7 @@ graph of 18,000 blocks reaches (a Brainfuck program nesting `[` 1,000 deep).
 An assertion is `abort()`: it would kill the user's process.  So a module of
 ISOLATE_BLOCKS basic blocks or more (a sweep changes at least one block, so
 a smaller module cannot need 1,000 sweeps) is optimised here instead: a
-helper process (`python -m rgen.llvm.isolated`, started on first need and
+helper process (`python -c HELPER_MAIN`, started on first need and
 kept for the next module) reads the IR text, runs the same O2 pipeline on
 the same target machine and writes the optimised text back.  If the helper
 dies or takes longer than TIMEOUT_SECONDS, the module is optimised in this
@@ -34,6 +34,7 @@ from pathlib import Path
 import llvmlite.binding as llvm
 
 ISOLATE_BLOCKS = 1000
+HELPER_MAIN = "from rgen.llvm import isolated, jit; isolated.serve(jit.optimize)"
 TIMEOUT_SECONDS = 600.0
 SAFE_PASSES = ("add_sroa_pass", "add_instruction_combine_pass",
                "add_dead_code_elimination_pass")
@@ -53,7 +54,7 @@ class _Helper:
     """One helper process, started on first use and restarted after a failure."""
 
     def __init__(self, command: list | None = None):
-        self.command = command or [sys.executable, "-m", "rgen.llvm.isolated"]
+        self.command = command or [sys.executable, "-c", HELPER_MAIN]
         self.process = None
         self.stderr = None
         self.failure = ""
@@ -145,9 +146,9 @@ def _read_message(stream, deadline: float) -> bytes:
     return _read_exactly(fd, size, deadline)
 
 
-def _serve() -> None:
-    """The helper's loop: optimise each module text read from stdin."""
-    from rgen.llvm import jit
+def serve(optimise) -> None:
+    """The helper's loop (HELPER_MAIN): `optimise` each module text read
+    from stdin in place, write the result to stdout."""
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         header = stdin.read(8)
@@ -155,9 +156,6 @@ def _serve() -> None:
             return
         text = stdin.read(int.from_bytes(header, "little")).decode()
         mod = llvm.parse_assembly(text)
-        jit.optimize(mod)
+        optimise(mod)
         _write_message(stdout, str(mod).encode())
 
-
-if __name__ == "__main__":
-    _serve()

@@ -28,6 +28,8 @@ import threading
 
 import llvmlite.binding as llvm
 
+from rgen.llvm import backedges, isolated
+
 OPT_LEVEL = 2
 
 _lock = threading.RLock()
@@ -144,7 +146,6 @@ def compile_ir(ir_text: str, names: list[str], poll_symbols=frozenset(),
     `poll_symbols` get their signal polls after optimisation (backedges.py).
     `cheap`: the cheap tier (CHEAP_PASSES, O0 machine code) for code whose
     speed matters less than its compile time (loop-free code)."""
-    from rgen.llvm import backedges, isolated
     with _lock:
         state = _init()
         mod = llvm.parse_assembly(ir_text)
@@ -161,7 +162,8 @@ def compile_ir(ir_text: str, names: list[str], poll_symbols=frozenset(),
             if polled != optimized:
                 mod = llvm.parse_assembly(polled)
                 mod.verify()
-                backedges.finish(mod)
+                capi_symbol("PyErr_CheckSignals")
+                backedges.finish(mod, state["tm"])
                 optimized = str(mod)
         if cheap:
             obj = state["tm_cheap"].emit_object(mod)
