@@ -99,13 +99,21 @@ def _scope(types: list) -> dict:
     return scope
 
 
-def _fast_test(T, a: str, i: int) -> str:
+def scalar_test(T, a: str) -> str:
+    """Python source: does the value `a` pass for the scalar type T (one of
+    CHECKED_FIELDS) unchanged?  Generated checkers of arguments and of field
+    reads (flowgraph/interp/emit.py) inline it."""
     if T is Signed:
-        return f"{a}.__class__ is int and MININT <= {a} <= MAXINT"
+        return f"{a}.__class__ is int and {MININT} <= {a} <= {MAXINT}"
     if T is Float:
         return f"{a}.__class__ is float"
-    if T is Bool:
-        return f"{a} is True or {a} is False"
+    assert T is Bool, T
+    return f"{a} is True or {a} is False"
+
+
+def _fast_test(T, a: str, i: int) -> str:
+    if T in CHECKED_FIELDS:
+        return scalar_test(T, a)
     if T is Str:
         return f"{a}.__class__ is str"
     if T is Char:

@@ -53,11 +53,11 @@ import math
 import re
 
 from flowgraph import lltypes
-from flowgraph.arguments import CHECKED_FIELDS, field_checker
+from flowgraph.arguments import CHECKED_FIELDS, field_checker, scalar_test
 from flowgraph.interp.names import cyclic_blocks, used_variables
 from flowgraph.liveness import live_in
 from flowgraph.interp.runtime import MergePoint, attribute_name, has_tail_ops, struct_factory
-from flowgraph.lltypes import Bool, Float, Signed
+from flowgraph.lltypes import Bool
 from flowgraph.model import Block, Constant, FunctionGraph, Variable
 from flowgraph.operations import MAXINT, MININT, OPS
 
@@ -359,7 +359,7 @@ class Emitter:
             struct, name = op.args[0].concretetype, op.args[1].value
             check = self.const_name(("field", struct, name),
                                     lambda: field_checker(struct.name, name, T))
-            self.put(indent, f"if not ({_inline_test(T, res)}):")
+            self.put(indent, f"if not ({scalar_test(T, res)}):")
             self.put(indent + 1, f"{res} = {check}({res})")
 
     def op_setfield(self, op, args, res, indent):
@@ -459,11 +459,3 @@ def unrunnable_ops() -> list:
     return [name for name, desc in OPS.items()
             if desc.py is None and not hasattr(Emitter, "op_" + name)]
 
-
-def _inline_test(T, value: str) -> str:
-    """Python source: does `value` pass for a field of type T unchanged?"""
-    if T is Signed:
-        return f"{value}.__class__ is int and {MININT} <= {value} <= {MAXINT}"
-    if T is Float:
-        return f"{value}.__class__ is float"
-    return f"{value} is True or {value} is False"

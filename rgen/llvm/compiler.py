@@ -25,6 +25,7 @@ import time
 import networkx as nx
 from llvmlite import ir
 
+from flowgraph.interp.names import cyclic_blocks
 from flowgraph.model import FunctionGraph
 from flowgraph.operations import OPS
 from rgen.llvm import arith, calls, fastcall, guards, jit, memops, runtime, structs
@@ -125,15 +126,17 @@ def _compile_component(graphs: list) -> None:
     polls_after = all(owns_nothing(g) for g in graphs)     # see backedges.py
     for g in graphs:
         FunctionEmitter(rt, g, functions[g], callee, HANDLERS, counted, polls_after).emit()
-    fast = {g: fastcall.emit_fast_entry(rt, g, functions[g], symbols[g] + ".fast").name
+    loops = {g: bool(cyclic_blocks(g.iterblocks())) for g in graphs}
+    fast = {g: fastcall.emit_fast_entry(rt, g, functions[g], symbols[g] + ".fast",
+                                        inline=not loops[g]).name
             for g in graphs}
     trusting = {g: fastcall.emit_fast_entry(rt, g, functions[g], symbols[g] + ".trusting",
-                                            checked=False).name
+                                            checked=False, inline=not loops[g]).name
                 for g in graphs if not fastcall.tests_inline(g)}
     text = str(module)
     names = list(fast.values()) + list(trusting.values()) + list(symbols.values())
     polled = set(names) if polls_after and not guards.POLL_OFF else ()
-    cheap = CHEAP_TIER and not any(fastcall.has_loop(g) or _transfers(g) for g in graphs)
+    cheap = CHEAP_TIER and not any(loops[g] or _transfers(g) for g in graphs)
     addresses, optimized = jit.compile_ir(text, names, polled, cheap)
     seconds = time.perf_counter() - start
     for g in graphs:

@@ -29,7 +29,6 @@ with `checked=False`).  So errors and conversions are the shared checker's.
 
 from __future__ import annotations
 
-import networkx as nx
 from llvmlite import ir
 
 from flowgraph.interp.runtime import record_class
@@ -40,13 +39,6 @@ from rgen.llvm.runtime import (DOUBLE, FLOAT_VALUE, I1, I32, I64, LIST_ITEMS, LO
 
 METH_FASTCALL = 0x0080
 SCANNED_ITEMS = (Signed, Float, Bool)
-
-
-def has_loop(graph) -> bool:
-    """Does the control flow of `graph` have a cycle (networkx)?"""
-    blocks = nx.DiGraph((block, link.target) for block in graph.iterblocks()
-                        for link in block.exits)
-    return not nx.is_directed_acyclic_graph(blocks)
 
 
 def tests_inline(graph) -> bool:
@@ -62,9 +54,12 @@ def _tested_inline(T) -> bool:
 
 
 def emit_fast_entry(rt: Runtime, graph, fn: ir.Function, name: str,
-                    checked: bool = True) -> ir.Function:
+                    checked: bool = True, inline: bool = True) -> ir.Function:
     """Define the METH_FASTCALL entry `name` of the graph function `fn`; one
-    not `checked` trusts its arguments (checked and converted by the caller)."""
+    not `checked` trusts its arguments (checked and converted by the caller).
+    `inline=False` for a graph with a loop: `fn` is called, not inlined, so
+    its loops (and their signal polls) are compiled once, and the call is
+    paid once per run."""
     params = graph.getargs()
     entry = ir.Function(rt.module, ir.FunctionType(PTR, [PTR, PTR, I64]), name)
     this, argv, nargs = entry.args
@@ -91,9 +86,7 @@ def emit_fast_entry(rt: Runtime, graph, fn: ir.Function, name: str,
             gcrefs.append(p)
     for p in gcrefs:
         rt.incref(b, p)                     # the callee takes them over
-    # a graph with a loop is called, not inlined: its loops (and their signal
-    # polls) are compiled once, in `fn`, and the call is paid once per run
-    result = b.call(fn, values, name="result", attrs=("noinline",) if has_loop(graph) else ())
+    result = b.call(fn, values, name="result", attrs=() if inline else ("noinline",))
     with b.if_then(b.extract_value(result, 1, name="failed"), likely=False):
         b.ret(NULL)
     T = graph.return_type
@@ -110,35 +103,36 @@ def _argument(rt: Runtime, b: ir.IRBuilder, T, p, slow_unless):
     """The native value of the argument `p` for type T; a failed test branches
     to the slow path."""
     if T is Signed:
-        slow_unless(_is_exact(rt, b, p, int))
+        slow_unless(is_exact(rt, b, p, int))
         return _small_int(rt, b, p, slow_unless)
     if T is Float:
-        slow_unless(_is_exact(rt, b, p, float))
+        slow_unless(is_exact(rt, b, p, float))
         return load_at(b, p, FLOAT_VALUE, DOUBLE, "fval")
     if T is Bool:
         true = b.icmp_unsigned("==", p, rt.pyobj(True, "True"))
         slow_unless(b.or_(true, b.icmp_unsigned("==", p, rt.pyobj(False, "False"))))
         return true
     if T is Str:
-        slow_unless(_is_exact(rt, b, p, str))
+        slow_unless(is_exact(rt, b, p, str))
         return p
     if T is Char:
-        slow_unless(_is_exact(rt, b, p, str))
+        slow_unless(is_exact(rt, b, p, str))
         length = b.call(rt.capi("PyUnicode_GetLength"), [p])
         slow_unless(b.icmp_signed("==", length, i64(1)))
         return b.call(rt.capi("PyUnicode_ReadChar"), [p, i64(0)], name="ch")
     if isinstance(T, StructType):
-        slow_unless(_is_exact(rt, b, p, record_class(T)))
+        slow_unless(is_exact(rt, b, p, record_class(T)))
         return p
     if isinstance(T, (ListType, ArrayType)) and T.item in SCANNED_ITEMS:
-        slow_unless(_is_exact(rt, b, p, list))
+        slow_unless(is_exact(rt, b, p, list))
         slow_unless(rt.call(b, f"rt.scan.{T.item}", p, result="items_ok"))
         return p
     slow_unless(ir.Constant(I1, 0))         # checked by the shared checker only
     return p                                # (then passed to the trusting entry)
 
 
-def _is_exact(rt: Runtime, b: ir.IRBuilder, p, cls: type):
+def is_exact(rt: Runtime, b: ir.IRBuilder, p, cls: type):
+    """i1: is `p`'s type exactly `cls`?"""
     return b.icmp_unsigned("==", load_at(b, p, OB_TYPE, PTR, "type"),
                            rt.pyobj(cls, cls.__name__))
 
@@ -207,7 +201,7 @@ def _scan_signed(rt, b, p):
         fn = b.function
         here = b.block
         sized, wide, done = (fn.append_basic_block(x) for x in ("sized", "wide", "done"))
-        b.cbranch(_is_exact(rt, b, item, int), sized, done)
+        b.cbranch(is_exact(rt, b, item, int), sized, done)
         b.position_at_end(sized)
         size = load_at(b, item, OB_SIZE, I64, "ndigits")        # two digits: 60 bits
         b.cbranch(b.icmp_unsigned("<=", b.add(size, i64(2)), i64(4)), done, wide)
@@ -225,7 +219,7 @@ def _scan_signed(rt, b, p):
 
 @helper("rt.scan.Float", I1, [PTR], inline=False)
 def _scan_float(rt, b, p):
-    _scan(rt, b, p, lambda item: _is_exact(rt, b, item, float))
+    _scan(rt, b, p, lambda item: is_exact(rt, b, item, float))
 
 
 @helper("rt.scan.Bool", I1, [PTR], inline=False)
