@@ -41,8 +41,9 @@ from llvmlite import ir
 from rgen.llvm import jit
 from rgen.llvm.runtime import I1, I32, I64, PTR, helper
 
-# TIMESHIFT_NO_POLLS=1 compiles without signal polls, to measure what they cost
-# (bench/bench_native.py --no-polls); Ctrl-C then waits for native code to return.
+# TIMESHIFT_NO_POLLS=1 (or POLL_OFF = True, as bench/bench_polls.py does) compiles
+# without signal polls, to measure what they cost; Ctrl-C then waits for native
+# code to return.
 POLL_OFF = os.environ.get("TIMESHIFT_NO_POLLS", "") not in ("", "0")
 POLL_INTERVAL = 4096
 STACK_RESERVE = 256 * 1024          # bytes kept free below the deepest native frame
