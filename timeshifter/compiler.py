@@ -59,6 +59,7 @@ class Compiler:
         self.green_indices = sorted(self.annotation.green_indices)
         self.red_indices = [i for i in range(len(self.params)) if i not in self.green_indices]
         self._cache: dict = {}
+        self._last = (_NO_GREEN,) * len(self.green_indices) + (None,)
         self.__class__ = _fast_call_class(len(self.params), self.green_indices,
                                           self.red_indices)
         host = Host(options, self.graph, {code.graph: code for code in self.codes})
@@ -121,13 +122,17 @@ class Compiler:
 
 
 _call_classes: dict = {}
+_NO_GREEN = object()            # in Compiler._last before the first fast call
 
 
 def _fast_call_class(n: int, greens: list, reds: list) -> type:
     """The Compiler subclass whose `__call__` has a fast path for `n`
     arguments with the green ones at `greens`: the cache key built inline
     (`value_key`'s key for an exact int or str), the residual code's native
-    builtin called on the red ones, which checks them itself.  Anything else
+    builtin called on the red ones, which checks them itself; `_last` holds
+    the green objects of the last such call and their residual code, so a
+    call with the very same objects skips the key (an object is its own
+    value: same object, same key).  Anything else
     (a new key, a residual not yet compiled) goes through `Compiler._call`,
     and so does an error from the builtin: the whole call is checked again
     so that the message names the function, not the residual graph; if the
@@ -136,13 +141,22 @@ def _fast_call_class(n: int, greens: list, reds: list) -> type:
     cls = _call_classes.get(key)
     if cls is not None:
         return cls
+    gs = "".join(f"g{i}, " for i in greens)
+    same = (" and ".join(f"g{i} is last[{k}]" for k, i in enumerate(greens))
+            or "last[0] is not None")
     lines = ["def __call__(self, *args):", f"    if len(args) == {n}:"]
+    lines += [f"        g{i} = args[{i}]" for i in greens]
+    lines += ["        last = self._last",
+              f"        if {same}:",                       # the same green objects again
+              f"            res = last[{len(greens)}]",
+              "        else:"]
     for i in greens:
-        lines += [f"        g{i} = args[{i}]",
-                  f"        k{i} = (g{i}.__class__, g{i}) if g{i}.__class__ is int "
+        lines += [f"            k{i} = (g{i}.__class__, g{i}) if g{i}.__class__ is int "
                   f"or g{i}.__class__ is str else value_key(g{i})"]
     reds_text = "".join(f"args[{i}], " for i in reds)
-    lines += [f"        res = self._cache.get(({''.join(f'k{i}, ' for i in greens)}))",
+    lines += [f"            res = self._cache.get(({''.join(f'k{i}, ' for i in greens)}))",
+              "            if res is not None:",
+              f"                self._last = ({gs}res,)",
               "        if res is not None and res._fast is not None:",
               "            try:",
               f"                return res._fast({reds_text})",

@@ -269,3 +269,17 @@ def test_code_with_tail_transfers_takes_the_full_tier():
     from tests.llvm.test_llvm_tail import count_graph
     f = rgen.compile_graph(count_graph())
     assert f.tier == "full" and f(10_000_000, 1) == 20_000_001
+
+
+def test_comp_with_equal_green_objects_and_a_new_key_agree():
+    """`comp` remembers the green objects of its last fast call; an equal but
+    distinct object, and a different program, still find their own code."""
+    comp = timeshifter.make_compiler(ex.interpret, green=["bytecode"])
+    square = ex.SQUARE
+    copy = "".join(list(square))                    # equal, not the same object
+    assert copy == square and copy is not square
+    assert [comp(square, 7), comp(square, 8), comp(copy, 9), comp(square, 3)] == [
+        49, 64, 81, 9]
+    assert len(comp._cache) == 1
+    other = square.replace("\x00", "\x00")
+    assert comp(other, 5) == ex.interpret(other, 5)
