@@ -12,9 +12,14 @@ interpreted, native code, `comp(...)`):
     bool      True or False only, never a truth value
     str       a `str`; a character: a `str` of length 1
     list[T]   a `list` itself, not a subclass (native code reads items inline,
-              so an overridden `__getitem__` could not be honoured), every item
-              exactly of type T, never converted (an int is no float item: the
-              caller's list is shared, not copied)
+              so an overridden `__getitem__` could not be honoured).  Items of
+              int, float or bool are checked where they are read, in every mode
+              (`item_checker`): a call costs O(1) plus what the code reads, and
+              an item is converted by the rule of a parameter of its type (an
+              int read from a list[float] is a float; the list is not changed).
+              Items of other types (str, lists, instances) are checked here,
+              every one exactly of type T, never converted.  Green lists are
+              checked whole (`check_value`): the generating extension reads them.
     a class   an instance of exactly that class
     None      (a Void parameter) anything: the value is never read
 
@@ -26,9 +31,8 @@ Algorithm: per graph, the source of one checking function is generated (one
 `if` per parameter with an inline fast test, falling back to the slow
 `_convert` only on a mismatch) and cached in `graph._cache`;
 native code runs the same tests inline in its entry (rgen/llvm/fastcall.py)
-and calls this check only for arguments they reject.  A list is scanned at C
-speed (its item types, then min and max for the 64-bit range): about 45 ns
-per item, per call.
+and calls this check only for arguments they reject.  A list of str (or of
+lists, of instances) is scanned at C speed: about 45 ns per item, per call.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from __future__ import annotations
 from flowgraph.interp.runtime import record_class
 from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str, StructType,
                                Void)
-from flowgraph.operations import MAXINT, MININT
+from flowgraph.operations import MAXINT, MININT, OPS
 from flowgraph.builder.typeinfer import type_name
 
 CACHE_KEY = "argument_checker"
@@ -80,8 +84,9 @@ def make_checker(graph):
         lines.append("        args = None")
     lines.append(f"    return args or ({''.join(f'a{i}, ' for i in range(len(params)))})")
     scope = _scope([v.concretetype for v in params])
-    scope.update(convert=lambda name, T, value: _convert(graph.name, name, T, value),
-                 arity_error=lambda args: _arity_error(graph.name, names, len(args)))
+    function = graph.source_name
+    scope.update(convert=lambda name, T, value: _convert(function, name, T, value),
+                 arity_error=lambda args: _arity_error(function, names, len(args)))
     for i, v in enumerate(params):
         scope[f"T{i}"] = v.concretetype
     exec(compile("\n".join(lines), f"<argument check of {graph.name}>", "exec"), scope)
@@ -122,7 +127,14 @@ def _fast_test(T, a: str, i: int) -> str:
         return f"{a} is not MISSING"
     if isinstance(T, StructType):
         return f"{a}.__class__ is cls{i}"
+    if items_checked_when_read(T):
+        return f"{a}.__class__ is list"
     return f"fits{i}({a})"
+
+
+def items_checked_when_read(T) -> bool:
+    """Is T a list (or array) whose items are checked where they are read?"""
+    return isinstance(T, (ListType, ArrayType)) and T.item in CHECKED_FIELDS
 
 
 def _fits(T, value) -> bool:
@@ -181,6 +193,102 @@ def _make_field_checker(where: str, T):
             return value
         return _convert_at(where, T, value)
     return check
+
+
+def checks_item(op) -> bool:
+    """Does `op` read (or pop) an int, float or bool item of a list or
+    array, which is checked where read?"""
+    desc = OPS[op.opname]
+    return (desc.kind in ("read", "pop") and desc.container is not None and desc.field is None
+            and op.result.concretetype in CHECKED_FIELDS)
+
+
+def item_checker(graph, lst):
+    """`check(value, index)` for an item at `index` (not negative) read from
+    the list `lst` (a Variable or Constant of `graph`) by an op for which
+    `checks_item` holds; run where the value fails its inline test
+    (`scalar_test`): the value converted (an int read as a float), else the
+    TypeError / OverflowError naming the parameter the list came from, when
+    it surely came from one ("f() argument 'xs' must be list[int], not a
+    list with a float at index 900"), else the function reading it."""
+    name = None if hasattr(lst, "value") else _list_parameters(graph).get(lst)
+    where = (f"{graph.source_name}() argument '{name}'" if name is not None
+             else f"a list read in {graph.source_name}()")
+    key = (where, lst.concretetype)
+    check = _item_checkers.get(key)
+    if check is None:
+        check = _item_checkers[key] = _make_item_checker(where, lst.concretetype)
+    return check
+
+
+_item_checkers: dict = {}
+
+
+def _make_item_checker(where: str, T):
+    def check(value, index):
+        if _fits(T.item, value):
+            return value
+        if T.item is Float and value.__class__ is int:
+            try:
+                return float(value)
+            except OverflowError:
+                raise OverflowError(f"{where}: item {index} must be float, not an int too "
+                                    "large to convert to float") from None
+        _item_error(where, T, index, value)
+    return check
+
+
+_BOTTOM = -1                            # a variable holding no one parameter's list
+
+
+def _list_parameters(graph) -> dict:
+    """Variable -> the name of the list parameter whose object it surely
+    holds (passed along links and `same_as`); cached per graph.  A forward
+    dataflow over the lattice  unknown > parameter index > _BOTTOM: an op's
+    result or a constant is _BOTTOM, a block's input the meet of what its
+    links pass."""
+    cached = graph._cache.get("list_parameters")
+    if cached is not None:
+        return cached
+    params = graph.getargs()
+    origin = {v: i for i, v in enumerate(params)}
+    inputs, alias = set(), {}
+    for block in graph.iterblocks():
+        inputs.update(block.inputargs)
+        for op in block.operations:
+            if op.opname == "same_as":
+                alias[op.result] = op.args[0]
+
+    def resolve(a):
+        while a in alias:
+            a = alias[a]
+        return a
+
+    links = list(graph.iterlinks())
+    changed = True
+    while changed:
+        changed = False
+        for link in links:
+            for a, t in zip(link.args, link.target.inputargs):
+                a = resolve(a)
+                if a in origin:
+                    source = origin[a]
+                elif a in inputs:
+                    continue                    # not reached yet
+                else:
+                    source = _BOTTOM            # an op's result or a constant
+                now = origin.get(t)
+                new = source if now is None or now == source else _BOTTOM
+                if new != now:
+                    origin[t] = new
+                    changed = True
+    names = {}
+    for v in list(origin) + list(alias):
+        i = origin.get(resolve(v), _BOTTOM)
+        if i != _BOTTOM and isinstance(params[i].concretetype, (ListType, ArrayType)):
+            names[v] = params[i].name or f"arg{i}"
+    graph._cache["list_parameters"] = names
+    return names
 
 
 def _convert(function: str, name: str, T, value):

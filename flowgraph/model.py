@@ -136,15 +136,19 @@ class Block:
 
 class FunctionGraph:
     """A function's flow graph.  `func` is the Python function it was built
-    from (or None), `filename` and `firstlineno` locate its source."""
+    from (or None), `filename` and `firstlineno` locate its source;
+    `source_name` is the name of the user's function it was built or
+    specialised from (`name` by default), the one error messages name."""
 
     __slots__ = ("name", "startblock", "returnblock", "exceptblock", "func",
-                 "filename", "firstlineno", "__weakref__", "_cache")
+                 "filename", "firstlineno", "source_name", "__weakref__", "_cache")
 
     def __init__(self, name: str, startblock: Block, return_type: LowLevelType,
-                 func=None, filename: str = "?", firstlineno: int = 0):
+                 func=None, filename: str = "?", firstlineno: int = 0,
+                 source_name: str | None = None):
         from flowgraph.lltypes import Str
         self.name = name
+        self.source_name = source_name or name
         self.startblock = startblock
         self.returnblock = Block([Variable("result", return_type)])
         self.exceptblock = Block([Variable("etype", Void), Variable("evalue", Str)])
@@ -232,7 +236,7 @@ def copygraph(graph: FunctionGraph) -> FunctionGraph:
     for block in graph.iterblocks():
         blockmap[block] = Block([v(a) for a in block.inputargs])
     newgraph = FunctionGraph(graph.name, blockmap[graph.startblock], graph.return_type,
-                             graph.func, graph.filename, graph.firstlineno)
+                             graph.func, graph.filename, graph.firstlineno, graph.source_name)
     for old, new in ((graph.returnblock, newgraph.returnblock),
                      (graph.exceptblock, newgraph.exceptblock)):
         if old in blockmap:

@@ -297,13 +297,15 @@ class GraphBackend(Backend):
         return self._ops_emitted
 
     def new_graph(self, name: str, argtypes: list, return_type,
-                  argnames: list | None = None) -> tuple[GraphBuilder, list]:
+                  argnames: list | None = None,
+                  source_name: str | None = None) -> tuple[GraphBuilder, list]:
         argnames = list(argnames) if argnames is not None else [""] * len(argtypes)
         if len(argnames) != len(argtypes):
             raise RgenError(f"new_graph {name}: {len(argtypes)} argument types but "
                             f"{len(argnames)} names")
         gv_args = [Variable(n, t) for n, t in zip(argnames, argtypes)]
-        graph = FunctionGraph(name, Block(list(gv_args)), return_type)
+        graph = FunctionGraph(name, Block(list(gv_args)), return_type,
+                              source_name=source_name)
         state = _FunctionState(self, graph, gv_args)
         self._functions.append(state)
         return GraphBuilder(state, state.startblock), list(gv_args)

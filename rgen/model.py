@@ -150,8 +150,10 @@ class Backend(ABC):
 
     @abstractmethod
     def new_graph(self, name: str, argtypes: list, return_type,
-                  argnames: list | None = None) -> tuple[Builder, list]:
-        """Start a new residual function.  Returns a builder positioned at
+                  argnames: list | None = None,
+                  source_name: str | None = None) -> tuple[Builder, list]:
+        """Start a new residual function (`source_name`: the user's function
+        it specialises, named by error messages).  Returns a builder positioned at
         its start and its arguments as gvs.  `builder.graph` is the function
         object from now on, so it can be called (`direct_call`) before it is
         finished, also by itself."""

@@ -102,7 +102,7 @@ class Specializer:
         builder, gvs = driver.backend.new_graph(
             f"{code.name}_{self.host.next_function_number()}",
             [inputs[i].concretetype for i in red], code.return_type,
-            [inputs[i].name for i in red])
+            [inputs[i].name for i in red], source_name=code.name)
         frame_values = list(values)
         for i, gv in zip(red, gvs):
             frame_values[i] = RedBox(gv)

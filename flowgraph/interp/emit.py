@@ -53,7 +53,8 @@ import math
 import re
 
 from flowgraph import lltypes
-from flowgraph.arguments import CHECKED_FIELDS, field_checker, scalar_test
+from flowgraph.arguments import (CHECKED_FIELDS, checks_item, field_checker, item_checker,
+                                 scalar_test)
 from flowgraph.interp.names import cyclic_blocks, used_variables
 from flowgraph.liveness import live_in
 from flowgraph.interp.runtime import MergePoint, attribute_name, has_tail_ops, struct_factory
@@ -207,8 +208,8 @@ class Emitter:
         desc = OPS[op.opname]
         if desc.py is None or desc.wraps or desc.kind == "write":
             return None
-        if desc.kind == "read" and desc.field is not None:
-            return None                 # a field read is checked (op_getfield)
+        if desc.kind == "read" and desc.field is not None or checks_item(op):
+            return None                 # a field or item read is checked where read
         if any(sw in l.args for l in block.exits):
             return None
         return desc.py.format(*map(self.expr, op.args))
@@ -313,6 +314,9 @@ class Emitter:
         if special is not None:
             special(op, args, res, indent)
             return
+        if checks_item(op):
+            self.checked_item(op, args, res, indent)
+            return
         desc = OPS.get(name)
         if desc is None or desc.py is None:
             raise TypeError(f"run_graph: no way to run operation {name!r} "
@@ -361,6 +365,21 @@ class Emitter:
                                     lambda: field_checker(struct.name, name, T))
             self.put(indent, f"if not ({scalar_test(T, res)}):")
             self.put(indent + 1, f"{res} = {check}({res})")
+
+    def checked_item(self, op, args, res, indent):
+        """An int, float or bool item read from a list is checked where read
+        (flowgraph/arguments.py): the inline test, else the item check with
+        the item's index (not negative)."""
+        lst = args[0]
+        if op.opname == "list_pop":
+            self.put(indent, f"{res} = {lst}.pop()")
+            index = f"len({lst})"
+        else:
+            self.put(indent, f"{res} = {lst}[{args[1]}]")
+            index = f"{args[1]} % len({lst})"
+        check = self.const_name(item_checker(self.graph, op.args[0]))
+        self.put(indent, f"if not ({scalar_test(op.result.concretetype, res)}):")
+        self.put(indent + 1, f"{res} = {check}({res}, {index})")
 
     def op_setfield(self, op, args, res, indent):
         attr = attribute_name(op.args[1].value)

@@ -14,8 +14,8 @@ each argument inline, exactly as flowgraph/arguments.py's fast tests do:
     str       exact str            char   exact str of length 1
     instance  exactly the class
     list[int], list[float], list[bool]
-              exact list, every item scanned natively (about 1 ns an item):
-              exact int within 64 bits, exact float, True or False
+              exact list; an item is checked where native code reads it
+              (memops.py), as in every mode
     None      anything (a Void parameter is never read)
 
 then calls `f.N` and boxes its result.  Any argument that fails a test, a
@@ -31,14 +31,14 @@ from __future__ import annotations
 
 from llvmlite import ir
 
+from flowgraph.arguments import items_checked_when_read
 from flowgraph.interp.runtime import record_class
 from flowgraph.lltypes import ArrayType, Bool, Char, Float, ListType, Signed, Str, StructType, Void
-from rgen.llvm.runtime import (DOUBLE, FLOAT_VALUE, I1, I32, I64, LIST_ITEMS, LONG_DIGITS,
+from rgen.llvm.runtime import (DOUBLE, FLOAT_VALUE, I1, I32, I64, LONG_DIGITS,
                                NULL, OB_SIZE, OB_TYPE, PTR, Runtime, box, helper, i64,
                                is_gcref, load_at)
 
 METH_FASTCALL = 0x0080
-SCANNED_ITEMS = (Signed, Float, Bool)
 
 
 def tests_inline(graph) -> bool:
@@ -48,9 +48,7 @@ def tests_inline(graph) -> bool:
 
 
 def _tested_inline(T) -> bool:
-    if isinstance(T, (ListType, ArrayType)):
-        return T.item in SCANNED_ITEMS
-    return True
+    return not isinstance(T, (ListType, ArrayType)) or items_checked_when_read(T)
 
 
 def emit_fast_entry(rt: Runtime, graph, fn: ir.Function, name: str,
@@ -123,9 +121,8 @@ def _argument(rt: Runtime, b: ir.IRBuilder, T, p, slow_unless):
     if isinstance(T, StructType):
         slow_unless(is_exact(rt, b, p, record_class(T)))
         return p
-    if isinstance(T, (ListType, ArrayType)) and T.item in SCANNED_ITEMS:
+    if items_checked_when_read(T):          # its items are checked where read (memops)
         slow_unless(is_exact(rt, b, p, list))
-        slow_unless(rt.call(b, f"rt.scan.{T.item}", p, result="items_ok"))
         return p
     slow_unless(ir.Constant(I1, 0))         # checked by the shared checker only
     return p                                # (then passed to the trusting entry)
@@ -135,6 +132,21 @@ def is_exact(rt: Runtime, b: ir.IRBuilder, p, cls: type):
     """i1: is `p`'s type exactly `cls`?"""
     return b.icmp_unsigned("==", load_at(b, p, OB_TYPE, PTR, "type"),
                            rt.pyobj(cls, cls.__name__))
+
+
+def test_scalar(rt: Runtime, b: ir.IRBuilder, T, p, fast_if) -> None:
+    """The inline test of a value `p` read from Python storage (a field, a
+    list item) for the scalar type T (one of flowgraph.arguments.CHECKED_FIELDS):
+    `fast_if(cond)` for each step; passed, `p` needs no check (an int has at
+    most two 30-bit digits: 60 bits)."""
+    if T is Signed:
+        fast_if(is_exact(rt, b, p, int))
+        fast_if(b.icmp_unsigned("<=", b.add(load_at(b, p, OB_SIZE, I64), i64(2)), i64(4)))
+    elif T is Float:
+        fast_if(is_exact(rt, b, p, float))
+    else:
+        fast_if(b.or_(b.icmp_unsigned("==", p, rt.pyobj(True, "True")),
+                      b.icmp_unsigned("==", p, rt.pyobj(False, "False"))))
 
 
 def _small_int(rt: Runtime, b: ir.IRBuilder, p, slow_unless):
@@ -170,59 +182,3 @@ def _int64(rt, b, p):
     fits = b.icmp_signed("==", b.load(overflow, typ=I32), ir.Constant(I32, 0))
     st = ir.LiteralStructType([I64, I1])
     b.ret(b.insert_value(b.insert_value(ir.Constant(st, ir.Undefined), v, 0), fits, 1))
-
-
-def _scan(rt: Runtime, b: ir.IRBuilder, p, item_ok) -> None:
-    """Return 1 if `item_ok(item)` holds for every item of the list `p`, else 0."""
-    fn = b.function
-    items = load_at(b, p, LIST_ITEMS, PTR, "items")
-    n = load_at(b, p, OB_SIZE, I64, "n")
-    head, body, bad = (fn.append_basic_block(x) for x in ("head", "body", "bad"))
-    start = b.block
-    b.branch(head)
-    b.position_at_end(head)
-    i = b.phi(I64, name="i")
-    i.add_incoming(i64(0), start)
-    with b.if_then(b.icmp_signed(">=", i, n)):
-        b.ret(ir.Constant(I1, 1))
-    b.branch(body)
-    b.position_at_end(body)
-    item = b.load(b.gep(items, [i], source_etype=PTR), typ=PTR, name="item")
-    ok = item_ok(item)
-    i.add_incoming(b.add(i, i64(1)), b.block)
-    b.cbranch(ok, head, bad)
-    b.position_at_end(bad)
-    b.ret(ir.Constant(I1, 0))
-
-
-@helper("rt.scan.Signed", I1, [PTR], inline=False)
-def _scan_signed(rt, b, p):
-    def item_ok(item):
-        fn = b.function
-        here = b.block
-        sized, wide, done = (fn.append_basic_block(x) for x in ("sized", "wide", "done"))
-        b.cbranch(is_exact(rt, b, item, int), sized, done)
-        b.position_at_end(sized)
-        size = load_at(b, item, OB_SIZE, I64, "ndigits")        # two digits: 60 bits
-        b.cbranch(b.icmp_unsigned("<=", b.add(size, i64(2)), i64(4)), done, wide)
-        b.position_at_end(wide)
-        fits = b.extract_value(rt.call(b, "rt.int64", item), 1)
-        b.branch(done)
-        b.position_at_end(done)
-        ok = b.phi(I1, name="item_ok")
-        ok.add_incoming(ir.Constant(I1, 0), here)
-        ok.add_incoming(ir.Constant(I1, 1), sized)
-        ok.add_incoming(fits, wide)
-        return ok
-    _scan(rt, b, p, item_ok)
-
-
-@helper("rt.scan.Float", I1, [PTR], inline=False)
-def _scan_float(rt, b, p):
-    _scan(rt, b, p, lambda item: is_exact(rt, b, item, float))
-
-
-@helper("rt.scan.Bool", I1, [PTR], inline=False)
-def _scan_bool(rt, b, p):
-    _scan(rt, b, p, lambda item: b.or_(b.icmp_unsigned("==", item, rt.pyobj(True, "True")),
-                                       b.icmp_unsigned("==", item, rt.pyobj(False, "False"))))

@@ -6,6 +6,8 @@ All of them work on the real Python objects (see runtime.py):
 
     list_len, getarraysize   Py_SIZE, inline
     list_getitem/setitem     index normalised and bounds-checked inline
+                             (an int, float or bool item is checked where
+                             read: `checked_item`)
     getarrayitem/setarrayitem  (IndexError with CPython's message), then the
                              item slot `ob_item[i]` read or replaced inline;
                              scalars are boxed/unboxed (small ints and exact
@@ -24,8 +26,10 @@ from __future__ import annotations
 from llvmlite import ir
 
 from flowgraph import lltypes
+from flowgraph.arguments import checks_item, item_checker
 from flowgraph.lltypes import Void
 from flowgraph.model import Constant
+from rgen.llvm.fastcall import test_scalar
 from rgen.llvm.runtime import (I1, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL, OB_SIZE, PTR,
                                box, check_source, helper, i64, is_gcref, item_slot, load_at,
                                ok, failed, result_struct, store_at)
@@ -52,6 +56,21 @@ def _index(rt, b, i, n, message):
         ok(b, lltypes.Signed, j)
     b.call(rt.capi("PyErr_SetString"), [rt.pyobj(IndexError, "IndexError"), message])
     failed(b)
+
+
+@helper("rt.check_item", PTR, [PTR, PTR, I64], MEM_HELPERS, inline=False)
+def _check_item(rt, b, check, item, index):
+    """check(item, index): a new reference or null (the Python item check of
+    flowgraph.arguments, called where the inline test failed)."""
+    boxed = b.call(rt.capi("PyLong_FromLongLong"), [index], name="index")
+    with b.if_then(b.icmp_unsigned("==", boxed, NULL), likely=False):
+        b.ret(NULL)
+    argv = b.alloca(PTR, 2, name="argv")
+    b.store(item, argv)
+    b.store(boxed, b.gep(argv, [i64(1)], source_etype=PTR))
+    result = b.call(rt.capi("PyObject_Vectorcall"), [check, argv, i64(2), NULL], name="checked")
+    rt.decref(b, boxed)
+    b.ret(result)
 
 
 @helper("rt.newlist", PTR, [I64, PTR], MEM_HELPERS)
@@ -131,6 +150,41 @@ def take_item(em, T, p):
     return em.check(result, "item")
 
 
+def checked_item(em, op, p, index):
+    """The value of the int, float or bool item `p` (borrowed) at `index`
+    (not negative) read by `op` from a list: unboxed inline when it passes
+    the inline test of its type, else through the shared item check
+    (flowgraph.arguments.item_checker), which converts it or raises the
+    error every mode raises, naming the parameter and the index."""
+    b, rt, T = em.b, em.rt, op.result.concretetype
+    slow = em.fn.append_basic_block(f"{em.label}.item.check")
+    done = em.fn.append_basic_block(f"{em.label}.item.done")
+
+    def fast_if(cond):
+        following = em.fn.append_basic_block(f"{em.label}.item.test")
+        b.cbranch(cond, following, slow).set_weights([1000, 1])
+        b.position_at_end(following)
+
+    test_scalar(rt, b, T, p, fast_if)
+    fast = em.check(rt.call(b, f"rt.unbox.{T}", p), "item")
+    fast_end = b.block
+    b.branch(done)
+    b.position_at_end(slow)
+    check = rt.pyobj(item_checker(em.graph, op.args[0]), "check_item")
+    checked = rt.call(b, "rt.check_item", check, p, index, result="checked")
+    em.fail_if(b.icmp_unsigned("==", checked, NULL))
+    unboxed = rt.call(b, f"rt.unbox.{T}", checked)
+    rt.decref(b, checked)
+    converted = em.check(unboxed, "item")
+    slow_end = b.block
+    b.branch(done)
+    b.position_at_end(done)
+    value = b.phi(fast.type, name="item")
+    value.add_incoming(fast, fast_end)
+    value.add_incoming(converted, slow_end)
+    return value
+
+
 def new_box(em, T, value):
     """A new reference boxing `value`; failure checked."""
     p = box(em.rt, em.b, T, value)
@@ -149,10 +203,11 @@ def list_value(em, a):
 
 
 def _slot(em, op, message):
+    """The address of the item and its index (not negative)."""
     lst, index = list_value(em, op.args[0]), em.value(op.args[1])
     n = load_at(em.b, lst, OB_SIZE, I64, "len")
     j = em.check(em.rt.call(em.b, "rt.index", index, n, em.rt.cstring(message)), "j")
-    return item_slot(em.b, load_at(em.b, lst, LIST_ITEMS, PTR, "items"), j)
+    return item_slot(em.b, load_at(em.b, lst, LIST_ITEMS, PTR, "items"), j), j
 
 
 @handles("list_len", "getarraysize")
@@ -162,8 +217,11 @@ def _len(em, op):
 
 @handles("list_getitem", "getarrayitem")
 def _getitem(em, op):
-    slot = _slot(em, op, "list index out of range")
-    return read_item(em, op.result.concretetype, em.b.load(slot, typ=PTR))
+    slot, j = _slot(em, op, "list index out of range")
+    p = em.b.load(slot, typ=PTR)
+    if checks_item(op):
+        return checked_item(em, op, p, j)
+    return read_item(em, op.result.concretetype, p)
 
 
 @handles("list_setitem", "setarrayitem")
@@ -172,7 +230,7 @@ def _setitem(em, op):
     # resizes the list, so the slot address is computed after it.
     item = new_box(em, op.args[2].concretetype, em.value(op.args[2]))
     em.hold(item)
-    slot = _slot(em, op, "list assignment index out of range")
+    slot, _ = _slot(em, op, "list assignment index out of range")
     em.unhold(item)
     old = em.b.load(slot, typ=PTR, name="old")
     em.b.store(item, slot)
@@ -190,6 +248,12 @@ def _append(em, op):
 def _pop(em, op):
     p = em.rt.call(em.b, "rt.list_pop", list_value(em, op.args[0]), result="popped")
     em.fail_if(em.b.icmp_unsigned("==", p, NULL))
+    if checks_item(op):             # the item was at the new end
+        em.hold(p)
+        value = checked_item(em, op, p, load_at(em.b, list_value(em, op.args[0]), OB_SIZE, I64))
+        em.unhold(p)
+        em.rt.decref(em.b, p)
+        return value
     return take_item(em, op.result.concretetype, p)
 
 

@@ -25,10 +25,10 @@ from llvmlite import ir
 from flowgraph import lltypes
 from flowgraph.arguments import CHECKED_FIELDS, field_checker
 from flowgraph.interp import record_class
-from flowgraph.lltypes import Float, Signed, Void
+from flowgraph.lltypes import Void
 from rgen.llvm.memops import handles, new_box, take_item
-from rgen.llvm.fastcall import is_exact
-from rgen.llvm.runtime import I32, I64, NULL, OB_SIZE, PTR, i64, load_at
+from rgen.llvm.fastcall import test_scalar
+from rgen.llvm.runtime import I32, NULL, PTR
 
 TP_NEW = 312                     # offsetof(PyTypeObject, tp_new) in CPython 3.11
 
@@ -66,14 +66,7 @@ def _checked_field(em, struct, name: str, T, p):
         b.cbranch(ok, following, slow).set_weights([1000, 1])
         b.position_at_end(following)
 
-    if T is Signed:                         # an exact int of at most two digits
-        fast_if(is_exact(rt, b, p, int))
-        fast_if(b.icmp_unsigned("<=", b.add(load_at(b, p, OB_SIZE, I64), i64(2)), i64(4)))
-    elif T is Float:
-        fast_if(is_exact(rt, b, p, float))
-    else:
-        fast_if(b.or_(b.icmp_unsigned("==", p, rt.pyobj(True, "True")),
-                      b.icmp_unsigned("==", p, rt.pyobj(False, "False"))))
+    test_scalar(rt, b, T, p, fast_if)
     here = b.block
     b.branch(done)
     b.position_at_end(slow)
