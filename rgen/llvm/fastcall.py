@@ -149,6 +149,32 @@ def test_scalar(rt: Runtime, b: ir.IRBuilder, T, p, fast_if) -> None:
                       b.icmp_unsigned("==", p, rt.pyobj(False, "False"))))
 
 
+def tested_value(rt: Runtime, b: ir.IRBuilder, T, p):
+    """The native value of `p`, which passed `test_scalar` for T: no call,
+    no failure; an int of one digit (or 0) on the likely branch."""
+    if T is Float:
+        return load_at(b, p, FLOAT_VALUE, DOUBLE, "fval")
+    if T is Bool:
+        return b.icmp_unsigned("==", p, rt.pyobj(True, "True"))
+    fn = b.function
+    size = load_at(b, p, OB_SIZE, I64, "ndigits")
+    one, two, done = (fn.append_basic_block(f"int.{x}") for x in ("one", "two", "done"))
+    b.cbranch(b.icmp_unsigned("<=", b.add(size, i64(1)), i64(2)), one, two).set_weights([100, 1])
+    b.position_at_end(one)
+    small = b.mul(b.zext(load_at(b, p, LONG_DIGITS, I32, "digit"), I64), size)
+    b.branch(done)
+    b.position_at_end(two)                  # size is +-2
+    low = b.zext(load_at(b, p, LONG_DIGITS, I32, "digit0"), I64)
+    high = b.shl(b.zext(load_at(b, p, LONG_DIGITS + 4, I32, "digit1"), I64), i64(30))
+    wide = b.mul(b.add(low, high), b.ashr(size, i64(1)))
+    b.branch(done)
+    b.position_at_end(done)
+    value = b.phi(I64, name="int")
+    value.add_incoming(small, one)
+    value.add_incoming(wide, two)
+    return value
+
+
 def _small_int(rt: Runtime, b: ir.IRBuilder, p, slow_unless):
     """An exact int's value: inline for at most one digit (ob_digit[0] exists
     for 0 too, and is multiplied by its size 0), else out of line; an int

@@ -29,7 +29,7 @@ from flowgraph import lltypes
 from flowgraph.arguments import checks_item, item_checker
 from flowgraph.lltypes import Void
 from flowgraph.model import Constant
-from rgen.llvm.fastcall import test_scalar
+from rgen.llvm.fastcall import test_scalar, tested_value
 from rgen.llvm.runtime import (I1, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL, OB_SIZE, PTR,
                                box, check_source, helper, i64, is_gcref, item_slot, load_at,
                                ok, failed, result_struct, store_at)
@@ -166,7 +166,7 @@ def checked_item(em, op, p, index):
         b.position_at_end(following)
 
     test_scalar(rt, b, T, p, fast_if)
-    fast = em.check(rt.call(b, f"rt.unbox.{T}", p), "item")
+    fast = tested_value(rt, b, T, p)
     fast_end = b.block
     b.branch(done)
     b.position_at_end(slow)
