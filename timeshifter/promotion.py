@@ -79,7 +79,9 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
         self.gv_promoted = gv_promoted
         self.live_types = [gv.concretetype for gv in live_gvs]
         self.value_type = gv_promoted.concretetype
-        self.return_type = specializer.return_type
+        # the cases continue the saved frames up to the outermost, which
+        # began the residual function holding the site: its result type
+        self.return_type = frame.chain()[0].code.return_type
         self.where = where
         self.cases: dict = {}
         self.counts: dict = {}

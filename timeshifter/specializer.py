@@ -136,11 +136,6 @@ class Specializer:
             self.host.sites_by_state[state] = site
         return site
 
-    @property
-    def return_type(self):
-        """The return type of every residual function of the entry graph."""
-        return self.host.entry_graph.return_type
-
     def resume_at_site(self, site: PromotionSite, value):
         """Compile the continuation of a promotion site for `value`: a residual
         function of the site's live values."""
@@ -149,7 +144,7 @@ class Specializer:
         frame, leaves = site.resumed_state()
         builder, params = backend.new_graph(
             f"{self.host.entry_graph.name}_{self.next_function_number()}_case",
-            site.live_types, self.return_type)
+            site.live_types, site.return_type, source_name=site.frame.chain()[0].code.name)
         params = iter(params)
         for leaf in leaves:
             if isinstance(leaf.gv, Constant):
