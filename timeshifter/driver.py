@@ -394,6 +394,32 @@ class Driver:
             frame = frame.back
         return False
 
+    @staticmethod
+    def is_active(frame: Frame, code) -> bool:
+        """Is `code` running in the chain of `frame` (with any green arguments)?"""
+        while frame is not None:
+            if frame.code is code:
+                return True
+            frame = frame.back
+        return False
+
+    def shared_call(self, js: JitState, code, greenargs, args):
+        """A recursive call made by a frame resumed at a promotion site: a
+        residual call to the residual function of `code` and `greenargs`
+        shared by every case of every site (built on the first such call), so
+        that a guest recursion through promoted values (a tree-walking
+        interpreter calling a closure's body) compiles each guest function
+        body once, however deep it recurses and from however many sites."""
+        key = (code, greenargs)
+        shared = self.specializer.host.shared_functions
+        graph = shared.get(key)
+        if graph is None:
+            graph = shared[key] = self.specializer.start_specialization(self, code, list(args))
+            self.specializer.count("shared functions")
+        gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args
+                                        if isinstance(a, (RedBox, PtrBox))]
+        return RedBox(js.builder.genop("direct_call", gvs))
+
     def residual_recursive_call(self, js: JitState, code, greenargs, args):
         if code.returns_green:
             raise TimeshiftError(

@@ -104,6 +104,9 @@ def call(js: JitState, code, args, cont_block: int, cont_op: int, live) -> None:
         result = js.driver.residual_recursive_call(js, code, greenargs, args)
         frame.values[0] = result
         return
+    if frame.shares_calls and not code.returns_green and js.driver.is_active(frame, code):
+        frame.values[0] = js.driver.shared_call(js, code, greenargs, args)
+        return
     js.driver.check_depth(js, code)
     js.frame = Frame(code, 0, 0, list(args), frame, greenargs)
 

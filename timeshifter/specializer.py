@@ -61,6 +61,7 @@ class Host:
     codes: dict                    # coloured graph -> its GraphCode
     sites: list = field(default_factory=list)      # every promotion site, in order
     sites_by_state: dict = field(default_factory=dict)  # site_state(...) -> its site
+    shared_functions: dict = field(default_factory=dict)  # (code, green key) -> graph
     stats: Counter = field(default_factory=Counter)
     functions: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -142,6 +143,8 @@ class Specializer:
         backend = new_backend(self.options)
         driver = Driver(self, backend, self.options, site.family)
         frame, leaves = site.resumed_state()
+        for f in frame.chain():
+            f.shares_calls = True
         builder, params = backend.new_graph(
             f"{self.host.entry_graph.name}_{self.next_function_number()}_case",
             site.live_types, site.return_type, source_name=site.frame.chain()[0].code.name)

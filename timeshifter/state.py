@@ -28,21 +28,28 @@ from timeshifter.boxes import PtrBox, RedBox, VirtualList, VirtualStruct, copy_b
 
 
 class Frame:
-    __slots__ = ("code", "block", "opindex", "values", "back", "greenargs")
+    """`shares_calls`: the frame was resumed at a promotion site (the case of
+    a promoted value); a recursive call it makes, with any green arguments,
+    becomes a residual call to the one residual function of the callee and
+    those arguments (Driver.shared_call)."""
+
+    __slots__ = ("code", "block", "opindex", "values", "back", "greenargs", "shares_calls")
 
     def __init__(self, code, block: int, opindex: int, values: list, back=None,
-                 greenargs=None):
+                 greenargs=None, shares_calls: bool = False):
         self.code = code
         self.block = block
         self.opindex = opindex
         self.values = values
         self.back = back
         self.greenargs = greenargs
+        self.shares_calls = shares_calls
 
     def copy(self, memo: dict) -> "Frame":
         back = self.back.copy(memo) if self.back is not None else None
         return Frame(self.code, self.block, self.opindex,
-                     [copy_box(v, memo) for v in self.values], back, self.greenargs)
+                     [copy_box(v, memo) for v in self.values], back, self.greenargs,
+                     self.shares_calls)
 
     def chain(self) -> list:
         """Frames from the outermost to this one."""
