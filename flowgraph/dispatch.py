@@ -57,7 +57,9 @@ class InterpretedSwitch(ABC):
 
 class MergePointCallback(Protocol):
     """The merge-point callback of `interp.resume_graph(merge_point=...)`:
-    called just after every `hint(None, global_merge_point=True)` executed."""
+    called just after every `hint(None, global_merge_point=True)` executed,
+    and with a `CanEnterJit` site and no values after every
+    `hint(None, can_enter_jit=True)` (a JIT counts there; others ignore it)."""
 
     def __call__(self, site, values: dict):
         """`site` is a `MergePoint`, `values` maps its live variables to their

@@ -120,10 +120,35 @@ class HintAnnotation:
                         f"green too, or use hint({a.name or 'x'}, variable=True) before the join.")
 
     def _check_merge_points(self, copy: Copy) -> None:
+        merge_blocks, jit_entries = set(), []
         for block in copy.info.blocks:
             for index, op in enumerate(block.operations):
                 if OPS[op.opname].kind == "hint" and "global_merge_point" in hint_flags(op):
                     self._check_merge_point(copy, block, index, op)
+                    merge_blocks.add(block)
+                if OPS[op.opname].kind == "hint" and "can_enter_jit" in hint_flags(op):
+                    jit_entries.append((block, op))
+        for block, op in jit_entries:
+            self._check_can_enter_jit(copy, block, op, merge_blocks)
+
+    def _check_can_enter_jit(self, copy, block, op, merge_blocks: set) -> None:
+        """A can_enter_jit must be followed, control-flow-wise, by the global
+        merge point of the annotated function (where the JIT enters)."""
+        where = copy.info.where(op.lineno)
+        if copy is not self.root:
+            raise HintError(f"hint(None, can_enter_jit=True) at {where} is inside "
+                            f"{copy.graph.name}, a function called from "
+                            f"{self.root.graph.name}; it must be in the annotated function, "
+                            f"where the guest jumps back to its loop head.")
+        g = nx.DiGraph()
+        for b in copy.graph.iterblocks():
+            g.add_edges_from((b, link.target) for link in b.exits)
+        reached = nx.descendants(g, block) if block in g else set()
+        if not merge_blocks & (reached | {block}):
+            raise HintError(f"hint(None, can_enter_jit=True) at {where} is not followed by a "
+                            f"global merge point; put hint(None, global_merge_point=True) as "
+                            f"the first statement of the interpreter's main loop, which the "
+                            f"guest's backward jump reaches next.")
 
     def _check_merge_point(self, copy, block, index, op) -> None:
         where = copy.info.where(op.lineno)

@@ -234,7 +234,7 @@ class Annotator:
     def _colour_hint(self, copy, op) -> None:
         flags = hint_flags(op)
         arg = op.args[0]
-        if "promote" in flags or "global_merge_point" in flags:
+        if "promote" in flags or "global_merge_point" in flags or "can_enter_jit" in flags:
             return self._set(copy, op.result, GREEN, None, None)
         if "variable" in flags:
             return self._set(copy, op.result, RED, None,

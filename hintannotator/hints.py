@@ -10,14 +10,14 @@ them by their marker attributes (it does not import this package):
 """
 
 HINT_FLAGS = ("concrete", "promote", "variable", "deepfreeze", "forget",
-              "global_merge_point")
+              "global_merge_point", "can_enter_jit")
 
 
 _BY_KEYWORD = object()
 
 
 def hint(x, _flags_by_keyword=_BY_KEYWORD, /, concrete=False, promote=False, variable=False,
-         deepfreeze=False, forget=False, global_merge_point=False):
+         deepfreeze=False, forget=False, global_merge_point=False, can_enter_jit=False):
     """Binding-time hint; see DESIGN section 3.  Returns `x` unchanged.
 
     The flags are parameters (HINT_FLAGS, in order), so that a call costs no

@@ -5,6 +5,8 @@
 
 from timeshifter.compiler import Compiler, Residual, make_compiler
 from timeshifter.errors import TimeshiftError
+from timeshifter.jit import Jit, make_jit
 from timeshifter.options import Options
 
-__all__ = ["make_compiler", "Compiler", "Residual", "TimeshiftError", "Options"]
+__all__ = ["make_compiler", "make_jit", "Compiler", "Jit", "Residual", "TimeshiftError",
+           "Options"]

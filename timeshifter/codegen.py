@@ -192,6 +192,8 @@ class SegmentWriter:
         flags = hint_flags(op)
         if "global_merge_point" in flags:
             return self.emit("pass  # global merge point: the driver merges here")
+        if "can_enter_jit" in flags:
+            return self.emit("pass  # can_enter_jit: counted by the JIT's baseline tier")
         res, arg = op.result, op.args[0]
         self.emit(f"{self.name(res)} = {self.as_colour_of(res, arg)}")
 

@@ -2,7 +2,8 @@
 
 `examples.interpreters` re-exports it: one definition serves the demo, the
 examples and the tests.  The hints: a global merge point at the top of the
-dispatch loop, and the opcode demanded green, which makes `pc` green too.
+dispatch loop, the opcode demanded green, which makes `pc` green too, and
+`can_enter_jit` at the jump (for `make_jit`; `make_compiler` ignores it).
 """
 
 from hintannotator import hint
@@ -32,6 +33,7 @@ def interpret(bytecode: str, a: int) -> int:
             pc += 1
             if a:
                 pc = target
+                hint(None, can_enter_jit=True)      # a backward jump: the JIT counts here
         elif opcode == SET_A:
             a = ord(bytecode[pc])
             pc += 1

@@ -172,6 +172,8 @@ class Specializer:
     def at_merge_point(self, merge_point, values: dict, family, native: bool = False):
         """Called by the fallback interpreter at a global merge point: when code
         was compiled for its green key, run the rest as compiled code."""
+        if values is None:                  # a can_enter_jit: only a JIT counts there
+            return None
         code = self.host.codes.get(merge_point.graph)
         if code is None or (native and promotion.nested_misses() >= NESTED_NATIVE_ENTRIES):
             # Deep in nested fallbacks (a megamorphic site in a loop, reached again
@@ -186,12 +188,20 @@ class Specializer:
         greens = code.greens_of(block, args)
         if (code.number, block, greens) not in family.merge_keys:
             return None
+        entry = self.entry_at(family, code, args, block)
+        reds = tuple(a for v, a in zip(inputs, args) if not code.is_green(v))
+        return (entry.native(*reds) if native else TailCall(entry.graph, reds),)
+
+    def entry_at(self, family, code, args: list, block: int) -> "FallbackEntry":
+        """The residual code of `family` entered at the global merge point
+        `block` of `code` with the interpreter's values `args` (its block's
+        inputs): compiled for their green key on first use."""
+        greens = code.greens_of(block, args)
         entry = family.fallback_entries.get((block, greens))
         if entry is None:
             entry = family.fallback_entries[(block, greens)] = self._fallback_entry(
                 family, code, args, block)
-        reds = tuple(a for v, a in zip(inputs, args) if not code.is_green(v))
-        return (entry.native(*reds) if native else TailCall(entry.graph, reds),)
+        return entry
 
     def _fallback_entry(self, family, code, args: list, block: int) -> "FallbackEntry":
         backend = new_backend(self.options)

@@ -2,6 +2,7 @@
 so that a module of the package (`flowgraph.interp.runtime`, say) imports alone."""
 
 __all__ = [
+    "CanEnterJit",
     "MergePoint",
     "Promote",
     "Record",

@@ -57,7 +57,7 @@ from flowgraph.arguments import (CHECKED_FIELDS, checks_item, field_checker, ite
                                  scalar_test)
 from flowgraph.interp.names import cyclic_blocks, used_variables
 from flowgraph.liveness import live_in
-from flowgraph.interp.runtime import MergePoint, attribute_name, has_tail_ops, struct_factory
+from flowgraph.interp.runtime import CanEnterJit, MergePoint, attribute_name, has_tail_ops, struct_factory
 from flowgraph.lltypes import Bool
 from flowgraph.model import Block, Constant, FunctionGraph, Variable
 from flowgraph.operations import MAXINT, MININT, OPS
@@ -342,7 +342,13 @@ class Emitter:
     def op_hint(self, op, args, res, indent):
         if args[0] != res and op.result in self.used:
             self.put(indent, f"{res} = {args[0]}")
-        if "global_merge_point" in op.args[1].value.split(","):
+        flags = op.args[1].value.split(",")
+        if "can_enter_jit" in flags:
+            block, i = self.position
+            site = self.const_name(CanEnterJit(self.graph, block, i + 1))
+            self.put(indent, "if _merge_callback[0] is not None:")
+            self.put(indent + 1, f"_merge_callback[0]({site}, None)")
+        if "global_merge_point" in flags:
             block, i = self.position
             live = live_in(block, i + 1)
             site = self.const_name(MergePoint(self.graph, block, i + 1, tuple(live)))

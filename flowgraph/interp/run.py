@@ -37,14 +37,14 @@ from flowgraph.arguments import check_arguments
 from flowgraph.interp.emit import RETURN, Emitter
 from flowgraph.interp.names import names_of
 from flowgraph.liveness import live_in
-from flowgraph.interp.runtime import (TRANSFERS, MergePoint, Promote, Record, TailCall,
+from flowgraph.interp.runtime import (TRANSFERS, CanEnterJit, MergePoint, Promote, Record, TailCall,
                                       bad_label, has_tail_ops, new_array, no_case,
                                       record_class, struct_factory)
 from flowgraph.model import Block, FunctionGraph, invalidation_count
 from flowgraph.operations import OPS, wrap
 
 __all__ = ["run_graph", "resume_graph", "resume_frames", "get_source", "trampoline",
-           "TailCall", "Promote", "has_tail_ops", "MergePoint", "Record", "record_class",
+           "TailCall", "Promote", "has_tail_ops", "CanEnterJit", "MergePoint", "Record", "record_class",
            "struct_factory"]
 
 
@@ -69,7 +69,9 @@ def resume_graph(graph: FunctionGraph, block: Block, values, opindex: int = 0,
     `hint(None, global_merge_point=True)` executed (in `graph` or its
     callees) with a `MergePoint` and the dict of the variables live there;
     it returns None to continue, or `(result,)` to make that graph return
-    `result` at once (e.g. after running compiled code for the rest).
+    `result` at once (e.g. after running compiled code for the rest).  It
+    is also called after every `hint(None, can_enter_jit=True)`, with a
+    `CanEnterJit` and None (its result is ignored).
 
     With `transfers=False` a tail transfer the graph returns (see `trampoline`)
     is returned as it is, for a trampoline further out to run.

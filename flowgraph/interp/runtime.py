@@ -72,6 +72,17 @@ class MergePoint:
     live: tuple           # the variables live there
 
 
+@dataclass(frozen=True, eq=False)
+class CanEnterJit:
+    """A `hint(None, can_enter_jit=True)` of a graph: where the guest closes
+    a loop.  The merge-point callback is called with it (and no values)
+    each time it runs, so that a JIT counts the loop (timeshifter/jit.py)."""
+
+    graph: FunctionGraph
+    block: Block
+    opindex: int          # the operation after the hint
+
+
 # -- struct instances -------------------------------------------------------------------
 
 class Record:

@@ -1,0 +1,131 @@
+"""`make_jit` (issue 13, first slice): the baseline tier counts passes at
+`can_enter_jit` per green key of the global merge point that follows, and at
+`threshold` the loop is compiled from the merge point and the call goes on in
+native code with the interpreter's values.  Events, statistics, the
+compiled loop's operations and results against CPython; the errors for
+missing or misplaced hints."""
+
+import pytest
+
+from examples import interpreters as ex
+from hintannotator import HintError, hint
+from timeshifter import TimeshiftError, make_jit
+
+
+def doubling(n: int) -> int:
+    total = 0
+    n1 = 0
+    while n > 0:
+        hint(None, global_merge_point=True)
+        total += n1
+        n1 = 2 * n
+        n -= 1
+        hint(None, can_enter_jit=True)
+    return total
+
+
+def test_a_loop_is_counted_then_compiled_then_run_natively():
+    jit = make_jit(doubling, threshold=8, record_events=True)
+    assert jit(20) == doubling(20) == 418
+    assert jit.events == ["not entered"] * 7 + ["compile loop", "run native", "done"]
+    assert (jit.stats["loops"], jit.stats["passes counted"]) == (1, 8)
+    jit.events.clear()
+    assert jit(30) == doubling(30)          # the same (empty) green key: native at once
+    assert jit.events == ["run native", "done"]
+    assert jit.stats["loops"] == 1
+
+
+@pytest.mark.parametrize("threshold", [1, 2, 7, 50])
+def test_results_never_depend_on_the_threshold(threshold):
+    jit = make_jit(doubling, threshold=threshold)
+    for n in (0, 1, 2, 6, 7, 8, 9, 40, -3, 3000):
+        assert jit(n) == doubling(n), n
+
+
+def test_a_loop_shorter_than_the_threshold_is_never_compiled():
+    jit = make_jit(doubling, threshold=8, record_events=True)
+    assert [jit(n) for n in (3, 5)] == [doubling(3), doubling(5)]
+    assert jit.stats["loops"] == 0 and jit.residual_graphs() == []
+    # n iterations pass can_enter_jit n times; the last reaches no merge point
+    assert jit.events == ["not entered"] * 2 + ["done"] + ["not entered"] * 4 + ["done"]
+
+
+def loop_block(graph):
+    """The one block of `graph` that jumps to itself."""
+    (block,) = [b for b in graph.iterblocks() if any(l.target is b for l in b.exits)]
+    return block
+
+
+def test_the_register_machine_compiles_its_guest_loop():
+    """SQUARE's guest loop, compiled at its third pass: its body holds the
+    guest's two additions and the jump's truth test, nothing of the
+    interpreter."""
+    jit = make_jit(ex.interpret, green=["bytecode"], threshold=3, record_events=True)
+    assert jit(ex.SQUARE, 71) == ex.interpret(ex.SQUARE, 71) == 5041
+    assert jit.events == ["not entered"] * 2 + ["compile loop", "run native", "done"]
+    (graph,) = jit.residual_graphs()
+    ops = [op.opname for op in loop_block(graph).operations]
+    assert (ops.count("int_add"), ops.count("int_is_true"), len(ops)) == (2, 1, 9)
+    assert all(jit(ex.SQUARE, a) == a * a for a in (1, 2, 5, 300))
+
+
+def test_each_guest_program_has_its_own_loops():
+    jit = make_jit(ex.interpret, green=["bytecode"], threshold=2)
+    double = ex._program(ex.SET_A, 0, ex.RETURN_A)
+    assert jit(ex.SQUARE, 9) == 81
+    assert jit(double, 9) == 0
+    assert jit(ex.SQUARE, 12) == 144
+    assert jit.stats["loops"] == 1
+
+
+def test_an_error_in_compiled_code_is_the_interpreters():
+    jit = make_jit(ex.interpret, green=["bytecode"], threshold=1)
+    bad = ex.SQUARE[:-1] + chr(99)          # an unknown opcode where RETURN_A was
+    with pytest.raises(ValueError, match="bad opcode"):
+        ex.interpret(bad, 4)
+    with pytest.raises(ValueError, match="bad opcode"):
+        jit(bad, 4)
+
+
+def no_merge_point(n: int) -> int:
+    while n > 0:
+        n -= 1
+    return n
+
+
+def uncounted(n: int) -> int:
+    while n > 0:
+        hint(None, global_merge_point=True)
+        n -= 1
+    return n
+
+
+def jumps_nowhere(n: int) -> int:
+    hint(None, can_enter_jit=True)
+    return n
+
+
+def test_missing_hints_are_clear_errors():
+    with pytest.raises(TimeshiftError, match=r"make_jit\(no_merge_point\) at .*test_jit.py:\d+: "
+                       r"the function has no global merge point"):
+        make_jit(no_merge_point)
+    with pytest.raises(TimeshiftError, match=r"the global merge point at .*test_jit.py:\d+ is "
+                       r"never counted: no hint\(None, can_enter_jit=True\) in uncounted"):
+        make_jit(uncounted)
+    with pytest.raises(HintError, match=r"can_enter_jit=True\) at .*test_jit.py:\d+ is not "
+                       r"followed by a global merge point"):
+        make_jit(jumps_nowhere)
+
+
+def test_bad_options():
+    with pytest.raises(ValueError, match="threshold must be an int >= 1, have 0"):
+        make_jit(doubling, threshold=0)
+    with pytest.raises(ValueError, match="baseline must be one of 'graph', have 'fast'"):
+        make_jit(doubling, baseline="fast")
+    with pytest.raises(TypeError, match="unknown option"):
+        make_jit(doubling, treshold=3)
+
+
+def test_under_cpython_the_hint_does_nothing():
+    assert hint(None, can_enter_jit=True) is None
+    assert doubling(4) == 18

@@ -1,0 +1,184 @@
+"""`make_jit(func, green=[...])`: compile what runs, when it is hot (DESIGN section 9).
+
+    jit = make_jit(interpret, green=["code"], threshold=1000)
+    jit(code, a)                  # always the same result as interpret(code, a)
+    jit.stats                     # loops compiled, passes counted, compile ms, ...
+    jit.residual_graphs()         # what has been compiled so far
+    make_jit(..., record_events=True).events
+
+A call starts in the **baseline tier**: the function itself, every value
+red, run by the flow-graph interpreter (`baseline="graph"`).  Each
+`hint(None, can_enter_jit=True)` (where the guest jumps back to its loop
+head) arms a count at the global merge point that follows it: passes are
+counted per green key of the merge point (for an interpreter: the guest
+program and its program counter, so each guest loop counts on its own).
+When a key reaches `threshold`, the generating extension compiles the code
+from that merge point for that key (`Specializer.entry_at`, the residual
+function a promotion fallback enters too) and the call continues in it,
+natively, with the interpreter's current red values; later passes through
+the same key enter that code at once.  A merge point reached without a
+can_enter_jit (the loop's first entry) is not counted.
+
+Events (with `record_events=True`, and always to `logging` at debug level):
+
+    not entered    a counted pass below the threshold
+    compile loop   the key reached the threshold: its code is compiled
+    run native     the call continues in compiled code for a key
+    done           the call returned
+
+This is the first tier of the design: the loop code is compiled eagerly
+from the merge point (both sides of each red split); lazy splits with exits
+and bridges, and the native baseline tier, come next.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections import Counter
+
+from flowgraph.arguments import check_arguments
+from flowgraph.interp import MergePoint, resume_graph
+from flowgraph.operations import OPS
+from hintannotator.sources import hint_flags
+from timeshifter.compiler import Compiler
+from timeshifter.errors import TimeshiftError
+from timeshifter.family import Family
+from timeshifter.options import Options
+from timeshifter.specializer import green_size
+from timeshifter.state import value_key
+
+log = logging.getLogger("timeshifter.jit")
+
+BASELINES = ("graph",)
+
+
+def make_jit(func, green=(), threshold: int = 1000, baseline: str = "graph",
+             record_events: bool = False, **options) -> "Jit":
+    """A callable running `func` in the baseline tier and its hot loops as
+    compiled code.  `green`: the parameters that are compile-time constants
+    (names or indices); `threshold`: passes of a loop (per green key) before
+    it is compiled; the other options are `make_compiler`'s."""
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
+        raise ValueError(f"make_jit: threshold must be an int >= 1, have {threshold!r}")
+    if baseline not in BASELINES:
+        raise ValueError(f"make_jit: baseline must be one of {', '.join(map(repr, BASELINES))}, "
+                         f"have {baseline!r}")
+    return Jit(func, green, threshold, baseline, record_events, Options.from_kwargs(options))
+
+
+class Jit:
+    def __init__(self, func, green, threshold: int, baseline: str, record_events: bool,
+                 options: Options):
+        self.func = func
+        self.threshold = threshold
+        self.baseline = baseline
+        self.compiler = Compiler(func, green, options)
+        self.graph = self.compiler.root.graph       # the coloured graph the baseline runs
+        self.events: list | None = [] if record_events else None
+        self.stats: Counter = Counter()
+        self._check_hints()
+        self._families: dict = {}       # green key of a call -> its Family
+        self._counts: dict = {}         # (family, merge key) -> passes counted
+        self._loops: dict = {}          # (family, merge key) -> FallbackEntry
+        self._armed = False             # a can_enter_jit ran; the next merge point counts
+
+    def _check_hints(self) -> None:
+        hints = [(hint_flags(op), op.lineno) for op in self.graph.iteroperations()
+                 if OPS[op.opname].kind == "hint"]
+        flags = [f for f, _ in hints]
+        name, where = self.graph.name, f"{self.graph.filename}:{self.graph.firstlineno}"
+        merge_lines = [line for f, line in hints if "global_merge_point" in f]
+        if not merge_lines:
+            raise TimeshiftError(
+                f"make_jit({name}) at {where}: the function has no global merge point, so "
+                f"the JIT has no loop to compile. Hint that helps: "
+                f"hint(None, global_merge_point=True) as the first statement of the "
+                f"interpreter's main loop, and hint(None, can_enter_jit=True) where the "
+                f"guest jumps back.")
+        if not any("can_enter_jit" in f for f in flags):
+            raise TimeshiftError(
+                f"make_jit({name}): the global merge point at {self.graph.filename}:"
+                f"{merge_lines[0]} is never counted: no hint(None, can_enter_jit=True) in "
+                f"{name}. Hint that helps: put it where the "
+                f"guest closes a loop (its backward jump), just before the interpreter "
+                f"returns to the global merge point.")
+
+    # -- calling -----------------------------------------------------------------------
+    def __call__(self, *args):
+        args = check_arguments(self.graph, args)
+        greens = [args[i] for i in self.compiler.green_indices]
+        key = tuple(value_key(g) for g in greens)
+        family = self._families.get(key)
+        if family is None:
+            family = self._families[key] = Family(green_size(greens))
+        saved, self._armed = self._armed, False
+        try:
+            result = resume_graph(self.graph, self.graph.startblock, args,
+                                  merge_point=functools.partial(self._at_point, family))
+        finally:
+            self._armed = saved
+        self._event("done")
+        return result
+
+    def _at_point(self, family, site, values):
+        """The interpreter's callback at can_enter_jit (arm) and at global merge
+        points (count, compile, run compiled code)."""
+        if values is None:
+            self._armed = True
+            return None
+        if not self._armed or not isinstance(site, MergePoint):
+            return None
+        self._armed = False
+        code = self._code(site)
+        if code is None:
+            return None
+        block = code.index[site.block]
+        inputs = code.inputs[(block, 0)]
+        if any(v not in values for v in inputs):
+            return None
+        args = [values[v] for v in inputs]
+        key = (family, block, code.greens_of(block, args))
+        entry = self._loops.get(key)
+        if entry is None:
+            passes = self._counts[key] = self._counts.get(key, 0) + 1
+            self.stats["passes counted"] += 1
+            if passes < self.threshold:
+                self._event("not entered", key)
+                return None
+            self._event("compile loop", key)
+            start = time.perf_counter()
+            entry = self._loops[key] = self.compiler._specializer.entry_at(
+                family, code, args, block)
+            entry.native                                # compiled now, timed with the rest
+            self.stats["loops"] += 1
+            self.stats["compile ms"] += round((time.perf_counter() - start) * 1e3, 3)
+            self.stats["residual ops"] += sum(1 for _ in entry.graph.iteroperations())
+            del self._counts[key]
+        self._event("run native", key)
+        reds = tuple(a for v, a in zip(inputs, args) if not code.is_green(v))
+        return (entry.native(*reds),)
+
+    def _code(self, site):
+        return self.compiler._specializer.host.codes.get(site.graph)
+
+    def _event(self, what: str, key=None) -> None:
+        self.stats[what] += 1
+        if self.events is not None:
+            self.events.append(what)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s: %s%s", self.graph.name, what, "" if key is None else f" {key[1:]}")
+
+    # -- what was compiled -------------------------------------------------------------
+    def residual_graphs(self) -> list:
+        """The residual graphs compiled so far: each loop's, then the promotion
+        cases compiled from them."""
+        graphs = [entry.graph for entry in self._loops.values()]
+        for site in self.compiler.sites:
+            graphs += [case.graph for case in site.cases.values()]
+        return graphs
+
+    def __repr__(self) -> str:
+        return (f"<Jit for {self.graph.name}: {self.stats['loops']} loop(s) compiled, "
+                f"threshold {self.threshold}>")
