@@ -191,8 +191,8 @@ BAD = [
     (["run", INTERPRET, "--green", "bytecode=SQUARE", "bytecode=SQUARE", "7"],
      "green 'bytecode' given twice"),
     (["specialize", INTERPRET, "--green", "bytecode=SQUARE", "--option", "speed=11"],
-     "unknown option(s) speed; known options: backend, check_passes, disable_passes, "
-     "dump_after, max_inline_depth, max_residual_ops, "
+     "unknown option(s) speed; known options: backend, bridge_threshold, check_passes, "
+     "disable_passes, dump_after, lazy_splits, max_inline_depth, max_residual_ops, "
      "max_shapes_per_merge, "
      "max_states_per_merge, max_virtual_list, promote_max_cases, promote_threshold, "
      "promote_tracked"),

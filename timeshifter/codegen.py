@@ -277,8 +277,14 @@ class SegmentWriter:
             return self.write_green_switch(switch)
         if len(block.exits) == 2 and block.exits[0].exitcase is False:
             false, true = block.exits
+            lazy = "None"
+            if self.block_index in self.code.split_points:
+                n = len(block.operations)
+                live = self.code.inputs[(self.block_index, n)][1:]
+                self.gen.need(self.code, self.block_index, n)
+                lazy = f"({self.block_index}, {n}, ({''.join(f'{self.name(v)}, ' for v in live)}))"
             return self.emit(f"return rt.split(js, {self.name(switch)}, "
-                             f"{self.link_target(false)}, {self.link_target(true)})")
+                             f"{self.link_target(false)}, {self.link_target(true)}, {lazy})")
         cases = [l for l in block.exits if l.exitcase != "default"]
         default = [l for l in block.exits if l.exitcase == "default"]
         case_text = ", ".join(f"{l.exitcase!r}: ({self.link_target(l)})" for l in cases)
@@ -349,6 +355,24 @@ class SourceGenerator:
                     code.inputs[(i, k + 1)] = [op.result] + _live_after(block, k)
                 if self.is_inlined_call(code, op):
                     code.add_call_continuation(i, k + 1)
+            self._split_point(code, i, block)
+
+    @staticmethod
+    def _split_point(code: GraphCode, i: int, block) -> None:
+        """A red Bool split after at least one operation can be resumed at its
+        switch (JIT mode, `rt.split`'s `lazy`): the inputs there are the
+        condition, then the other variables the exits use."""
+        switch, n = block.exitswitch, len(block.operations)
+        if (switch is None or code.is_green(switch) or n == 0 or len(block.exits) != 2
+                or block.exits[0].exitcase is not False):
+            return
+        live = [v for v in live_in(block, n) if v is not switch]
+        known = code.inputs.get((i, n))
+        if known is None:
+            code.inputs[(i, n)] = [switch] + live
+            code.split_points.add(i)
+        elif known[0] is switch:            # a call's continuation: the same segment
+            code.split_points.add(i)
 
     def varname(self, code: GraphCode, v: Variable) -> str:
         key = (code.number, v)

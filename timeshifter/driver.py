@@ -238,7 +238,10 @@ class Driver:
             return False
         family = self.family
         target = family.gmp_functions.get(gkey)
-        if target is first.builder.graph:
+        if target is first.builder.graph or first.builder.graph in family.entry_graphs:
+            # a shared entry compiles the loop it enters itself, every merge
+            # point of it (were each one a call to another entry, a loop
+            # would become a chain of one-instruction functions)
             return False
         home = family.gmp_compiled.setdefault(gkey, first.builder.graph)
         if home is first.builder.graph and target is None:
@@ -247,6 +250,7 @@ class Driver:
             return False
         if target is None:
             target = family.gmp_functions[gkey] = self.start_entry(first, items[0][1])
+            family.entry_graphs.add(target)
         for js, leaves in items:
             gvs = [Constant(target, Void)] + [leaf.gv for leaf in leaves]
             js.builder.finish_return(js.builder.genop("tail_call", gvs))
@@ -290,8 +294,9 @@ class Driver:
             self.family.merge_keys.add(
                 (frame.code.number, frame.block, frame.code.greens_of(frame.block, frame.values)))
 
-    def promote(self, js: JitState, gv) -> None:
-        """End the path at a promotion site for the run-time value `gv`."""
+    def promote(self, js: JitState, gv, split: bool = False) -> None:
+        """End the path at a promotion site for the run-time value `gv` (for
+        `split`, the condition of a lazy split: an exit)."""
         key, leaves = freeze(js)
         live = [leaf.gv for leaf in leaves if not isinstance(leaf.gv, Constant)]
         code = js.frame.code
@@ -306,7 +311,7 @@ class Driver:
                        else leaf.gv.concretetype for leaf in leaves),
                  next((i for i, v in enumerate(live) if v is gv), None))
         site = self.specializer.site_for(state, self.family, js.frame.copy({}), gv, live,
-                                         where)
+                                         where, split)
         result = js.builder.genop("promote", [Constant(site, Void), gv, *live])
         js.builder.finish_return(result)
         js.finished = True

@@ -16,6 +16,7 @@ class Family:
         self.green_size = green_size        # items in the green inputs (driver.py's bounds)
         self.gmp_compiled: dict = {}        # (code, block, frozen key) -> function with its code
         self.gmp_functions: dict = {}       # ... -> the shared entry function
+        self.entry_graphs: set = set()      # the shared entry functions
         self.local_copies: dict = {}        # ... -> loops specialised again locally
         self.merge_keys: set = set()        # (code, block, greens) compiled at a gmp
         self.fallback_entries: dict = {}    # (block, greens) -> FallbackEntry (specializer.py)

@@ -40,6 +40,7 @@ from collections import Counter
 
 from flowgraph.arguments import check_arguments
 from flowgraph.interp import MergePoint, resume_graph
+from flowgraph.model import FunctionGraph
 from flowgraph.operations import OPS
 from hintannotator.sources import hint_flags
 from timeshifter.compiler import Compiler
@@ -54,14 +55,18 @@ log = logging.getLogger("timeshifter.jit")
 BASELINES = ("graph",)
 
 
-def make_jit(func, green=(), threshold: int = 1000, baseline: str = "graph",
-             record_events: bool = False, **options) -> "Jit":
+def make_jit(func, green=(), threshold: int = 1000, bridge_threshold: int = 200,
+             baseline: str = "graph", record_events: bool = False, **options) -> "Jit":
     """A callable running `func` in the baseline tier and its hot loops as
     compiled code.  `green`: the parameters that are compile-time constants
     (names or indices); `threshold`: passes of a loop (per green key) before
-    it is compiled; the other options are `make_compiler`'s."""
-    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
-        raise ValueError(f"make_jit: threshold must be an int >= 1, have {threshold!r}")
+    it is compiled; `bridge_threshold`: runs of an exit's side before it is
+    compiled; the other options are `make_compiler`'s."""
+    for name, value in (("threshold", threshold), ("bridge_threshold", bridge_threshold)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"make_jit: {name} must be an int >= 1, have {value!r}")
+    options = dict(options, bridge_threshold=bridge_threshold)
+    options.setdefault("lazy_splits", True)
     if baseline not in BASELINES:
         raise ValueError(f"make_jit: baseline must be one of {', '.join(map(repr, BASELINES))}, "
                          f"have {baseline!r}")
@@ -75,6 +80,7 @@ class Jit:
         self.threshold = threshold
         self.baseline = baseline
         self.compiler = Compiler(func, green, options)
+        self.compiler._specializer.host.listener = self._event
         self.graph = self.compiler.root.graph       # the coloured graph the baseline runs
         self.events: list | None = [] if record_events else None
         self.stats: Counter = Counter()
@@ -172,12 +178,22 @@ class Jit:
 
     # -- what was compiled -------------------------------------------------------------
     def residual_graphs(self) -> list:
-        """The residual graphs compiled so far: each loop's, then the promotion
-        cases compiled from them."""
+        """The residual graphs compiled so far, in the order they were made:
+        the loops, the cases of their exits and promotion sites (bridges), and
+        every function those call (the shared entries bridges jump to)."""
         graphs = [entry.graph for entry in self._loops.values()]
         for site in self.compiler.sites:
             graphs += [case.graph for case in site.cases.values()]
-        return graphs
+        seen, order = set(), []
+        while graphs:
+            g = graphs.pop(0)
+            if g in seen:
+                continue
+            seen.add(g)
+            order.append(g)
+            graphs += [op.args[0].value for op in g.iteroperations()
+                       if OPS[op.opname].calls and isinstance(op.args[0].value, FunctionGraph)]
+        return order
 
     def __repr__(self) -> str:
         return (f"<Jit for {self.graph.name}: {self.stats['loops']} loop(s) compiled, "

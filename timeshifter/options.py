@@ -22,6 +22,11 @@ class Options:
     promote_threshold: int = 1          # runs of a value before its case is compiled
     promote_max_cases: int = 16         # compiled cases per promotion site
     promote_tracked: int = 8            # values counted per site (least useful evicted)
+    # JIT mode (make_jit sets them): a red split ends the code at an exit, a
+    # promotion site on the condition whose side is compiled (a bridge) once
+    # it has run bridge_threshold times
+    lazy_splits: bool = False
+    bridge_threshold: int = 200
     # the residual pipeline (rgen/pipeline.py): checks after every pass (also
     # on with TIMESHIFT_CHECK_PASSES=1, as in the test suite), optional passes
     # skipped, the residual graph printed to stdout after one pass

@@ -70,7 +70,7 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
     (flowgraph/dispatch.py, rgen/dispatch.py)."""
 
     def __init__(self, specializer, family, number: int, frame, gv_promoted, live_gvs: list,
-                 where: str):
+                 where: str, split: bool = False):
         self.specializer = specializer      # compiles cases (specializer.py)
         self.family = family
         self.options = specializer.options
@@ -83,6 +83,11 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
         # began the residual function holding the site: its result type
         self.return_type = frame.chain()[0].code.return_type
         self.where = where
+        # an exit of a lazy split (JIT mode): its cases are bridges, compiled
+        # after bridge_threshold runs of their side
+        self.split = split
+        self.threshold = (self.options.bridge_threshold if split
+                          else self.options.promote_threshold)
         self.cases: dict = {}
         self.counts: dict = {}
         self.fallback_runs = 0
@@ -144,12 +149,13 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
             coldest = min(self.counts, key=self.counts.get)
             del self.counts[coldest]
         self.counts[key] = count
-        if count < self.options.promote_threshold:
+        if count < self.threshold:
             return None
         del self.counts[key]
         return self.compile_case(value)
 
     def compile_case(self, value) -> Case:
+        self.specializer.host.note("compile bridge" if self.split else "compile case")
         start = time.perf_counter()
         graph = self.specializer.resume_at_site(self, value)
         case = Case(value, graph, time.perf_counter() - start)
@@ -172,6 +178,7 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
 
     def _fallback(self, value, live, native: bool):
         self.fallback_runs += 1
+        self.specializer.host.note("fallback")
         log.debug("site %d (%s): fallback interpreter for %r", self.number, self.where, value)
         from timeshifter.fallback import run_fallback
         return run_fallback(self, value, live, native)

@@ -59,12 +59,22 @@ def goto(js: JitState, block: int, values) -> None:
     frame.values = list(values)
 
 
-def split(js: JitState, box, block_false: int, values_false, block_true: int, values_true):
+def split(js: JitState, box, block_false: int, values_false, block_true: int, values_true,
+          lazy=None):
+    """A red Bool switch: both sides are compiled; in JIT mode (the
+    `lazy_splits` option) a split that can be resumed (`lazy`: its block,
+    its switch's position and the other live values) ends the code at an
+    exit instead, a promotion site on the condition (Driver.promote)."""
     gv = box.gv
     if isinstance(gv, Constant):
         if gv.value:
             return goto(js, block_true, values_true)
         return goto(js, block_false, values_false)
+    if lazy is not None and js.driver.options.lazy_splits:
+        frame = js.frame
+        frame.block, frame.opindex, frame.values = lazy[0], lazy[1], [box, *lazy[2]]
+        js.driver.promote(js, gv, split=True)
+        return
     js.driver.schedule(_fork(js, js.builder.jump_if_true(gv), block_true, values_true))
     goto(js, block_false, values_false)
 

@@ -64,6 +64,13 @@ class Host:
     shared_functions: dict = field(default_factory=dict)  # (code, green key) -> graph
     stats: Counter = field(default_factory=Counter)
     functions: itertools.count = field(default_factory=lambda: itertools.count(1))
+    listener: object = None        # listener(event) of a JIT (jit.py), or None
+
+    def note(self, event: str) -> None:
+        """Tell the listener, if any, what the machinery did ("pause at split",
+        "fallback", "compile bridge", "compile case", "resume native")."""
+        if self.listener is not None:
+            self.listener(event)
 
     def next_function_number(self) -> int:
         """A fresh number for a residual function's name."""
@@ -123,7 +130,7 @@ class Specializer:
 
     # -- promotion ----------------------------------------------------------------------
     def site_for(self, state, family, frame, gv_promoted, live_gvs,
-                 where: str) -> PromotionSite:
+                 where: str, split: bool = False) -> PromotionSite:
         """The promotion site of the program point and compile-time `state`
         (see Driver.promote): the one already made for them, so that compiled
         code reaching the same point in the same state jumps to the same site
@@ -132,9 +139,11 @@ class Specializer:
         site = self.host.sites_by_state.get(state)
         if site is None:
             site = PromotionSite(self, family, len(self.host.sites), frame, gv_promoted,
-                                 live_gvs, where)
+                                 live_gvs, where, split)
             self.host.sites.append(site)
             self.host.sites_by_state[state] = site
+            if split:
+                self.host.note("pause at split")
         return site
 
     def resume_at_site(self, site: PromotionSite, value):
@@ -159,7 +168,8 @@ class Specializer:
                 leaf.replace(promoted)
             else:
                 leaf.replace(param)
-        frame.values[0] = value
+        if not site.split:                  # (a split's condition is a box, now constant)
+            frame.values[0] = value
         js = JitState(builder, frame, driver)
         js.resumed = True
         driver.run_state(js)
@@ -190,6 +200,7 @@ class Specializer:
             return None
         entry = self.entry_at(family, code, args, block)
         reds = tuple(a for v, a in zip(inputs, args) if not code.is_green(v))
+        self.host.note("resume native" if native else "resume compiled")
         return (entry.native(*reds) if native else TailCall(entry.graph, reds),)
 
     def entry_at(self, family, code, args: list, block: int) -> "FallbackEntry":

@@ -24,20 +24,35 @@ def doubling(n: int) -> int:
     return total
 
 
-def test_a_loop_is_counted_then_compiled_then_run_natively():
-    jit = make_jit(doubling, threshold=8, record_events=True)
+def test_a_loop_is_counted_compiled_paused_at_its_split_then_bridged():
+    """The issue's sequence: 7 passes not entered, the loop compiled at the
+    8th, its red split `n > 0` an exit (pause at split); native runs and
+    fallbacks alternate until the exit's side is hot (bridge_threshold 3),
+    a bridge is compiled, and native code runs to the loop's end, whose
+    cold side (leaving the loop) the fallback runs to the return."""
+    jit = make_jit(doubling, threshold=8, bridge_threshold=3, record_events=True)
     assert jit(20) == doubling(20) == 418
-    assert jit.events == ["not entered"] * 7 + ["compile loop", "run native", "done"]
+    assert jit.events == (["not entered"] * 7 + ["compile loop", "pause at split", "run native"]
+                          + ["fallback", "resume native"] * 2
+                          + ["compile bridge", "fallback", "done"])
     assert (jit.stats["loops"], jit.stats["passes counted"]) == (1, 8)
     jit.events.clear()
     assert jit(30) == doubling(30)          # the same (empty) green key: native at once
-    assert jit.events == ["run native", "done"]
+    assert jit.events == ["run native", "fallback", "done"]
     assert jit.stats["loops"] == 1
 
 
+def test_an_exit_below_its_bridge_threshold_runs_in_the_fallback():
+    jit = make_jit(doubling, threshold=2, bridge_threshold=1000, record_events=True)
+    assert jit(10) == doubling(10)
+    assert jit.events.count("compile bridge") == 0
+    assert jit.events.count("fallback") == jit.events.count("resume native") + 1
+
+
 @pytest.mark.parametrize("threshold", [1, 2, 7, 50])
-def test_results_never_depend_on_the_threshold(threshold):
-    jit = make_jit(doubling, threshold=threshold)
+@pytest.mark.parametrize("bridge_threshold", [1, 2, 200])
+def test_results_never_depend_on_the_thresholds(threshold, bridge_threshold):
+    jit = make_jit(doubling, threshold=threshold, bridge_threshold=bridge_threshold)
     for n in (0, 1, 2, 6, 7, 8, 9, 40, -3, 3000):
         assert jit(n) == doubling(n), n
 
@@ -50,22 +65,28 @@ def test_a_loop_shorter_than_the_threshold_is_never_compiled():
     assert jit.events == ["not entered"] * 2 + ["done"] + ["not entered"] * 4 + ["done"]
 
 
-def loop_block(graph):
-    """The one block of `graph` that jumps to itself."""
-    (block,) = [b for b in graph.iterblocks() if any(l.target is b for l in b.exits)]
-    return block
+def op_counts(graph) -> dict:
+    counts: dict = {}
+    for op in graph.iteroperations():
+        counts[op.opname] = counts.get(op.opname, 0) + 1
+    return counts
 
 
 def test_the_register_machine_compiles_its_guest_loop():
-    """SQUARE's guest loop, compiled at its third pass: its body holds the
-    guest's two additions and the jump's truth test, nothing of the
-    interpreter."""
-    jit = make_jit(ex.interpret, green=["bytecode"], threshold=3, record_events=True)
+    """SQUARE's guest loop, compiled at its third pass: the body holds the
+    guest's two additions and the jump's truth test, whose exit is the
+    bridge back to the loop; nothing of the interpreter."""
+    jit = make_jit(ex.interpret, green=["bytecode"], threshold=3, bridge_threshold=2,
+                   record_events=True)
     assert jit(ex.SQUARE, 71) == ex.interpret(ex.SQUARE, 71) == 5041
-    assert jit.events == ["not entered"] * 2 + ["compile loop", "run native", "done"]
-    (graph,) = jit.residual_graphs()
-    ops = [op.opname for op in loop_block(graph).operations]
-    assert (ops.count("int_add"), ops.count("int_is_true"), len(ops)) == (2, 1, 9)
+    assert jit.events == ["not entered"] * 2 + [
+        "compile loop", "pause at split", "run native", "fallback", "resume native",
+        "compile bridge", "fallback", "done"]
+    loop, bridge, entry = jit.residual_graphs()
+    assert op_counts(loop) == {"list_getitem": 4, "list_setitem": 2, "int_add": 2,
+                               "int_is_true": 1, "promote": 1}
+    assert op_counts(bridge) == {"tail_call": 1}
+    assert op_counts(entry) == op_counts(loop)      # the loop body the bridge jumps to
     assert all(jit(ex.SQUARE, a) == a * a for a in (1, 2, 5, 300))
 
 
