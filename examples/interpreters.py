@@ -158,16 +158,17 @@ TAPE_SIZE = 32
 
 
 @purefunction
-def matching_bracket(program: str, pc: int, step: int) -> int:
+def matching_bracket(program: str, pc: int, step: int, brackets: str) -> int:
     """The index of the bracket matching the one at pc, scanning in
-    direction step (+1 for '[', -1 for ']').  A pure function of the
-    program: with the program green it runs at compile time."""
+    direction step (+1 from an opening one, -1 from a closing one);
+    `brackets` is the pair, "[]" or "{}".  A pure function of the program:
+    with the program green it runs at compile time."""
     depth = 0
     while True:
         c = program[pc]
-        if c == "[":
+        if c == brackets[0]:
             depth += step
-        elif c == "]":
+        elif c == brackets[1]:
             depth -= step
         if depth == 0:
             return pc
@@ -200,10 +201,11 @@ def bf(program: str, inp: str) -> int:
             in_pos += 1
         elif op == "[":
             if tape[ptr] == 0:
-                pc = matching_bracket(program, pc, 1)
+                pc = matching_bracket(program, pc, 1, "[]")
         elif op == "]":
             if tape[ptr] != 0:
-                pc = matching_bracket(program, pc, -1)
+                pc = matching_bracket(program, pc, -1, "[]")
+                hint(None, can_enter_jit=True)      # a backward jump (make_jit)
         pc += 1
     return checksum
 
@@ -212,6 +214,57 @@ BF_ADD = ",>,[-<+>]<."                            # in0 + in1
 BF_MUL = ",>,<[->[->+>+<<]>>[-<<+>>]<<<]>>."      # in0 * in1
 BF_REVERSE = ">,[>,]<[.<]"                         # the input backwards
 BF_COUNTDOWN = "++++++[>++++<-]>[.-]"              # 24, 23, ..., 1
+
+
+# -- an accumulator language (the JIT's test language) -----------------------------
+
+def accumulator(code: str, n: int) -> int:
+    """Two registers a and b (0 at the start) and one instruction per
+    character: I and D add 1 to a and subtract 1 from it, S swaps a and b,
+    W copies a to b, R reads the input n into a, * and % set a to a * b and
+    a % b, ? sets a to 1 if it is not 0, { skips past its } when a is 0 and
+    } jumps back past its { when a is not 0.  The result is a.  ACC_FACTORIAL
+    computes n!, ACC_PRIME whether n (>= 3) is prime."""
+    a = 0
+    b = 0
+    pc = 0
+    while pc < len(code):
+        hint(None, global_merge_point=True)
+        op = hint(code[pc], concrete=True)
+        pc += 1
+        if op == "I":
+            a += 1
+        elif op == "D":
+            a -= 1
+        elif op == "S":
+            t = a
+            a = b
+            b = t
+        elif op == "W":
+            b = a
+        elif op == "R":
+            a = n
+        elif op == "*":
+            a = a * b
+        elif op == "%":
+            a = a % b
+        elif op == "?":
+            if a != 0:
+                a = 1
+        elif op == "{":
+            if a == 0:
+                pc = matching_bracket(code, pc - 1, 1, "{}") + 1
+        elif op == "}":
+            if a != 0:
+                pc = matching_bracket(code, pc - 1, -1, "{}") + 1
+                hint(None, can_enter_jit=True)      # a backward jump (make_jit)
+        else:
+            raise ValueError("bad instruction")
+    return a
+
+
+ACC_FACTORIAL = "RSIS{S*SD}S"
+ACC_PRIME = "ISRDD{ISR%?SDD*}S"
 
 
 # -- a DFA recogniser ------------------------------------------------------------

@@ -150,3 +150,35 @@ def test_bad_options():
 def test_under_cpython_the_hint_does_nothing():
     assert hint(None, can_enter_jit=True) is None
     assert doubling(4) == 18
+
+
+# -- the accumulator language (greens: the program, and pc through the opcode) --------
+
+def test_the_accumulator_language_computes_factorial_with_threshold_3():
+    jit = make_jit(ex.accumulator, green=["code"], threshold=3, bridge_threshold=3,
+                   record_events=True)
+    assert jit(ex.ACC_FACTORIAL, 10) == ex.accumulator(ex.ACC_FACTORIAL, 10) == 3628800
+    assert jit.events == ["not entered"] * 2 + [
+        "compile loop", "pause at split", "run native"] + ["fallback", "resume native"] * 2 + [
+        "compile bridge", "fallback", "done"]
+    assert [jit(ex.ACC_FACTORIAL, n) for n in range(1, 8)] == [1, 2, 6, 24, 120, 720, 5040]
+
+
+def test_the_prime_tester_takes_fewer_than_20_events():
+    jit = make_jit(ex.accumulator, green=["code"], threshold=3, bridge_threshold=3,
+                   record_events=True)
+    assert jit(ex.ACC_PRIME, 127) == 1
+    assert len(jit.events) < 20
+    assert jit.events.count("compile loop") == 1
+    primes = [n for n in range(3, 80) if jit(ex.ACC_PRIME, n)]
+    assert primes == [n for n in range(3, 80) if ex.accumulator(ex.ACC_PRIME, n)]
+    assert primes[:6] == [3, 5, 7, 11, 13, 17]
+
+
+@pytest.mark.parametrize("threshold, bridge_threshold", [(1, 1), (2, 2), (7, 1), (7, 200)])
+def test_brainfuck_under_the_jit_agrees_with_cpython(threshold, bridge_threshold):
+    jit = make_jit(ex.bf, green=["program"], threshold=threshold,
+                   bridge_threshold=bridge_threshold)
+    for program, inp in ((ex.BF_MUL, "\x05\x07"), (ex.BF_ADD, "\x03\x04"),
+                         (ex.BF_REVERSE, "abc"), (ex.BF_COUNTDOWN, ""), (ex.BF_MUL, "\x0c\x0b")):
+        assert jit(program, inp) == ex.bf(program, inp), (program, inp)
