@@ -78,6 +78,9 @@ class Features:
     strings: bool = False      # a str parameter: indexing, one-character literals, ord
     classes: bool = False      # a class with fields and a method, instantiated in f
     wide_mixed: bool = True    # int/float comparisons and `/` on all 64-bit ints
+    # for make_jit: f ends with a while loop, and its loops not nested in
+    # another begin with a global merge point and end with can_enter_jit
+    merge_points: bool = False
 
 
 ALL_FEATURES = Features(floats=True, lists=True, strings=True, classes=True)
@@ -134,6 +137,7 @@ class _Drawer:
         self.draw = draw
         self.allow_raise = allow_raise
         self.counter = 0
+        self.in_entry = False          # drawing the entry function f
 
     def pick(self, options):
         return self.draw(st.sampled_from(options))
@@ -393,6 +397,11 @@ class _Drawer:
         body = Scope(scope.readable + (counter,), scope.writable, scope.helpers,
                      scope.loop_depth + 1)
         inner = indent + "    "
+        if self.in_entry and self.features.merge_points and scope.loop_depth == 0:
+            return ([f"{indent}{counter} = 0", f"{indent}while {cond}:",
+                     f"{inner}hint(None, global_merge_point=True)", f"{inner}{counter} += 1"]
+                    + self.block(body, depth - 1, inner)
+                    + [f"{inner}hint(None, can_enter_jit=True)"])
         return ([f"{indent}{counter} = 0", f"{indent}while {cond}:",
                  f"{inner}{counter} += 1"] + self.block(body, depth - 1, inner))
 
@@ -454,6 +463,8 @@ class _Drawer:
         names = params + local_names
         scope = Scope(names, names, helpers)
         lines += self.block(scope, depth, "    ", max_stmts)
+        if self.in_entry and self.features.merge_points:
+            lines += self.stmt_while(scope, depth, "    ")
         lines.append(f"    return {self.ret_expr(scope)}")
         return "\n".join(lines) + "\n"
 
@@ -509,6 +520,7 @@ def programs(draw, max_helpers: int = 2, allow_raise: bool = True,
     locals_ = ("a", "b")[:draw(st.integers(0, 2))]
     typed = d.typed_params()
     d.returns_float = features.floats and d.chance(30)
+    d.in_entry = True
     parts.append(d.function("f", params, locals_, helpers, depth=2, max_stmts=3,
                             typed=tuple((n, t) for n, t, _ in typed)))
     strategies = [INT_ARGS] * len(params) + [a for _, _, a in typed]

@@ -23,6 +23,8 @@ Events (with `record_events=True`, and always to `logging` at debug level):
 
     not entered    a counted pass below the threshold
     compile loop   the key reached the threshold: its code is compiled
+    compile failed a bound of the options stopped it: the key stays in the
+                   baseline tier (the result is the same, only slower)
     run native     the call continues in compiled code for a key
     done           the call returned
 
@@ -155,9 +157,17 @@ class Jit:
                 return None
             self._event("compile loop", key)
             start = time.perf_counter()
-            entry = self._loops[key] = self.compiler._specializer.entry_at(
-                family, code, args, block)
-            entry.native                                # compiled now, timed with the rest
+            try:
+                entry = self.compiler._specializer.entry_at(family, code, args, block)
+                entry.native                            # compiled now, timed with the rest
+            except TimeshiftError as exc:
+                # a bound of the options (a green counter under a red loop
+                # bound, say): this key stays in the baseline tier
+                self._counts[key] = -(2**62)
+                self._event("compile failed", key)
+                log.debug("%s: compiling the loop failed: %s", self.graph.name, exc)
+                return None
+            self._loops[key] = entry
             self.stats["loops"] += 1
             self.stats["compile ms"] += round((time.perf_counter() - start) * 1e3, 3)
             self.stats["residual ops"] += sum(1 for _ in entry.graph.iteroperations())

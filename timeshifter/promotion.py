@@ -41,6 +41,7 @@ import time
 from flowgraph.dispatch import InterpretedSwitch
 from flowgraph.interp import TailCall
 from rgen.dispatch import NativeSwitch
+from timeshifter.errors import TimeshiftError
 from timeshifter.state import freeze_frames, value_key
 
 log = logging.getLogger("timeshifter.promotion")
@@ -152,7 +153,17 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
         if count < self.threshold:
             return None
         del self.counts[key]
-        return self.compile_case(value)
+        if not self.split:
+            return self.compile_case(value)
+        try:
+            return self.compile_case(value)
+        except TimeshiftError as exc:
+            # a bridge that hits a bound: the exit stays with the fallback
+            self.megamorphic = True
+            self.specializer.host.note("compile failed")
+            log.debug("site %d (%s): the bridge for %r failed: %s", self.number, self.where,
+                      value, exc)
+            return None
 
     def compile_case(self, value) -> Case:
         self.specializer.host.note("compile bridge" if self.split else "compile case")

@@ -6,9 +6,13 @@ compiled loop's operations and results against CPython; the errors for
 missing or misplaced hints."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from examples import interpreters as ex
 from hintannotator import HintError, hint
+from tests.differential import assert_same_outcome, outcome
+from tests.strategies import Features, load, oracle, programs
 from timeshifter import TimeshiftError, make_jit
 
 
@@ -182,3 +186,45 @@ def test_brainfuck_under_the_jit_agrees_with_cpython(threshold, bridge_threshold
     for program, inp in ((ex.BF_MUL, "\x05\x07"), (ex.BF_ADD, "\x03\x04"),
                          (ex.BF_REVERSE, "abc"), (ex.BF_COUNTDOWN, ""), (ex.BF_MUL, "\x0c\x0b")):
         assert jit(program, inp) == ex.bf(program, inp), (program, inp)
+
+
+# -- random programs -----------------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(programs(features=Features(merge_points=True)), st.data())
+def test_random_programs_under_the_jit_agree_with_cpython(program, data):
+    """Random programs whose entry loops have a merge point and can_enter_jit,
+    run under make_jit with thresholds 1, 2 or 7 and bridge thresholds 1, 2
+    or 200, for a random choice of green parameters: the same value or
+    exception type as CPython with 64-bit wrap-around, call after call."""
+    check_under_jit(program, data)
+
+
+@settings(max_examples=40, deadline=None)
+@given(programs(features=Features(floats=True, lists=True, strings=True, classes=True,
+                                  merge_points=True)), st.data())
+def test_random_programs_with_floats_lists_classes_strings_under_the_jit(program, data):
+    check_under_jit(program, data)
+
+
+def check_under_jit(program, data):
+    func = getattr(load(program), program.name)
+    expected_func = oracle(program)
+    n = len(program.params)
+    green = sorted(data.draw(st.sets(st.integers(0, n - 1)), label="green parameter indices"))
+    threshold = data.draw(st.sampled_from([1, 2, 7]), label="threshold")
+    bridge = data.draw(st.sampled_from([1, 2, 200]), label="bridge_threshold")
+    try:
+        jit = make_jit(func, green=green, threshold=threshold, bridge_threshold=bridge,
+                       max_states_per_merge=64)
+    except (TimeshiftError, HintError) as exc:
+        # a constant condition (`if 5: break`) left the loop or its
+        # can_enter_jit unreachable: the builder dropped them, and make_jit
+        # says so
+        assert any(m in str(exc) for m in ("has no global merge point", "is never counted",
+                                           "is not at the head of a loop")), str(exc)
+        return
+    for args in data.draw(st.lists(program.args, min_size=1, max_size=4), label="args"):
+        what = (f"{program.name}{args!r}, green {green}, thresholds {threshold}/{bridge}, "
+                f"of\n{program.source}")
+        assert_same_outcome(outcome(expected_func, args), outcome(jit, args), what)
