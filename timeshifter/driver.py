@@ -257,6 +257,21 @@ class Driver:
             js.finished = True
         return True
 
+    def enter_shared(self, js: JitState) -> None:
+        """End `js`, at a global merge point of the entry graph, with a tail
+        call to the family's shared entry function for its key, started now
+        if there is none."""
+        key, leaves = freeze(js)
+        gkey = self.global_key(js, key)
+        target = self.family.gmp_functions.get(gkey)
+        if target is None:
+            target = self.family.gmp_functions[gkey] = self.start_entry(js, leaves)
+            self.family.entry_graphs.add(target)
+            self.family.gmp_compiled.setdefault(gkey, target)
+        gvs = [Constant(target, Void)] + [leaf.gv for leaf in leaves]
+        js.builder.finish_return(js.builder.genop("tail_call", gvs))
+        js.finished = True
+
     def specialise_locally(self, gkey, items) -> bool:
         """A path still holding the very value a promotion made known (the
         promoted box, unchanged) compiles the loop again here, specialised on it, instead of

@@ -46,6 +46,7 @@ from timeshifter.state import freeze_frames, value_key
 
 log = logging.getLogger("timeshifter.promotion")
 MAX_NESTED_MISSES = 200
+HOT_NESTING = 16        # nested fallback runs that make an exit's side hot (< NESTED_NATIVE_ENTRIES)
 _nested_misses = 0
 
 
@@ -150,7 +151,12 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
             coldest = min(self.counts, key=self.counts.get)
             del self.counts[coldest]
         self.counts[key] = count
-        if count < self.threshold:
+        # a side of an exit that ran more than once while fallback runs nest
+        # HOT_NESTING deep (native code, the fallback, native code again, ...
+        # in one call) is hot: its bridge is compiled now, before the nesting
+        # grows or the fallback has to stop entering native code
+        hot = self.split and count >= 2 and _nested_misses >= HOT_NESTING
+        if count < self.threshold and not hot:
             return None
         del self.counts[key]
         if not self.split:

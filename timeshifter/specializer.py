@@ -105,6 +105,12 @@ class Specializer:
         default): inputs whose variable is green hold the given values, the
         others become the function's parameters.  Schedules the first path and
         returns the residual graph (finished when the driver is done)."""
+        graph, js = self._start(driver, code, values, block)
+        driver.schedule(js)
+        return graph
+
+    def _start(self, driver: Driver, code, values: list, block: int):
+        """(the residual graph, its first path): see start_specialization."""
         inputs = code.inputs[(block, 0)]
         red = [i for i, v in enumerate(inputs) if not code.is_green(v)]
         builder, gvs = driver.backend.new_graph(
@@ -119,8 +125,7 @@ class Specializer:
             greenargs = code.green_key(frame_values)
             driver.residual_graphs.setdefault((code, greenargs), builder.graph)
         js = JitState(builder, Frame(code, block, 0, frame_values, None, greenargs), driver)
-        driver.schedule(js)
-        return builder.graph
+        return builder.graph, js
 
     def next_function_number(self) -> int:
         return self.host.next_function_number()
@@ -215,9 +220,14 @@ class Specializer:
         return entry
 
     def _fallback_entry(self, family, code, args: list, block: int) -> "FallbackEntry":
+        """A residual function of the red inputs of the merge point `block`
+        that tail-calls the family's shared entry function for its key (made
+        now if there is none): the loop is compiled once, in the shared
+        entry, which bridges and cases reaching the same key call too."""
         backend = new_backend(self.options)
         driver = Driver(self, backend, self.options, family)
-        graph = self.start_specialization(driver, code, args, block=block)
+        graph, js = self._start(driver, code, args, block)
+        driver.enter_shared(js)
         driver.run()
         backend.finish()
         self.count("merge point entries")

@@ -13,7 +13,7 @@ from examples import interpreters as ex
 from hintannotator import HintError, hint
 from tests.differential import assert_same_outcome, outcome
 from tests.strategies import Features, load, oracle, programs
-from timeshifter import TimeshiftError, make_jit
+from timeshifter import TimeshiftError, make_compiler, make_jit
 
 
 def doubling(n: int) -> int:
@@ -86,11 +86,14 @@ def test_the_register_machine_compiles_its_guest_loop():
     assert jit.events == ["not entered"] * 2 + [
         "compile loop", "pause at split", "run native", "fallback", "resume native",
         "compile bridge", "fallback", "done"]
-    loop, bridge, entry = jit.residual_graphs()
+    entry, bridge, loop = jit.residual_graphs()
     assert op_counts(loop) == {"list_getitem": 4, "list_setitem": 2, "int_add": 2,
                                "int_is_true": 1, "promote": 1}
-    assert op_counts(bridge) == {"tail_call": 1}
-    assert op_counts(entry) == op_counts(loop)      # the loop body the bridge jumps to
+    # the interpreter enters the loop, and the bridge goes back to it, through
+    # a tail call: the loop is compiled once
+    for g in (entry, bridge):
+        (op,) = g.iteroperations()
+        assert (op.opname, op.args[0].value) == ("tail_call", loop)
     assert all(jit(ex.SQUARE, a) == a * a for a in (1, 2, 5, 300))
 
 
@@ -228,3 +231,61 @@ def check_under_jit(program, data):
         what = (f"{program.name}{args!r}, green {green}, thresholds {threshold}/{bridge}, "
                 f"of\n{program.source}")
         assert_same_outcome(outcome(expected_func, args), outcome(jit, args), what)
+
+
+# -- only the hot path is compiled -----------------------------------------------------
+
+COLD = "II*W%I?" * 6                    # never runs: a is 0 at its {
+CHECKED_COUNTDOWN = "R{W%{" + COLD + "}SD}"    # a = n % n is 0: the error check's test
+
+
+def test_a_cold_error_check_gets_no_code():
+    """A guest loop of 1,000,000 iterations whose error check never runs:
+    the JIT's residual code holds at least 3x fewer operations than eager
+    specialisation's, none of the cold block (its 6 multiplications)."""
+    assert ex.accumulator(CHECKED_COUNTDOWN, 50) == 0
+    eager = make_compiler(ex.accumulator, green=["code"]).specialize(CHECKED_COUNTDOWN)
+    eager_ops = sum(eager.op_counts().values())
+    assert eager.op_counts()["int_mul"] >= 6       # the cold block is compiled eagerly
+    jit = make_jit(ex.accumulator, green=["code"], threshold=100, bridge_threshold=200)
+    assert jit(CHECKED_COUNTDOWN, 1_000_000) == 0
+    graphs = jit.residual_graphs()
+    lazy_ops = sum(sum(1 for _ in g.iteroperations()) for g in graphs)
+    assert eager_ops >= 3 * lazy_ops, (eager_ops, lazy_ops)
+    assert not any(op.opname == "int_mul" for g in graphs for op in g.iteroperations())
+    assert [jit(CHECKED_COUNTDOWN, n) for n in (0, 1, 7)] == [0, 0, 0]
+
+
+def test_an_exit_hot_within_one_call_is_bridged_before_its_threshold():
+    """Native code, its exit's fallback, native code again...: 16 nested
+    fallback runs in one call make the side hot (else the nesting would stop
+    entering native code and interpret the rest)."""
+    jit = make_jit(doubling, threshold=10, bridge_threshold=10**6, record_events=True)
+    assert jit(100_000) == doubling(100_000)
+    assert jit.events.count("compile bridge") == 1
+    assert jit.events.count("fallback") <= 18
+
+
+def phases(n: int) -> int:
+    i = 0
+    a = 0
+    b = 0
+    while i < n:
+        hint(None, global_merge_point=True)
+        if i < n // 2:
+            a += i
+        else:
+            b += 2 * i
+        i += 1
+        hint(None, can_enter_jit=True)
+    return a * 3 + b
+
+
+def test_a_phase_change_is_bridged_too():
+    """The hot path changes halfway: the second phase's side, an exit while
+    the first ran, becomes hot and is bridged; both phases end in native code."""
+    jit = make_jit(phases, threshold=5, bridge_threshold=5, record_events=True)
+    assert jit(1000) == phases(1000)
+    assert jit.events.count("compile bridge") == 3     # stay in the loop, then each phase
+    assert jit.events.count("fallback") < 20
+    assert [jit(n) for n in (0, 1, 2, 3, 10, 2000)] == [phases(n) for n in (0, 1, 2, 3, 10, 2000)]
