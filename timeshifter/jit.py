@@ -7,7 +7,10 @@
     make_jit(..., record_events=True).events
 
 A call starts in the **baseline tier**: the function itself, every value
-red, run by the flow-graph interpreter (`baseline="graph"`).  Each
+red, compiled to native code (`baseline="native"`, the default: its merge
+points call back into the JIT only when reached through a can_enter_jit,
+rgen/llvm/memops.py) or run by the flow-graph interpreter
+(`baseline="graph"`).  Each
 `hint(None, can_enter_jit=True)` (where the guest jumps back to its loop
 head) arms a count at the global merge point that follows it: passes are
 counted per green key of the merge point (for an interpreter: the guest
@@ -28,9 +31,19 @@ Events (with `record_events=True`, and always to `logging` at debug level):
     run native     the call continues in compiled code for a key
     done           the call returned
 
-This is the first tier of the design: the loop code is compiled eagerly
-from the merge point (both sides of each red split); lazy splits with exits
-and bridges, and the native baseline tier, come next.
+With the `lazy_splits` option (on) a red Bool split of compiled code is an
+exit: a promotion site on the condition (rt.split), whose default runs the
+fallback interpreter to the next merge point with code and whose sides are
+compiled as bridges after `bridge_threshold` runs (or at once when its
+fallback runs nest 16 deep within one call):
+
+    pause at split   compiled code stops at a red split: an exit
+    fallback         an exit's side ran in the fallback interpreter
+    resume native    the fallback went on in compiled code at a merge point
+    compile bridge   an exit's side is hot: compiled and attached
+
+Counting is done in Python (about 1 us a pass); the native baseline counts
+through a call at each can_enter_jit pass.
 """
 
 from __future__ import annotations
@@ -54,11 +67,11 @@ from timeshifter.state import value_key
 
 log = logging.getLogger("timeshifter.jit")
 
-BASELINES = ("graph",)
+BASELINES = ("native", "graph")
 
 
 def make_jit(func, green=(), threshold: int = 1000, bridge_threshold: int = 200,
-             baseline: str = "graph", record_events: bool = False, **options) -> "Jit":
+             baseline: str = "native", record_events: bool = False, **options) -> "Jit":
     """A callable running `func` in the baseline tier and its hot loops as
     compiled code.  `green`: the parameters that are compile-time constants
     (names or indices); `threshold`: passes of a loop (per green key) before
@@ -91,6 +104,14 @@ class Jit:
         self._counts: dict = {}         # (family, merge key) -> passes counted
         self._loops: dict = {}          # (family, merge key) -> FallbackEntry
         self._armed = False             # a can_enter_jit ran; the next merge point counts
+        self._family = None             # the running call's (native baseline)
+        self._points: dict = {}         # merge point site -> Jit._point's tuple
+        self._native = None
+        if baseline == "native":
+            from rgen import compile_graph
+            from rgen.llvm.memops import MERGE_HOOK
+            self.graph._cache[MERGE_HOOK] = self._native_merge_point
+            self._native = compile_graph(self.graph)
 
     def _check_hints(self) -> None:
         hints = [(hint_flags(op), op.lineno) for op in self.graph.iteroperations()
@@ -121,33 +142,69 @@ class Jit:
         family = self._families.get(key)
         if family is None:
             family = self._families[key] = Family(green_size(greens))
-        saved, self._armed = self._armed, False
-        try:
-            result = resume_graph(self.graph, self.graph.startblock, args,
-                                  merge_point=functools.partial(self._at_point, family))
-        finally:
-            self._armed = saved
+        if self._native is not None:
+            saved, self._family = self._family, family
+            try:
+                result = self._native(*args)
+            finally:
+                self._family = saved
+        else:
+            saved, self._armed = self._armed, False
+            try:
+                result = resume_graph(self.graph, self.graph.startblock, args,
+                                      merge_point=functools.partial(self._at_point, family))
+            finally:
+                self._armed = saved
         self._event("done")
         return result
 
     def _at_point(self, family, site, values):
-        """The interpreter's callback at can_enter_jit (arm) and at global merge
-        points (count, compile, run compiled code)."""
+        """The graph baseline's callback at can_enter_jit (arm) and at global
+        merge points (count: see `_count`)."""
         if values is None:
             self._armed = True
             return None
         if not self._armed or not isinstance(site, MergePoint):
             return None
         self._armed = False
-        code = self._code(site)
-        if code is None:
+        point = self._point(site)
+        if point is None:
             return None
-        block = code.index[site.block]
-        inputs = code.inputs[(block, 0)]
-        if any(v not in values for v in inputs):
+        return self._count(family, point, [values.get(v) for v in site.live])
+
+    def _native_merge_point(self, site, *values):
+        """The native baseline's call at a global merge point reached after a
+        can_enter_jit (armed natively): None, or (result,) of compiled code."""
+        point = self._point(site)
+        if point is None:
             return None
-        args = [values[v] for v in inputs]
-        key = (family, block, code.greens_of(block, args))
+        return self._count(self._family, point, values)
+
+    def _point(self, site):
+        """(code, block, positions of its inputs, of its greens, of its reds
+        among the site's live values) of a merge point site, computed once;
+        None where no code can start (inputs not all live)."""
+        point = self._points.get(site, False)
+        if point is False:
+            point = None
+            code = self._code(site)
+            if code is not None:
+                block = code.index[site.block]
+                inputs = code.inputs[(block, 0)]
+                if all(v in site.live for v in inputs):
+                    where = [site.live.index(v) for v in inputs]
+                    greens = tuple(k for k, v in zip(where, inputs) if code.is_green(v))
+                    reds = tuple(k for k, v in zip(where, inputs) if not code.is_green(v))
+                    point = (code, block, where, greens, reds)
+            self._points[site] = point
+        return point
+
+    def _count(self, family, point, values):
+        """Count a pass at a merge point with `values` (the site's live values
+        in order); at the threshold compile the loop for its green key; run
+        the compiled code there is: (result,), else None."""
+        code, block, where, greens, reds = point
+        key = (family, block, tuple([value_key(values[k]) for k in greens]))
         entry = self._loops.get(key)
         if entry is None:
             passes = self._counts[key] = self._counts.get(key, 0) + 1
@@ -155,26 +212,31 @@ class Jit:
             if passes < self.threshold:
                 self._event("not entered", key)
                 return None
-            self._event("compile loop", key)
-            start = time.perf_counter()
-            try:
-                entry = self.compiler._specializer.entry_at(family, code, args, block)
-                entry.native                            # compiled now, timed with the rest
-            except TimeshiftError as exc:
-                # a bound of the options (a green counter under a red loop
-                # bound, say): this key stays in the baseline tier
-                self._counts[key] = -(2**62)
-                self._event("compile failed", key)
-                log.debug("%s: compiling the loop failed: %s", self.graph.name, exc)
+            entry = self._compile(family, code, block, [values[k] for k in where], key)
+            if entry is None:
                 return None
-            self._loops[key] = entry
-            self.stats["loops"] += 1
-            self.stats["compile ms"] += round((time.perf_counter() - start) * 1e3, 3)
-            self.stats["residual ops"] += sum(1 for _ in entry.graph.iteroperations())
-            del self._counts[key]
         self._event("run native", key)
-        reds = tuple(a for v, a in zip(inputs, args) if not code.is_green(v))
-        return (entry.native(*reds),)
+        return (entry.native(*[values[k] for k in reds]),)
+
+    def _compile(self, family, code, block, args, key):
+        self._event("compile loop", key)
+        start = time.perf_counter()
+        try:
+            entry = self.compiler._specializer.entry_at(family, code, args, block)
+            entry.native                                # compiled now, timed with the rest
+        except TimeshiftError as exc:
+            # a bound of the options (a green counter under a red loop bound,
+            # say): this key stays in the baseline tier
+            self._counts[key] = -(2**62)
+            self._event("compile failed", key)
+            log.debug("%s: compiling the loop failed: %s", self.graph.name, exc)
+            return None
+        self._loops[key] = entry
+        del self._counts[key]
+        self.stats["loops"] += 1
+        self.stats["compile ms"] += round((time.perf_counter() - start) * 1e3, 3)
+        self.stats["residual ops"] += sum(1 for _ in entry.graph.iteroperations())
+        return entry
 
     def _code(self, site):
         return self.compiler._specializer.host.codes.get(site.graph)

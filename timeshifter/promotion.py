@@ -46,7 +46,7 @@ from timeshifter.state import freeze_frames, value_key
 
 log = logging.getLogger("timeshifter.promotion")
 MAX_NESTED_MISSES = 200
-HOT_NESTING = 16        # nested fallback runs that make an exit's side hot (< NESTED_NATIVE_ENTRIES)
+HOT_NESTING = 16        # nested fallback runs making an exit's side hot (< NESTED_NATIVE_ENTRIES)
 _nested_misses = 0
 
 

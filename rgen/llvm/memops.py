@@ -30,7 +30,7 @@ from flowgraph.arguments import checks_item, item_checker
 from flowgraph.lltypes import Void
 from flowgraph.model import Constant
 from rgen.llvm.fastcall import test_scalar, tested_value
-from rgen.llvm.runtime import (I1, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL, OB_SIZE, PTR,
+from rgen.llvm.runtime import (I1, I8, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL, OB_SIZE, PTR,
                                box, check_source, helper, i64, is_gcref, item_slot, load_at,
                                ok, failed, result_struct, store_at)
 
@@ -316,10 +316,87 @@ def _str_eq(em, op):
     return em.b.icmp_signed("!=", r, ir.Constant(I32, 0), name=op.result.name or "eq")
 
 
+# -- a JIT's native baseline: merge points call back ------------------------------------
+#
+# A graph whose `_cache[MERGE_HOOK]` is set (timeshifter/jit.py) is a JIT's
+# baseline tier: `can_enter_jit` arms a flag of the function; a global merge
+# point reached armed disarms it and calls `hook(site, *live values)`, which
+# returns None to go on, or `(result,)` when compiled code ran the rest of
+# the call: the function then returns that result at once.
+
+MERGE_HOOK = "merge_hook"
+TUPLE_ITEMS = 24                 # offsetof(PyTupleObject, ob_item)
+
+
+def _armed_slot(em):
+    slot = getattr(em.fn, "_ts_armed", None)
+    if slot is None:
+        entry = em.fn.entry_basic_block
+        eb = ir.IRBuilder(entry)
+        eb.position_at_start(entry)
+        slot = em.fn._ts_armed = eb.alloca(I8, name="armed")
+        eb.store(ir.Constant(I8, 0), slot)
+    return slot
+
+
+def _merge_point(em) -> None:
+    from flowgraph.interp.runtime import MergePoint
+    from flowgraph.liveness import live_in
+    b, rt = em.b, em.rt
+    block, index = em.current, em.opindex
+    live = [v for v in live_in(block, index + 1) if v.concretetype is not Void]
+    site = MergePoint(em.graph, block, index + 1, tuple(live))
+    hook = rt.pyobj(em.graph._cache[MERGE_HOOK], "merge_hook")
+    slot = _armed_slot(em)
+    with b.if_then(b.icmp_unsigned("!=", b.load(slot, typ=I8), ir.Constant(I8, 0)),
+                   likely=False):
+        b.store(ir.Constant(I8, 0), slot)
+        argv = b.alloca(PTR, len(live) + 1, name="merge.args")
+        b.store(rt.pyobj(site, "merge_point"), argv)
+        boxed = []
+        for k, v in enumerate(live):
+            T = v.concretetype
+            p = em.value(v) if is_gcref(T) else new_box(em, T, em.value(v))
+            if not is_gcref(T):
+                boxed.append(p)
+                em.hold(p)
+            b.store(p, b.gep(argv, [i64(k + 1)], source_etype=PTR))
+        r = b.call(rt.capi("PyObject_Vectorcall"), [hook, argv, i64(len(live) + 1), NULL],
+                   name="merged")
+        for p in boxed:
+            em.unhold(p)
+            rt.decref(b, p)
+        em.fail_if(b.icmp_unsigned("==", r, NULL))
+        with b.if_else(b.icmp_unsigned("==", r, rt.pyobj(None, "None"))) as (go_on, ran):
+            with go_on:
+                rt.decref(b, r)
+            with ran:                           # (result,): return it
+                T = em.graph.return_type
+                em.hold(r)
+                value = None
+                if T is not Void:
+                    value = read_item(em, T, load_at(b, r, TUPLE_ITEMS, PTR, "result"))
+                em.unhold(r)
+                rt.decref(b, r)
+                em.release(em.owned)
+                ret = ir.Constant(result_struct(T), ir.Undefined)
+                if value is not None:
+                    ret = b.insert_value(ret, value, 0)
+                b.ret(b.insert_value(ret, ir.Constant(I1, 0), 1))
+                b.position_at_end(b.function.append_basic_block(f"{em.label}.unreachable"))
+                b.unreachable()
+
+
 # -- copies ---------------------------------------------------------------------------------
 
 @handles("same_as", "hint")
 def _same_as(em, op):
+    if op.opname == "hint" and em.graph._cache.get(MERGE_HOOK) is not None:
+        flags = op.args[1].value.split(",")
+        if "can_enter_jit" in flags:
+            em.b.store(ir.Constant(I8, 1), _armed_slot(em))
+        if "global_merge_point" in flags:
+            _merge_point(em)
     value = em.value(op.args[0])
     if value is not None and is_gcref(op.result.concretetype):
         em.rt.incref(em.b, value)

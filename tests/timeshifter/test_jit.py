@@ -28,13 +28,15 @@ def doubling(n: int) -> int:
     return total
 
 
-def test_a_loop_is_counted_compiled_paused_at_its_split_then_bridged():
+@pytest.mark.parametrize("baseline", ["native", "graph"])
+def test_a_loop_is_counted_compiled_paused_at_its_split_then_bridged(baseline):
     """The issue's sequence: 7 passes not entered, the loop compiled at the
     8th, its red split `n > 0` an exit (pause at split); native runs and
     fallbacks alternate until the exit's side is hot (bridge_threshold 3),
     a bridge is compiled, and native code runs to the loop's end, whose
     cold side (leaving the loop) the fallback runs to the return."""
-    jit = make_jit(doubling, threshold=8, bridge_threshold=3, record_events=True)
+    jit = make_jit(doubling, baseline=baseline, threshold=8, bridge_threshold=3,
+                   record_events=True)
     assert jit(20) == doubling(20) == 418
     assert jit.events == (["not entered"] * 7 + ["compile loop", "pause at split", "run native"]
                           + ["fallback", "resume native"] * 2
@@ -76,12 +78,13 @@ def op_counts(graph) -> dict:
     return counts
 
 
-def test_the_register_machine_compiles_its_guest_loop():
+@pytest.mark.parametrize("baseline", ["native", "graph"])
+def test_the_register_machine_compiles_its_guest_loop(baseline):
     """SQUARE's guest loop, compiled at its third pass: the body holds the
     guest's two additions and the jump's truth test, whose exit is the
     bridge back to the loop; nothing of the interpreter."""
-    jit = make_jit(ex.interpret, green=["bytecode"], threshold=3, bridge_threshold=2,
-                   record_events=True)
+    jit = make_jit(ex.interpret, baseline=baseline, green=["bytecode"], threshold=3,
+                   bridge_threshold=2, record_events=True)
     assert jit(ex.SQUARE, 71) == ex.interpret(ex.SQUARE, 71) == 5041
     assert jit.events == ["not entered"] * 2 + [
         "compile loop", "pause at split", "run native", "fallback", "resume native",
@@ -148,7 +151,7 @@ def test_missing_hints_are_clear_errors():
 def test_bad_options():
     with pytest.raises(ValueError, match="threshold must be an int >= 1, have 0"):
         make_jit(doubling, threshold=0)
-    with pytest.raises(ValueError, match="baseline must be one of 'graph', have 'fast'"):
+    with pytest.raises(ValueError, match="baseline must be one of 'native', 'graph', have 'fast'"):
         make_jit(doubling, baseline="fast")
     with pytest.raises(TypeError, match="unknown option"):
         make_jit(doubling, treshold=3)
@@ -161,9 +164,10 @@ def test_under_cpython_the_hint_does_nothing():
 
 # -- the accumulator language (greens: the program, and pc through the opcode) --------
 
-def test_the_accumulator_language_computes_factorial_with_threshold_3():
-    jit = make_jit(ex.accumulator, green=["code"], threshold=3, bridge_threshold=3,
-                   record_events=True)
+@pytest.mark.parametrize("baseline", ["native", "graph"])
+def test_the_accumulator_language_computes_factorial_with_threshold_3(baseline):
+    jit = make_jit(ex.accumulator, baseline=baseline, green=["code"], threshold=3,
+                   bridge_threshold=3, record_events=True)
     assert jit(ex.ACC_FACTORIAL, 10) == ex.accumulator(ex.ACC_FACTORIAL, 10) == 3628800
     assert jit.events == ["not entered"] * 2 + [
         "compile loop", "pause at split", "run native"] + ["fallback", "resume native"] * 2 + [
@@ -216,10 +220,11 @@ def check_under_jit(program, data):
     n = len(program.params)
     green = sorted(data.draw(st.sets(st.integers(0, n - 1)), label="green parameter indices"))
     threshold = data.draw(st.sampled_from([1, 2, 7]), label="threshold")
+    baseline = data.draw(st.sampled_from(["native", "graph"]), label="baseline")
     bridge = data.draw(st.sampled_from([1, 2, 200]), label="bridge_threshold")
     try:
         jit = make_jit(func, green=green, threshold=threshold, bridge_threshold=bridge,
-                       max_states_per_merge=64)
+                       baseline=baseline, max_states_per_merge=64)
     except (TimeshiftError, HintError) as exc:
         # a constant condition (`if 5: break`) left the loop or its
         # can_enter_jit unreachable: the builder dropped them, and make_jit
@@ -229,6 +234,7 @@ def check_under_jit(program, data):
         return
     for args in data.draw(st.lists(program.args, min_size=1, max_size=4), label="args"):
         what = (f"{program.name}{args!r}, green {green}, thresholds {threshold}/{bridge}, "
+                f"{baseline} baseline, "
                 f"of\n{program.source}")
         assert_same_outcome(outcome(expected_func, args), outcome(jit, args), what)
 
@@ -239,7 +245,8 @@ COLD = "II*W%I?" * 6                    # never runs: a is 0 at its {
 CHECKED_COUNTDOWN = "R{W%{" + COLD + "}SD}"    # a = n % n is 0: the error check's test
 
 
-def test_a_cold_error_check_gets_no_code():
+@pytest.mark.parametrize("baseline", ["native", "graph"])
+def test_a_cold_error_check_gets_no_code(baseline):
     """A guest loop of 1,000,000 iterations whose error check never runs:
     the JIT's residual code holds at least 3x fewer operations than eager
     specialisation's, none of the cold block (its 6 multiplications)."""
@@ -247,7 +254,8 @@ def test_a_cold_error_check_gets_no_code():
     eager = make_compiler(ex.accumulator, green=["code"]).specialize(CHECKED_COUNTDOWN)
     eager_ops = sum(eager.op_counts().values())
     assert eager.op_counts()["int_mul"] >= 6       # the cold block is compiled eagerly
-    jit = make_jit(ex.accumulator, green=["code"], threshold=100, bridge_threshold=200)
+    jit = make_jit(ex.accumulator, baseline=baseline, green=["code"], threshold=100,
+                   bridge_threshold=200)
     assert jit(CHECKED_COUNTDOWN, 1_000_000) == 0
     graphs = jit.residual_graphs()
     lazy_ops = sum(sum(1 for _ in g.iteroperations()) for g in graphs)
@@ -281,10 +289,11 @@ def phases(n: int) -> int:
     return a * 3 + b
 
 
-def test_a_phase_change_is_bridged_too():
+@pytest.mark.parametrize("baseline", ["native", "graph"])
+def test_a_phase_change_is_bridged_too(baseline):
     """The hot path changes halfway: the second phase's side, an exit while
     the first ran, becomes hot and is bridged; both phases end in native code."""
-    jit = make_jit(phases, threshold=5, bridge_threshold=5, record_events=True)
+    jit = make_jit(phases, baseline=baseline, threshold=5, bridge_threshold=5, record_events=True)
     assert jit(1000) == phases(1000)
     assert jit.events.count("compile bridge") == 3     # stay in the loop, then each phase
     assert jit.events.count("fallback") < 20
