@@ -15,7 +15,7 @@ test: install graphviz
 
 # The benchmarks (bench/), each printing ratios measured side by side with
 # PASS/FAIL against its targets; not part of `make test`.
-BENCHES := bench_native bench_polls bench_call_overhead bench_hint bench_specialize bench_promotion
+BENCHES := bench_native bench_polls bench_call_overhead bench_hint bench_specialize bench_promotion bench_warmup
 bench: install
 	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(PY) bench/$$b.py || exit 1; done
 

@@ -287,6 +287,7 @@ def dfa_match(table: str, accepting: str, s: str) -> bool:
             return False
         state = ord(table[2 * state + k]) - 48      # the digit's value
         i += 1
+        hint(None, can_enter_jit=True)              # the loop goes on (make_jit)
     return accepting[state] == "1"
 
 

@@ -28,7 +28,7 @@ from flowgraph.dispatch import key_encoding
 from flowgraph.lltypes import Signed, Void
 from flowgraph.model import FunctionGraph
 from rgen.llvm.memops import handles, new_box, take_item
-from rgen.llvm.runtime import I1, I64, NULL, PTR, lltype, result_struct
+from rgen.llvm.runtime import I1, I64, NULL, PTR, entry_alloca, lltype, result_struct
 
 
 @handles("direct_call")
@@ -80,7 +80,7 @@ def call_python(em, func, args: list, T):
             p = new_box(em, a.concretetype, em.value(a))
         em.hold(p)
         boxes.append(p)
-    array = _entry_alloca(em, len(boxes))
+    array = entry_alloca(em.fn, PTR, len(boxes), "args")
     for i, p in enumerate(boxes):
         b.store(p, b.gep(array, [ir.Constant(I64, i)], inbounds=True, source_etype=PTR))
     name = getattr(func, "__name__", "func")
@@ -167,10 +167,4 @@ def _address(ctypes_object):
     return ir.Constant(I64, ctypes.addressof(ctypes_object)).inttoptr(PTR)
 
 
-def _entry_alloca(em, n: int):
-    """A stack slot of n pointers, allocated once in the entry block."""
-    entry = em.fn.entry_basic_block
-    b = ir.IRBuilder(entry)
-    b.position_at_start(entry)
-    return b.alloca(PTR, size=max(n, 1), name="args")
 

@@ -31,8 +31,8 @@ from flowgraph.lltypes import Void
 from flowgraph.model import Constant
 from rgen.llvm.fastcall import test_scalar, tested_value
 from rgen.llvm.runtime import (I1, I8, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL, OB_SIZE, PTR,
-                               box, check_source, helper, i64, is_gcref, item_slot, load_at,
-                               ok, failed, result_struct, store_at)
+                               box, check_source, entry_alloca, helper, i64, is_gcref,
+                               item_slot, load_at, ok, failed, result_struct, store_at)
 
 MEM_HELPERS: dict = {}
 HANDLERS: dict = {}
@@ -65,7 +65,7 @@ def _check_item(rt, b, check, item, index):
     boxed = b.call(rt.capi("PyLong_FromLongLong"), [index], name="index")
     with b.if_then(b.icmp_unsigned("==", boxed, NULL), likely=False):
         b.ret(NULL)
-    argv = b.alloca(PTR, 2, name="argv")
+    argv = entry_alloca(b.function, PTR, 2, "argv")
     b.store(item, argv)
     b.store(boxed, b.gep(argv, [i64(1)], source_etype=PTR))
     result = b.call(rt.capi("PyObject_Vectorcall"), [check, argv, i64(2), NULL], name="checked")
@@ -331,10 +331,9 @@ TUPLE_ITEMS = 24                 # offsetof(PyTupleObject, ob_item)
 def _armed_slot(em):
     slot = getattr(em.fn, "_ts_armed", None)
     if slot is None:
-        entry = em.fn.entry_basic_block
-        eb = ir.IRBuilder(entry)
-        eb.position_at_start(entry)
-        slot = em.fn._ts_armed = eb.alloca(I8, name="armed")
+        slot = em.fn._ts_armed = entry_alloca(em.fn, I8, 1, "armed")
+        eb = ir.IRBuilder(em.fn.entry_basic_block)
+        eb.position_after(slot)
         eb.store(ir.Constant(I8, 0), slot)
     return slot
 
@@ -351,7 +350,7 @@ def _merge_point(em) -> None:
     with b.if_then(b.icmp_unsigned("!=", b.load(slot, typ=I8), ir.Constant(I8, 0)),
                    likely=False):
         b.store(ir.Constant(I8, 0), slot)
-        argv = b.alloca(PTR, len(live) + 1, name="merge.args")
+        argv = entry_alloca(em.fn, PTR, len(live) + 1, "merge.args")
         b.store(rt.pyobj(site, "merge_point"), argv)
         boxed = []
         for k, v in enumerate(live):

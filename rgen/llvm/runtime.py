@@ -400,3 +400,10 @@ def check_source(rt: Runtime, b: ir.IRBuilder, T, p):
         return rt.call(b, "rt.check.list", p, result="badtype")
     return None
 
+
+def entry_alloca(fn: ir.Function, ty, n: int, name: str):
+    """Stack space for n values of type ty, allocated once in `fn`'s entry
+    block (an alloca in a loop would grow the stack every iteration)."""
+    b = ir.IRBuilder(fn.entry_basic_block)
+    b.position_at_start(fn.entry_basic_block)
+    return b.alloca(ty, size=max(n, 1), name=name)

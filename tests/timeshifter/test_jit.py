@@ -298,3 +298,20 @@ def test_a_phase_change_is_bridged_too(baseline):
     assert jit.events.count("compile bridge") == 3     # stay in the loop, then each phase
     assert jit.events.count("fallback") < 20
     assert [jit(n) for n in (0, 1, 2, 3, 10, 2000)] == [phases(n) for n in (0, 1, 2, 3, 10, 2000)]
+
+
+def test_the_native_baseline_allocates_its_stack_once():
+    """Every alloca of the baseline's functions is in their entry block: one
+    in the merge point's call (run every guest iteration) grew the stack
+    until a million iterations crashed the process."""
+    jit = make_jit(ex.interpret, green=["bytecode"], threshold=10**9)
+    assert jit(ex.SQUARE, 3000) == 9_000_000
+    function, block = None, None
+    for line in jit._native.llvm_ir.splitlines():
+        if line.startswith("define "):
+            function, block = line, "entry"
+        elif line and not line.startswith((" ", "}", ";")) and line.rstrip().endswith(":"):
+            block = line
+        elif " = alloca " in line:
+            assert block in ("entry", "entry:"), (function, block, line)
+    assert jit.stats["passes counted"] == 2999
