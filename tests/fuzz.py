@@ -28,6 +28,7 @@ and `/` use all 64-bit ints.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import pprint
 import random
 import select
@@ -53,13 +54,17 @@ def jobs(draw, features: Features) -> dict:
     """A program with 1-4 argument tuples, green indices among its scalar
     parameters, and whether to run it with promotions."""
     promote = draw(st.booleans())
+    if draw(st.booleans()):                 # loops for make_jit too (the jit modes)
+        features = dataclasses.replace(features, merge_points=True)
     program = draw(programs(allow_promote=promote, features=features))
     scalar = [i for i, t in enumerate(program.types) if t != "list[int]"]
     return {"source": program.source, "name": program.name, "params": program.params,
             "types": program.types, "promote": promote,
             "args": draw(st.lists(program.args, min_size=1, max_size=4)),
             "green": sorted(draw(st.sets(st.sampled_from(scalar)))) if scalar else [],
-            "threshold": draw(st.sampled_from([1, 2]))}
+            "threshold": draw(st.sampled_from([1, 2])),
+            "jit": (draw(st.sampled_from([1, 2, 7])), draw(st.sampled_from([1, 2, 200])),
+                    draw(st.sampled_from(["native", "graph"])))}
 
 
 def draw_jobs(strategy, count: int, seed_value: int) -> list:

@@ -12,6 +12,8 @@ the indices of the parameters to make green and a promotion threshold.
   residual     the same residual natively;
   promote-*    with `promote=True` hints: the all-red specialisation with a
                low promotion threshold, interpreted and native;
+  jit          programs whose loops have merge points: `make_jit` with the
+               job's greens, thresholds and baseline, call after call;
 
 and compares each with CPython (tests/differential.py: same value or same
 exception type, same arguments afterwards).  A bound error of the
@@ -35,7 +37,8 @@ import flowgraph
 from rgen.llvm import compile_graph
 from tests.differential import Outcome, outcome, same_outcome
 from tests.strategies import Program, load, oracle
-from timeshifter import TimeshiftError, make_compiler
+from hintannotator import HintError
+from timeshifter import TimeshiftError, make_compiler, make_jit
 
 BOUND_ERRORS = ("different green states", "residual operations")
 
@@ -75,7 +78,7 @@ def run_job(job: dict) -> dict:
     expected = [outcome(expected_func, args) for args in job["args"]]
     report.executions += len(expected)
     for mode, runner in (("graph", _graph_modes), ("specialize", _specialize_modes),
-                         ("promote", _promote_modes)):
+                         ("promote", _promote_modes), ("jit", _jit_modes)):
         try:
             runner(report, func, job, expected)
         except TimeshiftError as exc:
@@ -123,6 +126,27 @@ def _promote_modes(report, func, job, expected) -> None:
         report.check(f"promote interpreted, threshold {job['threshold']}", exp,
                      res.interpret, args)
         report.check(f"promote native, threshold {job['threshold']}", exp, res, args)
+
+
+# make_jit refuses a program whose merge point or can_enter_jit the builder
+# dropped as unreachable (a constant condition before them)
+JIT_REFUSALS = ("has no global merge point", "is never counted", "is not at the head of a loop")
+
+
+def _jit_modes(report, func, job, expected) -> None:
+    if "global_merge_point" not in job["source"] or "jit" not in job:
+        return
+    threshold, bridge, baseline = job["jit"]
+    try:
+        jit = make_jit(func, green=sorted(job["green"]), threshold=threshold,
+                       bridge_threshold=bridge, baseline=baseline, max_states_per_merge=64)
+    except (TimeshiftError, HintError) as exc:
+        if any(r in str(exc) for r in JIT_REFUSALS):
+            return
+        raise
+    mode = f"jit {baseline}, thresholds {threshold}/{bridge}, green {sorted(job['green'])}"
+    for args, exp in zip(job["args"], expected):
+        report.check(mode, exp, jit, args)
 
 
 # -- the pipe protocol -------------------------------------------------------------
