@@ -129,6 +129,29 @@ def test_run_reports_the_programs_own_exception_with_status_1(capsys):
     assert (status, out, err) == (1, "", "ValueError: bad opcode\n")
 
 
+def test_run_under_the_jit_with_statistics(capsys):
+    status, out, err = run_cli(capsys, "run", INTERPRET, "--green", "bytecode=SQUARE", "71",
+                               "--jit", "--threshold", "3", "--bridge-threshold", "2",
+                               "--stats")
+    assert (status, out) == (0, "5041\n")
+    stats = dict(line.split(": ") for line in err.splitlines())
+    assert (stats["loops"], stats["not entered"], stats["compile bridge"]) == ("1", "2", "1")
+    status, out, err = run_cli(capsys, "run", "examples.interpreters:accumulator", "--green",
+                               "code=ACC_FACTORIAL", "10", "--jit", "--threshold", "2")
+    assert (status, out, err) == (0, "3628800\n", "")
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--stats"], "--stats goes with --jit"),
+    (["--jit", "--interpret"], "--interpret and --jit exclude each other"),
+    (["--jit", "--threshold", "0"], "make_jit: threshold must be an int >= 1, have 0"),
+])
+def test_run_jit_mistakes(capsys, flags, message):
+    status, out, err = run_cli(capsys, "run", INTERPRET, "--green", "bytecode=SQUARE", "7",
+                               *flags)
+    assert (status, out, err) == (2, "", f"timeshift: error: {message}\n")
+
+
 # -- colors ----------------------------------------------------------------------------
 
 def test_colors_lists_every_source_variable(capsys, tmp_path):

@@ -34,6 +34,7 @@ from timeshift.cliargs import (CliError, check_value, load_function, parse_green
                                  parse_options, parse_reds, split_run_greens)
 from timeshifter.compiler import make_compiler
 from timeshifter.errors import TimeshiftError
+from timeshifter.jit import make_jit
 from rgen.pipeline import RESIDUAL_PASSES
 
 EMITS = ("graph", "genext", "llvm", "llvm-opt", "asm")
@@ -91,6 +92,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("args", nargs="*", metavar="ARGS", help="the red arguments, in order")
     run.add_argument("--interpret", action="store_true",
                      help="run the residual graph with the flow-graph interpreter instead")
+    run.add_argument("--jit", action="store_true",
+                     help="run under make_jit: the function natively, its hot loops compiled")
+    run.add_argument("--threshold", type=int, default=1000, metavar="N",
+                     help="with --jit: passes of a loop before it is compiled (1000)")
+    run.add_argument("--bridge-threshold", type=int, default=200, metavar="N",
+                     help="with --jit: runs of an exit's side before it is compiled (200)")
+    run.add_argument("--stats", action="store_true",
+                     help="with --jit: print the JIT's statistics to stderr")
     run.set_defaults(handler=_run)
     return parser
 
@@ -172,6 +181,10 @@ def _specialize(args) -> int:
 def _run(args) -> int:
     func = load_function(args.target)
     greens, reds = split_run_greens(args.green, args.args)
+    if args.jit:
+        return _run_jit(args, func, greens, reds)
+    if args.stats:
+        raise CliError("--stats goes with --jit")
     comp, green_values = _compiler(func, greens, args.option)
     values = parse_reds(func, [comp.params[i] for i in comp.red_indices], reds)
     res = comp.specialize(**green_values)
@@ -181,6 +194,35 @@ def _run(args) -> int:
         print(f"{type(e).__name__}: {e}", file=sys.stderr)
         return 1
     print(result)
+    return 0
+
+
+def _run_jit(args, func, green_items: list, reds: list) -> int:
+    """`run --jit`: the whole call under make_jit (greens and reds in the
+    parameter order), the result on stdout, `--stats` on stderr."""
+    if args.interpret:
+        raise CliError("--interpret and --jit exclude each other")
+    greens = parse_greens(func, green_items)
+    try:
+        jit = make_jit(func, green=list(greens), threshold=args.threshold,
+                       bridge_threshold=args.bridge_threshold, **parse_options(args.option))
+    except (TypeError, ValueError) as e:    # unknown or bad options, bad thresholds
+        raise CliError(str(e)) from None
+    params = jit.compiler.params
+    for v in params:
+        if v.name in greens:
+            check_value(f"green {v.name!r}", greens[v.name], v.concretetype)
+    red_values = iter(parse_reds(func, [params[i] for i in jit.compiler.red_indices], reds))
+    values = [greens[v.name] if v.name in greens else next(red_values) for v in params]
+    try:
+        result = jit(*values)
+    except Exception as e:                  # the program's own exception
+        print(f"{type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    print(result)
+    if args.stats:
+        for what, n in sorted(jit.stats.items()):
+            print(f"{what}: {n}", file=sys.stderr)
     return 0
 
 
