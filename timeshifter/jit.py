@@ -82,6 +82,7 @@ def make_jit(func, green=(), threshold: int = 1000, bridge_threshold: int = 200,
             raise ValueError(f"make_jit: {name} must be an int >= 1, have {value!r}")
     options = dict(options, bridge_threshold=bridge_threshold)
     options.setdefault("lazy_splits", True)
+    options.setdefault("promote_tracked", 5)    # a value guard tracks at most 5 values
     if baseline not in BASELINES:
         raise ValueError(f"make_jit: baseline must be one of {', '.join(map(repr, BASELINES))}, "
                          f"have {baseline!r}")

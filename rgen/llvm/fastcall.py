@@ -149,6 +149,22 @@ def test_scalar(rt: Runtime, b: ir.IRBuilder, T, p, fast_if) -> None:
                       b.icmp_unsigned("==", p, rt.pyobj(False, "False"))))
 
 
+def branch_unless_scalar(em, T, p, label: str) -> ir.Block:
+    """Emit `test_scalar` of `p` for T in the emitter `em`'s function: the
+    builder stays on the passing path; returns the (empty) block every
+    failing test branches to, for the caller's slow path."""
+    b = em.b
+    slow = em.fn.append_basic_block(f"{label}.check")
+
+    def fast_if(cond):
+        following = em.fn.append_basic_block(f"{label}.test")
+        b.cbranch(cond, following, slow).set_weights([1000, 1])
+        b.position_at_end(following)
+
+    test_scalar(em.rt, b, T, p, fast_if)
+    return slow
+
+
 def tested_value(rt: Runtime, b: ir.IRBuilder, T, p):
     """The native value of `p`, which passed `test_scalar` for T: no call,
     no failure; an int of one digit (or 0) on the likely branch."""

@@ -27,7 +27,7 @@ from flowgraph.arguments import CHECKED_FIELDS, field_checker
 from flowgraph.interp import record_class
 from flowgraph.lltypes import Void
 from rgen.llvm.memops import handles, new_box, take_item
-from rgen.llvm.fastcall import test_scalar
+from rgen.llvm.fastcall import branch_unless_scalar
 from rgen.llvm.runtime import I32, NULL, PTR
 
 TP_NEW = 312                     # offsetof(PyTypeObject, tp_new) in CPython 3.11
@@ -58,15 +58,8 @@ def _checked_field(em, struct, name: str, T, p):
     its type, else what the shared field check (flowgraph.arguments) returns
     for it, or its error; the same rule and messages as the interpreter."""
     b, rt = em.b, em.rt
-    slow = em.fn.append_basic_block(f"{em.label}.field.{name}")
+    slow = branch_unless_scalar(em, T, p, f"{em.label}.field.{name}")
     done = em.fn.append_basic_block(f"{em.label}.field.{name}.ok")
-
-    def fast_if(ok):
-        following = em.fn.append_basic_block(f"{em.label}.field.{name}.test")
-        b.cbranch(ok, following, slow).set_weights([1000, 1])
-        b.position_at_end(following)
-
-    test_scalar(rt, b, T, p, fast_if)
     here = b.block
     b.branch(done)
     b.position_at_end(slow)

@@ -157,6 +157,16 @@ def test_bad_options():
         make_jit(doubling, treshold=3)
 
 
+def test_the_jits_options():
+    """JIT mode: lazy splits, value guards tracking at most 5 values, the
+    bridge threshold given; make_compiler keeps its eager defaults."""
+    options = make_jit(doubling, bridge_threshold=9).compiler.options
+    assert (options.lazy_splits, options.promote_tracked, options.bridge_threshold) == (
+        True, 5, 9)
+    options = make_compiler(doubling).options
+    assert (options.lazy_splits, options.promote_tracked) == (False, 8)
+
+
 def test_under_cpython_the_hint_does_nothing():
     assert hint(None, can_enter_jit=True) is None
     assert doubling(4) == 18
