@@ -3,6 +3,7 @@
     jit = make_jit(interpret, green=["code"], threshold=1000)
     jit(code, a)                  # always the same result as interpret(code, a)
     jit.stats                     # loops compiled, passes counted, compile ms, ...
+    jit.stats_by_key()            # the same per merge point and green key
     jit.residual_graphs()         # what has been compiled so far
     make_jit(..., record_events=True).events
 
@@ -107,6 +108,7 @@ class Jit:
         self._armed = False             # a can_enter_jit ran; the next merge point counts
         self._family = None             # the running call's (native baseline)
         self._points: dict = {}         # merge point site -> Jit._point's tuple
+        self._by_key: dict = {}         # (family, block, greens) -> Counter of its events
         self._native = None
         if baseline == "native":
             from rgen import compile_graph
@@ -244,12 +246,22 @@ class Jit:
 
     def _event(self, what: str, key=None) -> None:
         self.stats[what] += 1
+        if key is not None:
+            self._by_key.setdefault(key, Counter())[what] += 1
         if self.events is not None:
             self.events.append(what)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s: %s%s", self.graph.name, what, "" if key is None else f" {key[1:]}")
 
     # -- what was compiled -------------------------------------------------------------
+    def stats_by_key(self) -> dict:
+        """Per merge point and green key: {(call's greens, block, merge point's
+        greens): Counter of its events ("not entered", "compile loop", "run
+        native", ...)}; the green values as `value_key` gives them."""
+        keys = {id(f): k for k, f in self._families.items()}
+        return {(keys[id(family)], block, greens): Counter(events)
+                for (family, block, greens), events in self._by_key.items()}
+
     def residual_graphs(self) -> list:
         """The residual graphs compiled so far, in the order they were made:
         the loops, the cases of their exits and promotion sites (bridges), and

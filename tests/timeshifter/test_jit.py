@@ -106,7 +106,11 @@ def test_each_guest_program_has_its_own_loops():
     assert jit(ex.SQUARE, 9) == 81
     assert jit(double, 9) == 0
     assert jit(ex.SQUARE, 12) == 144
+    assert jit(ex.TRIPLE_MINUS_ONE, 5) == ex.interpret(ex.TRIPLE_MINUS_ONE, 5)
     assert jit.stats["loops"] == 1
+    (key, counts), = jit.stats_by_key().items()     # the one guest loop counted
+    assert key[0] == ((str, ex.SQUARE),)
+    assert (counts["not entered"], counts["compile loop"], counts["run native"]) == (1, 1, 2)
 
 
 def test_an_error_in_compiled_code_is_the_interpreters():
