@@ -277,14 +277,15 @@ class SegmentWriter:
             return self.write_green_switch(switch)
         if len(block.exits) == 2 and block.exits[0].exitcase is False:
             false, true = block.exits
-            lazy = "None"
+            lazy = ""
             if self.block_index in self.code.split_points:
                 n = len(block.operations)
-                live = self.code.inputs[(self.block_index, n)][1:]
+                live = "".join(f"{self.name(v)}, "
+                               for v in self.code.inputs[(self.block_index, n)][1:])
                 self.gen.need(self.code, self.block_index, n)
-                lazy = f"({self.block_index}, {n}, ({''.join(f'{self.name(v)}, ' for v in live)}))"
+                lazy = f", ({self.block_index}, {n}, ({live}))"
             return self.emit(f"return rt.split(js, {self.name(switch)}, "
-                             f"{self.link_target(false)}, {self.link_target(true)}, {lazy})")
+                             f"{self.link_target(false)}, {self.link_target(true)}{lazy})")
         cases = [l for l in block.exits if l.exitcase != "default"]
         default = [l for l in block.exits if l.exitcase == "default"]
         case_text = ", ".join(f"{l.exitcase!r}: ({self.link_target(l)})" for l in cases)
@@ -308,8 +309,9 @@ class SegmentWriter:
 class SourceGenerator:
     """Generates the source of the whole generating extension."""
 
-    def __init__(self, annotation):
+    def __init__(self, annotation, lazy_splits: bool = False):
         self.annotation = annotation
+        self.lazy_splits = lazy_splits     # red Bool splits get a resumable segment
         self.ns = Namespace()
         self.codes: dict = {}          # graph -> GraphCode
         self.varnames: dict = {}       # (code number, Variable) -> name
@@ -355,7 +357,8 @@ class SourceGenerator:
                     code.inputs[(i, k + 1)] = [op.result] + _live_after(block, k)
                 if self.is_inlined_call(code, op):
                     code.add_call_continuation(i, k + 1)
-            self._split_point(code, i, block)
+            if self.lazy_splits:
+                self._split_point(code, i, block)
 
     @staticmethod
     def _split_point(code: GraphCode, i: int, block) -> None:

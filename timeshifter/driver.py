@@ -58,6 +58,8 @@ from timeshifter.state import (Frame, JitState, force_virtuals, freeze, freeze_f
 STATES_PER_GREEN_ITEM = 4
 OPS_PER_GREEN_ITEM = 8
 
+_ANY = object()                 # Driver.is_recursive: any green arguments
+
 
 def _scaled_bound(options, name: str, scaled: int) -> int:
     value = getattr(options, name)
@@ -248,29 +250,33 @@ class Driver:
             return False                # compiled here (or about to be)
         if self.specialise_locally(gkey, items):
             return False
-        if target is None:
-            target = family.gmp_functions[gkey] = self.start_entry(first, items[0][1])
-            family.entry_graphs.add(target)
+        target = self.shared_entry(gkey, first, items[0][1])
         for js, leaves in items:
-            gvs = [Constant(target, Void)] + [leaf.gv for leaf in leaves]
-            js.builder.finish_return(js.builder.genop("tail_call", gvs))
-            js.finished = True
+            self.tail_call(js, target, leaves)
         return True
 
-    def enter_shared(self, js: JitState) -> None:
-        """End `js`, at a global merge point of the entry graph, with a tail
-        call to the family's shared entry function for its key, started now
-        if there is none."""
-        key, leaves = freeze(js)
-        gkey = self.global_key(js, key)
+    def shared_entry(self, gkey, js: JitState, leaves: list):
+        """The family's shared entry function for the merge-point key `gkey`,
+        started now from `js` (every red leaf a parameter) if there is none."""
         target = self.family.gmp_functions.get(gkey)
         if target is None:
             target = self.family.gmp_functions[gkey] = self.start_entry(js, leaves)
             self.family.entry_graphs.add(target)
             self.family.gmp_compiled.setdefault(gkey, target)
+        return target
+
+    @staticmethod
+    def tail_call(js: JitState, target, leaves: list) -> None:
+        """End `js` by handing its red leaves to `target`."""
         gvs = [Constant(target, Void)] + [leaf.gv for leaf in leaves]
         js.builder.finish_return(js.builder.genop("tail_call", gvs))
         js.finished = True
+
+    def enter_shared(self, js: JitState) -> None:
+        """End `js`, at a global merge point of the entry graph, with a tail
+        call to the family's shared entry function for its key."""
+        key, leaves = freeze(js)
+        self.tail_call(js, self.shared_entry(self.global_key(js, key), js, leaves), leaves)
 
     def specialise_locally(self, gkey, items) -> bool:
         """A path still holding the very value a promotion made known (the
@@ -405,20 +411,12 @@ class Driver:
 
     # -- recursion ------------------------------------------------------------------------
     @staticmethod
-    def is_recursive(frame: Frame, code, greenargs) -> bool:
-        """A call to a graph already running in this chain with the same green
-        arguments would inline forever: it becomes a residual call."""
+    def is_recursive(frame: Frame, code, greenargs=_ANY) -> bool:
+        """Is `code` running in the chain of `frame` with these green arguments
+        (any, by default)?  Such a call with the same ones would inline
+        forever: it becomes a residual call."""
         while frame is not None:
-            if frame.code is code and frame.greenargs == greenargs:
-                return True
-            frame = frame.back
-        return False
-
-    @staticmethod
-    def is_active(frame: Frame, code) -> bool:
-        """Is `code` running in the chain of `frame` (with any green arguments)?"""
-        while frame is not None:
-            if frame.code is code:
+            if frame.code is code and (greenargs is _ANY or frame.greenargs == greenargs):
                 return True
             frame = frame.back
         return False
@@ -436,6 +434,11 @@ class Driver:
         if graph is None:
             graph = shared[key] = self.specializer.start_specialization(self, code, list(args))
             self.specializer.count("shared functions")
+        return self.residual_call(js, graph, args)
+
+    @staticmethod
+    def residual_call(js: JitState, graph, args) -> RedBox:
+        """A direct call of the residual function `graph` on the red `args`."""
         gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args
                                         if isinstance(a, (RedBox, PtrBox))]
         return RedBox(js.builder.genop("direct_call", gvs))
@@ -447,10 +450,7 @@ class Driver:
                 f"{code.graph.firstlineno} must become a residual call, but its result "
                 f"is needed green. Hint that helps: make the recursion depend on green "
                 f"arguments, or hint(result, variable=True).")
-        graph = self.residual_graph_for(code, greenargs, args)
-        gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args
-                                        if isinstance(a, (RedBox, PtrBox))]
-        return RedBox(js.builder.genop("direct_call", gvs))
+        return self.residual_call(js, self.residual_graph_for(code, greenargs, args), args)
 
     def residual_graph_for(self, code, greenargs, args):
         key = (code, greenargs)

@@ -105,6 +105,7 @@ class Jit:
         self._families: dict = {}       # green key of a call -> its Family
         self._counts: dict = {}         # (family, merge key) -> passes counted
         self._loops: dict = {}          # (family, merge key) -> FallbackEntry
+        self._failed: set = set()       # merge keys whose compile hit a bound
         self._armed = False             # a can_enter_jit ran; the next merge point counts
         self._family = None             # the running call's (native baseline)
         self._points: dict = {}         # merge point site -> Jit._point's tuple
@@ -210,6 +211,8 @@ class Jit:
         key = (family, block, tuple([value_key(values[k]) for k in greens]))
         entry = self._loops.get(key)
         if entry is None:
+            if key in self._failed:
+                return None
             passes = self._counts[key] = self._counts.get(key, 0) + 1
             self.stats["passes counted"] += 1
             if passes < self.threshold:
@@ -230,7 +233,7 @@ class Jit:
         except TimeshiftError as exc:
             # a bound of the options (a green counter under a red loop bound,
             # say): this key stays in the baseline tier
-            self._counts[key] = -(2**62)
+            self._failed.add(key)
             self._event("compile failed", key)
             log.debug("%s: compiling the loop failed: %s", self.graph.name, exc)
             return None

@@ -70,7 +70,7 @@ def split(js: JitState, box, block_false: int, values_false, block_true: int, va
         if gv.value:
             return goto(js, block_true, values_true)
         return goto(js, block_false, values_false)
-    if lazy is not None and js.driver.options.lazy_splits:
+    if lazy is not None:
         frame = js.frame
         frame.block, frame.opindex, frame.values = lazy[0], lazy[1], [box, *lazy[2]]
         js.driver.promote(js, gv, split=True)
@@ -114,7 +114,7 @@ def call(js: JitState, code, args, cont_block: int, cont_op: int, live) -> None:
         result = js.driver.residual_recursive_call(js, code, greenargs, args)
         frame.values[0] = result
         return
-    if frame.shares_calls and not code.returns_green and js.driver.is_active(frame, code):
+    if frame.shares_calls and not code.returns_green and js.driver.is_recursive(frame, code):
         frame.values[0] = js.driver.shared_call(js, code, greenargs, args)
         return
     js.driver.check_depth(js, code)

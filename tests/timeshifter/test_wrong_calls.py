@@ -156,20 +156,20 @@ def inc_res():
 
 
 def test_extra_positional_arguments_are_rejected_natively(inc_res):
-    check(inc_res, (1, 2, 3), T, f"inc() takes 1 positional argument but "
+    check(inc_res, (1, 2, 3), T, "inc() takes 1 positional argument but "
           "3 were given")
 
 
 def test_ints_beyond_64_bits_are_not_wrapped(inc_res):
-    check(inc_res, (BIG,), O, f"inc() argument 'x' does not fit in a 64-bit "
+    check(inc_res, (BIG,), O, "inc() argument 'x' does not fit in a 64-bit "
           "int: 1267650600228229401496703205376")
-    check(inc_res.interpret, (BIG,), O, f"inc() argument 'x' does not fit "
+    check(inc_res.interpret, (BIG,), O, "inc() argument 'x' does not fit "
           "in a 64-bit int: 1267650600228229401496703205376")
 
 
 def test_a_float_for_an_int_is_a_type_error_not_ctypes(inc_res):
     for call in (inc_res, inc_res.interpret):
-        check(call, (3.7,), T, f"inc() argument 'x' must be int, not float")
+        check(call, (3.7,), T, "inc() argument 'x' must be int, not float")
 
 
 def test_a_list_subclass_is_rejected_in_every_mode(modes):
@@ -366,8 +366,3 @@ def test_a_list_not_surely_a_parameters_names_the_function_reading_it():
         assert outcome(modes[mode], [1.5], 1) == (
             T, "pick() argument 'xs' must be list[int], not a list with a float at index 0")
 
-
-def test_a_bad_list_item_is_an_error_for_cpython_too_when_read():
-    """Where CPython itself fails on the bad item, so do we (with our message)."""
-    assert outcome(float_total, [1.5, 2**1100])[0] is O
-    assert outcome(float_total, [1.5, None])[0] is T
