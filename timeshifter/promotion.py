@@ -188,8 +188,8 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
 
     def _native_case(self, case: Case):
         if case.native is None:
-            from rgen import compile_graph
-            case.native = compile_graph(case.graph)
+            from rgen.llvm.compiler import native_code
+            case.native = native_code(case.graph)
             self.attach_native(case.value, case.native.address)
         return case.native
 

@@ -4,9 +4,19 @@ The call graph (edges from `direct_call` and `tail_call` ops to a
 `FunctionGraph`) is condensed into strongly connected components with
 networkx; components are compiled callees first, one LLVM module per
 component, so mutually recursive graphs share a module and every graph is
-compiled exactly once.  The result is cached in `graph._cache[CACHE_KEY]`
-(dropped by `graph.invalidate()`); a later caller calls an already compiled
-callee by its symbol, which the one MCJIT engine resolves across modules.
+compiled exactly once.  A graph's code (`NativeCode`: the function's symbol
+and address) is cached in `graph._cache[CODE_KEY]`, its Python entry (a
+`NativeFunction`) in `graph._cache[CACHE_KEY]` (both dropped by
+`graph.invalidate()`); a later caller calls an already compiled callee by its
+symbol, which the one MCJIT engine resolves across modules.
+
+Python entries only where Python calls.  `compile_graph(g)` builds the
+METH_FASTCALL entry of `g` in g's own module (where it can inline a loop-free
+`g`); the other graphs of the call graph, and the code `native_code(g)`
+compiles for native callers (a promotion site's cases, the JIT's bridges),
+get none: an entry is about a third of a small module's machine code.  When
+Python does call such a graph later, `compile_graph` builds its entry then,
+in a module of its own that calls the compiled function by its symbol.
 
 Recursion limit.  Only a `direct_call` keeps its caller's frame (a tail
 transfer replaces it), so only cycles containing a `direct_call` grow the
@@ -21,6 +31,7 @@ into plain leaf code are not counted.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import networkx as nx
 from llvmlite import ir
@@ -33,6 +44,7 @@ from rgen.llvm.callable import NativeFunction, make_native
 from rgen.llvm.emit import FunctionEmitter, graph_function, owns_nothing
 
 CACHE_KEY = "rgen.llvm"
+CODE_KEY = "rgen.llvm.code"
 CHEAP_TIER = True        # components without loops or tail transfers: jit.py's cheap tier
 HELPERS = {**runtime.HELPERS, **arith.OP_HELPERS, **memops.MEM_HELPERS}
 HANDLERS = memops.HANDLERS
@@ -47,15 +59,48 @@ def unlowered_ops() -> list:
 assert len(HELPERS) == len(runtime.HELPERS) + len(arith.OP_HELPERS) + len(memops.MEM_HELPERS)
 
 
+@dataclass
+class NativeCode:
+    """A graph's compiled function `{T, i1} tailcc symbol(args)` (see callable.py
+    for its convention), with or without a Python entry."""
+    graph: FunctionGraph
+    symbol: str
+    address: int
+    reaches_promote: bool
+    tier: str                  # "cheap" or "full" (jit.py)
+    llvm_ir: str               # the module's text, before and after optimisation
+    llvm_ir_optimized: str
+    compile_seconds: float     # emission, optimisation and machine code of the module
+
+
 def compile_graph(graph: FunctionGraph) -> NativeFunction:
-    """Compile `graph` (and, once each, the graphs it calls) to native code."""
+    """Compile `graph` (and, once each, the graphs it calls) to native code;
+    return it callable from Python."""
     cached = graph._cache.get(CACHE_KEY)
     if cached is not None:
         return cached
     with jit._lock:
-        for component in _components_to_compile(graph):
-            _compile_component(component)
+        code = _code(graph, entry_for=graph)
+        if CACHE_KEY not in graph._cache:
+            _compile_entry(code)
     return graph._cache[CACHE_KEY]
+
+
+def native_code(graph: FunctionGraph) -> NativeCode:
+    """Compile `graph` (and the graphs it calls) for native callers only:
+    no Python entry is built."""
+    code = graph._cache.get(CODE_KEY)
+    if code is not None:
+        return code
+    with jit._lock:
+        return _code(graph, entry_for=None)
+
+
+def _code(graph: FunctionGraph, entry_for) -> NativeCode:
+    if CODE_KEY not in graph._cache:
+        for component in _components_to_compile(graph):
+            _compile_component(component, entry_for)
+    return graph._cache[CODE_KEY]
 
 
 def callees(graph: FunctionGraph) -> list:
@@ -76,7 +121,7 @@ def _components_to_compile(root: FunctionGraph) -> list:
     while stack:
         g = stack.pop()
         for callee in callees(g):
-            if CACHE_KEY in callee._cache:
+            if CODE_KEY in callee._cache:
                 continue
             if callee not in calls_graph:
                 stack.append(callee)
@@ -92,7 +137,7 @@ def _reaches_promote(graphs: list) -> bool:
     (its callees outside are compiled already and know their own answer)."""
     members = set(graphs)
     return any(OPS[op.opname].is_switch for g in graphs for op in g.iteroperations()) or any(
-        callee._cache[CACHE_KEY].reaches_promote
+        callee._cache[CODE_KEY].reaches_promote
         for g in graphs for callee in callees(g) if callee not in members)
 
 
@@ -103,7 +148,9 @@ def _transfers(graph: FunctionGraph) -> bool:
     return any(OPS[op.opname].kind == "transfer" for op in graph.iteroperations())
 
 
-def _compile_component(graphs: list) -> None:
+def _compile_component(graphs: list, entry_for) -> None:
+    """One module for the graphs of a call-graph SCC; `entry_for`: the graph
+    whose Python entry goes into it too, if it is one of them."""
     start = time.perf_counter()
     module = ir.Module(name=graphs[0].name)
     module.triple, module.data_layout = jit.module_header()
@@ -115,34 +162,66 @@ def _compile_component(graphs: list) -> None:
     def callee(g: FunctionGraph) -> ir.Function:
         if g in functions:
             return functions[g]
-        name = g._cache[CACHE_KEY].symbol
+        name = g._cache[CODE_KEY].symbol
         if name not in module.globals:
             graph_function(module, g, name)
         return module.globals[name]
 
     def counted(g: FunctionGraph) -> bool:
-        return g in functions or g._cache[CACHE_KEY].reaches_promote
+        return g in functions or g._cache[CODE_KEY].reaches_promote
 
     polls_after = all(owns_nothing(g) for g in graphs)     # see backedges.py
     for g in graphs:
         FunctionEmitter(rt, g, functions[g], callee, HANDLERS, counted, polls_after).emit()
-    loops = {g: bool(cyclic_blocks(g.iterblocks())) for g in graphs}
-    fast = {g: fastcall.emit_fast_entry(rt, g, functions[g], symbols[g] + ".fast",
-                                        inline=not loops[g]).name
-            for g in graphs}
-    trusting = {g: fastcall.emit_fast_entry(rt, g, functions[g], symbols[g] + ".trusting",
-                                            checked=False, inline=not loops[g]).name
-                for g in graphs if not fastcall.tests_inline(g)}
+    loops = any(cyclic_blocks(g.iterblocks()) for g in graphs)
+    entries = {}
+    if entry_for in functions:
+        entries = _emit_entries(rt, entry_for, functions[entry_for],
+                                inline=not cyclic_blocks(entry_for.iterblocks()))
     text = str(module)
-    names = list(fast.values()) + list(trusting.values()) + list(symbols.values())
+    names = list(entries.values()) + list(symbols.values())
     polled = set(names) if polls_after and not guards.POLL_OFF else ()
-    cheap = CHEAP_TIER and not any(loops[g] or _transfers(g) for g in graphs)
+    cheap = CHEAP_TIER and not (loops or any(_transfers(g) for g in graphs))
     addresses, optimized = jit.compile_ir(text, names, polled, cheap)
     seconds = time.perf_counter() - start
     for g in graphs:
-        nf = make_native(g, symbols[g], text, optimized, seconds, addresses[fast[g]],
-                         addresses[trusting[g]] if g in trusting else None)
-        nf.address = addresses[symbols[g]]
-        nf.reaches_promote = reaches_promote
-        nf.tier = "cheap" if cheap else "full"
-        g._cache[CACHE_KEY] = nf
+        g._cache[CODE_KEY] = NativeCode(g, symbols[g], addresses[symbols[g]], reaches_promote,
+                                        "cheap" if cheap else "full", text, optimized, seconds)
+    if entries:
+        _entry_function(entry_for._cache[CODE_KEY], entries, addresses)
+
+
+def _emit_entries(rt: runtime.Runtime, g: FunctionGraph, fn: ir.Function,
+                  inline: bool) -> dict:
+    """Emit the Python entries of `g`, whose function is `fn`: {kind: symbol}
+    for the "fast" entry and, when it cannot test every parameter inline,
+    the "trusting" one its slow path calls after checking."""
+    kinds = ("fast",) if fastcall.tests_inline(g) else ("fast", "trusting")
+    return {kind: fastcall.emit_fast_entry(rt, g, fn, f"{fn.name}.{kind}", checked=kind == "fast",
+                                           inline=inline).name
+            for kind in kinds}
+
+
+def _compile_entry(code: NativeCode) -> None:
+    """The Python entry of a graph compiled without one, in a module of its
+    own (loop-free, so the cheap tier) calling the function by its symbol."""
+    start = time.perf_counter()
+    module = ir.Module(name=code.graph.name + ".entry")
+    module.triple, module.data_layout = jit.module_header()
+    rt = runtime.Runtime(module, HELPERS)
+    fn = graph_function(module, code.graph, code.symbol)
+    entries = _emit_entries(rt, code.graph, fn, inline=False)
+    addresses, _ = jit.compile_ir(str(module), list(entries.values()), cheap=CHEAP_TIER)
+    code.compile_seconds += time.perf_counter() - start
+    _entry_function(code, entries, addresses)
+
+
+def _entry_function(code: NativeCode, entries: dict, addresses: dict) -> None:
+    g = code.graph
+    nf = make_native(g, code.symbol, code.llvm_ir, code.llvm_ir_optimized, code.compile_seconds,
+                     addresses[entries["fast"]],
+                     addresses[entries["trusting"]] if "trusting" in entries else None)
+    nf.address = code.address
+    nf.reaches_promote = code.reaches_promote
+    nf.tier = code.tier
+    g._cache[CACHE_KEY] = nf

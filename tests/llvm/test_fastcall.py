@@ -283,3 +283,43 @@ def test_comp_with_equal_green_objects_and_a_new_key_agree():
     assert len(comp._cache) == 1
     other = square.replace("\x00", "\x00")
     assert comp(other, 5) == ex.interpret(other, 5)
+
+
+def scaled(xs: list[str], k: int) -> int:
+    return len(xs) * k
+
+
+def calls_scaled(xs: list[str], k: int) -> int:
+    return scaled(xs, k) + scaled(xs, 1)
+
+
+def test_only_the_graph_python_calls_gets_an_entry_and_a_callee_gets_one_on_demand():
+    """The root's module holds its entries; a callee is compiled for native
+    callers only, and `compile_graph(callee)` builds its entry later, in a
+    module of its own (the trusting entry too: list[str] is not tested inline)."""
+    from rgen.llvm.compiler import CACHE_KEY, CODE_KEY
+    g = flowgraph.build_graph(calls_scaled)
+    f = rgen.compile_graph(g)
+    callee = next(op.args[0].value for op in g.iteroperations() if op.opname == "direct_call")
+    assert f(["a", "b"], 5) == calls_scaled(["a", "b"], 5) == 12
+    assert CODE_KEY in callee._cache and CACHE_KEY not in callee._cache
+    code = callee._cache[CODE_KEY]
+    assert f"{code.symbol}.fast" not in f.llvm_ir and f"{f.symbol}.fast" in f.llvm_ir
+    h = rgen.compile_graph(callee)
+    assert h.address == code.address and h.symbol == code.symbol
+    assert h(["x"] * 3, 7) == scaled(["x"] * 3, 7) == 21
+    with pytest.raises(TypeError, match=r"scaled\(\) argument 'xs' must be list\[str\], not a list with a int at index 1"):
+        h(["x", 1], 7)
+    assert rgen.compile_graph(callee) is h
+
+
+def test_promotion_cases_are_compiled_without_a_python_entry():
+    from bench.programs import fallback_loop
+    from rgen.llvm.compiler import CACHE_KEY
+    comp = timeshifter.make_compiler(fallback_loop, promote_threshold=1)
+    res = comp.specialize()
+    assert [res(10, k) for k in (3, 4, 3)] == [fallback_loop(10, k) for k in (3, 4, 3)]
+    cases = [comp.sites[0].case_for(k) for k in (3, 4)]
+    assert all(c.native.address and CACHE_KEY not in c.graph._cache for c in cases)
+    assert ".fast" not in cases[0].native.llvm_ir
+    assert rgen.compile_graph(cases[0].graph)(10) == fallback_loop(10, 3)
