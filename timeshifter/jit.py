@@ -115,7 +115,7 @@ class Jit:
             from rgen import compile_graph
             from rgen.llvm.memops import MERGE_HOOK
             self.graph._cache[MERGE_HOOK] = self._native_merge_point
-            self._native = compile_graph(self.graph)
+            self._native = compile_graph(self.graph, options.pipeline(True))
 
     def _check_hints(self) -> None:
         hints = [(hint_flags(op), op.lineno) for op in self.graph.iteroperations()

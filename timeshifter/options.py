@@ -8,6 +8,9 @@ from flowgraph.passes import PassError, PassOptions, validate
 from rgen.pipeline import RESIDUAL_PASSES
 
 
+OPT_LEVELS = ("auto", "full", "light")
+
+
 @dataclass(frozen=True, slots=True)
 class Options:
     # the two bounds below, when left at their defaults, grow with the green
@@ -27,6 +30,12 @@ class Options:
     # it has run bridge_threshold times
     lazy_splits: bool = False
     bridge_threshold: int = 200
+    # LLVM's optimisations of native code that is not loop-free (rgen/llvm/
+    # jit.py): "full" (O2) or "light" (O2 without unrolling and vectors, about
+    # 40% cheaper); "auto": full for what specialize() and the JIT's loops
+    # return, light for code compiled while the program waits (promotion
+    # cases, bridges, the JIT's baseline)
+    opt_level: str = "auto"
     # the residual pipeline (rgen/pipeline.py): checks after every pass (also
     # on with TIMESHIFT_CHECK_PASSES=1, as in the test suite), optional passes
     # skipped, the residual graph printed to stdout after one pass
@@ -50,11 +59,22 @@ class Options:
         if options.backend not in ("graph", "llvm") and not callable(options.backend):
             raise ValueError(f"option backend must be 'graph', 'llvm' or a callable making "
                              f"an rgen.Backend, have {options.backend!r}")
+        if options.opt_level not in OPT_LEVELS:
+            raise ValueError(f"option opt_level must be one of "
+                             f"{', '.join(map(repr, OPT_LEVELS))}, have {options.opt_level!r}")
         try:
             validate(RESIDUAL_PASSES, options.pass_options())
         except PassError as e:
             raise ValueError(f"option disable_passes or dump_after: {e}") from None
         return options
+
+    def pipeline(self, run_time: bool) -> str:
+        """The LLVM pipeline ("full" or "light") of code compiled for a
+        specialisation or loop entry (`run_time` False) or while the program
+        waits (`run_time` True: a promotion case, a bridge, a baseline)."""
+        if self.opt_level == "auto":
+            return "light" if run_time else "full"
+        return self.opt_level
 
     def pass_options(self) -> PassOptions:
         """The options of the residual pipeline (`flowgraph.passes`)."""

@@ -189,7 +189,7 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
     def _native_case(self, case: Case):
         if case.native is None:
             from rgen.llvm.compiler import native_code
-            case.native = native_code(case.graph)
+            case.native = native_code(case.graph, self.options.pipeline(True))
             self.attach_native(case.value, case.native.address)
         return case.native
 

@@ -231,21 +231,23 @@ class Specializer:
         driver.run()
         backend.finish()
         self.count("merge point entries")
-        return FallbackEntry(graph)
+        return FallbackEntry(graph, self.options.pipeline(False))
 
 
 class FallbackEntry:
-    """Residual code the fallback enters at a merge point (native on first use)."""
+    """Residual code the fallback enters at a merge point (native on first use,
+    with the LLVM `pipeline` of a loop the program returns to: the JIT's)."""
 
-    __slots__ = ("graph", "_native")
+    __slots__ = ("graph", "pipeline", "_native")
 
-    def __init__(self, graph):
+    def __init__(self, graph, pipeline: str):
         self.graph = graph
+        self.pipeline = pipeline
         self._native = None
 
     @property
     def native(self):
         if self._native is None:
             from rgen import compile_graph
-            self._native = compile_graph(self.graph)
+            self._native = compile_graph(self.graph, self.pipeline)
         return self._native

@@ -67,39 +67,43 @@ class NativeCode:
     symbol: str
     address: int
     reaches_promote: bool
-    tier: str                  # "cheap" or "full" (jit.py)
+    tier: str                  # "cheap", "light" or "full" (jit.py)
     llvm_ir: str               # the module's text, before and after optimisation
     llvm_ir_optimized: str
     compile_seconds: float     # emission, optimisation and machine code of the module
 
 
-def compile_graph(graph: FunctionGraph) -> NativeFunction:
+def compile_graph(graph: FunctionGraph, pipeline: str = "full") -> NativeFunction:
     """Compile `graph` (and, once each, the graphs it calls) to native code;
-    return it callable from Python."""
+    return it callable from Python.  `pipeline`: the optimisations of code
+    that is not loop-free, "full" or "light" (jit.PIPELINES)."""
     cached = graph._cache.get(CACHE_KEY)
     if cached is not None:
         return cached
     with jit._lock:
-        code = _code(graph, entry_for=graph)
+        code = _code(graph, graph, pipeline)
         if CACHE_KEY not in graph._cache:
             _compile_entry(code)
     return graph._cache[CACHE_KEY]
 
 
-def native_code(graph: FunctionGraph) -> NativeCode:
+def native_code(graph: FunctionGraph, pipeline: str = "full") -> NativeCode:
     """Compile `graph` (and the graphs it calls) for native callers only:
     no Python entry is built."""
     code = graph._cache.get(CODE_KEY)
     if code is not None:
         return code
     with jit._lock:
-        return _code(graph, entry_for=None)
+        return _code(graph, None, pipeline)
 
 
-def _code(graph: FunctionGraph, entry_for) -> NativeCode:
+def _code(graph: FunctionGraph, entry_for, pipeline: str) -> NativeCode:
+    if pipeline not in jit.PIPELINES:
+        raise ValueError(f"rgen.llvm: pipeline must be one of {', '.join(jit.PIPELINES)}, "
+                         f"have {pipeline!r}")
     if CODE_KEY not in graph._cache:
         for component in _components_to_compile(graph):
-            _compile_component(component, entry_for)
+            _compile_component(component, entry_for, pipeline)
     return graph._cache[CODE_KEY]
 
 
@@ -148,9 +152,10 @@ def _transfers(graph: FunctionGraph) -> bool:
     return any(OPS[op.opname].kind == "transfer" for op in graph.iteroperations())
 
 
-def _compile_component(graphs: list, entry_for) -> None:
+def _compile_component(graphs: list, entry_for, pipeline: str) -> None:
     """One module for the graphs of a call-graph SCC; `entry_for`: the graph
-    whose Python entry goes into it too, if it is one of them."""
+    whose Python entry goes into it too, if it is one of them; `pipeline` for
+    code that is not loop-free."""
     start = time.perf_counter()
     module = ir.Module(name=graphs[0].name)
     module.triple, module.data_layout = jit.module_header()
@@ -182,11 +187,12 @@ def _compile_component(graphs: list, entry_for) -> None:
     names = list(entries.values()) + list(symbols.values())
     polled = set(names) if polls_after and not guards.POLL_OFF else ()
     cheap = CHEAP_TIER and not (loops or any(_transfers(g) for g in graphs))
-    addresses, optimized = jit.compile_ir(text, names, polled, cheap)
+    tier = "cheap" if cheap else pipeline
+    addresses, optimized = jit.compile_ir(text, names, polled, tier)
     seconds = time.perf_counter() - start
     for g in graphs:
         g._cache[CODE_KEY] = NativeCode(g, symbols[g], addresses[symbols[g]], reaches_promote,
-                                        "cheap" if cheap else "full", text, optimized, seconds)
+                                        tier, text, optimized, seconds)
     if entries:
         _entry_function(entry_for._cache[CODE_KEY], entries, addresses)
 
@@ -211,7 +217,8 @@ def _compile_entry(code: NativeCode) -> None:
     rt = runtime.Runtime(module, HELPERS)
     fn = graph_function(module, code.graph, code.symbol)
     entries = _emit_entries(rt, code.graph, fn, inline=False)
-    addresses, _ = jit.compile_ir(str(module), list(entries.values()), cheap=CHEAP_TIER)
+    addresses, _ = jit.compile_ir(str(module), list(entries.values()),
+                                  tier="cheap" if CHEAP_TIER else "full")
     code.compile_seconds += time.perf_counter() - start
     _entry_function(code, entries, addresses)
 

@@ -114,9 +114,20 @@ def fresh_name(base: str) -> str:
     return f"{clean}.{next(_symbol_ids)}"
 
 
-def optimize(mod) -> None:
-    """Run the new pass manager's default O2 pipeline on `mod` in place."""
+# Pipelines for code that is not loop-free (see compile_ir): "full", the
+# default O2; "light", O2 without loop unrolling and vectorisation, for code
+# compiled while the program waits (promotion cases, bridges): about 40% less
+# optimisation and machine-code time for a loop, whose speed it keeps unless
+# unrolling or vectors paid (bench_native: FACTORIAL 6% slower, the rest equal)
+PIPELINES = ("full", "light")
+
+
+def optimize(mod, pipeline: str = "full") -> None:
+    """Run the new pass manager's O2 pipeline (`pipeline`: "full" or
+    "light", see PIPELINES) on `mod` in place."""
     pto = llvm.create_pipeline_tuning_options(speed_level=OPT_LEVEL)
+    if pipeline == "light":
+        pto.loop_unrolling = pto.loop_vectorization = pto.slp_vectorization = False
     pb = llvm.create_pass_builder(target_machine(), pto)
     pb.getModulePassManager().run(mod, pb)
 
@@ -140,12 +151,14 @@ CHEAP_PASSES = ("add_always_inliner_pass", "add_sroa_pass", "add_instruction_com
 
 
 def compile_ir(ir_text: str, names: list[str], poll_symbols=frozenset(),
-               cheap: bool = False) -> tuple[dict, str]:
+               tier: str = "full") -> tuple[dict, str]:
     """Verify, optimise and load the module `ir_text`; return the addresses
     of the functions `names` and the optimised IR text.  The functions
     `poll_symbols` get their signal polls after optimisation (backedges.py).
-    `cheap`: the cheap tier (CHEAP_PASSES, O0 machine code) for code whose
-    speed matters less than its compile time (loop-free code)."""
+    `tier`: "cheap" (CHEAP_PASSES, O0 machine code) for code whose speed
+    matters less than its compile time (loop-free code), else one of
+    PIPELINES with the full tier's machine code."""
+    cheap = tier == "cheap"
     with _lock:
         state = _init()
         mod = llvm.parse_assembly(ir_text)
@@ -155,7 +168,7 @@ def compile_ir(ir_text: str, names: list[str], poll_symbols=frozenset(),
         elif isolated.block_count(mod) >= isolated.ISOLATE_BLOCKS:
             mod = isolated.optimise_isolated(mod, names[0], run_passes)
         else:
-            optimize(mod)
+            optimize(mod, tier)
         optimized = str(mod)
         if poll_symbols:
             polled = backedges.insert_polls(optimized, set(poll_symbols))

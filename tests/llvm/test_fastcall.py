@@ -323,3 +323,26 @@ def test_promotion_cases_are_compiled_without_a_python_entry():
     assert all(c.native.address and CACHE_KEY not in c.graph._cache for c in cases)
     assert ".fast" not in cases[0].native.llvm_ir
     assert rgen.compile_graph(cases[0].graph)(10) == fallback_loop(10, 3)
+
+
+@pytest.mark.parametrize("opt_level, root, case", [("auto", "full", "light"),
+                                                   ("full", "full", "full"),
+                                                   ("light", "light", "light")])
+def test_opt_level_chooses_the_pipeline_of_specialisations_and_of_cases(opt_level, root, case):
+    """Code compiled while the program waits (a promotion case) takes the
+    light pipeline by default; what specialize() returns, the full one."""
+    from bench.programs import fallback_loop
+    comp = timeshifter.make_compiler(fallback_loop, opt_level=opt_level)
+    res = comp.specialize()
+    assert [res(20, k) for k in (3, 5)] == [fallback_loop(20, k) for k in (3, 5)]
+    assert res.native.tier == root
+    assert comp.sites[0].case_for(5).native.tier == case
+
+
+def test_opt_level_must_be_a_known_pipeline():
+    from bench.programs import fallback_loop
+    with pytest.raises(ValueError, match="option opt_level must be one of 'auto', 'full', "
+                                         "'light', have 'O3'"):
+        timeshifter.make_compiler(fallback_loop, opt_level="O3")
+    with pytest.raises(ValueError, match="pipeline must be one of full, light, have 'fast'"):
+        rgen.compile_graph(flowgraph.build_graph(straight), "fast")
