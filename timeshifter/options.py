@@ -8,7 +8,7 @@ from flowgraph.passes import PassError, PassOptions, validate
 from rgen.pipeline import RESIDUAL_PASSES
 
 
-OPT_LEVELS = ("auto", "full", "light")
+OPT_LEVELS = ("auto", "full", "light", "cheap")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +31,10 @@ class Options:
     lazy_splits: bool = False
     bridge_threshold: int = 200
     # LLVM's optimisations of native code that is not loop-free (rgen/llvm/
-    # jit.py): "full" (O2) or "light" (O2 without unrolling and vectors, about
-    # 40% cheaper); "auto": full for what specialize() and the JIT's loops
+    # jit.py, PIPELINES): "full" (O2), "light" (O2 without unrolling and
+    # vectors, about 40% cheaper) or "cheap" (light, and O0 code for loop-free
+    # code with transfers: the least waiting, the slowest loops through
+    # promotion sites); "auto": full for what specialize() and the JIT's loops
     # return, light for code compiled while the program waits (promotion
     # cases, bridges, the JIT's baseline)
     opt_level: str = "auto"
@@ -69,7 +71,7 @@ class Options:
         return options
 
     def pipeline(self, run_time: bool) -> str:
-        """The LLVM pipeline ("full" or "light") of code compiled for a
+        """The LLVM pipeline ("full", "light" or "cheap") of code compiled for a
         specialisation or loop entry (`run_time` False) or while the program
         waits (`run_time` True: a promotion case, a bridge, a baseline)."""
         if self.opt_level == "auto":

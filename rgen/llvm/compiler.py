@@ -45,7 +45,7 @@ from rgen.llvm.emit import FunctionEmitter, graph_function, owns_nothing
 
 CACHE_KEY = "rgen.llvm"
 CODE_KEY = "rgen.llvm.code"
-CHEAP_TIER = True        # components without loops or tail transfers: jit.py's cheap tier
+CHEAP_TIER = True        # loop-free components: jit.py's cheap tier (see PIPELINES)
 HELPERS = {**runtime.HELPERS, **arith.OP_HELPERS, **memops.MEM_HELPERS}
 HANDLERS = memops.HANDLERS
 assert calls and structs  # they register their handlers in memops.HANDLERS
@@ -75,8 +75,8 @@ class NativeCode:
 
 def compile_graph(graph: FunctionGraph, pipeline: str = "full") -> NativeFunction:
     """Compile `graph` (and, once each, the graphs it calls) to native code;
-    return it callable from Python.  `pipeline`: the optimisations of code
-    that is not loop-free, "full" or "light" (jit.PIPELINES)."""
+    return it callable from Python.  `pipeline`: "full", "light" or
+    "cheap", the optimisations of code that is not loop-free (jit.PIPELINES)."""
     cached = graph._cache.get(CACHE_KEY)
     if cached is not None:
         return cached
@@ -146,9 +146,10 @@ def _reaches_promote(graphs: list) -> bool:
 
 
 def _transfers(graph: FunctionGraph) -> bool:
-    """Does `graph` end a path with a tail transfer?  (Guaranteed tail calls
-    need the full tier's instruction selection: O0 machine code would grow
-    the stack.)"""
+    """Does `graph` end a path with a tail transfer?  (It may be part of a
+    loop through other functions, so it takes the cheap tier only under the
+    "cheap" pipeline, which keeps every return right after its tail call:
+    jit.CHEAP_TRANSFER_PASSES.)"""
     return any(OPS[op.opname].kind == "transfer" for op in graph.iteroperations())
 
 
@@ -184,11 +185,12 @@ def _compile_component(graphs: list, entry_for, pipeline: str) -> None:
         entries = _emit_entries(rt, entry_for, functions[entry_for],
                                 inline=not cyclic_blocks(entry_for.iterblocks()))
     text = str(module)
+    transfers = any(_transfers(g) for g in graphs)
     names = list(entries.values()) + list(symbols.values())
     polled = set(names) if polls_after and not guards.POLL_OFF else ()
-    cheap = CHEAP_TIER and not (loops or any(_transfers(g) for g in graphs))
-    tier = "cheap" if cheap else pipeline
-    addresses, optimized = jit.compile_ir(text, names, polled, tier)
+    addresses, optimized, tier = jit.compile_ir(
+        text, names, polled, pipeline, cheap=CHEAP_TIER and not loops and (
+            pipeline == "cheap" or not transfers), transfers=transfers)
     seconds = time.perf_counter() - start
     for g in graphs:
         g._cache[CODE_KEY] = NativeCode(g, symbols[g], addresses[symbols[g]], reaches_promote,
@@ -217,8 +219,7 @@ def _compile_entry(code: NativeCode) -> None:
     rt = runtime.Runtime(module, HELPERS)
     fn = graph_function(module, code.graph, code.symbol)
     entries = _emit_entries(rt, code.graph, fn, inline=False)
-    addresses, _ = jit.compile_ir(str(module), list(entries.values()),
-                                  tier="cheap" if CHEAP_TIER else "full")
+    addresses, _, _ = jit.compile_ir(str(module), list(entries.values()), cheap=CHEAP_TIER)
     code.compile_seconds += time.perf_counter() - start
     _entry_function(code, entries, addresses)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import re
 import sys
 import threading
 
@@ -114,19 +115,23 @@ def fresh_name(base: str) -> str:
     return f"{clean}.{next(_symbol_ids)}"
 
 
-# Pipelines for code that is not loop-free (see compile_ir): "full", the
-# default O2; "light", O2 without loop unrolling and vectorisation, for code
-# compiled while the program waits (promotion cases, bridges): about 40% less
-# optimisation and machine-code time for a loop, whose speed it keeps unless
-# unrolling or vectors paid (bench_native: FACTORIAL 6% slower, the rest equal)
-PIPELINES = ("full", "light")
+# Pipelines (compiler.compile_graph's `pipeline`): loop-free code without
+# tail transfers always takes the cheap tier (below); the rest "full", the
+# default O2, or "light", O2 without loop unrolling and vectorisation, for
+# code compiled while the program waits (promotion cases, bridges): about 40%
+# less optimisation and machine-code time for a loop, whose speed it keeps
+# unless unrolling or vectors paid (bench_native: FACTORIAL 6% slower, the
+# rest equal).  "cheap": loop-free code with transfers takes the cheap tier
+# too (a loop that runs through promotion sites and cases is then O0 code,
+# 2.8x slower on bench_promotion's hot site), the rest "light".
+PIPELINES = ("full", "light", "cheap")
 
 
 def optimize(mod, pipeline: str = "full") -> None:
-    """Run the new pass manager's O2 pipeline (`pipeline`: "full" or
-    "light", see PIPELINES) on `mod` in place."""
+    """Run the new pass manager's O2 pipeline (`pipeline`: "full", or
+    "light" or "cheap" for the light one, see PIPELINES) on `mod` in place."""
     pto = llvm.create_pipeline_tuning_options(speed_level=OPT_LEVEL)
-    if pipeline == "light":
+    if pipeline != "full":
         pto.loop_unrolling = pto.loop_vectorization = pto.slp_vectorization = False
     pb = llvm.create_pass_builder(target_machine(), pto)
     pb.getModulePassManager().run(mod, pb)
@@ -148,23 +153,51 @@ def run_passes(mod, passes) -> None:
 # one engine.  About 2.5 ms for a small function where the full tier takes 8.
 CHEAP_PASSES = ("add_always_inliner_pass", "add_sroa_pass", "add_instruction_combine_pass",
                 "add_simplify_cfg_pass", "add_dead_code_elimination_pass")
+# Code with tail transfers: O0 machine code keeps a `tail call` a jump only
+# where the IR returns its result right after it (the full tier's
+# CodeGenPrepare duplicates a shared return block back into its callers; O0
+# runs no CodeGenPrepare).  simplifycfg merges the returns into one block, so
+# it is left out here, and `tail_calls_in_place` checks the result.
+CHEAP_TRANSFER_PASSES = tuple(p for p in CHEAP_PASSES if p != "add_simplify_cfg_pass")
+_TAIL_CALL = re.compile(r"^\s*(%[-\w.$]+) = tail call tailcc ")
+
+
+def tail_calls_in_place(ir_text: str) -> bool:
+    """Is every `tail call tailcc` of `ir_text` followed by the `ret` of its
+    result (so that O0 machine code makes it a jump)?"""
+    lines = ir_text.splitlines()
+    for i, line in enumerate(lines):
+        m = _TAIL_CALL.match(line)
+        if m and not (i + 1 < len(lines) and lines[i + 1].lstrip().startswith("ret ")
+                      and lines[i + 1].rstrip().endswith(" " + m.group(1))):
+            return False
+    return True
 
 
 def compile_ir(ir_text: str, names: list[str], poll_symbols=frozenset(),
-               tier: str = "full") -> tuple[dict, str]:
+               pipeline: str = "full", cheap: bool = False,
+               transfers: bool = False) -> tuple[dict, str, str]:
     """Verify, optimise and load the module `ir_text`; return the addresses
-    of the functions `names` and the optimised IR text.  The functions
-    `poll_symbols` get their signal polls after optimisation (backedges.py).
-    `tier`: "cheap" (CHEAP_PASSES, O0 machine code) for code whose speed
-    matters less than its compile time (loop-free code), else one of
-    PIPELINES with the full tier's machine code."""
-    cheap = tier == "cheap"
+    of the functions `names`, the optimised IR text and the tier it got.
+    The functions `poll_symbols` get their signal polls after optimisation
+    (backedges.py).  `cheap`: the cheap tier (CHEAP_PASSES, O0 machine code)
+    for code whose speed matters less than its compile time (loop-free
+    code), `transfers` when it has tail transfers; else (or when the cheap
+    tier would lose a tail call) `pipeline`, one of PIPELINES, with the full
+    tier's machine code."""
     with _lock:
         state = _init()
         mod = llvm.parse_assembly(ir_text)
         mod.verify()
+        tier = "full" if pipeline == "full" else "light"
         if cheap:
-            run_passes(mod, CHEAP_PASSES)
+            run_passes(mod, CHEAP_TRANSFER_PASSES if transfers else CHEAP_PASSES)
+            if not transfers or tail_calls_in_place(str(mod)):
+                tier = "cheap"
+            else:
+                mod = llvm.parse_assembly(ir_text)
+        if tier == "cheap":
+            pass
         elif isolated.block_count(mod) >= isolated.ISOLATE_BLOCKS:
             mod = isolated.optimise_isolated(mod, names[0], run_passes)
         else:
@@ -178,7 +211,7 @@ def compile_ir(ir_text: str, names: list[str], poll_symbols=frozenset(),
                 capi_symbol("PyErr_CheckSignals")
                 backedges.finish(mod, state["tm"])
                 optimized = str(mod)
-        if cheap:
+        if tier == "cheap":
             obj = state["tm_cheap"].emit_object(mod)
             state["engine"].add_object_file(llvm.ObjectFileRef.from_data(obj))
         else:
@@ -188,7 +221,7 @@ def compile_ir(ir_text: str, names: list[str], poll_symbols=frozenset(),
     missing = [n for n, a in addresses.items() if not a]
     if missing:
         raise RuntimeError(f"rgen.llvm: no code for {missing} after compiling")
-    return addresses, optimized
+    return addresses, optimized, tier
 
 
 def assembly(optimized_ir: str) -> str:

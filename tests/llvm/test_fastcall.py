@@ -11,6 +11,7 @@ import flowgraph
 import rgen
 import timeshifter
 from examples import interpreters as ex
+from hintannotator import hint
 
 MIN, MAX = -2**63, 2**63 - 1
 
@@ -263,12 +264,27 @@ def test_loop_free_code_takes_the_cheap_tier_and_agrees_with_the_other_modes():
     assert native(int_sum).tier == "full"                 # a loop: the full tier
 
 
-def test_code_with_tail_transfers_takes_the_full_tier():
-    """A guaranteed tail call needs the full tier's instruction selection
-    (O0 machine code grew the stack: a 10,000,000-deep transfer crashed)."""
+def test_loop_free_code_with_tail_transfers_can_take_the_cheap_tier_and_keeps_them_jumps():
+    """O0 machine code keeps a tail call a jump where its result is returned
+    right after it: a 10,000,000-deep transfer does not grow the stack (it
+    crashed with simplifycfg's shared return block)."""
+    from rgen.llvm import jit
     from tests.llvm.test_llvm_tail import count_graph
-    f = rgen.compile_graph(count_graph())
-    assert f.tier == "full" and f(10_000_000, 1) == 20_000_001
+    assert rgen.compile_graph(count_graph()).tier == "full"       # by default
+    f = rgen.compile_graph(count_graph(), "cheap")
+    assert f.tier == "cheap" and f(10_000_000, 1) == 20_000_001
+    assert jit.tail_calls_in_place(f.llvm_ir_optimized)
+
+
+def test_a_tail_call_not_followed_by_its_return_is_found():
+    ok = ("  %transfer.1 = tail call tailcc { i64, i1 } @f.3(i64 %x)\n"
+          "  ret { i64, i1 } %transfer.1\n")
+    merged = ("  %transfer.1 = tail call tailcc { i64, i1 } @f.3(i64 %x)\n"
+              "  br label %common.ret\n")
+    other = "  %transfer = tail call tailcc { i64, i1 } %case.fn(i64 %x)\n  ret { i64, i1 } %y\n"
+    from rgen.llvm.jit import tail_calls_in_place
+    assert tail_calls_in_place(ok) and tail_calls_in_place("ret void\n")
+    assert not tail_calls_in_place(merged) and not tail_calls_in_place(other)
 
 
 def test_comp_with_equal_green_objects_and_a_new_key_agree():
@@ -325,24 +341,40 @@ def test_promotion_cases_are_compiled_without_a_python_entry():
     assert rgen.compile_graph(cases[0].graph)(10) == fallback_loop(10, 3)
 
 
+def loop_then_promote(data: list[int], n: int) -> int:
+    total = 0
+    i = 0
+    while i < len(data):
+        total += data[i]
+        i += 1
+    m = hint(n, promote=True)
+    while i > 0:
+        total += (i * m) % 7
+        i -= 1
+    return total
+
+
 @pytest.mark.parametrize("opt_level, root, case", [("auto", "full", "light"),
                                                    ("full", "full", "full"),
-                                                   ("light", "light", "light")])
+                                                   ("light", "light", "light"),
+                                                   ("cheap", "light", "light")])
 def test_opt_level_chooses_the_pipeline_of_specialisations_and_of_cases(opt_level, root, case):
     """Code compiled while the program waits (a promotion case) takes the
     light pipeline by default; what specialize() returns, the full one."""
-    from bench.programs import fallback_loop
-    comp = timeshifter.make_compiler(fallback_loop, opt_level=opt_level)
+    comp = timeshifter.make_compiler(loop_then_promote, opt_level=opt_level)
     res = comp.specialize()
-    assert [res(20, k) for k in (3, 5)] == [fallback_loop(20, k) for k in (3, 5)]
+    data = [3, 5, 3, -2]
+    assert [res(data, 5), res(data, 6)] == [loop_then_promote(data, 5), loop_then_promote(data, 6)]
     assert res.native.tier == root
-    assert comp.sites[0].case_for(5).native.tier == case
+    site = next(site for site in comp.sites if site.cases)
+    assert site.case_for(5).native.tier == case
 
 
 def test_opt_level_must_be_a_known_pipeline():
     from bench.programs import fallback_loop
     with pytest.raises(ValueError, match="option opt_level must be one of 'auto', 'full', "
-                                         "'light', have 'O3'"):
+                                         "'light', 'cheap', have 'O3'"):
         timeshifter.make_compiler(fallback_loop, opt_level="O3")
-    with pytest.raises(ValueError, match="pipeline must be one of full, light, have 'fast'"):
+    with pytest.raises(ValueError, match="pipeline must be one of full, light, cheap, "
+                                         "have 'fast'"):
         rgen.compile_graph(flowgraph.build_graph(straight), "fast")
