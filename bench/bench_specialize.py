@@ -19,6 +19,11 @@ the example's inputs.
 
 Target: at most 20 microseconds per emitted operation for every program.
 
+Then LLVM's fixed cost (the compile-time issue's targets): `rgen.compile_graph`
+of a loop-free function of eight operations, warm, median of 20 (<= 3 ms), and
+`import rgen.llvm` in a fresh process with flowgraph already imported
+(<= 30 ms, best of 3).
+
     python bench/bench_specialize.py [--runs N]
 """
 
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -94,7 +100,44 @@ def main(argv: list[str] | None = None) -> int:
     bound = bound_error_seconds()
     print(f"a green loop that never ends at compile time: the bound error after "
           f"{bound * 1e3:.1f} ms (target: within 1 s): {'PASS' if bound < 1.0 else 'FAIL'}")
-    return 0 if not over and bound < 1.0 else 1
+    fixed, imported = llvm_fixed_seconds(), import_seconds()
+    print(f"LLVM fixed cost, 8-op function, warm: {fixed * 1e3:.2f} ms (target <= "
+          f"{FIXED_MS:g} ms): {'PASS' if fixed * 1e3 <= FIXED_MS else 'FAIL'}")
+    print(f"import rgen.llvm: {imported * 1e3:.0f} ms (target <= {IMPORT_MS:g} ms): "
+          f"{'PASS' if imported * 1e3 <= IMPORT_MS else 'FAIL'}")
+    ok = (not over and bound < 1.0 and fixed * 1e3 <= FIXED_MS
+          and imported * 1e3 <= IMPORT_MS)
+    return 0 if ok else 1
+
+
+FIXED_MS, IMPORT_MS = 3.0, 30.0
+
+
+def llvm_fixed_seconds(runs: int = 20) -> float:
+    """`compile_graph` of a fresh 8-op graph, LLVM already initialised."""
+    import flowgraph
+    import rgen
+    from bench.programs import eight_ops
+    graph = flowgraph.build_graph(eight_ops)
+    assert sum(1 for _ in graph.iteroperations()) == 8
+    assert rgen.compile_graph(graph)(6, 5) == eight_ops(6, 5)          # warm-up
+    times = []
+    for _ in range(runs):
+        graph.invalidate()
+        start = time.perf_counter()
+        native = rgen.compile_graph(graph)
+        times.append(time.perf_counter() - start)
+        assert native(6, 5) == eight_ops(6, 5)
+    return statistics.median(times)
+
+
+def import_seconds() -> float:
+    code = ("import time, flowgraph; t = time.perf_counter(); import rgen.llvm; "
+            "print(time.perf_counter() - t)")
+    root = Path(__file__).resolve().parent.parent
+    return min(float(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                    text=True, check=True, cwd=root).stdout)
+               for _ in range(3))
 
 
 def bound_error_seconds() -> float:

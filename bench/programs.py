@@ -72,3 +72,11 @@ def spin(n: int) -> int:
         total = (total + i * 7) % 1000003
         i += 1
     return total
+
+
+def eight_ops(a: int, b: int) -> int:
+    """Eight flow-graph operations, no loop: LLVM's fixed cost (bench_specialize.py)."""
+    c = a * b + 3
+    if c > 10:
+        c = c ^ a
+    return (c - b) % 7 + a * 2
