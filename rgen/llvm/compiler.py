@@ -191,7 +191,7 @@ def _compile_component(graphs: list, entry_for, pipeline: str) -> None:
                                 inline=not cyclic_blocks(entry_for.iterblocks()))
     text = str(module)
     transfers = any(_transfers(g) for g in graphs)
-    names = list(entries.values()) + list(symbols.values())
+    names = list(symbols.values()) + list(entries.values())      # the module's name first
     polled = set(names) if polls_after and not guards.POLL_OFF else ()
     addresses, optimized, tier = jit.compile_ir(
         text, names, polled, pipeline, cheap=CHEAP_TIER and not loops and (

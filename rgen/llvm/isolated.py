@@ -8,8 +8,9 @@ An assertion is `abort()`: it would kill the user's process.  So a module of
 ISOLATE_BLOCKS basic blocks or more (a sweep changes at least one block, so
 a smaller module cannot need 1,000 sweeps) is optimised here instead: a
 helper process (`python -c HELPER_MAIN`, started on first need and
-kept for the next module) reads the IR text, runs the same O2 pipeline on
-the same target machine and writes the optimised text back.  If the helper
+kept for the next module) reads the IR text, runs jit.BIG_PASSES (passes
+that scale with the function, where O2 has quadratic ones) on the same
+target machine and writes the optimised text back.  If the helper
 dies or takes longer than TIMEOUT_SECONDS, the module is optimised in this
 process by SAFE_PASSES, a short pipeline of passes that do not iterate to a
 fixpoint, and `OptimiserCrashWarning` says what happened; the code is
@@ -34,7 +35,7 @@ from pathlib import Path
 import llvmlite.binding as llvm
 
 ISOLATE_BLOCKS = 1000
-HELPER_MAIN = "from rgen.llvm import isolated, jit; isolated.serve(jit.optimize)"
+HELPER_MAIN = "from rgen.llvm import isolated, jit; isolated.serve(jit.optimize_big)"
 TIMEOUT_SECONDS = 600.0
 SAFE_PASSES = ("add_sroa_pass", "add_instruction_combine_pass",
                "add_dead_code_elimination_pass")
@@ -105,7 +106,7 @@ _helper = _Helper()
 
 
 def optimise_isolated(mod, name: str, optimise_here) -> object:
-    """`mod` optimised with O2 in the helper process (a new module), or, if
+    """`mod` optimised by jit.BIG_PASSES in the helper process (a new module), or, if
     the helper fails, with SAFE_PASSES here (`mod` itself, changed)."""
     helper = _helper
     text = helper.optimise(str(mod), TIMEOUT_SECONDS)
