@@ -30,6 +30,49 @@ def cyclic_blocks(blocks) -> set:
             if len(comp) > 1 or cfg.has_edge(b, b)}
 
 
+def loop_nesting(startblock, limit: int | None = None) -> int:
+    """How deep the loops of a control-flow graph nest: the most natural
+    loops (one per target of a depth-first search's back edges, its body
+    the blocks that reach a back edge's source without passing the target)
+    that hold one block.  Inner loops are walked first; with `limit`, the
+    walk stops once some block is in more than `limit` loops (the answer is
+    then `limit + 1`), so a 2,000-deep nest costs about `limit` small walks.
+    (rgen/llvm gives deep nests a pipeline that cannot assert.)"""
+    order, on_stack, tails = {startblock: 0}, {startblock}, {}
+    preds: dict = {}
+    stack = [(startblock, iter(startblock.exits))]
+    while stack:
+        block, exits = stack[-1]
+        link = next(exits, None)
+        if link is None:
+            stack.pop()
+            on_stack.discard(block)
+            continue
+        target = link.target
+        preds.setdefault(target, []).append(block)
+        if target in on_stack:
+            tails.setdefault(target, []).append(block)
+        elif target not in order:
+            order[target] = len(order)
+            on_stack.add(target)
+            stack.append((target, iter(target.exits)))
+    depth: dict = {}
+    span = {h: max(order[t] for t in ts) - order[h] for h, ts in tails.items()}
+    for header in sorted(tails, key=span.get):
+        body, work = {header}, [t for t in tails[header] if t is not header]
+        body.update(work)
+        while work:
+            for p in preds.get(work.pop(), ()):
+                if p not in body:
+                    body.add(p)
+                    work.append(p)
+        for b in body:
+            depth[b] = depth.get(b, 0) + 1
+            if limit is not None and depth[b] > limit:
+                return limit + 1
+    return max(depth.values(), default=0)
+
+
 def pyname(v: Variable) -> str:
     name = re.sub(r"\W", "_", v.name or "v")
     return name if name[:1].isalpha() else "v" + name

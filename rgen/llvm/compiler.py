@@ -37,7 +37,7 @@ import networkx as nx
 from llvmlite import ir
 
 from flowgraph.gcpause import collector_paused
-from flowgraph.interp.names import cyclic_blocks
+from flowgraph.interp.names import cyclic_blocks, loop_nesting
 from flowgraph.model import FunctionGraph
 from flowgraph.operations import OPS
 from rgen.llvm import arith, calls, fastcall, guards, jit, memops, runtime, structs
@@ -193,9 +193,10 @@ def _compile_component(graphs: list, entry_for, pipeline: str) -> None:
     transfers = any(_transfers(g) for g in graphs)
     names = list(symbols.values()) + list(entries.values())      # the module's name first
     polled = set(names) if polls_after and not guards.POLL_OFF else ()
+    nesting = max(loop_nesting(g.startblock, jit.DEEP_NESTING) for g in graphs) if loops else 0
     addresses, optimized, tier = jit.compile_ir(
         text, names, polled, pipeline, cheap=CHEAP_TIER and not loops and (
-            pipeline == "cheap" or not transfers), transfers=transfers)
+            pipeline == "cheap" or not transfers), transfers=transfers, nesting=nesting)
     seconds = time.perf_counter() - start
     for g in graphs:
         g._cache[CODE_KEY] = NativeCode(g, symbols[g], addresses[symbols[g]], reaches_promote,

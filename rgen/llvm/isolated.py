@@ -9,19 +9,22 @@ ISOLATE_BLOCKS basic blocks or more (a sweep changes at least one block, so
 a smaller module cannot need 1,000 sweeps) is optimised here instead: a
 helper process (`python -c HELPER_MAIN`, started on first need and
 kept for the next module) reads the IR text, runs jit.BIG_PASSES (passes
-that scale with the function, where O2 has quadratic ones) on the same
-target machine and writes the optimised text back.  If the helper
+that scale with the function, where O2 has quadratic ones; DEEP_PASSES for
+deep loop nests) on the same target machine and writes the optimised text
+back.  If the helper
 dies or takes longer than TIMEOUT_SECONDS, the module is optimised in this
 process by SAFE_PASSES, a short pipeline of passes that do not iterate to a
 fixpoint, and `OptimiserCrashWarning` says what happened; the code is
 correct either way, only slower.
 
 Protocol: each message is an 8-byte little-endian length and that many
-bytes of UTF-8 text, one request and one reply per module.
+bytes of UTF-8 text, one request and one reply per module; a request's text
+starts with a line naming its pipeline, "big" or "deep" (jit.BIG_PIPELINES).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import select
 import subprocess
@@ -88,14 +91,15 @@ class _Helper:
         last = lines[-1]
         return f"{last[last.find('Assertion'):][-300:]} ({status})"
 
-    def optimise(self, text: str, timeout: float) -> str | None:
-        """The optimised text, or None if the helper failed (then stopped)."""
+    def optimise(self, text: str, timeout: float, kind: str = "big") -> str | None:
+        """The text optimised by the pipeline `kind` (jit.BIG_PIPELINES), or
+        None if the helper failed (then stopped)."""
         with self.lock:
             if self.process is None or self.process.poll() is not None:
                 self.stop()
                 self.start()
             try:
-                _write_message(self.process.stdin, text.encode())
+                _write_message(self.process.stdin, f"{kind}\n{text}".encode())
                 return _read_message(self.process.stdout, time.monotonic() + timeout).decode()
             except (OSError, EOFError, TimeoutError) as e:
                 self.failure = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
@@ -103,13 +107,14 @@ class _Helper:
 
 
 _helper = _Helper()
+atexit.register(lambda: _helper.stop())     # no helper left running, no open pipes
 
 
-def optimise_isolated(mod, name: str, optimise_here) -> object:
+def optimise_isolated(mod, name: str, optimise_here, kind: str = "big") -> object:
     """`mod` optimised by jit.BIG_PASSES in the helper process (a new module), or, if
     the helper fails, with SAFE_PASSES here (`mod` itself, changed)."""
     helper = _helper
-    text = helper.optimise(str(mod), TIMEOUT_SECONDS)
+    text = helper.optimise(str(mod), TIMEOUT_SECONDS, kind)
     if text is not None:
         return llvm.parse_assembly(text)
     reason = f"{helper.failure}; {helper.stop()}"
@@ -148,15 +153,16 @@ def _read_message(stream, deadline: float) -> bytes:
 
 
 def serve(optimise) -> None:
-    """The helper's loop (HELPER_MAIN): `optimise` each module text read
-    from stdin in place, write the result to stdout."""
+    """The helper's loop (HELPER_MAIN): each message read from stdin is the
+    name of a pipeline, a newline and a module's text; `optimise(mod, name)`
+    it in place and write the result to stdout."""
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         header = stdin.read(8)
         if len(header) < 8:
             return
-        text = stdin.read(int.from_bytes(header, "little")).decode()
+        kind, _, text = stdin.read(int.from_bytes(header, "little")).decode().partition("\n")
         mod = llvm.parse_assembly(text)
-        optimise(mod)
+        optimise(mod, kind)
         _write_message(stdout, str(mod).encode())
 

@@ -153,16 +153,26 @@ def run_passes(mod, passes) -> None:
 # CorrelatedValuePropagation and LoopRotate grow quadratically with the
 # function (6.4 and 2.2 of O2's 14.2 s at 10,000 instructions).  bf-loops at
 # 3,000 instructions: 2.35 -> 1.33 s to native code, which runs as fast (4.5
-# against 4.4 us); at 10,000: 21 -> 4.6 s.
+# against 4.4 us); at 10,000: 21 -> 7.3 s.  Loops nested more than
+# DEEP_NESTING deep take DEEP_PASSES, which simplify the control flow only
+# at the end: an early simplifycfg does not converge on a 2,000-deep nest
+# (LLVM's assertion, after 12 s) where the late one, after the rest, meets
+# a nest already folded (2.5 s in all); the early one makes a shallow
+# program's code 25% faster (bf-loops 3k: 4.5 against 5.6 us).
 BIG_PASSES = ("add_always_inliner_pass", "add_sroa_pass", "add_instruction_combine_pass",
               "add_simplify_cfg_pass", "add_sccp_pass", "add_new_gvn_pass",
               "add_instruction_combine_pass", "add_simplify_cfg_pass",
               "add_aggressive_dce_pass")
+DEEP_PASSES = ("add_always_inliner_pass", "add_sroa_pass", "add_instruction_combine_pass",
+               "add_sccp_pass", "add_new_gvn_pass", "add_instruction_combine_pass",
+               "add_aggressive_dce_pass", "add_simplify_cfg_pass")
+DEEP_NESTING = 100
+BIG_PIPELINES = {"big": BIG_PASSES, "deep": DEEP_PASSES}
 
 
-def optimize_big(mod) -> None:
-    """BIG_PASSES on `mod` in place (the helper process's pipeline)."""
-    run_passes(mod, BIG_PASSES)
+def optimize_big(mod, kind: str) -> None:
+    """BIG_PIPELINES[kind] on `mod` in place (the helper process's work)."""
+    run_passes(mod, BIG_PIPELINES[kind])
 
 
 # The cheap tier: IR passes that clean up emitted code without iterating to a
@@ -194,7 +204,7 @@ def tail_calls_in_place(ir_text: str) -> bool:
 
 def compile_ir(ir_text: str, names: list[str], poll_symbols=frozenset(),
                pipeline: str = "full", cheap: bool = False,
-               transfers: bool = False) -> tuple[dict, str, str]:
+               transfers: bool = False, nesting: int = 0) -> tuple[dict, str, str]:
     """Verify, optimise and load the module `ir_text`; return the addresses
     of the functions `names`, the optimised IR text and the tier it got.
     The functions `poll_symbols` get their signal polls after optimisation
@@ -202,7 +212,8 @@ def compile_ir(ir_text: str, names: list[str], poll_symbols=frozenset(),
     for code whose speed matters less than its compile time (loop-free
     code), `transfers` when it has tail transfers; else (or when the cheap
     tier would lose a tail call) `pipeline`, one of PIPELINES, with the full
-    tier's machine code."""
+    tier's machine code; a big module instead takes BIG_PASSES, or
+    DEEP_PASSES when its loops nest `nesting` > DEEP_NESTING deep."""
     with _lock:
         state = _init()
         mod = llvm.parse_assembly(ir_text)
@@ -217,7 +228,8 @@ def compile_ir(ir_text: str, names: list[str], poll_symbols=frozenset(),
         if tier == "cheap":
             pass
         elif isolated.block_count(mod) >= isolated.ISOLATE_BLOCKS:
-            mod = isolated.optimise_isolated(mod, names[0], run_passes)
+            mod = isolated.optimise_isolated(mod, names[0], run_passes,
+                                             "deep" if nesting > DEEP_NESTING else "big")
         else:
             optimize(mod, tier)
         optimized = str(mod)

@@ -17,3 +17,4 @@ def test_float_constants_compare_by_bits():
     assert hash(Constant(0.0, Float)) == hash(Constant(0.0, Float))
     nan = Constant(math.nan, Float)
     assert nan == Constant(math.nan, Float) and len({nan, Constant(math.nan, Float)}) == 1
+
