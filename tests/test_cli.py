@@ -135,7 +135,7 @@ def test_run_under_the_jit_with_statistics(capsys):
                                "--stats")
     assert (status, out) == (0, "5041\n")
     stats = dict(line.split(": ") for line in err.splitlines())
-    assert (stats["loops"], stats["not entered"], stats["compile bridge"]) == ("1", "2", "1")
+    assert (stats["loops"], stats["passes counted"], stats["compile bridge"]) == ("1", "3", "1")
     status, out, err = run_cli(capsys, "run", "examples.interpreters:accumulator", "--green",
                                "code=ACC_FACTORIAL", "10", "--jit", "--threshold", "2")
     assert (status, out, err) == (0, "3628800\n", "")

@@ -113,8 +113,12 @@ class Jit:
         self._native = None
         if baseline == "native":
             from rgen import compile_graph
-            from rgen.llvm.memops import MERGE_HOOK
-            self.graph._cache[MERGE_HOOK] = self._native_merge_point
+            from rgen.llvm.memops import MERGE_HOOK, MergeHook
+            # passes are counted natively (memops.py); with events recorded,
+            # every pass calls back, to report it
+            self.graph._cache[MERGE_HOOK] = MergeHook(
+                self._native_merge_point, self._green_positions,
+                1 if record_events else threshold)
             self._native = compile_graph(self.graph, options.pipeline(True))
 
     def _check_hints(self) -> None:
@@ -176,13 +180,21 @@ class Jit:
             return None
         return self._count(family, point, [values.get(v) for v in site.live])
 
-    def _native_merge_point(self, site, *values):
+    def _native_merge_point(self, site, passes, *values):
         """The native baseline's call at a global merge point reached after a
-        can_enter_jit (armed natively): None, or (result,) of compiled code."""
+        can_enter_jit (armed natively), once its key's `passes` were counted
+        natively: None, or (result,) of compiled code."""
         point = self._point(site)
         if point is None:
             return None
-        return self._count(self._family, point, values)
+        return self._count(self._family, point, values, passes)
+
+    def _green_positions(self, site):
+        """Where the green values of a merge point site are among its live
+        values (the native baseline hashes them), or None where no compiled
+        code can start."""
+        point = self._point(site)
+        return None if point is None else point[3]
 
     def _point(self, site):
         """(code, block, positions of its inputs, of its greens, of its reds
@@ -203,8 +215,8 @@ class Jit:
             self._points[site] = point
         return point
 
-    def _count(self, family, point, values):
-        """Count a pass at a merge point with `values` (the site's live values
+    def _count(self, family, point, values, passes: int = 1):
+        """Count `passes` at a merge point with `values` (the site's live values
         in order); at the threshold compile the loop for its green key; run
         the compiled code there is: (result,), else None."""
         code, block, where, greens, reds = point
@@ -213,8 +225,8 @@ class Jit:
         if entry is None:
             if key in self._failed:
                 return None
-            passes = self._counts[key] = self._counts.get(key, 0) + 1
-            self.stats["passes counted"] += 1
+            self.stats["passes counted"] += passes
+            passes = self._counts[key] = self._counts.get(key, 0) + passes
             if passes < self.threshold:
                 self._event("not entered", key)
                 return None

@@ -23,6 +23,8 @@ A handler gets the FunctionEmitter and the op and returns the result value
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from llvmlite import ir
 
 from flowgraph import lltypes
@@ -309,16 +311,32 @@ def _str_eq(em, op):
     return em.b.icmp_signed("!=", r, ir.Constant(I32, 0), name=op.result.name or "eq")
 
 
-# -- a JIT's native baseline: merge points call back ------------------------------------
+# -- a JIT's native baseline: merge points count, then call back -----------------------
 #
-# A graph whose `_cache[MERGE_HOOK]` is set (timeshifter/jit.py) is a JIT's
-# baseline tier: `can_enter_jit` arms a flag of the function; a global merge
-# point reached armed disarms it and calls `hook(site, *live values)`, which
-# returns None to go on, or `(result,)` when compiled code ran the rest of
-# the call: the function then returns that result at once.
+# A graph whose `_cache[MERGE_HOOK]` is a `MergeHook` (timeshifter/jit.py) is
+# a JIT's baseline tier: `can_enter_jit` arms a flag of the function; a
+# global merge point reached armed disarms it and counts the pass natively,
+# in a table of COUNTERS counters of the merge point indexed by a hash of its
+# green values (collisions only make a key hot sooner).  Once a counter
+# reaches the hook's threshold, every pass of its key calls
+# `hook.call(site, passes, *live values)` (`passes`: the threshold the first
+# time, then 1), which returns None to go on, or `(result,)` when compiled
+# code ran the rest of the call: the function then returns that result at
+# once.  So the baseline calls Python once per loop entry of a hot key, not
+# once per pass (a threshold of 1: every pass, as the JIT's events need).
 
 MERGE_HOOK = "merge_hook"
 TUPLE_ITEMS = 24                 # offsetof(PyTupleObject, ob_item)
+COUNTERS = 256                   # per merge point (a power of two)
+MAX_THRESHOLD = 1 << 30          # a counter is an i32; past this, Python counts
+
+
+@dataclass
+class MergeHook:
+    call: object        # (site, passes, *live values) -> None or (result,)
+    greens: object      # site -> positions of its green values among the live
+                        #   ones, or None where no compiled code can start
+    threshold: int      # passes of a key counted natively before the calls
 
 
 def _armed_slot(em):
@@ -331,6 +349,49 @@ def _armed_slot(em):
     return slot
 
 
+def _green_hash(em, values: list):
+    """An i64 mixing the machine words of `values` (a gcref by identity)."""
+    b, h = em.b, ir.Constant(I64, 0xCBF29CE484222325)
+    for v in values:
+        T, x = v.concretetype, em.value(v)
+        if is_gcref(T):
+            word = b.ptrtoint(x, I64)
+        elif T is lltypes.Float:
+            word = b.bitcast(x, I64)
+        elif x.type != I64:
+            word = b.zext(x, I64)
+        else:
+            word = x
+        h = b.mul(b.xor(h, word), ir.Constant(I64, 0x100000001B3))
+    return b.xor(h, b.lshr(h, ir.Constant(I64, 29)))
+
+
+def _count_natively(em, hook: MergeHook, greens: list):
+    """Count the pass in the merge point's table; the i64 `passes` to report,
+    in the block where the threshold is reached (the caller's block goes on
+    at a new block when it is not)."""
+    b = em.b
+    limit = min(hook.threshold, MAX_THRESHOLD)
+    table_type = ir.ArrayType(I32, COUNTERS)
+    table = ir.GlobalVariable(em.rt.module, table_type,
+                              em.rt.module.get_unique_name("merge.counts"))
+    table.linkage = "internal"
+    table.initializer = ir.Constant(table_type, None)
+    index = b.and_(_green_hash(em, greens), ir.Constant(I64, COUNTERS - 1))
+    slot = b.gep(table, [ir.Constant(I64, 0), index], inbounds=True)
+    old = b.load(slot, typ=I32)
+    new = b.add(old, ir.Constant(I32, 1))
+    hot = b.icmp_signed(">=", new, ir.Constant(I32, limit))
+    b.store(b.select(hot, ir.Constant(I32, limit), new), slot)      # saturated when hot
+    cold_bb = em.fn.append_basic_block(f"{em.label}.cold")
+    hot_bb = em.fn.append_basic_block(f"{em.label}.hot")
+    b.cbranch(hot, hot_bb, cold_bb).set_weights([1, 1000])
+    b.position_at_end(hot_bb)
+    first = b.icmp_signed("==", new, ir.Constant(I32, limit))
+    passes = b.select(first, i64(limit), i64(1))
+    return passes, cold_bb
+
+
 def _merge_point(em) -> None:
     from flowgraph.interp.runtime import MergePoint
     from flowgraph.liveness import live_in
@@ -338,22 +399,29 @@ def _merge_point(em) -> None:
     block, index = em.current, em.opindex
     live = [v for v in live_in(block, index + 1) if v.concretetype is not Void]
     site = MergePoint(em.graph, block, index + 1, tuple(live))
-    hook = rt.pyobj(em.graph._cache[MERGE_HOOK], "merge_hook")
+    hook = em.graph._cache[MERGE_HOOK]
+    positions = hook.greens(site)
+    if positions is None:
+        return                                  # no compiled code can start here
+    call = rt.pyobj(hook.call, "merge_hook")
     slot = _armed_slot(em)
     with b.if_then(b.icmp_unsigned("!=", b.load(slot, typ=I8), ir.Constant(I8, 0)),
                    likely=False):
         b.store(ir.Constant(I8, 0), slot)
-        argv = entry_alloca(em.fn, PTR, len(live) + 1, "merge.args")
+        passes, cold_bb = _count_natively(em, hook, [live[k] for k in positions])
+        argv = entry_alloca(em.fn, PTR, len(live) + 2, "merge.args")
         b.store(rt.pyobj(site, "merge_point"), argv)
-        boxed = []
+        boxed = [new_box(em, lltypes.Signed, passes)]
+        em.hold(boxed[0])
+        b.store(boxed[0], b.gep(argv, [i64(1)], source_etype=PTR))
         for k, v in enumerate(live):
             T = v.concretetype
             p = em.value(v) if is_gcref(T) else new_box(em, T, em.value(v))
             if not is_gcref(T):
                 boxed.append(p)
                 em.hold(p)
-            b.store(p, b.gep(argv, [i64(k + 1)], source_etype=PTR))
-        r = b.call(rt.capi("PyObject_Vectorcall"), [hook, argv, i64(len(live) + 1), NULL],
+            b.store(p, b.gep(argv, [i64(k + 2)], source_etype=PTR))
+        r = b.call(rt.capi("PyObject_Vectorcall"), [call, argv, i64(len(live) + 2), NULL],
                    name="merged")
         for p in boxed:
             em.unhold(p)
@@ -377,6 +445,8 @@ def _merge_point(em) -> None:
                 b.ret(b.insert_value(ret, ir.Constant(I1, 0), 1))
                 b.position_at_end(b.function.append_basic_block(f"{em.label}.unreachable"))
                 b.unreachable()
+        b.branch(cold_bb)
+        b.position_at_end(cold_bb)
 
 
 # -- copies ---------------------------------------------------------------------------------

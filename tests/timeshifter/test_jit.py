@@ -110,7 +110,9 @@ def test_each_guest_program_has_its_own_loops():
     assert jit.stats["loops"] == 1
     (key, counts), = jit.stats_by_key().items()     # the one guest loop counted
     assert key[0] == ((str, ex.SQUARE),)
-    assert (counts["not entered"], counts["compile loop"], counts["run native"]) == (1, 1, 2)
+    # counted natively: the first call back comes at the threshold, with both passes
+    assert (counts["not entered"], counts["compile loop"], counts["run native"]) == (0, 1, 2)
+    assert jit.stats["passes counted"] == 2
 
 
 def test_an_error_in_compiled_code_is_the_interpreters():
@@ -328,4 +330,16 @@ def test_the_native_baseline_allocates_its_stack_once():
             block = line
         elif " = alloca " in line:
             assert block in ("entry", "entry:"), (function, block, line)
-    assert jit.stats["passes counted"] == 2999
+    assert jit.stats["passes counted"] == 0          # counted natively, never called back
+
+
+@pytest.mark.parametrize("threshold", [1, 50, 2999, 3000])
+def test_the_native_baseline_counts_natively_and_calls_back_once_hot(threshold):
+    """2,999 passes of SQUARE's loop: no call back below the threshold; at it,
+    one call with all the passes, the loop compiled and run natively; the
+    next call's 6 passes go on from the count."""
+    jit = make_jit(ex.interpret, green=["bytecode"], threshold=threshold)
+    assert jit(ex.SQUARE, 3000) == 9_000_000
+    hot = threshold <= 2999
+    assert (jit.stats["passes counted"], jit.stats["loops"]) == (threshold if hot else 0, hot)
+    assert jit(ex.SQUARE, 7) == 49 and jit.stats["loops"] == 1   # the count goes on
