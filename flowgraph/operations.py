@@ -303,6 +303,11 @@ _op("str_len", 1, _S, fold=len, py="len({0})", kind="length", args=(Str,))
 _op("str_getitem", 2, _C, canraise=(IndexError,), fold=lambda s, i: s[i],
     py="{0}[{1}]", kind="read", args=(Str, Signed))
 _op("str_eq", 2, _B, fold=operator.eq, py="{0} == {1}", kind="compare", args=(Str, Str))
+_op("str_concat", 2, _fixed(Str), canraise=(MemoryError, OverflowError), fold=operator.add,
+    py="{0} + {1}", args=(Str, Str))
+_op("str_mul", 2, _fixed(Str), canraise=(MemoryError, OverflowError), fold=operator.mul,
+    py="{0} * {1}", args=(Str, Signed))
+_op("cast_char_to_str", 1, _fixed(Str), fold=str, py="{0}", kind="cast", args=(Char,))
 
 # growable lists
 _op("newlist", 3, _type_constant, pure=False, py="[{2}] * {1}",   # (c_ListType, length, fill)

@@ -74,6 +74,9 @@ class ArithBuilder:
             raise self.error(describe(op), node)
         kind = common_numeric(v1.concretetype, v2.concretetype)
         if kind is None:
+            text = self.string_arith(op, v1, v2)
+            if text is not None:
+                return text
             raise self.error(self._operands_message(op, v1, v2), node)
         if kind is Bool and isinstance(op, _BITWISE):
             v_int = self.emit(_INT_OPS[type(op)], [self.to_int(v1), self.to_int(v2)])
@@ -88,12 +91,29 @@ class ArithBuilder:
             return self.emit(opname, [self.to_float(v1), self.to_float(v2)])
         return self.emit(_INT_OPS[type(op)], [self.to_int(v1), self.to_int(v2)])
 
+    def string_arith(self, op: ast.operator, v1, v2):
+        """`s + t` (a character is a one-character string there) and `s * n`
+        or `n * s` (n an int or bool): a Str value, or None for other operands."""
+        t1, t2 = v1.concretetype, v2.concretetype
+        if isinstance(op, ast.Add) and Str in (t1, t2) and {t1, t2} <= {Str, Char}:
+            return self.emit("str_concat", [self.to_str(v1), self.to_str(v2)])
+        if isinstance(op, ast.Mult) and {t1, t2} in ({Str, Signed}, {Str, Bool}):
+            s, n = (v1, v2) if t1 is Str else (v2, v1)
+            return self.emit("str_mul", [s, self.to_int(n)])
+        return None
+
+    def to_str(self, value):
+        """A Char as a one-character Str; a Str unchanged."""
+        if value.concretetype is Char:
+            return self.cast("cast_char_to_str", value)
+        return value
+
     def _operands_message(self, op, v1, v2) -> str:
         t1, t2 = v1.concretetype, v2.concretetype
         text = (f"operator {SYMBOLS[type(op)]} on {type_name(t1)} and {type_name(t2)} "
                 "is not supported")
-        if isinstance(op, ast.Add) and Str in (t1, t2):
-            text += "; strings cannot be concatenated, compare or index them instead"
+        if isinstance(op, (ast.Add, ast.Mult)) and Str in (t1, t2):
+            text += "; a string concatenates with a string or character, repeats by an int"
         if isinstance(op, (ast.Add, ast.Mult)) and isinstance(t1, ListType):
             text += "; build lists with [x] * n and append"
         return text

@@ -16,6 +16,7 @@ All of them work on the real Python objects (see runtime.py):
                              PyList_Append; list_pop shrinks ob_size inline
     newlist, malloc_varsize  PyList_New, every slot set to one shared box
     str_len/getitem/eq       PyUnicode_GetLength / ReadChar / RichCompareBool
+    str_concat, str_mul      PyUnicode_Concat, PySequence_Repeat (a char: FromOrdinal)
 
 A handler gets the FunctionEmitter and the op and returns the result value
 (a new reference for gcref results), or None for Void results.
@@ -309,6 +310,32 @@ def _str_eq(em, op):
     r = em.b.call(em.rt.capi("PyObject_RichCompareBool"), args + [ir.Constant(I32, 2)])
     em.fail_if(em.b.icmp_signed("<", r, ir.Constant(I32, 0)))
     return em.b.icmp_signed("!=", r, ir.Constant(I32, 0), name=op.result.name or "eq")
+
+
+def _new_str(em, op, p):
+    """A str made by a C-API call (a new reference, null on failure)."""
+    em.fail_if(em.b.icmp_unsigned("==", p, NULL))
+    return p
+
+
+@handles("str_concat")
+def _str_concat(em, op):
+    args = [em.value(a) for a in op.args]
+    return _new_str(em, op, em.b.call(em.rt.capi("PyUnicode_Concat"), args,
+                                      name=op.result.name or "concat"))
+
+
+@handles("str_mul")
+def _str_mul(em, op):
+    s, n = (em.value(a) for a in op.args)
+    return _new_str(em, op, em.b.call(em.rt.capi("PySequence_Repeat"), [s, n],
+                                      name=op.result.name or "repeated"))
+
+
+@handles("cast_char_to_str")
+def _cast_char_to_str(em, op):
+    return _new_str(em, op, em.rt.call(em.b, "rt.box.Char", em.value(op.args[0]),
+                                       result=op.result.name or "str"))
 
 
 # -- a JIT's native baseline: merge points count, then call back -----------------------

@@ -86,6 +86,8 @@ CAPI = {
     "PyUnicode_GetLength": (I64, [PTR]),
     "PyUnicode_ReadChar": (I32, [PTR, I64]),
     "PyUnicode_FromOrdinal": (PTR, [I32]),
+    "PyUnicode_Concat": (PTR, [PTR, PTR]),
+    "PySequence_Repeat": (PTR, [PTR, I64]),
     "PyObject_RichCompareBool": (I32, [PTR, PTR, I32]),
     "PyList_New": (PTR, [I64]),
     "PyList_Append": (I32, [PTR, PTR]),

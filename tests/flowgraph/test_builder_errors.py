@@ -163,8 +163,8 @@ def uses_tuple(n: int) -> int:
     return n
 
 
-def uses_str_concat(s: str) -> int:
-    t = s + "x"
+def uses_str_times_str(s: str) -> int:
+    t = s * s
     return len(t)
 
 
@@ -226,8 +226,8 @@ CASES = [
      "of printing it"),
     (uses_tuple, "t = (n, n)", "tuple is not supported; tuples are only supported in a swap "
      "'a, b = b, a'; use a class with fields"),
-    (uses_str_concat, 's + "x"', "operator + on str and str is not supported; strings cannot "
-     "be concatenated, compare or index them instead"),
+    (uses_str_times_str, "s * s", "operator * on str and str is not supported; a string "
+     "concatenates with a string or character, repeats by an int"),
     (uses_match, "match n", "match statement is not supported; use if/elif"),
     (uses_walrus, ":=", "assignment expression (:=) is not supported; assign in a separate "
      "statement"),

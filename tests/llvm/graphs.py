@@ -13,7 +13,7 @@ def op_arg_types(opname: str, arity: int) -> list:
     """The argument types an operation of the table is tested with."""
     if opname.startswith("cast_"):
         return [_PREFIX_TYPES[opname.split("_")[1]]]
-    if opname == "str_getitem":
+    if opname in ("str_getitem", "str_mul"):
         return [Str, Signed]
     if opname == "same_as":
         return [Signed]

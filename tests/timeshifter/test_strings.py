@@ -1,0 +1,83 @@
+"""String concatenation (`s + t`, a character being a one-character string)
+and repetition (`s * n`, `n * s`) in every mode, against CPython: the graph
+interpreter, native code of the whole function, and specialisations with the
+strings green (folded by the generating extension) or red (residual
+`str_concat` / `str_mul`), interpreted and native (issue 12 item 4)."""
+
+from collections import Counter
+
+import pytest
+
+import flowgraph
+import rgen
+import timeshifter
+
+
+def greeting(name: str, n: int) -> str:
+    line = "hello, " + name + "!"
+    return line * n + name[0] + "-" * 3 + 2 * "ab"
+
+
+def joined(words: list[str], sep: str) -> str:
+    out = ""
+    i = 0
+    while i < len(words):
+        if i:
+            out = out + sep
+        out = out + words[i]
+        i += 1
+    return out
+
+
+def reversed_chars(s: str, twice: bool) -> str:
+    out = ""
+    for c in s:
+        out = c + out
+    return out * twice + out
+
+
+def outcome(f, *args):
+    try:
+        return ("ok", f(*args))
+    except Exception as exc:                    # the same type and message in every mode
+        return (type(exc), str(exc))
+
+
+CASES = [(greeting, ("bob", 2)), (greeting, ("x", -1)), (greeting, ("", 3)),
+         (greeting, ("\u20ac\U0001F600", 1)), (joined, (["a", "bc", ""], ", ")),
+         (joined, ([], "-")), (reversed_chars, ("abc\u20ac", True)),
+         (reversed_chars, ("", False))]
+
+
+@pytest.mark.parametrize("func, args", CASES, ids=[f"{f.__name__}{a}" for f, a in CASES])
+def test_every_mode_agrees_with_cpython(func, args):
+    expected = outcome(func, *args)
+    g = flowgraph.build_graph(func)
+    assert outcome(flowgraph.run_graph, g, *args) == expected
+    assert outcome(rgen.compile_graph(g), *args) == expected
+    comp = timeshifter.make_compiler(func)
+    res = comp.specialize()
+    assert outcome(res, *args) == outcome(res.interpret, *args) == expected
+
+
+@pytest.mark.parametrize("green, counts", [(0, (1, 3, 0)), (1, (1, 5, 1))])
+def test_green_parts_fold_and_red_ones_are_residual(green, counts):
+    """Constants fold ("-" * 3, 2 * "ab"); with the name green its greeting
+    is one constant; a red operand makes the rest of the chain residual."""
+    comp = timeshifter.make_compiler(greeting, green=[green])
+    res = comp.specialize(("bob", 2)[green])
+    red = ("bob", 2)[1 - green]
+    assert res(red) == res.interpret(red) == greeting("bob", 2)
+    ops = Counter(op.opname for op in res.graph.iteroperations())
+    assert (ops["str_mul"], ops["str_concat"], ops["str_getitem"]) == counts
+    assert ('"hello, bob!"' in str(res.graph)) == (green == 0)
+
+
+def framed(s: str, n: int) -> str:
+    return "[" + s * n + "]" + s[0]
+
+
+def test_a_green_computation_leaves_no_operation():
+    res = timeshifter.make_compiler(framed, green=["s", "n"]).specialize("ab", 2)
+    assert res() == res.interpret() == framed("ab", 2) == "[abab]a"
+    assert list(res.graph.iteroperations()) == []
