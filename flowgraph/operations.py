@@ -308,6 +308,8 @@ _op("str_concat", 2, _fixed(Str), canraise=(MemoryError, OverflowError), fold=op
 _op("str_mul", 2, _fixed(Str), canraise=(MemoryError, OverflowError), fold=operator.mul,
     py="{0} * {1}", args=(Str, Signed))
 _op("cast_char_to_str", 1, _fixed(Str), fold=str, py="{0}", kind="cast", args=(Char,))
+_op("str_slice", 3, _fixed(Str), fold=lambda s, a, b: s[a:b], py="{0}[{1}:{2}]",
+    args=(Str, Signed, Signed))            # s[a:] is s[a:MAXINT], as in CPython
 
 # growable lists
 _op("newlist", 3, _type_constant, pure=False, py="[{2}] * {1}",   # (c_ListType, length, fill)

@@ -17,6 +17,7 @@ All of them work on the real Python objects (see runtime.py):
     newlist, malloc_varsize  PyList_New, every slot set to one shared box
     str_len/getitem/eq       PyUnicode_GetLength / ReadChar / RichCompareBool
     str_concat, str_mul      PyUnicode_Concat, PySequence_Repeat (a char: FromOrdinal)
+    str_slice                PySequence_GetSlice (CPython's bounds: negative, clamped)
 
 A handler gets the FunctionEmitter and the op and returns the result value
 (a new reference for gcref results), or None for Void results.
@@ -330,6 +331,13 @@ def _str_mul(em, op):
     s, n = (em.value(a) for a in op.args)
     return _new_str(em, op, em.b.call(em.rt.capi("PySequence_Repeat"), [s, n],
                                       name=op.result.name or "repeated"))
+
+
+@handles("str_slice")
+def _str_slice(em, op):
+    args = [em.value(a) for a in op.args]
+    return _new_str(em, op, em.b.call(em.rt.capi("PySequence_GetSlice"), args,
+                                      name=op.result.name or "piece"))
 
 
 @handles("cast_char_to_str")

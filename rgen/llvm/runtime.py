@@ -88,6 +88,7 @@ CAPI = {
     "PyUnicode_FromOrdinal": (PTR, [I32]),
     "PyUnicode_Concat": (PTR, [PTR, PTR]),
     "PySequence_Repeat": (PTR, [PTR, I64]),
+    "PySequence_GetSlice": (PTR, [PTR, I64, I64]),
     "PyObject_RichCompareBool": (I32, [PTR, PTR, I32]),
     "PyList_New": (PTR, [I64]),
     "PyList_Append": (I32, [PTR, PTR]),

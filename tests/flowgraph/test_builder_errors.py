@@ -137,6 +137,10 @@ def uses_in(s: str) -> bool:
     return "a" in s
 
 
+def uses_slice_step(t: str) -> int:
+    return len(t[::2])
+
+
 def uses_slice(s: list[int]) -> int:
     t = s[1:]
     return len(t)
@@ -218,7 +222,10 @@ CASES = [
     (uses_is, "n is None", "'is' comparison is not supported; use =="),
     (uses_in, "in s", "'in' needs a tuple of constants or a constant str on its right; "
      "search with a loop"),
-    (uses_slice, "s[1:]", "slicing is not supported; copy the items with a for loop"),
+    (uses_slice, "s[1:]", "slicing a list[int] is not supported (strings only); copy the "
+     "items with a for loop"),
+    (uses_slice_step, "t[::2]", "slicing with a step is not supported; copy the characters "
+     "with a loop"),
     (uses_fstring, 'f"', "f-string is not supported; return the values instead of "
      "formatting them"),
     (uses_del, "del m", "del statement is not supported; assign a new value instead"),

@@ -15,6 +15,8 @@ def op_arg_types(opname: str, arity: int) -> list:
         return [_PREFIX_TYPES[opname.split("_")[1]]]
     if opname in ("str_getitem", "str_mul"):
         return [Str, Signed]
+    if opname == "str_slice":
+        return [Str, Signed, Signed]
     if opname == "same_as":
         return [Signed]
     if opname.startswith("int_float_"):

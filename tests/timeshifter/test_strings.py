@@ -1,5 +1,6 @@
-"""String concatenation (`s + t`, a character being a one-character string)
-and repetition (`s * n`, `n * s`) in every mode, against CPython: the graph
+"""String concatenation (`s + t`, a character being a one-character string),
+repetition (`s * n`, `n * s`) and slicing (`s[a:b]`, either bound left out,
+CPython's negative and clamped bounds) in every mode, against CPython: the graph
 interpreter, native code of the whole function, and specialisations with the
 strings green (folded by the generating extension) or red (residual
 `str_concat` / `str_mul`), interpreted and native (issue 12 item 4)."""
@@ -29,6 +30,25 @@ def joined(words: list[str], sep: str) -> str:
     return out
 
 
+def pieces(s: str, a: int, b: int) -> str:
+    return s[a:b] + "|" + s[a:] + "|" + s[:b] + "|" + s[:] + "|" + s[-2:] + s[True:]
+
+
+def words(text: str) -> int:
+    """Words of a text, sliced out at each space, counted by length."""
+    total = 0
+    start = 0
+    i = 0
+    while i <= len(text):
+        if i == len(text) or text[i] == " ":
+            word = text[start:i]
+            if word:
+                total = total * 10 + len(word)
+            start = i + 1
+        i += 1
+    return total
+
+
 def reversed_chars(s: str, twice: bool) -> str:
     out = ""
     for c in s:
@@ -46,7 +66,10 @@ def outcome(f, *args):
 CASES = [(greeting, ("bob", 2)), (greeting, ("x", -1)), (greeting, ("", 3)),
          (greeting, ("\u20ac\U0001F600", 1)), (joined, (["a", "bc", ""], ", ")),
          (joined, ([], "-")), (reversed_chars, ("abc\u20ac", True)),
-         (reversed_chars, ("", False))]
+         (reversed_chars, ("", False)), (pieces, ("hello", 1, 3)),
+         (pieces, ("hello", -3, -1)), (pieces, ("", 5, -9)),
+         (pieces, ("ab\u20ac", -2**63, 2**63 - 1)), (pieces, ("abc", 2, 1)),
+         (words, ("to be or not  to be",)), (words, ("",))]
 
 
 @pytest.mark.parametrize("func, args", CASES, ids=[f"{f.__name__}{a}" for f, a in CASES])
@@ -81,3 +104,13 @@ def test_a_green_computation_leaves_no_operation():
     res = timeshifter.make_compiler(framed, green=["s", "n"]).specialize("ab", 2)
     assert res() == res.interpret() == framed("ab", 2) == "[abab]a"
     assert list(res.graph.iteroperations()) == []
+
+
+def test_a_slice_of_a_green_string_folds_and_a_red_one_is_residual():
+    comp = timeshifter.make_compiler(pieces, green=["s"])
+    res = comp.specialize("hello")
+    assert [res(1, 3), res.interpret(-9, 2)] == [pieces("hello", 1, 3), pieces("hello", -9, 2)]
+    ops = Counter(op.opname for op in res.graph.iteroperations())
+    assert ops["str_slice"] == 3                # s[a:b], s[a:], s[:b]; the rest are constants
+    spec = timeshifter.make_compiler(words, green=["text"]).specialize("ab  cde f")
+    assert spec() == spec.interpret() == words("ab  cde f") == 231
