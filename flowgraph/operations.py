@@ -328,6 +328,13 @@ _op("list_append", 2, _V, pure=False, py="{0}.append({1})", kind="write",
     ts="rt.list_append(js, {b0}, {b1})")
 _op("list_pop", 1, _item_of_arg0, pure=False, canraise=(IndexError,), py="{0}.pop()",
     kind="pop", args=(ListType,), container=0, ts="rt.list_pop(js, {b0})")
+_op("list_insert", 3, _V, pure=False, py="{0}.insert({1}, {2})", kind="write",
+    args=(ListType, Signed, _item_of_container), container=0, value=2,
+    ts="rt.list_insert(js, {b0}, {b1}, {b2})")
+_op("list_reverse", 1, _V, pure=False, py="{0}.reverse()", kind="write", args=(ListType,),
+    container=0, ts="rt.list_reverse(js, {b0})")
+_op("list_delitem", 2, _V, pure=False, canraise=(IndexError,), py="del {0}[{1}]",
+    kind="write", args=(ListType, Signed), container=0, ts="rt.list_delitem(js, {b0}, {b1})")
 
 # structs and fixed arrays
 _op("malloc", 1, _type_constant, pure=False, kind="alloc", args=(Void,),   # (c_StructType)

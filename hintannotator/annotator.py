@@ -285,7 +285,7 @@ class Annotator:
     def _colour_store(self, copy, op, desc) -> None:
         self._set(copy, op.result, GREEN, None, None)
         colour, sites = self._value(copy, op.args[desc.container])
-        if colour != BLUE:
+        if colour != BLUE or desc.value is None:       # (no value stored: reverse, del)
             return
         fieldname = _field_name(op, desc)
         vcolour, vsites = self._value(copy, op.args[desc.value])

@@ -247,6 +247,30 @@ def list_pop(js: JitState, box):
     return op(js, "list_pop", box)
 
 
+def list_insert(js: JitState, box, index, value) -> None:
+    if isinstance(box, PtrBox) and box.virtual is not None:
+        if isinstance(index.gv, Constant):
+            box.virtual.items.insert(index.gv.value, value)     # clamped as CPython does
+            return
+        force(js.builder, box)
+    js.builder.genop("list_insert", [gv_of(js, box), gv_of(js, index), gv_of(js, value)])
+
+
+def list_reverse(js: JitState, box) -> None:
+    if isinstance(box, PtrBox) and box.virtual is not None:
+        box.virtual.items.reverse()
+        return
+    js.builder.genop("list_reverse", [gv_of(js, box)])
+
+
+def list_delitem(js: JitState, box, index) -> None:
+    i = _virtual_index(js, box, index, "list assignment index out of range")
+    if i is None:
+        js.builder.genop("list_delitem", [gv_of(js, box), gv_of(js, index)])
+        return
+    del box.virtual.items[i]
+
+
 # -- promotion -------------------------------------------------------------------
 
 def promote(js: JitState, box, cont_block: int, cont_op: int, live) -> None:

@@ -300,8 +300,19 @@ class CallBuilder:
             return self.emit("list_pop", [v_list])
         if attr == "pop":
             raise self.error("pop() with an index is not supported; use pop()", node)
+        if attr == "insert" and len(node.args) == 2 and not node.keywords:
+            key = self.hold(v_list)
+            index = self.index_value(self.expr(node.args[0]), node.args[0])
+            index_key = self.hold(index)
+            value = self.expr(node.args[1], None if is_pending(t) else t.item)
+            index = self.release(index_key)
+            v_list = self.release(key)
+            value = self.list_item(v_list, base, value, node)
+            return self.emit("list_insert", [v_list, index, value])
+        if attr == "reverse" and not node.args and not node.keywords:
+            return self.emit("list_reverse", [v_list])
         raise self.error(f"list method '{attr}' is not supported; lists support append, pop, "
-                         "indexing and len", node)
+                         "insert, reverse, indexing, del and len", node)
 
     def list_item(self, v_list, base: ast.expr, value, node: ast.AST):
         """`value` stored into `v_list` (append or item assignment): it must

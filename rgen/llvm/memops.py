@@ -241,6 +241,32 @@ def _append(em, op):
     em.fail_if(em.rt.call(em.b, "rt.list_append", lst, item))
 
 
+def _fails_if_nonzero(em, r) -> None:
+    em.fail_if(em.b.icmp_signed("!=", r, ir.Constant(I32, 0)))
+
+
+@handles("list_insert")
+def _insert(em, op):
+    lst = list_value(em, op.args[0])
+    item = new_box(em, op.args[2].concretetype, em.value(op.args[2]))
+    em.hold(item)
+    r = em.b.call(em.rt.capi("PyList_Insert"), [lst, em.value(op.args[1]), item])
+    em.unhold(item)
+    em.rt.decref(em.b, item)                    # PyList_Insert took its own reference
+    _fails_if_nonzero(em, r)
+
+
+@handles("list_reverse")
+def _reverse(em, op):
+    _fails_if_nonzero(em, em.b.call(em.rt.capi("PyList_Reverse"), [list_value(em, op.args[0])]))
+
+
+@handles("list_delitem")
+def _delitem(em, op):
+    lst, index = list_value(em, op.args[0]), em.value(op.args[1])
+    _fails_if_nonzero(em, em.b.call(em.rt.capi("PySequence_DelItem"), [lst, index]))
+
+
 @handles("list_pop")
 def _pop(em, op):
     p = em.rt.call(em.b, "rt.list_pop", list_value(em, op.args[0]), result="popped")

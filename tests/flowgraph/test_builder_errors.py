@@ -228,7 +228,8 @@ CASES = [
      "with a loop"),
     (uses_fstring, 'f"', "f-string is not supported; return the values instead of "
      "formatting them"),
-    (uses_del, "del m", "del statement is not supported; assign a new value instead"),
+    (uses_del, "del m", "del of 'm' is not supported; only list items can be deleted "
+     "(del lst[i]); assign a new value instead"),
     (uses_print, "print(n)", "builtin 'print()' is not supported; return the value instead "
      "of printing it"),
     (uses_tuple, "t = (n, n)", "tuple is not supported; tuples are only supported in a swap "
@@ -509,7 +510,7 @@ CALL_CASES = [
     (bare_raise, "    raise", "only 'raise SomeError(\"message\")' is supported (no bare raise, "
      "no 'from')"),
     (list_method, "xs.sort()", "list method 'sort' is not supported; lists support append, "
-     "pop, indexing and len"),
+     "pop, insert, reverse, indexing, del and len"),
     (str_item_assignment, 's[0] = "a"', "item assignment to a str is not supported: "
      "strings are immutable"),
     (entry_default, "y: int = 3", "default value of parameter 'y' of entry_default() is "

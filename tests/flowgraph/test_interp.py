@@ -239,6 +239,19 @@ def test_list_ops_and_mutation_visible_to_caller():
     assert lst == [10, 6, 11]
 
 
+def test_list_insert_reverse_delitem_change_the_callers_list():
+    # f(l, i, x): l.insert(i, x); l.reverse(); del l[i]; return len(l)
+    g, start, (l, i, x) = graph("edits", [LS, Signed, Signed], Signed)
+    op(start, "list_insert", l, i, x)
+    op(start, "list_reverse", l)
+    op(start, "list_delitem", l, i)
+    goto(start, g.returnblock, op(start, "list_len", l))
+    lst = [5, 6, 7]
+    assert run_graph(g, lst, -1, 9) == 3 and lst == [7, 9, 6]     # [5, 6, 9, 7] reversed, [-1] gone
+    with pytest.raises(IndexError, match="list assignment index out of range"):
+        run_graph(g, [], 1, 2)
+
+
 def test_newlist_and_list_errors():
     # f(n, fill, i) = ([fill] * n)[i]
     g, start, (n, fill, i) = graph("newlist", [Signed, Float, Signed], Float)
@@ -633,6 +646,7 @@ def test_resume_rejects_foreign_block():
 
 
 DEDICATED = {"newlist", "list_len", "list_getitem", "list_setitem", "list_append", "list_pop",
+             "list_insert", "list_reverse", "list_delitem",
              "malloc", "getfield", "setfield", "malloc_varsize", "getarrayitem",
              "setarrayitem", "getarraysize", "direct_call", "hint", "promote",
              "tail_call"}
