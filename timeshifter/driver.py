@@ -49,7 +49,8 @@ from flowgraph.model import Constant
 from timeshifter.boxes import PtrBox, RedBox
 from timeshifter.errors import TimeshiftError
 from timeshifter.rtimeshift import StateFinished, gv_of
-from timeshifter.state import (Frame, JitState, force_virtuals, freeze, freeze_frames,
+from timeshifter.state import (Frame, JitState, force_slots, force_virtuals, freeze,
+                               freeze_frames, virtual_shapes,
                                generalize, green_values, matches, value_key)
 
 # The bounds of a specialisation scale with its green inputs (a guest program
@@ -92,6 +93,7 @@ class Driver:
         self.memory: dict = {}          # (position, key) -> MergeEntry
         self.seen: set = set()          # (position, key) passed once without a label
         self.shapes_at: dict = {}       # (position, green values) -> keys seen
+        self.slot_shapes_at: dict = {}  # (position, green values) -> {slot: shapes seen}
         self.keys_at: dict = {}         # position -> set of keys
         self.residual_graphs: dict = {} # (code, green key) -> residual graph
         self.function_numbers: dict = {}
@@ -154,7 +156,7 @@ class Driver:
         for js in group:
             key, leaves = freeze(js)
             if self.needs_label(js) and self.too_many_shapes(position, js, key):
-                force_virtuals(js)
+                self.force_changing(position, js)
                 key, leaves = freeze(js)
             by_key.setdefault(key, []).append((js, leaves))
         survivors = []
@@ -347,10 +349,33 @@ class Driver:
     def too_many_shapes(self, position, js: JitState, key) -> bool:
         """Whether paths with the same green values reached this loop head with
         more than `max_shapes_per_merge` shapes of virtual containers (a list
-        growing in a red loop): then they are forced, and the loop can close."""
-        shapes = self.shapes_at.setdefault((position, green_values(js)), set())
+        growing in a red loop): then the changing ones are forced
+        (`force_changing`), and the loop can close.  The shapes of each
+        virtual held in a frame slot are recorded too."""
+        where = (position, green_values(js))
+        shapes = self.shapes_at.setdefault(where, set())
         shapes.add(key)
+        per_slot = self.slot_shapes_at.setdefault(where, {})
+        for slot, shape in virtual_shapes(js).items():
+            per_slot.setdefault(slot, set()).add(shape)
         return len(shapes) > self.options.max_shapes_per_merge
+
+    def force_changing(self, position, js: JitState) -> None:
+        """Generalise one virtual at a time: force the containers whose own
+        shape took more than `max_shapes_per_merge` forms here (else those
+        that changed at all), and keep the others virtual: a growing table is
+        forced, a stack of the same depth at every visit of the same guest pc
+        stays virtual.  When no container held now changed, the extra shapes
+        were those of containers forced already: nothing more is forced
+        (the bound on states per merge point still holds)."""
+        per_slot = self.slot_shapes_at[(position, green_values(js))]
+        limit = self.options.max_shapes_per_merge
+        held = virtual_shapes(js)
+        for bound in (limit, 1):
+            changing = [slot for slot in held if len(per_slot.get(slot, ())) > bound]
+            if changing:
+                force_slots(js, changing)
+                return
 
     # -- bounds -------------------------------------------------------------------------
     def count_key(self, position, key, js: JitState) -> None:

@@ -174,6 +174,28 @@ def force_virtuals(js: JitState) -> None:
                 force(js.builder, v)
 
 
+def virtual_shapes(js: JitState) -> dict:
+    """{(frame depth, slot): shape} of the virtual containers the path's frames
+    hold, each frozen on its own (length, layout and what it holds)."""
+    shapes = {}
+    for depth, f in enumerate(js.frame.chain()):
+        for slot, v in enumerate(f.values):
+            if isinstance(v, PtrBox) and v.virtual is not None:
+                key: list = []
+                _freeze_value(f.values, slot, v, key, [], {})
+                shapes[(depth, slot)] = tuple(key)
+    return shapes
+
+
+def force_slots(js: JitState, slots) -> None:
+    """Emit the virtual containers held at `slots` ((frame depth, slot) pairs)."""
+    frames = list(js.frame.chain())
+    for depth, slot in slots:
+        v = frames[depth].values[slot]
+        if isinstance(v, PtrBox) and v.virtual is not None:
+            force(js.builder, v)
+
+
 def generalize(spec: list | None, leaves: list) -> list:
     """Combine a leaf spec (a Constant per leaf that is a known constant, None
     for a variable) with a state's leaves: equal constants stay, anything
