@@ -31,7 +31,10 @@ it locally.  Promotion sites end paths (`promote`).
 
 Virtual containers whose shape keeps changing at a loop head for the same
 green values (a list appended to in a red loop) are forced there once more
-than `max_shapes_per_merge` shapes were seen, so the loop closes.
+than `max_shapes_per_merge` shapes were seen, so the loop closes: only
+those, each container judged by its own shapes (`force_changing`); the
+others stay virtual (examples/tablevm.py: the growing table is forced, the
+stack and the slots are not).
 
 Bounds (options.py): distinct keys per merge point, residual operations per
 specialisation, inlining depth.  Exceeding one raises `TimeshiftError`
