@@ -66,6 +66,13 @@ class Compiler:
         self.sites, self.stats = host.sites, host.stats
         self._specializer = Specializer(host)
 
+    def report(self) -> list:
+        """What the specialisations so far gave up, one line per place (a
+        virtual container forced at a loop head, with the variable, the line
+        and the hint that would help); each was also warned once
+        (`SpecializationWarning`)."""
+        return list(self._specializer.host.given_up.values())
+
     # -- specialisation ---------------------------------------------------------
     def specialize(self, *args, **kwargs) -> "Residual":
         """Residual code for the given green values (positionally, in the order of

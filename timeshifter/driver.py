@@ -377,8 +377,27 @@ class Driver:
         for bound in (limit, 1):
             changing = [slot for slot in held if len(per_slot.get(slot, ())) > bound]
             if changing:
+                for slot in changing:
+                    self.report_forced(js, slot, len(per_slot[slot]))
                 force_slots(js, changing)
                 return
+
+    def report_forced(self, js: JitState, slot, shapes: int) -> None:
+        """Tell the user which container a loop head made real, and why."""
+        depth, index = slot
+        frame = js.frame.chain()[depth]
+        code = frame.code
+        inputs = code.inputs.get((frame.block, frame.opindex), ())
+        name = inputs[index].name if index < len(inputs) and inputs[index].name else "a value"
+        box = frame.values[index]
+        kind = "list" if hasattr(box.virtual, "items") else "object"
+        line = code.line_of(frame.block)
+        self.specializer.host.give_up(
+            (code, frame.block, index),
+            f"{code.name}() line {line}: the {kind} '{name}' became a real {kind} at this "
+            f"loop head: it took {shapes} shapes at visits with the same green values "
+            f"(max_shapes_per_merge={self.options.max_shapes_per_merge}); if it grows with "
+            f"the guest program, pass it in as an argument, else raise max_shapes_per_merge")
 
     # -- bounds -------------------------------------------------------------------------
     def count_key(self, position, key, js: JitState) -> None:

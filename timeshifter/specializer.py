@@ -23,6 +23,7 @@ options (`new_backend`; the graph backend by default).
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ from rgen.graphbackend import GraphBackend
 from timeshifter import promotion
 from timeshifter.boxes import RedBox
 from timeshifter.driver import Driver
+from timeshifter.errors import SpecializationWarning
 from timeshifter.family import Family
 from timeshifter.options import Options
 from timeshifter.promotion import PromotionSite
@@ -66,6 +68,13 @@ class Host:
     stats: Counter = field(default_factory=Counter)
     functions: itertools.count = field(default_factory=lambda: itertools.count(1))
     listener: object = None        # listener(event) of a JIT (jit.py), or None
+    given_up: dict = field(default_factory=dict)   # place -> what was given up there
+
+    def give_up(self, place, message: str) -> None:
+        """Record what a specialisation gave up at `place` (warned once)."""
+        if place not in self.given_up:
+            self.given_up[place] = message
+            warnings.warn(SpecializationWarning(message), stacklevel=2)
 
     def note(self, event: str) -> None:
         """Tell the listener, if any, what the machinery did ("pause at split",

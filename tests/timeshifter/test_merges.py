@@ -2,12 +2,19 @@
 containers take too many shapes, only the containers whose own shape keeps
 changing are forced; the others stay virtual."""
 
+import warnings
 from collections import Counter
 
 import pytest
 
-from examples import tablevm
-from timeshifter import make_compiler
+from examples import arith, tablevm
+from examples import interpreters as ex
+from timeshifter import SpecializationWarning, make_compiler
+
+TABLE_FORCED = ("run() line {line}: the list 'table' became a real list at this loop head: it "
+                "took 3 shapes at visits with the same green values (max_shapes_per_merge=2); "
+                "if it grows with the guest program, pass it in as an argument, else raise "
+                "max_shapes_per_merge")
 
 
 @pytest.mark.parametrize("n", [0, 1, 10, 300])
@@ -48,3 +55,27 @@ def test_an_aliased_growing_list_is_one_list_under_both_names(n):
     `same` show in len(grown) in every mode."""
     res = make_compiler(aliased).specialize()
     assert res(n) == res.interpret(n) == aliased(n)
+
+
+def test_a_forced_container_is_reported_and_warned_once():
+    comp = make_compiler(tablevm.run, green=["code"])
+    with pytest.warns(SpecializationWarning) as caught:
+        comp.specialize(tablevm.SQUARES)
+    line = tablevm.run.__code__.co_firstlineno + 8           # the global merge point
+    assert [str(w.message) for w in caught] == [TABLE_FORCED.format(line=line)]
+    assert comp.report() == [TABLE_FORCED.format(line=line)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpecializationWarning)
+        comp.specialize(tablevm.SQUARES[:-4] + [tablevm.TLEN, 0, tablevm.RET, 0])
+    assert len(comp.report()) == 1                           # the same place: once
+
+
+@pytest.mark.parametrize("func, green, greens", [
+    (ex.interpret, ["bytecode"], (ex.SQUARE,)), (arith.power, ["n"], (10,)),
+    (ex.dfa_match, ["table", "accepting"], ex.EVEN_AS), (ex.bf, ["program"], (ex.BF_MUL,))])
+def test_nothing_is_reported_for_examples_that_specialise_fully(func, green, greens):
+    comp = make_compiler(func, green=green)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpecializationWarning)
+        comp.specialize(*greens)
+    assert comp.report() == []
