@@ -91,7 +91,8 @@ def _function_body(body: list, ret_type: str) -> list | None:
             if not _is_terminator(lines, j):
                 continue
             for target in set(_TARGET.findall(line)):
-                if (label, target) in cyclic and position[target] <= k:
+                if (label, target) in cyclic and position[target] <= k and not (
+                        _REMAINDER.search(target.strip('"'))):
                     poll = renames.get((label, target))
                     if poll is None:
                         poll = renames[(label, target)] = f"%poll.{len(renames)}"
@@ -109,6 +110,12 @@ def _function_body(body: list, ret_type: str) -> list | None:
                     f"  store i32 {POLL_INTERVAL}, ptr %poll.slot, align 4"]
     fail = ["poll.fail:", f"  ret {ret_type} {_failure(ret_type)}"]
     return [line for _, lines in blocks for line in lines] + sum(new_blocks, []) + fail
+
+
+# The remainder loop LLVM's runtime unrolling leaves behind a loop (blocks
+# named `<header>.epil` or `.prol`) runs fewer iterations than the unroll
+# factor: its back edge needs no poll (the unrolled loop has one).
+_REMAINDER = re.compile(r"\.(epil|prol)(\.\d+)?$")
 
 
 def _cyclic_edges(blocks: list, position: dict) -> set:

@@ -62,3 +62,18 @@ def test_functions_not_named_and_loop_free_functions_are_unchanged():
     straight = ("define i64 @f.entry(i64 %n) #0 {\nentry:\n  br label %next\n\n"
                 "next:\n  ret i64 %n\n}\n\nattributes #0 = { nounwind }\n")
     assert polled(straight) == straight
+
+
+def test_the_remainder_loop_of_an_unrolled_loop_is_not_polled():
+    """LLVM's runtime unrolling leaves a remainder loop (`.epil` / `.prol`
+    blocks) of fewer iterations than the unroll factor: only the main loop
+    needs the poll (it cost 8 IR instructions in `spin`)."""
+    jit.module_header()
+    two_loops = LOOP.replace("label %exit\n}", "label %head.epil\n\nhead.epil:\n"
+                             "  %k = phi i64 [ %j, %head ], [ %l, %head.epil ]\n"
+                             "  %l = add i64 %k, 1\n  %d = icmp slt i64 %l, 7\n"
+                             "  br i1 %d, label %head.epil, label %exit\n}")
+    two_loops = two_loops.replace("%r = phi i64 [ %i, %head ]", "%r = phi i64 [ %l, %head.epil ]")
+    out = polled(two_loops)
+    assert out.count("call i32 @PyErr_CheckSignals()") == 1
+    assert "label %poll.0" in out and "br i1 %d, label %head.epil, label %exit" in out
