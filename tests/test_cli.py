@@ -215,7 +215,8 @@ BAD = [
      "green 'bytecode' given twice"),
     (["specialize", INTERPRET, "--green", "bytecode=SQUARE", "--option", "speed=11"],
      "unknown option(s) speed; known options: backend, bridge_threshold, check_passes, "
-     "disable_passes, dump_after, lazy_splits, max_inline_depth, max_residual_ops, "
+     "disable_passes, dump_after, eager_simple_splits, lazy_splits, max_inline_depth, "
+     "max_residual_ops, "
      "max_shapes_per_merge, "
      "max_states_per_merge, max_virtual_list, opt_level, promote_max_cases, "
      "promote_threshold, promote_tracked"),

@@ -309,9 +309,10 @@ class SegmentWriter:
 class SourceGenerator:
     """Generates the source of the whole generating extension."""
 
-    def __init__(self, annotation, lazy_splits: bool = False):
+    def __init__(self, annotation, lazy_splits: bool = False, eager_simple_splits: bool = True):
         self.annotation = annotation
         self.lazy_splits = lazy_splits     # red Bool splits get a resumable segment
+        self.eager_simple_splits = eager_simple_splits   # ... unless simple (_simple_split)
         self.ns = Namespace()
         self.codes: dict = {}          # graph -> GraphCode
         self.varnames: dict = {}       # (code number, Variable) -> name
@@ -357,7 +358,7 @@ class SourceGenerator:
                     code.inputs[(i, k + 1)] = [op.result] + _live_after(block, k)
                 if self.is_inlined_call(code, op):
                     code.add_call_continuation(i, k + 1)
-            if self.lazy_splits:
+            if self.lazy_splits and not (self.eager_simple_splits and _simple_split(block)):
                 self._split_point(code, i, block)
 
     @staticmethod
@@ -444,6 +445,28 @@ class SourceGenerator:
             chunks.append(SegmentWriter(self, code, block, start).write())
             chunks.append("")
         return "\n".join(header + chunks) + "\n", self.ns.objects
+
+
+_SIMPLE_KINDS = ("arith", "compare", "cast", "copy", "read", "length")
+
+
+def _simple_split(block) -> bool:
+    """An if-then-else (or if-then) whose arms are one block each of simple
+    operations (no allocation, call, write, hint or transfer) meeting again
+    right after: in JIT mode it is compiled eagerly, not made an exit (the
+    `eager_simple_splits` option)."""
+    if len(block.exits) != 2:
+        return False
+
+    def end(target):
+        simple = (target.exitswitch is None and len(target.exits) == 1
+                  and all(OPS[op.opname].kind in _SIMPLE_KINDS and OPS[op.opname].kind != "hint"
+                          for op in target.operations))
+        return target.exits[0].target if simple else target
+
+    (false_t, true_t) = (link.target for link in block.exits)
+    false_end, true_end = end(false_t), end(true_t)
+    return false_end is true_end or false_end is true_t or true_end is false_t
 
 
 def _live_after(block, k: int) -> list:

@@ -45,7 +45,8 @@ class Compiler:
         self.options = options
         self.annotation = annotate(func, green)
         self.graph = self.annotation.graph
-        generator = SourceGenerator(self.annotation, options.lazy_splits)
+        generator = SourceGenerator(self.annotation, options.lazy_splits,
+                                    options.eager_simple_splits)
         self.source, objects = generator.generate(self.graph)
         self.codes = sorted(generator.codes.values(), key=lambda c: c.number)
         self.root = generator.code_for(self.graph)

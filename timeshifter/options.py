@@ -30,6 +30,9 @@ class Options:
     # it has run bridge_threshold times
     lazy_splits: bool = False
     bridge_threshold: int = 200
+    # with lazy_splits, an if-then-else whose arms are one block of simple
+    # operations each, meeting right after, is compiled eagerly (no exit)
+    eager_simple_splits: bool = True
     # LLVM's optimisations of native code that is not loop-free (rgen/llvm/
     # jit.py, PIPELINES): "full" (O2), "light" (O2 without unrolling and
     # vectors, about 40% cheaper) or "cheap" (light, and O0 code for loop-free

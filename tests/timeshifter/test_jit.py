@@ -308,12 +308,31 @@ def phases(n: int) -> int:
 @pytest.mark.parametrize("baseline", ["native", "graph"])
 def test_a_phase_change_is_bridged_too(baseline):
     """The hot path changes halfway: the second phase's side, an exit while
-    the first ran, becomes hot and is bridged; both phases end in native code."""
-    jit = make_jit(phases, baseline=baseline, threshold=5, bridge_threshold=5, record_events=True)
+    the first ran, becomes hot and is bridged; both phases end in native code.
+    (With eager_simple_splits off: the phase test is a simple if-else.)"""
+    jit = make_jit(phases, baseline=baseline, threshold=5, bridge_threshold=5, record_events=True,
+                   eager_simple_splits=False)
     assert jit(1000) == phases(1000)
     assert jit.events.count("compile bridge") == 3     # stay in the loop, then each phase
     assert jit.events.count("fallback") < 20
     assert [jit(n) for n in (0, 1, 2, 3, 10, 2000)] == [phases(n) for n in (0, 1, 2, 3, 10, 2000)]
+
+
+@pytest.mark.parametrize("baseline", ["native", "graph"])
+def test_a_simple_if_else_is_compiled_eagerly(baseline):
+    """By default an if-else whose arms are one simple block each is no exit:
+    both phases run in the loop compiled once; the one bridge is the loop's
+    own condition (staying in the loop), after bridge_threshold fallbacks."""
+    jit = make_jit(phases, baseline=baseline, threshold=5, bridge_threshold=5, record_events=True)
+    assert jit(1000) == phases(1000)
+    assert (jit.events.count("compile loop"), jit.events.count("compile bridge")) == (1, 1)
+    assert jit.events.count("fallback") == 5
+    assert [jit(n) for n in (0, 1, 2, 3, 10, 2000)] == [phases(n) for n in (0, 1, 2, 3, 10, 2000)]
+    ops = sum(1 for g in jit.residual_graphs() for _ in g.iteroperations())
+    lazy = make_jit(phases, baseline=baseline, threshold=5, bridge_threshold=5,
+                    eager_simple_splits=False)
+    assert lazy(1000) == phases(1000)
+    assert sum(1 for g in lazy.residual_graphs() for _ in g.iteroperations()) > ops
 
 
 def test_the_native_baseline_allocates_its_stack_once():
