@@ -261,6 +261,8 @@ class CallBuilder:
         v_obj = self.emit("malloc", [Constant(struct, Void)])
         for field, t in struct.fields.items():
             default = struct.pyclass.__dict__.get(field)
+            if isinstance(default, types.MemberDescriptorType):
+                default = None                  # a __slots__ field: no class-level default
             if default is not None and not callable(default):
                 value = self.constant(default, None, what=f"default of field '{field}'")
                 self.emit("setfield", [v_obj, Constant(field, Void),

@@ -9,6 +9,12 @@ uses the instances' inline attribute values.  (Going through the instance
 dict directly was measured: it forces every instance to materialise a dict,
 and the gain on field-heavy loops was small.)
 
+A class with `__slots__` has its fields at fixed offsets (CPython's member
+descriptors): native code reads and writes them there, with no lookup, when
+the instance's type is exactly the class (a subclass, or an empty slot,
+takes the `PyObject_GetAttr` / `PyObject_SetAttr` path, which raises what
+CPython raises).  `slot_offset` reads the offset from the descriptor.
+
 `malloc` makes the instance like `flowgraph.interp.struct_factory` does:
 `cls.__new__(cls)`, then every field set to its default.  When `cls.__new__`
 is `object.__new__` (no custom `__new__`, an ordinary metaclass) the type's
@@ -19,6 +25,7 @@ is `object.__new__` (no custom `__new__`, an ordinary metaclass) the type's
 from __future__ import annotations
 
 import ctypes
+import types
 
 from llvmlite import ir
 
@@ -28,9 +35,42 @@ from flowgraph.interp import record_class
 from flowgraph.lltypes import Void
 from rgen.llvm.memops import handles, new_box, take_item
 from rgen.llvm.fastcall import branch_unless_scalar
-from rgen.llvm.runtime import I32, NULL, PTR
+from rgen.llvm.runtime import I32, I64, NULL, PTR, load_at
 
 TP_NEW = 312                     # offsetof(PyTypeObject, tp_new) in CPython 3.11
+OB_TYPE = 8
+D_MEMBER = 40                    # offsetof(PyMemberDescrObject, d_member)
+MEMBER_TYPE, MEMBER_OFFSET = 8, 16   # offsetof(PyMemberDef, type / offset)
+T_OBJECT_EX = 16
+
+
+def slot_offset(cls, name: str) -> int | None:
+    """The byte offset of the `__slots__` field `name` in instances of `cls`
+    (an object reference, T_OBJECT_EX), or None if it is not such a slot."""
+    if cls is None or type(cls) is not type:
+        return None
+    descr = next((k.__dict__[name] for k in cls.__mro__ if name in k.__dict__), None)
+    if type(descr) is not types.MemberDescriptorType:
+        return None
+    member = ctypes.c_void_p.from_address(id(descr) + D_MEMBER).value
+    if ctypes.c_int.from_address(member + MEMBER_TYPE).value != T_OBJECT_EX:
+        return None
+    return ctypes.c_ssize_t.from_address(member + MEMBER_OFFSET).value
+
+
+def _check_slot_layout() -> None:
+    """Refuse the fixed-offset path if the descriptor layout is not the one
+    assumed (the offset read must find the value stored)."""
+    class Probe:
+        __slots__ = ("a", "b")
+    probe, value = Probe(), object()
+    probe.b = value
+    offset = slot_offset(Probe, "b")
+    if offset is None or ctypes.c_void_p.from_address(id(probe) + offset).value != id(value):
+        raise ImportError("rgen.llvm: unexpected layout of __slots__ member descriptors")
+
+
+_check_slot_layout()
 
 
 def _set(em, obj, name, value):
@@ -39,11 +79,48 @@ def _set(em, obj, name, value):
     return em.b.icmp_signed("!=", r, ir.Constant(I32, 0))
 
 
+def _exact_slot(em, struct, name: str, obj):
+    """(i1: obj's type is exactly its class and `name` is a slot there, the
+    slot's address) or None when the class has no such slot."""
+    cls = record_class(struct)
+    offset = slot_offset(cls, name)
+    if offset is None:
+        return None
+    b = em.b
+    exact = b.icmp_unsigned("==", load_at(b, obj, OB_TYPE, PTR), em.rt.pyobj(cls, cls.__name__))
+    return exact, b.gep(obj, [ir.Constant(I64, offset)], source_etype=ir.IntType(8))
+
+
 @handles("getfield")
 def _getfield(em, op):
     T, name = op.result.concretetype, op.args[1].value
-    p = em.b.call(em.rt.capi("PyObject_GetAttr"),
-                  [em.value(op.args[0]), em.rt.pyobj(name, name)], name=name)
+    obj, b = em.value(op.args[0]), em.b
+    slot = _exact_slot(em, op.args[0].concretetype, name, obj)
+    if slot is None:
+        p = b.call(em.rt.capi("PyObject_GetAttr"), [obj, em.rt.pyobj(name, name)], name=name)
+    else:                       # the slot's value if set, else GetAttr (its error)
+        exact, address = slot
+        fast = em.fn.append_basic_block(f"{em.label}.slot.{name}")
+        slow = em.fn.append_basic_block(f"{em.label}.getattr.{name}")
+        done = em.fn.append_basic_block(f"{em.label}.got.{name}")
+        b.cbranch(exact, fast, slow)
+        b.position_at_end(fast)
+        in_slot = b.load(address, typ=PTR, name=f"{name}.slot")
+        set_bb = em.fn.append_basic_block(f"{em.label}.slot.{name}.set")
+        b.cbranch(b.icmp_unsigned("==", in_slot, NULL), slow, set_bb)
+        b.position_at_end(set_bb)
+        em.rt.incref(b, in_slot)
+        fast_end = b.block
+        b.branch(done)
+        b.position_at_end(slow)
+        by_name = b.call(em.rt.capi("PyObject_GetAttr"), [obj, em.rt.pyobj(name, name)],
+                         name=name)
+        slow_end = b.block
+        b.branch(done)
+        b.position_at_end(done)
+        p = b.phi(PTR, name=name)
+        p.add_incoming(in_slot, fast_end)
+        p.add_incoming(by_name, slow_end)
     em.fail_if(em.b.icmp_unsigned("==", p, NULL))
     if T is Void:
         em.rt.decref(em.b, p)
@@ -79,9 +156,28 @@ def _checked_field(em, struct, name: str, T, p):
 @handles("setfield")
 def _setfield(em, op):
     value = new_box(em, op.args[2].concretetype, em.value(op.args[2]))
-    failed = _set(em, em.value(op.args[0]), op.args[1].value, value)
+    obj, name, b = em.value(op.args[0]), op.args[1].value, em.b
+    slot = _exact_slot(em, op.args[0].concretetype, name, obj)
+    if slot is not None:        # the slot takes the new reference; the old one is dropped
+        exact, address = slot
+        with b.if_then(exact, likely=True):
+            old = b.load(address, typ=PTR, name=f"{name}.old")
+            b.store(value, address)
+            with b.if_then(b.icmp_unsigned("!=", old, NULL)):
+                em.rt.decref(b, old)
+        return _setattr_unless(em, obj, name, value, exact)
+    failed = _set(em, obj, name, value)
     em.rt.decref(em.b, value)
     em.fail_if(failed)
+
+
+def _setattr_unless(em, obj, name: str, value, stored) -> None:
+    """`obj.name = value` through SetAttr where `stored` (i1) is false."""
+    b = em.b
+    with b.if_then(b.not_(stored), likely=False):
+        failed = _set(em, obj, name, value)
+        em.rt.decref(b, value)
+        em.fail_if(failed)
 
 
 def _new_instance(em, cls):
