@@ -31,6 +31,7 @@ CONST, VAR, ADD, SUB, LT, IF, LAMBDA, CALL = range(8)
 
 
 class Value:
+    __slots__ = ("num", "nparams", "body", "env")     # fixed offsets natively
     num: int
     nparams: int
     body: int
