@@ -188,6 +188,15 @@ def _float_floordiv(a, b):
     return a // b
 
 
+def str_to_int(s: str) -> int:
+    """`int(s)` as CPython parses it (its ValueError), within 64 bits: a
+    value outside is an OverflowError, as for any int entering compiled code."""
+    value = int(s)
+    if not MININT <= value <= MAXINT:
+        raise OverflowError(f"int() of a str does not fit in a 64-bit int: {s!r}")
+    return value
+
+
 def _float_mod(a, b):
     return a % b
 
@@ -308,6 +317,8 @@ _op("str_concat", 2, _fixed(Str), canraise=(MemoryError, OverflowError), fold=op
 _op("str_mul", 2, _fixed(Str), canraise=(MemoryError, OverflowError), fold=operator.mul,
     py="{0} * {1}", args=(Str, Signed))
 _op("cast_char_to_str", 1, _fixed(Str), fold=str, py="{0}", kind="cast", args=(Char,))
+_op("str_to_int", 1, _S, canraise=(ValueError, OverflowError), fold=str_to_int,
+    py="_str_to_int({0})", kind="cast", args=(Str,))
 _op("str_slice", 3, _fixed(Str), fold=lambda s, a, b: s[a:b], py="{0}[{1}:{2}]",
     args=(Str, Signed, Signed))            # s[a:] is s[a:MAXINT], as in CPython
 

@@ -149,6 +149,8 @@ class CallBuilder:
             return self.emit("cast_float_to_int", values)
         if t in (Signed, Bool):
             return self.to_int(values[0])
+        if t in (Str, Char):
+            return self.emit("str_to_int", [self.to_str(values[0])])
         raise self.error(f"int() of {type_name(t)} is not supported", node)
 
     def call_float(self, node: ast.Call, name: str):

@@ -41,7 +41,7 @@ from flowgraph.interp.runtime import (TRANSFERS, CanEnterJit, MergePoint, Promot
                                       bad_label, has_tail_ops, new_array, no_case,
                                       record_class, struct_factory)
 from flowgraph.model import Block, FunctionGraph, invalidation_count
-from flowgraph.operations import OPS, wrap
+from flowgraph.operations import OPS, str_to_int, wrap
 
 __all__ = ["run_graph", "resume_graph", "resume_frames", "get_source", "trampoline",
            "TailCall", "Promote", "has_tail_ops", "CanEnterJit", "MergePoint", "Record", "record_class",
@@ -277,7 +277,8 @@ def _refresh(comp: _Compiled) -> None:
 
 
 # the globals every generated function starts with (see interp_emit.py)
-_RUNTIME = {"_wrap": wrap, "_no_case": no_case, "_bad_label": bad_label,
+_RUNTIME = {"_wrap": wrap, "_str_to_int": str_to_int, "_no_case": no_case,
+            "_bad_label": bad_label,
             "_Promote": Promote, "_TailCall": TailCall, "_trampoline": trampoline,
             "_TRANSFERS": TRANSFERS, "_transfer_step": transfer_step,
             "_new_array": new_array, "_merge_callback": _merge_callback, "_run_merge_callback": _run_merge_callback}

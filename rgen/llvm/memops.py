@@ -366,6 +366,16 @@ def _str_slice(em, op):
                                       name=op.result.name or "piece"))
 
 
+@handles("str_to_int")
+def _str_to_int(em, op):
+    """CPython's parse through the op table's own function (its errors)."""
+    from flowgraph.operations import str_to_int
+    p = em.b.call(em.rt.capi("PyObject_CallOneArg"),
+                  [em.rt.pyobj(str_to_int, "str_to_int"), em.value(op.args[0])], name="parsed")
+    em.fail_if(em.b.icmp_unsigned("==", p, NULL))
+    return take_item(em, lltypes.Signed, p)
+
+
 @handles("cast_char_to_str")
 def _cast_char_to_str(em, op):
     return _new_str(em, op, em.rt.call(em.b, "rt.box.Char", em.value(op.args[0]),

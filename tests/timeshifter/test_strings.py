@@ -1,6 +1,6 @@
 """String concatenation (`s + t`, a character being a one-character string),
-repetition (`s * n`, `n * s`) and slicing (`s[a:b]`, either bound left out,
-CPython's negative and clamped bounds) in every mode, against CPython: the graph
+repetition (`s * n`, `n * s`), slicing (`s[a:b]`, either bound left out,
+CPython's negative and clamped bounds) and `int(s)` in every mode, against CPython: the graph
 interpreter, native code of the whole function, and specialisations with the
 strings green (folded by the generating extension) or red (residual
 `str_concat` / `str_mul`), interpreted and native (issue 12 item 4)."""
@@ -49,6 +49,19 @@ def words(text: str) -> int:
     return total
 
 
+def parse_sum(s: str) -> int:
+    """Comma-separated ints, parsed by int() of slices and of a character."""
+    total = 0
+    start = 0
+    i = 0
+    while i <= len(s):
+        if i == len(s) or s[i] == ",":
+            total += int(s[start:i])
+            start = i + 1
+        i += 1
+    return total + int(s[0])
+
+
 def reversed_chars(s: str, twice: bool) -> str:
     out = ""
     for c in s:
@@ -69,7 +82,9 @@ CASES = [(greeting, ("bob", 2)), (greeting, ("x", -1)), (greeting, ("", 3)),
          (reversed_chars, ("", False)), (pieces, ("hello", 1, 3)),
          (pieces, ("hello", -3, -1)), (pieces, ("", 5, -9)),
          (pieces, ("ab\u20ac", -2**63, 2**63 - 1)), (pieces, ("abc", 2, 1)),
-         (words, ("to be or not  to be",)), (words, ("",))]
+         (words, ("to be or not  to be",)), (words, ("",)),
+         (parse_sum, ("1,2,30",)), (parse_sum, ("3,+4_0, -5 ",)), (parse_sum, ("9,x",)),
+         (parse_sum, ("",)), (parse_sum, ("5,",)), (parse_sum, ("\u0663,1",))]
 
 
 @pytest.mark.parametrize("func, args", CASES, ids=[f"{f.__name__}{a}" for f, a in CASES])
@@ -114,3 +129,15 @@ def test_a_slice_of_a_green_string_folds_and_a_red_one_is_residual():
     assert ops["str_slice"] == 3                # s[a:b], s[a:], s[:b]; the rest are constants
     spec = timeshifter.make_compiler(words, green=["text"]).specialize("ab  cde f")
     assert spec() == spec.interpret() == words("ab  cde f") == 231
+
+
+def test_int_of_a_str_outside_64_bits_is_an_overflow_error_in_every_mode():
+    """CPython would give a big int; an int past 64 bits cannot enter compiled
+    code, so every mode of ours raises the same OverflowError."""
+    g = flowgraph.build_graph(parse_sum)
+    res = timeshifter.make_compiler(parse_sum).specialize()
+    text = "1,99999999999999999999"
+    expected = (OverflowError, "int() of a str does not fit in a 64-bit int: "
+                               "'99999999999999999999'")
+    for f in (lambda s: flowgraph.run_graph(g, s), rgen.compile_graph(g), res, res.interpret):
+        assert outcome(f, text) == expected
