@@ -182,6 +182,13 @@ def newlist(js: JitState, lltype, length, fill):
     limit = js.driver.options.max_virtual_list
     if isinstance(gv_len, Constant) and gv_len.value <= limit:
         return new_list(lltype, [fill] * max(gv_len.value, 0))
+    if isinstance(gv_len, Constant):
+        code = js.frame.code
+        js.driver.specializer.host.give_up(
+            (code, js.frame.block, "newlist", js.line),
+            f"{code.name}() line {js.line}: a list of {gv_len.value} items is longer than "
+            f"max_virtual_list={limit}: it is a real list; raise max_virtual_list to keep "
+            f"it virtual")
     return PtrBox(lltype, None, js.builder.genop(
         "newlist", [Constant(lltype, Void), gv_len, gv_of(js, fill)]))
 

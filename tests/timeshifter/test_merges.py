@@ -79,3 +79,24 @@ def test_nothing_is_reported_for_examples_that_specialise_fully(func, green, gre
         warnings.simplefilter("error", SpecializationWarning)
         comp.specialize(*greens)
     assert comp.report() == []
+
+
+def long_list(n: int) -> int:
+    xs = [0] * 300
+    xs[n] = 5
+    return xs[n] + len(xs)
+
+
+def test_a_list_past_max_virtual_list_is_reported():
+    comp = make_compiler(long_list)
+    with pytest.warns(SpecializationWarning) as caught:
+        res = comp.specialize()
+    line = long_list.__code__.co_firstlineno + 1
+    message = (f"long_list() line {line}: a list of 300 items is longer than "
+               "max_virtual_list=256: it is a real list; raise max_virtual_list to keep it virtual")
+    assert [str(w.message) for w in caught] == comp.report() == [message]
+    assert res(7) == res.interpret(7) == long_list(7) == 305
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpecializationWarning)
+        roomy = make_compiler(long_list, max_virtual_list=300)
+        assert roomy.specialize()(7) == 305 and roomy.report() == []
