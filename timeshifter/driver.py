@@ -51,7 +51,7 @@ from flowgraph.lltypes import Void
 from flowgraph.model import Constant
 from timeshifter.boxes import PtrBox, RedBox
 from timeshifter.errors import TimeshiftError
-from timeshifter.rtimeshift import StateFinished, gv_of
+from timeshifter.rtimeshift import StateFinished, gv_of, report_escapes
 from timeshifter.state import (Frame, JitState, force_slots, force_virtuals, freeze,
                                freeze_frames, virtual_shapes,
                                generalize, green_values, matches, value_key)
@@ -388,13 +388,14 @@ class Driver:
         frame = js.frame.chain()[depth]
         code = frame.code
         inputs = code.inputs.get((frame.block, frame.opindex), ())
-        name = inputs[index].name if index < len(inputs) and inputs[index].name else "a value"
+        name = inputs[index].name if index < len(inputs) else ""
         box = frame.values[index]
         kind = "list" if hasattr(box.virtual, "items") else "object"
+        what = f"the {kind} '{name}'" if name else f"a {kind}"
         line = code.line_of(frame.block)
         self.specializer.host.give_up(
             (code, frame.block, index),
-            f"{code.name}() line {line}: the {kind} '{name}' became a real {kind} at this "
+            f"{code.name}() line {line}: {what} became a real {kind} at this "
             f"loop head: it took {shapes} shapes at visits with the same green values "
             f"(max_shapes_per_merge={self.options.max_shapes_per_merge}); if it grows with "
             f"the guest program, pass it in as an argument, else raise max_shapes_per_merge")
@@ -486,6 +487,7 @@ class Driver:
     @staticmethod
     def residual_call(js: JitState, graph, args) -> RedBox:
         """A direct call of the residual function `graph` on the red `args`."""
+        report_escapes(js, args, graph.source_name, "a recursive call")
         gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args
                                         if isinstance(a, (RedBox, PtrBox))]
         return RedBox(js.builder.genop("direct_call", gvs))

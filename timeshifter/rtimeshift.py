@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from flowgraph.lltypes import Signed, Str, Void
 from flowgraph.model import Constant
-from timeshifter.boxes import (PtrBox, RedBox, copy_box, force, new_list, new_struct,
-                               zero_box)
+from timeshifter.boxes import (PtrBox, RedBox, VirtualList, copy_box, force, new_list,
+                               new_struct, zero_box)
 from timeshifter.state import Frame, JitState
 
 RETURN, RAISE = -1, -2
@@ -152,8 +152,24 @@ def raise_green(js: JitState, exc: Exception):
 
 
 def residual_call(js: JitState, graph, args) -> RedBox:
+    report_escapes(js, args, getattr(graph, "source_name", None) or graph.name,
+                   "dont_look_inside")
     gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args]
     return RedBox(js.builder.genop("direct_call", gvs))
+
+
+def report_escapes(js: JitState, args, callee: str, why: str) -> None:
+    """Report (once per place) the virtual containers among `args` that a
+    residual call makes real."""
+    for a in args:
+        if isinstance(a, PtrBox) and a.virtual is not None:
+            kind = "list" if isinstance(a.virtual, VirtualList) else "object"
+            code = js.frame.code
+            js.driver.specializer.host.give_up(
+                (code, js.frame.block, "call", js.line, callee),
+                f"{code.name}() line {js.line}: a virtual {kind} passed to {callee}() became "
+                f"a real {kind}: the call is residual ({why}); inline the call (no "
+                f"dont_look_inside, green arguments for a recursion) to keep it virtual")
 
 
 # -- virtual structures ---------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 
 from examples import arith, tablevm
 from examples import interpreters as ex
+from hintannotator import dont_look_inside
 from timeshifter import SpecializationWarning, make_compiler
 
 TABLE_FORCED = ("run() line {line}: the list 'table' became a real list at this loop head: it "
@@ -100,3 +101,29 @@ def test_a_list_past_max_virtual_list_is_reported():
         warnings.simplefilter("error", SpecializationWarning)
         roomy = make_compiler(long_list, max_virtual_list=300)
         assert roomy.specialize()(7) == 305 and roomy.report() == []
+
+
+@dont_look_inside
+def opaque_total(xs: list[int]) -> int:
+    t = 0
+    for x in xs:
+        t += x
+    return t
+
+
+def passes_a_virtual(n: int) -> int:
+    xs = [1, 2, 3]
+    xs[0] = n
+    return opaque_total(xs)
+
+
+def test_a_virtual_passed_to_a_residual_call_is_reported():
+    comp = make_compiler(passes_a_virtual)
+    with pytest.warns(SpecializationWarning) as caught:
+        res = comp.specialize()
+    line = passes_a_virtual.__code__.co_firstlineno + 3
+    message = (f"passes_a_virtual() line {line}: a virtual list passed to opaque_total() "
+               "became a real list: the call is residual (dont_look_inside); inline the call "
+               "(no dont_look_inside, green arguments for a recursion) to keep it virtual")
+    assert [str(w.message) for w in caught] == comp.report() == [message]
+    assert res(4) == res.interpret(4) == passes_a_virtual(4) == 9
