@@ -88,3 +88,52 @@ def _assemble() -> list:
 
 
 SQUARES = _assemble()          # the sum of the squares 1..n, through the table
+
+
+OUT, DEC, JNZ, HALT = 12, 13, 14, 15
+
+
+def emit_vm(code: list[int], n: int) -> int:
+    """A stack VM whose guest writes to an output list that grows with the
+    run (OUT appends the top of the stack); the result folds the output."""
+    code = hint(code, deepfreeze=True)
+    stack = [0] * 0
+    out = [0] * 0
+    stack.append(n)
+    pc = 0
+    while True:
+        hint(None, global_merge_point=True)
+        hint(pc, concrete=True)
+        op = code[pc]
+        arg = code[pc + 1]
+        pc += 2
+        if op == PUSH:
+            stack.append(arg)
+        elif op == ADD:
+            b = stack.pop()
+            a = stack.pop()
+            stack.append(a + b)
+        elif op == MUL:
+            b = stack.pop()
+            a = stack.pop()
+            stack.append(a * b)
+        elif op == OUT:
+            top = stack.pop()
+            out.append(top)
+            stack.append(top)
+        elif op == DEC:
+            stack.append(stack.pop() - 1)
+        elif op == JNZ:
+            top = stack.pop()
+            stack.append(top)
+            if top != 0:
+                pc = arg
+        else:
+            total = 0
+            for x in out:
+                total = total * 31 + x
+            return total + len(out)
+
+
+# count down from n, writing n, n-1, ..., 1 and then 0 times 3 to the output
+COUNTDOWN = [OUT, 0, DEC, 0, JNZ, 0, PUSH, 3, MUL, 0, OUT, 0, HALT, 0]
