@@ -322,7 +322,8 @@ def _item_error(where: str, T, index: int, item):
     if T.item is Signed and cls is int:
         raise OverflowError(f"{where}: item {index} does not fit in a 64-bit int: "
                             f"{_short(item)}")
-    raise TypeError(f"{where} must be {type_name(T)}, not a list with a "
+    article = "an" if cls.__name__[:1].lower() in "aeiou" else "a"
+    raise TypeError(f"{where} must be {type_name(T)}, not a list with {article} "
                     f"{cls.__name__} at index {index}")
 
 

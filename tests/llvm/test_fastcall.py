@@ -229,7 +229,7 @@ def test_a_list_of_str_is_checked_by_the_shared_checker_then_trusted():
     assert f(["ab", "c"], "-") == joined(["ab", "c"], "-") == 5
     assert f.fast([], "") == 0
     with pytest.raises(TypeError, match=r"^joined\(\) argument 'words' must be list\[str\], "
-                       r"not a list with a int at index 1$"):
+                       r"not a list with an int at index 1$"):
         f(["a", 1], "-")
 
 
@@ -324,7 +324,7 @@ def test_only_the_graph_python_calls_gets_an_entry_and_a_callee_gets_one_on_dema
     h = rgen.compile_graph(callee)
     assert h.address == code.address and h.symbol == code.symbol
     assert h(["x"] * 3, 7) == scaled(["x"] * 3, 7) == 21
-    with pytest.raises(TypeError, match=r"scaled\(\) argument 'xs' must be list\[str\], not a list with a int at index 1"):
+    with pytest.raises(TypeError, match=r"scaled\(\) argument 'xs' must be list\[str\], not a list with an int at index 1"):
         h(["x", 1], 7)
     assert rgen.compile_graph(callee) is h
 

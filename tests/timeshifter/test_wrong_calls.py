@@ -342,7 +342,7 @@ def late_list(bad):
       "index 1")),
     (first_true, ([False, False, True, 7],), ("ok", 2)),
     (first_true, ([False, 1, True],),
-     (T, "first_true() argument 'xs' must be list[bool], not a list with a int at index 1")),
+     (T, "first_true() argument 'xs' must be list[bool], not a list with an int at index 1")),
     (pick, ([1.5], 0), ("ok", 7)),
 ])
 def test_a_list_item_is_checked_where_it_is_read_in_every_mode(func, args, expected):
