@@ -52,9 +52,8 @@ from flowgraph.model import Constant
 from timeshifter.boxes import PtrBox, RedBox
 from timeshifter.errors import TimeshiftError
 from timeshifter.rtimeshift import StateFinished, gv_of, report_escapes
-from timeshifter.state import (Frame, JitState, force_slots, force_virtuals, freeze,
-                               freeze_frames, virtual_shapes,
-                               generalize, green_values, matches, value_key)
+from timeshifter.state import (Frame, JitState, force_slots, freeze, freeze_frames,
+                               generalize, green_values, matches, value_key, virtual_shapes)
 
 # The bounds of a specialisation scale with its green inputs (a guest program
 # of 30,000 instructions has 30,000 program counters): at least the options'

@@ -166,14 +166,6 @@ def green_values(js: JitState) -> tuple:
                  if not isinstance(v, (RedBox, PtrBox)))
 
 
-def force_virtuals(js: JitState) -> None:
-    """Emit every virtual container the path's frames hold (once each)."""
-    for f in js.frame.chain():
-        for v in f.values:
-            if isinstance(v, PtrBox) and v.virtual is not None:
-                force(js.builder, v)
-
-
 def virtual_shapes(js: JitState) -> dict:
     """{(frame depth, slot): shape} of the virtual containers the path's frames
     hold, each frozen on its own (length, layout and what it holds)."""
