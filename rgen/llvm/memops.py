@@ -339,19 +339,31 @@ def _str_eq(em, op):
     return em.b.icmp_signed("!=", r, ir.Constant(I32, 0), name=op.result.name or "eq")
 
 
-# string operations that are one C-API call making a new str (null on failure)
-_STR_CALLS = {"str_concat": ("PyUnicode_Concat", "concat"),
-              "str_mul": ("PySequence_Repeat", "repeated"),
-              "str_slice": ("PySequence_GetSlice", "piece")}
-
-
-@handles(*_STR_CALLS)
-def _str_call(em, op):
-    function, name = _STR_CALLS[op.opname]
-    p = em.b.call(em.rt.capi(function), [em.value(a) for a in op.args],
-                  name=op.result.name or name)
+def _new_str(em, op, p):
+    """A str made by a C-API call (a new reference, null on failure)."""
     em.fail_if(em.b.icmp_unsigned("==", p, NULL))
     return p
+
+
+@handles("str_concat")
+def _str_concat(em, op):
+    args = [em.value(a) for a in op.args]
+    return _new_str(em, op, em.b.call(em.rt.capi("PyUnicode_Concat"), args,
+                                      name=op.result.name or "concat"))
+
+
+@handles("str_mul")
+def _str_mul(em, op):
+    s, n = (em.value(a) for a in op.args)
+    return _new_str(em, op, em.b.call(em.rt.capi("PySequence_Repeat"), [s, n],
+                                      name=op.result.name or "repeated"))
+
+
+@handles("str_slice")
+def _str_slice(em, op):
+    args = [em.value(a) for a in op.args]
+    return _new_str(em, op, em.b.call(em.rt.capi("PySequence_GetSlice"), args,
+                                      name=op.result.name or "piece"))
 
 
 @handles("str_to_int")
@@ -366,9 +378,8 @@ def _str_to_int(em, op):
 
 @handles("cast_char_to_str")
 def _cast_char_to_str(em, op):
-    p = em.rt.call(em.b, "rt.box.Char", em.value(op.args[0]), result=op.result.name or "str")
-    em.fail_if(em.b.icmp_unsigned("==", p, NULL))
-    return p
+    return _new_str(em, op, em.rt.call(em.b, "rt.box.Char", em.value(op.args[0]),
+                                       result=op.result.name or "str"))
 
 
 # -- a JIT's native baseline: merge points count, then call back -----------------------
