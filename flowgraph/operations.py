@@ -13,8 +13,10 @@ Each `OpDesc` row gives
               wrap-around, the same exception type); None when the operation
               cannot run at compile time (memory, calls)
     llvm      the LLVM lowering: an instruction name the emitter maps
-              (`add`, `icmp slt`, `fdiv`, ...) or a name of one of its helpers
-              (`@floordiv`); None where the emitter has a registered handler
+              (`add`, `icmp slt`, `fdiv`, ...), a name of one of its helpers
+              (`@floordiv`), or a C-API function returning a new reference,
+              null on failure (`capi:PyUnicode_Concat`); None where the
+              emitter has a registered handler
     py        the fast interpreter's template: `{0}`, `{1}` ... are the
               arguments' source text; an expression, or a statement for the
               `write` kind; a result outside 64 bits is wrapped when `wraps`
@@ -313,14 +315,14 @@ _op("str_getitem", 2, _C, canraise=(IndexError,), fold=lambda s, i: s[i],
     py="{0}[{1}]", kind="read", args=(Str, Signed))
 _op("str_eq", 2, _B, fold=operator.eq, py="{0} == {1}", kind="compare", args=(Str, Str))
 _op("str_concat", 2, _fixed(Str), canraise=(MemoryError, OverflowError), fold=operator.add,
-    py="{0} + {1}", args=(Str, Str))
+    llvm="capi:PyUnicode_Concat", py="{0} + {1}", args=(Str, Str))
 _op("str_mul", 2, _fixed(Str), canraise=(MemoryError, OverflowError), fold=operator.mul,
-    py="{0} * {1}", args=(Str, Signed))
+    llvm="capi:PySequence_Repeat", py="{0} * {1}", args=(Str, Signed))
 _op("cast_char_to_str", 1, _fixed(Str), fold=str, py="{0}", kind="cast", args=(Char,))
 _op("str_to_int", 1, _S, canraise=(ValueError, OverflowError), fold=str_to_int,
     py="_str_to_int({0})", kind="cast", args=(Str,))
-_op("str_slice", 3, _fixed(Str), fold=lambda s, a, b: s[a:b], py="{0}[{1}:{2}]",
-    args=(Str, Signed, Signed))            # s[a:] is s[a:MAXINT], as in CPython
+_op("str_slice", 3, _fixed(Str), fold=lambda s, a, b: s[a:b], llvm="capi:PySequence_GetSlice",
+    py="{0}[{1}:{2}]", args=(Str, Signed, Signed))      # s[a:] is s[a:MAXINT], as in CPython
 
 # growable lists
 _op("newlist", 3, _type_constant, pure=False, py="[{2}] * {1}",   # (c_ListType, length, fill)

@@ -48,7 +48,7 @@ from flowgraph.lltypes import Bool, Char, Float, Signed, Void
 from flowgraph.model import Constant, FunctionGraph, Variable
 from flowgraph.operations import getop, wrap
 from rgen.llvm import guards
-from rgen.llvm.runtime import (DOUBLE, I1, I32, I64, Runtime, failed, is_gcref, lltype,
+from rgen.llvm.runtime import (DOUBLE, I1, I32, I64, NULL, Runtime, failed, is_gcref, lltype,
                                result_struct)
 
 _ICMP = {"eq": "==", "ne": "!=", "slt": "<", "sle": "<=", "sgt": ">", "sge": ">=",
@@ -187,8 +187,13 @@ class FunctionEmitter:
                 self.owned.append(op.result)
 
     def lower_simple(self, op, spec: str):
-        """Lower an op from its table text: `add`, `icmp slt`, `xor 1`, `@floordiv`."""
+        """Lower an op from its table text: `add`, `icmp slt`, `xor 1`, `@floordiv`,
+        `capi:PyUnicode_Concat` (a new reference, null on failure)."""
         b, args, name = self.b, [self.value(a) for a in op.args], op.result.name or "v"
+        if spec.startswith("capi:"):
+            p = b.call(self.rt.capi(spec[len("capi:"):]), args, name=name)
+            self.fail_if(b.icmp_unsigned("==", p, NULL))
+            return p
         if spec.startswith("@"):
             fn = self.rt.helper(spec[1:])
             result = b.call(fn, args, name=name)

@@ -16,8 +16,8 @@ All of them work on the real Python objects (see runtime.py):
                              PyList_Append; list_pop shrinks ob_size inline
     newlist, malloc_varsize  PyList_New, every slot set to one shared box
     str_len/getitem/eq       PyUnicode_GetLength / ReadChar / RichCompareBool
-    str_concat, str_mul      PyUnicode_Concat, PySequence_Repeat (a char: FromOrdinal)
-    str_slice                PySequence_GetSlice (CPython's bounds: negative, clamped)
+    cast_char_to_str         PyUnicode_FromOrdinal (str_concat, str_mul and str_slice
+                             are one C-API call each: the table's `capi:` lowering)
 
 A handler gets the FunctionEmitter and the op and returns the result value
 (a new reference for gcref results), or None for Void results.
@@ -339,33 +339,6 @@ def _str_eq(em, op):
     return em.b.icmp_signed("!=", r, ir.Constant(I32, 0), name=op.result.name or "eq")
 
 
-def _new_str(em, op, p):
-    """A str made by a C-API call (a new reference, null on failure)."""
-    em.fail_if(em.b.icmp_unsigned("==", p, NULL))
-    return p
-
-
-@handles("str_concat")
-def _str_concat(em, op):
-    args = [em.value(a) for a in op.args]
-    return _new_str(em, op, em.b.call(em.rt.capi("PyUnicode_Concat"), args,
-                                      name=op.result.name or "concat"))
-
-
-@handles("str_mul")
-def _str_mul(em, op):
-    s, n = (em.value(a) for a in op.args)
-    return _new_str(em, op, em.b.call(em.rt.capi("PySequence_Repeat"), [s, n],
-                                      name=op.result.name or "repeated"))
-
-
-@handles("str_slice")
-def _str_slice(em, op):
-    args = [em.value(a) for a in op.args]
-    return _new_str(em, op, em.b.call(em.rt.capi("PySequence_GetSlice"), args,
-                                      name=op.result.name or "piece"))
-
-
 @handles("str_to_int")
 def _str_to_int(em, op):
     """CPython's parse through the op table's own function (its errors)."""
@@ -378,8 +351,9 @@ def _str_to_int(em, op):
 
 @handles("cast_char_to_str")
 def _cast_char_to_str(em, op):
-    return _new_str(em, op, em.rt.call(em.b, "rt.box.Char", em.value(op.args[0]),
-                                       result=op.result.name or "str"))
+    p = em.rt.call(em.b, "rt.box.Char", em.value(op.args[0]), result=op.result.name or "str")
+    em.fail_if(em.b.icmp_unsigned("==", p, NULL))
+    return p
 
 
 # -- a JIT's native baseline: merge points count, then call back -----------------------
