@@ -53,7 +53,7 @@ from timeshifter.boxes import PtrBox, RedBox
 from timeshifter.errors import TimeshiftError
 from timeshifter.rtimeshift import StateFinished, gv_of, report_escapes
 from timeshifter.state import (Frame, JitState, force_slots, freeze, freeze_frames,
-                               generalize, green_values, matches, value_key, virtual_shapes)
+                               generalize, green_values, matches, value_key)
 
 # The bounds of a specialisation scale with its green inputs (a guest program
 # of 30,000 instructions has 30,000 program counters): at least the options'
@@ -156,9 +156,10 @@ class Driver:
     def merge(self, position, group: list) -> list:
         by_key: dict = {}
         for js in group:
-            key, leaves = freeze(js)
-            if self.needs_label(js) and self.too_many_shapes(position, js, key):
-                self.force_changing(position, js)
+            spans: dict = {}
+            key, leaves = freeze(js, spans)
+            if self.needs_label(js) and self.too_many_shapes(position, js, key, spans):
+                self.force_changing(position, js, spans)
                 key, leaves = freeze(js)
             by_key.setdefault(key, []).append((js, leaves))
         survivors = []
@@ -348,31 +349,30 @@ class Driver:
         new_gvs = iter(new.merge_gvs)
         return {next(new_gvs): source for c, source in zip(new.spec, sources) if c is None}
 
-    def too_many_shapes(self, position, js: JitState, key) -> bool:
+    def too_many_shapes(self, position, js: JitState, key, spans: dict) -> bool:
         """Whether paths with the same green values reached this loop head with
         more than `max_shapes_per_merge` shapes of virtual containers (a list
         growing in a red loop): then the changing ones are forced
-        (`force_changing`), and the loop can close.  The shapes of each
-        virtual held in a frame slot are recorded too."""
+        (`force_changing`), and the loop can close.  The shape of each
+        virtual held in a frame slot (its span of `key`) is recorded too."""
         where = (position, green_values(js))
         shapes = self.shapes_at.setdefault(where, set())
         shapes.add(key)
         per_slot = self.slot_shapes_at.setdefault(where, {})
-        for slot, shape in virtual_shapes(js).items():
-            per_slot.setdefault(slot, set()).add(shape)
+        for slot, (start, end) in spans.items():
+            per_slot.setdefault(slot, set()).add(key[start:end])
         return len(shapes) > self.options.max_shapes_per_merge
 
-    def force_changing(self, position, js: JitState) -> None:
-        """Generalise one virtual at a time: force the containers whose own
-        shape took more than `max_shapes_per_merge` forms here (else those
-        that changed at all), and keep the others virtual: a growing table is
-        forced, a stack of the same depth at every visit of the same guest pc
-        stays virtual.  When no container held now changed, the extra shapes
+    def force_changing(self, position, js: JitState, held: dict) -> None:
+        """Generalise one virtual at a time (`held`: the slots holding one):
+        force the containers whose own shape took more than
+        `max_shapes_per_merge` forms here (else those that changed at all),
+        and keep the others virtual: a growing table is forced, a stack of the
+        same depth at every visit of the same guest pc stays virtual.  When no container held now changed, the extra shapes
         were those of containers forced already: nothing more is forced
         (the bound on states per merge point still holds)."""
         per_slot = self.slot_shapes_at[(position, green_values(js))]
         limit = self.options.max_shapes_per_merge
-        held = virtual_shapes(js)
         for bound in (limit, 1):
             changing = [slot for slot in held if len(per_slot.get(slot, ())) > bound]
             if changing:

@@ -98,17 +98,22 @@ class Leaf:
             self.holder[self.slot] = RedBox(gv)
 
 
-def freeze(js: JitState) -> tuple[tuple, list]:
+def freeze(js: JitState, spans: dict | None = None) -> tuple[tuple, list]:
     """(key, leaves) of a state: see the module docstring."""
-    return freeze_frames(js.frame)
+    return freeze_frames(js.frame, spans)
 
 
-def freeze_frames(frame: Frame) -> tuple[tuple, list]:
-    """(key, leaves) of a chain of frames, the innermost given."""
+def freeze_frames(frame: Frame, spans: dict | None = None) -> tuple[tuple, list]:
+    """(key, leaves) of a chain of frames, the innermost given.  `spans`, if
+    given, receives {(frame depth, slot): (start, end)} of the part of the key
+    each virtual container held in a frame slot froze to (its shape)."""
     key, leaves, memo = [], [], {}
-    for f in frame.chain():
+    for depth, f in enumerate(frame.chain()):
         for i, v in enumerate(f.values):
+            start = len(key)
             _freeze_value(f.values, i, v, key, leaves, memo)
+            if spans is not None and isinstance(v, PtrBox) and v.virtual is not None:
+                spans[(depth, i)] = (start, len(key))
     return tuple(key), leaves
 
 
@@ -164,19 +169,6 @@ def green_values(js: JitState) -> tuple:
     """The green part of a path's state (the key without boxes and shapes)."""
     return tuple(value_key(v) for f in js.frame.chain() for v in f.values
                  if not isinstance(v, (RedBox, PtrBox)))
-
-
-def virtual_shapes(js: JitState) -> dict:
-    """{(frame depth, slot): shape} of the virtual containers the path's frames
-    hold, each frozen on its own (length, layout and what it holds)."""
-    shapes = {}
-    for depth, f in enumerate(js.frame.chain()):
-        for slot, v in enumerate(f.values):
-            if isinstance(v, PtrBox) and v.virtual is not None:
-                key: list = []
-                _freeze_value(f.values, slot, v, key, [], {})
-                shapes[(depth, slot)] = tuple(key)
-    return shapes
 
 
 def force_slots(js: JitState, slots) -> None:
