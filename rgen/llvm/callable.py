@@ -65,6 +65,16 @@ class NativeFunction(functools.partial):
         """The builtin function object of the entry."""
         return self.func
 
+    # what the compiled code is: its NativeCode's (compiler.py)
+    graph = property(lambda self: self.code.graph)
+    symbol = property(lambda self: self.code.symbol)
+    address = property(lambda self: self.code.address)
+    reaches_promote = property(lambda self: self.code.reaches_promote)
+    tier = property(lambda self: self.code.tier)
+    llvm_ir = property(lambda self: self.code.llvm_ir)
+    llvm_ir_optimized = property(lambda self: self.code.llvm_ir_optimized)
+    compile_seconds = property(lambda self: self.code.compile_seconds)
+
     @property
     def asm(self) -> str:
         """Target assembly of the optimised module (computed on first use)."""
@@ -76,8 +86,10 @@ class NativeFunction(functools.partial):
         return f"<NativeFunction {self.graph.name} at {self.symbol}>"
 
 
-def make_native(graph, symbol: str, ir_text: str, optimized: str, seconds: float,
-                fast_address: int, trusting_address: int | None) -> NativeFunction:
+def make_native(code, fast_address: int, trusting_address: int | None) -> NativeFunction:
+    """The NativeFunction of compiled `code` (compiler.NativeCode) whose entries
+    are at `fast_address` and, if any, `trusting_address`."""
+    graph = code.graph
     # again[0]: the entry the slow path calls after checking; again[1:]: the
     # PyMethodDefs, alive as long as the builtins (whose self is slow_path)
     again = [None]
@@ -92,10 +104,6 @@ def make_native(graph, symbol: str, ir_text: str, optimized: str, seconds: float
         again[0], ml = make_builtin(graph.name, trusting_address, None)
         again.append(ml)
     nf = NativeFunction(fast)
-    nf.compile_seconds = seconds
-    nf.graph = graph
-    nf.symbol = symbol
-    nf.llvm_ir = ir_text
-    nf.llvm_ir_optimized = optimized
+    nf.code = code
     nf._asm = None
     return nf

@@ -184,11 +184,11 @@ def _compile_component(graphs: list, entry_for, pipeline: str) -> None:
     polls_after = all(owns_nothing(g) for g in graphs)     # see backedges.py
     for g in graphs:
         FunctionEmitter(rt, g, functions[g], callee, HANDLERS, counted, polls_after).emit()
-    loops = any(cyclic_blocks(g.iterblocks()) for g in graphs)
+    cyclic = {g: bool(cyclic_blocks(g.iterblocks())) for g in graphs}
+    loops = any(cyclic.values())
     entries = {}
     if entry_for in functions:
-        entries = _emit_entries(rt, entry_for, functions[entry_for],
-                                inline=not cyclic_blocks(entry_for.iterblocks()))
+        entries = _emit_entries(rt, entry_for, functions[entry_for], inline=not cyclic[entry_for])
     text = str(module)
     transfers = any(_transfers(g) for g in graphs)
     names = list(symbols.values()) + list(entries.values())      # the module's name first
@@ -231,11 +231,6 @@ def _compile_entry(code: NativeCode) -> None:
 
 
 def _entry_function(code: NativeCode, entries: dict, addresses: dict) -> None:
-    g = code.graph
-    nf = make_native(g, code.symbol, code.llvm_ir, code.llvm_ir_optimized, code.compile_seconds,
-                     addresses[entries["fast"]],
-                     addresses[entries["trusting"]] if "trusting" in entries else None)
-    nf.address = code.address
-    nf.reaches_promote = code.reaches_promote
-    nf.tier = code.tier
-    g._cache[CACHE_KEY] = nf
+    code.graph._cache[CACHE_KEY] = make_native(
+        code, addresses[entries["fast"]],
+        addresses[entries["trusting"]] if "trusting" in entries else None)
