@@ -59,6 +59,11 @@ class VirtualStruct:
         return list(self.fields.values())
 
 
+def container_kind(virtual) -> str:
+    """"list" or "object": what a virtual container is, in messages."""
+    return "list" if isinstance(virtual, VirtualList) else "object"
+
+
 class VirtualList:
     __slots__ = ("lltype", "items")
 

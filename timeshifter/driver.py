@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 from flowgraph.lltypes import Void
 from flowgraph.model import Constant
-from timeshifter.boxes import PtrBox, RedBox
+from timeshifter.boxes import PtrBox, RedBox, container_kind
 from timeshifter.errors import TimeshiftError
 from timeshifter.rtimeshift import StateFinished, gv_of, report_escapes
 from timeshifter.state import (Frame, JitState, force_slots, freeze, freeze_frames,
@@ -389,7 +389,7 @@ class Driver:
         inputs = code.inputs.get((frame.block, frame.opindex), ())
         name = inputs[index].name if index < len(inputs) else ""
         box = frame.values[index]
-        kind = "list" if hasattr(box.virtual, "items") else "object"
+        kind = container_kind(box.virtual)
         what = f"the {kind} '{name}'" if name else f"a {kind}"
         line = code.line_of(frame.block)
         self.specializer.host.give_up(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from flowgraph.lltypes import Signed, Str, Void
 from flowgraph.model import Constant
-from timeshifter.boxes import (PtrBox, RedBox, VirtualList, copy_box, force, new_list,
+from timeshifter.boxes import (PtrBox, RedBox, container_kind, copy_box, force, new_list,
                                new_struct, zero_box)
 from timeshifter.state import Frame, JitState
 
@@ -163,7 +163,7 @@ def report_escapes(js: JitState, args, callee: str, why: str) -> None:
     residual call makes real."""
     for a in args:
         if isinstance(a, PtrBox) and a.virtual is not None:
-            kind = "list" if isinstance(a.virtual, VirtualList) else "object"
+            kind = container_kind(a.virtual)
             code = js.frame.code
             js.driver.specializer.host.give_up(
                 (code, js.frame.block, "call", js.line, callee),

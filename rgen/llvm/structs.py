@@ -158,26 +158,24 @@ def _setfield(em, op):
     value = new_box(em, op.args[2].concretetype, em.value(op.args[2]))
     obj, name, b = em.value(op.args[0]), op.args[1].value, em.b
     slot = _exact_slot(em, op.args[0].concretetype, name, obj)
-    if slot is not None:        # the slot takes the new reference; the old one is dropped
-        exact, address = slot
-        with b.if_then(exact, likely=True):
+    if slot is None:
+        return _setattr(em, obj, name, value)
+    exact, address = slot
+    with b.if_else(exact, likely=True) as (in_slot, by_name):
+        with in_slot:           # the slot takes the new reference; the old one is dropped
             old = b.load(address, typ=PTR, name=f"{name}.old")
             b.store(value, address)
             with b.if_then(b.icmp_unsigned("!=", old, NULL)):
                 em.rt.decref(b, old)
-        return _setattr_unless(em, obj, name, value, exact)
+        with by_name:
+            _setattr(em, obj, name, value)
+
+
+def _setattr(em, obj, name: str, value) -> None:
+    """`obj.name = value` through SetAttr (`value` a new reference, consumed)."""
     failed = _set(em, obj, name, value)
     em.rt.decref(em.b, value)
     em.fail_if(failed)
-
-
-def _setattr_unless(em, obj, name: str, value, stored) -> None:
-    """`obj.name = value` through SetAttr where `stored` (i1) is false."""
-    b = em.b
-    with b.if_then(b.not_(stored), likely=False):
-        failed = _set(em, obj, name, value)
-        em.rt.decref(b, value)
-        em.fail_if(failed)
 
 
 def _new_instance(em, cls):
