@@ -460,8 +460,7 @@ def _simple_split(block) -> bool:
 
     def end(target):
         simple = (target.exitswitch is None and len(target.exits) == 1
-                  and all(OPS[op.opname].kind in _SIMPLE_KINDS and OPS[op.opname].kind != "hint"
-                          for op in target.operations))
+                  and all(OPS[op.opname].kind in _SIMPLE_KINDS for op in target.operations))
         return target.exits[0].target if simple else target
 
     (false_t, true_t) = (link.target for link in block.exits)
