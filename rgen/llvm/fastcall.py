@@ -165,17 +165,28 @@ def branch_unless_scalar(em, T, p, label: str) -> ir.Block:
     return slow
 
 
-def tested_value(rt: Runtime, b: ir.IRBuilder, T, p):
-    """The native value of `p`, which passed `test_scalar` for T: no call,
-    no failure; an int of one digit (or 0) on the likely branch."""
-    if T is Float:
-        return load_at(b, p, FLOAT_VALUE, DOUBLE, "fval")
-    if T is Bool:
-        return b.icmp_unsigned("==", p, rt.pyobj(True, "True"))
-    fn = b.function
+def inline_value(em, T, p, label: str):
+    """(value, slow): the native value of `p`, read from Python storage (a
+    list item), on the path where it passes the inline test for T (the
+    builder stays there), and the (empty) block every failing test branches
+    to, for the caller's slow path.  An int of one digit (or 0) is read after
+    two tests; one of two digits (60 bits) after a third, off the likely path."""
+    b, rt = em.b, em.rt
+    if T is not Signed:
+        slow = branch_unless_scalar(em, T, p, label)
+        if T is Float:
+            return load_at(b, p, FLOAT_VALUE, DOUBLE, "fval"), slow
+        return b.icmp_unsigned("==", p, rt.pyobj(True, "True")), slow
+    fn = em.fn
+    slow, exact, wide_test, one, two, done = (
+        fn.append_basic_block(f"{label}.{x}")
+        for x in ("check", "test", "wide", "int.one", "int.two", "int.done"))
+    b.cbranch(is_exact(rt, b, p, int), exact, slow).set_weights([1000, 1])
+    b.position_at_end(exact)
     size = load_at(b, p, OB_SIZE, I64, "ndigits")
-    one, two, done = (fn.append_basic_block(f"int.{x}") for x in ("one", "two", "done"))
-    b.cbranch(b.icmp_unsigned("<=", b.add(size, i64(1)), i64(2)), one, two).set_weights([100, 1])
+    b.cbranch(b.icmp_unsigned("<=", b.add(size, i64(1)), i64(2)), one, wide_test).set_weights([1000, 1])
+    b.position_at_end(wide_test)
+    b.cbranch(b.icmp_unsigned("<=", b.add(size, i64(2)), i64(4)), two, slow).set_weights([1000, 1])
     b.position_at_end(one)
     small = b.mul(b.zext(load_at(b, p, LONG_DIGITS, I32, "digit"), I64), size)
     b.branch(done)
@@ -188,14 +199,14 @@ def tested_value(rt: Runtime, b: ir.IRBuilder, T, p):
     value = b.phi(I64, name="int")
     value.add_incoming(small, one)
     value.add_incoming(wide, two)
-    return value
+    return value, slow
 
 
 def _small_int(rt: Runtime, b: ir.IRBuilder, p, slow_unless):
     """An exact int's value: inline for at most one digit (ob_digit[0] exists
     for 0 too, and is multiplied by its size 0), else out of line; an int
     beyond 64 bits takes the slow path (for its OverflowError).  Not
-    `tested_value`, whose inline two-digit path costs every entry about 11
+    `inline_value`, whose inline two-digit path costs every entry about 11
     LLVM instructions per int parameter for a rare case."""
     size = load_at(b, p, OB_SIZE, I64, "ndigits")
     fn = b.function

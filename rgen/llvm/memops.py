@@ -33,7 +33,7 @@ from flowgraph import lltypes
 from flowgraph.arguments import checks_item, item_checker
 from flowgraph.lltypes import Void
 from flowgraph.model import Constant
-from rgen.llvm.fastcall import branch_unless_scalar, tested_value
+from rgen.llvm.fastcall import inline_value
 from rgen.llvm.runtime import (I1, I8, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL, OB_SIZE, PTR,
                                box, check_source, entry_alloca, helper, i64, is_gcref,
                                item_slot, load_at, ok, failed, result_struct, store_at)
@@ -161,9 +161,8 @@ def checked_item(em, op, p, index):
     (flowgraph.arguments.item_checker), which converts it or raises the
     error every mode raises, naming the parameter and the index."""
     b, rt, T = em.b, em.rt, op.result.concretetype
-    slow = branch_unless_scalar(em, T, p, f"{em.label}.item")
+    fast, slow = inline_value(em, T, p, f"{em.label}.item")
     done = em.fn.append_basic_block(f"{em.label}.item.done")
-    fast = tested_value(rt, b, T, p)
     fast_end = b.block
     b.branch(done)
     b.position_at_end(slow)

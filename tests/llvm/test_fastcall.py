@@ -144,7 +144,8 @@ def test_instances_of_exactly_the_class():
 
 
 @pytest.mark.parametrize("func, good, bad, message", [
-    (int_sum, [[], [1, 2, 3], [MAX, 1], [MIN, 2**40, -2**61]],
+    (int_sum, [[], [1, 2, 3], [MAX, 1], [MIN, 2**40, -2**61],
+                [0, -1, -2**40, 2**60 - 1, -(2**60 - 1), 2**60, 2**30, -2**30]],
      [[1, 2.0], [1, 2**64], [True]], "int_sum() argument 'xs'"),
     (float_sum, [[], [1.5, 2.5], [float("inf"), 1.0], [1.0, 2]], [[None], [1.0, 2**1100]],
      "float_sum() argument 'xs'"),
