@@ -346,6 +346,14 @@ _op("list_insert", 3, _V, pure=False, py="{0}.insert({1}, {2})", kind="write",
     ts="rt.list_insert(js, {b0}, {b1}, {b2})")
 _op("list_reverse", 1, _V, pure=False, py="{0}.reverse()", kind="write", args=(ListType,),
     container=0, ts="rt.list_reverse(js, {b0})")
+# New lists made of other lists' items: allocations (virtual when their sources are,
+# deep-frozen when they are), each source `container` too; bounds as `str_slice`.
+_op("list_slice", 3, _same_as_arg0, pure=False, py="{0}[{1}:{2}]", kind="alloc",
+    args=(ListType, Signed, Signed), container=0, llvm="capi:PySequence_GetSlice",
+    ts="rt.list_slice(js, {b0}, {b1}, {b2})")
+_op("list_concat", 2, _same_as_arg0, pure=False, canraise=(MemoryError,), py="{0} + {1}",
+    kind="alloc", args=(ListType, _same_as_arg0), container=0, llvm="capi:PySequence_Concat",
+    ts="rt.list_concat(js, {b0}, {b1})")
 _op("list_delitem", 2, _V, pure=False, canraise=(IndexError,), py="del {0}[{1}]",
     kind="write", args=(ListType, Signed), container=0, ts="rt.list_delitem(js, {b0}, {b1})")
 

@@ -33,7 +33,7 @@ fixpoint terminates.  Each variable that turns red records why, which
 
 from __future__ import annotations
 
-from flowgraph.lltypes import Void
+from flowgraph.lltypes import ListType, Void
 from flowgraph.model import Constant, FunctionGraph, Variable, copygraph
 from flowgraph.operations import OPS
 from flowgraph.simplify import remove_dead
@@ -190,12 +190,39 @@ class Annotator:
         site = self.sites.get((copy, op))
         if site is None:
             site = self.sites[(copy, op)] = Site(op, op.lineno)
+        if desc.container is not None:
+            return self._colour_list_of_lists(copy, op, site)
         if desc.value is not None:            # `[fill] * n`: the fill is stored
             colour, sites = self._value(copy, op.args[desc.value])
             if colour is not None:
                 stored = BLUE if colour == BLUE else RED
                 if site.store("items", stored, sites if stored == BLUE else frozenset()):
                     self.changed = True
+        self._set(copy, op.result, BLUE, frozenset([site]), None)
+
+    def _colour_list_of_lists(self, copy, op, site) -> None:
+        """A new list made of other lists' items (`xs[a:b]`, `xs + ys`): deep-
+        frozen when every source is and the bounds are green (made at compile
+        time), else blue, holding what its sources hold (a virtual source's
+        items, red items of any other)."""
+        values = [self._value(copy, a) for a in op.args]
+        if any(c is None for c, _ in values):
+            return
+        sources = [value for a, value in zip(op.args, values)
+                   if isinstance(a.concretetype, ListType)]
+        if all(c == FROZEN for c, _ in sources) \
+                and all(is_green(c) or c == "const" for c, _ in values):
+            return self._set(copy, op.result, FROZEN, None, None)
+        for colour, sites in sources:
+            stored, stored_sites = RED, frozenset()
+            if colour == BLUE:
+                stored = None
+                for source in sites:
+                    c, s = source.load("items")
+                    stored, stored_sites = join(stored, c), stored_sites | s
+            if stored is not None and site.store("items", stored, stored_sites
+                                                 if stored == BLUE else frozenset()):
+                self.changed = True
         self._set(copy, op.result, BLUE, frozenset([site]), None)
 
     def default_unknown_reads(self) -> bool:

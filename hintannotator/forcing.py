@@ -21,6 +21,7 @@ from the hint to the input that breaks it.
 
 from __future__ import annotations
 
+from flowgraph.lltypes import ListType
 from flowgraph.model import Constant, Variable
 from flowgraph.operations import OPS
 from hintannotator.errors import HintError
@@ -98,6 +99,14 @@ class Forcing:
             return [(op.args[0], f"hint at line {op.lineno}", op.lineno, v)]
         if desc.kind == "call":
             return self._call_sources(op, v)
+        if desc.kind == "alloc" and desc.container is not None:    # a list made of lists
+            mutable = [a for a in made_from(op) if not self.is_deepfrozen(a)]
+            if mutable:
+                self.fail(v, f"it is a new list ({name} at {self.info.where(op.lineno)}) "
+                             f"made of a mutable one",
+                          f"hint({describe(mutable[0]).strip(chr(39))}, deepfreeze=True) if "
+                          f"that list never changes")
+            return [(a, f"{name} at line {op.lineno}", op.lineno, v) for a in op.args]
         if desc.reads_memory:
             container = op.args[desc.container]
             if not self.is_deepfrozen(container):
@@ -151,6 +160,8 @@ class Forcing:
                 return self.is_deepfrozen(op.args[0])
             if desc.reads_memory:
                 return self.is_deepfrozen(op.args[desc.container])
+            if desc.kind == "alloc" and desc.container is not None:
+                return all(self.is_deepfrozen(a) for a in made_from(op))
         return False
 
     def chain(self, v) -> list:
@@ -175,3 +186,8 @@ class Forcing:
             lines.append(f"  {describe(var)} is needed green: {why} ({self.info.where(line)})")
         lines.append(f"Hint that would help: {suggestion}.")
         return "\n".join(lines)
+
+
+def made_from(op) -> list:
+    """The lists whose items a new list (`list_slice`, `list_concat`) is made of."""
+    return [a for a in op.args if isinstance(a.concretetype, ListType)]

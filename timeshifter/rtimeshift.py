@@ -294,6 +294,29 @@ def list_delitem(js: JitState, box, index) -> None:
     del box.virtual.items[i]
 
 
+def list_slice(js: JitState, box, start, stop):
+    """`xs[a:b]`: a virtual list of the same item boxes (shared, as the items
+    are) when xs is virtual and the bounds constant; else a residual slice."""
+    a, b = start.gv, stop.gv
+    if _is_virtual(box) and isinstance(a, Constant) and isinstance(b, Constant):
+        return new_list(box.lltype, box.virtual.items[a.value:b.value])
+    return PtrBox(box.lltype, None, js.builder.genop("list_slice", [gv_of(js, box), a, b]))
+
+
+def list_concat(js: JitState, left, right):
+    """`xs + ys`: virtual when both are and the result is within
+    max_virtual_list; else a residual concatenation of the forced lists."""
+    if _is_virtual(left) and _is_virtual(right) and len(left.virtual.items) \
+            + len(right.virtual.items) <= js.driver.options.max_virtual_list:
+        return new_list(left.lltype, left.virtual.items + right.virtual.items)
+    return PtrBox(left.lltype, None,
+                  js.builder.genop("list_concat", [gv_of(js, left), gv_of(js, right)]))
+
+
+def _is_virtual(box) -> bool:
+    return isinstance(box, PtrBox) and box.virtual is not None
+
+
 # -- promotion -------------------------------------------------------------------
 
 def promote(js: JitState, box, cont_block: int, cont_op: int, live) -> None:

@@ -74,9 +74,11 @@ class ArithBuilder:
             raise self.error(describe(op), node)
         kind = common_numeric(v1.concretetype, v2.concretetype)
         if kind is None:
-            text = self.string_arith(op, v1, v2)
-            if text is not None:
-                return text
+            value = self.string_arith(op, v1, v2)
+            if value is None:
+                value = self.list_concat(op, v1, v2, node)
+            if value is not None:
+                return value
             raise self.error(self._operands_message(op, v1, v2), node)
         if kind is Bool and isinstance(op, _BITWISE):
             v_int = self.emit(_INT_OPS[type(op)], [self.to_int(v1), self.to_int(v2)])
@@ -101,6 +103,26 @@ class ArithBuilder:
             s, n = (v1, v2) if t1 is Str else (v2, v1)
             return self.emit("str_mul", [s, self.to_int(n)])
         return None
+
+    def list_concat(self, op: ast.operator, v1, v2, node: ast.AST):
+        """`xs + ys` of two lists of the same item type: a new list (None for
+        other operands)."""
+        t1, t2 = v1.concretetype, v2.concretetype
+        if not (isinstance(op, ast.Add) and isinstance(t1, ListType) and isinstance(t2, ListType)):
+            return None
+        if t1 != t2:
+            raise self.error(f"operator + on {type_name(t1)} and {type_name(t2)} is not "
+                             f"supported: both lists must have the same item type", node)
+        return self.emit("list_concat", [v1, v2])
+
+    def augmented(self, op: ast.operator, old, rhs, node: ast.AST):
+        """`old op= rhs`: as `old op rhs`, except that a list would be changed
+        in place by CPython (`xs += ys` extends xs), which is not supported."""
+        if isinstance(old.concretetype, ListType):
+            raise self.error(f"augmented assignment {SYMBOLS[type(op)]}= on a list changes it "
+                             f"in place, which is not supported; write 'xs = xs + ys' for a "
+                             f"new list, or append the items in a loop", node)
+        return self.arith(op, old, rhs, node)
 
     def to_str(self, value):
         """A Char as a one-character Str; a Str unchanged."""

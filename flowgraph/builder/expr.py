@@ -277,20 +277,20 @@ class ExprBuilder:
         return self.getitem(container, index, node)
 
     def slice(self, node: ast.Subscript):
-        """`s[a:b]` of a str (either bound may be left out); no step."""
+        """`s[a:b]` of a str or a list (either bound may be left out); no step."""
         piece = node.slice
         if piece.step is not None:
             raise self.error("slicing with a step is not supported; copy the characters "
                              "with a loop", node)
         container = self.expr(node.value)
-        if container.concretetype is not Str:
-            raise self.error(f"slicing a {type_name(container.concretetype)} is not "
-                             f"supported (strings only); {describe(piece).split('; ')[-1]}",
-                             node)
+        t = container.concretetype
+        if t is not Str and not isinstance(t, ListType):
+            raise self.error(f"slicing a {type_name(t)} is not supported (strings and "
+                             f"lists only); {describe(piece).split('; ')[-1]}", node)
         bounds = [Constant(default, Signed) if bound is None
                   else self.index_value(self.expr(bound), bound, "a slice bound")
                   for bound, default in ((piece.lower, 0), (piece.upper, MAXINT))]
-        return self.emit("str_slice", [container] + bounds)
+        return self.emit("str_slice" if t is Str else "list_slice", [container] + bounds)
 
     def getitem(self, container, index, node: ast.AST):
         t = container.concretetype

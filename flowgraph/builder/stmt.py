@@ -177,7 +177,7 @@ class StmtBuilder:
         if isinstance(target, ast.Name):
             key = self.hold(self.read_local(target.id, target))
             rhs = self.expr(node.value)
-            result = self.arith(node.op, self.release(key), rhs, node)
+            result = self.augmented(node.op, self.release(key), rhs, node)
             return self.assign_local(target.id, result, target)
         if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Slice):
             container, index = self.exprs([target.value, target.slice])
@@ -185,14 +185,14 @@ class StmtBuilder:
             keys = [self.hold(v) for v in (container, index, old)]
             rhs = self.expr(node.value)
             container, index, old = [self.release(k) for k in keys]
-            result = self.arith(node.op, old, rhs, node)
+            result = self.augmented(node.op, old, rhs, node)
             return self.setitem(container, target.value, index, result, target)
         if isinstance(target, ast.Attribute):
             obj = self.expr(target.value)
             keys = [self.hold(v) for v in (obj, self.getattr_value(obj, target))]
             rhs = self.expr(node.value)
             obj, old = [self.release(k) for k in keys]
-            return self.setattr_value(obj, target, self.arith(node.op, old, rhs, node))
+            return self.setattr_value(obj, target, self.augmented(node.op, old, rhs, node))
         raise self.error(describe(target), node)
 
     # -- control flow -----------------------------------------------------------------

@@ -89,6 +89,7 @@ CAPI = {
     "PyUnicode_Concat": (PTR, [PTR, PTR]),
     "PySequence_Repeat": (PTR, [PTR, I64]),
     "PySequence_GetSlice": (PTR, [PTR, I64, I64]),
+    "PySequence_Concat": (PTR, [PTR, PTR]),
     "PySequence_DelItem": (I32, [PTR, I64]),
     "PyList_Insert": (I32, [PTR, I64, PTR]),
     "PyList_Reverse": (I32, [PTR]),

@@ -141,7 +141,7 @@ def uses_slice_step(t: str) -> int:
     return len(t[::2])
 
 
-def uses_slice(s: list[int]) -> int:
+def uses_slice(s: float) -> int:
     t = s[1:]
     return len(t)
 
@@ -222,8 +222,8 @@ CASES = [
     (uses_is, "n is None", "'is' comparison is not supported; use =="),
     (uses_in, "in s", "'in' needs a tuple of constants or a constant str on its right; "
      "search with a loop"),
-    (uses_slice, "s[1:]", "slicing a list[int] is not supported (strings only); copy the "
-     "items with a for loop"),
+    (uses_slice, "s[1:]", "slicing a float is not supported (strings and lists only); copy "
+     "the items with a for loop"),
     (uses_slice_step, "t[::2]", "slicing with a step is not supported; copy the characters "
      "with a loop"),
     (uses_fstring, 'f"', "f-string is not supported; return the values instead of "

@@ -252,6 +252,18 @@ def test_list_insert_reverse_delitem_change_the_callers_list():
         run_graph(g, [], 1, 2)
 
 
+def test_list_slice_and_concat_make_new_lists():
+    # f(l, a, b): m = l[a:b] + l; m[0] = 0; return len(m)
+    g, start, (l, a, b) = graph("pieces", [LS, Signed, Signed], Signed)
+    m = op(start, "list_concat", op(start, "list_slice", l, a, b), l)
+    op(start, "list_setitem", m, 0, 0)
+    goto(start, g.returnblock, op(start, "int_add", op(start, "list_len", m),
+                                  op(start, "list_getitem", m, -1)))
+    lst = [5, 6, 7]
+    assert run_graph(g, lst, -2, 99) == 5 + 7 and lst == [5, 6, 7]
+    assert run_graph(g, lst, 2, 1) == 3 + 7
+
+
 def test_newlist_and_list_errors():
     # f(n, fill, i) = ([fill] * n)[i]
     g, start, (n, fill, i) = graph("newlist", [Signed, Float, Signed], Float)
@@ -646,7 +658,7 @@ def test_resume_rejects_foreign_block():
 
 
 DEDICATED = {"newlist", "list_len", "list_getitem", "list_setitem", "list_append", "list_pop",
-             "list_insert", "list_reverse", "list_delitem",
+             "list_insert", "list_reverse", "list_delitem", "list_slice", "list_concat",
              "malloc", "getfield", "setfield", "malloc_varsize", "getarrayitem",
              "setarrayitem", "getarraysize", "direct_call", "hint", "promote",
              "tail_call"}
