@@ -321,6 +321,7 @@ _op("str_mul", 2, _fixed(Str), canraise=(MemoryError, OverflowError), fold=opera
 _op("cast_char_to_str", 1, _fixed(Str), fold=str, py="{0}", kind="cast", args=(Char,))
 _op("str_to_int", 1, _S, canraise=(ValueError, OverflowError), fold=str_to_int,
     py="_str_to_int({0})", kind="cast", args=(Str,))
+_op("str_hash", 1, _S, fold=hash, py="hash({0})", kind="cast", args=(Str,))
 _op("str_slice", 3, _fixed(Str), fold=lambda s, a, b: s[a:b], llvm="capi:PySequence_GetSlice",
     py="{0}[{1}:{2}]", args=(Str, Signed, Signed))      # s[a:] is s[a:MAXINT], as in CPython
 

@@ -31,7 +31,7 @@ from flowgraph.builder.unsupported import describe
 
 _BUILTINS = {len: "call_len", ord: "call_ord", chr: "call_chr", abs: "call_abs",
              min: "call_minmax", max: "call_minmax", int: "call_int", float: "call_float",
-             bool: "call_bool"}
+             bool: "call_bool", hash: "call_hash"}
 _ADVICE = {
     "print": "return the value instead of printing it",
     "range": "range() is only supported as the iterable of a for loop",
@@ -152,6 +152,15 @@ class CallBuilder:
         if t in (Str, Char):
             return self.emit("str_to_int", [self.to_str(values[0])])
         raise self.error(f"int() of {type_name(t)} is not supported", node)
+
+    def call_hash(self, node: ast.Call, name: str):
+        """hash(s) of a str or character: CPython's own string hash (salted
+        per process, as in CPython: a value to compare within one run)."""
+        value = self.builtin_args(node, name, (1,))[0]
+        if value.concretetype not in (Str, Char):
+            raise self.error(f"hash() of {type_name(value.concretetype)} is not supported "
+                             "(strings only)", node)
+        return self.emit("str_hash", [self.to_str(value)])
 
     def call_float(self, node: ast.Call, name: str):
         values = self.builtin_args(node, name, (0, 1))

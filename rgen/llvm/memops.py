@@ -348,6 +348,14 @@ def _str_to_int(em, op):
     return take_item(em, lltypes.Signed, p)
 
 
+@handles("str_hash")
+def _str_hash(em, op):
+    """CPython's hash of the str (never -1: that is the error value)."""
+    h = em.b.call(em.rt.capi("PyObject_Hash"), [em.value(op.args[0])], name=op.result.name or "h")
+    em.fail_if(em.b.icmp_signed("==", h, ir.Constant(I64, -1)))
+    return h
+
+
 @handles("cast_char_to_str")
 def _cast_char_to_str(em, op):
     p = em.rt.call(em.b, "rt.box.Char", em.value(op.args[0]), result=op.result.name or "str")

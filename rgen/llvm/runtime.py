@@ -94,6 +94,7 @@ CAPI = {
     "PyList_Insert": (I32, [PTR, I64, PTR]),
     "PyList_Reverse": (I32, [PTR]),
     "PyObject_RichCompareBool": (I32, [PTR, PTR, I32]),
+    "PyObject_Hash": (I64, [PTR]),
     "PyList_New": (PTR, [I64]),
     "PyList_Append": (I32, [PTR, PTR]),
     "PyObject_GetAttr": (PTR, [PTR, PTR]),

@@ -1,6 +1,6 @@
 """String concatenation (`s + t`, a character being a one-character string),
 repetition (`s * n`, `n * s`), slicing (`s[a:b]`, either bound left out,
-CPython's negative and clamped bounds) and `int(s)` in every mode, against CPython: the graph
+CPython's negative and clamped bounds), `int(s)` and `hash(s)` in every mode, against CPython: the graph
 interpreter, native code of the whole function, and specialisations with the
 strings green (folded by the generating extension) or red (residual
 `str_concat` / `str_mul`), interpreted and native (issue 12 item 4)."""
@@ -69,6 +69,12 @@ def reversed_chars(s: str, twice: bool) -> str:
     return out * twice + out
 
 
+def bucket(s: str, c: str, n: int) -> int:
+    """A string's hash: CPython's, salted per process, so equal within a run."""
+    h = hash(s) ^ hash(c[0]) ^ hash(s[1:] + "x")
+    return (h % n) * 10 + (hash(s) == hash(s[:] + "")) + (hash("") == 0)
+
+
 def outcome(f, *args):
     try:
         return ("ok", f(*args))
@@ -84,7 +90,9 @@ CASES = [(greeting, ("bob", 2)), (greeting, ("x", -1)), (greeting, ("", 3)),
          (pieces, ("ab\u20ac", -2**63, 2**63 - 1)), (pieces, ("abc", 2, 1)),
          (words, ("to be or not  to be",)), (words, ("",)),
          (parse_sum, ("1,2,30",)), (parse_sum, ("3,+4_0, -5 ",)), (parse_sum, ("9,x",)),
-         (parse_sum, ("",)), (parse_sum, ("5,",)), (parse_sum, ("\u0663,1",))]
+         (parse_sum, ("",)), (parse_sum, ("5,",)), (parse_sum, ("\u0663,1",)),
+         (bucket, ("key", "v", 97)), (bucket, ("\u20ac\U0001F600", "", 5)),
+         (bucket, ("k", "z", 0))]
 
 
 @pytest.mark.parametrize("func, args", CASES, ids=[f"{f.__name__}{a}" for f, a in CASES])
@@ -141,3 +149,19 @@ def test_int_of_a_str_outside_64_bits_is_an_overflow_error_in_every_mode():
                                "'99999999999999999999'")
     for f in (lambda s: flowgraph.run_graph(g, s), rgen.compile_graph(g), res, res.interpret):
         assert outcome(f, text) == expected
+
+
+def test_a_hash_of_a_green_string_folds_and_of_a_red_one_is_residual():
+    green = timeshifter.make_compiler(bucket, green=["s", "c"]).specialize("key", "v")
+    red = timeshifter.make_compiler(bucket, green=["n"]).specialize(97)
+    assert green(97) == green.interpret(97) == red("key", "v") == bucket("key", "v", 97)
+    assert Counter(op.opname for op in green.graph.iteroperations())["str_hash"] == 0
+    # hash(s) twice, hash(c[0]), two of new strings; hash("") folds
+    assert Counter(op.opname for op in red.graph.iteroperations())["str_hash"] == 5
+    with pytest.raises(flowgraph.FlowError, match=r"hash\(\) of int is not supported "
+                       r"\(strings only\)"):
+        flowgraph.build_graph(lambda_hash_of_int)
+
+
+def lambda_hash_of_int(x: int) -> int:
+    return hash(x)
