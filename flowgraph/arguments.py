@@ -5,7 +5,8 @@ raises exactly as every execution mode does (`run_graph`, a residual graph
 interpreted, native code, `comp(...)`):
 
     arity     TypeError, CPython's message ("f() takes 1 positional argument
-              but 3 were given", "f() missing 1 required positional argument: 'y'")
+              but 3 were given", "f() missing 1 required positional argument: 'y'");
+              the graph's `defaults` fill in its last parameters left out
     int       an `int` (not a bool), -2**63 <= x < 2**63, else OverflowError
     float     a `float`; an `int` is converted with float() (PEP 484's numeric
               tower, as green values are)
@@ -75,7 +76,7 @@ def make_checker(graph):
     names = [v.name or f"arg{i}" for i, v in enumerate(params)]
     lines = ["def check(args):",
              f"    if len(args) != {len(params)}:",
-             "        arity_error(args)"]
+             "        args = complete(args)"]
     if params:
         lines.append(f"    {''.join(f'a{i}, ' for i in range(len(params)))}= args")
     for i, v in enumerate(params):
@@ -86,7 +87,7 @@ def make_checker(graph):
     scope = _scope([v.concretetype for v in params])
     function = graph.source_name
     scope.update(convert=lambda name, T, value: _convert(function, name, T, value),
-                 arity_error=lambda args: _arity_error(function, names, len(args)))
+                 complete=lambda args: _complete(function, names, graph.defaults, args))
     for i, v in enumerate(params):
         scope[f"T{i}"] = v.concretetype
     exec(compile("\n".join(lines), f"<argument check of {graph.name}>", "exec"), scope)
@@ -332,12 +333,18 @@ def _short(n: int) -> str:
     return text if len(text) <= 40 else f"a {n.bit_length()}-bit int"
 
 
-def _arity_error(function: str, names: list, given: int):
-    n = len(names)
+def _complete(function: str, names: list, defaults: tuple, args: tuple) -> tuple:
+    """`args` with the defaults of the parameters left out, or CPython's
+    TypeError for a wrong number of arguments."""
+    n, given = len(names), len(args)
+    required = n - len(defaults)
+    if required <= given < n:
+        return tuple(args) + defaults[given - required:]
     if given > n:
-        raise TypeError(f"{function}() takes {n} positional argument{'s' if n != 1 else ''} "
+        takes = f"from {required} to {n}" if defaults else str(n)
+        raise TypeError(f"{function}() takes {takes} positional argument{'s' if n != 1 else ''} "
                         f"but {given} {'was' if given == 1 else 'were'} given")
-    missing = [f"'{name}'" for name in names[given:]]
+    missing = [f"'{name}'" for name in names[given:required]]
     if len(missing) == 1:
         listed = missing[0]
     elif len(missing) == 2:

@@ -138,10 +138,13 @@ class FunctionGraph:
     """A function's flow graph.  `func` is the Python function it was built
     from (or None), `filename` and `firstlineno` locate its source;
     `source_name` is the name of the user's function it was built or
-    specialised from (`name` by default), the one error messages name."""
+    specialised from (`name` by default), the one error messages name.
+    `defaults` are the values of its last parameters when a caller from
+    Python leaves them out (flowgraph/arguments.py fills them in for every
+    mode); calls between graphs pass every argument."""
 
     __slots__ = ("name", "startblock", "returnblock", "exceptblock", "func",
-                 "filename", "firstlineno", "source_name", "__weakref__", "_cache")
+                 "filename", "firstlineno", "source_name", "defaults", "__weakref__", "_cache")
 
     def __init__(self, name: str, startblock: Block, return_type: LowLevelType,
                  func=None, filename: str = "?", firstlineno: int = 0,
@@ -155,6 +158,7 @@ class FunctionGraph:
         self.func = func
         self.filename = filename
         self.firstlineno = firstlineno
+        self.defaults = ()
         self._cache = {}
 
     @property
@@ -222,7 +226,7 @@ def mkentrymap(graph: FunctionGraph) -> dict:
 
 def copygraph(graph: FunctionGraph) -> FunctionGraph:
     """A deep copy of the graph's blocks, links and variables (constants are
-    shared).  The copy keeps `func`, `filename` and `firstlineno`."""
+    shared).  The copy keeps `func`, `filename`, `firstlineno` and `defaults`."""
     varmap: dict = {}
 
     def v(a):
@@ -237,6 +241,7 @@ def copygraph(graph: FunctionGraph) -> FunctionGraph:
         blockmap[block] = Block([v(a) for a in block.inputargs])
     newgraph = FunctionGraph(graph.name, blockmap[graph.startblock], graph.return_type,
                              graph.func, graph.filename, graph.firstlineno, graph.source_name)
+    newgraph.defaults = graph.defaults
     for old, new in ((graph.returnblock, newgraph.returnblock),
                      (graph.exceptblock, newgraph.exceptblock)):
         if old in blockmap:

@@ -59,6 +59,8 @@ class Compiler:
         self.params = self.graph.getargs()
         self.green_indices = sorted(self.annotation.green_indices)
         self.red_indices = [i for i in range(len(self.params)) if i not in self.green_indices]
+        first = len(self.params) - len(self.graph.defaults)     # parameter index -> default
+        self._defaults = {first + k: v for k, v in enumerate(self.graph.defaults)}
         self._cache: dict = {}
         self._last = (_NO_GREEN,) * len(self.green_indices) + (None,)
         self.__class__ = _fast_call_class(len(self.params), self.green_indices,
@@ -84,6 +86,7 @@ class Compiler:
         for i, value in zip(self.green_indices, greens):
             values[i] = value
         graph, ops = self._specializer.specialize(self.root, values)
+        graph.defaults = tuple(self._defaults[i] for i in self.red_indices if i in self._defaults)
         return Residual(self, graph, greens, time.perf_counter() - start, ops)
 
     @property
@@ -104,6 +107,9 @@ class Compiler:
             if name in values:
                 raise TypeError(f"specialize() got {name!r} twice")
             values[name] = value
+        for i, name in zip(self.green_indices, names):
+            if name not in values and i in self._defaults:
+                values[name] = self._defaults[i]
         missing = [n for n in names if n not in values]
         if missing:
             raise TypeError(f"specialize() is missing green value(s): {', '.join(missing)}")

@@ -65,20 +65,30 @@ def build_graph(func) -> FunctionGraph:
     context = BuildContext()
     with collector_paused():
         graph = context.graph_for(func, self_type)
-    _reject_entry_defaults(context.signatures[func])
+    graph.defaults = _entry_defaults(context.signatures[func], func)
     return graph
 
 
-def _reject_entry_defaults(sig: Signature) -> None:
-    """An entry point is called with all its parameters by every mode: a default
-    value there would be silently dropped (calls inside the graph fill them in)."""
-    for name, _ in sig.params:
+def _entry_defaults(sig: Signature, func) -> tuple:
+    """The defaults of the entry's last parameters, each checked against its
+    parameter's type as an argument is (a default that does not fit would
+    only fail at a call); a keyword-only parameter cannot be passed by a
+    caller of compiled code, which passes arguments by position."""
+    from flowgraph.arguments import check_value
+    values = []
+    for name, T in sig.params:
+        place = sig.places[name]
+        if name in (func.__kwdefaults__ or {}):
+            raise FlowError(f"keyword-only parameter '{name}' of {sig.name}() is not "
+                            "supported on the function compiled (its arguments are passed "
+                            "by position); make it positional", place.filename, place.lineno)
         if name in sig.defaults:
-            place = sig.places[name]
-            raise FlowError(f"default value of parameter '{name}' of {sig.name}() is not "
-                            "supported on the function compiled; remove the default and "
-                            f"pass {name} explicitly (defaults are supported on the "
-                            "functions it calls)", place.filename, place.lineno)
+            try:
+                values.append(check_value(sig.name, name, T, sig.defaults[name]))
+            except (TypeError, OverflowError) as exc:
+                raise FlowError(f"default value of parameter '{name}': {exc}",
+                                place.filename, place.lineno) from None
+    return tuple(values)
 
 
 # -- the build context -------------------------------------------------------------

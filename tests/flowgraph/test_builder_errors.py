@@ -483,7 +483,12 @@ def str_param(s: str) -> int:
 
 
 def entry_default(x: int,
-                  y: int = 3) -> int:
+                  y: int = 2.5) -> int:
+    return x + y
+
+
+def entry_keyword_only(x: int, *,
+                       y: int = 3) -> int:
     return x + y
 
 
@@ -513,9 +518,11 @@ CALL_CASES = [
      "pop, insert, reverse, indexing, del and len"),
     (str_item_assignment, 's[0] = "a"', "item assignment to a str is not supported: "
      "strings are immutable"),
-    (entry_default, "y: int = 3", "default value of parameter 'y' of entry_default() is "
-     "not supported on the function compiled; remove the default and pass y explicitly "
-     "(defaults are supported on the functions it calls)"),
+    (entry_default, "y: int = 2.5", "default value of parameter 'y': entry_default() "
+     "argument 'y' must be int, not float"),
+    (entry_keyword_only, "y: int = 3", "keyword-only parameter 'y' of entry_keyword_only() "
+     "is not supported on the function compiled (its arguments are passed by position); "
+     "make it positional"),
     (mixed_minmax, "max(a, x)", "max() of int and float is not supported; the arguments must "
      "be all int, all float or all bool (convert with float())"),
     (mixed_ifexp, "return a if", "the two branches of a conditional expression have "

@@ -10,7 +10,6 @@ message."""
 import pytest
 
 import flowgraph
-from flowgraph import FlowError
 import rgen
 import timeshifter
 
@@ -179,20 +178,36 @@ def test_a_list_subclass_is_rejected_in_every_mode(modes):
             modes[mode](*args)
 
 
-def with_default(x: int, y: int = 3) -> int:
-    return x + y
+def with_defaults(code: str, x: int, n: int = 3, scale: float = 2) -> float:
+    total = 0.0
+    for _ in range(n):
+        total += x * scale + len(code)
+    return total
 
 
-def test_a_default_on_the_entry_function_is_a_flow_error():
-    """Issue 10 item 7: natively the default was dropped ("takes at least 2 arguments")."""
-    line = with_default.__code__.co_firstlineno
-    message = (f"{__file__}:{line}: default value of parameter 'y' of with_default() is not "
-               "supported on the function compiled; remove the default and pass y explicitly "
-               "(defaults are supported on the functions it calls)")
-    for build in (timeshifter.make_compiler, flowgraph.build_graph):
-        with pytest.raises(FlowError) as info:
-            build(with_default)
-        assert str(info.value) == message
+def test_defaults_of_the_entry_function_fill_in_in_every_mode():
+    """A default of the compiled function is used when a caller leaves the
+    argument out, in every mode, green or red (issue 12 item 4; it was a
+    FlowError, before that silently dropped natively); a wrong number of
+    arguments is CPython's TypeError."""
+    g = flowgraph.build_graph(with_defaults)
+    assert g.defaults == (3, 2.0)
+    comp = timeshifter.make_compiler(with_defaults, green=["code", "n"])
+    res = comp.specialize("ab")                   # n: its default
+    native = rgen.compile_graph(g)
+    whole = [with_defaults, lambda *a: flowgraph.run_graph(g, *a), native, native.fast, comp]
+    for args in [("ab", 1), ("ab", 1, 5), ("ab", 1, 5, 0.5), ("", -2, 0)]:
+        assert len({mode(*args) for mode in whole}) == 1
+    assert res(4) == res.interpret(4) == with_defaults("ab", 4)
+    assert res(4, 0.5) == res.interpret(4, 0.5) == with_defaults("ab", 4, 3, 0.5)
+    for args, message in [((), "missing 2 required positional arguments: 'code' and 'x'"),
+                          (("ab",), "missing 1 required positional argument: 'x'"),
+                          (("a", 1, 2, 3.0, 4), "takes from 2 to 4 positional arguments "
+                                                "but 5 were given")]:
+        for mode in whole:
+            check(mode, args, T, "with_defaults() " + message)
+    check(res, (1, 2.0, 3), T, "with_defaults() takes from 1 to 2 positional arguments but 3 "
+                               "were given")
 
 
 # -- fields are checked where they are read, identically in every mode ---------------
