@@ -21,6 +21,8 @@ interpreted, native code, `comp(...)`):
               Items of other types (str, lists, instances) are checked here,
               every one exactly of type T, never converted.  Green lists are
               checked whole (`check_value`): the generating extension reads them.
+    tuple[..] a `tuple` of that length, each item checked (and converted) by
+              the rule of its type, here (native code reads items inline)
     a class   an instance of exactly that class
     None      (a Void parameter) anything: the value is never read
 
@@ -40,7 +42,7 @@ from __future__ import annotations
 
 from flowgraph.interp.runtime import record_class
 from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str, StructType,
-                               Void)
+                               TupleType, Void)
 from flowgraph.operations import MAXINT, MININT, OPS
 from flowgraph.builder.typeinfer import type_name
 
@@ -155,6 +157,9 @@ def _fits(T, value) -> bool:
         return True
     if isinstance(T, StructType):
         return cls is record_class(T)
+    if isinstance(T, TupleType):
+        return cls is tuple and len(value) == len(T.items) \
+            and all(_fits(t, x) for t, x in zip(T.items, value))
     if isinstance(T, (ListType, ArrayType)):
         item = T.item
         if cls is not list:
@@ -223,6 +228,22 @@ def item_checker(graph, lst):
 
 
 _item_checkers: dict = {}
+_tuple_checkers: dict = {}
+
+
+def tuple_checker(T):
+    """`check(value) -> None` raising the TypeError for a value that is not a
+    tuple of type T (a tuple[...] read from a list item or a field, which
+    native code reads inline)."""
+    check = _tuple_checkers.get(T)
+    if check is None:
+        def check(value):
+            if not _fits(T, value):     # no conversion: the tuple is read in place
+                _convert_at("a tuple read from a list or a field", T, value)
+                raise TypeError(f"a tuple read from a list or a field must be "
+                                f"{type_name(T)}, not {value!r:.60}")
+        check = _tuple_checkers[T] = check
+    return check
 
 
 def _make_item_checker(where: str, T):
@@ -315,6 +336,12 @@ def _convert_at(where: str, T, value):
     if T is Char and cls is str:
         raise TypeError(f"{where} must be a str of length 1, not a str of length "
                         f"{len(value)}")
+    if isinstance(T, TupleType) and cls is tuple:
+        if len(value) != len(T.items):
+            raise TypeError(f"{where} must be {type_name(T)}, not a tuple of {len(value)} "
+                            f"item{'s' if len(value) != 1 else ''}")
+        return tuple(x if _fits(t, x) else _convert_at(f"{where}, item {i},", t, x)
+                     for i, (t, x) in enumerate(zip(T.items, value)))
     raise TypeError(f"{where} must be {type_name(T)}, not {cls.__name__}")
 
 

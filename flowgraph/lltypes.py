@@ -9,6 +9,7 @@ Every `Variable` and `Constant` carries one of these as its `concretetype`:
     Void     compile-time-only values: function references, type and flag constants
     Str      immutable string
     ListType(item)      growable list (Python `list[...]`), a GC reference
+    TupleType(items)    immutable tuple of a fixed length (`tuple[int, str]`), a GC reference
     ArrayType(item)     fixed-size array, a GC reference
     StructType(name, fields)  an instance of a user class, a GC reference
 
@@ -72,6 +73,17 @@ class ListType(LowLevelType):
 
     def __str__(self) -> str:
         return f"List({self.item})"
+
+
+@dataclass(frozen=True, slots=True)
+class TupleType(LowLevelType):
+    """An immutable tuple, one type per position; Python `tuple[int, str]`."""
+
+    items: tuple
+    is_gcref = True
+
+    def __str__(self) -> str:
+        return f"Tuple({', '.join(map(str, self.items))})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,8 @@ Each `OpDesc` row gives
               null on failure (`capi:PyUnicode_Concat`); None where the
               emitter has a registered handler
     py        the fast interpreter's template: `{0}`, `{1}` ... are the
-              arguments' source text; an expression, or a statement for the
+              arguments' source text (`{*}`: arguments 1, 2, ... of a row of
+              variable arity, comma-separated); an expression, or a statement for the
               `write` kind; a result outside 64 bits is wrapped when `wraps`
               is set; None where the interpreter has an `op_<name>` method
     kind      what the operation does, one of KINDS (below); the stages
@@ -76,7 +77,7 @@ import ast
 from dataclasses import dataclass
 
 from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str,
-                               StructType, Void)
+                               StructType, TupleType, Void)
 
 MAXINT = 2**63 - 1
 MININT = -2**63
@@ -119,6 +120,13 @@ class OpDesc:
         """A read (or length) of a mutable container: never pure."""
         return self.kind in ("read", "length") and self.container is not None
 
+    def format_py(self, args: list) -> str:
+        """The `py` template filled with the arguments' source texts; `{*}`
+        stands for arguments 1, 2, ... of a variable-arity row."""
+        if "{*}" in self.py:
+            return self.py.replace("{*}", ", ".join(args[1:]))
+        return self.py.format(*args)
+
     @property
     def is_copy(self) -> bool:
         """At run time the result is argument 0 (`same_as`, `hint`)."""
@@ -154,6 +162,10 @@ def _field_type(args):
 
 def _type_constant(args):
     return args[0].value
+
+
+def _tuple_item(args):
+    return args[0].concretetype.items[args[1].value]
 
 
 def _call_result(args):
@@ -324,6 +336,13 @@ _op("str_to_int", 1, _S, canraise=(ValueError, OverflowError), fold=str_to_int,
 _op("str_hash", 1, _S, fold=hash, py="hash({0})", kind="cast", args=(Str,))
 _op("str_slice", 3, _fixed(Str), fold=lambda s, a, b: s[a:b], llvm="capi:PySequence_GetSlice",
     py="{0}[{1}:{2}]", args=(Str, Signed, Signed))      # s[a:] is s[a:MAXINT], as in CPython
+
+# tuples (immutable values, like strings: pure)
+# newtuple(c_TupleType, *items) has at least one item (the empty tuple is a constant);
+# tuple_getitem(t, c_index): the index a constant, 0 <= index < len.
+_op("newtuple", None, _type_constant, fold=lambda t, *items: tuple(items), py="({*},)")
+_op("tuple_getitem", 2, _tuple_item, fold=lambda t, i: t[i], py="{0}[{1}]", kind="read",
+    args=(TupleType, Signed))
 
 # growable lists
 _op("newlist", 3, _type_constant, pure=False, py="[{2}] * {1}",   # (c_ListType, length, fill)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import builtins
 import re
 
-from flowgraph.lltypes import PRIMITIVES, ArrayType, ListType, Str, StructType, Void
+from flowgraph.lltypes import PRIMITIVES, ArrayType, ListType, Str, StructType, TupleType, Void
 from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
 from flowgraph.operations import OPS, result_type
 from flowgraph.printer import format_type
@@ -235,6 +235,8 @@ class Parser:
             item = self.parse_type(cur)
             cur.expect(")", "')'")
             return ListType(item) if name == "List" else ArrayType(item)
+        if name == "Tuple" and cur.take("("):
+            return TupleType(tuple(cur.comma_list(lambda: self.parse_type(cur), ")")))
         return PRIMITIVES.get(name) or self.struct(name)
 
     def struct(self, name: str) -> StructType:
@@ -243,7 +245,7 @@ class Parser:
         return self.structs[name]
 
     def is_type_name(self, cur: Cursor, name: str) -> bool:
-        if name in ("List", "Array"):
+        if name in ("List", "Array", "Tuple"):
             return cur.peek("(")
         return name in PRIMITIVES or name in self.structs or name in self.given_types
 
@@ -475,6 +477,8 @@ class GraphBodyParser:
             return int(m.group()), PRIMITIVES["Signed"]
         if cur.take("["):
             return cur.comma_list(lambda: self._literal(cur)[0], "]"), None
+        if cur.take("("):
+            return tuple(cur.comma_list(lambda: self._literal(cur)[0], ")")), None
         return self._named_literal(cur)
 
     def _named_literal(self, cur: Cursor):

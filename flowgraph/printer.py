@@ -24,7 +24,8 @@ Constants use one literal form per type, so the text never needs a type to
 be read back: `3` Signed, `1.5` Float, `True` Bool, `'a'` Char, `"abc"` Str,
 `` `concrete` `` a Void string (hint flags, field names), `None` Void,
 `@power` a callee graph, `ZeroDivisionError` a Python class, `List(Signed)` or
-`Point` a type constant, `[1, 2] as List(Signed)` a prebuilt list.  A
+`Point` a type constant, `[1, 2] as List(Signed)` a prebuilt list, `(1, "a") as
+Tuple(Signed, Str)` a tuple.  A
 constant whose type is not its literal's usual one says so: `0 as Float`,
 `None as Point`, `5 as ?` (no type).  Every struct type the graph mentions is
 declared first: `struct Point(x: Signed, y: Signed)`.
@@ -45,7 +46,7 @@ from __future__ import annotations
 import re
 
 from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, LowLevelType,
-                               Signed, Str, StructType, Void)
+                               Signed, Str, StructType, TupleType, Void)
 from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
 
 COMMENT_COLUMN = 44      # `# line N` comments start here when the line is short enough
@@ -65,6 +66,8 @@ def format_type(t: LowLevelType | None) -> str:
         return f"List({format_type(t.item)})"
     if isinstance(t, ArrayType):
         return f"Array({format_type(t.item)})"
+    if isinstance(t, TupleType):
+        return f"Tuple({', '.join(map(format_type, t.items))})"
     if isinstance(t, StructType):
         return _GRAPH_NAME_BAD_CHARS.sub("_", t.name) or "_"
     return str(t)
@@ -107,6 +110,9 @@ def _literal(value, t, graph_name) -> tuple[str, object]:
     if isinstance(value, list):
         items = (_literal(x, None, graph_name)[0] for x in value)
         return "[" + ", ".join(items) + "]", None
+    if isinstance(value, tuple):
+        items = (_literal(x, None, graph_name)[0] for x in value)
+        return "(" + ", ".join(items) + ")", None
     if isinstance(value, type) or callable(value):
         return getattr(value, "__name__", "?"), Void
     return f"<{type(value).__name__} object>", None
@@ -353,6 +359,9 @@ def _types_in(t, out: list) -> None:
     """Collect struct types reachable from `t` (through items and fields)."""
     if isinstance(t, (ListType, ArrayType)):
         _types_in(t.item, out)
+    elif isinstance(t, TupleType):
+        for item in t.items:
+            _types_in(item, out)
     elif isinstance(t, StructType) and t not in out:
         out.append(t)
         for ft in t.fields.values():

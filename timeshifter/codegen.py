@@ -174,7 +174,7 @@ class SegmentWriter:
             raise AssertionError(f"no Python template for green {op.opname}")
         args = [self.green(a) if not (isinstance(a, Constant) and a.concretetype is Void)
                 else repr(a.value) for a in op.args]
-        expr = desc.py.format(*args)
+        expr = desc.format_py(args)
         if desc.wraps:
             expr = f"wrap({expr})"
         raises = desc.canraise

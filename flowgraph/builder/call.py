@@ -24,7 +24,7 @@ import ast
 import builtins
 import types
 
-from flowgraph.lltypes import Bool, Char, Float, ListType, Signed, Str, StructType, Void
+from flowgraph.lltypes import Bool, Char, Float, ListType, Signed, Str, StructType, TupleType, Void
 from flowgraph.model import Constant
 from flowgraph.builder.typeinfer import UNKNOWN, convert_constant, is_pending, type_name
 from flowgraph.builder.unsupported import describe
@@ -98,6 +98,8 @@ class CallBuilder:
             return self.emit("str_len" if t is Str else "list_len", [value])
         if t is Char:
             return Constant(1, Signed)
+        if isinstance(t, TupleType):
+            return Constant(len(t.items), Signed)
         raise self.error(f"len() of {type_name(t)} is not supported", node)
 
     def call_ord(self, node: ast.Call, name: str):

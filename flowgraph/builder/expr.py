@@ -19,7 +19,7 @@ import ast
 import types
 
 from flowgraph.builder.blockstate import default_constant
-from flowgraph.lltypes import Bool, Float, ListType, Signed, Str, StructType, Void
+from flowgraph.lltypes import Bool, Float, ListType, Signed, Str, StructType, TupleType, Void
 from flowgraph.model import Constant
 from flowgraph.operations import MAXINT, MININT
 from flowgraph.builder.typeinfer import UNKNOWN, convert_constant, type_name
@@ -297,6 +297,8 @@ class ExprBuilder:
         index = self.index_value(index, node)
         if t is Str:
             return self.emit("str_getitem", [container, index])
+        if isinstance(t, TupleType):
+            return self.tuple_getitem(container, index, node)
         if isinstance(t, ListType):
             if t.item is UNKNOWN:
                 raise self.unknown("cannot infer the item type of the list "
@@ -310,6 +312,33 @@ class ExprBuilder:
             raise self.error(f"{what} must be an int, not {type_name(index.concretetype)}",
                              node)
         return self.to_int(index)
+
+    def expr_Tuple(self, node: ast.Tuple, expected):
+        """`(a, b)`: a tuple value (newtuple; the empty tuple is a constant);
+        its item types are the values', or the expected tuple's where a
+        literal converts to them."""
+        if not node.elts:
+            return Constant((), TupleType(()))
+        items = (expected.items if isinstance(expected, TupleType)
+                 and len(expected.items) == len(node.elts) else (None,) * len(node.elts))
+        values = self.exprs(node.elts, list(items))
+        values = [v if t is None or convert_constant(v, t) is None else convert_constant(v, t)
+                  for v, t in zip(values, items)]
+        t = TupleType(tuple(v.concretetype for v in values))
+        return self.emit("newtuple", [Constant(t, Void)] + values)
+
+    def tuple_getitem(self, value, index, node: ast.AST):
+        """`t[i]` of a tuple: the index must be a constant (each position has
+        its own type); a negative one counts from the end, as in CPython."""
+        t = value.concretetype
+        n = len(t.items)
+        if not isinstance(index, Constant):
+            raise self.error(f"indexing a {type_name(t)} needs a constant index (each item "
+                             "has its own type); unpack it ('a, b = t') or use a list", node)
+        if not -n <= index.value < n:
+            raise self.error(f"tuple index {index.value} is out of range for a {type_name(t)}",
+                             node)
+        return self.emit("tuple_getitem", [value, Constant(index.value % n, Signed)])
 
     def expr_List(self, node: ast.List, expected):
         item = expected.item if isinstance(expected, ListType) else None

@@ -38,7 +38,7 @@ import builtins
 from dataclasses import dataclass, field
 
 from flowgraph.errors import FlowError
-from flowgraph.lltypes import Bool, ListType, Signed, Str, Void
+from flowgraph.lltypes import Bool, ListType, Signed, Str, TupleType, Void
 from flowgraph.model import Block, Constant, Variable
 from flowgraph.builder.typeinfer import is_pending, type_name
 from flowgraph.builder.unsupported import describe
@@ -128,18 +128,32 @@ class StmtBuilder:
             self.assign(node.target, value, node)
 
     def assign_tuple(self, target: ast.Tuple, value_node: ast.expr, node: ast.AST) -> None:
-        """`a, b = b, a`: all right-hand values first, then the targets."""
-        if not (isinstance(value_node, ast.Tuple) and len(value_node.elts) == len(target.elts)):
-            raise self.error("tuple assignment needs a tuple of the same length on the right, "
-                             "as in 'a, b = b, a'", node)
-        values = self.exprs(value_node.elts, [self.static_type(t) for t in target.elts])
+        """`a, b = b, a`: all right-hand values first, then the targets; or
+        `a, b = t` of a tuple value of the same length."""
+        n = len(target.elts)
+        if isinstance(value_node, ast.Tuple) and len(value_node.elts) == n:
+            values = self.exprs(value_node.elts, [self.static_type(t) for t in target.elts])
+        else:
+            values = self.unpack(target, self.expr(value_node), node)
         keys = [self.hold(value) for value in values]
         for element, key in zip(target.elts, keys):
             self.assign(element, self.release(key), node)
 
+    def unpack(self, target: ast.Tuple, value, node: ast.AST) -> list:
+        """The items of the tuple `value` for the names of `target`."""
+        t, n = value.concretetype, len(target.elts)
+        if not (isinstance(t, TupleType) and len(t.items) == n):
+            raise self.error(f"cannot unpack {type_name(t)} into {n} names: tuple "
+                             f"assignment needs a tuple of {n} items on the right", node)
+        return [self.emit("tuple_getitem", [value, Constant(i, Signed)]) for i in range(n)]
+
     def assign(self, target: ast.expr, value, node: ast.AST) -> None:
         if isinstance(target, ast.Name):
             return self.assign_local(target.id, value, target)
+        if isinstance(target, ast.Tuple):          # nested: (a, b), c = t
+            for element, item in zip(target.elts, self.unpack(target, value, node)):
+                self.assign(element, item, node)
+            return
         key = self.hold(value)
         if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Slice):
             container, index = self.exprs([target.value, target.slice])

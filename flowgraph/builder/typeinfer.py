@@ -29,7 +29,7 @@ import types
 from dataclasses import dataclass
 
 from flowgraph.lltypes import (Bool, Char, Float, ListType, LowLevelType, Primitive, Signed,
-                               Str, StructType, Void)
+                               Str, StructType, TupleType, Void)
 from flowgraph.model import Constant
 
 UNKNOWN = Primitive("Unknown", object)      # items of an empty list not yet inferred
@@ -47,6 +47,8 @@ def type_name(t: LowLevelType) -> str:
     """The Python spelling of a low-level type, for error messages."""
     if isinstance(t, ListType):
         return f"list[{type_name(t.item)}]"
+    if isinstance(t, TupleType):
+        return f"tuple[{', '.join(map(type_name, t.items))}]" if t.items else "tuple[()]"
     if isinstance(t, StructType):
         return t.name
     return _PY_NAMES.get(t, str(t))
@@ -111,8 +113,15 @@ def annotation_type(node: ast.expr, lookup, struct_of) -> LowLevelType:
     if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
         if node.value.id in ("list", "List"):
             return ListType(annotation_type(node.slice, lookup, struct_of))
+        if node.value.id in ("tuple", "Tuple"):
+            items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            if any(isinstance(i, ast.Constant) and i.value is Ellipsis for i in items):
+                raise AnnotationError(f"annotation '{ast.unparse(node)}' is not supported: "
+                                      "a tuple has a fixed length (tuple[int, int]); use a "
+                                      "list for a variable number of items")
+            return TupleType(tuple(annotation_type(i, lookup, struct_of) for i in items))
     raise AnnotationError(f"annotation '{ast.unparse(node)}' is not supported; use int, "
-                          "float, bool, str, list[...] or a class")
+                          "float, bool, str, list[...], tuple[...] or a class")
 
 
 def object_type(obj, lookup, struct_of) -> LowLevelType:
@@ -125,10 +134,16 @@ def object_type(obj, lookup, struct_of) -> LowLevelType:
     if isinstance(obj, types.GenericAlias) and obj.__origin__ is list:
         (item,) = obj.__args__
         return ListType(object_type(item, lookup, struct_of))
+    if isinstance(obj, types.GenericAlias) and obj.__origin__ is tuple:
+        if Ellipsis in obj.__args__:
+            raise AnnotationError(f"annotation {obj!r} is not supported: a tuple has a fixed "
+                                  "length (tuple[int, int]); use a list for a variable "
+                                  "number of items")
+        return TupleType(tuple(object_type(i, lookup, struct_of) for i in obj.__args__))
     if isinstance(obj, type) and not issubclass(obj, BaseException):
         return struct_of(obj)
     raise AnnotationError(f"annotation {obj!r} is not supported; use int, float, bool, "
-                          "str, list[...] or a class")
+                          "str, list[...], tuple[...] or a class")
 
 
 # -- the table of local types ----------------------------------------------------

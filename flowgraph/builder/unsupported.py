@@ -40,8 +40,7 @@ UNSUPPORTED: dict[type, tuple[str, str]] = {
     ast.FormattedValue: ("f-string", "return the values instead of formatting them"),
     ast.Starred: ("starred expression (*x)", "pass the arguments one by one"),
     ast.Slice: ("slicing", "copy the items with a for loop"),
-    ast.Tuple: ("tuple", "tuples are only supported in a swap 'a, b = b, a'; "
-                "use a class with fields"),
+    ast.Tuple: ("tuple", "unpack a tuple in an assignment of its own: 'a, b = t'"),
     ast.NamedExpr: ("assignment expression (:=)", "assign in a separate statement"),
     ast.Match: ("match statement", "use if/elif"),
     ast.Pow: ("** operator", "multiply in a loop"),

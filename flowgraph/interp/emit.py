@@ -212,7 +212,7 @@ class Emitter:
             return None                 # a field or item read is checked where read
         if any(sw in l.args for l in block.exits):
             return None
-        return desc.py.format(*map(self.expr, op.args))
+        return desc.format_py(list(map(self.expr, op.args)))
 
     def emit_switch(self, block: Block, indent: int) -> None:
         """`if sw == 1: ... elif sw == 7: ... else: <default>`; more than
@@ -321,7 +321,7 @@ class Emitter:
         if desc is None or desc.py is None:
             raise TypeError(f"run_graph: no way to run operation {name!r} "
                             f"in graph {self.graph.name}")
-        expr = desc.py.format(*args)
+        expr = desc.format_py(list(args))
         if desc.kind == "write":                 # the template is a statement
             self.put(indent, expr)
             self.bind_void(op, indent)

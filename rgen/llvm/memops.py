@@ -35,6 +35,7 @@ from flowgraph.lltypes import Void
 from flowgraph.model import Constant
 from rgen.llvm.fastcall import inline_value
 from rgen.llvm.runtime import (I1, I8, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL, OB_SIZE, PTR,
+                               TUPLE_ITEMS,
                                box, check_source, entry_alloca, helper, i64, is_gcref,
                                item_slot, load_at, ok, failed, result_struct, store_at)
 
@@ -308,6 +309,33 @@ def _malloc_varsize(em, op):
     return _filled_list(em, n, fill)
 
 
+# -- tuples -------------------------------------------------------------------------------
+
+@handles("newtuple")
+def _newtuple(em, op):
+    """PyTuple_New, its items stored in place (the new references stolen)."""
+    b, items = em.b, []
+    for a in op.args[1:]:
+        item = new_box(em, a.concretetype, em.value(a))
+        em.hold(item)
+        items.append(item)
+    t = b.call(em.rt.capi("PyTuple_New"), [i64(len(items))], name=op.result.name or "tuple")
+    em.fail_if(b.icmp_unsigned("==", t, NULL))
+    for i, item in enumerate(items):
+        em.unhold(item)
+        store_at(b, item, t, TUPLE_ITEMS + 8 * i)
+    return t
+
+
+@handles("tuple_getitem")
+def _tuple_getitem(em, op):
+    """An item at a constant index of a tuple built here or checked whole
+    where it came in (check_source)."""
+    t = em.value(op.args[0])
+    p = load_at(em.b, t, TUPLE_ITEMS + 8 * op.args[1].value, PTR, "item")
+    return read_item(em, op.result.concretetype, p)
+
+
 # -- strings ------------------------------------------------------------------------------
 
 def _str_length(em, s):
@@ -378,7 +406,6 @@ def _cast_char_to_str(em, op):
 # once per pass (a threshold of 1: every pass, as the JIT's events need).
 
 MERGE_HOOK = "merge_hook"
-TUPLE_ITEMS = 24                 # offsetof(PyTupleObject, ob_item)
 COUNTERS = 256                   # per merge point (a power of two)
 MAX_THRESHOLD = 1 << 30          # a counter is an i32; past this, Python counts
 

@@ -37,7 +37,7 @@ import sys
 from llvmlite import ir
 
 from flowgraph import lltypes
-from flowgraph.lltypes import ArrayType, Bool, Char, Float, ListType, Signed, Str, Void
+from flowgraph.lltypes import ArrayType, Bool, Char, Float, ListType, Signed, Str, TupleType, Void
 from rgen.llvm import jit
 
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
@@ -47,6 +47,7 @@ NULL = ir.Constant(PTR, None)
 # -- CPython 3.11 object layout (byte offsets) --------------------------------------
 OB_REFCNT, OB_TYPE, OB_SIZE = 0, 8, 16
 LIST_ITEMS, LIST_ALLOCATED = 24, 32
+TUPLE_ITEMS = 24                  # PyTupleObject.ob_item
 LONG_DIGITS = 24                   # 30-bit digits; ob_size = +-ndigits
 FLOAT_VALUE = 16
 TP_NAME, TP_FLAGS = 24, 168
@@ -95,6 +96,7 @@ CAPI = {
     "PyList_Reverse": (I32, [PTR]),
     "PyObject_RichCompareBool": (I32, [PTR, PTR, I32]),
     "PyObject_Hash": (I64, [PTR]),
+    "PyTuple_New": (PTR, [I64]),
     "PyList_New": (PTR, [I64]),
     "PyList_Append": (I32, [PTR, PTR]),
     "PyObject_GetAttr": (PTR, [PTR, PTR]),
@@ -401,11 +403,22 @@ def box(rt: Runtime, b: ir.IRBuilder, T, value):
 
 def check_source(rt: Runtime, b: ir.IRBuilder, T, p):
     """i1 failed: a gcref that came from Python-visible storage (a parameter,
-    a field, a Python call) must have the layout native code assumes.  Only
-    lists and arrays are accessed inline; everything else goes through
-    type-checking C-API calls.  None for types needing no check."""
+    a field, a Python call) must have the layout native code assumes.  Lists
+    and arrays are accessed inline; so are tuples, whose items are read
+    unchecked, so a tuple is checked whole (flowgraph.arguments.tuple_checker:
+    small, and rare outside parameters, which the entry checks); everything
+    else goes through type-checking C-API calls.  None for types needing no
+    check."""
     if isinstance(T, (ListType, ArrayType)):
         return rt.call(b, "rt.check.list", p, result="badtype")
+    if isinstance(T, TupleType):
+        from flowgraph.arguments import tuple_checker
+        checked = b.call(rt.capi("PyObject_CallOneArg"),
+                         [rt.pyobj(tuple_checker(T), "check_tuple"), p], name="checked")
+        failed = b.icmp_unsigned("==", checked, NULL, name="badtype")
+        with b.if_then(b.not_(failed)):
+            rt.decref(b, checked)
+        return failed
     return None
 
 

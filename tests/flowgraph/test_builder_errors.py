@@ -164,7 +164,7 @@ def uses_print(n: int) -> int:
 
 def uses_tuple(n: int) -> int:
     t = (n, n)
-    return n
+    return t[n]
 
 
 def uses_str_times_str(s: str) -> int:
@@ -232,8 +232,8 @@ CASES = [
      "(del lst[i]); assign a new value instead"),
     (uses_print, "print(n)", "builtin 'print()' is not supported; return the value instead "
      "of printing it"),
-    (uses_tuple, "t = (n, n)", "tuple is not supported; tuples are only supported in a swap "
-     "'a, b = b, a'; use a class with fields"),
+    (uses_tuple, "t[n]", "indexing a tuple[int, int] needs a constant index (each item has "
+     "its own type); unpack it ('a, b = t') or use a list"),
     (uses_str_times_str, "s * s", "operator * on str and str is not supported; a string "
      "concatenates with a string or character, repeats by an int"),
     (uses_match, "match n", "match statement is not supported; use if/elif"),
