@@ -43,7 +43,8 @@ Each `OpDesc` row gives
               "residual"  only in residual graphs (the timeshifter makes it,
                       never meets it in a source graph)
               "rt.helper(js, ...)"  red or virtual: a call of the run-time
-                      helper; `{b0}` argument 0 boxed, `{t0}` its type
+                      helper; `{b0}` argument 0 boxed (`{b*}`: arguments
+                      1, 2, ... boxed, as one tuple), `{t0}` its type
                       constant, `{r1}` repr of constant 1, `{name}` the
                       opname's repr; a result is assigned unless the kind
                       is `write`; green (deep-frozen reads): the `py` template
@@ -337,12 +338,14 @@ _op("str_hash", 1, _S, fold=hash, py="hash({0})", kind="cast", args=(Str,))
 _op("str_slice", 3, _fixed(Str), fold=lambda s, a, b: s[a:b], llvm="capi:PySequence_GetSlice",
     py="{0}[{1}:{2}]", args=(Str, Signed, Signed))      # s[a:] is s[a:MAXINT], as in CPython
 
-# tuples (immutable values, like strings: pure)
+# tuples (immutable values, like strings: pure; a red one is virtual in the timeshifter
+# until it escapes)
 # newtuple(c_TupleType, *items) has at least one item (the empty tuple is a constant);
 # tuple_getitem(t, c_index): the index a constant, 0 <= index < len.
-_op("newtuple", None, _type_constant, fold=lambda t, *items: tuple(items), py="({*},)")
+_op("newtuple", None, _type_constant, fold=lambda t, *items: tuple(items), py="({*},)",
+    ts="rt.newtuple(js, {t0}, {b*})")
 _op("tuple_getitem", 2, _tuple_item, fold=lambda t, i: t[i], py="{0}[{1}]", kind="read",
-    args=(TupleType, Signed))
+    args=(TupleType, Signed), ts="rt.tuple_getitem(js, {b0}, {r1})")
 
 # growable lists
 _op("newlist", 3, _type_constant, pure=False, py="[{2}] * {1}",   # (c_ListType, length, fill)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-from flowgraph.lltypes import ArrayType, Signed, StructType, Void, default_value
+from flowgraph.lltypes import ArrayType, Signed, StructType, TupleType, Void, default_value
 from flowgraph.model import Constant
 
 
@@ -60,11 +60,15 @@ class VirtualStruct:
 
 
 def container_kind(virtual) -> str:
-    """"list" or "object": what a virtual container is, in messages."""
-    return "list" if isinstance(virtual, VirtualList) else "object"
+    """"list", "tuple" or "object": what a virtual container is, in messages."""
+    if isinstance(virtual, VirtualStruct):
+        return "object"
+    return "tuple" if isinstance(virtual.lltype, TupleType) else "list"
 
 
 class VirtualList:
+    """The items of a virtual list, array or tuple (by `lltype`)."""
+
     __slots__ = ("lltype", "items")
 
     def __init__(self, lltype, items: list):
@@ -139,6 +143,9 @@ def force(builder, box):
             gv_field = force(builder, field)
             if not _is_zero(gv_field, virtual.lltype.fields[name]):
                 builder.genop("setfield", [box.gv, Constant(name, Void), gv_field])
+    elif isinstance(virtual.lltype, TupleType):
+        items = [force(builder, item) for item in virtual.items]
+        box.gv = builder.genop("newtuple", [Constant(virtual.lltype, Void), *items])
     elif isinstance(virtual.lltype, ArrayType):
         n = Constant(len(virtual.items), Signed)
         box.gv = builder.genop("malloc_varsize", [Constant(virtual.lltype, Void), n])

@@ -45,7 +45,7 @@ from timeshifter.rtimeshift import RAISE, RETURN
 from timeshifter.state import value_key
 
 MAX_INLINED_BLOCKS = 16     # blocks written inline in one segment, one below the other
-_PLACEHOLDER = re.compile(r"\{(name|[btr]\d)\}")   # in a row's `ts` helper template
+_PLACEHOLDER = re.compile(r"\{(name|[btr]\d|b\*)\}")   # in a row's `ts` helper template
 
 
 class Namespace:
@@ -159,9 +159,12 @@ class SegmentWriter:
         self.emit(call if desc.kind == "write" else f"{res} = {call}")
 
     def placeholder(self, op, key: str) -> str:
-        """`{name}`, `{b0}` (boxed), `{t0}` (type constant), `{r1}` (repr)."""
+        """`{name}`, `{b0}` (boxed), `{b*}` (arguments 1, 2, ... boxed, a
+        tuple), `{t0}` (type constant), `{r1}` (repr)."""
         if key == "name":
             return repr(op.opname)
+        if key == "b*":
+            return "(" + "".join(f"{self.boxed(a)}, " for a in op.args[1:]) + ")"
         a = op.args[int(key[1:])]
         if key[0] == "b":
             return self.boxed(a)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 
 from flowgraph.interp import record_class, resume_frames
+from flowgraph.lltypes import TupleType
 from flowgraph.model import Constant
 from timeshifter.boxes import PtrBox, RedBox, VirtualList, VirtualStruct
 
@@ -78,6 +79,9 @@ def _materialise(box: PtrBox, env: dict, memo: dict):
             setattr(obj, name, _runtime(field, env, memo))
         return obj
     assert isinstance(virtual, VirtualList)
+    if isinstance(virtual.lltype, TupleType):       # immutable: never contains itself
+        memo[id(box)] = value = tuple(_runtime(item, env, memo) for item in virtual.items)
+        return value
     items: list = []
     memo[id(box)] = items
     items.extend(_runtime(item, env, memo) for item in virtual.items)

@@ -313,6 +313,17 @@ def list_concat(js: JitState, left, right):
                   js.builder.genop("list_concat", [gv_of(js, left), gv_of(js, right)]))
 
 
+def newtuple(js: JitState, lltype, items) -> PtrBox:
+    """A red tuple: virtual (its item boxes, shared) until it escapes."""
+    return new_list(lltype, list(items))
+
+
+def tuple_getitem(js: JitState, box, index: int):
+    if _is_virtual(box):
+        return box.virtual.items[index]
+    return op(js, "tuple_getitem", box, RedBox(Constant(index, Signed)))
+
+
 def _is_virtual(box) -> bool:
     return isinstance(box, PtrBox) and box.virtual is not None
 

@@ -155,3 +155,38 @@ def test_what_stays_out_is_named(func, message):
     with pytest.raises(FlowError, match=message) as info:
         flowgraph.build_graph(func)
     assert "test_tuples.py" in str(info.value)
+
+
+def fib_pairs(n: int) -> int:
+    state = (0, 1)
+    i = 0
+    while i < n:
+        a, b = state
+        state = (b, a + b)
+        i += 1
+    return state[0] + len(state)
+
+
+def test_a_red_tuple_stays_virtual_through_a_loop():
+    """Built and unpacked in the residual code, a red tuple is never made:
+    its items are the loop's variables."""
+    res = timeshifter.make_compiler(fib_pairs).specialize()
+    assert [res(n) for n in (0, 1, 10, 90)] == [res.interpret(n) for n in (0, 1, 10, 90)] \
+        == [fib_pairs(n) for n in (0, 1, 10, 90)]
+    ops = Counter(op.opname for op in res.graph.iteroperations())
+    assert (ops["newtuple"], ops["tuple_getitem"]) == (0, 0)
+
+
+def across_promotion(n: int, k: int) -> tuple[int, int]:
+    t = (n, n * 2)
+    k = hint(k, promote=True)
+    a, b = t
+    return (a * k + b, k)
+
+
+def test_a_virtual_tuple_crosses_a_promotion_site():
+    """Live at a promotion, a virtual tuple is materialised for the fallback
+    interpreter and rebuilt from its items in each compiled case."""
+    res = timeshifter.make_compiler(across_promotion).specialize()
+    for n, k in [(3, 5), (3, 5), (-4, 7), (2**40, 3), (1, 5)]:
+        assert res(n, k) == res.interpret(n, k) == across_promotion(n, k)
