@@ -43,7 +43,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from tests.fuzz_worker import receive, send
-from tests.strategies import Features, programs
+from tests.strategies import ALL_FEATURES, Features, programs
 
 ROOT = Path(__file__).resolve().parent.parent
 BAR = 30
@@ -159,7 +159,7 @@ class Fuzzer:
         self.out = Path(options.out)
         self.tally = Tally()
         self.worker = Worker()
-        self.strategy = jobs(Features(floats=True, lists=True, strings=True, classes=True))
+        self.strategy = jobs(ALL_FEATURES)
 
     def jobs(self):
         """Jobs without end, in batches of 50 drawn with seeds seed, seed + 1, ..."""

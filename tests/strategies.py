@@ -61,6 +61,7 @@ INT_ARGS = st.one_of(st.integers(-20, 20), st.integers(-2**20, 2**20),
 FLOAT_ARGS = st.one_of(st.floats(-100, 100), st.sampled_from([0.0, -0.0, 0.5, 2.0**53, 1e300]),
                        st.floats(allow_nan=True, allow_infinity=True))
 LIST_ARGS = st.lists(st.one_of(st.integers(-20, 20), INT_ARGS), max_size=5)
+PAIR_ARGS = st.tuples(INT_ARGS, INT_ARGS)
 STR_ARGS = st.text(alphabet="abcxyz", max_size=4)
 _SMALL_LITERALS = st.integers(-10, 10)
 _FLOAT_LITERALS = ["0.5", "(-2.25)", "3.0", "1e10", "0.1", "(-0.0)"]
@@ -77,13 +78,15 @@ class Features:
     lists: bool = False        # a list[int] parameter and `[e] * n` locals
     strings: bool = False      # a str parameter: indexing, one-character literals, ord
     classes: bool = False      # a class with fields and a method, instantiated in f
+    tuples: bool = False       # a tuple[int, int] parameter, a nested tuple local rebuilt
+                               # and unpacked by statements, items read by expressions
     wide_mixed: bool = True    # int/float comparisons and `/` on all 64-bit ints
     # for make_jit: f ends with a while loop, and its loops not nested in
     # another begin with a global merge point and end with can_enter_jit
     merge_points: bool = False
 
 
-ALL_FEATURES = Features(floats=True, lists=True, strings=True, classes=True)
+ALL_FEATURES = Features(floats=True, lists=True, strings=True, classes=True, tuples=True)
 CLASS_SOURCE = """class Acc:
     n: int
     w: float
@@ -133,6 +136,8 @@ class _Drawer:
         self.lists: tuple = ()         # list[int] names
         self.strings: tuple = ()       # str names
         self.objects: tuple = ()       # Acc instances
+        self.pairs: tuple = ()         # tuple[int, int] names
+        self.nests: tuple = ()         # tuple[int, tuple[int, int]] names
         self.returns_float = False
         self.draw = draw
         self.allow_raise = allow_raise
@@ -152,6 +157,8 @@ class _Drawer:
     # -- expressions ----------------------------------------------------------
 
     def leaf(self, scope: Scope) -> str:
+        if (self.pairs or self.nests) and self.chance(15):
+            return self.tuple_item()
         if self.chance(25):
             special = self.special_int(scope)
             if special:
@@ -160,6 +167,13 @@ class _Drawer:
             return self.pick(scope.readable)
         value = self.draw(_BIG_LITERALS if self.chance(10) else _SMALL_LITERALS)
         return f"({value})" if value < 0 else str(value)
+
+    def tuple_item(self) -> str:
+        """An int read from a tuple in scope (a constant index, maybe negative)."""
+        reads = [f"{p}[{i}]" for p in self.pairs for i in (0, 1, -1)]
+        reads += [f"{t}[0]" for t in self.nests]
+        reads += [f"{t}[1][{i}]" for t in self.nests for i in (0, -1)]
+        return self.pick(reads)
 
     def expr(self, scope: Scope, depth: int = 2) -> str:
         if depth <= 0 or self.chance(40):
@@ -339,6 +353,8 @@ class _Drawer:
             kinds += ["append", "setitem", "pop"]
         if self.objects:
             kinds += ["setfield"]
+        if self.nests:
+            kinds += ["retuple", "unpack"]
         if scope.loop_depth:
             kinds += ["break", "continue"]
         kind = self.pick(kinds)
@@ -434,6 +450,22 @@ class _Drawer:
             return [f"{indent}{obj}.w = {self.fexpr(scope, 1)}"]
         return [f"{indent}{obj}.n {self.pick(['', '+', '^'])}= {self.expr(scope, 1)}"]
 
+    def stmt_retuple(self, scope, depth, indent):
+        """The nested tuple rebuilt from its items and new values."""
+        t = self.pick(self.nests)
+        a, b = self.expr(scope, 1), self.expr(scope, 1)
+        shape = self.pick(["({a}, ({t}[1][1], {b}))", "({t}[1][0], {t}[1])",
+                           "({a}, {t}[1])", "({b}, ({t}[0], {a}))"])
+        return [f"{indent}{t} = {shape.format(a=a, b=b, t=t)}"]
+
+    def stmt_unpack(self, scope, depth, indent):
+        """`x, (y, z) = t` of the nested tuple, or `x, y = t[1]`."""
+        t, names = self.pick(self.nests), scope.writable
+        if self.chance(50):
+            return [f"{indent}{self.pick(names)}, ({self.pick(names)}, {self.pick(names)}) "
+                    f"= {t}"]
+        return [f"{indent}{self.pick(names)}, {self.pick(names)} = {t}[1]"]
+
     def stmt_raise(self, scope, depth, indent):
         return [f"{indent}if {self.cond(scope)}:",
                 f'{indent}    raise ValueError("random program raised")']
@@ -452,7 +484,9 @@ class _Drawer:
         self.floats = tuple(p for p, t in typed if t == "float")
         self.lists = tuple(p for p, t in typed if t == "list[int]")
         self.strings = tuple(p for p, t in typed if t == "str")
+        self.pairs = tuple(p for p, t in typed if t == "tuple[int, int]")
         self.objects = ()
+        self.nests = ()
         ret = "float" if self.returns_float else "int"
         signature = [p + ": int" for p in params] + [f"{p}: {t}" for p, t in typed]
         lines = [f"def {name}({', '.join(signature)}) -> {ret}:"]
@@ -480,6 +514,10 @@ class _Drawer:
         if self.features.lists and self.chance(50):
             lines.append(f"    m = [{self.expr(scope, 0)}] * ({self.expr(scope, 0)} % 4)")
             self.lists += ("m",)
+        if self.features.tuples and self.chance(50):
+            lines.append(f"    tp = ({self.expr(scope, 1)}, ({self.expr(scope, 0)}, "
+                         f"{self.expr(scope, 1)}))")
+            self.nests += ("tp",)
         return lines
 
     def method_body(self) -> str:
@@ -492,7 +530,9 @@ class _Drawer:
         result = []
         for flag, name, type_, args in ((self.features.floats, "w", "float", FLOAT_ARGS),
                                         (self.features.lists, "lst", "list[int]", LIST_ARGS),
-                                        (self.features.strings, "s", "str", STR_ARGS)):
+                                        (self.features.strings, "s", "str", STR_ARGS),
+                                        (self.features.tuples, "pr", "tuple[int, int]",
+                                         PAIR_ARGS)):
             if flag and self.chance(50):
                 result.append((name, type_, args))
         return tuple(result)
