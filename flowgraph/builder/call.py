@@ -54,6 +54,11 @@ class CallBuilder:
         func = node.func
         if isinstance(func, ast.Attribute):
             return self.call_method(node)
+        if isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name) \
+                and func.value.id not in self.local_names:
+            table = self.lookup(func.value.id, func.value)
+            if _is_function_table(table):
+                return self.call_table(table, node)
         if not isinstance(func, ast.Name):
             raise self.error(f"call of '{ast.unparse(func)}' is not supported; call "
                              "module-level functions by name", node)
@@ -210,6 +215,72 @@ class CallBuilder:
                                "(e.g. '-> int')", node)
         return self.emit("direct_call", [Constant(graph, Void)] + args, restype)
 
+    def call_table(self, table, node: ast.Call):
+        """`TABLE[i](args)` of a module-level tuple (or list, read when the
+        graph is built) of functions: with a constant index a direct call;
+        else the index is checked as CPython does (IndexError), the arguments
+        evaluated once, and a chain of tests on the index calls each function
+        (with a green index the generating extension keeps only one call).
+        Positional arguments only; every function takes them and returns one
+        type."""
+        kind = type(table).__name__
+        sub = node.func
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.error(f"a call through the {kind} '{sub.value.id}' takes positional "
+                             "arguments only", node)
+        index = self.index_value(self.expr(sub.slice), sub.slice)
+        n = len(table)
+        if isinstance(index, Constant):
+            if not -n <= index.value < n:
+                raise self.error(f"{kind} index {index.value} is out of range for "
+                                 f"'{sub.value.id}' ({n} functions)", node)
+            return self.call_with_values(table[index.value], self.exprs(node.args), node)
+        negative = self.emit("cast_bool_to_int", [self.emit("int_lt", [index, Constant(0, Signed)])])
+        j = self.emit("int_add", [index, self.emit("int_mul", [negative, Constant(n, Signed)])])
+        inside = self.emit("int_and", [
+            self.to_int(self.emit("int_ge", [j, Constant(0, Signed)])),
+            self.to_int(self.emit("int_lt", [j, Constant(n, Signed)]))])
+        j_key = self.hold(j)
+        falses, trues = self.exit_switch(self.emit("int_is_true", [inside]))
+        self.enter(falses)
+        self.exit_to(self.graph.exceptblock, [Constant(IndexError, Void),
+                                              Constant(f"{kind} index out of range", Str)])
+        self.enter(trues)
+        arg_keys = [self.hold(v) for v in self.exprs(node.args)]
+        result, results = self.new_key(), []
+        for k, func in enumerate(table):
+            if k == n - 1:                  # the index is in range: the last is the rest
+                trues, falses = self.exit_goto(), []
+            else:
+                falses, trues = self.exit_switch(
+                    self.emit("int_eq", [self.env[j_key], Constant(k, Signed)]))
+            self.enter(trues)
+            value = self.call_with_values(func, [self.env[a] for a in arg_keys], node)
+            for key in (j_key, *arg_keys):
+                del self.env[key]
+            self.env[result] = value
+            results += self.exit_goto()
+            self.enter(falses)
+        self.unify(results, result, node, f"the functions of '{sub.value.id}'")
+        self.enter(results)
+        return self.release(result)
+
+    def call_with_values(self, func, values: list, node: ast.Call):
+        """direct_call of a module-level function on values already evaluated."""
+        sig = self.ctx.signature(func, None, self.place(node))
+        if len(values) != len(sig.params):
+            raise self.error(f"{sig.name}() takes {len(sig.params)} arguments but "
+                             f"{len(values)} were given", node)
+        args = [self.sink(v, T, node, f"argument '{name}' of {sig.name}()", sig.places[name])
+                for v, (name, T) in zip(values, sig.params)]
+        graph = self.ctx.graph_for(func, None, self.place(node))
+        restype = self.ctx.return_type(func)
+        if restype is None:
+            raise self.unknown(f"the result type of '{sig.name}' is not known yet; a "
+                               "recursive function needs a return annotation "
+                               "(e.g. '-> int')", node)
+        return self.emit("direct_call", [Constant(graph, Void)] + args, restype)
+
     def bind_arguments(self, sig, node: ast.Call, first: int) -> list:
         """The values of `sig.params[first:]` for the call `node`, evaluated in
         source order; defaults fill in missing ones."""
@@ -356,3 +427,9 @@ def _hashable(obj) -> bool:
     except TypeError:
         return False
     return True
+
+
+def _is_function_table(obj) -> bool:
+    """A tuple or list of module-level functions (called by index)."""
+    return isinstance(obj, (tuple, list)) and bool(obj) \
+        and all(isinstance(f, types.FunctionType) for f in obj)
