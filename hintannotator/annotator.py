@@ -20,7 +20,8 @@ nothing changes anywhere:
   * allocations are blue; reads from blue containers take the colour stored
     in the field; reads from a deep-frozen green container with a green
     index are green; other memory reads are red;
-  * hints: promote gives green, variable gives red, the others pass the
+  * hints: promote gives green, variable gives red, deepfreeze of a
+    prebuilt module-level object gives frozen green, the others pass the
     colour through;
   * calls: a purefunction with green arguments is green, a dont_look_inside
     function is red, any other callee is annotated as the copy for the
@@ -267,6 +268,8 @@ class Annotator:
             return self._set(copy, op.result, RED, None,
                              ("it is the result of hint(variable=True)", op.lineno, None))
         colour, sites = self._value(copy, arg)
+        if colour == "const" and "deepfreeze" in flags:     # a prebuilt object, frozen
+            return self._set(copy, op.result, FROZEN, None, None)
         if colour == "const":
             colour = GREEN if ("concrete" in flags or op.result in copy.forcing.reasons) else RED
             if colour == RED:

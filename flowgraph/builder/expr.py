@@ -22,7 +22,8 @@ from flowgraph.builder.blockstate import default_constant
 from flowgraph.lltypes import Bool, Float, ListType, Signed, Str, StructType, TupleType, Void
 from flowgraph.model import Constant
 from flowgraph.operations import MAXINT, MININT
-from flowgraph.builder.typeinfer import UNKNOWN, convert_constant, type_name
+from flowgraph.builder.typeinfer import (UNKNOWN, AnnotationError, convert_constant, object_type,
+                                         type_name)
 from flowgraph.builder.unsupported import describe
 
 _CONSTANT_TYPES = {bool: Bool, int: Signed, float: Float, str: Str}
@@ -80,25 +81,54 @@ class ExprBuilder:
         raise self.unknown(f"local variable '{name}' is read before it is assigned", node)
 
     def global_value(self, name: str, node: ast.AST, obj=_LOOKUP):
-        """A module-level constant: int, float, bool, str, None or a list of
-        numbers (the list object itself, shared with the module)."""
+        """A module-level constant: int, float, bool, str, None, or a prebuilt
+        object used as itself (shared with the module): a list (of one item
+        type; an empty one typed by a module-level annotation), a tuple, an
+        instance of a user class."""
         if obj is _LOOKUP:
             obj = self.lookup(name, node)
-        if isinstance(obj, list):
-            return Constant(obj, self.global_list_type(obj, name, node))
         if obj is None or type(obj) in _CONSTANT_TYPES:
             return self.constant(obj, node, what=f"module-level name '{name}'")
-        kind = ("function" if callable(obj) and not isinstance(obj, type)
-                else "class" if isinstance(obj, type) else type(obj).__name__)
-        raise self.error(f"module-level name '{name}' ({kind}) cannot be used as a value",
-                         node)
+        return Constant(obj, self.prebuilt_type(obj, name, node))
 
-    def global_list_type(self, obj: list, name: str, node: ast.AST) -> ListType:
-        types = {type(item) for item in obj}
-        if len(types) != 1 or next(iter(types)) not in (int, float, bool):
-            raise self.error(f"module-level list '{name}' must hold items of one type, int, "
-                             "float or bool", node)
-        return ListType(_CONSTANT_TYPES[types.pop()])
+    def prebuilt_type(self, obj, name: str, node: ast.AST):
+        """The type of the prebuilt value `obj` (named `name` in messages)."""
+        cls = type(obj)
+        if cls in _CONSTANT_TYPES:
+            return self.constant(obj, node, what=f"'{name}'").concretetype
+        if cls is tuple:
+            return TupleType(tuple(self.prebuilt_type(x, f"{name}[{i}]", node)
+                                   for i, x in enumerate(obj)))
+        if cls is list:
+            if not obj:
+                return self.empty_global_list_type(name, node)
+            items = list(dict.fromkeys(self.prebuilt_type(x, f"{name}[{i}]", node)
+                                       for i, x in enumerate(obj)))
+            if len(items) != 1:
+                raise self.error(f"module-level list '{name}' must hold items of one type, "
+                                 f"not {' and '.join(map(type_name, items))}", node)
+            return ListType(items[0])
+        if isinstance(obj, (types.FunctionType, type)) or cls.__module__ == "builtins":
+            kind = ("function" if isinstance(obj, types.FunctionType)
+                    else "class" if isinstance(obj, type) else cls.__name__)
+            raise self.error(f"module-level name '{name}' ({kind}) cannot be used as a value",
+                             node)
+        return self.struct_of(cls, node)
+
+    def empty_global_list_type(self, name: str, node: ast.AST) -> ListType:
+        """An empty module-level list, typed by its module-level annotation."""
+        annotation = self.source.func.__globals__.get("__annotations__", {}).get(name)
+        if annotation is None:
+            raise self.error(f"module-level list '{name}' is empty: annotate it where it is "
+                             f"made ('{name}: list[int] = []') to give its item type", node)
+        try:
+            t = object_type(annotation, self.source.lookup, self.ctx.struct_for(self.place(node)))
+        except AnnotationError as exc:
+            raise self.error(f"module-level list '{name}': {exc}", node) from None
+        if not isinstance(t, ListType):
+            raise self.error(f"module-level name '{name}' is annotated {type_name(t)} but "
+                             "holds a list", node)
+        return t
 
     # -- operators -------------------------------------------------------------------
 

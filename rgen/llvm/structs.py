@@ -87,6 +87,8 @@ def _exact_slot(em, struct, name: str, obj):
     if offset is None:
         return None
     b = em.b
+    if not obj.type.is_opaque:          # a prebuilt object (an `i8*` global): as a `ptr`
+        obj = b.inttoptr(b.ptrtoint(obj, I64), PTR)
     exact = b.icmp_unsigned("==", load_at(b, obj, OB_TYPE, PTR), em.rt.pyobj(cls, cls.__name__))
     return exact, b.gep(obj, [ir.Constant(I64, offset)], source_etype=ir.IntType(8))
 
