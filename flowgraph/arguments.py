@@ -23,7 +23,7 @@ interpreted, native code, `comp(...)`):
               checked whole (`check_value`): the generating extension reads them.
     tuple[..] a `tuple` of that length, each item checked (and converted) by
               the rule of its type, here (native code reads items inline)
-    a class   an instance of exactly that class
+    a class   an instance of exactly that class, or None
     None      (a Void parameter) anything: the value is never read
 
 A rejection is a TypeError (an OverflowError for an int out of range) naming
@@ -129,7 +129,7 @@ def _fast_test(T, a: str, i: int) -> str:
     if T is Void:
         return f"{a} is not MISSING"
     if isinstance(T, StructType):
-        return f"{a}.__class__ is cls{i}"
+        return f"{a}.__class__ is cls{i} or {a} is None"
     if items_checked_when_read(T):
         return f"{a}.__class__ is list"
     return f"fits{i}({a})"
@@ -156,7 +156,7 @@ def _fits(T, value) -> bool:
     if T is Void:
         return True
     if isinstance(T, StructType):
-        return cls is record_class(T)
+        return cls is record_class(T) or value is None
     if isinstance(T, TupleType):
         return cls is tuple and len(value) == len(T.items) \
             and all(_fits(t, x) for t, x in zip(T.items, value))

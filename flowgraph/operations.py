@@ -338,6 +338,11 @@ _op("str_hash", 1, _S, fold=hash, py="hash({0})", kind="cast", args=(Str,))
 _op("str_slice", 3, _fixed(Str), fold=lambda s, a, b: s[a:b], llvm="capi:PySequence_GetSlice",
     py="{0}[{1}:{2}]", args=(Str, Signed, Signed))      # s[a:] is s[a:MAXINT], as in CPython
 
+# references to instances: identity (`a is b`, `a is None`); a virtual instance is
+# never identical to anything else, so the generating extension answers at once
+_op("ptr_eq", 2, _B, fold=operator.is_, llvm="icmp eq", py="{0} is {1}", kind="compare",
+    args=(StructType, StructType), ts="rt.ptr_eq(js, {b0}, {b1})")
+
 # tuples (immutable values, like strings: pure; a red one is virtual in the timeshifter
 # until it escapes)
 # newtuple(c_TupleType, *items) has at least one item (the empty tuple is a constant);

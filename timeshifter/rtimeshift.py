@@ -13,7 +13,7 @@ the middle of a segment ends the state by raising `StateFinished`.
 
 from __future__ import annotations
 
-from flowgraph.lltypes import Signed, Str, Void
+from flowgraph.lltypes import Bool, Signed, Str, Void
 from flowgraph.model import Constant
 from timeshifter.boxes import (PtrBox, RedBox, container_kind, copy_box, force, new_list,
                                new_struct, zero_box)
@@ -311,6 +311,13 @@ def list_concat(js: JitState, left, right):
         return new_list(left.lltype, left.virtual.items + right.virtual.items)
     return PtrBox(left.lltype, None,
                   js.builder.genop("list_concat", [gv_of(js, left), gv_of(js, right)]))
+
+
+def ptr_eq(js: JitState, a, b) -> RedBox:
+    """`a is b`: a virtual instance is only itself (it exists nowhere else)."""
+    if _is_virtual(a) or _is_virtual(b):
+        return RedBox(Constant(a is b, Bool))
+    return op(js, "ptr_eq", a, b)
 
 
 def newtuple(js: JitState, lltype, items) -> PtrBox:

@@ -23,7 +23,8 @@ import ast
 from flowgraph.lltypes import Bool, Char, Float, ListType, Signed, Str, StructType, Void
 from flowgraph.model import Constant
 from flowgraph.operations import fold_op, result_type, source_ops
-from flowgraph.builder.typeinfer import NUMERIC_RANK, convert_constant, is_flexible_char, type_name
+from flowgraph.builder.typeinfer import (NUMERIC_RANK, convert_constant, is_flexible_char,
+                                         is_none, type_name)
 from flowgraph.builder.unsupported import describe
 
 _INT_OPS = source_ops("int_")          # {ast.Add: "int_add", ...}: the table's `source`
@@ -156,6 +157,9 @@ class ArithBuilder:
 
     def compare(self, op: ast.cmpop, v1, v2, node: ast.AST):
         """`v1 op v2` for one comparison operator; a Bool value."""
+        if isinstance(op, (ast.Is, ast.IsNot)):
+            same = self.identity(v1, v2, node)
+            return same if isinstance(op, ast.Is) else self.emit("bool_not", [same])
         if type(op) not in _CMP:
             raise self.error(describe(op), node)
         suffix = _CMP[type(op)]
@@ -192,6 +196,35 @@ class ArithBuilder:
             text += "; strings only compare with == and !="
         return text
 
+    def identity(self, v1, v2, node: ast.AST):
+        """`v1 is v2` of references to instances of one class, or None."""
+        if is_none(v1) and is_none(v2):
+            return Constant(True, Bool)
+        t = v1.concretetype if isinstance(v1.concretetype, StructType) else v2.concretetype
+        a, b = (convert_constant(v, t) if isinstance(t, StructType) else None for v in (v1, v2))
+        if a is None or b is None:
+            raise self.error(f"'is' between {type_name(v1.concretetype)} and "
+                             f"{type_name(v2.concretetype)} is not supported; 'is' compares "
+                             "instances of one class, or with None (use == for values)", node)
+        return self.emit("ptr_eq", [a, b])
+
+    def none_check(self, obj, attr: str, node: ast.AST):
+        """`obj` after raising CPython's AttributeError where it is None (a
+        method looked up on None); a known instance needs no test."""
+        if isinstance(obj, Constant) and obj.value is not None or any(
+                op.result is obj and op.opname == "malloc" for op in self.block.operations):
+            return obj                      # (an instance made just here)
+        key = self.hold(obj)
+        falses, trues = self.exit_switch(
+            self.emit("ptr_eq", [obj, Constant(None, obj.concretetype)]))
+        self.enter(trues)
+        if self.block is not None:
+            self.exit_to(self.graph.exceptblock, [
+                Constant(AttributeError, Void),
+                Constant(f"'NoneType' object has no attribute '{attr}'", Str)])
+        self.enter(falses)
+        return self.release(key) if self.block is not None else obj
+
     def truth(self, value, node: ast.AST):
         """The truth value of `value` as a Bool (Python's `bool(value)`)."""
         t = value.concretetype
@@ -204,8 +237,14 @@ class ArithBuilder:
         if t is Str or isinstance(t, ListType):
             v_len = self.emit("str_len" if t is Str else "list_len", [value])
             return self.emit("int_is_true", [v_len])
-        if t is Char or isinstance(t, StructType):
+        if t is Char:
             return Constant(True, Bool)
+        if isinstance(t, StructType):
+            if any(hasattr(t.pyclass, m) for m in ("__bool__", "__len__")):
+                raise self.error(f"truth value of a {t.name} (which defines __bool__ or "
+                                 "__len__) is not supported; test what it means explicitly",
+                                 node)
+            return self.emit("bool_not", [self.emit("ptr_eq", [value, Constant(None, t)])])
         if t is Void:
             return Constant(False, Bool)
         raise self.error(f"truth value of {type_name(t)} is not supported", node)

@@ -44,12 +44,12 @@ from flowgraph.builder.stmt import StmtBuilder, Unknown
 from flowgraph.errors import FlowError
 from flowgraph.gcpause import collector_paused
 from flowgraph.lltypes import LowLevelType, Str, StructType, Void
-from flowgraph.model import Block, FunctionGraph, Variable
+from flowgraph.model import Block, Constant, FunctionGraph, Variable
 from flowgraph.builder.signatures import (FunctionSource, Signature, annotation_of, load_source,
                                   parse_signature, struct_converter, struct_of)
 from flowgraph.simplify import simplify_graph
 from flowgraph.builder.typeinfer import (RETURN, Place, TypeConflict, TypeTable, convert_constant,
-                                 is_pending, type_name)
+                                 is_none, is_pending, type_name)
 
 MAX_ROUNDS = 8
 
@@ -266,7 +266,12 @@ class FunctionBuilder(StmtBuilder, CallBuilder, ExprBuilder, ArithBuilder, Block
 
     def assign_local(self, name: str, value, node: ast.AST) -> None:
         if value.concretetype is Void:
-            raise self.error(f"cannot assign None to '{name}' (a call returning None?)", node)
+            declared = self.table.get(name)
+            if not (is_none(value) and isinstance(declared, StructType)):
+                raise self.error(f"cannot assign None to '{name}' (a call returning None?); a "
+                                 "local that may hold None needs a class type: "
+                                 "'x: C | None = None'", node)
+            value = Constant(None, declared)
         try:
             t = self.table.record(name, value, self.place(node))
         except TypeConflict as exc:

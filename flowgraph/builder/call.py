@@ -366,6 +366,10 @@ class CallBuilder:
         if isinstance(t, StructType):
             method = t.pyclass.__dict__.get(attr)
             if isinstance(method, types.FunctionType):
+                if not (isinstance(base, ast.Name) and base.id == "self"):
+                    v_obj = self.none_check(v_obj, attr, node)
+                    if self.block is None:          # None.method(): always raises
+                        return Constant(None, Void)
                 return self.call_function(method, node, obj=v_obj, self_type=t)
             raise self.error(f"class '{t.name}' has no method '{attr}'", node)
         raise self.error(f"method '.{attr}()' of {type_name(t)} is not supported", node)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import types
+import typing
 from dataclasses import dataclass
 
 from flowgraph.lltypes import (Bool, Char, Float, ListType, LowLevelType, Primitive, Signed,
@@ -71,6 +72,11 @@ def fits(src: LowLevelType, dst: LowLevelType) -> bool:
     return False
 
 
+def is_none(value) -> bool:
+    """The constant None (of Void type: not yet a reference of some class)."""
+    return isinstance(value, Constant) and value.concretetype is Void and value.value is None
+
+
 def is_flexible_char(value) -> bool:
     """A one-character string constant: usable as a `Str` or as a `Char`."""
     return (isinstance(value, Constant) and value.concretetype is Str
@@ -78,9 +84,12 @@ def is_flexible_char(value) -> bool:
 
 
 def convert_constant(value, target: LowLevelType):
-    """The value as a `target` without any operation, or None."""
+    """The value as a `target` without any operation, or None.  The constant
+    None is a value of every class type (a reference to no instance)."""
     if fits(value.concretetype, target):
         return value
+    if is_none(value) and isinstance(target, StructType):
+        return Constant(None, target)
     if target is Char and is_flexible_char(value):
         return Constant(value.value, Char)
     return None
@@ -110,7 +119,13 @@ def annotation_type(node: ast.expr, lookup, struct_of) -> LowLevelType:
         except KeyError:
             raise AnnotationError(f"unknown type '{node.id}' in annotation") from None
         return object_type(obj, lookup, struct_of)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _optional(ast.unparse(node), [annotation_type(side, lookup, struct_of)
+                                             for side in (node.left, node.right)])
     if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        if node.value.id == "Optional":
+            return _optional(ast.unparse(node),
+                             [annotation_type(node.slice, lookup, struct_of), Void])
         if node.value.id in ("list", "List"):
             return ListType(annotation_type(node.slice, lookup, struct_of))
         if node.value.id in ("tuple", "Tuple"):
@@ -124,6 +139,15 @@ def annotation_type(node: ast.expr, lookup, struct_of) -> LowLevelType:
                           "float, bool, str, list[...], tuple[...] or a class")
 
 
+def _optional(text: str, sides: list) -> LowLevelType:
+    """`C | None` (or `Optional[C]`): the class type C, whose values include None."""
+    classes = [t for t in sides if t is not Void]
+    if len(classes) == 1 and len(sides) == 2 and isinstance(classes[0], StructType):
+        return classes[0]
+    raise AnnotationError(f"annotation '{text}' is not supported; a union is only "
+                          "'C | None' of a class C (its values include None)")
+
+
 def object_type(obj, lookup, struct_of) -> LowLevelType:
     """The low-level type of an annotation object (`int`, `list[int]`, a
     class, or a string to parse)."""
@@ -131,6 +155,9 @@ def object_type(obj, lookup, struct_of) -> LowLevelType:
         return annotation_type(ast.Constant(obj), lookup, struct_of)
     if obj in _BUILTIN_TYPES:
         return _BUILTIN_TYPES[obj]
+    if isinstance(obj, types.UnionType) or getattr(obj, "__origin__", None) is typing.Union:
+        return _optional(repr(obj), [Void if a is type(None) else object_type(a, lookup, struct_of)
+                                     for a in obj.__args__])
     if isinstance(obj, types.GenericAlias) and obj.__origin__ is list:
         (item,) = obj.__args__
         return ListType(object_type(item, lookup, struct_of))

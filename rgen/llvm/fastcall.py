@@ -120,7 +120,8 @@ def _argument(rt: Runtime, b: ir.IRBuilder, T, p, slow_unless):
         slow_unless(b.icmp_signed("==", length, i64(1)))
         return b.call(rt.capi("PyUnicode_ReadChar"), [p, i64(0)], name="ch")
     if isinstance(T, StructType):
-        slow_unless(is_exact(rt, b, p, record_class(T)))
+        slow_unless(b.or_(is_exact(rt, b, p, record_class(T)),
+                          b.icmp_unsigned("==", p, rt.pyobj(None, "None"))))
         return p
     if items_checked_when_read(T):          # its items are checked where read (memops)
         slow_unless(is_exact(rt, b, p, list))

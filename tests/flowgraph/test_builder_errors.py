@@ -219,7 +219,8 @@ CASES = [
     (uses_import, "import math", "import inside a function is not supported; import at "
      "module level"),
     (uses_pow, "n ** 2", "** operator is not supported; multiply in a loop"),
-    (uses_is, "n is None", "'is' comparison is not supported; use =="),
+    (uses_is, "n is None", "'is' between int and None is not supported; 'is' compares "
+     "instances of one class, or with None (use == for values)"),
     (uses_in, "in s", "'in' needs a tuple of constants or a constant str on its right; "
      "search with a loop"),
     (uses_slice, "s[1:]", "slicing a float is not supported (strings and lists only); copy "
@@ -570,7 +571,8 @@ MORE_CASES = [
     (float_range, "range(x)", "a range() argument must be an int, not float"),
     (float_index, "xs[x]", "an index must be an int, not float"),
     (big_literal, "0xFFFF", "integer 18446744073709551615 does not fit in 64 bits"),
-    (none_local, "m = None", "cannot assign None to 'm' (a call returning None?)"),
+    (none_local, "m = None", "cannot assign None to 'm' (a call returning None?); a local "
+     "that may hold None needs a class type: 'x: C | None = None'"),
     (coroutine, "async def", "async function 'coroutine' is not supported; write a plain "
      "function"),
 ]

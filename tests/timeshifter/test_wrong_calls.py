@@ -85,7 +85,6 @@ WRONG = [
     (with_arg(4, [2**64, 5]), O, "argument 'xs': item 0 does not fit in a 64-bit int: "
      "18446744073709551616"),
     (with_arg(5, Other(1)), T, "argument 'c' must be Cell, not Other"),
-    (with_arg(5, None), T, "argument 'c' must be Cell, not NoneType"),
 ]
 # wrong values for the green `s`: run_graph, compile_graph, comp(...) and specialize
 WRONG_GREEN = [
