@@ -110,6 +110,8 @@ class HintAnnotation:
     def _check_joins(self, copy: Copy) -> None:
         forced = copy.forcing.reasons
         for link in copy.graph.iterlinks():
+            if link.target is copy.graph.returnblock:
+                continue            # a green result among red ones is returned red
             for a, target in zip(link.args, link.target.inputargs):
                 if a in forced and target not in forced and copy.colours.get(target) == RED:
                     line = copy.info.block_line(link.target)

@@ -2,6 +2,8 @@
 
 import pytest
 
+import timeshifter
+
 from hintannotator import (HintError, annotate, check_colours, dont_look_inside, hint,
                            purefunction)
 from examples.interpreters import interpret, ll_plus_minus
@@ -151,7 +153,7 @@ def concrete_join(x: int, y: int) -> int:
         z = hint(x, concrete=True)
     else:
         z = y
-    return z
+    return z * 2                # a join that is not the return
 
 
 def test_concrete_value_joined_with_red_fails():
@@ -160,6 +162,20 @@ def test_concrete_value_joined_with_red_fails():
     message = str(info.value)
     assert "merges with a red value" in message
     assert "'z'" in message and "test_colours.py:" in message
+
+
+def concrete_returned(x: int, y: int) -> int:
+    if y > 0:
+        return hint(x, concrete=True)
+    return y
+
+
+def test_a_concrete_value_returned_among_red_ones_is_returned_red():
+    """Issue 12 item 9: the function's result is red; the green value is
+    returned as a red constant (no error naming the result variable)."""
+    annotate(concrete_returned, green=["x"])
+    res = timeshifter.make_compiler(concrete_returned, green=["x"]).specialize(7)
+    assert [res(3), res(-2), res.interpret(3)] == [7, -2, 7]
 
 
 def index_str(s: str, i: int) -> str:
