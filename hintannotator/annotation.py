@@ -154,6 +154,9 @@ class HintAnnotation:
 
     def _check_merge_point(self, copy, block, index, op) -> None:
         where = copy.info.where(op.lineno)
+        if block is copy.graph.startblock and not _ops_before(block, index) \
+                and copy.original is self.root.original:
+            return      # a portal: the entry of the function, called recursively too
         if copy is not self.root:
             raise HintError(f"hint(None, global_merge_point=True) at {where} is inside "
                             f"{copy.graph.name}, a function called from "

@@ -278,6 +278,7 @@ def test_local_instances_are_blue_until_they_meet_a_red_pointer():
 
 
 def misplaced_merge_point(x: int) -> int:
+    x += 1                                  # (first, at the entry, it is a portal)
     hint(None, global_merge_point=True)
     return x
 
