@@ -217,7 +217,9 @@ class SegmentWriter:
             return
         graph = self.gen.ns.ref(callee, f"G_{callee.name}")
         boxed = ", ".join(self.boxed(a) for a in args)
-        self.emit(f"{res} = rt.residual_call(js, {graph}, ({boxed}{',' if args else ''}))")
+        names = tuple(getattr(a, "name", "") or "" for a in args)
+        self.emit(f"{res} = rt.residual_call(js, {graph}, ({boxed}{',' if args else ''}), "
+                  f"{names!r})")
 
     def write_inlined_call(self, op, k: int) -> None:
         callee = self.gen.code_for(op.args[0].value)

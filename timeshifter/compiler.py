@@ -62,6 +62,7 @@ class Compiler:
         first = len(self.params) - len(self.graph.defaults)     # parameter index -> default
         self._defaults = {first + k: v for k, v in enumerate(self.graph.defaults)}
         self._cache: dict = {}
+        self._specialized = 0               # specialize() calls so far
         self._last = (_NO_GREEN,) * len(self.green_indices) + (None,)
         self.__class__ = _fast_call_class(len(self.params), self.green_indices,
                                           self.red_indices)
@@ -76,6 +77,19 @@ class Compiler:
         (`SpecializationWarning`)."""
         return list(self._specializer.host.given_up.values())
 
+    def explain(self, name: str) -> str:
+        """Why the source variable `name` has its colour (HintAnnotation.explain)
+        and, for a container, what the specialisations so far did with it:
+        each place it became a real object, and why, or that it stayed
+        virtual."""
+        text = self.annotation.explain(name)
+        given_up = self._specializer.host.given_up_names.get(name, [])
+        if given_up:
+            return text + "\nWhen specialised: " + "\nWhen specialised: ".join(given_up)
+        if self.annotation.color_of(name) == "blue" and self._specialized:
+            return text + "\nIt stayed virtual in every specialisation so far."
+        return text
+
     # -- specialisation ---------------------------------------------------------
     def specialize(self, *args, **kwargs) -> "Residual":
         """Residual code for the given green values (positionally, in the order of
@@ -86,6 +100,7 @@ class Compiler:
         for i, value in zip(self.green_indices, greens):
             values[i] = value
         graph, ops = self._specializer.specialize(self.root, values)
+        self._specialized += 1
         graph.defaults = tuple(self._defaults[i] for i in self.red_indices if i in self._defaults)
         return Residual(self, graph, greens, time.perf_counter() - start, ops)
 

@@ -397,7 +397,8 @@ class Driver:
             f"{code.name}() line {line}: {what} became a real {kind} at this "
             f"loop head: it took {shapes} shapes at visits with the same green values "
             f"(max_shapes_per_merge={self.options.max_shapes_per_merge}); if it grows with "
-            f"the guest program, pass it in as an argument, else raise max_shapes_per_merge")
+            f"the guest program, pass it in as an argument, else raise max_shapes_per_merge",
+            names=(name,) if name else ())
 
     # -- bounds -------------------------------------------------------------------------
     def count_key(self, position, key, js: JitState) -> None:

@@ -151,17 +151,19 @@ def raise_green(js: JitState, exc: Exception):
     raise_now(js, type(exc), str(exc))
 
 
-def residual_call(js: JitState, graph, args) -> RedBox:
+def residual_call(js: JitState, graph, args, names=()) -> RedBox:
+    """A call left in the residual code (`names`: the source names of the
+    arguments, for reports)."""
     report_escapes(js, args, getattr(graph, "source_name", None) or graph.name,
-                   "dont_look_inside")
+                   "dont_look_inside", names)
     gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args]
     return RedBox(js.builder.genop("direct_call", gvs))
 
 
-def report_escapes(js: JitState, args, callee: str, why: str) -> None:
+def report_escapes(js: JitState, args, callee: str, why: str, names=()) -> None:
     """Report (once per place) the virtual containers among `args` that a
     residual call makes real."""
-    for a in args:
+    for a, name in zip(args, list(names) + [""] * len(args)):
         if isinstance(a, PtrBox) and a.virtual is not None:
             kind = container_kind(a.virtual)
             code = js.frame.code
@@ -169,7 +171,8 @@ def report_escapes(js: JitState, args, callee: str, why: str) -> None:
                 (code, js.frame.block, "call", js.line, callee),
                 f"{code.name}() line {js.line}: a virtual {kind} passed to {callee}() became "
                 f"a real {kind}: the call is residual ({why}); inline the call (no "
-                f"dont_look_inside, green arguments for a recursion) to keep it virtual")
+                f"dont_look_inside, green arguments for a recursion) to keep it virtual",
+                names=(name,) if name else ())
 
 
 # -- virtual structures ---------------------------------------------------------

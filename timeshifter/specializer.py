@@ -69,11 +69,15 @@ class Host:
     functions: itertools.count = field(default_factory=lambda: itertools.count(1))
     listener: object = None        # listener(event) of a JIT (jit.py), or None
     given_up: dict = field(default_factory=dict)   # place -> what was given up there
+    given_up_names: dict = field(default_factory=dict)  # variable name -> [messages]
 
-    def give_up(self, place, message: str) -> None:
-        """Record what a specialisation gave up at `place` (warned once)."""
+    def give_up(self, place, message: str, names=()) -> None:
+        """Record what a specialisation gave up at `place` (warned once), and
+        for the source variables `names` it concerns (for `explain`)."""
         if place not in self.given_up:
             self.given_up[place] = message
+            for name in names:
+                self.given_up_names.setdefault(name, []).append(message)
             warnings.warn(SpecializationWarning(message), stacklevel=2)
 
     def note(self, event: str) -> None:

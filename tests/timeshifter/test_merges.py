@@ -127,3 +127,25 @@ def test_a_virtual_passed_to_a_residual_call_is_reported():
                "(no dont_look_inside, green arguments for a recursion) to keep it virtual")
     assert [str(w.message) for w in caught] == comp.report() == [message]
     assert res(4) == res.interpret(4) == passes_a_virtual(4) == 9
+
+
+def test_explain_says_where_a_container_became_real_and_which_stayed_virtual():
+    """Issue 24 item 3: `comp.explain(name)` adds to the colour's reason what
+    the specialisations did with a blue container."""
+    comp = make_compiler(tablevm.run, green=["code"])
+    where = f"{tablevm.__file__}:{tablevm.run.__code__.co_firstlineno + 2}"
+    assert comp.explain("stack") == (f"'stack' ({where}) in run is blue: a container "
+                                      "allocated in the analysed code, kept virtual until it "
+                                      "escapes.")                 # nothing specialised yet
+    with pytest.warns(SpecializationWarning):
+        comp.specialize(tablevm.SQUARES)
+    line = tablevm.run.__code__.co_firstlineno + 8
+    assert comp.explain("table").endswith(
+        "\nWhen specialised: " + TABLE_FORCED.format(line=line))
+    assert comp.explain("stack").endswith(
+        "escapes.\nIt stayed virtual in every specialisation so far.")
+    escaping = make_compiler(passes_a_virtual)
+    with pytest.warns(SpecializationWarning):
+        escaping.specialize()
+    assert escaping.explain("xs").endswith(
+        "\nWhen specialised: " + escaping.report()[0])
