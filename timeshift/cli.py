@@ -87,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     spec.add_argument("--disable", action="append", default=[], metavar="PASS",
                       help="skip this optional pass of the residual pipeline (repeatable)")
     spec.set_defaults(handler=_specialize)
+    page = sub.add_parser("explore", help="write the explorer page of a specialisation: "
+                          "source, coloured graph, generating extension, residual code, LLVM")
+    _target(page, "NAME=VALUE", "a green parameter and its value")
+    page.add_argument("-o", "--output", type=Path, default=Path("explore.html"),
+                      metavar="FILE.html", help="where the page goes (explore.html)")
+    page.set_defaults(handler=_explore)
     run = sub.add_parser("run", help="specialise, then run the residual code natively")
     _target(run, "NAME=VALUE", "a green parameter and its value")
     run.add_argument("args", nargs="*", metavar="ARGS", help="the red arguments, in order")
@@ -175,6 +181,14 @@ def _specialize(args) -> int:
         if asm is None:
             raise CliError("this LLVM backend offers no assembly text (.asm)")
         print(asm)
+    return 0
+
+
+def _explore(args) -> int:
+    func = load_function(args.target)
+    comp, greens = _compiler(func, args.green, args.option)
+    path = comp.explore(**greens).save(args.output)
+    print(f"explorer page written to {path}")
     return 0
 
 

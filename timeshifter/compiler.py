@@ -90,6 +90,12 @@ class Compiler:
             return text + "\nIt stayed virtual in every specialisation so far."
         return text
 
+    def explore(self, *args, **kwargs):
+        """The explorer page (timeshifter/explore.py) of the specialisation for
+        these green values: `.save(path)`, or shown inline in Jupyter."""
+        from timeshifter.explore import explore
+        return explore(self, *args, **kwargs)
+
     # -- specialisation ---------------------------------------------------------
     def specialize(self, *args, **kwargs) -> "Residual":
         """Residual code for the given green values (positionally, in the order of
