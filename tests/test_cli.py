@@ -280,6 +280,16 @@ def test_demo_writes_svg_prints_residual_graph_and_speed_table(capsys, tmp_path)
     assert "res(7) = 49" in out
     assert "square of a = 1764 (= 3111696)" in out
     assert "CPython running the interpreter" in out and "native residual code" in out
+    assert "LLVM then folded that loop into a closed\n   form" in out
+
+
+def test_the_demo_tells_a_folded_loop_from_a_kept_one():
+    """Issue 15: the demo says which speed-up comes from LLVM's folding."""
+    square = make_compiler(demo.interpret, green=["bytecode"]).specialize(demo.SQUARE)
+    factorial = make_compiler(ex.run_stack, green=["code"]).specialize(ex.FACTORIAL)
+    assert demo.loop_folded(square.graph, demo.first_function(square.native.llvm_ir_optimized))
+    assert not demo.loop_folded(factorial.graph,
+                                demo.first_function(factorial.native.llvm_ir_optimized))
 
 
 # -- as a process ----------------------------------------------------------------------
