@@ -207,13 +207,7 @@ class CallBuilder:
         args = self.bind_arguments(sig, node, first=0 if obj is None else 1)
         if key is not None:
             args.insert(0, self.release(key))
-        graph = self.ctx.graph_for(func, self_type, self.place(node))
-        restype = self.ctx.return_type(func)
-        if restype is None:
-            raise self.unknown(f"the result type of '{sig.name}' is not known yet; a "
-                               "recursive function needs a return annotation "
-                               "(e.g. '-> int')", node)
-        return self.emit("direct_call", [Constant(graph, Void)] + args, restype)
+        return self.direct_call(func, sig, args, node, self_type)
 
     def call_table(self, table, node: ast.Call):
         """`TABLE[i](args)` of a module-level tuple (or list, read when the
@@ -273,7 +267,11 @@ class CallBuilder:
                              f"{len(values)} were given", node)
         args = [self.sink(v, T, node, f"argument '{name}' of {sig.name}()", sig.places[name])
                 for v, (name, T) in zip(values, sig.params)]
-        graph = self.ctx.graph_for(func, None, self.place(node))
+        return self.direct_call(func, sig, args, node)
+
+    def direct_call(self, func, sig, args: list, node: ast.Call, self_type=None):
+        """The direct_call of `func`'s graph on `args` (already typed)."""
+        graph = self.ctx.graph_for(func, self_type, self.place(node))
         restype = self.ctx.return_type(func)
         if restype is None:
             raise self.unknown(f"the result type of '{sig.name}' is not known yet; a "
