@@ -253,8 +253,9 @@ class StmtBuilder:
         self.jump(loop.header, loop.names)
 
     def stmt_For(self, node: ast.For) -> None:
-        if not isinstance(node.target, ast.Name):
-            raise self.error("the target of a for loop must be a name", node)
+        if not isinstance(node.target, (ast.Name, ast.Tuple)):
+            raise self.error("the target of a for loop must be a name, or names unpacking "
+                             "a tuple ('for name, n in rows:')", node)
         it = node.iter
         if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
                 and it.func.id not in self.local_names
@@ -283,7 +284,7 @@ class StmtBuilder:
         self.enter(trues)
         counter = self.env[slots[0]]
         self.env[slots[0]] = self.emit("int_add", [counter, self.slot_value(slots[2])])
-        self.assign_local(node.target.id, counter, node.target)
+        self.assign(node.target, counter, node.target)
         self.loop_body(loop, node.body)
         self.loop_exit(loop, falses, node.orelse)
 
@@ -339,7 +340,7 @@ class StmtBuilder:
         seq, index = self.slot_value(slots[0]), self.env[slots[1]]
         item = self.getitem(seq, index, node.iter)
         self.env[slots[1]] = self.emit("int_add", [index, Constant(1, Signed)])
-        self.assign_local(node.target.id, item, node.target)
+        self.assign(node.target, item, node.target)
         self.loop_body(loop, node.body)
         self.loop_exit(loop, falses, node.orelse)
 

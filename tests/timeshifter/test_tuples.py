@@ -36,6 +36,15 @@ def table_sum(rows: list[tuple[str, int]], scale: float) -> float:
     return total + len(rows)
 
 
+def loop_unpacking(rows: list[tuple[str, int]], k: int) -> int:
+    total = 0
+    for name, n in rows:
+        total += len(name) * n + k
+    for (a, b), c in [((1, 2), 3), ((k, k), 0)]:
+        total = total * 3 + a - b + c
+    return total
+
+
 def nested(n: int) -> int:
     point = ((n, n + 1), (n * 2, (n - 1, True)))
     (x, y), rest = point
@@ -52,7 +61,8 @@ def outcome(f, *args):
 
 CASES = [(pairs, (4, "ab")), (pairs, (-7, "")), (swap, ((3, 1.5), 2)), (swap, ((3, 2), -1)),
          (table_sum, ([("ab", 2), ("", 5), ("xyz", -1)], 0.5)), (table_sum, ([], 2.0)),
-         (nested, (5,)), (nested, (-12345,))]
+         (nested, (5,)), (nested, (-12345,)),
+         (loop_unpacking, ([("ab", 2), ("c", 5)], 4)), (loop_unpacking, ([], -1))]
 
 
 @pytest.mark.parametrize("func, args", CASES, ids=[f"{f.__name__}{a}" for f, a in CASES])
@@ -144,12 +154,20 @@ def open_ended(t: tuple[int, ...]) -> int:
     return 0
 
 
+def item_target(xs: list[int]) -> int:
+    for xs[0] in range(3):
+        pass
+    return xs[0]
+
+
 @pytest.mark.parametrize("func, message", [
     (variable_index, r"indexing a tuple\[int, int\] needs a constant index \(each item has "
                      r"its own type\); unpack it \('a, b = t'\) or use a list"),
     (unpack_three, r"cannot unpack tuple\[int, int\] into 3 names"),
     (out_of_range, r"tuple index 2 is out of range for a tuple\[int, int\]"),
     (open_ended, r"a tuple has a fixed length \(tuple\[int, int\]\); use a list"),
+    (item_target, r"the target of a for loop must be a name, or names unpacking a tuple "
+                  r"\('for name, n in rows:'\)"),
 ])
 def test_what_stays_out_is_named(func, message):
     with pytest.raises(FlowError, match=message) as info:
