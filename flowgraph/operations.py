@@ -351,6 +351,10 @@ _op("newtuple", None, _type_constant, fold=lambda t, *items: tuple(items), py="(
     ts="rt.newtuple(js, {t0}, {b*})")
 _op("tuple_getitem", 2, _tuple_item, fold=lambda t, i: t[i], py="{0}[{1}]", kind="read",
     args=(TupleType, Signed), ts="rt.tuple_getitem(js, {b0}, {r1})")
+# tuple_getitem_var(t, i): a run-time index into a tuple whose items have one type
+_op("tuple_getitem_var", 2, lambda args: args[0].concretetype.items[0], canraise=(IndexError,),
+    fold=lambda t, i: t[i], py="{0}[{1}]", kind="read", args=(TupleType, Signed),
+    ts="rt.tuple_getitem_var(js, {b0}, {b1})")
 
 # growable lists
 _op("newlist", 3, _type_constant, pure=False, py="[{2}] * {1}",   # (c_ListType, length, fill)

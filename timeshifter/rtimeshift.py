@@ -334,6 +334,17 @@ def tuple_getitem(js: JitState, box, index: int):
     return op(js, "tuple_getitem", box, RedBox(Constant(index, Signed)))
 
 
+def tuple_getitem_var(js: JitState, box, index):
+    """`t[i]` of a tuple of one item type: at compile time when the tuple is
+    virtual and the index constant (IndexError too), else residual."""
+    if _is_virtual(box) and isinstance(index.gv, Constant):
+        items = box.virtual.items
+        if not -len(items) <= index.gv.value < len(items):
+            raise_now(js, IndexError, "tuple index out of range")
+        return items[index.gv.value]
+    return op(js, "tuple_getitem_var", box, index)
+
+
 def _is_virtual(box) -> bool:
     return isinstance(box, PtrBox) and box.virtual is not None
 

@@ -363,6 +363,8 @@ class ExprBuilder:
         t = value.concretetype
         n = len(t.items)
         if not isinstance(index, Constant):
+            if n and len(set(t.items)) == 1:         # one item type: any index
+                return self.emit("tuple_getitem_var", [value, index])
             raise self.error(f"indexing a {type_name(t)} needs a constant index (each item "
                              "has its own type); unpack it ('a, b = t') or use a list", node)
         if not -n <= index.value < n:

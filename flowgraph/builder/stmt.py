@@ -262,9 +262,12 @@ class StmtBuilder:
                 and self.lookup(it.func.id, it.func) is builtins.range):
             return self.for_range(node, it)
         seq = self.expr(it)
-        if seq.concretetype is Str or isinstance(seq.concretetype, ListType):
+        t = seq.concretetype
+        if t is Str or isinstance(t, ListType) or isinstance(t, TupleType) \
+                and len(set(t.items)) == 1:
             return self.for_sequence(node, seq)
-        raise self.error("for loops iterate over range(...), a list or a str, not "
+        raise self.error("for loops iterate over range(...), a list, a str or a tuple of one "
+                         "item type, not "
                          f"{self.describe_type(seq.concretetype)}", node)
 
     def for_range(self, node: ast.For, call: ast.Call) -> None:
@@ -332,8 +335,10 @@ class StmtBuilder:
         slots = (self.slot(seq), self.hold(Constant(0, Signed)))
         header, names = self.enter_loop(self.source.assigned_in(node))
         seq, index = self.slot_value(slots[0]), self.env[slots[1]]
-        opname = "str_len" if seq.concretetype is Str else "list_len"
-        length = self.emit(opname, [seq])
+        if isinstance(seq.concretetype, TupleType):
+            length = Constant(len(seq.concretetype.items), Signed)
+        else:
+            length = self.emit("str_len" if seq.concretetype is Str else "list_len", [seq])
         falses, trues = self.exit_switch(self.emit("int_lt", [index, length]))
         loop = Loop(header, names, hidden=tuple(s for s in slots if isinstance(s, str)))
         self.enter(trues)

@@ -336,6 +336,17 @@ def _tuple_getitem(em, op):
     return read_item(em, op.result.concretetype, p)
 
 
+@handles("tuple_getitem_var")
+def _tuple_getitem_var(em, op):
+    """An item at a run-time index (CPython's negative index and IndexError)."""
+    b, t = em.b, em.value(op.args[0])
+    n = load_at(b, t, OB_SIZE, I64, "len")
+    j = em.check(em.rt.call(b, "rt.index", em.value(op.args[1]), n,
+                            em.rt.cstring("tuple index out of range")), "j")
+    items = b.gep(t, [i64(TUPLE_ITEMS)], inbounds=True, source_etype=I8)
+    return read_item(em, op.result.concretetype, b.load(item_slot(b, items, j), typ=PTR))
+
+
 # -- strings ------------------------------------------------------------------------------
 
 def _str_length(em, s):

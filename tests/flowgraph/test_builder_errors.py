@@ -163,7 +163,7 @@ def uses_print(n: int) -> int:
 
 
 def uses_tuple(n: int) -> int:
-    t = (n, n)
+    t = (n, 2.5)
     return t[n]
 
 
@@ -233,7 +233,7 @@ CASES = [
      "(del lst[i]); assign a new value instead"),
     (uses_print, "print(n)", "builtin 'print()' is not supported; return the value instead "
      "of printing it"),
-    (uses_tuple, "t[n]", "indexing a tuple[int, int] needs a constant index (each item has "
+    (uses_tuple, "t[n]", "indexing a tuple[int, float] needs a constant index (each item has "
      "its own type); unpack it ('a, b = t') or use a list"),
     (uses_str_times_str, "s * s", "operator * on str and str is not supported; a string "
      "concatenates with a string or character, repeats by an int"),

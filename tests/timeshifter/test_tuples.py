@@ -45,6 +45,15 @@ def loop_unpacking(rows: list[tuple[str, int]], k: int) -> int:
     return total
 
 
+def same_items(t: tuple[int, int, int], i: int) -> int:
+    """A tuple of one item type: iterated, and indexed at run time."""
+    total = 0
+    for x in t:
+        total = total * 3 + x
+    u = (i, i * 2)
+    return total + t[i] + u[i % 2]
+
+
 def nested(n: int) -> int:
     point = ((n, n + 1), (n * 2, (n - 1, True)))
     (x, y), rest = point
@@ -62,7 +71,9 @@ def outcome(f, *args):
 CASES = [(pairs, (4, "ab")), (pairs, (-7, "")), (swap, ((3, 1.5), 2)), (swap, ((3, 2), -1)),
          (table_sum, ([("ab", 2), ("", 5), ("xyz", -1)], 0.5)), (table_sum, ([], 2.0)),
          (nested, (5,)), (nested, (-12345,)),
-         (loop_unpacking, ([("ab", 2), ("c", 5)], 4)), (loop_unpacking, ([], -1))]
+         (loop_unpacking, ([("ab", 2), ("c", 5)], 4)), (loop_unpacking, ([], -1)),
+         (same_items, ((1, 2, 3), 1)), (same_items, ((1, 2, 3), -3)),
+         (same_items, ((1, 2, 3), 3)), (same_items, ((4, 5, 6), -4))]
 
 
 @pytest.mark.parametrize("func, args", CASES, ids=[f"{f.__name__}{a}" for f, a in CASES])
@@ -137,7 +148,7 @@ def test_the_textual_form_round_trips():
     assert str(again) == text and flowgraph.run_graph(again, 5) == nested(5)
 
 
-def variable_index(t: tuple[int, int], i: int) -> int:
+def variable_index(t: tuple[int, str], i: int) -> int:
     return t[i]
 
 
@@ -161,7 +172,7 @@ def item_target(xs: list[int]) -> int:
 
 
 @pytest.mark.parametrize("func, message", [
-    (variable_index, r"indexing a tuple\[int, int\] needs a constant index \(each item has "
+    (variable_index, r"indexing a tuple\[int, str\] needs a constant index \(each item has "
                      r"its own type\); unpack it \('a, b = t'\) or use a list"),
     (unpack_three, r"cannot unpack tuple\[int, int\] into 3 names"),
     (out_of_range, r"tuple index 2 is out of range for a tuple\[int, int\]"),
@@ -208,3 +219,20 @@ def test_a_virtual_tuple_crosses_a_promotion_site():
     res = timeshifter.make_compiler(across_promotion).specialize()
     for n, k in [(3, 5), (3, 5), (-4, 7), (2**40, 3), (1, 5)]:
         assert res(n, k) == res.interpret(n, k) == across_promotion(n, k)
+
+
+def test_a_run_time_index_into_a_green_or_virtual_tuple():
+    """A green tuple and a red index: a residual tuple_getitem_var (in the
+    loop and for t[i]); a virtual tuple read at a red index is made (one
+    newtuple); with the index green the virtual tuple is read at compile
+    time."""
+    res = timeshifter.make_compiler(same_items, green=["t"]).specialize((1, 2, 3))
+    assert [outcome(res, i) for i in (1, -3, 3)] == [outcome(res.interpret, i)
+                                                     for i in (1, -3, 3)] \
+        == [outcome(same_items, (1, 2, 3), i) for i in (1, -3, 3)]
+    ops = Counter(op.opname for op in res.graph.iteroperations())
+    assert (ops["tuple_getitem_var"], ops["newtuple"], ops["tuple_getitem"]) == (3, 1, 0)
+    fixed = timeshifter.make_compiler(same_items, green=["i"]).specialize(1)
+    assert fixed((1, 2, 3)) == fixed.interpret((1, 2, 3)) == same_items((1, 2, 3), 1)
+    ops = Counter(op.opname for op in fixed.graph.iteroperations())
+    assert ops["newtuple"] == 0
