@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import ast
 
-from flowgraph.lltypes import Bool, Char, Float, ListType, Signed, Str, StructType, Void
+from flowgraph.lltypes import (Bool, Char, Float, ListType, Signed, Str, StructType, TupleType,
+                               Void)
 from flowgraph.model import Constant
 from flowgraph.operations import fold_op, result_type, source_ops
 from flowgraph.builder.typeinfer import (NUMERIC_RANK, convert_constant, is_flexible_char,
@@ -164,6 +165,9 @@ class ArithBuilder:
             raise self.error(describe(op), node)
         suffix = _CMP[type(op)]
         t1, t2 = v1.concretetype, v2.concretetype
+        if isinstance(t1, TupleType) and isinstance(t2, TupleType) and suffix in ("eq", "ne"):
+            same = self.tuples_equal(v1, v2, node)
+            return same if suffix == "eq" else self.emit("bool_not", [same])
         kind = common_numeric(t1, t2)
         if kind is Float and Signed in (t1, t2):
             return self.mixed_compare(suffix, v1, v2)
@@ -195,6 +199,19 @@ class ArithBuilder:
         elif t1 is Str and t2 is Str:
             text += "; strings only compare with == and !="
         return text
+
+    def tuples_equal(self, v1, v2, node: ast.AST):
+        """`t == u`: the same length and every item equal (all compared: the
+        items' comparisons have no effect)."""
+        n1, n2 = len(v1.concretetype.items), len(v2.concretetype.items)
+        if n1 != n2:
+            return Constant(False, Bool)
+        result = Constant(True, Bool)
+        for i in range(n1):
+            a, b = (self.emit("tuple_getitem", [v, Constant(i, Signed)]) for v in (v1, v2))
+            same = self.to_int(self.compare(ast.Eq(), a, b, node))
+            result = same if i == 0 else self.emit("int_and", [result, same])
+        return result if n1 == 0 else self.emit("int_is_true", [result])
 
     def identity(self, v1, v2, node: ast.AST):
         """`v1 is v2` of references to instances of one class, or None."""

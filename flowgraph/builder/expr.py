@@ -257,12 +257,15 @@ class ExprBuilder:
     def cond_in(self, node: ast.Compare) -> tuple[list, list]:
         """`x in "+-"`, `x in (A, B)`: x compared with each constant in turn."""
         key = self.hold(self.expr(node.left))
-        candidates = self.membership_constants(node.comparators[0], node)
+        candidates, tuple_keys = self.membership_constants(node.comparators[0], node)
         all_trues = []
         for candidate in candidates:
+            if isinstance(candidate, tuple):        # (key of a tuple value, index)
+                candidate = self.emit("tuple_getitem", [self.env[candidate[0]],
+                                                        Constant(candidate[1], Signed)])
             v_eq = self.compare(ast.Eq(), self.env[key], candidate, node)
             falses, trues = self.exit_switch(v_eq)
-            self.forget(trues, key)
+            self.forget(trues, key, *tuple_keys)
             all_trues += trues
             self.enter(falses)
             if self.block is None:
@@ -270,12 +273,16 @@ class ExprBuilder:
         all_falses = []
         if self.block is not None:
             self.release(key)
+            for tkey in tuple_keys:
+                self.release(tkey)
             all_falses = self.exit_goto()
         if isinstance(node.ops[0], ast.NotIn):
             return all_trues, all_falses
         return all_falses, all_trues
 
-    def membership_constants(self, node: ast.expr, where: ast.AST) -> list:
+    def membership_constants(self, node: ast.expr, where: ast.AST) -> tuple[list, tuple]:
+        """(the values `x in ...` compares with, the keys it holds): constants,
+        or (key, index) of the items of a tuple value held under `key`."""
         if isinstance(node, (ast.Tuple, ast.List)):
             values = [self.expr(element) for element in node.elts]
         else:
@@ -283,10 +290,13 @@ class ExprBuilder:
             values = None
             if isinstance(value, Constant) and value.concretetype is Str:
                 values = [Constant(char, Str) for char in value.value]
+            if isinstance(value.concretetype, TupleType):
+                key = self.hold(value)
+                return [(key, i) for i in range(len(value.concretetype.items))], (key,)
         if values is None or not all(isinstance(v, Constant) for v in values):
-            raise self.error("'in' needs a tuple of constants or a constant str on its "
-                             "right; search with a loop", where)
-        return values
+            raise self.error("'in' needs a tuple (a value, or a literal of constants) or a "
+                             "constant str on its right; search a list with a loop", where)
+        return values, ()
 
     def cond_value(self, node: ast.expr):
         """A condition materialised as a Bool (a chained comparison's value)."""

@@ -221,8 +221,8 @@ CASES = [
     (uses_pow, "n ** 2", "** operator is not supported; multiply in a loop"),
     (uses_is, "n is None", "'is' between int and None is not supported; 'is' compares "
      "instances of one class, or with None (use == for values)"),
-    (uses_in, "in s", "'in' needs a tuple of constants or a constant str on its right; "
-     "search with a loop"),
+    (uses_in, "in s", "'in' needs a tuple (a value, or a literal of constants) or a constant "
+     "str on its right; search a list with a loop"),
     (uses_slice, "s[1:]", "slicing a float is not supported (strings and lists only); copy "
      "the items with a for loop"),
     (uses_slice_step, "t[::2]", "slicing with a step is not supported; copy the characters "

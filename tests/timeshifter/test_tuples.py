@@ -54,6 +54,22 @@ def same_items(t: tuple[int, int, int], i: int) -> int:
     return total + t[i] + u[i % 2]
 
 
+def compared(t: tuple[int, int, int], u: tuple[int, float, int], x: int) -> int:
+    """`in` and `==` on tuple values (items compared as CPython does: 2 == 2.0)."""
+    r = 0
+    if x in t:
+        r += 1
+    if x not in t:
+        r += 10
+    if t == u:
+        r += 100
+    if t != (1, 2, 3):
+        r += 1000
+    if (x, "a") == (x, "a") and (1, 2) != (1, 2, 3):
+        r += 10000
+    return r
+
+
 def nested(n: int) -> int:
     point = ((n, n + 1), (n * 2, (n - 1, True)))
     (x, y), rest = point
@@ -73,7 +89,9 @@ CASES = [(pairs, (4, "ab")), (pairs, (-7, "")), (swap, ((3, 1.5), 2)), (swap, ((
          (nested, (5,)), (nested, (-12345,)),
          (loop_unpacking, ([("ab", 2), ("c", 5)], 4)), (loop_unpacking, ([], -1)),
          (same_items, ((1, 2, 3), 1)), (same_items, ((1, 2, 3), -3)),
-         (same_items, ((1, 2, 3), 3)), (same_items, ((4, 5, 6), -4))]
+         (same_items, ((1, 2, 3), 3)), (same_items, ((4, 5, 6), -4)),
+         (compared, ((1, 2, 3), (1, 2.0, 3), 2)), (compared, ((1, 2, 3), (1, 2.5, 3), 7)),
+         (compared, ((4, 5, 6), (4, 5.0, 6), 5))]
 
 
 @pytest.mark.parametrize("func, args", CASES, ids=[f"{f.__name__}{a}" for f, a in CASES])
