@@ -21,6 +21,7 @@ interpreted, native code, `comp(...)`):
               Items of other types (str, lists, instances) are checked here,
               every one exactly of type T, never converted.  Green lists are
               checked whole (`check_value`): the generating extension reads them.
+    dict[K, V] a `dict` itself, every key and value exactly of its type, here
     tuple[..] a `tuple` of that length, each item checked (and converted) by
               the rule of its type, here (native code reads items inline)
     a class   an instance of exactly that class, or None
@@ -42,7 +43,7 @@ from __future__ import annotations
 
 from flowgraph.interp.runtime import record_class
 from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str, StructType,
-                               TupleType, Void)
+                               TupleType, Void, DictType)
 from flowgraph.operations import MAXINT, MININT, OPS
 from flowgraph.builder.typeinfer import type_name
 
@@ -157,6 +158,9 @@ def _fits(T, value) -> bool:
         return True
     if isinstance(T, StructType):
         return cls is record_class(T) or value is None
+    if isinstance(T, DictType):
+        return cls is dict and all(_fits(T.key, k) and _fits(T.value, v)
+                                   for k, v in value.items())
     if isinstance(T, TupleType):
         return cls is tuple and len(value) == len(T.items) \
             and all(_fits(t, x) for t, x in zip(T.items, value))
@@ -206,7 +210,8 @@ def checks_item(op) -> bool:
     array, which is checked where read?"""
     desc = OPS[op.opname]
     return (desc.kind in ("read", "pop") and desc.container is not None and desc.field is None
-            and op.result.concretetype in CHECKED_FIELDS)
+            and op.result.concretetype in CHECKED_FIELDS
+            and isinstance(op.args[0].concretetype, (ListType, ArrayType)))
 
 
 def item_checker(graph, lst):
@@ -336,6 +341,15 @@ def _convert_at(where: str, T, value):
     if T is Char and cls is str:
         raise TypeError(f"{where} must be a str of length 1, not a str of length "
                         f"{len(value)}")
+    if isinstance(T, DictType) and cls is dict:
+        for k, v in value.items():
+            for what, t, x in (("key", T.key, k), ("value", T.value, v)):
+                if not _fits(t, x):
+                    name = x.__class__.__name__
+                    article = "an" if name[:1].lower() in "aeiou" else "a"
+                    place = "" if what == "key" else f" at key {k!r:.40}"
+                    raise TypeError(f"{where} must be {type_name(T)}, not a dict with "
+                                    f"{article} {name} {what}{place}")
     if isinstance(T, TupleType) and cls is tuple:
         if len(value) != len(T.items):
             raise TypeError(f"{where} must be {type_name(T)}, not a tuple of {len(value)} "

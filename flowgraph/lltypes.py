@@ -10,6 +10,7 @@ Every `Variable` and `Constant` carries one of these as its `concretetype`:
     Str      immutable string
     ListType(item)      growable list (Python `list[...]`), a GC reference
     TupleType(items)    immutable tuple of a fixed length (`tuple[int, str]`), a GC reference
+    DictType(key, value) a dict with int or str keys (`dict[str, int]`), a GC reference
     ArrayType(item)     fixed-size array, a GC reference
     StructType(name, fields)  an instance of a user class, a GC reference
 
@@ -84,6 +85,18 @@ class TupleType(LowLevelType):
 
     def __str__(self) -> str:
         return f"Tuple({', '.join(map(str, self.items))})"
+
+
+@dataclass(frozen=True, slots=True)
+class DictType(LowLevelType):
+    """A dict from `key` (Signed or Str) to `value`; Python `dict[str, int]`."""
+
+    key: LowLevelType
+    value: LowLevelType
+    is_gcref = True
+
+    def __str__(self) -> str:
+        return f"Dict({self.key}, {self.value})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,7 +78,7 @@ import ast
 from dataclasses import dataclass
 
 from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str,
-                               StructType, TupleType, Void)
+                               StructType, TupleType, Void, DictType)
 
 MAXINT = 2**63 - 1
 MININT = -2**63
@@ -388,6 +388,26 @@ _op("list_concat", 2, _same_as_arg0, pure=False, canraise=(MemoryError,), py="{0
     ts="rt.list_concat(js, {b0}, {b1})")
 _op("list_delitem", 2, _V, pure=False, canraise=(IndexError,), py="del {0}[{1}]",
     kind="write", args=(ListType, Signed), container=0, ts="rt.list_delitem(js, {b0}, {b1})")
+
+# dicts with int or str keys: always real objects (never virtual); a deep-frozen
+# one read with green keys folds like a frozen list
+def _dict_value(args):
+    return args[0].concretetype.value
+
+
+_op("newdict", 1, _type_constant, pure=False, py="{{}}", kind="alloc", args=(Void,),
+    ts="rt.newdict(js, {t0})")
+_op("dict_getitem", 2, _dict_value, pure=False, canraise=(KeyError,), py="{0}[{1}]",
+    kind="read", args=(DictType, lambda args: args[0].concretetype.key), container=0)
+_op("dict_setitem", 3, _V, pure=False, py="{0}[{1}] = {2}", kind="write",
+    args=(DictType, lambda args: args[0].concretetype.key, _dict_value), container=0, value=2,
+    ts="rt.dict_setitem(js, {b0}, {b1}, {b2})")
+_op("dict_contains", 2, _B, pure=False, py="{1} in {0}", kind="read",
+    args=(DictType, lambda args: args[0].concretetype.key), container=0)
+_op("dict_get", 3, _dict_value, pure=False, py="{0}.get({1}, {2})", kind="read",
+    args=(DictType, lambda args: args[0].concretetype.key, _dict_value), container=0)
+_op("dict_len", 1, _S, pure=False, py="len({0})", kind="length", args=(DictType,),
+    container=0)
 
 # structs and fixed arrays
 _op("malloc", 1, _type_constant, pure=False, kind="alloc", args=(Void,),   # (c_StructType)

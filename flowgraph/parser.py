@@ -36,7 +36,8 @@ from __future__ import annotations
 import builtins
 import re
 
-from flowgraph.lltypes import PRIMITIVES, ArrayType, ListType, Str, StructType, TupleType, Void
+from flowgraph.lltypes import (PRIMITIVES, ArrayType, DictType, ListType, Str, StructType,
+                               TupleType, Void)
 from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
 from flowgraph.operations import OPS, result_type
 from flowgraph.printer import format_type
@@ -235,6 +236,9 @@ class Parser:
             item = self.parse_type(cur)
             cur.expect(")", "')'")
             return ListType(item) if name == "List" else ArrayType(item)
+        if name == "Dict" and cur.take("("):
+            key, value = cur.comma_list(lambda: self.parse_type(cur), ")")
+            return DictType(key, value)
         if name == "Tuple" and cur.take("("):
             return TupleType(tuple(cur.comma_list(lambda: self.parse_type(cur), ")")))
         return PRIMITIVES.get(name) or self.struct(name)
@@ -245,7 +249,7 @@ class Parser:
         return self.structs[name]
 
     def is_type_name(self, cur: Cursor, name: str) -> bool:
-        if name in ("List", "Array", "Tuple"):
+        if name in ("List", "Array", "Tuple", "Dict"):
             return cur.peek("(")
         return name in PRIMITIVES or name in self.structs or name in self.given_types
 

@@ -46,7 +46,7 @@ from __future__ import annotations
 import re
 
 from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, LowLevelType,
-                               Signed, Str, StructType, TupleType, Void)
+                               Signed, Str, StructType, TupleType, Void, DictType)
 from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
 
 COMMENT_COLUMN = 44      # `# line N` comments start here when the line is short enough
@@ -68,6 +68,8 @@ def format_type(t: LowLevelType | None) -> str:
         return f"Array({format_type(t.item)})"
     if isinstance(t, TupleType):
         return f"Tuple({', '.join(map(format_type, t.items))})"
+    if isinstance(t, DictType):
+        return f"Dict({format_type(t.key)}, {format_type(t.value)})"
     if isinstance(t, StructType):
         return _GRAPH_NAME_BAD_CHARS.sub("_", t.name) or "_"
     return str(t)
@@ -362,6 +364,8 @@ def _types_in(t, out: list) -> None:
     elif isinstance(t, TupleType):
         for item in t.items:
             _types_in(item, out)
+    elif isinstance(t, DictType):
+        _types_in(t.value, out)
     elif isinstance(t, StructType) and t not in out:
         out.append(t)
         for ft in t.fields.values():

@@ -182,7 +182,7 @@ class SegmentWriter:
             expr = f"wrap({expr})"
         raises = desc.canraise
         if desc.kind == "read" and desc.reads_memory:    # of a deep-frozen container
-            raises = (IndexError, AttributeError)
+            raises = tuple(dict.fromkeys(desc.canraise + (IndexError, AttributeError)))
         if not raises:
             return self.emit(f"{res} = {expr}")
         names = ", ".join(e.__name__ for e in raises)

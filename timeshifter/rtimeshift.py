@@ -345,6 +345,15 @@ def tuple_getitem_var(js: JitState, box, index):
     return op(js, "tuple_getitem_var", box, index)
 
 
+def newdict(js: JitState, lltype) -> PtrBox:
+    """A dict is never virtual: made at run time."""
+    return PtrBox(lltype, None, js.builder.genop("newdict", [Constant(lltype, Void)]))
+
+
+def dict_setitem(js: JitState, box, key, value) -> None:
+    js.builder.genop("dict_setitem", [gv_of(js, box), gv_of(js, key), gv_of(js, value)])
+
+
 def _is_virtual(box) -> bool:
     return isinstance(box, PtrBox) and box.virtual is not None
 

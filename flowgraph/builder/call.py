@@ -24,7 +24,8 @@ import ast
 import builtins
 import types
 
-from flowgraph.lltypes import Bool, Char, Float, ListType, Signed, Str, StructType, TupleType, Void
+from flowgraph.lltypes import (Bool, Char, DictType, Float, ListType, Signed, Str, StructType,
+                               TupleType, Void)
 from flowgraph.model import Constant
 from flowgraph.builder.typeinfer import UNKNOWN, convert_constant, is_pending, type_name
 from flowgraph.builder.unsupported import describe
@@ -105,6 +106,8 @@ class CallBuilder:
             return Constant(1, Signed)
         if isinstance(t, TupleType):
             return Constant(len(t.items), Signed)
+        if isinstance(t, DictType):
+            return self.emit("dict_len", [value])
         raise self.error(f"len() of {type_name(t)} is not supported", node)
 
     def call_ord(self, node: ast.Call, name: str):
@@ -361,6 +364,17 @@ class CallBuilder:
         t = v_obj.concretetype
         if isinstance(t, ListType):
             return self.call_list_method(v_obj, base, attr, node)
+        if isinstance(t, DictType) and attr == "get" and len(node.args) == 2 \
+                and not node.keywords:
+            d = self.hold(v_obj)
+            key, default = self.exprs(node.args, [t.key, t.value])
+            d = self.release(d)
+            return self.emit("dict_get", [d, self.dict_key(d, key, node),
+                                          self.sink(default, t.value, node,
+                                                    "the default of get()", None)])
+        if isinstance(t, DictType):
+            raise self.error(f"method '.{attr}()' of a dict is not supported; dicts support "
+                             "d[k], d[k] = v, k in d, len(d) and d.get(k, default)", node)
         if isinstance(t, StructType):
             method = t.pyclass.__dict__.get(attr)
             if isinstance(method, types.FunctionType):

@@ -19,11 +19,12 @@ import ast
 import types
 
 from flowgraph.builder.blockstate import default_constant
-from flowgraph.lltypes import Bool, Float, ListType, Signed, Str, StructType, TupleType, Void
+from flowgraph.lltypes import (Bool, Char, DictType, Float, ListType, Signed, Str, StructType,
+                               TupleType, Void)
 from flowgraph.model import Constant
 from flowgraph.operations import MAXINT, MININT
-from flowgraph.builder.typeinfer import (UNKNOWN, AnnotationError, convert_constant, object_type,
-                                         type_name)
+from flowgraph.builder.typeinfer import (UNKNOWN, AnnotationError, convert_constant,
+                                         dict_type, object_type, type_name)
 from flowgraph.builder.unsupported import describe
 
 _CONSTANT_TYPES = {bool: Bool, int: Signed, float: Float, str: Str}
@@ -258,6 +259,11 @@ class ExprBuilder:
         """`x in "+-"`, `x in (A, B)`: x compared with each constant in turn."""
         key = self.hold(self.expr(node.left))
         candidates, tuple_keys = self.membership_constants(node.comparators[0], node)
+        if candidates is None:                     # a dict: one lookup
+            d = self.release(tuple_keys[0])
+            found = self.emit("dict_contains", [d, self.dict_key(d, self.release(key), node)])
+            falses, trues = self.exit_switch(found)
+            return (trues, falses) if isinstance(node.ops[0], ast.NotIn) else (falses, trues)
         all_trues = []
         for candidate in candidates:
             if isinstance(candidate, tuple):        # (key of a tuple value, index)
@@ -290,6 +296,8 @@ class ExprBuilder:
             values = None
             if isinstance(value, Constant) and value.concretetype is Str:
                 values = [Constant(char, Str) for char in value.value]
+            if isinstance(value.concretetype, DictType):
+                return None, (self.hold(value),)
             if isinstance(value.concretetype, TupleType):
                 key = self.hold(value)
                 return [(key, i) for i in range(len(value.concretetype.items))], (key,)
@@ -334,6 +342,8 @@ class ExprBuilder:
 
     def getitem(self, container, index, node: ast.AST):
         t = container.concretetype
+        if isinstance(t, DictType):
+            return self.emit("dict_getitem", [container, self.dict_key(container, index, node)])
         index = self.index_value(index, node)
         if t is Str:
             return self.emit("str_getitem", [container, index])
@@ -381,6 +391,50 @@ class ExprBuilder:
             raise self.error(f"tuple index {index.value} is out of range for a {type_name(t)}",
                              node)
         return self.emit("tuple_getitem", [value, Constant(index.value % n, Signed)])
+
+    def expr_Dict(self, node: ast.Dict, expected):
+        """`{k: v, ...}`: a new dict, the pairs stored in order (an empty one
+        needs its type from an annotation)."""
+        if any(k is None for k in node.keys):
+            raise self.error("'**' in a dict literal is not supported", node)
+        if not node.keys:
+            if not isinstance(expected, DictType):
+                raise self.unknown("cannot infer the type of the empty dict {}; annotate the "
+                                   "variable, e.g. 'd: dict[str, int] = {}'", node) \
+                    if not self.strict else self.error(
+                        "cannot infer the type of the empty dict {}; annotate the variable, "
+                        "e.g. 'd: dict[str, int] = {}'", node)
+            return self.emit("newdict", [Constant(expected, Void)])
+        want = expected if isinstance(expected, DictType) else None
+        values = self.exprs([x for pair in zip(node.keys, node.values) for x in pair],
+                            [want and want.key, want and want.value] * len(node.keys))
+        keys, items = values[0::2], values[1::2]
+        if want is None:
+            key = Str if all(v.concretetype in (Str, Char) for v in keys) else \
+                keys[0].concretetype
+            try:
+                want = dict_type(key, self.common_item(items, None, node))
+            except AnnotationError as exc:
+                raise self.error(str(exc), node) from None
+        held = [self.hold(v) for v in values]
+        d = self.emit("newdict", [Constant(want, Void)])
+        for k, v in zip(held[0::2], held[1::2]):
+            key, value = self.release(k), self.release(v)
+            self.emit("dict_setitem", [d, self.dict_key(d, key, node),
+                                       self.sink(value, want.value, node, "a dict's value",
+                                                 None)])
+        return d
+
+    def dict_key(self, d, key, node: ast.AST):
+        """`key` as a key of the dict `d` (a one-character literal as a str)."""
+        t = d.concretetype.key
+        converted = convert_constant(key, t)
+        if converted is None and t is Str and key.concretetype is Char:
+            converted = self.cast("cast_char_to_str", key)
+        if converted is None:
+            raise self.error(f"a key of a {type_name(d.concretetype)} must be "
+                             f"{type_name(t)}, not {type_name(key.concretetype)}", node)
+        return converted
 
     def expr_List(self, node: ast.List, expected):
         item = expected.item if isinstance(expected, ListType) else None

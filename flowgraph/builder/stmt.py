@@ -38,7 +38,7 @@ import builtins
 from dataclasses import dataclass, field
 
 from flowgraph.errors import FlowError
-from flowgraph.lltypes import Bool, ListType, Signed, Str, TupleType, Void
+from flowgraph.lltypes import Bool, DictType, ListType, Signed, Str, TupleType, Void
 from flowgraph.model import Block, Constant, Variable
 from flowgraph.builder.typeinfer import is_pending, type_name
 from flowgraph.builder.unsupported import describe
@@ -166,6 +166,11 @@ class StmtBuilder:
 
     def setitem(self, container, base: ast.expr, index, value, node: ast.AST) -> None:
         t = container.concretetype
+        if isinstance(t, DictType):
+            key = self.dict_key(container, index, node)
+            value = self.sink(value, t.value, node, f"a value of a {type_name(t)}", None)
+            self.emit("dict_setitem", [container, key, value])
+            return
         if t is Str:
             raise self.error("item assignment to a str is not supported: strings are "
                              "immutable", node)

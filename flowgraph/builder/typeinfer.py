@@ -30,7 +30,7 @@ import typing
 from dataclasses import dataclass
 
 from flowgraph.lltypes import (Bool, Char, Float, ListType, LowLevelType, Primitive, Signed,
-                               Str, StructType, TupleType, Void)
+                               Str, StructType, TupleType, Void, DictType)
 from flowgraph.model import Constant
 
 UNKNOWN = Primitive("Unknown", object)      # items of an empty list not yet inferred
@@ -48,6 +48,8 @@ def type_name(t: LowLevelType) -> str:
     """The Python spelling of a low-level type, for error messages."""
     if isinstance(t, ListType):
         return f"list[{type_name(t.item)}]"
+    if isinstance(t, DictType):
+        return f"dict[{type_name(t.key)}, {type_name(t.value)}]"
     if isinstance(t, TupleType):
         return f"tuple[{', '.join(map(type_name, t.items))}]" if t.items else "tuple[()]"
     if isinstance(t, StructType):
@@ -128,6 +130,13 @@ def annotation_type(node: ast.expr, lookup, struct_of) -> LowLevelType:
                              [annotation_type(node.slice, lookup, struct_of), Void])
         if node.value.id in ("list", "List"):
             return ListType(annotation_type(node.slice, lookup, struct_of))
+        if node.value.id in ("dict", "Dict"):
+            items = node.slice.elts if isinstance(node.slice, ast.Tuple) else []
+            if len(items) != 2:
+                raise AnnotationError(f"annotation '{ast.unparse(node)}' is not supported: "
+                                      "a dict annotation names its key and value types, "
+                                      "dict[str, int]")
+            return dict_type(*(annotation_type(i, lookup, struct_of) for i in items))
         if node.value.id in ("tuple", "Tuple"):
             items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             if any(isinstance(i, ast.Constant) and i.value is Ellipsis for i in items):
@@ -137,6 +146,13 @@ def annotation_type(node: ast.expr, lookup, struct_of) -> LowLevelType:
             return TupleType(tuple(annotation_type(i, lookup, struct_of) for i in items))
     raise AnnotationError(f"annotation '{ast.unparse(node)}' is not supported; use int, "
                           "float, bool, str, list[...], tuple[...] or a class")
+
+
+def dict_type(key, value) -> DictType:
+    """dict[key, value]; keys are ints or strs."""
+    if key not in (Signed, Str):
+        raise AnnotationError(f"a dict's keys must be int or str, not {type_name(key)}")
+    return DictType(key, value)
 
 
 def _optional(text: str, sides: list) -> LowLevelType:
@@ -161,6 +177,8 @@ def object_type(obj, lookup, struct_of) -> LowLevelType:
     if isinstance(obj, types.GenericAlias) and obj.__origin__ is list:
         (item,) = obj.__args__
         return ListType(object_type(item, lookup, struct_of))
+    if isinstance(obj, types.GenericAlias) and obj.__origin__ is dict:
+        return dict_type(*(object_type(i, lookup, struct_of) for i in obj.__args__))
     if isinstance(obj, types.GenericAlias) and obj.__origin__ is tuple:
         if Ellipsis in obj.__args__:
             raise AnnotationError(f"annotation {obj!r} is not supported: a tuple has a fixed "

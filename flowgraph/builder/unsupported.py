@@ -28,7 +28,6 @@ UNSUPPORTED: dict[type, tuple[str, str]] = {
     ast.SetComp: ("set comprehension", "use a list and a for loop"),
     ast.DictComp: ("dict comprehension", "use a list or a class"),
     ast.GeneratorExp: ("generator expression", "use a for loop"),
-    ast.Dict: ("dict literal", "use a list indexed by small integers, or a class"),
     ast.Set: ("set literal", "use a list, or compare with each value"),
     ast.Global: ("global statement", "pass the value as an argument and return the "
                  "new value; module-level constants can be read without 'global'"),

@@ -34,7 +34,7 @@ from llvmlite import ir
 from flowgraph.arguments import items_checked_when_read
 from flowgraph.interp.runtime import record_class
 from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str, StructType,
-                               TupleType, Void)
+                               TupleType, Void, DictType)
 from rgen.llvm.runtime import (DOUBLE, FLOAT_VALUE, I1, I32, I64, LONG_DIGITS,
                                NULL, OB_SIZE, OB_TYPE, PTR, Runtime, box, helper, i64,
                                is_gcref, load_at)
@@ -49,7 +49,8 @@ def tests_inline(graph) -> bool:
 
 
 def _tested_inline(T) -> bool:
-    return not isinstance(T, (ListType, ArrayType, TupleType)) or items_checked_when_read(T)
+    return not isinstance(T, (ListType, ArrayType, TupleType, DictType)) \
+        or items_checked_when_read(T)
 
 
 def emit_fast_entry(rt: Runtime, graph, fn: ir.Function, name: str,

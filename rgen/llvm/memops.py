@@ -347,6 +347,85 @@ def _tuple_getitem_var(em, op):
     return read_item(em, op.result.concretetype, b.load(item_slot(b, items, j), typ=PTR))
 
 
+# -- dicts --------------------------------------------------------------------------------
+
+@handles("newdict")
+def _newdict(em, op):
+    d = em.b.call(em.rt.capi("PyDict_New"), [], name=op.result.name or "dict")
+    em.fail_if(em.b.icmp_unsigned("==", d, NULL))
+    return d
+
+
+def _boxed_key(em, op):
+    """The dict (argument 0) and its key (argument 1) as a new reference, held."""
+    key = new_box(em, op.args[1].concretetype, em.value(op.args[1]))
+    em.hold(key)
+    return em.value(op.args[0]), key
+
+
+def _release_key(em, key) -> None:
+    em.unhold(key)
+    em.rt.decref(em.b, key)
+
+
+@handles("dict_setitem")
+def _dict_setitem(em, op):
+    d, key = _boxed_key(em, op)
+    value = new_box(em, op.args[2].concretetype, em.value(op.args[2]))
+    em.hold(value)
+    r = em.b.call(em.rt.capi("PyDict_SetItem"), [d, key, value])
+    em.unhold(value)
+    em.rt.decref(em.b, value)
+    _release_key(em, key)
+    em.fail_if(em.b.icmp_signed("<", r, ir.Constant(I32, 0)))
+
+
+@handles("dict_getitem")
+def _dict_getitem(em, op):
+    """PyObject_GetItem: CPython's own KeyError for a missing key."""
+    d, key = _boxed_key(em, op)
+    p = em.b.call(em.rt.capi("PyObject_GetItem"), [d, key], name="value")
+    _release_key(em, key)
+    em.fail_if(em.b.icmp_unsigned("==", p, NULL))
+    return take_item(em, op.result.concretetype, p)
+
+
+@handles("dict_contains")
+def _dict_contains(em, op):
+    d, key = _boxed_key(em, op)
+    r = em.b.call(em.rt.capi("PyDict_Contains"), [d, key])
+    _release_key(em, key)
+    em.fail_if(em.b.icmp_signed("<", r, ir.Constant(I32, 0)))
+    return em.b.icmp_signed(">", r, ir.Constant(I32, 0), name=op.result.name or "found")
+
+
+@handles("dict_get")
+def _dict_get(em, op):
+    """The value for the key (borrowed, read as its type), else the default."""
+    b = em.b
+    d, key = _boxed_key(em, op)
+    default = new_box(em, op.args[2].concretetype, em.value(op.args[2]))
+    em.hold(default)
+    p = b.call(em.rt.capi("PyDict_GetItemWithError"), [d, key], name="found")
+    missing = b.icmp_unsigned("==", p, NULL)
+    error = b.and_(missing, b.icmp_unsigned("!=", b.call(em.rt.capi("PyErr_Occurred"), []),
+                                             NULL))
+    em.fail_if(error)
+    chosen = b.select(missing, default, p, name="chosen")
+    value = read_item(em, op.result.concretetype, chosen)
+    em.unhold(default)
+    em.rt.decref(b, default)
+    _release_key(em, key)
+    return value
+
+
+@handles("dict_len")
+def _dict_len(em, op):
+    n = em.b.call(em.rt.capi("PyDict_Size"), [em.value(op.args[0])], name="len")
+    em.fail_if(em.b.icmp_signed("<", n, i64(0)))
+    return n
+
+
 # -- strings ------------------------------------------------------------------------------
 
 def _str_length(em, s):

@@ -78,7 +78,7 @@ def uses_genexp(n: int) -> int:
 
 
 def uses_dict(n: int) -> int:
-    d = {1: n}
+    d = {1: n, **{}}
     return n
 
 
@@ -200,8 +200,7 @@ CASES = [
     (uses_dictcomp, "d = {", "dict comprehension is not supported; use a list or a class"),
     (uses_setcomp, "d = {", "set comprehension is not supported; use a list and a for loop"),
     (uses_genexp, "g = (", "generator expression is not supported; use a for loop"),
-    (uses_dict, "d = {", "dict literal is not supported; use a list indexed by small "
-     "integers, or a class"),
+    (uses_dict, "d = {", "'**' in a dict literal is not supported"),
     (uses_set, "d = {", "set literal is not supported; use a list, or compare with each "
      "value"),
     (uses_varargs, "*rest", "parameter '*rest' of uses_varargs() is not supported; pass a "

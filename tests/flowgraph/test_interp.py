@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from flowgraph.interp import TailCall, get_source, resume_frames, resume_graph, run_graph
-from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str,
+from flowgraph.lltypes import (ArrayType, Bool, DictType, Char, Float, ListType, Signed, Str,
                                StructType, Void, typeof_constant)
 from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
 from flowgraph.operations import MAXINT, MININT, OPS, result_type
@@ -266,6 +266,22 @@ def test_list_slice_and_concat_make_new_lists():
     lst = [5, 6, 7]
     assert run_graph(g, lst, -2, 99) == 5 + 7 and lst == [5, 6, 7]
     assert run_graph(g, lst, 2, 1) == 3 + 7
+
+
+def test_dict_operations_change_the_callers_dict():
+    # f(d, k, v): d[k] = v; return len(d) + d.get(k + 1, 0) + (k in d) + d[k]
+    D = DictType(Signed, Signed)
+    g, start, (d, k, v) = graph("dicts", [D, Signed, Signed], Signed)
+    op(start, "dict_setitem", d, k, v)
+    other = op(start, "dict_get", d, op(start, "int_add", k, 1), 0)
+    found = op(start, "cast_bool_to_int", op(start, "dict_contains", d, k))
+    total = op(start, "int_add", op(start, "dict_len", d), other)
+    total = op(start, "int_add", total, found)
+    goto(start, g.returnblock, op(start, "int_add", total, op(start, "dict_getitem", d, k)))
+    table = {2: 30}
+    assert run_graph(g, table, 1, 7) == 2 + 30 + 1 + 7 and table == {2: 30, 1: 7}
+    fresh = op(graph("fresh", [], Signed)[1], "newdict", Constant(D, Void))
+    assert fresh.concretetype == D
 
 
 def test_newlist_and_list_errors():
@@ -663,6 +679,7 @@ def test_resume_rejects_foreign_block():
 
 DEDICATED = {"newlist", "list_len", "list_getitem", "list_setitem", "list_append", "list_pop",
              "list_insert", "list_reverse", "list_delitem", "list_slice", "list_concat",
+             "newdict", "dict_getitem", "dict_setitem", "dict_contains", "dict_get", "dict_len",
              "malloc", "getfield", "setfield", "malloc_varsize", "getarrayitem",
              "setarrayitem", "getarraysize", "direct_call", "hint", "promote",
              "tail_call"}
