@@ -77,7 +77,8 @@ class Features:
     floats: bool = False       # a float parameter and local, mixed arithmetic, `/`
     lists: bool = False        # a list[int] parameter and `[e] * n` locals
     strings: bool = False      # a str parameter: indexing, one-character literals, ord
-    classes: bool = False      # a class with fields and a method, instantiated in f
+    classes: bool = False      # a class with fields and a method, instantiated in f, and
+                               # a reference that may be None (is None, field reads)
     tuples: bool = False       # a tuple[int, int] parameter, a nested tuple local rebuilt
                                # and unpacked by statements, items read by expressions
     wide_mixed: bool = True    # int/float comparisons and `/` on all 64-bit ints
@@ -136,6 +137,7 @@ class _Drawer:
         self.lists: tuple = ()         # list[int] names
         self.strings: tuple = ()       # str names
         self.objects: tuple = ()       # Acc instances
+        self.optionals: tuple = ()     # `Acc | None` names
         self.pairs: tuple = ()         # tuple[int, int] names
         self.nests: tuple = ()         # tuple[int, tuple[int, int]] names
         self.returns_float = False
@@ -250,6 +252,8 @@ class _Drawer:
             kinds += ["len_str", "ord"]
         if self.objects:
             kinds += ["field", "method"]
+        if self.optionals:
+            kinds += ["optional"]
         if not kinds:
             return None
         kind = self.pick(kinds)
@@ -265,6 +269,9 @@ class _Drawer:
             return f"(ord({text}[{self.index(text, scope)}]) if len({text}) > 0 else 3)"
         if kind == "field":
             return f"{self.pick(self.objects)}.n"
+        if kind == "optional":
+            q = self.pick(self.optionals)
+            return f"({q}.n if {q} is not None else {self.expr(scope, 0)})"
         return f"{self.pick(self.objects)}.bump({self.expr(scope, 0)})"
 
     def bounded(self, e: str) -> str:
@@ -316,6 +323,8 @@ class _Drawer:
             kinds += ["float", "mixed"]
         if self.strings:
             kinds += ["char"]
+        if self.optionals:
+            kinds += ["none"]
         if not kinds:
             return None
         ops = ["<", "<=", "==", "!=", ">", ">="]
@@ -326,6 +335,10 @@ class _Drawer:
             i, f = self.bounded(self.expr(scope, 1)), self.fexpr(scope, 1)
             return f"({i} {self.pick(ops)} {f})" if self.chance(50) \
                 else f"({f} {self.pick(ops)} {i})"
+        if kind == "none":
+            q = self.pick(self.optionals)
+            other = self.pick(("None",) + self.objects)
+            return f"({q} {self.pick(['is', 'is not'])} {other})"
         text = self.pick(self.strings)
         op = self.pick(ops if self.chance(50) else ["==", "!="])
         return (f"(len({text}) > 0 and {text}[{self.index(text, scope)}] {op} "
@@ -353,6 +366,8 @@ class _Drawer:
             kinds += ["append", "setitem", "pop"]
         if self.objects:
             kinds += ["setfield"]
+        if self.optionals:
+            kinds += ["optional"]
         if self.nests:
             kinds += ["retuple", "unpack"]
         if scope.loop_depth:
@@ -466,6 +481,11 @@ class _Drawer:
                     f"= {t}"]
         return [f"{indent}{self.pick(names)}, {self.pick(names)} = {t}[1]"]
 
+    def stmt_optional(self, scope, depth, indent):
+        """The reference that may be None: set to an object or None."""
+        q = self.pick(self.optionals)
+        return [f"{indent}{q} = {self.pick(('None',) + self.objects)}"]
+
     def stmt_raise(self, scope, depth, indent):
         return [f"{indent}if {self.cond(scope)}:",
                 f'{indent}    raise ValueError("random program raised")']
@@ -486,6 +506,7 @@ class _Drawer:
         self.strings = tuple(p for p, t in typed if t == "str")
         self.pairs = tuple(p for p, t in typed if t == "tuple[int, int]")
         self.objects = ()
+        self.optionals = ()
         self.nests = ()
         ret = "float" if self.returns_float else "int"
         signature = [p + ": int" for p in params] + [f"{p}: {t}" for p, t in typed]
@@ -508,6 +529,9 @@ class _Drawer:
         if self.features.classes and self.chance(70):
             lines.append(f"    o = Acc({self.expr(scope, 1)})")
             self.objects += ("o",)
+            if self.chance(60):
+                lines.append(f"    oq: Acc | None = {self.pick(['None', 'o'])}")
+                self.optionals += ("oq",)
         if self.features.floats and self.chance(60):
             lines.append(f"    u = {self.fexpr(scope, 1)}")
             self.floats += ("u",)
