@@ -128,8 +128,8 @@ class BuildContext:
         graph = FunctionGraph(source.name, Block([]), sig.return_type or Void, func,
                               source.filename, source.offset + 1)
         self.graphs[func] = graph
-        builder = self.builders[func] = FunctionBuilder(self, source, sig, graph)
-        try:
+        try:            # (the builder's constructor may fail too: a conflicting annotation)
+            builder = self.builders[func] = FunctionBuilder(self, source, sig, graph)
             graph.startblock = builder.build()
         except BaseException as exc:
             del self.graphs[func]
@@ -137,7 +137,7 @@ class BuildContext:
                 self.failures[func] = exc
             raise
         finally:
-            del self.builders[func]
+            self.builders.pop(func, None)
         graph.returnblock.inputargs[0].concretetype = builder.result_type()
         simplify_graph(graph)
         return graph

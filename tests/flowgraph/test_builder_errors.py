@@ -581,3 +581,24 @@ MORE_CASES = [
                          ids=[c[0].__name__ for c in MORE_CASES])
 def test_more_errors(func, text, message):
     expect_error(func, text, message)
+
+
+def reannotated_param(p: int, q: int) -> int:
+    q: str = "a"
+    return p
+
+
+def calls_reannotated(x: int) -> int:
+    return reannotated_param(x, x)
+
+
+def test_an_error_in_building_a_callee_is_the_callers_error_too():
+    """A callee whose annotations conflict failed while its builder was made;
+    the caller was then built with an empty callee graph (0 parameters)."""
+    message = ("type conflict for local variable 'q': str here, int declared at "
+               f"{FILE}:{line_of(reannotated_param, 'def reannotated_param')}; a local "
+               "variable keeps one type; use a second variable")
+    expect_error(reannotated_param, "q: str", message)
+    with pytest.raises(FlowError) as info:
+        flowgraph.build_graph(calls_reannotated)
+    assert str(info.value) == f"{FILE}:{line_of(reannotated_param, 'q: str')}: {message}"
