@@ -34,7 +34,7 @@ fixpoint terminates.  Each variable that turns red records why, which
 
 from __future__ import annotations
 
-from flowgraph.lltypes import ListType, Void
+from flowgraph.lltypes import DictType, ListType, Void
 from flowgraph.model import Constant, FunctionGraph, Variable, copygraph
 from flowgraph.operations import OPS
 from flowgraph.simplify import remove_dead
@@ -209,8 +209,10 @@ class Annotator:
         values = [self._value(copy, a) for a in op.args]
         if any(c is None for c, _ in values):
             return
-        sources = [value for a, value in zip(op.args, values)
-                   if isinstance(a.concretetype, ListType)]
+        sources = [(RED if isinstance(a.concretetype, DictType) and value[0] == BLUE
+                    else value[0], value[1])        # (a dict's keys: never virtual)
+                   for a, value in zip(op.args, values)
+                   if isinstance(a.concretetype, (ListType, DictType))]
         if all(c == FROZEN for c, _ in sources) \
                 and all(is_green(c) or c == "const" for c, _ in values):
             return self._set(copy, op.result, FROZEN, None, None)

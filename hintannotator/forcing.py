@@ -21,7 +21,7 @@ from the hint to the input that breaks it.
 
 from __future__ import annotations
 
-from flowgraph.lltypes import ListType
+from flowgraph.lltypes import DictType, ListType
 from flowgraph.model import Constant, Variable
 from flowgraph.operations import OPS
 from hintannotator.errors import HintError
@@ -189,5 +189,6 @@ class Forcing:
 
 
 def made_from(op) -> list:
-    """The lists whose items a new list (`list_slice`, `list_concat`) is made of."""
-    return [a for a in op.args if isinstance(a.concretetype, ListType)]
+    """The lists (or the dict) whose items a new list (`list_slice`,
+    `list_concat`, `dict_keys`) is made of."""
+    return [a for a in op.args if isinstance(a.concretetype, (ListType, DictType))]

@@ -13,7 +13,7 @@ the middle of a segment ends the state by raising `StateFinished`.
 
 from __future__ import annotations
 
-from flowgraph.lltypes import Bool, Signed, Str, Void
+from flowgraph.lltypes import Bool, ListType, Signed, Str, Void
 from flowgraph.model import Constant
 from timeshifter.boxes import (PtrBox, RedBox, container_kind, copy_box, force, new_list,
                                new_struct, zero_box)
@@ -348,6 +348,11 @@ def tuple_getitem_var(js: JitState, box, index):
 def newdict(js: JitState, lltype) -> PtrBox:
     """A dict is never virtual: made at run time."""
     return PtrBox(lltype, None, js.builder.genop("newdict", [Constant(lltype, Void)]))
+
+
+def dict_keys(js: JitState, box) -> PtrBox:
+    lltype = ListType(box.lltype.key)
+    return PtrBox(lltype, None, js.builder.genop("dict_keys", [gv_of(js, box)]))
 
 
 def dict_setitem(js: JitState, box, key, value) -> None:

@@ -266,8 +266,17 @@ class StmtBuilder:
                 and it.func.id not in self.local_names
                 and self.lookup(it.func.id, it.func) is builtins.range):
             return self.for_range(node, it)
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) \
+                and it.func.attr == "items" and not it.args and not it.keywords:
+            d = self.expr(it.func.value)
+            if isinstance(d.concretetype, DictType):
+                return self.for_dict(node, d, items=True)
+            raise self.error(f"'.items()' of {self.describe_type(d.concretetype)} is not "
+                             "supported", node)
         seq = self.expr(it)
         t = seq.concretetype
+        if isinstance(t, DictType):
+            return self.for_dict(node, seq, items=False)
         if t is Str or isinstance(t, ListType) or isinstance(t, TupleType) \
                 and len(set(t.items)) == 1:
             return self.for_sequence(node, seq)
@@ -350,6 +359,41 @@ class StmtBuilder:
         seq, index = self.slot_value(slots[0]), self.env[slots[1]]
         item = self.getitem(seq, index, node.iter)
         self.env[slots[1]] = self.emit("int_add", [index, Constant(1, Signed)])
+        self.assign(node.target, item, node.target)
+        self.loop_body(loop, node.body)
+        self.loop_exit(loop, falses, node.orelse)
+
+    def for_dict(self, node: ast.For, d, items: bool) -> None:
+        """`for k in d` / `for k, v in d.items()`: over a list of the keys made
+        first; before each step the dict's size is compared with the one it
+        had (CPython's RuntimeError when it changed); a value is read when its
+        key comes (`d.items()` sees the values the body stores)."""
+        keys = self.emit("dict_keys", [d])
+        slots = (self.hold(keys), self.hold(Constant(0, Signed)), self.hold(d),
+                 self.hold(self.emit("dict_len", [d])))
+        header, names = self.enter_loop(self.source.assigned_in(node))
+        changed = self.emit("int_ne", [self.emit("dict_len", [self.env[slots[2]]]),
+                                       self.env[slots[3]]])
+        same, other = self.exit_switch(changed)
+        self.enter(other)
+        self.exit_to(self.graph.exceptblock, [
+            Constant(RuntimeError, Void),
+            Constant("dictionary changed size during iteration", Str)])
+        self.enter(same)
+        keys, index = self.env[slots[0]], self.env[slots[1]]
+        falses, trues = self.exit_switch(
+            self.emit("int_lt", [index, self.emit("list_len", [keys])]))
+        loop = Loop(header, names, hidden=slots)
+        self.enter(trues)
+        keys, index = self.env[slots[0]], self.env[slots[1]]
+        key = self.emit("list_getitem", [keys, index])
+        self.env[slots[1]] = self.emit("int_add", [index, Constant(1, Signed)])
+        item = key
+        if items:
+            t = d.concretetype
+            value = self.emit("dict_getitem", [self.env[slots[2]], key])
+            item = self.emit("newtuple", [Constant(TupleType((t.key, t.value)), Void),
+                                          key, value])
         self.assign(node.target, item, node.target)
         self.loop_body(loop, node.body)
         self.loop_exit(loop, falses, node.orelse)

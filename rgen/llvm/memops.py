@@ -419,6 +419,13 @@ def _dict_get(em, op):
     return value
 
 
+@handles("dict_keys")
+def _dict_keys(em, op):
+    keys = em.b.call(em.rt.capi("PyDict_Keys"), [em.value(op.args[0])], name="keys")
+    em.fail_if(em.b.icmp_unsigned("==", keys, NULL))
+    return keys
+
+
 @handles("dict_len")
 def _dict_len(em, op):
     n = em.b.call(em.rt.capi("PyDict_Size"), [em.value(op.args[0])], name="len")

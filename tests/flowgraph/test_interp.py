@@ -282,6 +282,9 @@ def test_dict_operations_change_the_callers_dict():
     assert run_graph(g, table, 1, 7) == 2 + 30 + 1 + 7 and table == {2: 30, 1: 7}
     fresh = op(graph("fresh", [], Signed)[1], "newdict", Constant(D, Void))
     assert fresh.concretetype == D
+    k, kstart, (kd,) = graph("keys", [D], ListType(Signed))
+    goto(kstart, k.returnblock, op(kstart, "dict_keys", kd))
+    assert run_graph(k, {3: 1, 1: 2}) == [3, 1]
 
 
 def test_newlist_and_list_errors():
@@ -680,6 +683,7 @@ def test_resume_rejects_foreign_block():
 DEDICATED = {"newlist", "list_len", "list_getitem", "list_setitem", "list_append", "list_pop",
              "list_insert", "list_reverse", "list_delitem", "list_slice", "list_concat",
              "newdict", "dict_getitem", "dict_setitem", "dict_contains", "dict_get", "dict_len",
+             "dict_keys",
              "malloc", "getfield", "setfield", "malloc_varsize", "getarrayitem",
              "setarrayitem", "getarraysize", "direct_call", "hint", "promote",
              "tail_call"}

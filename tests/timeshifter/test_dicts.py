@@ -1,6 +1,7 @@
 """Dicts with int or str keys (issue 12 item 6, first part): literals (an
 empty one typed by its annotation), d[k] (CPython's KeyError), d[k] = v,
-k in d, len(d), d.get(k, default), as parameters checked whole; in every
+k in d, len(d), d.get(k, default), for k in d, for k, v in d.items(), as
+parameters checked whole; in every
 mode against CPython.  A dict is a real object at run time (never virtual);
 a deep-frozen green dict read at green keys folds."""
 
@@ -31,6 +32,21 @@ def scores(table: dict[str, float], name: str) -> float:
     return table[name] + len(table)
 
 
+def iterated(d: dict[str, int], grow: int) -> int:
+    """for k in d, for k, v in d.items() (values read as their keys come:
+    stores in the body are seen), CPython's RuntimeError when the size changes."""
+    total = 0
+    for k in d:
+        total = total * 7 + len(k)
+    for k, v in d.items():
+        total += v
+        if grow == 1:
+            d[k] = v * 2
+        if grow == 2:
+            d[k + "!"] = 1
+    return total
+
+
 def outcome(f, *args):
     try:
         return ("ok", f(*args))
@@ -39,20 +55,23 @@ def outcome(f, *args):
 
 
 CASES = [(word_counts, (["a", "b", "a"], "a")), (word_counts, (["b", "c"], "z")),
-         (word_counts, (["x"], "x")), (scores, ({"a": 1.5}, "a")), (scores, ({}, "b"))]
+         (word_counts, (["x"], "x")), (scores, ({"a": 1.5}, "a")), (scores, ({}, "b")),
+         (iterated, ({"a": 1, "bb": 2}, 0)), (iterated, ({"a": 1, "bb": 2}, 1)),
+         (iterated, ({"a": 1, "bb": 2}, 2)), (iterated, ({}, 2))]
 
 
 @pytest.mark.parametrize("func, args", CASES, ids=[f"{f.__name__}{i}" for i, (f, _)
                                                    in enumerate(CASES)])
 def test_every_mode_agrees_with_cpython(func, args):
-    def fresh():
-        return [type(a)(a) if isinstance(a, (list, dict)) else a for a in args]
-    expected = outcome(func, *fresh())
+    def run(f):
+        fresh = [type(a)(a) if isinstance(a, (list, dict)) else a for a in args]
+        return outcome(f, *fresh), fresh            # the result and the changed arguments
+    expected = run(func)
     g = flowgraph.build_graph(func)
-    assert outcome(flowgraph.run_graph, g, *fresh()) == expected
-    assert outcome(rgen.compile_graph(g), *fresh()) == expected
+    assert run(lambda *a: flowgraph.run_graph(g, *a)) == expected
+    assert run(rgen.compile_graph(g)) == expected
     res = timeshifter.make_compiler(func).specialize()
-    assert outcome(res, *fresh()) == outcome(res.interpret, *fresh()) == expected
+    assert run(res) == run(res.interpret) == expected
 
 
 @pytest.mark.parametrize("table, message", [
