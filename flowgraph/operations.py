@@ -406,6 +406,8 @@ _op("dict_contains", 2, _B, pure=False, py="{1} in {0}", kind="read",
     args=(DictType, lambda args: args[0].concretetype.key), container=0)
 _op("dict_get", 3, _dict_value, pure=False, py="{0}.get({1}, {2})", kind="read",
     args=(DictType, lambda args: args[0].concretetype.key, _dict_value), container=0)
+_op("dict_delitem", 2, _V, pure=False, canraise=(KeyError,), py="del {0}[{1}]", kind="write",
+    args=(DictType, lambda args: args[0].concretetype.key), container=0)
 # dict_keys(d): a new list of the keys, in order (for loops over a dict iterate it)
 _op("dict_keys", 1, lambda args: ListType(args[0].concretetype.key), pure=False,
     py="list({0})", kind="alloc", args=(DictType,), container=0,

@@ -148,9 +148,16 @@ def propagate_constant_args(graph: FunctionGraph) -> bool:
         changed = False
         for block, links in entrymap.items():
             for i, v in enumerate(block.inputargs):
-                if v in candidates and candidates[v] is not _VARYING:
+                old = candidates.get(v, _VARYING)
+                if old is not _VARYING:
                     new = _meet_incoming(candidates, [link.args[i] for link in links])
-                    if new is not candidates[v]:
+                    if old is not None and new is not _VARYING and new is not old:
+                        # only ever up the lattice (None, one constant, varying): an
+                        # equal constant is no change, another one makes it varying
+                        # (else two equal-but-not-identical constants could chase each
+                        # other round a loop forever)
+                        new = old if _same_constant(new, old) else _VARYING
+                    if new is not old:
                         candidates[v], changed = new, True
     constants = {v: c for v, c in candidates.items() if isinstance(c, Constant)}
     if not constants:
@@ -164,6 +171,13 @@ def propagate_constant_args(graph: FunctionGraph) -> bool:
                 link.args = [link.args[i] for i in keep]
             rename_block(block, mapping)
     return True
+
+
+def _same_constant(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:                   # an odd value's __eq__: not the same
+        return False
 
 
 def _meet_incoming(candidates: dict, args: list):

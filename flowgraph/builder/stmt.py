@@ -102,16 +102,19 @@ class StmtBuilder:
         self.expr(node.value)
 
     def stmt_Delete(self, node: ast.Delete) -> None:
-        """`del lst[i]` (several targets: one after another, as CPython)."""
+        """`del lst[i]`, `del d[k]` (several targets: one after another, as CPython)."""
         for target in node.targets:
             if not (isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Slice)):
                 raise self.error(f"del of '{ast.unparse(target)}' is not supported; only list "
-                                 "items can be deleted (del lst[i]); assign a new value "
-                                 "instead", target)
+                                 "and dict items can be deleted (del lst[i], del d[k]); assign "
+                                 "a new value instead", target)
             v_list, index = self.exprs([target.value, target.slice])
+            if isinstance(v_list.concretetype, DictType):
+                self.emit("dict_delitem", [v_list, self.dict_key(v_list, index, target)])
+                continue
             if not isinstance(v_list.concretetype, ListType):
                 raise self.error(f"del of an item of a {type_name(v_list.concretetype)} is not "
-                                 "supported; only list items can be deleted", target)
+                                 "supported; only list and dict items can be deleted", target)
             self.emit("list_delitem", [v_list, self.index_value(index, target)])
 
     def stmt_Assign(self, node: ast.Assign) -> None:

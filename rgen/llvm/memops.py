@@ -419,6 +419,15 @@ def _dict_get(em, op):
     return value
 
 
+@handles("dict_delitem")
+def _dict_delitem(em, op):
+    """PyObject_DelItem: CPython's own KeyError for a missing key."""
+    d, key = _boxed_key(em, op)
+    r = em.b.call(em.rt.capi("PyObject_DelItem"), [d, key])
+    _release_key(em, key)
+    em.fail_if(em.b.icmp_signed("<", r, ir.Constant(I32, 0)))
+
+
 @handles("dict_keys")
 def _dict_keys(em, op):
     keys = em.b.call(em.rt.capi("PyDict_Keys"), [em.value(op.args[0])], name="keys")

@@ -103,6 +103,7 @@ CAPI = {
     "PyDict_GetItemWithError": (PTR, [PTR, PTR]),
     "PyDict_Size": (I64, [PTR]),
     "PyDict_Keys": (PTR, [PTR]),
+    "PyObject_DelItem": (I32, [PTR, PTR]),
     "PyObject_GetItem": (PTR, [PTR, PTR]),
     "PyList_New": (PTR, [I64]),
     "PyList_Append": (I32, [PTR, PTR]),

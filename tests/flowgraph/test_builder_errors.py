@@ -228,8 +228,8 @@ CASES = [
      "with a loop"),
     (uses_fstring, 'f"', "f-string is not supported; return the values instead of "
      "formatting them"),
-    (uses_del, "del m", "del of 'm' is not supported; only list items can be deleted "
-     "(del lst[i]); assign a new value instead"),
+    (uses_del, "del m", "del of 'm' is not supported; only list and dict items can be "
+     "deleted (del lst[i], del d[k]); assign a new value instead"),
     (uses_print, "print(n)", "builtin 'print()' is not supported; return the value instead "
      "of printing it"),
     (uses_tuple, "t[n]", "indexing a tuple[int, float] needs a constant index (each item has "

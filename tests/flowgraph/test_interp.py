@@ -285,6 +285,13 @@ def test_dict_operations_change_the_callers_dict():
     k, kstart, (kd,) = graph("keys", [D], ListType(Signed))
     goto(kstart, k.returnblock, op(kstart, "dict_keys", kd))
     assert run_graph(k, {3: 1, 1: 2}) == [3, 1]
+    e, estart, (ed, ek) = graph("dels", [D, Signed], Signed)
+    op(estart, "dict_delitem", ed, ek)
+    goto(estart, e.returnblock, op(estart, "dict_len", ed))
+    table = {3: 1, 1: 2}
+    assert run_graph(e, table, 3) == 1 and table == {1: 2}
+    with pytest.raises(KeyError):
+        run_graph(e, table, 3)
 
 
 def test_newlist_and_list_errors():
@@ -683,7 +690,7 @@ def test_resume_rejects_foreign_block():
 DEDICATED = {"newlist", "list_len", "list_getitem", "list_setitem", "list_append", "list_pop",
              "list_insert", "list_reverse", "list_delitem", "list_slice", "list_concat",
              "newdict", "dict_getitem", "dict_setitem", "dict_contains", "dict_get", "dict_len",
-             "dict_keys",
+             "dict_keys", "dict_delitem",
              "malloc", "getfield", "setfield", "malloc_varsize", "getarrayitem",
              "setarrayitem", "getarraysize", "direct_call", "hint", "promote",
              "tail_call"}

@@ -47,6 +47,13 @@ def iterated(d: dict[str, int], grow: int) -> int:
     return total
 
 
+def deleted(d: dict[int, str], k: int) -> int:
+    del d[k]
+    if k + 1 in d:
+        del d[k + 1], d[k + 2]
+    return len(d)
+
+
 def outcome(f, *args):
     try:
         return ("ok", f(*args))
@@ -57,7 +64,9 @@ def outcome(f, *args):
 CASES = [(word_counts, (["a", "b", "a"], "a")), (word_counts, (["b", "c"], "z")),
          (word_counts, (["x"], "x")), (scores, ({"a": 1.5}, "a")), (scores, ({}, "b")),
          (iterated, ({"a": 1, "bb": 2}, 0)), (iterated, ({"a": 1, "bb": 2}, 1)),
-         (iterated, ({"a": 1, "bb": 2}, 2)), (iterated, ({}, 2))]
+         (iterated, ({"a": 1, "bb": 2}, 2)), (iterated, ({}, 2)),
+         (deleted, ({1: "a", 2: "b", 3: "c"}, 1)), (deleted, ({1: "a", 2: "b"}, 1)),
+         (deleted, ({1: "a"}, 5))]
 
 
 @pytest.mark.parametrize("func, args", CASES, ids=[f"{f.__name__}{i}" for i, (f, _)
