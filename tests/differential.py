@@ -48,8 +48,13 @@ def same_value(a, b) -> bool:
         return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
     if isinstance(a, (list, tuple)):
         return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same_value(a[k], b[k]) for k in a)
     if hasattr(a, "__dict__") and not callable(a):
         return same_value(sorted(vars(a).items()), sorted(vars(b).items()))
+    slots = getattr(type(a), "__slots__", None)
+    if slots is not None and type(a).__module__ != "builtins":
+        return all(same_value(getattr(a, s, None), getattr(b, s, None)) for s in slots)
     return a == b
 
 
@@ -64,3 +69,26 @@ def assert_same_outcome(expected: Outcome, got: Outcome, what: str = "") -> None
     if not same_outcome(expected, got):
         raise AssertionError(f"{what}\n  CPython:   {expected.describe()}"
                              f"\n  this mode: {got.describe()}")
+
+
+def assert_every_mode(func, args) -> None:
+    """`func` on (a deep copy of) `args` in every execution mode: CPython, the
+    flow-graph interpreter, native code of the whole function (its Python
+    entry and its builtin), and its specialisation with no green argument,
+    native and interpreted.  Each must return the same value or raise the
+    same exception type with the same message, and leave the arguments the
+    same (structurally, with exact types)."""
+    import flowgraph
+    import rgen
+    import timeshifter
+    expected = outcome(func, args)
+    g = flowgraph.build_graph(func)
+    native = rgen.compile_graph(g)
+    res = timeshifter.make_compiler(func).specialize()
+    for what, call in (("run_graph", lambda *a: flowgraph.run_graph(g, *a)),
+                       ("native", native), ("native builtin", native.fast),
+                       ("residual native", res), ("residual interpreted", res.interpret)):
+        got = outcome(call, args)
+        assert_same_outcome(expected, got, what)
+        if expected.raised is not None:
+            assert got.value == expected.value, (what, expected.value, got.value)

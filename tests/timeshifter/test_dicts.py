@@ -14,6 +14,7 @@ import rgen
 import timeshifter
 from flowgraph.errors import FlowError
 from hintannotator import hint
+from tests.differential import assert_every_mode
 
 
 def word_counts(words: list[str], k: str) -> int:
@@ -72,15 +73,7 @@ CASES = [(word_counts, (["a", "b", "a"], "a")), (word_counts, (["b", "c"], "z"))
 @pytest.mark.parametrize("func, args", CASES, ids=[f"{f.__name__}{i}" for i, (f, _)
                                                    in enumerate(CASES)])
 def test_every_mode_agrees_with_cpython(func, args):
-    def run(f):
-        fresh = [type(a)(a) if isinstance(a, (list, dict)) else a for a in args]
-        return outcome(f, *fresh), fresh            # the result and the changed arguments
-    expected = run(func)
-    g = flowgraph.build_graph(func)
-    assert run(lambda *a: flowgraph.run_graph(g, *a)) == expected
-    assert run(rgen.compile_graph(g)) == expected
-    res = timeshifter.make_compiler(func).specialize()
-    assert run(res) == run(res.interpret) == expected
+    assert_every_mode(func, args)
 
 
 @pytest.mark.parametrize("table, message", [

@@ -8,10 +8,10 @@ from collections import Counter
 import pytest
 
 import flowgraph
-import rgen
 import timeshifter
 from flowgraph.errors import FlowError
 from hintannotator import hint
+from tests.differential import assert_every_mode
 
 
 def slices(n: int, a: int, b: int) -> int:
@@ -46,14 +46,7 @@ REDS = [([1.5, 2.5, 4.0], [8.0], 1, 3), ([1.0, 2.0], [3.0, 4.0], -1, 9),
 @pytest.mark.parametrize("func, args", [(slices, (7, a, b)) for a, b in BOUNDS]
                          + [(red_lists, args) for args in REDS])
 def test_every_mode_agrees_with_cpython(func, args):
-    def fresh():            # each mode its own copy of a list argument
-        return [list(a) if isinstance(a, list) else a for a in args]
-    expected = outcome(func, *fresh())
-    g = flowgraph.build_graph(func)
-    assert outcome(flowgraph.run_graph, g, *fresh()) == expected
-    assert outcome(rgen.compile_graph(g), *fresh()) == expected
-    res = timeshifter.make_compiler(func).specialize()
-    assert outcome(res, *fresh()) == outcome(res.interpret, *fresh()) == expected
+    assert_every_mode(func, args)
 
 
 def local_pieces(k: int, x: int) -> int:

@@ -9,9 +9,9 @@ from typing import Optional
 import pytest
 
 import flowgraph
-import rgen
 import timeshifter
 from flowgraph.errors import FlowError
+from tests.differential import assert_every_mode
 
 
 class Node:
@@ -77,13 +77,7 @@ CASES = [(chain, (0,)), (chain, (1,)), (chain, (6,)),
 @pytest.mark.parametrize("func, args", CASES, ids=[f"{f.__name__}{i}" for i, (f, _)
                                                    in enumerate(CASES)])
 def test_every_mode_agrees_with_cpython(func, args):
-    expected = outcome(func, *args)
-    g = flowgraph.build_graph(func)
-    native = rgen.compile_graph(g)
-    assert outcome(flowgraph.run_graph, g, *args) == expected
-    assert outcome(native, *args) == outcome(native.fast, *args) == expected
-    res = timeshifter.make_compiler(func).specialize()
-    assert outcome(res, *args) == outcome(res.interpret, *args) == expected
+    assert_every_mode(func, args)
 
 
 def linked(k: int) -> int:

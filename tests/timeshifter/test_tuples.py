@@ -13,6 +13,7 @@ import rgen
 import timeshifter
 from flowgraph.errors import FlowError
 from hintannotator import hint
+from tests.differential import assert_every_mode
 
 
 def pairs(x: int, s: str) -> tuple[int, str]:
@@ -84,7 +85,7 @@ def outcome(f, *args):
         return (type(exc), str(exc))
 
 
-CASES = [(pairs, (4, "ab")), (pairs, (-7, "")), (swap, ((3, 1.5), 2)), (swap, ((3, 2), -1)),
+CASES = [(pairs, (4, "ab")), (pairs, (-7, "")), (swap, ((3, 1.5), 2)), (swap, ((3, 2.0), -1)),
          (table_sum, ([("ab", 2), ("", 5), ("xyz", -1)], 0.5)), (table_sum, ([], 2.0)),
          (nested, (5,)), (nested, (-12345,)),
          (loop_unpacking, ([("ab", 2), ("c", 5)], 4)), (loop_unpacking, ([], -1)),
@@ -96,14 +97,7 @@ CASES = [(pairs, (4, "ab")), (pairs, (-7, "")), (swap, ((3, 1.5), 2)), (swap, ((
 
 @pytest.mark.parametrize("func, args", CASES, ids=[f"{f.__name__}{a}" for f, a in CASES])
 def test_every_mode_agrees_with_cpython(func, args):
-    def fresh():            # a list argument is changed in place: each mode its own copy
-        return [list(a) if isinstance(a, list) else a for a in args]
-    expected = outcome(func, *fresh())
-    g = flowgraph.build_graph(func)
-    assert outcome(flowgraph.run_graph, g, *fresh()) == expected
-    assert outcome(rgen.compile_graph(g), *fresh()) == expected
-    res = timeshifter.make_compiler(func).specialize()
-    assert outcome(res, *fresh()) == outcome(res.interpret, *fresh()) == expected
+    assert_every_mode(func, args)
 
 
 WRONG = [((3, 1.5, 0), "swap() argument 'p' must be tuple[int, float], not a tuple of 3 items"),
@@ -111,6 +105,17 @@ WRONG = [((3, 1.5, 0), "swap() argument 'p' must be tuple[int, float], not a tup
          ((3.0, 1.5), "swap() argument 'p', item 0, must be int, not float"),
          ((2**64, 1.5), "swap() argument 'p', item 0, does not fit in a 64-bit int: "
                         "18446744073709551616")]
+
+
+def test_an_int_item_for_a_float_is_converted_in_every_mode():
+    """As for a float parameter (the numeric tower): CPython itself would
+    compute with the int and return -2, every mode returns -2.0."""
+    g = flowgraph.build_graph(swap)
+    res = timeshifter.make_compiler(swap).specialize()
+    for mode in (lambda *a: flowgraph.run_graph(g, *a), rgen.compile_graph(g), res,
+                 res.interpret):
+        result = mode((3, 2), -1)
+        assert result == (-2.0, 4) and type(result[0]) is float
 
 
 @pytest.mark.parametrize("p, message", WRONG)
