@@ -84,7 +84,7 @@ def _function_body(body: list, ret_type: str) -> list | None:
     """The body with its back edges polled, or None if it has no loop."""
     blocks = _blocks(body)
     position = {label: k for k, (label, _) in enumerate(blocks)}
-    cyclic = _cyclic_edges(blocks, position)
+    cyclic = _cyclic_edges(blocks, position) - _bounded_loop_edges(blocks, position)
     new_blocks, renames = [], {}            # (source, target) -> poll block
     for k, (label, lines) in enumerate(blocks):
         for j, line in enumerate(lines):
@@ -121,15 +121,77 @@ _REMAINDER = re.compile(r"\.(epil|prol)(\.\d+)?$")
 def _cyclic_edges(blocks: list, position: dict) -> set:
     """The edges (source, target) that lie on a cycle of the control flow:
     both ends in one strongly connected component (networkx)."""
+    cfg = _cfg(blocks, position)
+    component = {}
+    for k, members in enumerate(nx.strongly_connected_components(cfg)):
+        component.update(dict.fromkeys(members, k))
+    return {(u, v) for u, v in cfg.edges if component[u] == component[v]}
+
+
+def _cfg(blocks: list, position: dict) -> nx.DiGraph:
     cfg = nx.DiGraph()
     for label, lines in blocks:
         for j, line in enumerate(lines):
             if label is not None and _is_terminator(lines, j):
                 cfg.add_edges_from((label, t) for t in _TARGET.findall(line) if t in position)
-    component = {}
-    for k, members in enumerate(nx.strongly_connected_components(cfg)):
-        component.update(dict.fromkeys(members, k))
-    return {(u, v) for u, v in cfg.edges if component[u] == component[v]}
+    return cfg
+
+
+# The loops LLVM's vectoriser leaves beside a vector loop run a bounded
+# number of iterations: the scalar remainder (fewer than the vector width
+# times the unroll factor), the epilogue's vector loop (the same bound), and
+# the scalar loop taken when the trip count is below a small constant.  They
+# are recognised by how control reaches them: every way in passes a branch on
+# one of the vectoriser's own trip-count tests, on its bounded side.  Any
+# other way in (a failed memory-overlap check, for one, which runs the whole
+# loop scalar) keeps the poll.
+_MIN_ITERS = re.compile(r"^  (%min\.iters\.check\d*) = icmp ul[te] i\d+ [^,]+, (\d+)$")
+_CMP_N = re.compile(r"^  (%cmp\.n\d*) = icmp eq ")
+_EPILOGUE_CHECK = re.compile(r"^  (%min\.epilog\.iters\.check\d*) = icmp ")
+_COND_BRANCH = re.compile(r"^  br i1 (%[-\w$.]+), label (%[-\w$.\"]+), label (%[-\w$.\"]+)")
+
+
+def _bounded_loop_edges(blocks: list, position: dict) -> set:
+    """The edges of loops that only vectoriser trip-count tests lead into."""
+    cfg = _cfg(blocks, position)
+    lines_of = dict(blocks)
+    bounded = set()
+    for members in nx.strongly_connected_components(cfg):
+        loop = cfg.subgraph(members)
+        if loop.number_of_edges() == 0:
+            continue
+        entries = [(u, v) for v in members for u in cfg.predecessors(v) if u not in members]
+        if entries and all(_bounded_entry(cfg, lines_of, u, v, set()) for u, v in entries):
+            bounded.update(loop.edges)
+    return bounded
+
+
+def _bounded_entry(cfg, lines_of: dict, u: str, v: str, seen: set) -> bool:
+    """Whether control passing u -> v has passed a vectoriser trip-count test
+    on its bounded side (walking back through unconditional branches)."""
+    if u in seen:
+        return False
+    seen.add(u)
+    lines = [line for line in lines_of[u] if line.strip()]
+    branch = _COND_BRANCH.match(lines[-1])
+    if branch is None:
+        if not lines[-1].startswith("  br label "):
+            return False
+        preds = list(cfg.predecessors(u))
+        return bool(preds) and all(_bounded_entry(cfg, lines_of, p, u, seen) for p in preds)
+    cond, if_true, if_false = branch.groups()
+    for line in lines:
+        m = _MIN_ITERS.match(line)
+        if m and m.group(1) == cond:
+            return v == if_true and if_true != if_false and int(m.group(2)) <= POLL_INTERVAL
+        m = _CMP_N.match(line)
+        if m and m.group(1) == cond:
+            return v == if_false and if_true != if_false
+        m = _EPILOGUE_CHECK.match(line)
+        if m and m.group(1) == cond:
+            preds = list(cfg.predecessors(u))
+            return bool(preds) and all(_bounded_entry(cfg, lines_of, p, u, seen) for p in preds)
+    return False
 
 
 def _is_terminator(lines: list, j: int) -> bool:

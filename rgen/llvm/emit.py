@@ -118,10 +118,13 @@ class FunctionEmitter:
             self.blocks[block] = self._make_block(block, f"block{i}")
         self.index = {blk: i for i, blk in enumerate(order)}
         b.position_at_end(entry)
-        if self.polls_after_optimisation and not guards.POLL_OFF:
-            bb_start = self.fn.append_basic_block("entry.ok")
-            b.cbranch(guards.may_fail_later(self.rt, b), self.shared_fail(), bb_start)
-            b.position_at_end(bb_start)
+        # The success flag of every return: false, or, when polls come after
+        # optimisation into a function with a loop, a false LLVM cannot see.
+        self.succeeded = ir.Constant(I1, 0)
+        if (self.polls_after_optimisation and not guards.POLL_OFF
+                and any(self.index.get(link.target, len(order)) <= i
+                        for i, block in enumerate(order) for link in block.exits)):
+            self.succeeded = guards.may_fail_later(self.rt, b)
         came_from = b.block
         b.branch(self.blocks[graph.startblock])
         for v, arg in zip(params, self.fn.args):
@@ -436,7 +439,7 @@ class FunctionEmitter:
             ret = ir.Constant(result_struct(T), ir.Undefined)
             if values[0] is not None:
                 ret = b.insert_value(ret, values[0], 0)
-            b.ret(b.insert_value(ret, ir.Constant(I1, 0), 1))
+            b.ret(b.insert_value(ret, self.succeeded, 1))
             return bb
         b.branch(self.blocks[target])
         for v, value in zip(target.inputargs, values):

@@ -138,14 +138,13 @@ def _stack_slow_helper(rt, b, sp):
 
 def may_fail_later(rt, b):
     """i1, always false, that LLVM cannot see through (a load of an outside
-    byte that stays 0).  A function whose polls are added after optimisation
-    (backedges.py) tests it on entry, so that while it is optimised its
-    failure flag is not a known constant: else a caller calling it without
-    inlining drops its failure check, and a poll's failure later returns a
-    result with an exception set."""
+    byte that stays 0): the success flag a function returns when its polls
+    are added after optimisation (backedges.py), so that while it is
+    optimised its failure flag is not a known constant: else a caller calling
+    it without inlining drops its failure check, and a poll's failure later
+    returns a result with an exception set.  One load at the entry."""
     flag = _global(rt, "rt.never", ctypes.addressof(_never), ir.IntType(8))
-    value = b.load(flag, name="never", typ=ir.IntType(8))
-    return b.icmp_unsigned("!=", value, ir.Constant(ir.IntType(8), 0))
+    return b.load(flag, name="never", typ=I1)
 
 
 def poll_counter_slot(rt, b, local: bool):
