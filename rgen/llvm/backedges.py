@@ -6,10 +6,14 @@ vectorise a loop that holds one: polling before optimisation would turn
 graph has no gcref value at all owns no reference anywhere, so its failure
 path is just `ret {undef, 1}` from any point (from its entry wrapper,
 which may inline it: `ret 0`); when every graph of a module is such a
-function, emit.py emits no back-edge polls and `insert_polls` adds them to
-the optimised IR text instead, to all its functions, on the loops LLVM kept (a vectorised loop polls once per
-vector iteration).  Back edges are the branch targets at or before their
-source block in the text (every cycle has one).  Each becomes
+function, or the module's one graph holds no reference on any cycle
+(`emit.owns_nothing_in_loops`: a Brainfuck residual reads its input string
+before its loops), emit.py emits no back-edge polls and `insert_polls` adds
+them to the optimised IR text instead, to all its functions, on the loops
+LLVM kept (a vectorised loop polls once per vector iteration; the loops the
+vectoriser and the unroller bound need none).  Polled edges are the back
+edges of a depth-first search from the entry (every cycle has one).  Each
+becomes
 
     poll.K:      counter -= 1; if counter < 1 -> poll.K.call else -> target
     poll.K.call: counter = POLL_INTERVAL; if PyErr_CheckSignals() -> poll.fail
@@ -84,15 +88,15 @@ def _function_body(body: list, ret_type: str) -> list | None:
     """The body with its back edges polled, or None if it has no loop."""
     blocks = _blocks(body)
     position = {label: k for k, (label, _) in enumerate(blocks)}
-    cyclic = _cyclic_edges(blocks, position) - _bounded_loop_edges(blocks, position)
+    cfg = _cfg(blocks, position)
+    polled = _back_edges(cfg, blocks, position) - _bounded_loop_edges(cfg, blocks)
     new_blocks, renames = [], {}            # (source, target) -> poll block
     for k, (label, lines) in enumerate(blocks):
         for j, line in enumerate(lines):
             if not _is_terminator(lines, j):
                 continue
             for target in set(_TARGET.findall(line)):
-                if (label, target) in cyclic and position[target] <= k and not (
-                        _REMAINDER.search(target.strip('"'))):
+                if (label, target) in polled and not _REMAINDER.search(target.strip('"')):
                     poll = renames.get((label, target))
                     if poll is None:
                         poll = renames[(label, target)] = f"%poll.{len(renames)}"
@@ -118,14 +122,33 @@ def _function_body(body: list, ret_type: str) -> list | None:
 _REMAINDER = re.compile(r"\.(epil|prol)(\.\d+)?$")
 
 
-def _cyclic_edges(blocks: list, position: dict) -> set:
-    """The edges (source, target) that lie on a cycle of the control flow:
-    both ends in one strongly connected component (networkx)."""
-    cfg = _cfg(blocks, position)
-    component = {}
-    for k, members in enumerate(nx.strongly_connected_components(cfg)):
-        component.update(dict.fromkeys(members, k))
-    return {(u, v) for u, v in cfg.edges if component[u] == component[v]}
+def _back_edges(cfg: nx.DiGraph, blocks: list, position: dict) -> set:
+    """The back edges of a depth-first search from the entry: the edges to a
+    block on the search's stack.  Every cycle holds one; a loop has one per
+    latch (an edge to an earlier block in the text may lie on no cycle, or
+    be a loop's entry laid out after its body)."""
+    first_label, first_lines = blocks[0]
+    roots = ([first_label] if first_label is not None else
+             [t for line in first_lines for t in _TARGET.findall(line) if t in position])
+    back, state = set(), {}                     # label -> 1 on the stack, 2 done
+    for root in roots + list(cfg.nodes):
+        if root in state or root not in cfg:
+            continue
+        state[root] = 1
+        stack = [(root, iter(cfg.successors(root)))]
+        while stack:
+            node, successors = stack[-1]
+            for succ in successors:
+                if succ not in state:
+                    state[succ] = 1
+                    stack.append((succ, iter(cfg.successors(succ))))
+                    break
+                if state[succ] == 1:
+                    back.add((node, succ))
+            else:
+                state[node] = 2
+                stack.pop()
+    return back
 
 
 def _cfg(blocks: list, position: dict) -> nx.DiGraph:
@@ -151,9 +174,8 @@ _EPILOGUE_CHECK = re.compile(r"^  (%min\.epilog\.iters\.check\d*) = icmp ")
 _COND_BRANCH = re.compile(r"^  br i1 (%[-\w$.]+), label (%[-\w$.\"]+), label (%[-\w$.\"]+)")
 
 
-def _bounded_loop_edges(blocks: list, position: dict) -> set:
+def _bounded_loop_edges(cfg: nx.DiGraph, blocks: list) -> set:
     """The edges of loops that only vectoriser trip-count tests lead into."""
-    cfg = _cfg(blocks, position)
     lines_of = dict(blocks)
     bounded = set()
     for members in nx.strongly_connected_components(cfg):

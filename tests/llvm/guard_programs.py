@@ -17,3 +17,16 @@ def spin_list(xs: list[int], n: int) -> int:
         total = (total + xs[i % len(xs)] * 7) % 1000003
         i += 1
     return total
+
+
+def spin_str(s: str, n: int) -> int:
+    """The loop after reading a str argument: its graph holds the str only
+    before the loop (emit.owns_nothing_in_loops), so the loop is polled after
+    optimisation, with the str released already when a poll fails."""
+    seed = ord(s[0])
+    total = 0
+    i = 0
+    while i < n:
+        total = (total * 31 + seed + i) % 1000003
+        i += 1
+    return total

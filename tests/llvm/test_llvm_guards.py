@@ -30,7 +30,7 @@ SPIN = textwrap.dedent('''
     from tests.llvm import guard_programs
     program = getattr(guard_programs, {name!r})
     native = rgen.compile_graph(flowgraph.build_graph(program))
-    args = [[1, 2, 3]] if {name!r} == "spin_list" else []
+    args = {{"spin_list": [[1, 2, 3]], "spin_str": ["ab"]}}.get({name!r}, [])
     native(*args, 10)
     print("ready", flush=True)
     try:
@@ -50,12 +50,13 @@ def test_deep_native_recursion_raises_recursion_error():
         "1000", "RecursionError: maximum recursion depth exceeded (native stack)"]
 
 
-@pytest.mark.parametrize("name", ["spin", "spin_list"])
+@pytest.mark.parametrize("name", ["spin", "spin_list", "spin_str"])
 def test_ctrl_c_interrupts_a_long_native_loop(name):
     """A SIGINT 0.2 s into a loop of 10**13 iterations raises KeyboardInterrupt
     from within native code (it used to run to the end: hours).  `spin` owns no
     reference (polled after optimisation, in the entry that inlined it too);
-    `spin_list` does (polled as emitted)."""
+    `spin_list` does (polled as emitted); `spin_str` owns its str before
+    its loop only (polled after optimisation too)."""
     child = subprocess.Popen([sys.executable, "-c", SPIN.format(name=name)], cwd=ROOT,
                              stdout=subprocess.PIPE, text=True)
     try:
