@@ -224,9 +224,10 @@ def mkentrymap(graph: FunctionGraph) -> dict:
     return result
 
 
-def copygraph(graph: FunctionGraph) -> FunctionGraph:
+def copygraph(graph: FunctionGraph, maps: dict | None = None) -> FunctionGraph:
     """A deep copy of the graph's blocks, links and variables (constants are
-    shared).  The copy keeps `func`, `filename`, `firstlineno` and `defaults`."""
+    shared).  The copy keeps `func`, `filename`, `firstlineno` and `defaults`.
+    `maps`, if given, receives the old -> new dicts as "blocks" and "vars"."""
     varmap: dict = {}
 
     def v(a):
@@ -254,4 +255,6 @@ def copygraph(graph: FunctionGraph) -> FunctionGraph:
         new.exitswitch = v(block.exitswitch) if block.exitswitch is not None else None
         new.closeblock(*[Link([v(a) for a in link.args], blockmap[link.target], link.exitcase)
                          for link in block.exits])
+    if maps is not None:
+        maps["blocks"], maps["vars"] = blockmap, varmap
     return newgraph

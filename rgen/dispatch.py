@@ -9,7 +9,12 @@ is used at once without recompiling:
     native_targets  c_void_p[capacity]: their addresses, each a native
                     function `{T, i1} tailcc case(*live)` (`NativeFunction.address`)
 
-A hit tail-calls the target.  A miss calls `native_miss(value, *live)`, which
+    native_default  c_void_p: 0, or the address of a native function
+                    `{T, i1} tailcc default(value, *live)` serving every value
+                    without a case (a megamorphic site's compiled path)
+
+A hit tail-calls the target; a miss tail-calls the default when there is
+one, without entering Python.  Else it calls `native_miss(value, *live)`, which
 returns the address of a case to tail-call in the same way (0 for none), so
 Python has returned before the case runs: loops and recursions through
 freshly compiled cases nest no Python frames.  With 0 the native code calls
@@ -31,6 +36,11 @@ class NativeSwitch(ABC):
         self.native_values = (ctypes.c_int64 * max(capacity, 1))()
         self.native_targets = (ctypes.c_void_p * max(capacity, 1))()
         self.native_count = ctypes.c_int64(0)
+        self.native_default = ctypes.c_void_p(0)
+
+    def attach_default(self, address: int) -> None:
+        """Serve every value without a case by `address` from now on."""
+        self.native_default.value = address
 
     def attach_native(self, value, address: int) -> bool:
         """Add the case `value -> address` to the table; False when full

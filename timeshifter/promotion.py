@@ -20,8 +20,11 @@ At run time the site is an extensible switch on the value:
     values, or -- once the value's count reaches `promote_threshold` -- the
     generating extension resumes from the saved state with the value green,
     compiles the case and attaches it to the site;
-  * a site with `promote_max_cases` cases is megamorphic: the fallback
-    serves every other value.
+  * a site with `promote_max_cases` cases is megamorphic: every other value
+    runs its megamorphic path (megamorphic.py), the rest of the call with the
+    value red, compiled once (natively the site's default, tail-called
+    without entering Python); where none can be built (a virtual container
+    live at the site, a global merge point ahead), the fallback serves.
 
 The same site serves the graph backend (`site.dispatch(value, live)`, called
 by the flow-graph interpreter's trampoline: `promote` is a tail transfer, so
@@ -58,12 +61,13 @@ def nested_misses() -> int:
 class Case:
     """A compiled continuation of a site for one value."""
 
-    __slots__ = ("value", "graph", "native", "compile_seconds")
+    __slots__ = ("value", "graph", "native", "compile_seconds", "entry")
 
     def __init__(self, value, graph, seconds: float):
         self.value = value
         self.graph = graph
         self.native = None
+        self.entry = None                   # a megamorphic path's Python entry
         self.compile_seconds = seconds
 
 
@@ -94,6 +98,8 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
         self.counts: dict = {}
         self.fallback_runs = 0
         self.megamorphic = False
+        self.megamorphic_path = False       # not built yet; then a Case or None
+        self.megamorphic_runs = 0
         NativeSwitch.__init__(self, self.options.promote_max_cases)
 
     def case_for(self, value) -> Case | None:
@@ -108,7 +114,11 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
         if case is None:
             case = self._miss(value, live)
             if case is None:
-                return self._fallback(value, live, native=False)
+                path = self._megamorphic_path()
+                if path is None:
+                    return self._fallback(value, live, native=False)
+                self.megamorphic_runs += 1
+                return TailCall(path.graph, (value, *live))
         return TailCall(case.graph, live)
 
     def native_miss(self, value, *live) -> int:
@@ -130,6 +140,20 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
         native code the fallback continues into) are bounded: past
         `MAX_NESTED_MISSES` a RecursionError is raised instead of risking the
         C stack."""
+        path = self._megamorphic_path()
+        if path is not None:
+            # the first miss since the site became megamorphic: its path is
+            # compiled now and serves this value through its Python entry;
+            # from now on native code tail-calls it on every miss (the
+            # site's default), without entering Python
+            self.megamorphic_runs += 1
+            if path.native is None:
+                from rgen import compile_graph
+                from rgen.llvm.compiler import native_code
+                path.entry = compile_graph(path.graph, self.options.pipeline(True))
+                path.native = native_code(path.graph)
+                self.attach_default(path.native.address)
+            return path.entry(value, *live)
         global _nested_misses
         if _nested_misses >= MAX_NESTED_MISSES:
             raise RecursionError(f"promotion site at {self.where}: more than "
@@ -186,6 +210,26 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
                       len(self.cases))
         return case
 
+    def _megamorphic_path(self) -> Case | None:
+        """The site's megamorphic path (megamorphic.py), built on first use
+        once the site is megamorphic; None where the fallback stays (and
+        for the exits of lazy splits, whose sides are bridged)."""
+        if not self.megamorphic or self.split:
+            return None
+        if self.megamorphic_path is False:
+            from timeshifter.megamorphic import megamorphic_graph
+            start = time.perf_counter()
+            name = f"{self.specializer.host.entry_graph.name}_{self.specializer.next_function_number()}_megamorphic"
+            graph = megamorphic_graph(self, name)
+            self.megamorphic_path = None if graph is None else Case(
+                None, graph, time.perf_counter() - start)
+            self.specializer.host.note("megamorphic path" if graph is not None
+                                       else "no megamorphic path")
+            log.debug("site %d (%s): %s", self.number, self.where,
+                      "megamorphic path built" if graph is not None else
+                      "no megamorphic path: the fallback stays")
+        return self.megamorphic_path
+
     def _native_case(self, case: Case):
         if case.native is None:
             from rgen.llvm.compiler import native_code
@@ -210,6 +254,8 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
         return {"site": self.where,
                 "compiled": sorted((c.value for c in self.cases.values()), key=repr),
                 "fallback_runs": self.fallback_runs, "megamorphic": self.megamorphic,
+                "megamorphic_path": bool(self.megamorphic_path),
+                "megamorphic_runs": self.megamorphic_runs,
                 "tracked": len(self.counts)}
 
     def __repr__(self) -> str:

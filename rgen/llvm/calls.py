@@ -105,8 +105,9 @@ def _promote(em, op):
 
     The site is a `rgen.dispatch.NativeSwitch`: its case table is read on
     every execution, so cases attached later are seen at once.  A hit
-    tail-calls the case; a miss asks `site.native_miss(v, *live)` in Python
-    for a case to tail-call (see `_promote_miss`)."""
+    tail-calls the case; a miss tail-calls the site's default (its
+    megamorphic path) when it has one, else asks `site.native_miss(v, *live)`
+    in Python for a case to tail-call (see `_promote_miss`)."""
     site, v_value, live = op.args[0].value, op.args[1], op.args[2:]
     b, T = em.b, op.result.concretetype
     em.rt.pyobj(site, "site")                                 # kept alive with the code
@@ -131,6 +132,16 @@ def _promote(em, op):
                    typ=fnty.as_pointer(), name="case.fn")
     em.tail_transfer(fnptr, live)
     b.position_at_end(miss)
+    default_ty = ir.FunctionType(result_struct(T), [lltype(v_value.concretetype), *fnty.args])
+    default = b.load(_address(site.native_default), typ=default_ty.as_pointer(),
+                     name="default.fn")
+    served, ask = (em.fn.append_basic_block(f"{em.label}.promote.{n}")
+                   for n in ("default", "ask"))
+    b.cbranch(b.icmp_unsigned("!=", default, ir.Constant(default_ty.as_pointer(), None)),
+              served, ask)
+    b.position_at_end(served)
+    em.tail_transfer(default, [v_value] + list(live))
+    b.position_at_end(ask)
     _promote_miss(em, site, v_value, live, fnty, T)
 
 

@@ -33,13 +33,20 @@ def runner(res, mode):
 
 def test_promotion_in_a_loop_without_a_merge_point(mode):
     """The issue's case, x=1000 (it took 43-87 s natively, one site and one
-    case per value): one site, promote_max_cases cases, then the fallback."""
+    case per value): one site, promote_max_cases cases, then the compiled
+    megamorphic path runs the rest of the loop, never the fallback.  A
+    second call's misses go to that path natively, without Python."""
     comp = make_compiler(promoting_loop)
     res = comp.specialize()
     assert runner(res, mode)(1000) == promoting_loop(1000) == 499500
     assert len(comp.sites) == 1
+    site = comp.sites[0]
     assert comp.stats["promotion cases"] == comp.options.promote_max_cases == 16
-    assert sum(site.fallback_runs for site in comp.sites) == 1
+    assert (site.fallback_runs, site.megamorphic_runs) == (0, 1)
+    assert site.megamorphic_path.graph.name.endswith("_megamorphic")
+    assert runner(res, mode)(100_000) == promoting_loop(100_000)
+    assert comp.stats["promotion cases"] == 16 and site.fallback_runs == 0
+    assert site.megamorphic_runs == (2 if mode == "interpret" else 1)
 
 
 def test_promotion_exits_do_not_nest(mode, monkeypatch):

@@ -1,0 +1,138 @@
+"""A megamorphic promotion site's compiled path (issue "Promotion that stays
+bounded", item 2): past `promote_max_cases` cases, every other value runs a
+continuation of the coloured graphs compiled once, natively the site's
+default; never the fallback interpreter.  Results against CPython, in every
+mode."""
+
+import pytest
+
+from hintannotator import hint
+from timeshifter import make_compiler
+
+
+@pytest.fixture(params=["interpret", "native"])
+def mode(request):
+    return request.param
+
+
+def runner(res, mode):
+    return res.interpret if mode == "interpret" else res
+
+
+def scaled(k: int) -> int:
+    v = hint(k, promote=True)
+    return v * 3 + 1
+
+
+def calls_inside(x: int, step: int) -> int:
+    """The site is in an inlined callee: two frames to continue."""
+    s = 0
+    i = 0
+    while i < x:
+        s = (s + scaled(i) * 7 + step) % 1000003
+        i += 1
+    return s - step
+
+
+@pytest.mark.parametrize("max_cases", [1, 2, 16])
+def test_a_site_in_an_inlined_callee_continues_both_frames(mode, max_cases):
+    comp = make_compiler(calls_inside, promote_max_cases=max_cases)
+    res = comp.specialize()
+    run = runner(res, mode)
+    for x, step in [(50, 3), (1000, -2), (7, 0)]:
+        assert run(x, step) == calls_inside(x, step)
+    [site] = comp.sites
+    assert len(site.cases) == max_cases
+    assert site.fallback_runs == 0 and site.megamorphic_path is not None
+    assert len(site.frame.chain()) == 2
+
+
+def float_scale(xs: list[float], f: float, start: int) -> float:
+    total = 0.0
+    i = start
+    while i < len(xs):
+        g = hint(f + i, promote=True)
+        total += xs[i] * g
+        i += 1
+    return total
+
+
+def test_a_float_promoted_value(mode):
+    comp = make_compiler(float_scale, promote_max_cases=2)
+    run = runner(comp.specialize(), mode)
+    xs = [0.5 * k for k in range(300)]
+    assert run(xs, 1.25, 0) == float_scale(xs, 1.25, 0)
+    assert run(xs, -0.0, 3) == float_scale(xs, -0.0, 3)
+    assert len(comp.sites) == 2         # the first pass (total = 0.0), the loop
+    assert all(site.fallback_runs == 0 for site in comp.sites)
+
+
+class Acc:
+    n: int = 0
+
+
+def with_virtual(x: int) -> int:
+    """A virtual Acc is live at the site: no megamorphic path is built
+    (it would have to build the object first), the fallback serves."""
+    acc = Acc()
+    i = 0
+    while i < x:
+        k = hint(i, promote=True)
+        acc.n += k * 2
+        i += 1
+    return acc.n
+
+
+def test_a_virtual_in_the_frames_keeps_the_fallback(mode):
+    comp = make_compiler(with_virtual, promote_max_cases=2)
+    res = comp.specialize()
+    assert runner(res, mode)(40) == with_virtual(40)
+    site = comp.sites[0]
+    assert site.megamorphic and site.megamorphic_path is None
+    assert site.fallback_runs == 1
+    assert comp.promotion_stats[0]["megamorphic_path"] is False
+
+
+def with_merge_point(data: list[int]) -> int:
+    total = 0
+    i = 0
+    while i < len(data):
+        hint(None, global_merge_point=True)
+        v = hint(data[i], promote=True)
+        total += v * 2
+        i += 1
+    return total
+
+
+def test_a_merge_point_ahead_keeps_the_fallback(mode):
+    """From a site that can reach a global merge point, the fallback goes
+    back into the merge point's compiled code; a continuation would run the
+    rest unspecialised: no path is built."""
+    comp = make_compiler(with_merge_point, promote_max_cases=2)
+    data = list(range(300))
+    assert runner(comp.specialize(), mode)(data) == with_merge_point(data)
+    assert all(site.megamorphic_path is None for site in comp.sites if site.megamorphic)
+    assert any(site.megamorphic for site in comp.sites)
+
+
+def raises_late(x: int) -> int:
+    s = 0
+    i = 0
+    while i < x:
+        k = hint(i, promote=True)
+        s += 100 // (k - 50)
+        i += 1
+    return s
+
+
+def test_an_exception_in_the_megamorphic_path(mode):
+    """The path raises CPython's exception, with CPython's message."""
+    comp = make_compiler(raises_late, promote_max_cases=3)
+    run = runner(comp.specialize(), mode)
+    assert run(40) == raises_late(40)
+    with pytest.raises(ZeroDivisionError) as caught:
+        run(60)
+    with pytest.raises(ZeroDivisionError) as expected:
+        raises_late(60)
+    assert str(caught.value) == str(expected.value)
+    assert comp.sites[0].fallback_runs == 0
