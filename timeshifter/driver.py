@@ -48,7 +48,7 @@ import itertools
 from dataclasses import dataclass
 
 from flowgraph.lltypes import Void
-from flowgraph.model import Constant
+from flowgraph.model import Constant, Variable
 from timeshifter.boxes import PtrBox, RedBox, container_kind
 from timeshifter.errors import TimeshiftError
 from timeshifter.rtimeshift import StateFinished, gv_of, report_escapes
@@ -75,6 +75,11 @@ class MergeEntry:
     spec: list          # per leaf: a Constant, or None for a variable
     label: object
     merge_gvs: list
+
+
+# Red constants a promotion point keeps in its sites' states (a site per set of
+# them) before its further states take them as live values: one general site.
+CONSTANT_STATES_PER_POINT = 2
 
 
 class Driver:
@@ -324,20 +329,33 @@ class Driver:
         """End the path at a promotion site for the run-time value `gv` (for
         `split`, the condition of a lazy split: an exit)."""
         key, leaves = freeze(js)
-        live = [leaf.gv for leaf in leaves if not isinstance(leaf.gv, Constant)]
         code = js.frame.code
         op = code.blocks[js.frame.block].operations[js.frame.opindex - 1]
         where = f"{code.filename}:{op.lineno}"
         # the same point (every frame's position), the same green values and
         # shapes (key), the same red constants, the value promoted in the same
         # place: one site, whose cases serve this path as they serve the first
-        state = (self.family,
-                 tuple((f.code, f.block, f.opindex) for f in js.frame.chain()), key,
-                 tuple(value_key(leaf.gv.value) if isinstance(leaf.gv, Constant)
-                       else leaf.gv.concretetype for leaf in leaves),
-                 next((i for i, v in enumerate(live) if v is gv), None))
-        site = self.specializer.site_for(state, self.family, js.frame.copy({}), gv, live,
-                                         where, split)
+        point = (self.family, tuple((f.code, f.block, f.opindex) for f in js.frame.chain()),
+                 key, tuple(leaf.gv.concretetype for leaf in leaves),
+                 next((i for i, leaf in enumerate(leaves) if leaf.gv is gv), None))
+        constants = tuple(value_key(leaf.gv.value) if isinstance(leaf.gv, Constant) else None
+                          for leaf in leaves)
+        seen = self.specializer.host.constant_states.setdefault(point, set())
+        frame = js.frame.copy({})
+        if constants in seen or len(seen) < CONSTANT_STATES_PER_POINT:
+            seen.add(constants)
+            state = (point, constants)
+            live = [leaf.gv for leaf in leaves if not isinstance(leaf.gv, Constant)]
+        else:
+            # the point was reached with other red constants before (a red
+            # loop counter, say): past CONSTANT_STATES_PER_POINT of them its
+            # site takes them as live values, so that it stays one site
+            state = (point, "general")
+            live = [leaf.gv for leaf in leaves]
+            for leaf, saved in zip(leaves, freeze_frames(frame)[1]):
+                if isinstance(leaf.gv, Constant):
+                    saved.replace(Variable("k", leaf.gv.concretetype))
+        site = self.specializer.site_for(state, self.family, frame, gv, live, where, split)
         result = js.builder.genop("promote", [Constant(site, Void), gv, *live])
         js.builder.finish_return(result)
         js.finished = True

@@ -64,6 +64,7 @@ class Host:
     codes: dict                    # coloured graph -> its GraphCode
     sites: list = field(default_factory=list)      # every promotion site, in order
     sites_by_state: dict = field(default_factory=dict)  # site_state(...) -> its site
+    constant_states: dict = field(default_factory=dict)  # promotion point -> red constants seen
     shared_functions: dict = field(default_factory=dict)  # (code, green key) -> graph
     stats: Counter = field(default_factory=Counter)
     functions: itertools.count = field(default_factory=lambda: itertools.count(1))
