@@ -13,20 +13,29 @@ becomes the site's default (rgen/dispatch.py): native code reaching the
 site with a value that has no case tail-calls it without entering Python, and the loop or recursion around the site goes on at
 native speed, unspecialised on that value.
 
+At a global merge point a continuation asks (a Python call,
+`MergeExit`, rgen/llvm/memops.py) whether the family compiled code for
+the merge point's green key, and tail-calls it if so, as the fallback
+interpreter goes back into compiled code there: the loop goes on
+specialised, and native code and the path alternate without nesting.
+
 Not built (the fallback stays) when the frames hold a virtual container
-(it would have to be built in the graph first) or when the continuations
-can reach a global merge point (there the fallback goes back into the
-compiled code of the merge point's green key; a continuation would run
-the rest unspecialised).
+(it would have to be built in the graph first) or when a function the
+continuations call holds a global merge point (it would run the rest of
+its call unspecialised).
 """
 
 from __future__ import annotations
+
+import ctypes
+import functools
 
 from flowgraph.continuation import continuation
 from flowgraph.lltypes import Void
 from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
 from flowgraph.operations import OPS
 from hintannotator.sources import hint_flags
+from rgen.llvm.memops import MERGE_EXIT, MergeExit
 from timeshifter.boxes import PtrBox, RedBox
 
 
@@ -57,11 +66,14 @@ def megamorphic_graph(site, name: str) -> FunctionGraph | None:
             args[inputs.index(call.result)] = result
         cont = continuation(code.graph, block, f.opindex, inputs,
                             name=f"{name}_{depth}_{code.name}")
+        cont.graph._cache[MERGE_EXIT] = MergeExit(
+            functools.partial(_lookup, site, code, cont), functools.partial(_reds, code, cont),
+            functools.partial(_greens, code, cont), functools.partial(_cache, cont))
         continuations.append(cont.graph)
         result = Variable("result", cont.graph.return_type)
         operations.append(SpaceOperation("direct_call", [Constant(cont.graph, Void)] + args,
                                          result))
-    if _reaches_merge_point(continuations):
+    if _reaches_merge_point([callee for graph in continuations for callee in _callees(graph)]):
         return None
     start = Block(params)
     start.operations = operations
@@ -81,6 +93,70 @@ def _flow_value(value, var, env):
         gv = value.gv
         return gv if isinstance(gv, Constant) else env[gv]
     return Constant(value, var.concretetype)
+
+
+def _inputs(code, cont, site):
+    """(block number, the original's inputs of the merge point's block, and
+    the continuation's variable for each) of a merge point `site` of a
+    continuation, or None where compiled code cannot start."""
+    original = cont.blocks.get(site.block)
+    if original not in code.index:
+        return None
+    number = code.index[original]
+    inputs = code.inputs.get((number, 0))
+    mine = {cont.variables.get(v): v for v in site.live}
+    if inputs is None or any(v not in mine for v in inputs):
+        return None
+    return number, inputs, [mine[v] for v in inputs]
+
+
+def _reds(code, cont, site):
+    """Positions among the merge point's live values of the red inputs that
+    compiled code entered there takes (MergeExit.reds), None for no exit."""
+    found = _inputs(code, cont, site)
+    if found is None:
+        return None
+    number, inputs, mine = found
+    return [site.live.index(m) for v, m in zip(inputs, mine) if not code.is_green(v)]
+
+
+def _greens(code, cont, site):
+    """Positions among the merge point's live values of its green inputs."""
+    number, inputs, mine = _inputs(code, cont, site)
+    return [site.live.index(m) for v, m in zip(inputs, mine) if code.is_green(v)]
+
+
+def _cache(cont, site):
+    """The merge point's native cell [address, green words...]."""
+    cells = cont.graph._cache.setdefault("merge_cells", {})
+    if site.block not in cells:
+        size = 1 + len(cont.graph._cache[MERGE_EXIT].greens(site))
+        cells[site.block] = (ctypes.c_int64 * size)()
+    return cells[site.block]
+
+
+def _lookup(site, code, cont, merge_point, *values) -> int:
+    """MergeExit.lookup: the address of the family's compiled code for the
+    merge point's green key, 0 when that key was never compiled.  The native
+    cell will hold this key's green words: its objects are kept alive."""
+    number, inputs, mine = _inputs(code, cont, merge_point)
+    by_var = dict(zip(merge_point.live, values))
+    args = [by_var[m] for m in mine]
+    family = site.family
+    if (code.number, number, code.greens_of(number, args)) not in family.merge_keys:
+        return 0
+    entry = site.specializer.entry_at(family, code, args, number)
+    site.specializer.host.note("resume native")
+    cont.graph._cache.setdefault("merge_keys_alive", {})[merge_point.block] = [
+        a for v, a in zip(inputs, args) if code.is_green(v)]
+    from rgen.llvm.compiler import native_code
+    return native_code(entry.graph, entry.pipeline).address
+
+
+def _callees(graph) -> list:
+    return [op.args[0].value for op in graph.iteroperations()
+            if OPS[op.opname].calls and isinstance(op.args[0], Constant)
+            and isinstance(op.args[0].value, FunctionGraph)]
 
 
 def _reaches_merge_point(graphs: list) -> bool:

@@ -25,6 +25,7 @@ A handler gets the FunctionEmitter and the op and returns the result value
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass
 
 from llvmlite import ir
@@ -37,7 +38,7 @@ from rgen.llvm.fastcall import inline_value
 from rgen.llvm.runtime import (I1, I8, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL, OB_SIZE, PTR,
                                TUPLE_ITEMS,
                                box, check_source, entry_alloca, helper, i64, is_gcref,
-                               item_slot, load_at, ok, failed, result_struct, store_at)
+                               item_slot, load_at, lltype, ok, failed, result_struct, store_at)
 
 MEM_HELPERS: dict = {}
 HANDLERS: dict = {}
@@ -535,20 +536,21 @@ def _armed_slot(em):
     return slot
 
 
+def _word(em, v):
+    """The machine word of a flow-graph value, an i64 (a gcref by identity)."""
+    b, T, x = em.b, v.concretetype, em.value(v)
+    if is_gcref(T):
+        return b.ptrtoint(x, I64)
+    if T is lltypes.Float:
+        return b.bitcast(x, I64)
+    return b.zext(x, I64) if x.type != I64 else x
+
+
 def _green_hash(em, values: list):
     """An i64 mixing the machine words of `values` (a gcref by identity)."""
     b, h = em.b, ir.Constant(I64, 0xCBF29CE484222325)
     for v in values:
-        T, x = v.concretetype, em.value(v)
-        if is_gcref(T):
-            word = b.ptrtoint(x, I64)
-        elif T is lltypes.Float:
-            word = b.bitcast(x, I64)
-        elif x.type != I64:
-            word = b.zext(x, I64)
-        else:
-            word = x
-        h = b.mul(b.xor(h, word), ir.Constant(I64, 0x100000001B3))
+        h = b.mul(b.xor(h, _word(em, v)), ir.Constant(I64, 0x100000001B3))
     return b.xor(h, b.lshr(h, ir.Constant(I64, 29)))
 
 
@@ -635,6 +637,79 @@ def _merge_point(em) -> None:
         b.position_at_end(cold_bb)
 
 
+# -- leaving at merge points for compiled code ---------------------------------------------
+#
+# A graph whose `_cache[MERGE_EXIT]` is a `MergeExit` (a megamorphic promotion
+# path's continuations, timeshifter/megamorphic.py) leaves at its global merge
+# points for compiled code when there is some for the point's green key: the
+# address of a native function of the values at `exit.reds(site)` returning
+# the graph's result type, which it tail-calls (so loops between the two nest
+# nothing).  Each merge point remembers its last key natively: a cell
+# `exit.cache(site)`, [address, green words...] (a gcref by identity), tested
+# inline; a different key asks `exit.lookup(site, *values)` in Python (site:
+# a MergePoint whose live values are the block's input arguments), which
+# returns the address or 0 (go on here) and keeps the key's green objects
+# alive while the cell holds their words.
+
+MERGE_EXIT = "merge_exit"
+
+
+@dataclass
+class MergeExit:
+    lookup: object      # (site, *live values) -> address or 0
+    reds: object        # site -> positions of the values to pass, or None: no exit
+    greens: object      # site -> positions of the values the key is made of
+    cache: object       # site -> ctypes int64 array of 1 + len(greens(site))
+
+
+def _merge_exit(em, index: int) -> None:
+    from flowgraph.interp.runtime import MergePoint
+    from rgen.llvm.calls import call_python
+    b, block = em.b, em.current
+    live = [v for v in block.inputargs if v.concretetype is not Void]
+    site = MergePoint(em.graph, block, index + 1, tuple(live))
+    exit_ = em.graph._cache[MERGE_EXIT]
+    reds = exit_.reds(site)
+    if reds is None:
+        return
+    cell = exit_.cache(site)
+    em.rt.pyobj(cell, "merge_cache")                         # kept alive with the code
+    base = ir.Constant(I64, ctypes.addressof(cell)).inttoptr(PTR)
+    words = [_word(em, live[k]) for k in exit_.greens(site)]
+
+    def slot(k):
+        return b.gep(base, [i64(k)], source_etype=I64)
+
+    cached = b.load(slot(0), typ=I64, name="merge.cached")
+    hit = b.icmp_unsigned("!=", cached, i64(0))
+    for k, word in enumerate(words, 1):
+        hit = b.and_(hit, b.icmp_unsigned("==", b.load(slot(k), typ=I64), word))
+    leave = em.fn.append_basic_block(f"{em.label}.merge.exit")
+    ask = em.fn.append_basic_block(f"{em.label}.merge.ask")
+    found = em.fn.append_basic_block(f"{em.label}.merge.found")
+    stay = em.fn.append_basic_block(f"{em.label}.merge.stay")
+    here = b.block
+    b.cbranch(hit, leave, ask)
+    b.position_at_end(ask)
+    address = call_python(em, exit_.lookup, [Constant(site, Void)] + live, lltypes.Signed)
+    b.cbranch(b.icmp_unsigned("!=", address, i64(0)), found, stay)
+    b.position_at_end(found)
+    for k, word in enumerate(words, 1):
+        b.store(word, slot(k))
+    b.store(address, slot(0))
+    asked = b.block
+    b.branch(leave)
+    b.position_at_end(leave)
+    target = b.phi(I64, name="merge.address")
+    target.add_incoming(cached, here)
+    target.add_incoming(address, asked)
+    args = [live[k] for k in reds]
+    fnty = ir.FunctionType(result_struct(em.graph.return_type),
+                           [lltype(v.concretetype) for v in args])
+    em.tail_transfer(b.inttoptr(target, fnty.as_pointer(), name="merge.fn"), args)
+    b.position_at_end(stay)
+
+
 # -- copies ---------------------------------------------------------------------------------
 
 @handles("same_as", "hint")
@@ -645,6 +720,9 @@ def _same_as(em, op):
             em.b.store(ir.Constant(I8, 1), _armed_slot(em))
         if "global_merge_point" in flags:
             _merge_point(em)
+    if op.opname == "hint" and em.graph._cache.get(MERGE_EXIT) is not None and (
+            "global_merge_point" in op.args[1].value.split(",")):
+        _merge_exit(em, em.opindex)
     value = em.value(op.args[0])
     if value is not None and is_gcref(op.result.concretetype):
         em.rt.incref(em.b, value)
