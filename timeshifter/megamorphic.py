@@ -19,10 +19,10 @@ the merge point's green key, and tail-calls it if so, as the fallback
 interpreter goes back into compiled code there: the loop goes on
 specialised, and native code and the path alternate without nesting.
 
-Not built (the fallback stays) when the frames hold a virtual container
-(it would have to be built in the graph first) or when a function the
-continuations call holds a global merge point (it would run the rest of
-its call unspecialised).
+Virtual containers of the frames are built by the graph first (as
+forcing them would), sharing kept.  Not built (the fallback stays) when a
+function the continuations call holds a global merge point (it would run
+the rest of its call unspecialised).
 """
 
 from __future__ import annotations
@@ -32,67 +32,51 @@ import functools
 
 from flowgraph.continuation import continuation
 from flowgraph.lltypes import Void
-from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
+from flowgraph.model import Constant, FunctionGraph
 from flowgraph.operations import OPS
 from hintannotator.sources import hint_flags
 from rgen.llvm.memops import MERGE_EXIT, MergeExit
-from timeshifter.boxes import PtrBox, RedBox
+from timeshifter.boxes import PtrBox, RedBox, force
+from timeshifter.specializer import new_backend
 
 
 def megamorphic_graph(site, name: str) -> FunctionGraph | None:
     """The megamorphic path of `site`, or None where the fallback must stay."""
     frame, leaves = site.resumed_state()
-    promoted = Variable("promoted", site.value_type)
-    params, env = [promoted], {}
-    for leaf in leaves:
-        if not isinstance(leaf.gv, Constant):
-            env[leaf.gv] = param = Variable(f"live{len(params) - 1}", leaf.gv.concretetype)
-            params.append(param)
-    operations, result, continuations = [], None, []
-    for depth, f in enumerate(reversed(frame.chain())):
+    frames = list(reversed(frame.chain()))          # innermost first
+    continuations = []
+    for depth, f in enumerate(frames):
         code = f.code
-        inputs = code.inputs[(f.block, f.opindex)]
-        block = code.blocks[f.block]
-        args = []
-        for var, value in zip(inputs, f.values):
-            arg = _flow_value(value, var, env)
-            if arg is None:
-                return None
-            args.append(arg)
-        if depth == 0:
-            args[0] = promoted
-        else:
-            call = block.operations[f.opindex - 1]
-            args[inputs.index(call.result)] = result
-        cont = continuation(code.graph, block, f.opindex, inputs,
-                            name=f"{name}_{depth}_{code.name}")
+        cont = continuation(code.graph, code.blocks[f.block], f.opindex,
+                            code.inputs[(f.block, f.opindex)], name=f"{name}_{depth}_{code.name}")
         cont.graph._cache[MERGE_EXIT] = MergeExit(
             functools.partial(_lookup, site, code, cont), functools.partial(_reds, code, cont),
             functools.partial(_greens, code, cont), functools.partial(_cache, cont))
         continuations.append(cont.graph)
-        result = Variable("result", cont.graph.return_type)
-        operations.append(SpaceOperation("direct_call", [Constant(cont.graph, Void)] + args,
-                                         result))
     if _reaches_merge_point([callee for graph in continuations for callee in _callees(graph)]):
         return None
-    start = Block(params)
-    start.operations = operations
-    graph = FunctionGraph(name, start, site.return_type, source_name=name)
-    start.closeblock(Link([result], graph.returnblock))
-    return graph
-
-
-def _flow_value(value, var, env):
-    """A frame's value for `var` as a graph value: a red box's variable (a
-    parameter) or constant, a green value as a constant; None for a virtual."""
-    if isinstance(value, PtrBox):
-        if value.virtual is not None:
-            return None
-        value = RedBox(value.gv)
-    if isinstance(value, RedBox):
-        gv = value.gv
-        return gv if isinstance(gv, Constant) else env[gv]
-    return Constant(value, var.concretetype)
+    backend = new_backend(site.options)
+    builder, params = backend.new_graph(name, [site.value_type] + site.live_types,
+                                        site.return_type, source_name=name)
+    promoted, live = params[0], iter(params[1:])
+    for leaf in leaves:
+        if not isinstance(leaf.gv, Constant):
+            leaf.replace(next(live))
+    result = None
+    for depth, (f, cont) in enumerate(zip(frames, continuations)):
+        inputs = f.code.inputs[(f.block, f.opindex)]
+        # virtual containers are built here, sharing kept (force: each once)
+        args = [force(builder, value) if isinstance(value, (RedBox, PtrBox))
+                else Constant(value, var.concretetype) for var, value in zip(inputs, f.values)]
+        if depth == 0:
+            args[0] = promoted
+        else:
+            call = f.code.blocks[f.block].operations[f.opindex - 1]
+            args[inputs.index(call.result)] = result
+        result = builder.genop("direct_call", [Constant(cont, Void)] + args, name="result")
+    builder.finish_return(result)
+    backend.finish()
+    return builder.graph
 
 
 def _inputs(code, cont, site):

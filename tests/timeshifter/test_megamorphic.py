@@ -72,8 +72,7 @@ class Acc:
 
 
 def with_virtual(x: int) -> int:
-    """A virtual Acc is live at the site: no megamorphic path is built
-    (it would have to build the object first), the fallback serves."""
+    """A virtual Acc is live at the site: the path builds it first."""
     acc = Acc()
     i = 0
     while i < x:
@@ -83,14 +82,49 @@ def with_virtual(x: int) -> int:
     return acc.n
 
 
-def test_a_virtual_in_the_frames_keeps_the_fallback(mode):
+def test_a_virtual_in_the_frames_is_built_by_the_path(mode):
     comp = make_compiler(with_virtual, promote_max_cases=2)
     res = comp.specialize()
-    assert runner(res, mode)(40) == with_virtual(40)
-    site = comp.sites[0]
-    assert site.megamorphic and site.megamorphic_path is None
-    assert site.fallback_runs == 1
-    assert comp.promotion_stats[0]["megamorphic_path"] is False
+    for x in (40, 3, 1000):
+        assert runner(res, mode)(x) == with_virtual(x)
+    site = comp.sites[-1]
+    assert site.megamorphic and site.fallback_runs == 0
+    ops = [op.opname for op in site.megamorphic_path.graph.iteroperations()]
+    assert ops.count("malloc") == 1 and ops.count("direct_call") == 1
+
+
+class Node:
+    value: int = 0
+    other: "Node | None" = None
+
+
+def aliased(x: int) -> int:
+    """Two virtual nodes, one pointing at the other and a local aliasing it:
+    built once each, the alias kept (a write through one is seen by the other)."""
+    a = Node()
+    b = Node()
+    a.other = b
+    alias = b
+    i = 0
+    while i < x:
+        k = hint(i % 50, promote=True)
+        alias.value += k
+        if a.other is not None:
+            a.value += a.other.value
+        i += 1
+    return a.value * 1000 + b.value
+
+
+def test_shared_virtuals_are_built_once_by_the_path(mode):
+    comp = make_compiler(aliased, promote_max_cases=2)
+    run = runner(comp.specialize(), mode)
+    for x in (10, 200):
+        assert run(x) == aliased(x)
+    paths = [site.megamorphic_path for site in comp.sites if site.megamorphic_path]
+    assert paths and all(site.fallback_runs == 0 for site in comp.sites)
+    for path in paths:
+        ops = [op.opname for op in path.graph.iteroperations()]
+        assert ops.count("malloc") == 2
 
 
 def with_merge_point(data: list[int]) -> int:
