@@ -254,6 +254,14 @@ class Annotator:
             if c == RED:
                 return self._set(copy, op.result, RED, None,
                                  (f"{op.opname} uses a red operand", op.lineno, a))
+            if c == BLUE and op.opname == "ptr_eq":
+                # identity of a blue instance is known at compile time only
+                # while it is virtual (rt.ptr_eq folds it then): where the
+                # generating extension starts from run-time values (a JIT's
+                # loop entry), two names of one object are two boxes
+                return self._set(copy, op.result, RED, None,
+                                 ("`is` on an instance made here is known only while it is "
+                                  "virtual", op.lineno, a))
         if OPS[op.opname].kind == "copy" and colours:
             return self._set(copy, op.result, colours[0], copy.sites.get(variables[0]), None)
         if not variables and op.result not in copy.forcing.reasons:
