@@ -20,9 +20,10 @@ interpreter goes back into compiled code there: the loop goes on
 specialised, and native code and the path alternate without nesting.
 
 Virtual containers of the frames are built by the graph first (as
-forcing them would), sharing kept.  Not built (the fallback stays) when a
-function the continuations call holds a global merge point (it would run
-the rest of its call unspecialised).
+forcing them would), sharing kept.  A function the continuations call that
+holds a global merge point (a recursive interpreter's) is called through a
+copy with exits too.  Not built (the fallback stays) only when such a
+function is no coloured graph the generating extension knows.
 """
 
 from __future__ import annotations
@@ -49,11 +50,9 @@ def megamorphic_graph(site, name: str) -> FunctionGraph | None:
         code = f.code
         cont = continuation(code.graph, code.blocks[f.block], f.opindex,
                             code.inputs[(f.block, f.opindex)], name=f"{name}_{depth}_{code.name}")
-        cont.graph._cache[MERGE_EXIT] = MergeExit(
-            functools.partial(_lookup, site, code, cont), functools.partial(_reds, code, cont),
-            functools.partial(_greens, code, cont), functools.partial(_cache, cont))
+        _with_exits(site, code, cont)
         continuations.append(cont.graph)
-    if _reaches_merge_point([callee for graph in continuations for callee in _callees(graph)]):
+    if not _call_copies_with_exits(site, continuations, name):
         return None
     backend = new_backend(site.options)
     builder, params = backend.new_graph(name, [site.value_type] + site.live_types,
@@ -137,10 +136,43 @@ def _lookup(site, code, cont, merge_point, *values) -> int:
     return native_code(entry.graph, entry.pipeline).address
 
 
-def _callees(graph) -> list:
-    return [op.args[0].value for op in graph.iteroperations()
-            if OPS[op.opname].calls and isinstance(op.args[0], Constant)
-            and isinstance(op.args[0].value, FunctionGraph)]
+def _with_exits(site, code, cont) -> None:
+    cont.graph._cache[MERGE_EXIT] = MergeExit(
+        functools.partial(_lookup, site, code, cont), functools.partial(_reds, code, cont),
+        functools.partial(_greens, code, cont), functools.partial(_cache, cont))
+
+
+def _call_copies_with_exits(site, graphs: list, name: str) -> bool:
+    """Make the calls of `graphs` (and of what they call) to a coloured graph
+    holding a global merge point go to a copy of it with exits (its whole
+    body as a continuation from its start): a recursive interpreter's calls
+    then go back into compiled code at their merge points too.  False when
+    some other callee holds a global merge point (the fallback stays)."""
+    codes = site.specializer.host.codes
+    copies: dict = {}
+    stack = list(graphs)
+    while stack:
+        graph = stack.pop()
+        for op in graph.iteroperations():
+            if not (OPS[op.opname].calls and isinstance(op.args[0], Constant)
+                    and isinstance(op.args[0].value, FunctionGraph)):
+                continue
+            callee = op.args[0].value
+            if callee not in copies:
+                code = codes.get(callee)
+                if not _reaches_merge_point([callee]):
+                    copies[callee] = None
+                elif code is None:
+                    return False
+                else:
+                    cont = continuation(callee, code.blocks[0], 0, code.inputs[(0, 0)],
+                                        name=f"{name}_calls_{code.name}")
+                    _with_exits(site, code, cont)
+                    copies[callee] = cont.graph
+                    stack.append(cont.graph)
+            if copies[callee] is not None:
+                op.args[0] = Constant(copies[callee], Void)
+    return True
 
 
 def _reaches_merge_point(graphs: list) -> bool:

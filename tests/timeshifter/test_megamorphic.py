@@ -233,3 +233,54 @@ def test_red_constants_do_not_make_a_site_per_iteration(mode):
     assert len(comp.sites) == CONSTANT_STATES_PER_POINT + 1 == 3
     assert comp.stats["promotion cases"] <= 3 * 2
     assert all(site.fallback_runs == 0 for site in comp.sites)
+
+
+def portal(code: str, pc: int, n: int) -> int:
+    """A recursive interpreter with a portal: the path's continuation calls
+    the function again, and that call goes back into compiled code at the
+    portal (a copy of the function with exits)."""
+    hint(None, global_merge_point=True)
+    code = hint(code, deepfreeze=True)
+    pc = hint(pc, concrete=True)
+    acc = 0
+    while pc < len(code):
+        c = code[pc]
+        if c == "+":
+            acc += n
+        elif c == "p":
+            k = hint(n % 9, promote=True)
+            acc += k * k
+        elif c == "r":
+            if n > 0:
+                acc = (acc + portal(code, 0, n - 1) * 2) % 1000003
+            return acc
+        pc += 1
+    return acc
+
+
+def test_a_path_calling_a_recursive_interpreter_with_a_portal(mode):
+    """Before, the fallback served here, and interpreted it raised
+    TypeError (a TailCall used as a number); now the path runs, with a
+    copy of `portal` whose merge point leaves for the compiled code."""
+    comp = make_compiler(portal, green=["code", "pc"], promote_max_cases=2)
+    run = runner(comp.specialize("p+r", 0), mode)
+    for n in (3, 30, 300):
+        assert run(n) == portal("p+r", 0, n)
+    [site] = [site for site in comp.sites if site.megamorphic]
+    assert site.megamorphic_path is not None
+    assert all(s.fallback_runs == 0 for s in comp.sites)
+    called = {op.args[0].value.name for graph in _graphs(site.megamorphic_path.graph)
+              for op in graph.iteroperations() if op.opname == "direct_call"}
+    assert any(name.endswith("_calls_portal") for name in called)
+
+
+def _graphs(graph):
+    """`graph` and every graph it calls, transitively."""
+    seen, stack = [], [graph]
+    while stack:
+        g = stack.pop()
+        if g in seen:
+            continue
+        seen.append(g)
+        stack += [op.args[0].value for op in g.iteroperations() if op.opname == "direct_call"]
+    return seen
