@@ -30,7 +30,6 @@ from __future__ import annotations
 import re
 
 import llvmlite.binding as llvm
-import networkx as nx
 
 
 POLL_INTERVAL = 4096
@@ -122,7 +121,7 @@ def _function_body(body: list, ret_type: str) -> list | None:
 _REMAINDER = re.compile(r"\.(epil|prol)(\.\d+)?$")
 
 
-def _back_edges(cfg: nx.DiGraph, blocks: list, position: dict) -> set:
+def _back_edges(cfg, blocks: list, position: dict) -> set:
     """The back edges of a depth-first search from the entry: the edges to a
     block on the search's stack.  Every cycle holds one; a loop has one per
     latch (an edge to an earlier block in the text may lie on no cycle, or
@@ -151,7 +150,8 @@ def _back_edges(cfg: nx.DiGraph, blocks: list, position: dict) -> set:
     return back
 
 
-def _cfg(blocks: list, position: dict) -> nx.DiGraph:
+def _cfg(blocks: list, position: dict):
+    import networkx as nx          # here: its import is half of rgen.llvm's (issue 11)
     cfg = nx.DiGraph()
     for label, lines in blocks:
         for j, line in enumerate(lines):
@@ -174,10 +174,11 @@ _EPILOGUE_CHECK = re.compile(r"^  (%min\.epilog\.iters\.check\d*) = icmp ")
 _COND_BRANCH = re.compile(r"^  br i1 (%[-\w$.]+), label (%[-\w$.\"]+), label (%[-\w$.\"]+)")
 
 
-def _bounded_loop_edges(cfg: nx.DiGraph, blocks: list) -> set:
+def _bounded_loop_edges(cfg, blocks: list) -> set:
     """The edges of loops that only vectoriser trip-count tests lead into."""
     lines_of = dict(blocks)
     bounded = set()
+    import networkx as nx
     for members in nx.strongly_connected_components(cfg):
         loop = cfg.subgraph(members)
         if loop.number_of_edges() == 0:

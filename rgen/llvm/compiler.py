@@ -33,7 +33,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import networkx as nx
 from llvmlite import ir
 
 from flowgraph.gcpause import collector_paused
@@ -124,6 +123,7 @@ def callees(graph: FunctionGraph) -> list:
 
 def _components_to_compile(root: FunctionGraph) -> list:
     """SCCs of the not-yet-compiled part of the call graph, callees first."""
+    import networkx as nx          # here: its import is half of rgen.llvm's (issue 11)
     calls_graph = nx.DiGraph()
     calls_graph.add_node(root)
     stack = [root]

@@ -7,6 +7,7 @@ mode."""
 import pytest
 
 from hintannotator import hint
+from tests.timeshifter.test_promotion import megamorphic_loop
 from timeshifter import make_compiler
 
 
@@ -127,27 +128,16 @@ def test_shared_virtuals_are_built_once_by_the_path(mode):
         assert ops.count("malloc") == 2
 
 
-def with_merge_point(data: list[int]) -> int:
-    total = 0
-    i = 0
-    while i < len(data):
-        hint(None, global_merge_point=True)
-        v = hint(data[i], promote=True)
-        total += v * 2
-        i += 1
-    return total
-
-
 def test_the_path_goes_back_into_compiled_code_at_a_merge_point(mode):
     """At a global merge point the path tail-calls the compiled code of the
     point's green key, as the fallback went back into it there: the loop
     alternates between the two, natively without nesting (20,000 items; the
     fallback interpreted most of them, 0.7 us an item, now 8 ns)."""
-    comp = make_compiler(with_merge_point, promote_max_cases=2)
+    comp = make_compiler(megamorphic_loop, promote_max_cases=2)
     run = runner(comp.specialize(), mode)
     for n in (300, 20_000):
         data = list(range(n))
-        assert run(data) == with_merge_point(data)
+        assert run(data) == megamorphic_loop(data)
     [site] = [site for site in comp.sites if site.megamorphic]
     assert site.megamorphic_path is not None and site.fallback_runs == 0
     # interpreted, the path runs the rest of each call (no exits): once a call
