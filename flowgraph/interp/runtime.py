@@ -53,11 +53,15 @@ TRANSFERS = (TailCall, Promote)
 
 
 def has_tail_ops(graph: FunctionGraph) -> bool:
-    """Whether `graph` may return a tail transfer (promote or tail_call)."""
+    """Whether `graph` may return a tail transfer: it has a promote or a
+    tail_call, or a global merge point, whose callback may answer with one
+    (the fallback going on in compiled code there, interpreted)."""
     cached = graph._cache.get("has_tail_ops")
     if cached is None:
         cached = graph._cache["has_tail_ops"] = any(
-            OPS[op.opname].kind == "transfer" for op in graph.iteroperations())
+            OPS[op.opname].kind == "transfer" or (
+                op.opname == "hint" and "global_merge_point" in op.args[1].value.split(","))
+            for op in graph.iteroperations())
     return cached
 
 

@@ -274,3 +274,18 @@ def _graphs(graph):
         seen.append(g)
         stack += [op.args[0].value for op in g.iteroperations() if op.opname == "direct_call"]
     return seen
+
+
+def test_the_fallback_through_a_portal_returns_values_not_transfers(mode, monkeypatch):
+    """Where the fallback still serves (here: the path switched off), an
+    interpreted recursive call whose merge point went on in compiled code
+    returned the tail transfer itself to its caller, which used it as a
+    number (TypeError); a call to a graph with a merge point now runs the
+    transfers it returns."""
+    from timeshifter import megamorphic
+    monkeypatch.setattr(megamorphic, "megamorphic_graph", lambda site, name: None)
+    comp = make_compiler(portal, green=["code", "pc"], promote_max_cases=2)
+    run = runner(comp.specialize("p+r", 0), mode)
+    for n in (30, 80):
+        assert run(n) == portal("p+r", 0, n)
+    assert sum(site.fallback_runs for site in comp.sites) > 0
