@@ -10,12 +10,13 @@ where the frame stopped (flowgraph/continuation.py), the outer frames taking
 the inner one's result as the result of their suspended call.  Green values
 of the frames become constants of the graph.  It is compiled once and
 becomes the site's default (rgen/dispatch.py): native code reaching the
-site with a value that has no case tail-calls it without entering Python, and the loop or recursion around the site goes on at
-native speed, unspecialised on that value.
+site with a value that has no case tail-calls it without entering Python,
+and the loop or recursion around the site goes on at native speed,
+unspecialised on that value.
 
-At a global merge point a continuation asks (a Python call,
-`MergeExit`, rgen/llvm/memops.py) whether the family compiled code for
-the merge point's green key, and tail-calls it if so, as the fallback
+At a global merge point a continuation looks for the family's compiled
+code for the point's green key (`MergeExit`, rgen/llvm/memops.py: the last
+key inline, a new one asked in Python) and tail-calls it, as the fallback
 interpreter goes back into compiled code there: the loop goes on
 specialised, and native code and the path alternate without nesting.
 
