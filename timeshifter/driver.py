@@ -101,6 +101,7 @@ class Driver:
         self.seen: set = set()          # (position, key) passed once without a label
         self.shapes_at: dict = {}       # (position, green values) -> keys seen
         self.slot_shapes_at: dict = {}  # (position, green values) -> {slot: shapes seen}
+        self.growing: set = set()       # ((position, green values), slot): a list grew there
         self.keys_at: dict = {}         # position -> set of keys
         self.residual_graphs: dict = {} # (code, green key) -> residual graph
         self.function_numbers: dict = {}
@@ -377,9 +378,14 @@ class Driver:
         shapes = self.shapes_at.setdefault(where, set())
         shapes.add(key)
         per_slot = self.slot_shapes_at.setdefault(where, {})
+        grew = False
         for slot, (start, end) in spans.items():
-            per_slot.setdefault(slot, set()).add(key[start:end])
-        return len(shapes) > self.options.max_shapes_per_merge
+            shape, seen = key[start:end], per_slot.setdefault(slot, set())
+            if shape not in seen and _longer_list(shape, seen):
+                self.growing.add((where, slot))
+                grew = True
+            seen.add(shape)
+        return grew or len(shapes) > self.options.max_shapes_per_merge
 
     def force_changing(self, position, js: JitState, held: dict) -> None:
         """Generalise one virtual at a time (`held`: the slots holding one):
@@ -389,7 +395,16 @@ class Driver:
         same depth at every visit of the same guest pc stays virtual.  When no container held now changed, the extra shapes
         were those of containers forced already: nothing more is forced
         (the bound on states per merge point still holds)."""
-        per_slot = self.slot_shapes_at[(position, green_values(js))]
+        where = (position, green_values(js))
+        per_slot = self.slot_shapes_at[where]
+        growing = [slot for slot in held if (where, slot) in self.growing]
+        if growing:
+            # a list longer at each visit with the same green values grows with
+            # the loop: it is forced at once, not after more peeled iterations
+            for slot in growing:
+                self.report_forced(js, slot, None)
+            force_slots(js, growing)
+            return
         limit = self.options.max_shapes_per_merge
         for bound in (limit, 1):
             changing = [slot for slot in held if len(per_slot.get(slot, ())) > bound]
@@ -399,8 +414,9 @@ class Driver:
                 force_slots(js, changing)
                 return
 
-    def report_forced(self, js: JitState, slot, shapes: int) -> None:
-        """Tell the user which container a loop head made real, and why."""
+    def report_forced(self, js: JitState, slot, shapes: int | None) -> None:
+        """Tell the user which container a loop head made real, and why
+        (`shapes`: how many it took; None: a list that grew at each visit)."""
         depth, index = slot
         frame = js.frame.chain()[depth]
         code = frame.code
@@ -410,12 +426,17 @@ class Driver:
         kind = container_kind(box.virtual)
         what = f"the {kind} '{name}'" if name else f"a {kind}"
         line = code.line_of(frame.block)
+        if shapes is None:
+            why = ("it was longer at each visit with the same green values (it grows with "
+                   "the loop); if it grows with the guest program, pass it in as an argument")
+        else:
+            why = (f"it took {shapes} shapes at visits with the same green values "
+                   f"(max_shapes_per_merge={self.options.max_shapes_per_merge}); if it grows "
+                   f"with the guest program, pass it in as an argument, else raise "
+                   f"max_shapes_per_merge")
         self.specializer.host.give_up(
             (code, frame.block, index),
-            f"{code.name}() line {line}: {what} became a real {kind} at this "
-            f"loop head: it took {shapes} shapes at visits with the same green values "
-            f"(max_shapes_per_merge={self.options.max_shapes_per_merge}); if it grows with "
-            f"the guest program, pass it in as an argument, else raise max_shapes_per_merge",
+            f"{code.name}() line {line}: {what} became a real {kind} at this loop head: {why}",
             names=(name,) if name else ())
 
     # -- bounds -------------------------------------------------------------------------
@@ -526,3 +547,14 @@ class Driver:
             graph = self.specializer.start_specialization(self, code, list(args))
             self.residual_graphs[key] = graph
         return graph
+
+
+def _longer_list(shape: tuple, seen: set) -> bool:
+    """Whether `shape` (a frame slot's span of a state key) is a virtual list
+    longer than every earlier shape of the slot, all lists of its type."""
+    if not seen or not shape or not (isinstance(shape[0], tuple) and shape[0][0] == "list"):
+        return False
+    _, lltype, length = shape[0]
+    earlier = [s[0] for s in seen]
+    return all(isinstance(e, tuple) and e[0] == "list" and e[1] == lltype and e[2] < length
+               for e in earlier)
