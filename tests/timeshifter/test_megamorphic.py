@@ -289,3 +289,29 @@ def test_the_fallback_through_a_portal_returns_values_not_transfers(mode, monkey
     for n in (30, 80):
         assert run(n) == portal("p+r", 0, n)
     assert sum(site.fallback_runs for site in comp.sites) > 0
+
+
+@pytest.mark.parametrize("baseline", ["native", "graph"])
+@pytest.mark.parametrize("max_cases", [1, 2])
+def test_megamorphic_paths_under_the_jit_and_specialize(baseline, max_cases):
+    """The DFA recogniser promotes each char (a one-character str): with
+    one or two cases, other chars take the path, whose merge point leaves
+    for the loop's compiled code; random strings, CPython's answers."""
+    import random
+
+    from examples import interpreters as ex
+    from timeshifter import make_jit
+    rng = random.Random(max_cases)
+    jit = make_jit(ex.dfa_match, green=["table", "accepting"], threshold=5,
+                   promote_max_cases=max_cases, baseline=baseline)
+    comp = make_compiler(ex.dfa_match, green=["table", "accepting"],
+                         promote_max_cases=max_cases)
+    res = comp.specialize(*ex.EVEN_AS)
+    for _ in range(15):
+        s = "".join(rng.choice("ab") for _ in range(rng.randint(0, 200)))
+        s += rng.choice(["", "c", "ab", "bd"])
+        expected = ex.dfa_match(*ex.EVEN_AS, s)
+        assert jit(*ex.EVEN_AS, s) == expected
+        assert res(s) == res.interpret(s) == expected
+    assert all(site.fallback_runs == 0 for site in comp.sites)
+    assert any(site.megamorphic_path for site in comp.sites)
