@@ -77,11 +77,6 @@ class MergeEntry:
     merge_gvs: list
 
 
-# Red constants a promotion point keeps in its sites' states (a site per set of
-# them) before its further states take them as live values: one general site.
-CONSTANT_STATES_PER_POINT = 2
-
-
 class Driver:
     def __init__(self, specializer, backend, options, family):
         self.specializer = specializer  # starts residual functions, makes sites
@@ -343,13 +338,13 @@ class Driver:
                           for leaf in leaves)
         seen = self.specializer.host.constant_states.setdefault(point, set())
         frame = js.frame.copy({})
-        if constants in seen or len(seen) < CONSTANT_STATES_PER_POINT:
+        if constants in seen or len(seen) < self.options.promote_constant_states:
             seen.add(constants)
             state = (point, constants)
             live = [leaf.gv for leaf in leaves if not isinstance(leaf.gv, Constant)]
         else:
             # the point was reached with other red constants before (a red
-            # loop counter, say): past CONSTANT_STATES_PER_POINT of them its
+            # loop counter, say): past promote_constant_states of them its
             # site takes them as live values, so that it stays one site
             state = (point, "general")
             live = [leaf.gv for leaf in leaves]

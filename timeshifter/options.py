@@ -25,6 +25,8 @@ class Options:
     promote_threshold: int = 1          # runs of a value before its case is compiled
     promote_max_cases: int = 16         # compiled cases per promotion site
     promote_tracked: int = 8            # values counted per site (least useful evicted)
+    promote_constant_states: int = 2    # sets of red constants a promotion point keeps in
+                                        # its sites' states; later ones share one site
     # JIT mode (make_jit sets them): a red split ends the code at an exit, a
     # promotion site on the condition whose side is compiled (a bridge) once
     # it has run bridge_threshold times

@@ -212,17 +212,19 @@ def counted_from_zero(xs: list[float], f: float) -> float:
 def test_red_constants_do_not_make_a_site_per_iteration(mode):
     """Sites were keyed by their red constants too, so a red loop counter
     made a new site, with its own cases, per iteration: 301 sites and 301
-    cases for 300 items (10 s natively).  After CONSTANT_STATES_PER_POINT
-    constant states a point's site takes its red constants as live values."""
-    from timeshifter.driver import CONSTANT_STATES_PER_POINT
-    comp = make_compiler(counted_from_zero, promote_max_cases=2)
-    run = runner(comp.specialize(), mode)
-    for n, f in [(300, 1.25), (40, -2.0)]:
-        xs = [0.5 * k for k in range(n)]
-        assert run(xs, f) == counted_from_zero(xs, f)
-    assert len(comp.sites) == CONSTANT_STATES_PER_POINT + 1 == 3
-    assert comp.stats["promotion cases"] <= 3 * 2
-    assert all(site.fallback_runs == 0 for site in comp.sites)
+    cases for 300 items (10 s natively).  Past promote_constant_states
+    constant states (2 by default) a point's site takes its red constants
+    as live values."""
+    for states in (2, 0, 5):
+        comp = make_compiler(counted_from_zero, promote_max_cases=2,
+                             promote_constant_states=states)
+        run = runner(comp.specialize(), mode)
+        for n, f in [(300, 1.25), (40, -2.0)]:
+            xs = [0.5 * k for k in range(n)]
+            assert run(xs, f) == counted_from_zero(xs, f)
+        assert len(comp.sites) == states + 1
+        assert comp.stats["promotion cases"] <= (states + 1) * 2
+        assert all(site.fallback_runs == 0 for site in comp.sites)
 
 
 def portal(code: str, pc: int, n: int) -> int:
