@@ -96,7 +96,6 @@ class Driver:
         self.seen: set = set()          # (position, key) passed once without a label
         self.shapes_at: dict = {}       # (position, green values) -> keys seen
         self.slot_shapes_at: dict = {}  # (position, green values) -> {slot: shapes seen}
-        self.growing: set = set()       # ((position, green values), slot): a list grew there
         self.keys_at: dict = {}         # position -> set of keys
         self.residual_graphs: dict = {} # (code, green key) -> residual graph
         self.function_numbers: dict = {}
@@ -159,9 +158,11 @@ class Driver:
         for js in group:
             spans: dict = {}
             key, leaves = freeze(js, spans)
-            if self.needs_label(js) and self.too_many_shapes(position, js, key, spans):
-                self.force_changing(position, js, spans)
-                key, leaves = freeze(js)
+            if self.needs_label(js):
+                grew, too_many = self.record_shapes(position, js, key, spans)
+                if grew or too_many:
+                    self.force_changing(position, js, spans, grew)
+                    key, leaves = freeze(js)
             by_key.setdefault(key, []).append((js, leaves))
         survivors = []
         for key, items in by_key.items():
@@ -363,43 +364,42 @@ class Driver:
         new_gvs = iter(new.merge_gvs)
         return {next(new_gvs): source for c, source in zip(new.spec, sources) if c is None}
 
-    def too_many_shapes(self, position, js: JitState, key, spans: dict) -> bool:
-        """Whether paths with the same green values reached this loop head with
-        more than `max_shapes_per_merge` shapes of virtual containers (a list
-        growing in a red loop): then the changing ones are forced
-        (`force_changing`), and the loop can close.  The shape of each
-        virtual held in a frame slot (its span of `key`) is recorded too."""
+    def record_shapes(self, position, js: JitState, key, spans: dict) -> tuple[list, bool]:
+        """Record the shapes a path brings to this loop head with its green
+        values: (the frame slots holding a list longer than at every earlier
+        visit, whether more than `max_shapes_per_merge` shapes came).  Either
+        makes the changing containers forced (`force_changing`), so the loop
+        can close.  The shape of each virtual held in a frame slot (its span
+        of `key`) is recorded too."""
         where = (position, green_values(js))
         shapes = self.shapes_at.setdefault(where, set())
         shapes.add(key)
         per_slot = self.slot_shapes_at.setdefault(where, {})
-        grew = False
+        grew = []
         for slot, (start, end) in spans.items():
             shape, seen = key[start:end], per_slot.setdefault(slot, set())
             if shape not in seen and _longer_list(shape, seen):
-                self.growing.add((where, slot))
-                grew = True
+                grew.append(slot)
             seen.add(shape)
-        return grew or len(shapes) > self.options.max_shapes_per_merge
+        return grew, len(shapes) > self.options.max_shapes_per_merge
 
-    def force_changing(self, position, js: JitState, held: dict) -> None:
+    def force_changing(self, position, js: JitState, held: dict, grew: list) -> None:
         """Generalise one virtual at a time (`held`: the slots holding one):
-        force the containers whose own shape took more than
-        `max_shapes_per_merge` forms here (else those that changed at all),
-        and keep the others virtual: a growing table is forced, a stack of the
-        same depth at every visit of the same guest pc stays virtual.  When no container held now changed, the extra shapes
-        were those of containers forced already: nothing more is forced
-        (the bound on states per merge point still holds)."""
-        where = (position, green_values(js))
-        per_slot = self.slot_shapes_at[where]
-        growing = [slot for slot in held if (where, slot) in self.growing]
-        if growing:
-            # a list longer at each visit with the same green values grows with
-            # the loop: it is forced at once, not after more peeled iterations
-            for slot in growing:
+        a list that `grew` since the last visit with the same green values is
+        forced at once (not after more peeled iterations); else force the
+        containers whose own shape took more than `max_shapes_per_merge`
+        forms here (else those that changed at all), and keep the others
+        virtual: a growing table is forced, a stack of the same depth at every
+        visit of the same guest pc stays virtual.  When no container held now
+        changed, the extra shapes were those of containers forced already:
+        nothing more is forced (the bound on states per merge point still
+        holds)."""
+        if grew:
+            for slot in grew:
                 self.report_forced(js, slot, None)
-            force_slots(js, growing)
+            force_slots(js, grew)
             return
+        per_slot = self.slot_shapes_at[(position, green_values(js))]
         limit = self.options.max_shapes_per_merge
         for bound in (limit, 1):
             changing = [slot for slot in held if len(per_slot.get(slot, ())) > bound]

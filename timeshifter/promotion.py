@@ -23,8 +23,9 @@ At run time the site is an extensible switch on the value:
   * a site with `promote_max_cases` cases is megamorphic: every other value
     runs its megamorphic path (megamorphic.py), the rest of the call with the
     value red, compiled once (natively the site's default, tail-called
-    without entering Python); where none can be built (a virtual container
-    live at the site, a global merge point ahead), the fallback serves.
+    without entering Python); where none can be built (a callee holding a
+    global merge point that is no coloured graph) and for the exits of lazy
+    splits, the fallback serves.
 
 The same site serves the graph backend (`site.dispatch(value, live)`, called
 by the flow-graph interpreter's trampoline: `promote` is a tail transfer, so
