@@ -198,15 +198,9 @@ def test_an_exception_in_the_megamorphic_path(mode):
 
 
 def counted_from_zero(xs: list[float], f: float) -> float:
-    """`i` starts at the literal 0: each compiled case knows it as a red
-    constant (0, 1, 2, ...) when it reaches the site again."""
-    total = 0.0
-    i = 0
-    while i < len(xs):
-        g = hint(f + i, promote=True)
-        total += xs[i] * g
-        i += 1
-    return total
+    """float_scale from the literal 0 (an inlined call): each compiled case
+    knows `i` as a red constant (0, 1, 2, ...) when it reaches the site again."""
+    return float_scale(xs, f, 0)
 
 
 def test_red_constants_do_not_make_a_site_per_iteration(mode):
