@@ -6,9 +6,7 @@ vectorise a loop that holds one: polling before optimisation would turn
 graph has no gcref value at all owns no reference anywhere, so its failure
 path is just `ret {undef, 1}` from any point (from its entry wrapper,
 which may inline it: `ret 0`); when every graph of a module is such a
-function, or the module's one graph holds no reference on any cycle
-(`emit.owns_nothing_in_loops`: a Brainfuck residual reads its input string
-before its loops), emit.py emits no back-edge polls and `insert_polls` adds
+function, emit.py emits no back-edge polls and `insert_polls` adds
 them to the optimised IR text instead, to all its functions, on the loops
 LLVM kept (a vectorised loop polls once per vector iteration; the loops the
 vectoriser and the unroller bound need none).  Polled edges are the back

@@ -41,7 +41,7 @@ from flowgraph.model import FunctionGraph
 from flowgraph.operations import OPS
 from rgen.llvm import arith, calls, fastcall, guards, jit, memops, runtime, structs
 from rgen.llvm.callable import NativeFunction, make_native
-from rgen.llvm.emit import FunctionEmitter, graph_function, owns_nothing, owns_nothing_in_loops
+from rgen.llvm.emit import FunctionEmitter, graph_function, owns_nothing
 
 CACHE_KEY = "rgen.llvm"
 CODE_KEY = "rgen.llvm.code"
@@ -181,12 +181,10 @@ def _compile_component(graphs: list, entry_for, pipeline: str) -> None:
     def counted(g: FunctionGraph) -> bool:
         return g in functions or g._cache[CODE_KEY].reaches_promote
 
-    on_cycles = {g: cyclic_blocks(g.iterblocks()) for g in graphs}
-    polls_after = all(owns_nothing(g) for g in graphs) or (            # see backedges.py
-        len(graphs) == 1 and owns_nothing_in_loops(graphs[0], on_cycles[graphs[0]]))
+    polls_after = all(owns_nothing(g) for g in graphs)     # see backedges.py
     for g in graphs:
         FunctionEmitter(rt, g, functions[g], callee, HANDLERS, counted, polls_after).emit()
-    cyclic = {g: bool(on_cycles[g]) for g in graphs}
+    cyclic = {g: bool(cyclic_blocks(g.iterblocks())) for g in graphs}
     loops = any(cyclic.values())
     entries = {}
     if entry_for in functions:

@@ -486,18 +486,6 @@ def owns_nothing(graph) -> bool:
                    for v in block.inputargs + [op.result for op in block.operations])
 
 
-def owns_nothing_in_loops(graph, on_cycles: set) -> bool:
-    """Whether `graph` holds no reference on any cycle (no gcref variable in
-    a block on one, so none is live there either: flow graphs pass every
-    live value along their links) and emits no loop of its own beside its
-    cycles (a promotion site's search; rt.newlist's fill stays out of line).
-    Alone in its module, such a function gets its polls after optimisation
-    too: a poll's failure there has nothing to release (backedges.py)."""
-    return not any(is_gcref(v.concretetype) for block in on_cycles
-                   for v in block.inputargs + [op.result for op in block.operations]) and not any(
-        getop(op.opname).is_switch for op in graph.iteroperations())
-
-
 def _last_uses(block) -> dict:
     """Variable -> index of the last operation of `block` using it; the
     exitswitch and the exits count as index len(operations)."""

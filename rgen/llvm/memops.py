@@ -79,8 +79,7 @@ def _check_item(rt, b, check, item, index):
     b.ret(result)
 
 
-@helper("rt.newlist", PTR, [I64, PTR], MEM_HELPERS, inline=False)   # a loop: see
-# emit.owns_nothing_in_loops
+@helper("rt.newlist", PTR, [I64, PTR], MEM_HELPERS)
 def _newlist(rt, b, n, fill):
     """A new list of max(n, 0) references to `fill` (null on failure)."""
     m = b.select(b.icmp_signed("<", n, i64(0)), i64(0), n, name="m")

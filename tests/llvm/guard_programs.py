@@ -20,9 +20,9 @@ def spin_list(xs: list[int], n: int) -> int:
 
 
 def spin_str(s: str, n: int) -> int:
-    """The loop after reading a str argument: its graph holds the str only
-    before the loop (emit.owns_nothing_in_loops), so the loop is polled after
-    optimisation, with the str released already when a poll fails."""
+    """The loop after reading a str argument: its graph owns a reference, so
+    its back edges are polled before optimisation, the str released already
+    when a poll fails."""
     seed = ord(s[0])
     total = 0
     i = 0

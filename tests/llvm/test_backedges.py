@@ -162,23 +162,3 @@ def test_the_product_loop_polls_once_natively():
     ir_text = native.llvm_ir_optimized
     assert "vector.body" in ir_text
     assert ir_text.count("call i32 @PyErr_CheckSignals()") == 1
-
-
-def test_a_function_holding_references_only_before_its_loop_is_polled_after_optimisation():
-    """spin_str reads its str argument, then loops: no poll call is emitted
-    before optimisation (rt.poll_signals), one comes after, and the str's
-    reference is released on every path (the result stays right)."""
-    import sys
-
-    import flowgraph
-    import rgen
-    from tests.llvm.guard_programs import spin_str
-
-    native = rgen.compile_graph(flowgraph.build_graph(spin_str))
-    s = "".join(["z", "y"])
-    before = sys.getrefcount(s)
-    assert [native(s, n) for n in (0, 1, 1000)] == [spin_str(s, n) for n in (0, 1, 1000)]
-    assert sys.getrefcount(s) == before
-    ir_text = native.llvm_ir_optimized
-    assert "rt.poll_signals" not in ir_text
-    assert ir_text.count("call i32 @PyErr_CheckSignals()") == 1
