@@ -14,13 +14,14 @@ optimisation), `.llvm_ir_optimized`, a lazy
 `.asm` and `.compile_seconds` (emission, optimisation and machine code of its
 module, which holds the graphs of one call-graph SCC).
 
-The builtin's slow path (an argument its inline tests reject) calls its
-`self`, a Python function that runs the shared check of
-flowgraph/arguments.py: it raises the error every mode raises, or converts
-(an int for a float) and calls the entry again with arguments that pass.  A
-graph with a parameter type the entry cannot test inline (a list of str, of
-lists, of instances) also gets a *trusting* entry, which skips the tests,
-for that second call.
+The entry is shared by every function of a signature: the builtin's `self`
+is `(slow path, the function's address)` (fastcall.entry_self).  When an
+argument fails its inline test, the entry calls the slow path, a Python
+function that runs the shared check of flowgraph/arguments.py: it raises the
+error every mode raises, or converts (an int for a float) and calls the entry
+again with arguments that pass.  A graph with a parameter type the entry
+cannot test inline (a list of str, of lists, of instances) also gets a
+*trusting* entry, which skips the tests, for that second call.
 """
 
 from __future__ import annotations
@@ -97,11 +98,12 @@ def make_native(code, fast_address: int, trusting_address: int | None) -> Native
     def slow_path(*args):
         return again[0](*check_arguments(graph, args))
 
-    fast, ml = make_builtin(graph.name, fast_address, slow_path)
+    fast, ml = make_builtin(graph.name, fast_address, fastcall.entry_self(slow_path, code.address))
     again[0] = fast
     again.append(ml)
     if trusting_address is not None:
-        again[0], ml = make_builtin(graph.name, trusting_address, None)
+        again[0], ml = make_builtin(graph.name, trusting_address,
+                                    fastcall.entry_self(None, code.address))
         again.append(ml)
     nf = NativeFunction(fast)
     nf.code = code

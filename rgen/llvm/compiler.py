@@ -184,11 +184,10 @@ def _compile_component(graphs: list, entry_for, pipeline: str) -> None:
     polls_after = all(owns_nothing(g) for g in graphs)     # see backedges.py
     for g in graphs:
         FunctionEmitter(rt, g, functions[g], callee, HANDLERS, counted, polls_after).emit()
-    cyclic = {g: bool(cyclic_blocks(g.iterblocks())) for g in graphs}
-    loops = any(cyclic.values())
+    loops = any(cyclic_blocks(g.iterblocks()) for g in graphs)
     entries = {}
-    if entry_for in functions:
-        entries = _emit_entries(rt, entry_for, functions[entry_for], inline=not cyclic[entry_for])
+    if entry_for in functions and _signature(entry_for) not in _ENTRIES:
+        entries = _emit_entries(rt, entry_for)
     text = str(module)
     transfers = any(_transfers(g) for g in graphs)
     names = list(symbols.values()) + list(entries.values())      # the module's name first
@@ -202,35 +201,46 @@ def _compile_component(graphs: list, entry_for, pipeline: str) -> None:
         g._cache[CODE_KEY] = NativeCode(g, symbols[g], addresses[symbols[g]], reaches_promote,
                                         tier, text, optimized, seconds)
     if entries:
-        _entry_function(entry_for._cache[CODE_KEY], entries, addresses)
+        _ENTRIES[_signature(entry_for)] = {kind: addresses[name] for kind, name in entries.items()}
+    if entry_for in functions:
+        _entry_function(entry_for._cache[CODE_KEY])
 
 
-def _emit_entries(rt: runtime.Runtime, g: FunctionGraph, fn: ir.Function,
-                  inline: bool) -> dict:
-    """Emit the Python entries of `g`, whose function is `fn`: {kind: symbol}
-    for the "fast" entry and, when it cannot test every parameter inline,
-    the "trusting" one its slow path calls after checking."""
+# Python entries by signature (fastcall.py: one entry serves every function of
+# a signature): _signature(graph) -> {"fast": address, "trusting": address}
+_ENTRIES: dict = {}
+
+
+def _signature(g: FunctionGraph) -> tuple:
+    return tuple(v.concretetype for v in g.getargs()), g.return_type
+
+
+def _emit_entries(rt: runtime.Runtime, g: FunctionGraph) -> dict:
+    """Emit the Python entries of `g`'s signature: {kind: symbol} for the
+    "fast" entry and, when it cannot test every parameter inline, the
+    "trusting" one its slow path calls after checking."""
     kinds = ("fast",) if fastcall.tests_inline(g) else ("fast", "trusting")
-    return {kind: fastcall.emit_fast_entry(rt, g, fn, f"{fn.name}.{kind}", checked=kind == "fast",
-                                           inline=inline).name
+    base = jit.fresh_name(f"entry.{g.name}")
+    return {kind: fastcall.emit_fast_entry(rt, g, f"{base}.{kind}", checked=kind == "fast").name
             for kind in kinds}
 
 
 def _compile_entry(code: NativeCode) -> None:
-    """The Python entry of a graph compiled without one, in a module of its
-    own (loop-free, so the cheap tier) calling the function by its symbol."""
-    start = time.perf_counter()
-    module = ir.Module(name=code.graph.name + ".entry")
-    module.triple, module.data_layout = jit.module_header()
-    rt = runtime.Runtime(module, HELPERS)
-    fn = graph_function(module, code.graph, code.symbol)
-    entries = _emit_entries(rt, code.graph, fn, inline=False)
-    addresses, _, _ = jit.compile_ir(str(module), list(entries.values()), cheap=CHEAP_TIER)
-    code.compile_seconds += time.perf_counter() - start
-    _entry_function(code, entries, addresses)
+    """The Python entry of a graph compiled without one: the entries of its
+    signature, compiled in a module of their own (loop-free, so the cheap
+    tier) the first time the signature is seen."""
+    signature = _signature(code.graph)
+    if signature not in _ENTRIES:
+        start = time.perf_counter()
+        module = ir.Module(name=code.graph.name + ".entry")
+        module.triple, module.data_layout = jit.module_header()
+        entries = _emit_entries(runtime.Runtime(module, HELPERS), code.graph)
+        addresses, _, _ = jit.compile_ir(str(module), list(entries.values()), cheap=CHEAP_TIER)
+        _ENTRIES[signature] = {kind: addresses[name] for kind, name in entries.items()}
+        code.compile_seconds += time.perf_counter() - start
+    _entry_function(code)
 
 
-def _entry_function(code: NativeCode, entries: dict, addresses: dict) -> None:
-    code.graph._cache[CACHE_KEY] = make_native(
-        code, addresses[entries["fast"]],
-        addresses[entries["trusting"]] if "trusting" in entries else None)
+def _entry_function(code: NativeCode) -> None:
+    entries = _ENTRIES[_signature(code.graph)]
+    code.graph._cache[CACHE_KEY] = make_native(code, entries["fast"], entries.get("trusting"))

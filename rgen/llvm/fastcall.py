@@ -18,13 +18,20 @@ each argument inline, exactly as flowgraph/arguments.py's fast tests do:
               (memops.py), as in every mode
     None      anything (a Void parameter is never read)
 
-then calls `f.N` and boxes its result.  Any argument that fails a test, a
-wrong arity and every other parameter type (lists of str, of lists, of
-instances) take the slow path: the call is handed whole to `self`, a Python
+then calls the compiled function and boxes its result.  Any argument that
+fails a test, a wrong arity and every other parameter type (lists of str, of
+lists, of instances) take the slow path: the call is handed whole to a Python
 function (callable.py) that runs the shared check, which converts (an int for
 a float) or raises the TypeError / OverflowError every mode raises, then calls the entry again
 (or, for the types above not tested inline, the *trusting* entry generated
 with `checked=False`).  So errors and conversions are the shared checker's.
+
+One entry serves every function of a signature (parameter and result types):
+the builtin's `self` is the tuple `(slow path, address)`, the address of the
+function `{T, i1} tailcc f.N(params)` as 8 bytes, and the entry calls it
+through that pointer.  So a new function whose signature was seen before
+compiles no entry (the entry is about half the machine code of a small
+module); the indirect call costs about a nanosecond against an inlined body.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from flowgraph.arguments import items_checked_when_read
 from flowgraph.interp.runtime import record_class
 from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str, StructType,
                                TupleType, Void, DictType)
+from rgen.llvm.emit import CCONV, function_type
 from rgen.llvm.runtime import (DOUBLE, FLOAT_VALUE, I1, I32, I64, LONG_DIGITS,
                                NULL, OB_SIZE, OB_TYPE, PTR, Runtime, box, helper, i64,
                                is_gcref, load_at)
@@ -53,19 +61,29 @@ def _tested_inline(T) -> bool:
         or items_checked_when_read(T)
 
 
-def emit_fast_entry(rt: Runtime, graph, fn: ir.Function, name: str,
-                    checked: bool = True, inline: bool = True) -> ir.Function:
-    """Define the METH_FASTCALL entry `name` of the graph function `fn`; one
-    not `checked` trusts its arguments (checked and converted by the caller).
-    `inline=False` for a graph with a loop: `fn` is called, not inlined, so
-    its loops (and their signal polls) are compiled once, and the call is
-    paid once per run."""
+# The builtin's self: a tuple (slow path, address as 8 bytes); the offsets of
+# a tuple's items and of a bytes object's data
+TUPLE_ITEMS = tuple.__basicsize__
+BYTES_DATA = bytes.__basicsize__ - 1
+
+
+def entry_self(slow_path, address: int) -> tuple:
+    """The `self` of a builtin whose entry calls the function at `address`."""
+    return (slow_path, address.to_bytes(8, "little"))
+
+
+def emit_fast_entry(rt: Runtime, graph, name: str, checked: bool = True) -> ir.Function:
+    """Define the METH_FASTCALL entry `name` for the functions of `graph`'s
+    signature; one not `checked` trusts its arguments (checked and converted
+    by the caller).  It calls the function whose address `self` holds
+    (`entry_self`), once per run."""
     params = graph.getargs()
     entry = ir.Function(rt.module, ir.FunctionType(PTR, [PTR, PTR, I64]), name)
     this, argv, nargs = entry.args
     this.name, argv.name, nargs.name = "self", "args", "nargs"
     b = ir.IRBuilder(entry.append_basic_block("entry"))
     slow = entry.append_basic_block("slow")
+    fnty = function_type(graph)
 
     def slow_unless(cond) -> None:
         if not checked:
@@ -86,7 +104,9 @@ def emit_fast_entry(rt: Runtime, graph, fn: ir.Function, name: str,
             gcrefs.append(p)
     for p in gcrefs:
         rt.incref(b, p)                     # the callee takes them over
-    result = b.call(fn, values, name="result", attrs=() if inline else ("noinline",))
+    address = load_at(b, load_at(b, this, TUPLE_ITEMS + 8, PTR, "address"), BYTES_DATA, I64)
+    result = b.call(b.inttoptr(address, fnty.as_pointer(), name="fn"), values, name="result",
+                    cconv=CCONV)
     with b.if_then(b.extract_value(result, 1, name="failed"), likely=False):
         b.ret(NULL)
     T = graph.return_type
@@ -95,7 +115,8 @@ def emit_fast_entry(rt: Runtime, graph, fn: ir.Function, name: str,
     else:
         b.ret(box(rt, b, T, None if T is Void else b.extract_value(result, 0)))
     b.position_at_end(slow)
-    b.ret(b.call(rt.capi("PyObject_Vectorcall"), [this, argv, nargs, NULL]))
+    slow_path = load_at(b, this, TUPLE_ITEMS, PTR, "slow_path")
+    b.ret(b.call(rt.capi("PyObject_Vectorcall"), [slow_path, argv, nargs, NULL]))
     return entry
 
 

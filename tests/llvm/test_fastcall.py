@@ -321,7 +321,8 @@ def test_only_the_graph_python_calls_gets_an_entry_and_a_callee_gets_one_on_dema
     assert f(["a", "b"], 5) == calls_scaled(["a", "b"], 5) == 12
     assert CODE_KEY in callee._cache and CACHE_KEY not in callee._cache
     code = callee._cache[CODE_KEY]
-    assert f"{code.symbol}.fast" not in f.llvm_ir and f"{f.symbol}.fast" in f.llvm_ir
+    assert f.llvm_ir.count("define ptr @\"entry.") == 2     # fast and trusting: calls_scaled's
+    assert "entry.scaled" not in f.llvm_ir
     h = rgen.compile_graph(callee)
     assert h.address == code.address and h.symbol == code.symbol
     assert h(["x"] * 3, 7) == scaled(["x"] * 3, 7) == 21
@@ -379,3 +380,31 @@ def test_opt_level_must_be_a_known_pipeline():
     with pytest.raises(ValueError, match="pipeline must be one of full, light, cheap, "
                                          "have 'fast'"):
         rgen.compile_graph(flowgraph.build_graph(straight), "fast")
+
+
+def plus(a: int, b: int) -> int:
+    return a + b
+
+
+def minus(a: int, b: int) -> int:
+    return a - b
+
+
+def test_one_entry_serves_every_function_of_a_signature():
+    """The second function of a signature compiles no entry: its builtin calls
+    the first one's entry, which calls the function whose address its `self`
+    holds; the error messages still name each function and its parameters."""
+    from rgen.llvm.compiler import _ENTRIES, _signature
+    g, h = flowgraph.build_graph(plus), flowgraph.build_graph(minus)
+    f = rgen.compile_graph(g)
+    assert _signature(g) == _signature(h) in _ENTRIES
+    m = rgen.compile_graph(h)
+    assert "define ptr" not in m.llvm_ir
+    assert (f(7, 5), m(7, 5), f.fast(2**62, 2**62), m.fast(-2**63, 1)) == (12, 2, -2**63, 2**63 - 1)
+    assert f.fast.__name__ == "plus" and m.fast.__name__ == "minus"
+    with pytest.raises(TypeError, match=r"^minus\(\) argument 'b' must be int, not str$"):
+        m(1, "x")
+    with pytest.raises(OverflowError, match=r"^plus\(\) argument 'a'"):
+        f.fast(2**64, 1)
+    with pytest.raises(TypeError, match=r"^minus\(\) takes 2 positional arguments but 3 were given$"):
+        m.fast(1, 2, 3)
