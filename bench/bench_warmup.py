@@ -8,7 +8,11 @@ iterations, the total time of:
     cpython    the interpreter under CPython
     baseline   make_jit's baseline tier alone (threshold never reached)
     eager      make_compiler(...).specialize(program) and the native call
-    jit        make_jit(..., threshold=100, bridge_threshold=200), first call
+    jit        make_jit(..., threshold=100, bridge_threshold=200), first call:
+               hot loops compiled in the worker thread while the call goes on
+               in the baseline (the default); the worker's compile is waited
+               for after the row, untimed
+    jit sync   the same with background=False: the call waits for each compile
 
 each measured on a fresh instance (so compiling is included: a JIT compiles
 what gets hot during the call), the interpreter's own native compilation
@@ -73,8 +77,12 @@ def curve(label, func, green, greens, reds) -> dict:
         t_eager, v2 = timed(lambda: comp.specialize(*greens)(*reds(n)))
         jit = make_jit(func, green=green, threshold=100, bridge_threshold=200)
         t_jit, v3 = timed(jit, *args)
-        assert expected == v1 == v2 == v3, (label, n, expected, v1, v2, v3)
-        rows.append((n, t_cpython, t_baseline, t_eager, t_jit))
+        jit.wait()                      # its worker's compile is not timed with the next row
+        sync = make_jit(func, green=green, threshold=100, bridge_threshold=200,
+                        background=False)
+        t_sync, v4 = timed(sync, *args)
+        assert expected == v1 == v2 == v3 == v4, (label, n, expected, v1, v2, v3, v4)
+        rows.append((n, t_cpython, t_baseline, t_eager, t_jit, t_sync))
         eager_ops = sum(comp.specialize(*greens).op_counts().values())
         jit_ops = ops(jit.residual_graphs()) or jit_ops
     return {"label": label, "setup": setup, "rows": rows, "eager_ops": eager_ops,
@@ -89,11 +97,11 @@ def report(result: dict) -> bool:
     print(f"\n{result['label']}  (the interpreter compiled natively once: "
           f"{result['setup'] * 1e3:.0f} ms, not counted below)")
     print(f"{'iterations':>11}{'cpython ms':>11}{'baseline':>10}{'eager':>10}{'jit':>10}"
-          f"{'jit/base':>10}")
+          f"{'jit/base':>10}{'jit sync':>10}")
     worst, payoff_ok, payoff = 0.0, None, {}
-    for n, c, b, e, j in result["rows"]:
+    for n, c, b, e, j, sync in result["rows"]:
         worst = max(worst, j / b)
-        print(f"{n:>11}{ms(c):>11}{ms(b):>10}{ms(e):>10}{ms(j):>10}{j / b:>10.2f}")
+        print(f"{n:>11}{ms(c):>11}{ms(b):>10}{ms(e):>10}{ms(j):>10}{j / b:>10.2f}{ms(sync):>10}")
         for tier, t in (("baseline", b), ("eager", e), ("jit", j)):
             if t < c:
                 payoff.setdefault(tier, n)

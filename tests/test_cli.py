@@ -132,7 +132,7 @@ def test_run_reports_the_programs_own_exception_with_status_1(capsys):
 def test_run_under_the_jit_with_statistics(capsys):
     status, out, err = run_cli(capsys, "run", INTERPRET, "--green", "bytecode=SQUARE", "71",
                                "--jit", "--threshold", "3", "--bridge-threshold", "2",
-                               "--stats")
+                               "--stats", "--option", "background=False")
     assert (status, out) == (0, "5041\n")
     stats = dict(line.split(": ") for line in err.splitlines())
     assert (stats["loops"], stats["passes counted"], stats["compile bridge"]) == ("1", "3", "1")

@@ -235,6 +235,7 @@ def _run_jit(args, func, green_items: list, reds: list) -> int:
         return 1
     print(result)
     if args.stats:
+        jit.wait()                          # the loops the worker is compiling count too
         for what, n in sorted(jit.stats.items()):
             print(f"{what}: {n}", file=sys.stderr)
     return 0

@@ -43,14 +43,30 @@ fallback runs nest 16 deep within one call):
     resume native    the fallback went on in compiled code at a merge point
     compile bridge   an exit's side is hot: compiled and attached
 
-Counting is done in Python (about 1 us a pass); the native baseline counts
-through a call at each can_enter_jit pass.
+The native baseline counts passes natively and calls back into Python once
+per `threshold` passes of a hot key (rgen/llvm/memops.py); the graph
+baseline counts in Python (about 1 us a pass).
+
+Background compiles (`background=True`, the default unless events are
+recorded): a key reaching the threshold is compiled by a worker thread while
+the call goes on in the baseline; its passes are not counted meanwhile, and
+the first pass after the code is there runs it.  The worker holds the
+host's lock while the generating extension runs (a promotion site or the
+fallback of the calling thread waits for it there); LLVM releases the GIL
+while it compiles, and while a worker compiles the threads switch every
+0.5 ms instead of 5 (the caller's thread waits at most that for the GIL).
+`jit.wait()` waits for the worker.  Bridges and promotion cases are still
+compiled by the thread that needs them.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import functools
 import logging
+import sys
+import threading
 import time
 from collections import Counter
 
@@ -72,12 +88,20 @@ BASELINES = ("native", "graph")
 
 
 def make_jit(func, green=(), threshold: int = 1000, bridge_threshold: int = 200,
-             baseline: str = "native", record_events: bool = False, **options) -> "Jit":
+             baseline: str = "native", record_events: bool = False,
+             background: bool | None = None, **options) -> "Jit":
     """A callable running `func` in the baseline tier and its hot loops as
     compiled code.  `green`: the parameters that are compile-time constants
     (names or indices); `threshold`: passes of a loop (per green key) before
     it is compiled; `bridge_threshold`: runs of an exit's side before it is
-    compiled; the other options are `make_compiler`'s."""
+    compiled; `background`: loops are compiled in a worker thread while the
+    baseline goes on (`Jit.wait()` waits for them), by default unless
+    events are recorded (their order then depends on the threads); the
+    other options are `make_compiler`'s."""
+    if background is None:
+        background = not record_events
+    if not isinstance(background, bool):
+        raise ValueError(f"make_jit: background must be True or False, have {background!r}")
     for name, value in (("threshold", threshold), ("bridge_threshold", bridge_threshold)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"make_jit: {name} must be an int >= 1, have {value!r}")
@@ -87,15 +111,48 @@ def make_jit(func, green=(), threshold: int = 1000, bridge_threshold: int = 200,
     if baseline not in BASELINES:
         raise ValueError(f"make_jit: baseline must be one of {', '.join(map(repr, BASELINES))}, "
                          f"have {baseline!r}")
-    return Jit(func, green, threshold, baseline, record_events, Options.from_kwargs(options))
+    jit = Jit(func, green, threshold, baseline, record_events, Options.from_kwargs(options))
+    if background:
+        jit.start_worker()
+    return jit
+
+
+# While a worker compiles, the threads switch every SWITCH_SECONDS instead of
+# CPython's 5 ms: the generating extension is Python, and a caller's thread
+# wanting the GIL back waits one switch interval before it asks for it.
+SWITCH_SECONDS = 0.0005
+_switches_lock = threading.Lock()
+_compiling = [0, None]          # compiles running, the interval before the first
+
+
+@contextlib.contextmanager
+def _short_switches():
+    with _switches_lock:
+        if _compiling[0] == 0:
+            _compiling[1] = sys.getswitchinterval()
+            sys.setswitchinterval(min(SWITCH_SECONDS, _compiling[1]))
+        _compiling[0] += 1
+    try:
+        yield
+    finally:
+        with _switches_lock:
+            _compiling[0] -= 1
+            if _compiling[0] == 0:
+                sys.setswitchinterval(_compiling[1])
 
 
 class Jit:
+    background = False      # loops compiled in a worker thread (make_jit's option)
+
     def __init__(self, func, green, threshold: int, baseline: str, record_events: bool,
                  options: Options):
         self.func = func
         self.threshold = threshold
         self.baseline = baseline
+        self._pending: dict = {}        # (family, merge key) -> True while the worker compiles it
+        self._futures: list = []        # the worker's compiles not waited for
+        self._worker = None             # the worker thread's executor, made on first use
+        self._worker_errors: list = []  # unexpected exceptions of the worker
         self.compiler = Compiler(func, green, options)
         self.compiler._specializer.host.listener = self._event
         self.graph = self.compiler.root.graph       # the coloured graph the baseline runs
@@ -223,18 +280,64 @@ class Jit:
         key = (family, block, tuple([value_key(values[k]) for k in greens]))
         entry = self._loops.get(key)
         if entry is None:
-            if key in self._failed:
+            if key in self._failed or key in self._pending:
                 return None
             self.stats["passes counted"] += passes
             passes = self._counts[key] = self._counts.get(key, 0) + passes
             if passes < self.threshold:
                 self._event("not entered", key)
                 return None
-            entry = self._compile(family, code, block, [values[k] for k in where], key)
+            args = [values[k] for k in where]
+            if self.background:
+                self._compile_in_worker(family, code, block, args, key)
+                return None
+            entry = self._compile(family, code, block, args, key)
             if entry is None:
                 return None
         self._event("run native", key)
         return (entry.native(*[values[k] for k in reds]),)
+
+    def _compile_in_worker(self, family, code, block, args, key) -> None:
+        """Compile the loop of `key` in the worker thread; passes of the key
+        go on in the baseline until its code is there (`_loops`).  The
+        worker takes the host's lock while the generating extension runs;
+        LLVM releases the GIL while it compiles."""
+        self._pending[key] = True         # before the worker can take it away
+        self._futures.append(self._worker.submit(self._compile_pending, family, code, block,
+                                                 args, key))
+
+    def start_worker(self) -> None:
+        """Compile loops in a worker thread from now on (make_jit's
+        `background`).  The thread is started here, not at the first hot
+        loop: a thread's start waits for it to run, which would hand it the
+        GIL in the middle of the caller's run."""
+        if self._worker is None:
+            self._worker = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix=f"jit-{self.graph.name}")
+            self._worker.submit(lambda: None).result()
+        self.background = True
+
+    def _compile_pending(self, family, code, block, args, key) -> None:
+        try:
+            with _short_switches():
+                self._compile(family, code, block, args, key)
+        except BaseException as exc:        # a bug: the key stays in the baseline
+            self._failed.add(key)
+            self._worker_errors.append(exc)
+            log.error("%s: compiling a loop in the worker failed", self.graph.name,
+                      exc_info=True)
+        finally:
+            self._pending.pop(key, None)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the loops being compiled in the worker thread (at most
+        `timeout` seconds); True when none is left.  An unexpected error of
+        the worker is raised here."""
+        done, not_done = concurrent.futures.wait(list(self._futures), timeout)
+        self._futures = list(not_done)
+        if self._worker_errors:
+            raise self._worker_errors.pop(0)
+        return not not_done
 
     def _compile(self, family, code, block, args, key):
         self._event("compile loop", key)

@@ -39,6 +39,7 @@ without a case).  Both sides are declared by the lower layers
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 
@@ -52,6 +53,16 @@ log = logging.getLogger("timeshifter.promotion")
 MAX_NESTED_MISSES = 200
 HOT_NESTING = 16        # nested fallback runs making an exit's side hot (< NESTED_NATIVE_ENTRIES)
 _nested_misses = 0
+
+
+def _locked(method):
+    """Run `method` holding the host's lock: the generating extension may be
+    running for a JIT's loop in a worker thread (jit.py)."""
+    @functools.wraps(method)
+    def locked(self, *args):
+        with self.specializer.host.lock:
+            return method(self, *args)
+    return locked
 
 
 def nested_misses() -> int:
@@ -166,6 +177,7 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
             _nested_misses -= 1
 
     # -- counting and compiling -----------------------------------------------------------
+    @_locked
     def _miss(self, value, live):
         """Count `value`; compile and return its case when it is hot enough."""
         if self.megamorphic:
@@ -211,6 +223,7 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
                       len(self.cases))
         return case
 
+    @_locked
     def _megamorphic_path(self) -> Case | None:
         """The site's megamorphic path (megamorphic.py), built on first use
         once the site is megamorphic; None where the fallback stays (and
@@ -231,6 +244,7 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
                       "no megamorphic path: the fallback stays")
         return self.megamorphic_path
 
+    @_locked
     def _native_case(self, case: Case):
         if case.native is None:
             from rgen.llvm.compiler import native_code

@@ -23,6 +23,7 @@ options (`new_backend`; the graph backend by default).
 from __future__ import annotations
 
 import itertools
+import threading
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -71,6 +72,9 @@ class Host:
     listener: object = None        # listener(event) of a JIT (jit.py), or None
     given_up: dict = field(default_factory=dict)   # place -> what was given up there
     given_up_names: dict = field(default_factory=dict)  # variable name -> [messages]
+    # held while the generating extension runs for a promotion site or a merge
+    # point: a JIT may compile a loop in a worker thread (jit.py)
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     def give_up(self, place, message: str, names=()) -> None:
         """Record what a specialisation gave up at `place` (warned once), and
@@ -228,8 +232,11 @@ class Specializer:
         greens = code.greens_of(block, args)
         entry = family.fallback_entries.get((block, greens))
         if entry is None:
-            entry = family.fallback_entries[(block, greens)] = self._fallback_entry(
-                family, code, args, block)
+            with self.host.lock:
+                entry = family.fallback_entries.get((block, greens))
+                if entry is None:
+                    entry = family.fallback_entries[(block, greens)] = self._fallback_entry(
+                        family, code, args, block)
         return entry
 
     def _fallback_entry(self, family, code, args: list, block: int) -> "FallbackEntry":

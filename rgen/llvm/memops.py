@@ -504,13 +504,16 @@ def _cast_char_to_str(em, op):
 # a JIT's baseline tier: `can_enter_jit` arms a flag of the function; a
 # global merge point reached armed disarms it and counts the pass natively,
 # in a table of COUNTERS counters of the merge point indexed by a hash of its
-# green values (collisions only make a key hot sooner).  Once a counter
-# reaches the hook's threshold, every pass of its key calls
-# `hook.call(site, passes, *live values)` (`passes`: the threshold the first
-# time, then 1), which returns None to go on, or `(result,)` when compiled
-# code ran the rest of the call: the function then returns that result at
-# once.  So the baseline calls Python once per loop entry of a hot key, not
-# once per pass (a threshold of 1: every pass, as the JIT's events need).
+# green values (collisions only make a key hot sooner).  Each time a counter
+# reaches the hook's threshold, the pass calls
+# `hook.call(site, passes, *live values)` (`passes`: the threshold, the passes
+# counted since the last call), which returns None to go on (the counter
+# starts again from 0: a key whose code is still being compiled, or failed
+# to compile, costs one call per `threshold` passes), or `(result,)` when
+# compiled code ran the rest of the call: the function then returns that
+# result at once.  So the baseline calls Python once per loop entry of a hot
+# key, not once per pass (a threshold of 1: every pass, as the JIT's events
+# need).
 
 MERGE_HOOK = "merge_hook"
 COUNTERS = 256                   # per merge point (a power of two)
@@ -554,9 +557,9 @@ def _green_hash(em, values: list):
 
 
 def _count_natively(em, hook: MergeHook, greens: list):
-    """Count the pass in the merge point's table; the i64 `passes` to report,
-    in the block where the threshold is reached (the caller's block goes on
-    at a new block when it is not)."""
+    """Count the pass in the merge point's table: (the i64 `passes` to report,
+    the counter, the block where the caller's block goes on), the builder in
+    the block where the threshold is reached."""
     b = em.b
     limit = min(hook.threshold, MAX_THRESHOLD)
     table_type = ir.ArrayType(I32, COUNTERS)
@@ -574,9 +577,7 @@ def _count_natively(em, hook: MergeHook, greens: list):
     hot_bb = em.fn.append_basic_block(f"{em.label}.hot")
     b.cbranch(hot, hot_bb, cold_bb).set_weights([1, 1000])
     b.position_at_end(hot_bb)
-    first = b.icmp_signed("==", new, ir.Constant(I32, limit))
-    passes = b.select(first, i64(limit), i64(1))
-    return passes, cold_bb
+    return i64(limit), slot, cold_bb
 
 
 def _merge_point(em) -> None:
@@ -595,7 +596,7 @@ def _merge_point(em) -> None:
     with b.if_then(b.icmp_unsigned("!=", b.load(slot, typ=I8), ir.Constant(I8, 0)),
                    likely=False):
         b.store(ir.Constant(I8, 0), slot)
-        passes, cold_bb = _count_natively(em, hook, [live[k] for k in positions])
+        passes, counter, cold_bb = _count_natively(em, hook, [live[k] for k in positions])
         argv = entry_alloca(em.fn, PTR, len(live) + 2, "merge.args")
         b.store(rt.pyobj(site, "merge_point"), argv)
         boxed = [new_box(em, lltypes.Signed, passes)]
@@ -615,8 +616,9 @@ def _merge_point(em) -> None:
             rt.decref(b, p)
         em.fail_if(b.icmp_unsigned("==", r, NULL))
         with b.if_else(b.icmp_unsigned("==", r, rt.pyobj(None, "None"))) as (go_on, ran):
-            with go_on:
+            with go_on:                         # count `threshold` passes again
                 rt.decref(b, r)
+                b.store(ir.Constant(I32, 0), counter)
             with ran:                           # (result,): return it
                 T = em.graph.return_type
                 em.hold(r)

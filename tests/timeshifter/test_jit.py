@@ -101,7 +101,7 @@ def test_the_register_machine_compiles_its_guest_loop(baseline):
 
 
 def test_each_guest_program_has_its_own_loops():
-    jit = make_jit(ex.interpret, green=["bytecode"], threshold=2)
+    jit = make_jit(ex.interpret, green=["bytecode"], threshold=2, background=False)
     double = ex._program(ex.SET_A, 0, ex.RETURN_A)
     assert jit(ex.SQUARE, 9) == 81
     assert jit(double, 9) == 0
@@ -238,9 +238,10 @@ def check_under_jit(program, data):
     threshold = data.draw(st.sampled_from([1, 2, 7]), label="threshold")
     baseline = data.draw(st.sampled_from(["native", "graph"]), label="baseline")
     bridge = data.draw(st.sampled_from([1, 2, 200]), label="bridge_threshold")
+    background = data.draw(st.booleans(), label="background")
     try:
         jit = make_jit(func, green=green, threshold=threshold, bridge_threshold=bridge,
-                       baseline=baseline, max_states_per_merge=64)
+                       baseline=baseline, background=background, max_states_per_merge=64)
     except (TimeshiftError, HintError) as exc:
         # a constant condition (`if 5: break`) left the loop or its
         # can_enter_jit unreachable: the builder dropped them, and make_jit
@@ -248,11 +249,14 @@ def check_under_jit(program, data):
         assert any(m in str(exc) for m in ("has no global merge point", "is never counted",
                                            "is not at the head of a loop")), str(exc)
         return
-    for args in data.draw(st.lists(program.args, min_size=1, max_size=4), label="args"):
+    calls = data.draw(st.lists(program.args, min_size=1, max_size=4), label="args")
+    for args in calls + (calls if background else []):
         what = (f"{program.name}{args!r}, green {green}, thresholds {threshold}/{bridge}, "
-                f"{baseline} baseline, "
+                f"{baseline} baseline{', background' if background else ''}, "
                 f"of\n{program.source}")
         assert_same_outcome(outcome(expected_func, args), outcome(jit, args), what)
+        if background and args is calls[-1]:
+            assert jit.wait(60)         # the same calls again, with what was compiled
 
 
 # -- only the hot path is compiled -----------------------------------------------------
@@ -330,7 +334,7 @@ def test_a_simple_if_else_is_compiled_eagerly(baseline):
     assert [jit(n) for n in (0, 1, 2, 3, 10, 2000)] == [phases(n) for n in (0, 1, 2, 3, 10, 2000)]
     ops = sum(1 for g in jit.residual_graphs() for _ in g.iteroperations())
     lazy = make_jit(phases, baseline=baseline, threshold=5, bridge_threshold=5,
-                    eager_simple_splits=False)
+                    eager_simple_splits=False, background=False)
     assert lazy(1000) == phases(1000)
     assert sum(1 for g in lazy.residual_graphs() for _ in g.iteroperations()) > ops
 
@@ -357,7 +361,7 @@ def test_the_native_baseline_counts_natively_and_calls_back_once_hot(threshold):
     """2,999 passes of SQUARE's loop: no call back below the threshold; at it,
     one call with all the passes, the loop compiled and run natively; the
     next call's 6 passes go on from the count."""
-    jit = make_jit(ex.interpret, green=["bytecode"], threshold=threshold)
+    jit = make_jit(ex.interpret, green=["bytecode"], threshold=threshold, background=False)
     assert jit(ex.SQUARE, 3000) == 9_000_000
     hot = threshold <= 2999
     assert (jit.stats["passes counted"], jit.stats["loops"]) == (threshold if hot else 0, hot)

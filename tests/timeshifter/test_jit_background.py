@@ -1,0 +1,99 @@
+"""`make_jit(..., background=True)` (issue 13, warm-up): hot loops are
+compiled in a worker thread while the call goes on in the baseline tier;
+later passes of the key run the compiled code.  Results against CPython in
+every state of the worker, errors of the worker, the thread switch interval
+restored, and the native baseline's counter starting again after a call
+back that goes on (one call per `threshold` passes, not one per pass)."""
+
+import sys
+
+import pytest
+
+from examples import interpreters as ex
+from timeshifter import jit as jit_module
+from timeshifter import make_jit
+from tests.timeshifter.test_jit import CHECKED_COUNTDOWN, doubling
+
+
+@pytest.mark.parametrize("baseline", ["native", "graph"])
+def test_a_loop_compiled_in_the_worker_is_used_once_it_is_there(baseline):
+    jit = make_jit(ex.interpret, green=["bytecode"], threshold=5, baseline=baseline,
+                   background=True)
+    interval = sys.getswitchinterval()
+    # the first call may finish in the baseline or in compiled code: the
+    # result is the same
+    assert jit(ex.SQUARE, 300) == 90_000
+    assert jit.wait(60)
+    assert sys.getswitchinterval() == interval          # restored once the worker is done
+    assert jit.stats["loops"] == 1 and jit.stats["compile loop"] == 1
+    runs = jit.stats["run native"]
+    assert jit(ex.SQUARE, 71) == 5041
+    assert jit.stats["run native"] == runs + 1 and jit.stats["loops"] == 1
+
+
+@pytest.mark.parametrize("program, n", [(CHECKED_COUNTDOWN, 500), ("RSIS{S*SD}S", 10)])
+def test_results_in_the_background_equal_cpython_before_and_after_the_compiles(program, n):
+    jit = make_jit(ex.accumulator, green=["code"], threshold=3, bridge_threshold=2,
+                   background=True)
+    expected = ex.accumulator(program, n)
+    assert [jit(program, n) for _ in range(3)] == [expected] * 3
+    assert jit.wait(60)
+    assert [jit(program, n) for _ in range(3)] == [expected] * 3
+    assert jit.stats["loops"] >= 1
+
+
+def test_the_worker_compiles_while_a_long_call_runs_in_the_baseline():
+    """A call of 3,000,000 guest iterations: the loop is compiled in the
+    worker during it and the call finishes in compiled code."""
+    jit = make_jit(ex.interpret, green=["bytecode"], threshold=100, background=True,
+                   record_events=True)
+    assert jit(ex.SQUARE, 3000) == 9_000_000
+    assert jit.wait(60)
+    assert jit(ex.SQUARE, 3000) == 9_000_000
+    assert jit.events.count("compile loop") == 1 and "run native" in jit.events
+
+
+def test_an_unexpected_error_in_the_worker_is_raised_by_wait(monkeypatch):
+    """A bug while compiling (here: entry_at raising) leaves the key in the
+    baseline, with correct results; `wait` raises the error."""
+    jit = make_jit(doubling, threshold=2, background=True)
+
+    def broken(*args):
+        raise RuntimeError("broken generating extension")
+    monkeypatch.setattr(jit.compiler._specializer, "entry_at", broken)
+    assert jit(50) == doubling(50)
+    with pytest.raises(RuntimeError, match="^broken generating extension$"):
+        jit.wait(60)
+    assert jit.wait(60)                                  # raised once
+    assert jit(60) == doubling(60) and jit.stats["loops"] == 0
+
+
+def test_by_default_loops_compile_in_the_background_unless_events_are_recorded():
+    assert make_jit(doubling).background and make_jit(doubling, baseline="graph").background
+    assert not make_jit(doubling, record_events=True).background
+    assert make_jit(doubling, record_events=True, background=True).background
+
+
+def test_background_must_be_a_bool():
+    with pytest.raises(ValueError, match=r"^make_jit: background must be True or False, "
+                                         r"have 'yes'$"):
+        make_jit(doubling, background="yes")
+
+
+def test_the_native_baseline_calls_back_once_per_threshold_passes_while_the_key_waits(
+        monkeypatch):
+    """A key whose code cannot be compiled (a bound of the options) goes on in
+    the baseline: its counter starts again after each call back, so SQUARE's
+    2,999 passes with threshold 100 call back 29 times, not 2,900."""
+    calls = []
+    real = jit_module.Jit._native_merge_point
+
+    def counting(self, site, passes, *values):
+        calls.append(passes)
+        return real(self, site, passes, *values)
+    monkeypatch.setattr(jit_module.Jit, "_native_merge_point", counting)
+    jit = make_jit(ex.interpret, green=["bytecode"], threshold=100, max_residual_ops=1,
+                   background=False)
+    assert jit(ex.SQUARE, 3000) == 9_000_000
+    assert jit.stats["compile failed"] == 1 and jit.stats["loops"] == 0
+    assert calls == [100] * 29
