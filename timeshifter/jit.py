@@ -56,17 +56,15 @@ fallback of the calling thread waits for it there); LLVM releases the GIL
 while it compiles, and while a worker compiles the threads switch every
 0.5 ms instead of 5 (the caller's thread waits at most that for the GIL).
 `jit.wait()` waits for the worker.  Bridges and promotion cases are still
-compiled by the thread that needs them.
+compiled by the thread that needs them: compiled in the worker, the exit's
+side runs in the fallback interpreter meanwhile, far slower than waiting
+(tried: the accumulator's 100,000 iterations took 125 ms instead of 112).
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextlib
 import functools
 import logging
-import sys
-import threading
 import time
 from collections import Counter
 
@@ -81,6 +79,7 @@ from timeshifter.family import Family
 from timeshifter.options import Options
 from timeshifter.specializer import green_size
 from timeshifter.state import value_key
+from timeshifter.worker import Worker
 
 log = logging.getLogger("timeshifter.jit")
 
@@ -117,30 +116,6 @@ def make_jit(func, green=(), threshold: int = 1000, bridge_threshold: int = 200,
     return jit
 
 
-# While a worker compiles, the threads switch every SWITCH_SECONDS instead of
-# CPython's 5 ms: the generating extension is Python, and a caller's thread
-# wanting the GIL back waits one switch interval before it asks for it.
-SWITCH_SECONDS = 0.0005
-_switches_lock = threading.Lock()
-_compiling = [0, None]          # compiles running, the interval before the first
-
-
-@contextlib.contextmanager
-def _short_switches():
-    with _switches_lock:
-        if _compiling[0] == 0:
-            _compiling[1] = sys.getswitchinterval()
-            sys.setswitchinterval(min(SWITCH_SECONDS, _compiling[1]))
-        _compiling[0] += 1
-    try:
-        yield
-    finally:
-        with _switches_lock:
-            _compiling[0] -= 1
-            if _compiling[0] == 0:
-                sys.setswitchinterval(_compiling[1])
-
-
 class Jit:
     background = False      # loops compiled in a worker thread (make_jit's option)
 
@@ -150,9 +125,7 @@ class Jit:
         self.threshold = threshold
         self.baseline = baseline
         self._pending: dict = {}        # (family, merge key) -> True while the worker compiles it
-        self._futures: list = []        # the worker's compiles not waited for
-        self._worker = None             # the worker thread's executor, made on first use
-        self._worker_errors: list = []  # unexpected exceptions of the worker
+        self._worker = None             # the worker thread (worker.py), with `background`
         self.compiler = Compiler(func, green, options)
         self.compiler._specializer.host.listener = self._event
         self.graph = self.compiler.root.graph       # the coloured graph the baseline runs
@@ -297,47 +270,33 @@ class Jit:
         self._event("run native", key)
         return (entry.native(*[values[k] for k in reds]),)
 
-    def _compile_in_worker(self, family, code, block, args, key) -> None:
-        """Compile the loop of `key` in the worker thread; passes of the key
-        go on in the baseline until its code is there (`_loops`).  The
-        worker takes the host's lock while the generating extension runs;
-        LLVM releases the GIL while it compiles."""
-        self._pending[key] = True         # before the worker can take it away
-        self._futures.append(self._worker.submit(self._compile_pending, family, code, block,
-                                                 args, key))
-
     def start_worker(self) -> None:
         """Compile loops in a worker thread from now on (make_jit's
-        `background`).  The thread is started here, not at the first hot
-        loop: a thread's start waits for it to run, which would hand it the
-        GIL in the middle of the caller's run."""
+        `background`)."""
         if self._worker is None:
-            self._worker = concurrent.futures.ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix=f"jit-{self.graph.name}")
-            self._worker.submit(lambda: None).result()
+            self._worker = Worker(self.graph.name)
         self.background = True
+
+    def _compile_in_worker(self, family, code, block, args, key) -> None:
+        """Compile the loop of `key` in the worker thread; passes of the key
+        go on in the baseline until its code is there (`_loops`)."""
+        self._pending[key] = True         # before the worker can take it away
+        self._worker.submit(self._compile_pending, family, code, block, args, key)
 
     def _compile_pending(self, family, code, block, args, key) -> None:
         try:
-            with _short_switches():
-                self._compile(family, code, block, args, key)
-        except BaseException as exc:        # a bug: the key stays in the baseline
+            self._compile(family, code, block, args, key)
+        except BaseException:               # a bug: the key stays in the baseline
             self._failed.add(key)
-            self._worker_errors.append(exc)
-            log.error("%s: compiling a loop in the worker failed", self.graph.name,
-                      exc_info=True)
+            raise
         finally:
             self._pending.pop(key, None)
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the loops being compiled in the worker thread (at most
-        `timeout` seconds); True when none is left.  An unexpected error of
-        the worker is raised here."""
-        done, not_done = concurrent.futures.wait(list(self._futures), timeout)
-        self._futures = list(not_done)
-        if self._worker_errors:
-            raise self._worker_errors.pop(0)
-        return not not_done
+        """Wait for the loops being compiled in the worker thread
+        (at most `timeout` seconds); True when none is left.  An unexpected
+        error of the worker is raised here."""
+        return True if self._worker is None else self._worker.wait(timeout)
 
     def _compile(self, family, code, block, args, key):
         self._event("compile loop", key)

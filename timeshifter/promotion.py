@@ -59,9 +59,9 @@ def _locked(method):
     """Run `method` holding the host's lock: the generating extension may be
     running for a JIT's loop in a worker thread (jit.py)."""
     @functools.wraps(method)
-    def locked(self, *args):
+    def locked(self, *args, **kwargs):
         with self.specializer.host.lock:
-            return method(self, *args)
+            return method(self, *args, **kwargs)
     return locked
 
 

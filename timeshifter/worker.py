@@ -1,0 +1,77 @@
+"""The JIT's worker thread: compiles loops while the program goes on in the
+baseline tier (jit.py, `background`).
+
+    worker = Worker("interpret")
+    worker.submit(compile_something, arg)     # runs in the worker thread
+    worker.wait(timeout)                      # True when nothing is left
+
+The thread is started with the `Worker`, not at the first compile: a
+thread's start waits until it runs, which would hand it the GIL in the
+middle of the caller's run.  While something compiles, the threads switch
+every SWITCH_SECONDS instead of CPython's 5 ms: the generating extension is
+Python, and a caller's thread wanting the GIL back waits one switch
+interval before it asks for it (LLVM itself releases the GIL).  An
+unexpected exception of a compile is logged and raised by the next `wait`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import logging
+import sys
+import threading
+
+log = logging.getLogger("timeshifter.jit")
+
+SWITCH_SECONDS = 0.0005
+_switches_lock = threading.Lock()
+_compiling = [0, None]          # compiles running, the interval before the first
+
+
+@contextlib.contextmanager
+def short_switches():
+    """Switch threads every SWITCH_SECONDS (at most) while this runs."""
+    with _switches_lock:
+        if _compiling[0] == 0:
+            _compiling[1] = sys.getswitchinterval()
+            sys.setswitchinterval(min(SWITCH_SECONDS, _compiling[1]))
+        _compiling[0] += 1
+    try:
+        yield
+    finally:
+        with _switches_lock:
+            _compiling[0] -= 1
+            if _compiling[0] == 0:
+                sys.setswitchinterval(_compiling[1])
+
+
+class Worker:
+    def __init__(self, name: str):
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix=f"jit-{name}")
+        self._executor.submit(lambda: None).result()
+        self._futures: list = []
+        self.errors: list = []
+
+    def submit(self, compile, *args) -> None:
+        """Run `compile(*args)` in the worker thread, after what was submitted
+        before."""
+        self._futures.append(self._executor.submit(self._run, compile, args))
+
+    def _run(self, compile, args) -> None:
+        try:
+            with short_switches():
+                compile(*args)
+        except BaseException as exc:        # a bug: what it compiled stays uncompiled
+            self.errors.append(exc)
+            log.error("compiling in the worker thread failed", exc_info=True)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for what was submitted (at most `timeout` seconds); True when
+        nothing is left.  The first unexpected error of a compile is raised."""
+        done, not_done = concurrent.futures.wait(list(self._futures), timeout)
+        self._futures = [f for f in self._futures if not f.done()]
+        if self.errors:
+            raise self.errors.pop(0)
+        return not not_done
