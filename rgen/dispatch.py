@@ -53,6 +53,14 @@ class NativeSwitch(ABC):
         self.native_count.value = n + 1
         return True
 
+    def replace_native(self, value, address: int) -> None:
+        """The case of `value` is at `address` from now on (its code compiled
+        again); code running the old one finishes there."""
+        key = switch_key(value)
+        for i in range(self.native_count.value):
+            if self.native_values[i] == key:
+                self.native_targets[i] = address
+
     @abstractmethod
     def native_miss(self, value, *live) -> int:
         """The address of the case to tail-call for `value` (compiled now if

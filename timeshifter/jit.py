@@ -55,14 +55,18 @@ host's lock while the generating extension runs (a promotion site or the
 fallback of the calling thread waits for it there); LLVM releases the GIL
 while it compiles, and while a worker compiles the threads switch every
 0.5 ms instead of 5 (the caller's thread waits at most that for the GIL).
-`jit.wait()` waits for the worker.  Bridges and promotion cases are still
-compiled by the thread that needs them: compiled in the worker, the exit's
-side runs in the fallback interpreter meanwhile, far slower than waiting
-(tried: the accumulator's 100,000 iterations took 125 ms instead of 112).
+`jit.wait()` waits for the worker.  Bridges and promotion cases are
+compiled by the thread that needs them (compiled in the worker, the exit's
+side would run in the fallback interpreter meanwhile, far slower than
+waiting: the accumulator's 100,000 iterations took 125 ms instead of 112),
+but in the cheap tier (O0 machine code, about a third of the time), and
+compiled again with the optimiser by the worker, which then swaps them in
+(promotion.py, `_native_case`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import time
@@ -84,6 +88,8 @@ from timeshifter.worker import Worker
 log = logging.getLogger("timeshifter.jit")
 
 BASELINES = ("native", "graph")
+_no_worker = contextlib.nullcontext()
+PENDING_SKIP = 15          # x threshold: passes not called back while a loop compiles
 
 
 def make_jit(func, green=(), threshold: int = 1000, bridge_threshold: int = 200,
@@ -180,19 +186,20 @@ class Jit:
         family = self._families.get(key)
         if family is None:
             family = self._families[key] = Family(green_size(greens))
-        if self._native is not None:
-            saved, self._family = self._family, family
-            try:
-                result = self._native(*args)
-            finally:
-                self._family = saved
-        else:
-            saved, self._armed = self._armed, False
-            try:
-                result = resume_graph(self.graph, self.graph.startblock, args,
-                                      merge_point=functools.partial(self._at_point, family))
-            finally:
-                self._armed = saved
+        with self._worker.running() if self._worker is not None else _no_worker:
+            if self._native is not None:
+                saved, self._family = self._family, family
+                try:
+                    result = self._native(*args)
+                finally:
+                    self._family = saved
+            else:
+                saved, self._armed = self._armed, False
+                try:
+                    result = resume_graph(self.graph, self.graph.startblock, args,
+                                          merge_point=functools.partial(self._at_point, family))
+                finally:
+                    self._armed = saved
         self._event("done")
         return result
 
@@ -208,12 +215,14 @@ class Jit:
         point = self._point(site)
         if point is None:
             return None
-        return self._count(family, point, [values.get(v) for v in site.live])
+        result = self._count(family, point, [values.get(v) for v in site.live])
+        return None if isinstance(result, int) else result
 
     def _native_merge_point(self, site, passes, *values):
         """The native baseline's call at a global merge point reached after a
         can_enter_jit (armed natively), once its key's `passes` were counted
-        natively: None, or (result,) of compiled code."""
+        natively: None, passes to skip before the next call, or (result,)
+        of compiled code."""
         point = self._point(site)
         if point is None:
             return None
@@ -248,12 +257,15 @@ class Jit:
     def _count(self, family, point, values, passes: int = 1):
         """Count `passes` at a merge point with `values` (the site's live values
         in order); at the threshold compile the loop for its green key; run
-        the compiled code there is: (result,), else None."""
+        the compiled code there is: (result,), else None, or the passes the
+        native baseline may skip when the key's code is being compiled."""
         code, block, where, greens, reds = point
         key = (family, block, tuple([value_key(values[k]) for k in greens]))
         entry = self._loops.get(key)
         if entry is None:
-            if key in self._failed or key in self._pending:
+            if key in self._pending:
+                return self._skip()
+            if key in self._failed:
                 return None
             self.stats["passes counted"] += passes
             passes = self._counts[key] = self._counts.get(key, 0) + passes
@@ -263,7 +275,7 @@ class Jit:
             args = [values[k] for k in where]
             if self.background:
                 self._compile_in_worker(family, code, block, args, key)
-                return None
+                return self._skip()
             entry = self._compile(family, code, block, args, key)
             if entry is None:
                 return None
@@ -275,7 +287,14 @@ class Jit:
         `background`)."""
         if self._worker is None:
             self._worker = Worker(self.graph.name)
+            self.compiler._specializer.host.worker = self._worker
         self.background = True
+
+    def _skip(self) -> int:
+        """The passes the native baseline may skip before it calls back again
+        while a key's code is being compiled (calling back every `threshold`
+        passes doubled the DFA's time meanwhile)."""
+        return min(PENDING_SKIP * self.threshold, 1 << 30)     # an i32 counter
 
     def _compile_in_worker(self, family, code, block, args, key) -> None:
         """Compile the loop of `key` in the worker thread; passes of the key

@@ -246,11 +246,28 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
 
     @_locked
     def _native_case(self, case: Case):
+        """The case's native code, compiled and attached on first use.  With
+        a JIT's worker thread and the light pipeline due, it is compiled in
+        the cheap tier first, and the worker compiles it again with the
+        light pipeline and swaps it in."""
         if case.native is None:
-            from rgen.llvm.compiler import native_code
-            case.native = native_code(case.graph, self.options.pipeline(True))
+            from rgen.llvm.compiler import cheap_whatever_the_pipeline, native_code
+            pipeline = self.options.pipeline(True)
+            worker = self.specializer.host.worker
+            later = (worker is not None and pipeline == "light"
+                     and not cheap_whatever_the_pipeline(case.graph))
+            case.native = native_code(case.graph, "cheap" if later else pipeline)
             self.attach_native(case.value, case.native.address)
+            if later and case.native.tier == "cheap":
+                worker.submit(self._optimise_case, case, pipeline)
         return case.native
+
+    def _optimise_case(self, case: Case, pipeline: str) -> None:
+        """In the JIT's worker thread: the case compiled with `pipeline`, in
+        place of its cheap code."""
+        from rgen.llvm.compiler import recompile
+        case.native = recompile(case.graph, pipeline)
+        self.replace_native(case.value, case.native.address)
 
     def _fallback(self, value, live, native: bool):
         self.fallback_runs += 1

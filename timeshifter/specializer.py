@@ -70,6 +70,7 @@ class Host:
     stats: Counter = field(default_factory=Counter)
     functions: itertools.count = field(default_factory=lambda: itertools.count(1))
     listener: object = None        # listener(event) of a JIT (jit.py), or None
+    worker: object = None          # a JIT's worker thread (worker.py), or None
     given_up: dict = field(default_factory=dict)   # place -> what was given up there
     given_up_names: dict = field(default_factory=dict)  # variable name -> [messages]
     # held while the generating extension runs for a promotion site or a merge

@@ -25,6 +25,11 @@ import threading
 log = logging.getLogger("timeshifter.jit")
 
 SWITCH_SECONDS = 0.0005
+# A compile starts once no call of the program runs (`running`), or after
+# START_SECONDS: a short call ends in the baseline without sharing the GIL
+# with the worker's Python (the generating extension, IR emission), a long
+# one waits that much longer for its code.
+START_SECONDS = 0.005
 _switches_lock = threading.Lock()
 _compiling = [0, None]          # compiles running, the interval before the first
 
@@ -53,6 +58,21 @@ class Worker:
         self._executor.submit(lambda: None).result()
         self._futures: list = []
         self.errors: list = []
+        self._idle = threading.Event()
+        self._idle.set()
+        self._calls = 0
+
+    @contextlib.contextmanager
+    def running(self):
+        """While this runs, a compile waits (at most START_SECONDS) to start."""
+        self._calls += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._calls -= 1
+            if self._calls == 0:
+                self._idle.set()
 
     def submit(self, compile, *args) -> None:
         """Run `compile(*args)` in the worker thread, after what was submitted
@@ -60,6 +80,7 @@ class Worker:
         self._futures.append(self._executor.submit(self._run, compile, args))
 
     def _run(self, compile, args) -> None:
+        self._idle.wait(START_SECONDS)
         try:
             with short_switches():
                 compile(*args)

@@ -111,6 +111,22 @@ def _code(graph: FunctionGraph, entry_for, pipeline: str) -> NativeCode:
     return graph._cache[CODE_KEY]
 
 
+def recompile(graph: FunctionGraph, pipeline: str) -> NativeCode:
+    """Compile `graph`, compiled before, again with `pipeline`, alone in a
+    module of its own (a cheap tier's code optimised once it matters): its
+    NativeCode is replaced, so code compiled later calls the new function;
+    code that already calls the old one keeps it (it stays loaded)."""
+    if pipeline not in jit.PIPELINES:
+        raise ValueError(f"rgen.llvm: pipeline must be one of {', '.join(jit.PIPELINES)}, "
+                         f"have {pipeline!r}")
+    with jit._lock, collector_paused():
+        old = graph._cache[CODE_KEY]
+        _compile_component([graph], None, pipeline)
+        code = graph._cache[CODE_KEY]
+        code.compile_seconds += old.compile_seconds
+        return code
+
+
 def callees(graph: FunctionGraph) -> list:
     """The graphs `graph` calls or transfers to (the table's `calls` rows), in
     order of first call."""
@@ -148,6 +164,18 @@ def _reaches_promote(graphs: list) -> bool:
     return any(OPS[op.opname].is_switch for g in graphs for op in g.iteroperations()) or any(
         callee._cache[CODE_KEY].reaches_promote
         for g in graphs for callee in callees(g) if callee not in members)
+
+
+def _cheap(pipeline: str, loops: bool, transfers: bool) -> bool:
+    """Does code with or without loops and tail transfers take the cheap
+    tier under `pipeline`?"""
+    return CHEAP_TIER and not loops and (pipeline == "cheap" or not transfers)
+
+
+def cheap_whatever_the_pipeline(graph: FunctionGraph) -> bool:
+    """Is `graph`, compiled alone, cheap-tier code under every pipeline
+    (loop-free, without tail transfers)?"""
+    return _cheap("full", bool(cyclic_blocks(graph.iterblocks())), _transfers(graph))
 
 
 def _transfers(graph: FunctionGraph) -> bool:
@@ -194,8 +222,8 @@ def _compile_component(graphs: list, entry_for, pipeline: str) -> None:
     polled = set(names) if polls_after and not guards.POLL_OFF else ()
     nesting = max(loop_nesting(g.startblock, jit.DEEP_NESTING) for g in graphs) if loops else 0
     addresses, optimized, tier = jit.compile_ir(
-        text, names, polled, pipeline, cheap=CHEAP_TIER and not loops and (
-            pipeline == "cheap" or not transfers), transfers=transfers, nesting=nesting)
+        text, names, polled, pipeline, cheap=_cheap(pipeline, loops, transfers),
+        transfers=transfers, nesting=nesting)
     seconds = time.perf_counter() - start
     for g in graphs:
         g._cache[CODE_KEY] = NativeCode(g, symbols[g], addresses[symbols[g]], reaches_promote,

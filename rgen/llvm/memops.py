@@ -35,7 +35,7 @@ from flowgraph.arguments import checks_item, item_checker
 from flowgraph.lltypes import Void
 from flowgraph.model import Constant
 from rgen.llvm.fastcall import inline_value
-from rgen.llvm.runtime import (I1, I8, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL, OB_SIZE, PTR,
+from rgen.llvm.runtime import (I1, I8, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL, OB_SIZE, OB_TYPE, PTR,
                                TUPLE_ITEMS,
                                box, check_source, entry_alloca, helper, i64, is_gcref,
                                item_slot, load_at, lltype, ok, failed, result_struct, store_at)
@@ -508,8 +508,9 @@ def _cast_char_to_str(em, op):
 # reaches the hook's threshold, the pass calls
 # `hook.call(site, passes, *live values)` (`passes`: the threshold, the passes
 # counted since the last call), which returns None to go on (the counter
-# starts again from 0: a key whose code is still being compiled, or failed
-# to compile, costs one call per `threshold` passes), or `(result,)` when
+# starts again from 0: a key that failed to compile costs one call per
+# `threshold` passes), an int n to go on and call back only after n more
+# passes than that (a key whose code is being compiled), or `(result,)` when
 # compiled code ran the rest of the call: the function then returns that
 # result at once.  So the baseline calls Python once per loop entry of a hot
 # key, not once per pass (a threshold of 1: every pass, as the JIT's events
@@ -615,10 +616,17 @@ def _merge_point(em) -> None:
             em.unhold(p)
             rt.decref(b, p)
         em.fail_if(b.icmp_unsigned("==", r, NULL))
-        with b.if_else(b.icmp_unsigned("==", r, rt.pyobj(None, "None"))) as (go_on, ran):
-            with go_on:                         # count `threshold` passes again
+        is_none = b.icmp_unsigned("==", r, rt.pyobj(None, "None"))
+        is_int = b.icmp_unsigned("==", load_at(b, r, OB_TYPE, PTR, "type"), rt.pyobj(int, "int"))
+        with b.if_else(b.or_(is_none, is_int)) as (go_on, ran):
+            with go_on:
+                with b.if_else(is_int) as (skip, again):
+                    with skip:                  # count `threshold` + n passes
+                        n = b.call(rt.capi("PyLong_AsLongLong"), [r], name="skip")
+                        b.store(b.trunc(b.sub(passes, n), I32), counter)
+                    with again:                 # count `threshold` passes again
+                        b.store(ir.Constant(I32, 0), counter)
                 rt.decref(b, r)
-                b.store(ir.Constant(I32, 0), counter)
             with ran:                           # (result,): return it
                 T = em.graph.return_type
                 em.hold(r)

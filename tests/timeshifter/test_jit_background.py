@@ -14,21 +14,23 @@ from timeshifter import jit as jit_module
 from timeshifter import make_jit
 from tests.timeshifter.test_jit import CHECKED_COUNTDOWN, doubling
 
+INTERVAL = sys.getswitchinterval()
+
 
 @pytest.mark.parametrize("baseline", ["native", "graph"])
 def test_a_loop_compiled_in_the_worker_is_used_once_it_is_there(baseline):
     jit = make_jit(ex.interpret, green=["bytecode"], threshold=5, baseline=baseline,
                    background=True)
-    interval = sys.getswitchinterval()
     # the first call may finish in the baseline or in compiled code: the
     # result is the same
     assert jit(ex.SQUARE, 300) == 90_000
     assert jit.wait(60)
-    assert sys.getswitchinterval() == interval          # restored once the worker is done
+    assert sys.getswitchinterval() == INTERVAL          # restored once the worker is done
     assert jit.stats["loops"] == 1 and jit.stats["compile loop"] == 1
     runs = jit.stats["run native"]
     assert jit(ex.SQUARE, 71) == 5041
     assert jit.stats["run native"] == runs + 1 and jit.stats["loops"] == 1
+    assert jit.wait(60) and sys.getswitchinterval() == INTERVAL
 
 
 @pytest.mark.parametrize("program, n", [(CHECKED_COUNTDOWN, 500), ("RSIS{S*SD}S", 10)])
@@ -97,3 +99,53 @@ def test_the_native_baseline_calls_back_once_per_threshold_passes_while_the_key_
     assert jit(ex.SQUARE, 3000) == 9_000_000
     assert jit.stats["compile failed"] == 1 and jit.stats["loops"] == 0
     assert calls == [100] * 29
+
+
+def test_while_a_loop_compiles_the_native_baseline_calls_back_rarely(monkeypatch):
+    """While the worker compiles a key, the call back answers with passes to
+    skip (15 x threshold): 2,999 passes with threshold 100 call back at
+    passes 100 and 1,700 only; the code is used once it is there."""
+    import threading
+    calls = []
+    real = jit_module.Jit._native_merge_point
+
+    def counting(self, site, passes, *values):
+        calls.append(passes)
+        return real(self, site, passes, *values)
+    monkeypatch.setattr(jit_module.Jit, "_native_merge_point", counting)
+    jit = make_jit(ex.interpret, green=["bytecode"], threshold=100, background=True)
+    release = threading.Event()
+    compile_now = jit._compile
+
+    def held(*args):
+        assert release.wait(60)
+        return compile_now(*args)
+    monkeypatch.setattr(jit, "_compile", held)
+    assert jit(ex.SQUARE, 3000) == 9_000_000
+    assert calls == [100, 100] and jit.stats["loops"] == 0
+    release.set()
+    assert jit.wait(60) and jit.stats["loops"] == 1
+    assert jit(ex.SQUARE, 3000) == 9_000_000 and jit.stats["run native"] == 1
+
+
+def test_bridges_are_compiled_cheap_then_optimised_by_the_worker():
+    """A bridge is compiled in the cheap tier by the thread that needs it,
+    then again with the light pipeline by the worker, which swaps it into
+    its exit's table; the results stay CPython's.  (A bridge without loops
+    or tail transfers is cheap-tier code under every pipeline: not
+    compiled again.)"""
+    from rgen.llvm.compiler import _transfers
+    jit = make_jit(doubling, threshold=2, bridge_threshold=2, background=True)
+    assert jit(50) == doubling(50)
+    assert jit.wait(60)
+    assert [jit(n) for n in (10, 50, 300)] == [doubling(n) for n in (10, 50, 300)]
+    assert jit.wait(60)
+    exits = [site for site in jit.compiler.sites if site.split and site.cases]
+    assert exits and jit.stats["compile bridge"] >= 1
+    assert any(_transfers(c.graph) for site in exits for c in site.cases.values())
+    for site in exits:
+        for case in site.cases.values():
+            assert case.native.tier == ("light" if _transfers(case.graph) else "cheap")
+            targets = [site.native_targets[i] for i in range(site.native_count.value)]
+            assert case.native.address in targets
+    assert [jit(n) for n in (7, 1000)] == [doubling(n) for n in (7, 1000)]
