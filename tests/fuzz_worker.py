@@ -13,7 +13,8 @@ the indices of the parameters to make green and a promotion threshold.
   promote-*    with `promote=True` hints: the all-red specialisation with a
                low promotion threshold, interpreted and native;
   jit          programs whose loops have merge points: `make_jit` with the
-               job's greens, thresholds and baseline, call after call;
+               job's greens, thresholds and baseline, call after call, then
+               the same calls again once its worker thread is done;
 
 and compares each with CPython (tests/differential.py: same value or same
 exception type, same arguments afterwards).  A bound error of the
@@ -152,6 +153,9 @@ def _jit_modes(report, func, job, expected) -> None:
     mode = f"jit {baseline}, thresholds {threshold}/{bridge}, green {sorted(job['green'])}"
     for args, exp in zip(job["args"], expected):
         report.check(mode, exp, jit, args)
+    jit.wait(60)                # the loops its worker compiled meanwhile, run again
+    for args, exp in zip(job["args"], expected):
+        report.check(mode + ", after the worker", exp, jit, args)
 
 
 # -- the pipe protocol -------------------------------------------------------------
