@@ -96,3 +96,4 @@ class Worker:
         if self.errors:
             raise self.errors.pop(0)
         return not not_done
+

@@ -39,7 +39,7 @@ from flowgraph.gcpause import collector_paused
 from flowgraph.interp.names import cyclic_blocks, loop_nesting
 from flowgraph.model import FunctionGraph
 from flowgraph.operations import OPS
-from rgen.llvm import arith, calls, fastcall, guards, jit, memops, runtime, structs
+from rgen.llvm import arith, calls, fastcall, guards, isolated, jit, memops, runtime, structs
 from rgen.llvm.callable import NativeFunction, make_native
 from rgen.llvm.emit import FunctionEmitter, graph_function, owns_nothing
 
@@ -87,27 +87,31 @@ def compile_graph(graph: FunctionGraph, pipeline: str = "full") -> NativeFunctio
     return graph._cache[CACHE_KEY]
 
 
-def native_code(graph: FunctionGraph, pipeline: str = "full") -> NativeCode:
+def native_code(graph: FunctionGraph, pipeline: str = "full",
+                own: str | None = None) -> NativeCode:
     """Compile `graph` (and the graphs it calls) for native callers only:
-    no Python entry is built."""
+    no Python entry is built.  `own`: the pipeline of `graph`'s own module
+    (by default `pipeline`, that of the graphs it calls)."""
     code = graph._cache.get(CODE_KEY)
     if code is not None:
         return code
     with jit._lock:
-        return _code(graph, None, pipeline)
+        return _code(graph, None, pipeline, own)
 
 
-def _code(graph: FunctionGraph, entry_for, pipeline: str) -> NativeCode:
-    if pipeline not in jit.PIPELINES:
-        raise ValueError(f"rgen.llvm: pipeline must be one of {', '.join(jit.PIPELINES)}, "
-                         f"have {pipeline!r}")
+def _code(graph: FunctionGraph, entry_for, pipeline: str, own: str | None = None) -> NativeCode:
+    for p in (pipeline, own or pipeline):
+        if p not in jit.PIPELINES:
+            raise ValueError(f"rgen.llvm: pipeline must be one of {', '.join(jit.PIPELINES)}, "
+                             f"have {p!r}")
     if CODE_KEY not in graph._cache:
         # the collector paused: emitting a large module makes many objects that
         # stay alive until it is compiled, and its scans of them were 1.85 of
         # 2.86 s of IR emission for a 10,000-instruction Brainfuck program
         with collector_paused():
             for component in _components_to_compile(graph):
-                _compile_component(component, entry_for, pipeline)
+                _compile_component(component, entry_for,
+                                   own if own and graph in component else pipeline)
     return graph._cache[CODE_KEY]
 
 
@@ -169,6 +173,8 @@ def _reaches_promote(graphs: list) -> bool:
 def _cheap(pipeline: str, loops: bool, transfers: bool) -> bool:
     """Does code with or without loops and tail transfers take the cheap
     tier under `pipeline`?"""
+    if pipeline == "quick":
+        return CHEAP_TIER
     return CHEAP_TIER and not loops and (pipeline == "cheap" or not transfers)
 
 
@@ -209,21 +215,25 @@ def _compile_component(graphs: list, entry_for, pipeline: str) -> None:
     def counted(g: FunctionGraph) -> bool:
         return g in functions or g._cache[CODE_KEY].reaches_promote
 
-    polls_after = all(owns_nothing(g) for g in graphs)     # see backedges.py
+    loops = any(cyclic_blocks(g.iterblocks()) for g in graphs)
+    nesting = max(loop_nesting(g.startblock, jit.DEEP_NESTING) for g in graphs) if loops else 0
+    if pipeline == "quick" and (nesting > jit.DEEP_NESTING or sum(
+            1 for g in graphs for _ in g.iterblocks()) >= isolated.ISOLATE_BLOCKS):
+        pipeline = "light"          # the cheap passes' simplifycfg on a deep nest may assert
+    cheap = _cheap(pipeline, loops, transfers := any(_transfers(g) for g in graphs))
+    # back edges polled after optimisation (see backedges.py), but as emitted
+    # in code of the cheap tier, which gets no polls after
+    polls_after = not (cheap and loops) and all(owns_nothing(g) for g in graphs)
     for g in graphs:
         FunctionEmitter(rt, g, functions[g], callee, HANDLERS, counted, polls_after).emit()
-    loops = any(cyclic_blocks(g.iterblocks()) for g in graphs)
     entries = {}
     if entry_for in functions and _signature(entry_for) not in _ENTRIES:
         entries = _emit_entries(rt, entry_for)
     text = str(module)
-    transfers = any(_transfers(g) for g in graphs)
     names = list(symbols.values()) + list(entries.values())      # the module's name first
     polled = set(names) if polls_after and not guards.POLL_OFF else ()
-    nesting = max(loop_nesting(g.startblock, jit.DEEP_NESTING) for g in graphs) if loops else 0
     addresses, optimized, tier = jit.compile_ir(
-        text, names, polled, pipeline, cheap=_cheap(pipeline, loops, transfers),
-        transfers=transfers, nesting=nesting)
+        text, names, polled, pipeline, cheap=cheap, transfers=transfers, nesting=nesting)
     seconds = time.perf_counter() - start
     for g in graphs:
         g._cache[CODE_KEY] = NativeCode(g, symbols[g], addresses[symbols[g]], reaches_promote,

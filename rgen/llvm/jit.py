@@ -124,7 +124,11 @@ def fresh_name(base: str) -> str:
 # rest equal).  "cheap": loop-free code with transfers takes the cheap tier
 # too (a loop that runs through promotion sites and cases is then O0 code,
 # 2.8x slower on bench_promotion's hot site), the rest "light".
-PIPELINES = ("full", "light", "cheap")
+# "quick": everything in the cheap tier, loops too (their signal polls
+# emitted with the code), for code compiled again with the optimiser later
+# (a promotion case or bridge while a worker thread can optimise it:
+# timeshifter/promotion.py); a deep nest or a big module still takes "light".
+PIPELINES = ("full", "light", "cheap", "quick")
 
 
 def optimize(mod, pipeline: str = "full") -> None:

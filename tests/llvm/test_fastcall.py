@@ -377,7 +377,7 @@ def test_opt_level_must_be_a_known_pipeline():
     with pytest.raises(ValueError, match="option opt_level must be one of 'auto', 'full', "
                                          "'light', 'cheap', have 'O3'"):
         timeshifter.make_compiler(fallback_loop, opt_level="O3")
-    with pytest.raises(ValueError, match="pipeline must be one of full, light, cheap, "
+    with pytest.raises(ValueError, match="pipeline must be one of full, light, cheap, quick, "
                                          "have 'fast'"):
         rgen.compile_graph(flowgraph.build_graph(straight), "fast")
 
@@ -408,3 +408,35 @@ def test_one_entry_serves_every_function_of_a_signature():
         f.fast(2**64, 1)
     with pytest.raises(TypeError, match=r"^minus\(\) takes 2 positional arguments but 3 were given$"):
         m.fast(1, 2, 3)
+
+
+def summed(n: int) -> int:
+    total = 0
+    while n > 0:
+        total += n
+        n -= 1
+    return total
+
+
+def sums_twice(n: int) -> int:
+    total = 0
+    while n > 0:
+        total += summed(n)
+        n -= 1
+    return total
+
+
+def test_the_quick_pipeline_is_the_cheap_tier_for_loops_and_only_for_its_own_module():
+    """`native_code(g, pipeline, own="quick")`: g's module in the cheap tier
+    although it loops, the graphs it calls with `pipeline`; `recompile` then
+    replaces g's code with `pipeline`'s, and both compute the same."""
+    from rgen.llvm.compiler import CODE_KEY, native_code, recompile
+    g = flowgraph.build_graph(sums_twice)
+    code = native_code(g, "light", own="quick")
+    callee = next(op.args[0].value for op in g.iteroperations() if op.opname == "direct_call")
+    assert (code.tier, callee._cache[CODE_KEY].tier) == ("cheap", "light")
+    assert "PyErr_CheckSignals" in code.llvm_ir                 # polled as emitted
+    again = recompile(g, "light")
+    assert again.tier == "light" and again.address != code.address
+    assert g._cache[CODE_KEY] is again and again.compile_seconds > code.compile_seconds
+    assert rgen.compile_graph(g)(300) == sums_twice(300)

@@ -29,7 +29,8 @@ SPIN = textwrap.dedent('''
     import flowgraph, rgen
     from tests.llvm import guard_programs
     program = getattr(guard_programs, {name!r})
-    native = rgen.compile_graph(flowgraph.build_graph(program))
+    native = rgen.compile_graph(flowgraph.build_graph(program), {pipeline!r})
+    assert {pipeline!r} != "quick" or native.tier == "cheap", native.tier
     args = {{"spin_list": [[1, 2, 3]], "spin_str": ["ab"]}}.get({name!r}, [])
     native(*args, 10)
     print("ready", flush=True)
@@ -50,15 +51,19 @@ def test_deep_native_recursion_raises_recursion_error():
         "1000", "RecursionError: maximum recursion depth exceeded (native stack)"]
 
 
-@pytest.mark.parametrize("name", ["spin", "spin_list", "spin_str"])
-def test_ctrl_c_interrupts_a_long_native_loop(name):
+@pytest.mark.parametrize("name, pipeline", [("spin", "full"), ("spin_list", "full"),
+                                            ("spin_str", "full"), ("spin", "quick"),
+                                            ("spin_list", "quick")])
+def test_ctrl_c_interrupts_a_long_native_loop(name, pipeline):
     """A SIGINT 0.2 s into a loop of 10**13 iterations raises KeyboardInterrupt
     from within native code (it used to run to the end: hours).  `spin` owns no
     reference (polled after optimisation, in the entry that inlined it too);
     `spin_list` does (polled as emitted); `spin_str` owns its str before
     its loop only (polled as emitted: polled after optimisation, as tried,
-    the Brainfuck residual ran 2.5% slower)."""
-    child = subprocess.Popen([sys.executable, "-c", SPIN.format(name=name)], cwd=ROOT,
+    the Brainfuck residual ran 2.5% slower).  The "quick" pipeline puts
+    loops in the cheap tier (O0 code), polled as emitted."""
+    child = subprocess.Popen([sys.executable, "-c", SPIN.format(name=name, pipeline=pipeline)],
+                             cwd=ROOT,
                              stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout.readline() == "ready\n"
