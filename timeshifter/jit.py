@@ -83,7 +83,7 @@ from timeshifter.family import Family
 from timeshifter.options import Options
 from timeshifter.specializer import green_size
 from timeshifter.state import value_key
-from timeshifter.worker import Worker
+from timeshifter.worker import Worker, running
 
 log = logging.getLogger("timeshifter.jit")
 
@@ -186,7 +186,7 @@ class Jit:
         family = self._families.get(key)
         if family is None:
             family = self._families[key] = Family(green_size(greens))
-        with self._worker.running() if self._worker is not None else _no_worker:
+        with running() if self._worker is not None else _no_worker:
             if self._native is not None:
                 saved, self._family = self._family, family
                 try:
@@ -286,7 +286,7 @@ class Jit:
         """Compile loops in a worker thread from now on (make_jit's
         `background`)."""
         if self._worker is None:
-            self._worker = Worker(self.graph.name)
+            self._worker = Worker()
             self.compiler._specializer.host.worker = self._worker
         self.background = True
 

@@ -1,17 +1,20 @@
 """The JIT's worker thread: compiles loops while the program goes on in the
 baseline tier (jit.py, `background`).
 
-    worker = Worker("interpret")
+    worker = Worker()                         # what one JIT submits
     worker.submit(compile_something, arg)     # runs in the worker thread
-    worker.wait(timeout)                      # True when nothing is left
+    worker.wait(timeout)                      # True when nothing of it is left
 
-The thread is started with the `Worker`, not at the first compile: a
-thread's start waits until it runs, which would hand it the GIL in the
-middle of the caller's run.  While something compiles, the threads switch
-every SWITCH_SECONDS instead of CPython's 5 ms: the generating extension is
-Python, and a caller's thread wanting the GIL back waits one switch
-interval before it asks for it (LLVM itself releases the GIL).  An
-unexpected exception of a compile is logged and raised by the next `wait`.
+One thread serves every JIT of the process, in the order things were
+submitted (a thread per JIT leaked one thread per JIT: a JIT lives as long
+as its baseline's native code, which refers to it).  It is started with the
+first `Worker`, not at the first compile: a thread's start waits until it
+runs, which would hand it the GIL in the middle of the caller's run.  While
+something compiles, the threads switch every SWITCH_SECONDS instead of
+CPython's 5 ms: the generating extension is Python, and a caller's thread
+wanting the GIL back waits one switch interval before it asks for it (LLVM
+itself releases the GIL).  An unexpected exception of a compile is logged
+and raised by the next `wait` of the Worker that submitted it.
 """
 
 from __future__ import annotations
@@ -51,28 +54,48 @@ def short_switches():
                 sys.setswitchinterval(_compiling[1])
 
 
+_executor: list = []            # the process's worker thread, once started
+_idle = threading.Event()       # set while no call of a JIT runs
+_idle.set()
+_calls = [0]
+
+
+@contextlib.contextmanager
+def running():
+    """While this runs (a JIT's call), a compile waits (at most
+    START_SECONDS) to start."""
+    with _switches_lock:
+        _calls[0] += 1
+        _idle.clear()
+    try:
+        yield
+    finally:
+        with _switches_lock:
+            _calls[0] -= 1
+            if _calls[0] == 0:
+                _idle.set()
+
+
+def _thread() -> concurrent.futures.ThreadPoolExecutor:
+    with _switches_lock:
+        if not _executor:
+            _executor.append(concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="timeshift-jit"))
+            started = _executor[0].submit(lambda: None)
+        else:
+            started = None
+    if started is not None:
+        started.result()
+    return _executor[0]
+
+
 class Worker:
-    def __init__(self, name: str):
-        self._executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix=f"jit-{name}")
-        self._executor.submit(lambda: None).result()
+    """What one JIT submits to the process's worker thread."""
+
+    def __init__(self):
+        self._executor = _thread()
         self._futures: list = []
         self.errors: list = []
-        self._idle = threading.Event()
-        self._idle.set()
-        self._calls = 0
-
-    @contextlib.contextmanager
-    def running(self):
-        """While this runs, a compile waits (at most START_SECONDS) to start."""
-        self._calls += 1
-        self._idle.clear()
-        try:
-            yield
-        finally:
-            self._calls -= 1
-            if self._calls == 0:
-                self._idle.set()
 
     def submit(self, compile, *args) -> None:
         """Run `compile(*args)` in the worker thread, after what was submitted
@@ -80,7 +103,7 @@ class Worker:
         self._futures.append(self._executor.submit(self._run, compile, args))
 
     def _run(self, compile, args) -> None:
-        self._idle.wait(START_SECONDS)
+        _idle.wait(START_SECONDS)
         try:
             with short_switches():
                 compile(*args)
@@ -89,11 +112,11 @@ class Worker:
             log.error("compiling in the worker thread failed", exc_info=True)
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait for what was submitted (at most `timeout` seconds); True when
-        nothing is left.  The first unexpected error of a compile is raised."""
+        """Wait for what this Worker submitted (at most `timeout` seconds);
+        True when nothing is left.  The first unexpected error of its
+        compiles is raised."""
         done, not_done = concurrent.futures.wait(list(self._futures), timeout)
         self._futures = [f for f in self._futures if not f.done()]
         if self.errors:
             raise self.errors.pop(0)
         return not not_done
-

@@ -149,3 +149,17 @@ def test_bridges_are_compiled_cheap_then_optimised_by_the_worker():
             targets = [site.native_targets[i] for i in range(site.native_count.value)]
             assert case.native.address in targets
     assert [jit(n) for n in (7, 1000)] == [doubling(n) for n in (7, 1000)]
+
+
+def test_every_jit_of_the_process_shares_one_worker_thread():
+    """A JIT lives as long as its baseline's native code (which refers to
+    it): a thread per JIT leaked one thread per JIT."""
+    import threading
+    first = make_jit(doubling, threshold=2)
+    assert first(40) == doubling(40) and first.wait(60)
+    before = threading.active_count()
+    for n in range(5):
+        jit = make_jit(doubling, threshold=2)
+        assert jit(40 + n) == doubling(40 + n) and jit.wait(60)
+    assert threading.active_count() == before
+    assert [t.name for t in threading.enumerate()].count("timeshift-jit_0") == 1
