@@ -123,12 +123,14 @@ def recompile(graph: FunctionGraph, pipeline: str) -> NativeCode:
     if pipeline not in jit.PIPELINES:
         raise ValueError(f"rgen.llvm: pipeline must be one of {', '.join(jit.PIPELINES)}, "
                          f"have {pipeline!r}")
-    with jit._lock, collector_paused():
-        old = graph._cache[CODE_KEY]
-        _compile_component([graph], None, pipeline)
-        code = graph._cache[CODE_KEY]
-        code.compile_seconds += old.compile_seconds
-        return code
+    old = graph._cache[CODE_KEY]
+    with collector_paused():
+        # without the process's lock: its emission touches only new objects,
+        # and its LLVM work runs beside the process's (jit.compile_ir_beside)
+        _compile_component([graph], None, pipeline, beside=True)
+    code = graph._cache[CODE_KEY]
+    code.compile_seconds += old.compile_seconds
+    return code
 
 
 def callees(graph: FunctionGraph) -> list:
@@ -192,10 +194,11 @@ def _transfers(graph: FunctionGraph) -> bool:
     return any(OPS[op.opname].kind == "transfer" for op in graph.iteroperations())
 
 
-def _compile_component(graphs: list, entry_for, pipeline: str) -> None:
+def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = False) -> None:
     """One module for the graphs of a call-graph SCC; `entry_for`: the graph
     whose Python entry goes into it too, if it is one of them; `pipeline` for
-    code that is not loop-free."""
+    code that is not loop-free; `beside`: compiled in the calling thread's
+    own LLVM context where it can (jit.compile_ir_beside)."""
     start = time.perf_counter()
     module = ir.Module(name=graphs[0].name)
     module.triple, module.data_layout = jit.module_header()
@@ -232,8 +235,12 @@ def _compile_component(graphs: list, entry_for, pipeline: str) -> None:
     text = str(module)
     names = list(symbols.values()) + list(entries.values())      # the module's name first
     polled = set(names) if polls_after and not guards.POLL_OFF else ()
-    addresses, optimized, tier = jit.compile_ir(
-        text, names, polled, pipeline, cheap=cheap, transfers=transfers, nesting=nesting)
+    if beside and not cheap and nesting <= jit.DEEP_NESTING and sum(
+            1 for g in graphs for _ in g.iterblocks()) < isolated.ISOLATE_BLOCKS:
+        addresses, optimized, tier = jit.compile_ir_beside(text, names, polled, pipeline)
+    else:
+        addresses, optimized, tier = jit.compile_ir(
+            text, names, polled, pipeline, cheap=cheap, transfers=transfers, nesting=nesting)
     seconds = time.perf_counter() - start
     for g in graphs:
         g._cache[CODE_KEY] = NativeCode(g, symbols[g], addresses[symbols[g]], reaches_promote,

@@ -131,24 +131,86 @@ def fresh_name(base: str) -> str:
 PIPELINES = ("full", "light", "cheap", "quick")
 
 
-def optimize(mod, pipeline: str = "full") -> None:
+def optimize(mod, pipeline: str = "full", tm=None) -> None:
     """Run the new pass manager's O2 pipeline (`pipeline`: "full", or
-    "light" or "cheap" for the light one, see PIPELINES) on `mod` in place."""
+    "light" or "cheap" for the light one, see PIPELINES) on `mod` in place
+    (`tm`: the target machine, by default the process's)."""
     pto = llvm.create_pipeline_tuning_options(speed_level=OPT_LEVEL)
     if pipeline != "full":
         pto.loop_unrolling = pto.loop_vectorization = pto.slp_vectorization = False
-    pb = llvm.create_pass_builder(target_machine(), pto)
+    pb = llvm.create_pass_builder(tm or target_machine(), pto)
     pb.getModulePassManager().run(mod, pb)
 
 
-def run_passes(mod, passes) -> None:
+def run_passes(mod, passes, tm=None) -> None:
     """Run the module passes named by `passes` (`add_..._pass` methods of a
     new-pass-manager module pass manager) on `mod` in place."""
     pm = llvm.create_new_module_pass_manager()
     for name in passes:
         getattr(pm, name)()
-    pm.run(mod, llvm.create_pass_builder(target_machine(),
+    pm.run(mod, llvm.create_pass_builder(tm or target_machine(),
                                          llvm.create_pipeline_tuning_options()))
+
+
+# Compiling beside the process's LLVM: a thread of its own (the JIT's worker)
+# parses, optimises and makes machine code in an LLVM context and with
+# target machines of its own, so the process's lock is held only to load the
+# object into the engine.  A worker's compile then no longer holds up the
+# caller's (a promotion case, a bridge) for its whole length.
+_threads = threading.local()
+
+
+def _thread_llvm() -> dict:
+    state = getattr(_threads, "llvm", None)
+    if state is None:
+        with _lock:
+            _init()
+        target = llvm.Target.from_default_triple()
+        cpu, features = llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
+        state = _threads.llvm = {
+            "context": llvm.create_context(),
+            "tm": target.create_target_machine(cpu=cpu, features=features, opt=OPT_LEVEL,
+                                               jit=True),
+            "tm_cheap": target.create_target_machine(cpu=cpu, features=features, opt=0,
+                                                     jit=True)}
+    return state
+
+
+def compile_ir_beside(ir_text: str, names: list[str], poll_symbols=frozenset(),
+                      pipeline: str = "full") -> tuple[dict, str, str]:
+    """`compile_ir` of a module with neither a big function nor a deep nest,
+    its LLVM work done in the calling thread's own context (above): only
+    the loading holds the process's lock."""
+    local = _thread_llvm()
+    mod = llvm.parse_assembly(ir_text, context=local["context"])
+    mod.verify()
+    tier = "full" if pipeline == "full" else "light"
+    optimize(mod, tier, local["tm"])
+    optimized = str(mod)
+    if poll_symbols:
+        polled = backedges.insert_polls(optimized, set(poll_symbols))
+        if polled != optimized:
+            mod = llvm.parse_assembly(polled, context=local["context"])
+            mod.verify()
+            with _lock:
+                capi_symbol("PyErr_CheckSignals")
+            backedges.finish(mod, local["tm"])
+            optimized = str(mod)
+    obj = local["tm"].emit_object(mod)
+    return _load(obj, names), optimized, tier
+
+
+def _load(obj: bytes, names: list[str]) -> dict:
+    """Load the object file `obj` into the engine: the addresses of `names`."""
+    with _lock:
+        engine = _init()["engine"]
+        engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+        engine.finalize_object()
+        addresses = {n: engine.get_function_address(n) for n in names}
+    missing = [n for n, a in addresses.items() if not a]
+    if missing:
+        raise RuntimeError(f"rgen.llvm: no code for {missing} after compiling")
+    return addresses
 
 
 # Modules of isolated.ISOLATE_BLOCKS basic blocks or more (one huge residual
