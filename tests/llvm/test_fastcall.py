@@ -440,3 +440,30 @@ def test_the_quick_pipeline_is_the_cheap_tier_for_loops_and_only_for_its_own_mod
     assert again.tier == "light" and again.address != code.address
     assert g._cache[CODE_KEY] is again and again.compile_seconds > code.compile_seconds
     assert rgen.compile_graph(g)(300) == sums_twice(300)
+
+
+def test_a_recompile_in_another_thread_runs_beside_the_callers_compiles():
+    """`recompile` in a thread (its LLVM work in a context of its own) while
+    the calling thread compiles other graphs: every function computes the
+    same as CPython, in both versions."""
+    import threading
+    from rgen.llvm.compiler import CODE_KEY, native_code, recompile
+    graphs = [flowgraph.build_graph(sums_twice) for _ in range(4)]
+    firsts = [native_code(g, "light", own="quick") for g in graphs]
+    errors = []
+
+    def optimise():
+        try:
+            for g in graphs:
+                recompile(g, "light")
+        except BaseException as exc:        # reported below
+            errors.append(exc)
+    worker = threading.Thread(target=optimise)
+    worker.start()
+    others = [rgen.compile_graph(flowgraph.build_graph(summed), "light") for _ in range(4)]
+    worker.join(60)
+    assert not worker.is_alive() and not errors
+    assert [f(50) for f in others] == [summed(50)] * 4
+    for g, first in zip(graphs, firsts):
+        assert g._cache[CODE_KEY].tier == "light" and g._cache[CODE_KEY] is not first
+        assert rgen.compile_graph(g)(120) == sums_twice(120)
