@@ -10,6 +10,8 @@ running `RESIDUAL_PASSES` with one `flowgraph.passes.PassRunner`:
     remove_dead          optional  dead pure operations and block arguments (flowgraph.simplify)
     remove_empty_blocks  optional  links skip empty forwarding blocks (flowgraph.simplify)
     join_blocks          optional  a block absorbs a successor entered only from it
+    switch_on_conditions optional  a Bool switch on `not b` or `int(b) == 0` switches on b,
+                                   its exits swapped, the test's operations dropped (cleanup.py)
 
 Folding while building (`fold.simplify`, called by `genop`) is not a pass:
 it decides whether an operation is emitted at all.  With checks on, every
@@ -26,7 +28,7 @@ from flowgraph.model import FunctionGraph
 from flowgraph.passes import NO_OPTIONS, Pass, PassOptions, PassRunner
 from flowgraph.simplify import join_blocks, remove_dead, remove_empty_blocks
 
-from rgen.cleanup import simplify_switches
+from rgen.cleanup import simplify_switches, switch_on_conditions
 from rgen.constprop import propagate_constants
 from rgen.residual_check import check_residual
 from rgen.ssa import thread_values
@@ -50,6 +52,8 @@ RESIDUAL_PASSES = [
     Pass("remove_dead", remove_dead, doc="dead pure operations and dead block arguments"),
     Pass("remove_empty_blocks", remove_empty_blocks, doc="links skip empty forwarding blocks"),
     Pass("join_blocks", join_blocks, doc="a block absorbs a successor entered only from it"),
+    Pass("switch_on_conditions", switch_on_conditions,
+         doc="a Bool switch on `not b` or `int(b) == 0` switches on b, its exits swapped"),
 ]
 RESIDUAL_CHECKERS = (check_residual,)
 RESIDUAL_PASS_NAMES = tuple(p.name for p in RESIDUAL_PASSES)

@@ -142,7 +142,67 @@ block2(x_4: Signed):
 def test_pipeline_names():
     assert [(p.name, p.required) for p in RESIDUAL_PASSES] == [
         ("thread_values", True), ("propagate_constants", False), ("remove_dead", False),
-        ("remove_empty_blocks", False), ("join_blocks", False)]
+        ("remove_empty_blocks", False), ("join_blocks", False), ("switch_on_conditions", False)]
+
+
+def test_a_switch_on_a_negated_condition_switches_on_the_condition():
+    """`int_eq(int(b), 0)` (a guest's comparison pushed as an int, tested by
+    its jump) and `bool_not(b)`: the switch is on b, its exits swapped; the
+    test's operations go.  `int_ne(int(b), 0)` keeps the exits."""
+    assert_same_text(run_one("switch_on_conditions", """graph f(x_0: Signed, y_1: Signed) -> Signed
+block0(x_0, y_1):
+    v2 = int_lt(x_0, y_1)
+    v3 = cast_bool_to_int(v2)
+    v4 = int_eq(v3, 0)
+    exitswitch v4: False -> block1(x_0, y_1) | True -> return(x_0)
+block1(x_5: Signed, y_6: Signed):
+    v7 = int_gt(x_5, y_6)
+    v8 = bool_not(v7)
+    exitswitch v8: False -> return(y_6) | True -> block2(x_5)
+block2(x_9: Signed):
+    v10 = int_is_true(x_9)
+    v11 = cast_bool_to_int(v10)
+    v12 = int_ne(0, v11)
+    exitswitch v12: False -> return(1) | True -> return(x_9)
+"""), """graph f(x_0: Signed, y_1: Signed) -> Signed
+block0(x_0, y_1):
+    v2: Bool = int_lt(x_0, y_1)
+    exitswitch v2: False -> return(x_0) | True -> block1(x_0, y_1)
+block1(x_3: Signed, y_4: Signed):
+    v5: Bool = int_gt(x_3, y_4)
+    exitswitch v5: False -> block2(x_3) | True -> return(y_4)
+block2(x_6: Signed):
+    v7: Bool = int_is_true(x_6)
+    exitswitch v7: False -> return(1) | True -> return(x_6)
+""")
+
+
+def test_operations_of_the_test_used_elsewhere_stay():
+    """The cast, used by an exit, stays; a negation used elsewhere keeps its
+    switch."""
+    assert_same_text(run_one("switch_on_conditions", """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    v1 = int_lt(x_0, 5)
+    v2 = cast_bool_to_int(v1)
+    v3 = int_eq(v2, 0)
+    exitswitch v3: False -> return(v2) | True -> return(x_0)
+"""), """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    v1: Bool = int_lt(x_0, 5)
+    v2: Signed = cast_bool_to_int(v1)
+    exitswitch v1: False -> return(x_0) | True -> return(v2)
+""")
+    kept = """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    v1: Bool = int_lt(x_0, 5)
+    v2: Bool = bool_not(v1)
+    v3: Signed = cast_bool_to_int(v2)
+    exitswitch v2: False -> return(v3) | True -> return(x_0)
+"""
+    assert_same_text(run_one("switch_on_conditions", kept), kept)
 
 
 # -- the residual checker -------------------------------------------------------------------
@@ -336,7 +396,7 @@ def test_compiler_options_reach_the_pipeline(capsys):
      "disabled (logical values become block arguments; a switch without cases is a jump)"),
     ({"dump_after": "join"},
      "option disable_passes or dump_after: unknown pass 'join'; passes: thread_values, "
-     "propagate_constants, remove_dead, remove_empty_blocks, join_blocks"),
+     "propagate_constants, remove_dead, remove_empty_blocks, join_blocks, switch_on_conditions"),
     ({"check_passes": 1}, "option check_passes must be True or False, have 1"),
     ({"disable_passes": "join_blocks"},
      "option disable_passes must be a list of pass names, have 'join_blocks'"),
