@@ -82,11 +82,9 @@ def test_background_must_be_a_bool():
         make_jit(doubling, background="yes")
 
 
-def test_the_native_baseline_calls_back_once_per_threshold_passes_while_the_key_waits(
-        monkeypatch):
-    """A key whose code cannot be compiled (a bound of the options) goes on in
-    the baseline: its counter starts again after each call back, so SQUARE's
-    2,999 passes with threshold 100 call back 29 times, not 2,900."""
+@pytest.fixture
+def call_backs(monkeypatch) -> list:
+    """The `passes` of every call back of a native baseline, in order."""
     calls = []
     real = jit_module.Jit._native_merge_point
 
@@ -94,25 +92,26 @@ def test_the_native_baseline_calls_back_once_per_threshold_passes_while_the_key_
         calls.append(passes)
         return real(self, site, passes, *values)
     monkeypatch.setattr(jit_module.Jit, "_native_merge_point", counting)
+    return calls
+
+
+def test_the_native_baseline_calls_back_once_per_threshold_passes_while_the_key_waits(
+        call_backs):
+    """A key whose code cannot be compiled (a bound of the options) goes on in
+    the baseline: its counter starts again after each call back, so SQUARE's
+    2,999 passes with threshold 100 call back 29 times, not 2,900."""
     jit = make_jit(ex.interpret, green=["bytecode"], threshold=100, max_residual_ops=1,
                    background=False)
     assert jit(ex.SQUARE, 3000) == 9_000_000
     assert jit.stats["compile failed"] == 1 and jit.stats["loops"] == 0
-    assert calls == [100] * 29
+    assert call_backs == [100] * 29
 
 
-def test_while_a_loop_compiles_the_native_baseline_calls_back_rarely(monkeypatch):
+def test_while_a_loop_compiles_the_native_baseline_calls_back_rarely(monkeypatch, call_backs):
     """While the worker compiles a key, the call back answers with passes to
     skip (15 x threshold): 2,999 passes with threshold 100 call back at
     passes 100 and 1,700 only; the code is used once it is there."""
     import threading
-    calls = []
-    real = jit_module.Jit._native_merge_point
-
-    def counting(self, site, passes, *values):
-        calls.append(passes)
-        return real(self, site, passes, *values)
-    monkeypatch.setattr(jit_module.Jit, "_native_merge_point", counting)
     jit = make_jit(ex.interpret, green=["bytecode"], threshold=100, background=True)
     release = threading.Event()
     compile_now = jit._compile
@@ -122,7 +121,7 @@ def test_while_a_loop_compiles_the_native_baseline_calls_back_rarely(monkeypatch
         return compile_now(*args)
     monkeypatch.setattr(jit, "_compile", held)
     assert jit(ex.SQUARE, 3000) == 9_000_000
-    assert calls == [100, 100] and jit.stats["loops"] == 0
+    assert call_backs == [100, 100] and jit.stats["loops"] == 0
     release.set()
     assert jit.wait(60) and jit.stats["loops"] == 1
     assert jit(ex.SQUARE, 3000) == 9_000_000 and jit.stats["run native"] == 1
