@@ -14,7 +14,8 @@ something compiles, the threads switch every SWITCH_SECONDS instead of
 CPython's 5 ms: the generating extension is Python, and a caller's thread
 wanting the GIL back waits one switch interval before it asks for it (LLVM
 itself releases the GIL).  An unexpected exception of a compile is logged
-and raised by the next `wait` of the Worker that submitted it.
+and raised by the next `wait` of the Worker that submitted it.  At exit the
+process waits for the compile running, not for those queued.
 """
 
 from __future__ import annotations
@@ -81,12 +82,22 @@ def _thread() -> concurrent.futures.ThreadPoolExecutor:
         if not _executor:
             _executor.append(concurrent.futures.ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="timeshift-jit"))
+            # at exit, the compiles not started are dropped (the one running
+            # ends first: LLVM cannot be stopped midway); registered after
+            # concurrent.futures' own exit hook, so it runs before that joins
+            register = getattr(threading, "_register_atexit", None)
+            if register is not None:
+                register(_drop_queued)
             started = _executor[0].submit(lambda: None)
         else:
             started = None
     if started is not None:
         started.result()
     return _executor[0]
+
+
+def _drop_queued() -> None:
+    _executor[0].shutdown(wait=False, cancel_futures=True)
 
 
 class Worker:

@@ -164,3 +164,30 @@ def test_every_jit_of_the_process_shares_one_worker_thread():
         assert jit(40 + n) == doubling(40 + n) and jit.wait(60)
     assert threading.active_count() == before
     assert [t.name for t in threading.enumerate()].count("timeshift-jit_0") == 1
+
+
+EXIT = """
+import sys, time
+from timeshifter.worker import Worker
+
+def compile_slowly():
+    time.sleep(0.5)
+    print("compiled", flush=True)
+
+worker = Worker()
+for _ in range(5):
+    worker.submit(compile_slowly)
+time.sleep(0.2)
+print("leaving", flush=True)
+"""
+
+
+def test_at_exit_the_compiles_not_started_are_dropped():
+    """A program that ends while compiles are queued waits for the running
+    one only (LLVM cannot be stopped midway), not for the queue."""
+    import subprocess
+    from pathlib import Path
+    out = subprocess.run([sys.executable, "-c", EXIT], cwd=Path(__file__).resolve().parents[2],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines() == ["leaving", "compiled"]
