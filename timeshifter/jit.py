@@ -300,7 +300,8 @@ class Jit:
         """Compile the loop of `key` in the worker thread; passes of the key
         go on in the baseline until its code is there (`_loops`)."""
         self._pending[key] = True         # before the worker can take it away
-        self._worker.submit(self._compile_pending, family, code, block, args, key)
+        self._worker.submit(self._compile_pending, family, code, block, args, key,
+                            lost=lambda: self._pending.pop(key, None))
 
     def _compile_pending(self, family, code, block, args, key) -> None:
         try:

@@ -23,8 +23,10 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import logging
+import os
 import sys
 import threading
+import weakref
 
 log = logging.getLogger("timeshifter.jit")
 
@@ -86,8 +88,9 @@ def _thread() -> concurrent.futures.ThreadPoolExecutor:
             # ends first: LLVM cannot be stopped midway); registered after
             # concurrent.futures' own exit hook, so it runs before that joins
             register = getattr(threading, "_register_atexit", None)
-            if register is not None:
+            if register is not None and not _exit_hook:
                 register(_drop_queued)
+                _exit_hook.append(True)
             started = _executor[0].submit(lambda: None)
         else:
             started = None
@@ -96,22 +99,64 @@ def _thread() -> concurrent.futures.ThreadPoolExecutor:
     return _executor[0]
 
 
+_exit_hook: list = []
+
+
 def _drop_queued() -> None:
-    _executor[0].shutdown(wait=False, cancel_futures=True)
+    if _executor:
+        _executor[0].shutdown(wait=False, cancel_futures=True)
+
+
+_workers = weakref.WeakSet()        # every Worker, for a forked child
+
+
+def _after_fork_in_child() -> None:
+    """A child of fork() has no worker thread: it starts one of its own on
+    first use, its locks and counts start afresh, the switch interval is
+    restored, and what the parent's thread was compiling is lost: each
+    Worker's `lost` callbacks run (a JIT forgets those keys, which count
+    again) and its waits return."""
+    global _switches_lock
+    _switches_lock = threading.Lock()
+    _executor.clear()
+    _calls[0] = 0
+    _idle.set()
+    if _compiling[0]:
+        sys.setswitchinterval(_compiling[1])
+        _compiling[0] = 0
+    for worker in list(_workers):
+        worker._forget()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Worker:
     """What one JIT submits to the process's worker thread."""
 
     def __init__(self):
-        self._executor = _thread()
+        _thread()
         self._futures: list = []
+        self._lost: list = []               # (future, callback) for a forked child
         self.errors: list = []
+        _workers.add(self)
 
-    def submit(self, compile, *args) -> None:
+    def submit(self, compile, *args, lost=None) -> None:
         """Run `compile(*args)` in the worker thread, after what was submitted
-        before."""
-        self._futures.append(self._executor.submit(self._run, compile, args))
+        before; `lost()` is called instead in a forked child when the
+        parent's thread had it."""
+        future = _thread().submit(self._run, compile, args)
+        self._futures.append(future)
+        if lost is not None:
+            self._lost.append((future, lost))
+            self._lost = [(f, c) for f, c in self._lost if not f.done()]
+
+    def _forget(self) -> None:
+        for future, lost in self._lost:
+            if not future.done():
+                lost()
+        self._futures, self._lost = [], []
 
     def _run(self, compile, args) -> None:
         _idle.wait(START_SECONDS)

@@ -5,6 +5,7 @@ every state of the worker, errors of the worker, the thread switch interval
 restored, and the native baseline's counter starting again after a call
 back that goes on (one call per `threshold` passes, not one per pass)."""
 
+import os
 import sys
 
 import pytest
@@ -191,3 +192,44 @@ def test_at_exit_the_compiles_not_started_are_dropped():
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.splitlines() == ["leaving", "compiled"]
+
+
+FORK = """
+import os, threading
+from examples import interpreters as ex
+from timeshifter import make_jit
+
+release = threading.Event()
+jit = make_jit(ex.interpret, green=["bytecode"], threshold=10)
+compile_now = jit._compile
+
+def held(*args):                 # the parent's compile is running at the fork
+    release.wait(30)
+    return compile_now(*args)
+jit._compile = held
+print("parent", jit(ex.SQUARE, 300), flush=True)
+pid = os.fork()
+if pid == 0:
+    jit._compile = compile_now
+    lost = jit.wait(10)
+    results = [jit(ex.SQUARE, n) for n in (300, 71)]
+    print("child", lost, results, jit.wait(10), jit.stats["loops"], flush=True)
+    os._exit(0)
+release.set()
+_, status = os.waitpid(pid, 0)
+print("parent", jit.wait(10), jit.stats["loops"], os.waitstatus_to_exitcode(status), flush=True)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
+def test_a_forked_child_compiles_in_a_worker_thread_of_its_own():
+    """A child of fork() has none of the parent's threads: what the parent's
+    worker was compiling is forgotten (its key counts again), waits return,
+    and the child compiles in a thread of its own; results stay CPython's."""
+    import subprocess
+    from pathlib import Path
+    out = subprocess.run([sys.executable, "-c", FORK], cwd=Path(__file__).resolve().parents[2],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines() == ["parent 90000", "child True [90000, 5041] True 1",
+                                       "parent True 1 0"]
