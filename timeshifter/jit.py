@@ -50,7 +50,9 @@ baseline counts in Python (about 1 us a pass).
 Background compiles (`background=True`, the default unless events are
 recorded): a key reaching the threshold is compiled by a worker thread while
 the call goes on in the baseline; its passes are not counted meanwhile, and
-the first pass after the code is there runs it.  The worker holds the
+the first pass that calls back after the code is there runs it (the native
+baseline calls back once per 16 x threshold passes of a key being compiled,
+so up to that many passes later).  The worker holds the
 host's lock while the generating extension runs (a promotion site or the
 fallback of the calling thread waits for it there); LLVM releases the GIL
 while it compiles, and while a worker compiles the threads switch every
