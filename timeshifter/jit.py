@@ -68,7 +68,6 @@ compiled again with the optimiser by the worker, which then swaps them in
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import time
@@ -90,7 +89,6 @@ from timeshifter.worker import Worker, running
 log = logging.getLogger("timeshifter.jit")
 
 BASELINES = ("native", "graph")
-_no_worker = contextlib.nullcontext()
 PENDING_SKIP = 15          # x threshold: passes not called back while a loop compiles
 
 
@@ -125,14 +123,12 @@ def make_jit(func, green=(), threshold: int = 1000, bridge_threshold: int = 200,
 
 
 class Jit:
-    background = False      # loops compiled in a worker thread (make_jit's option)
-
     def __init__(self, func, green, threshold: int, baseline: str, record_events: bool,
                  options: Options):
         self.func = func
         self.threshold = threshold
         self.baseline = baseline
-        self._pending: dict = {}        # (family, merge key) -> True while the worker compiles it
+        self._pending: set = set()      # (family, merge key)s the worker is compiling
         self._worker = None             # the worker thread (worker.py), with `background`
         self.compiler = Compiler(func, green, options)
         self.compiler._specializer.host.listener = self._event
@@ -188,7 +184,7 @@ class Jit:
         family = self._families.get(key)
         if family is None:
             family = self._families[key] = Family(green_size(greens))
-        with running() if self._worker is not None else _no_worker:
+        with running():
             if self._native is not None:
                 saved, self._family = self._family, family
                 try:
@@ -275,7 +271,7 @@ class Jit:
                 self._event("not entered", key)
                 return None
             args = [values[k] for k in where]
-            if self.background:
+            if self._worker is not None:
                 self._compile_in_worker(family, code, block, args, key)
                 return self._skip()
             entry = self._compile(family, code, block, args, key)
@@ -290,7 +286,11 @@ class Jit:
         if self._worker is None:
             self._worker = Worker()
             self.compiler._specializer.host.worker = self._worker
-        self.background = True
+
+    @property
+    def background(self) -> bool:
+        """Are loops compiled in a worker thread?"""
+        return self._worker is not None
 
     def _skip(self) -> int:
         """The passes the native baseline may skip before it calls back again
@@ -301,9 +301,9 @@ class Jit:
     def _compile_in_worker(self, family, code, block, args, key) -> None:
         """Compile the loop of `key` in the worker thread; passes of the key
         go on in the baseline until its code is there (`_loops`)."""
-        self._pending[key] = True         # before the worker can take it away
+        self._pending.add(key)            # before the worker can take it away
         self._worker.submit(self._compile_pending, family, code, block, args, key,
-                            lost=lambda: self._pending.pop(key, None))
+                            lost=lambda: self._pending.discard(key))
 
     def _compile_pending(self, family, code, block, args, key) -> None:
         try:
@@ -312,7 +312,7 @@ class Jit:
             self._failed.add(key)
             raise
         finally:
-            self._pending.pop(key, None)
+            self._pending.discard(key)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the loops being compiled in the worker thread

@@ -36,14 +36,14 @@ SWITCH_SECONDS = 0.0005
 # with the worker's Python (the generating extension, IR emission), a long
 # one waits that much longer for its code.
 START_SECONDS = 0.005
-_switches_lock = threading.Lock()
+_state_lock = threading.Lock()     # the switch interval's, the calls' and the thread's state
 _compiling = [0, None]          # compiles running, the interval before the first
 
 
 @contextlib.contextmanager
 def short_switches():
     """Switch threads every SWITCH_SECONDS (at most) while this runs."""
-    with _switches_lock:
+    with _state_lock:
         if _compiling[0] == 0:
             _compiling[1] = sys.getswitchinterval()
             sys.setswitchinterval(min(SWITCH_SECONDS, _compiling[1]))
@@ -51,7 +51,7 @@ def short_switches():
     try:
         yield
     finally:
-        with _switches_lock:
+        with _state_lock:
             _compiling[0] -= 1
             if _compiling[0] == 0:
                 sys.setswitchinterval(_compiling[1])
@@ -67,20 +67,20 @@ _calls = [0]
 def running():
     """While this runs (a JIT's call), a compile waits (at most
     START_SECONDS) to start."""
-    with _switches_lock:
+    with _state_lock:
         _calls[0] += 1
         _idle.clear()
     try:
         yield
     finally:
-        with _switches_lock:
+        with _state_lock:
             _calls[0] -= 1
             if _calls[0] == 0:
                 _idle.set()
 
 
 def _thread() -> concurrent.futures.ThreadPoolExecutor:
-    with _switches_lock:
+    with _state_lock:
         if not _executor:
             _executor.append(concurrent.futures.ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="timeshift-jit"))
@@ -116,8 +116,8 @@ def _after_fork_in_child() -> None:
     restored, and what the parent's thread was compiling is lost: each
     Worker's `lost` callbacks run (a JIT forgets those keys, which count
     again) and its waits return."""
-    global _switches_lock
-    _switches_lock = threading.Lock()
+    global _state_lock
+    _state_lock = threading.Lock()
     _executor.clear()
     _calls[0] = 0
     _idle.set()

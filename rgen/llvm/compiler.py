@@ -99,11 +99,15 @@ def native_code(graph: FunctionGraph, pipeline: str = "full",
         return _code(graph, None, pipeline, own)
 
 
+def _check_pipeline(pipeline: str) -> None:
+    if pipeline not in jit.PIPELINES:
+        raise ValueError(f"rgen.llvm: pipeline must be one of {', '.join(jit.PIPELINES)}, "
+                         f"have {pipeline!r}")
+
+
 def _code(graph: FunctionGraph, entry_for, pipeline: str, own: str | None = None) -> NativeCode:
-    for p in (pipeline, own or pipeline):
-        if p not in jit.PIPELINES:
-            raise ValueError(f"rgen.llvm: pipeline must be one of {', '.join(jit.PIPELINES)}, "
-                             f"have {p!r}")
+    _check_pipeline(pipeline)
+    _check_pipeline(own or pipeline)
     if CODE_KEY not in graph._cache:
         # the collector paused: emitting a large module makes many objects that
         # stay alive until it is compiled, and its scans of them were 1.85 of
@@ -120,9 +124,7 @@ def recompile(graph: FunctionGraph, pipeline: str) -> NativeCode:
     module of its own (a cheap tier's code optimised once it matters): its
     NativeCode is replaced, so code compiled later calls the new function;
     code that already calls the old one keeps it (it stays loaded)."""
-    if pipeline not in jit.PIPELINES:
-        raise ValueError(f"rgen.llvm: pipeline must be one of {', '.join(jit.PIPELINES)}, "
-                         f"have {pipeline!r}")
+    _check_pipeline(pipeline)
     old = graph._cache[CODE_KEY]
     with collector_paused():
         # without the process's lock: its emission touches only new objects,
@@ -220,9 +222,12 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
 
     loops = any(cyclic_blocks(g.iterblocks()) for g in graphs)
     nesting = max(loop_nesting(g.startblock, jit.DEEP_NESTING) for g in graphs) if loops else 0
-    if pipeline == "quick" and (nesting > jit.DEEP_NESTING or sum(
-            1 for g in graphs for _ in g.iterblocks()) >= isolated.ISOLATE_BLOCKS):
-        pipeline = "light"          # the cheap passes' simplifycfg on a deep nest may assert
+    # a deep nest or a big module: not the cheap passes (their simplifycfg may
+    # assert on a deep nest), nor this thread's LLVM (the helper process's)
+    unusual = nesting > jit.DEEP_NESTING or sum(
+        1 for g in graphs for _ in g.iterblocks()) >= isolated.ISOLATE_BLOCKS
+    if pipeline == "quick" and unusual:
+        pipeline = "light"
     cheap = _cheap(pipeline, loops, transfers := any(_transfers(g) for g in graphs))
     # back edges polled after optimisation (see backedges.py), but as emitted
     # in code of the cheap tier, which gets no polls after
@@ -235,8 +240,7 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
     text = str(module)
     names = list(symbols.values()) + list(entries.values())      # the module's name first
     polled = set(names) if polls_after and not guards.POLL_OFF else ()
-    if beside and not cheap and nesting <= jit.DEEP_NESTING and sum(
-            1 for g in graphs for _ in g.iterblocks()) < isolated.ISOLATE_BLOCKS:
+    if beside and not cheap and not unusual:
         addresses, optimized, tier = jit.compile_ir_beside(text, names, polled, pipeline)
     else:
         addresses, optimized, tier = jit.compile_ir(
