@@ -186,25 +186,19 @@ def compile_ir_beside(ir_text: str, names: list[str], poll_symbols=frozenset(),
     mod.verify()
     tier = "full" if pipeline == "full" else "light"
     optimize(mod, tier, local["tm"])
-    optimized = str(mod)
-    if poll_symbols:
-        polled = backedges.insert_polls(optimized, set(poll_symbols))
-        if polled != optimized:
-            mod = llvm.parse_assembly(polled, context=local["context"])
-            mod.verify()
-            with _lock:
-                capi_symbol("PyErr_CheckSignals")
-            backedges.finish(mod, local["tm"])
-            optimized = str(mod)
-    obj = local["tm"].emit_object(mod)
-    return _load(obj, names), optimized, tier
+    mod, optimized = _with_polls(mod, poll_symbols, local["tm"], local["context"])
+    return _load(names, obj=local["tm"].emit_object(mod)), optimized, tier
 
 
-def _load(obj: bytes, names: list[str]) -> dict:
-    """Load the object file `obj` into the engine: the addresses of `names`."""
+def _load(names: list[str], obj: bytes | None = None, mod=None) -> dict:
+    """Load the object file `obj`, or the module `mod`, into the engine: the
+    addresses of the functions `names`."""
     with _lock:
         engine = _init()["engine"]
-        engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+        if obj is not None:
+            engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+        else:
+            engine.add_module(mod)
         engine.finalize_object()
         addresses = {n: engine.get_function_address(n) for n in names}
     missing = [n for n, a in addresses.items() if not a]
@@ -298,26 +292,29 @@ def compile_ir(ir_text: str, names: list[str], poll_symbols=frozenset(),
                                              "deep" if nesting > DEEP_NESTING else "big")
         else:
             optimize(mod, tier)
-        optimized = str(mod)
-        if poll_symbols and tier != "cheap":       # the cheap tier's code has no loops
-            polled = backedges.insert_polls(optimized, set(poll_symbols))
-            if polled != optimized:
-                mod = llvm.parse_assembly(polled)
-                mod.verify()
-                capi_symbol("PyErr_CheckSignals")
-                backedges.finish(mod, state["tm"])
-                optimized = str(mod)
-        if tier == "cheap":
-            obj = state["tm_cheap"].emit_object(mod)
-            state["engine"].add_object_file(llvm.ObjectFileRef.from_data(obj))
+        if tier == "cheap":                        # the cheap tier's code has no loops
+            optimized = str(mod)
+            addresses = _load(names, obj=state["tm_cheap"].emit_object(mod))
         else:
-            state["engine"].add_module(mod)
-        state["engine"].finalize_object()
-        addresses = {n: state["engine"].get_function_address(n) for n in names}
-    missing = [n for n, a in addresses.items() if not a]
-    if missing:
-        raise RuntimeError(f"rgen.llvm: no code for {missing} after compiling")
+            mod, optimized = _with_polls(mod, poll_symbols, state["tm"])
+            addresses = _load(names, mod=mod)
     return addresses, optimized, tier
+
+
+def _with_polls(mod, poll_symbols, tm, context=None) -> tuple:
+    """(module, its text) with the signal polls of the functions
+    `poll_symbols` added to the optimised `mod` (backedges.py)."""
+    optimized = str(mod)
+    if poll_symbols:
+        polled = backedges.insert_polls(optimized, set(poll_symbols))
+        if polled != optimized:
+            mod = llvm.parse_assembly(polled, context=context)
+            mod.verify()
+            with _lock:
+                capi_symbol("PyErr_CheckSignals")
+            backedges.finish(mod, tm)
+            optimized = str(mod)
+    return mod, optimized
 
 
 def assembly(optimized_ir: str) -> str:
