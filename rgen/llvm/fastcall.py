@@ -44,7 +44,7 @@ from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, S
                                TupleType, Void, DictType)
 from rgen.llvm.emit import CCONV, function_type
 from rgen.llvm.runtime import (DOUBLE, FLOAT_VALUE, I1, I32, I64, LONG_DIGITS,
-                               NULL, OB_SIZE, OB_TYPE, PTR, Runtime, box, helper, i64,
+                               NULL, OB_SIZE, OB_TYPE, PTR, TUPLE_ITEMS, Runtime, box, helper, i64,
                                is_gcref, load_at)
 
 METH_FASTCALL = 0x0080
@@ -61,9 +61,8 @@ def _tested_inline(T) -> bool:
         or items_checked_when_read(T)
 
 
-# The builtin's self: a tuple (slow path, address as 8 bytes); the offsets of
-# a tuple's items and of a bytes object's data
-TUPLE_ITEMS = tuple.__basicsize__
+# The builtin's self: a tuple (slow path, address as 8 bytes); the offset of a
+# bytes object's data
 BYTES_DATA = bytes.__basicsize__ - 1
 
 

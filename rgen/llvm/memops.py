@@ -34,8 +34,8 @@ from flowgraph import lltypes
 from flowgraph.arguments import checks_item, item_checker
 from flowgraph.lltypes import Void
 from flowgraph.model import Constant
-from rgen.llvm.fastcall import inline_value
-from rgen.llvm.runtime import (I1, I8, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL, OB_SIZE, OB_TYPE, PTR,
+from rgen.llvm.fastcall import inline_value, is_exact
+from rgen.llvm.runtime import (I1, I8, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL, OB_SIZE, PTR,
                                TUPLE_ITEMS,
                                box, check_source, entry_alloca, helper, i64, is_gcref,
                                item_slot, load_at, lltype, ok, failed, result_struct, store_at)
@@ -617,7 +617,7 @@ def _merge_point(em) -> None:
             rt.decref(b, p)
         em.fail_if(b.icmp_unsigned("==", r, NULL))
         is_none = b.icmp_unsigned("==", r, rt.pyobj(None, "None"))
-        is_int = b.icmp_unsigned("==", load_at(b, r, OB_TYPE, PTR, "type"), rt.pyobj(int, "int"))
+        is_int = is_exact(rt, b, r, int)
         with b.if_else(b.or_(is_none, is_int)) as (go_on, ran):
             with go_on:
                 with b.if_else(is_int) as (skip, again):
