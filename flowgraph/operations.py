@@ -33,6 +33,9 @@ Each `OpDesc` row gives
     field     the argument naming the field (a Void constant), None: the
               container's items
     value     the argument stored into the container (writes; newlist's fill)
+    resizes   how much the operation changes its container's length (+1 for
+              `list_append`, -1 for `list_pop`); 0 for every other row, so
+              the other writes keep the length (rgen/lengths.py)
     calls     argument 0 is Constant(callee FunctionGraph), the others are
               the callee's arguments
     source    the `ast` operator class the builder maps to this row (`ast.Add`
@@ -115,6 +118,7 @@ class OpDesc:
     calls: bool = False
     ts: str = "op"
     source: type | None = None    # the ast operator class the builder maps to it
+    resizes: int = 0
 
     @property
     def reads_memory(self) -> bool:
@@ -221,12 +225,12 @@ OPS: dict[str, OpDesc] = {}
 
 def _op(name, arity, restype, *, pure=True, canraise=(), fold=None, llvm=None,
         py=None, wraps=False, kind="arith", args=None, container=None, field=None,
-        value=None, calls=False, ts="op", source=None):
+        value=None, calls=False, ts="op", source=None, resizes=0):
     assert name not in OPS, name
     assert kind in KINDS, (name, kind)
     assert ts in TREATMENTS or ts.startswith("rt."), (name, ts)
     OPS[name] = OpDesc(name, arity, restype, pure, tuple(canraise), fold, llvm, py, wraps,
-                       kind, args, container, field, value, calls, ts, source)
+                       kind, args, container, field, value, calls, ts, source, resizes)
 
 
 _S, _F, _B, _C = _fixed(Signed), _fixed(Float), _fixed(Bool), _fixed(Char)
@@ -368,12 +372,13 @@ _op("list_getitem", 2, _item_of_arg0, pure=False, canraise=(IndexError,), py="{0
 _op("list_setitem", 3, _V, pure=False, canraise=(IndexError,), py="{0}[{1}] = {2}",
     kind="write", args=(ListType, Signed, _item_of_container), container=0, value=2,
     ts="rt.setitem(js, {name}, {b0}, {b1}, {b2})")
-_op("list_append", 2, _V, pure=False, py="{0}.append({1})", kind="write",
+_op("list_append", 2, _V, pure=False, py="{0}.append({1})", kind="write", resizes=1,
     args=(ListType, _item_of_container), container=0, value=1,
     ts="rt.list_append(js, {b0}, {b1})")
 _op("list_pop", 1, _item_of_arg0, pure=False, canraise=(IndexError,), py="{0}.pop()",
+    resizes=-1,
     kind="pop", args=(ListType,), container=0, ts="rt.list_pop(js, {b0})")
-_op("list_insert", 3, _V, pure=False, py="{0}.insert({1}, {2})", kind="write",
+_op("list_insert", 3, _V, pure=False, py="{0}.insert({1}, {2})", kind="write", resizes=1,
     args=(ListType, Signed, _item_of_container), container=0, value=2,
     ts="rt.list_insert(js, {b0}, {b1}, {b2})")
 _op("list_reverse", 1, _V, pure=False, py="{0}.reverse()", kind="write", args=(ListType,),
@@ -387,6 +392,7 @@ _op("list_concat", 2, _same_as_arg0, pure=False, canraise=(MemoryError,), py="{0
     kind="alloc", args=(ListType, _same_as_arg0), container=0, llvm="capi:PySequence_Concat",
     ts="rt.list_concat(js, {b0}, {b1})")
 _op("list_delitem", 2, _V, pure=False, canraise=(IndexError,), py="del {0}[{1}]",
+    resizes=-1,
     kind="write", args=(ListType, Signed), container=0, ts="rt.list_delitem(js, {b0}, {b1})")
 
 # dicts with int or str keys: always real objects (never virtual); a deep-frozen

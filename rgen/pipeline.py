@@ -7,6 +7,8 @@ running `RESIDUAL_PASSES` with one `flowgraph.passes.PassRunner`:
     thread_values        required  logical values become block arguments (ssa.py), and
                                    a switch with only its default exit a jump (cleanup.py)
     propagate_constants  optional  constant block arguments, then folding again (constprop.py)
+    fold_known_lengths   optional  `list_len` of a list whose length is known folds, and
+                                   what tests it (lengths.py)
     remove_dead          optional  dead pure operations and block arguments (flowgraph.simplify)
     remove_empty_blocks  optional  links skip empty forwarding blocks (flowgraph.simplify)
     join_blocks          optional  a block absorbs a successor entered only from it
@@ -30,6 +32,7 @@ from flowgraph.simplify import join_blocks, remove_dead, remove_empty_blocks
 
 from rgen.cleanup import simplify_switches, switch_on_conditions
 from rgen.constprop import propagate_constants
+from rgen.lengths import fold_known_lengths
 from rgen.residual_check import check_residual
 from rgen.ssa import thread_values
 
@@ -49,6 +52,8 @@ RESIDUAL_PASSES = [
          doc="logical values become block arguments; a switch without cases is a jump"),
     Pass("propagate_constants", propagate_constants,
          doc="constant block arguments, then folding again (constprop.py)"),
+    Pass("fold_known_lengths", fold_known_lengths,
+         doc="`list_len` of a list whose length is known folds (lengths.py)"),
     Pass("remove_dead", remove_dead, doc="dead pure operations and dead block arguments"),
     Pass("remove_empty_blocks", remove_empty_blocks, doc="links skip empty forwarding blocks"),
     Pass("join_blocks", join_blocks, doc="a block absorbs a successor entered only from it"),

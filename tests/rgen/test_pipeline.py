@@ -97,6 +97,60 @@ block1(x_1: Signed):
 """)
 
 
+def test_fold_known_lengths_folds_a_length_known_on_every_path():
+    """A list made of a constant length, appended to and popped from: its
+    `len` two blocks later is a constant, and the switch on it is decided."""
+    assert_same_text(run_one("fold_known_lengths", """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    v1 = newlist(List(Signed), 2, 0)
+    list_append(v1, x_0)
+    list_append(v1, x_0)
+    v2 = list_pop(v1)
+    goto block1(v1, v2)
+block1(v3: List(Signed), v4: Signed):
+    v5 = list_len(v3)
+    v6 = int_eq(v5, 3)
+    exitswitch v6: False -> return(0) | True -> return(v4)
+"""), """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    v1: List(Signed) = newlist(List(Signed), 2, 0)
+    list_append(v1, x_0)
+    list_append(v1, x_0)
+    v2: Signed = list_pop(v1)
+    goto block1(v1, v2)
+block1(v3: List(Signed), v4: Signed):
+    return(v4)
+""")
+
+
+@pytest.mark.parametrize("why, ops", [
+    ("a loop appends", ["list_append(v3, x_2)"]),
+    ("a call may change any list", ["v9: Signed = direct_call(@g, v3)"]),
+    ("another variable may be the same list", ["list_append(v4, x_2)"]),
+])
+def test_fold_known_lengths_forgets_what_may_have_changed(why, ops):
+    """A length that differs between the paths into a block, or that code
+    not seen here (a call) or another variable holding the list may have
+    changed, is not folded."""
+    body = "\n".join("    " + op for op in ops)
+    text = f"""\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    v1 = newlist(List(Signed), 1, 0)
+    goto block1(x_0, v1)
+block1(x_1: Signed, v2: List(Signed)):
+    goto block2(x_1, v2, v2)
+block2(x_2: Signed, v3: List(Signed), v4: List(Signed)):
+{body}
+    v5 = list_len(v3)
+    v6 = int_lt(v5, x_2)
+    exitswitch v6: False -> return(v5) | True -> block1(x_2, v3)
+"""
+    assert "list_len(" in run_one("fold_known_lengths", text), why
+
+
 @pytest.mark.parametrize("name, expected", [
     ("remove_dead", """\
 graph f(x_0: Signed) -> Signed
@@ -141,8 +195,8 @@ block2(x_4: Signed):
 
 def test_pipeline_names():
     assert [(p.name, p.required) for p in RESIDUAL_PASSES] == [
-        ("thread_values", True), ("propagate_constants", False), ("remove_dead", False),
-        ("remove_empty_blocks", False), ("join_blocks", False), ("switch_on_conditions", False)]
+        ("thread_values", True), ("propagate_constants", False),
+        ("fold_known_lengths", False), ("remove_dead", False), ("remove_empty_blocks", False), ("join_blocks", False), ("switch_on_conditions", False)]
 
 
 def test_a_switch_on_a_negated_condition_switches_on_the_condition():
@@ -396,7 +450,8 @@ def test_compiler_options_reach_the_pipeline(capsys):
      "disabled (logical values become block arguments; a switch without cases is a jump)"),
     ({"dump_after": "join"},
      "option disable_passes or dump_after: unknown pass 'join'; passes: thread_values, "
-     "propagate_constants, remove_dead, remove_empty_blocks, join_blocks, switch_on_conditions"),
+     "propagate_constants, fold_known_lengths, remove_dead, remove_empty_blocks, "
+     "join_blocks, switch_on_conditions"),
     ({"check_passes": 1}, "option check_passes must be True or False, have 1"),
     ({"disable_passes": "join_blocks"},
      "option disable_passes must be a list of pass names, have 'join_blocks'"),
