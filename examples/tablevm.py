@@ -137,3 +137,103 @@ def emit_vm(code: list[int], n: int) -> int:
 
 # count down from n, writing n, n-1, ..., 1 and then 0 times 3 to the output
 COUNTDOWN = [OUT, 0, DEC, 0, JNZ, 0, PUSH, 3, MUL, 0, OUT, 0, HALT, 0]
+
+
+CALL, RETURN, SUB = 16, 17, 18
+
+
+class Frame:
+    """A guest call's frame: where to return to, and its own 4 local slots."""
+
+    def __init__(self, return_pc: int):
+        self.return_pc = return_pc
+        self.slots = [0] * 4
+
+    return_pc: int
+    slots: list[int]
+
+
+def frames_vm(code: list[int], n: int) -> int:
+    """A stack VM with guest calls: CALL pushes a Frame (locals of its own),
+    RETURN pops it; LOAD/STORE use the top frame's slots.  For a guest whose
+    call depth at a pc is the same at every visit, the frames, their slots
+    and the value stack all stay virtual."""
+    code = hint(code, deepfreeze=True)
+    stack = [0] * 0
+    frames = [Frame(-1)]
+    frames[0].slots[0] = n
+    pc = 0
+    while True:
+        hint(None, global_merge_point=True)
+        hint(pc, concrete=True)
+        op = code[pc]
+        arg = code[pc + 1]
+        pc += 2
+        if op == PUSH:
+            stack.append(arg)
+        elif op == LOAD:
+            stack.append(frames[len(frames) - 1].slots[arg])
+        elif op == STORE:
+            frames[len(frames) - 1].slots[arg] = stack.pop()
+        elif op == ADD:
+            b = stack.pop()
+            a = stack.pop()
+            stack.append(a + b)
+        elif op == SUB:
+            b = stack.pop()
+            a = stack.pop()
+            stack.append(a - b)
+        elif op == MUL:
+            b = stack.pop()
+            a = stack.pop()
+            stack.append(a * b)
+        elif op == LT:
+            b = stack.pop()
+            a = stack.pop()
+            stack.append(int(a < b))
+        elif op == JF:
+            if stack.pop() == 0:
+                pc = arg
+        elif op == JMP:
+            pc = arg
+        elif op == CALL:                  # the callee finds its argument on the stack
+            frames.append(Frame(pc))
+            pc = arg
+        elif op == RETURN:               # a virtual frame's return pc: known, no guard
+            pc = hint(frames.pop().return_pc, promote=True)
+        else:
+            return stack.pop()
+
+
+def _assemble_calls() -> list:
+    """s = 0; i = 0; while i < n: s += cube(i); i += 1; return s, where
+    cube(x) keeps x in its own frame's slot 0 and returns x * x * x."""
+    prog: list = [JMP, -1]
+    cube = len(prog)
+    prog += [STORE, 0, LOAD, 0, LOAD, 0, MUL, 0, LOAD, 0, MUL, 0, RETURN, 0]
+    prog[1] = len(prog)
+    prog += [PUSH, 0, STORE, 1, PUSH, 0, STORE, 2]
+    loop = len(prog)
+    prog += [LOAD, 2, LOAD, 0, LT, 0, JF, -1]
+    exit_ = len(prog) - 1
+    prog += [LOAD, 2, CALL, cube, LOAD, 1, ADD, 0, STORE, 1]
+    prog += [LOAD, 2, PUSH, 1, ADD, 0, STORE, 2, JMP, loop]
+    prog[exit_] = len(prog)
+    prog += [LOAD, 1, RET, 0]
+    return prog
+
+
+CUBES = _assemble_calls()          # the sum of the cubes 0..n-1, through a guest call
+
+
+def _assemble_factorial() -> list:
+    """fact(n), recursively: fact(x) = 1 if x < 2 else x * fact(x - 1)."""
+    prog: list = [LOAD, 0, CALL, 6, RET, 0]
+    fact = len(prog)
+    prog += [STORE, 0, LOAD, 0, PUSH, 2, LT, 0, JF, -1, PUSH, 1, RETURN, 0]
+    prog[fact + 9] = len(prog)
+    prog += [LOAD, 0, LOAD, 0, PUSH, 1, SUB, 0, CALL, fact, MUL, 0, RETURN, 0]
+    return prog
+
+
+FACTORIAL = _assemble_factorial()   # recursion: the call depth at a pc grows with n

@@ -91,11 +91,22 @@ def _output_vm():
     return comp, [res.graph]
 
 
+def _frames_vm():
+    """Issue 24: a VM with a list of frames (instances with a list of slots)
+    and guest calls: on a guest whose call depth at a pc never changes, the
+    frames, their slots and the value stack all stay virtual."""
+    from examples import tablevm
+    comp = make_compiler(tablevm.frames_vm, green=["code"])
+    res = comp.specialize(tablevm.CUBES)
+    assert res(10) == tablevm.frames_vm(tablevm.CUBES, 10)
+    return comp, [res.graph]
+
+
 ROOT = str(Path(__file__).resolve().parents[2])   # the checkout: golden texts say <root>
 
 PROGRAMS = {"power": _power, "register_machine": _register_machine,
             "promotion": _promotion, "virtual_list": _virtual_list,
-            "table_vm": _table_vm, "output_vm": _output_vm}
+            "table_vm": _table_vm, "output_vm": _output_vm, "frames_vm": _frames_vm}
 
 
 def golden_texts(name: str) -> dict[str, str]:

@@ -91,6 +91,42 @@ def test_an_aliased_growing_list_is_one_list_under_both_names(n):
     assert res(n) == res.interpret(n) == aliased(n)
 
 
+@pytest.mark.parametrize("n", [0, 1, 2, 10, 1000])
+def test_the_frames_vm_keeps_its_frames_virtual_when_the_call_depth_is_fixed(n):
+    """A guest calling a function in a loop: at each visit of a pc the call
+    depth is the same, so the list of frames, each frame's slots and the
+    value stack stay virtual, the promoted return pc of a virtual frame is
+    known (no promotion site), and the loop holds only the guest's arithmetic
+    (tests/golden/frames_vm.residual.txt)."""
+    comp = make_compiler(tablevm.frames_vm, green=["code"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpecializationWarning)
+        res = comp.specialize(tablevm.CUBES)
+    assert res(n) == res.interpret(n) == tablevm.frames_vm(tablevm.CUBES, n) == sum(
+        i ** 3 for i in range(n))
+    assert res.op_counts() == {"int_lt": 2, "int_mul": 2, "int_add": 2}
+    assert comp.report() == [] and comp.sites == []
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 10, 20])
+def test_the_frames_vm_forces_its_frames_and_stack_under_recursion(n):
+    """A recursive guest: the call depth at a pc grows with the run, so the
+    frames and the value stack become real lists at the loop head (each said
+    once), and the return pc read from a real frame is a promotion site."""
+    comp = make_compiler(tablevm.frames_vm, green=["code"])
+    with pytest.warns(SpecializationWarning) as caught:
+        res = comp.specialize(tablevm.FACTORIAL)
+    line = tablevm.frames_vm.__code__.co_firstlineno + 11      # the global merge point
+    grows = ("the list '{}' became a real list at this loop head: it was longer at each "
+             "visit with the same green values (it grows with the loop); if it grows with the "
+             "guest program, pass it in as an argument")
+    assert [str(w.message) for w in caught] == [
+        f"frames_vm() line {line}: " + grows.format(name) for name in ("stack", "frames")]
+    assert res(n) == res.interpret(n) == tablevm.frames_vm(tablevm.FACTORIAL, n)
+    assert sum(res.op_counts().values()) == 115
+    assert (res.op_counts()["malloc"], res.op_counts()["promote"]) == (5, 2)
+
+
 def test_a_forced_container_is_reported_and_warned_once():
     comp = make_compiler(tablevm.run, green=["code"])
     with pytest.warns(SpecializationWarning) as caught:
