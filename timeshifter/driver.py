@@ -49,11 +49,11 @@ from dataclasses import dataclass
 
 from flowgraph.lltypes import Void
 from flowgraph.model import Constant, Variable
-from timeshifter.boxes import PtrBox, RedBox, container_kind
+from timeshifter.boxes import PtrBox, RedBox, container_kind, force
 from timeshifter.errors import TimeshiftError
 from timeshifter.rtimeshift import StateFinished, gv_of, report_escapes
-from timeshifter.state import (Frame, JitState, force_slots, freeze, freeze_frames,
-                               generalize, green_values, matches, value_key)
+from timeshifter.state import (Frame, JitState, freeze, freeze_frames, generalize,
+                               green_values, matches, value_key, virtual_shapes)
 
 # The bounds of a specialisation scale with its green inputs (a guest program
 # of 30,000 instructions has 30,000 program counters): at least the options'
@@ -95,7 +95,7 @@ class Driver:
         self.memory: dict = {}          # (position, key) -> MergeEntry
         self.seen: set = set()          # (position, key) passed once without a label
         self.shapes_at: dict = {}       # (position, green values) -> keys seen
-        self.slot_shapes_at: dict = {}  # (position, green values) -> {slot: shapes seen}
+        self.shapes_seen_at: dict = {}  # (position, green values) -> {path: own shapes}
         self.keys_at: dict = {}         # position -> set of keys
         self.residual_graphs: dict = {} # (code, green key) -> residual graph
         self.function_numbers: dict = {}
@@ -156,13 +156,9 @@ class Driver:
     def merge(self, position, group: list) -> list:
         by_key: dict = {}
         for js in group:
-            spans: dict = {}
-            key, leaves = freeze(js, spans)
+            key, leaves = freeze(js)
             if self.needs_label(js):
-                grew, too_many = self.record_shapes(position, js, key, spans)
-                if grew or too_many:
-                    self.force_changing(position, js, spans, grew)
-                    key, leaves = freeze(js)
+                key, leaves = self.generalise_changing(position, js, key, leaves)
             by_key.setdefault(key, []).append((js, leaves))
         survivors = []
         for key, items in by_key.items():
@@ -364,60 +360,85 @@ class Driver:
         new_gvs = iter(new.merge_gvs)
         return {next(new_gvs): source for c, source in zip(new.spec, sources) if c is None}
 
-    def record_shapes(self, position, js: JitState, key, spans: dict) -> tuple[list, bool]:
-        """Record the shapes a path brings to this loop head with its green
-        values: (the frame slots holding a list longer than at every earlier
-        visit, whether more than `max_shapes_per_merge` shapes came).  Either
-        makes the changing containers forced (`force_changing`), so the loop
-        can close.  The shape of each virtual held in a frame slot (its span
-        of `key`) is recorded too."""
+    def generalise_changing(self, position, js: JitState, key, leaves) -> tuple:
+        """(key, leaves) of the state `js` reaching a loop head, once the
+        virtual containers whose shape keeps changing there are forced."""
         where = (position, green_values(js))
-        shapes = self.shapes_at.setdefault(where, set())
-        shapes.add(key)
-        per_slot = self.slot_shapes_at.setdefault(where, {})
-        grew = []
-        for slot, (start, end) in spans.items():
-            shape, seen = key[start:end], per_slot.setdefault(slot, set())
-            if shape not in seen and _longer_list(shape, seen):
-                grew.append(slot)
-            seen.add(shape)
-        return grew, len(shapes) > self.options.max_shapes_per_merge
+        if key in self.shapes_at.get(where, ()):
+            return key, leaves          # a state merged here before: nothing changed
+        shapes = virtual_shapes(js)
+        grew, too_many = self.judge_shapes(where, key, shapes)
+        if grew or too_many:
+            self.force_changing(where, js, shapes, grew)
+            key, leaves = freeze(js)
+            shapes = virtual_shapes(js)
+        self.record_shapes(where, key, shapes)
+        return key, leaves
 
-    def force_changing(self, position, js: JitState, held: dict, grew: list) -> None:
-        """Generalise one virtual at a time (`held`: the slots holding one):
-        a list that `grew` since the last visit with the same green values is
-        forced at once (not after more peeled iterations); else force the
-        containers whose own shape took more than `max_shapes_per_merge`
-        forms here (else those that changed at all), and keep the others
-        virtual: a growing table is forced, a stack of the same depth at every
-        visit of the same guest pc stays virtual.  When no container held now
-        changed, the extra shapes were those of containers forced already:
-        nothing more is forced (the bound on states per merge point still
-        holds)."""
+    def judge_shapes(self, where: tuple, key, shapes: dict) -> tuple[list, bool]:
+        """What the shapes a path brings to a loop head say (`where`: the loop
+        head's position and the path's green values; `shapes`:
+        `state.virtual_shapes`): (the paths of the virtual lists longer than
+        at every earlier visit, whether more than `max_shapes_per_merge`
+        states came).  Either makes the changing containers forced
+        (`force_changing`), so the loop can close."""
+        seen = self.shapes_seen_at.get(where)
+        grew = [path for path, (shape, _) in shapes.items()
+                if _longer_list(shape, seen.get(path, ()))] if seen else []
+        states = self.shapes_at.get(where, ())
+        return grew, len(states) + (key not in states) > self.options.max_shapes_per_merge
+
+    def record_shapes(self, where: tuple, key, shapes: dict) -> None:
+        """Remember the state `key` merged at a loop head and the own shape
+        of each virtual container at its path: after this visit's forcing,
+        so a container forced here counts from now on as gone."""
+        self.shapes_at.setdefault(where, set()).add(key)
+        if shapes:
+            seen = self.shapes_seen_at.setdefault(where, {})
+            for path, (shape, _) in shapes.items():
+                seen.setdefault(path, set()).add(shape)
+
+    def force_changing(self, where: tuple, js: JitState, shapes: dict, grew: list) -> None:
+        """Generalise one virtual at a time, each judged by its own shape
+        (`shapes`: this visit's, by path): a list that `grew` since the last
+        visit with the same green values is forced at once (not after more
+        peeled iterations); else force the containers whose own shape took
+        more than `max_shapes_per_merge` forms here, this visit's included
+        (else those that changed at all), and keep the others virtual: a
+        growing table is forced, a stack of the same depth at every visit of
+        the same guest pc stays virtual, and so does an instance holding a
+        list that grows.  What a forced container references is forced with
+        it.  When no container changed, the extra states were those of
+        containers forced already: nothing more is forced (the bound on
+        states per merge point still holds)."""
         if grew:
-            for slot in grew:
-                self.report_forced(js, slot, None)
-            force_slots(js, grew)
+            for path in grew:
+                self.report_forced(js, path, shapes[path][1], None)
+                force(js.builder, shapes[path][1])
             return
-        per_slot = self.slot_shapes_at[(position, green_values(js))]
+        seen = self.shapes_seen_at.get(where, {})
+        forms = {path: seen.get(path, set()) | {shape} for path, (shape, _) in shapes.items()}
         limit = self.options.max_shapes_per_merge
         for bound in (limit, 1):
-            changing = [slot for slot in held if len(per_slot.get(slot, ())) > bound]
+            changing = [path for path in shapes if len(forms[path]) > bound]
             if changing:
-                for slot in changing:
-                    self.report_forced(js, slot, len(per_slot[slot]))
-                force_slots(js, changing)
+                for path in changing:
+                    self.report_forced(js, path, shapes[path][1], len(forms[path]))
+                    force(js.builder, shapes[path][1])
                 return
 
-    def report_forced(self, js: JitState, slot, shapes: int | None) -> None:
-        """Tell the user which container a loop head made real, and why
-        (`shapes`: how many it took; None: a list that grew at each visit)."""
-        depth, index = slot
+    def report_forced(self, js: JitState, path: tuple, box, shapes: int | None) -> None:
+        """Tell the user which container (`box`, at `path`: see
+        `state.virtual_shapes`) a loop head made real, and why (`shapes`: how
+        many it took; None: a list that grew at each visit).  A container held
+        by another is named by the way to it: `frame.slots`, `stack[2]`."""
+        depth, index, *inside = path
         frame = js.frame.chain()[depth]
         code = frame.code
         inputs = code.inputs.get((frame.block, frame.opindex), ())
-        name = inputs[index].name if index < len(inputs) else ""
-        box = frame.values[index]
+        root = inputs[index].name if index < len(inputs) else ""
+        name = root and root + "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
+                                       for p in inside)
         kind = container_kind(box.virtual)
         what = f"the {kind} '{name}'" if name else f"a {kind}"
         line = code.line_of(frame.block)
@@ -430,9 +451,9 @@ class Driver:
                    f"with the guest program, pass it in as an argument, else raise "
                    f"max_shapes_per_merge")
         self.specializer.host.give_up(
-            (code, frame.block, index),
+            (code, frame.block, index, *inside),
             f"{code.name}() line {line}: {what} became a real {kind} at this loop head: {why}",
-            names=(name,) if name else ())
+            names=(root,) if root else ())
 
     # -- bounds -------------------------------------------------------------------------
     def count_key(self, position, key, js: JitState) -> None:
@@ -545,8 +566,9 @@ class Driver:
 
 
 def _longer_list(shape: tuple, seen: set) -> bool:
-    """Whether `shape` (a frame slot's span of a state key) is a virtual list
-    longer than every earlier shape of the slot, all lists of its type."""
+    """Whether `shape` (a container's own shape, `state.virtual_shapes`) is a
+    virtual list longer than every earlier shape at its path, all lists of
+    its type."""
     if not seen or not shape or not (isinstance(shape[0], tuple) and shape[0][0] == "list"):
         return False
     _, lltype, length = shape[0]

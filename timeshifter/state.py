@@ -24,7 +24,7 @@ import struct
 from dataclasses import dataclass
 
 from flowgraph.model import Constant
-from timeshifter.boxes import PtrBox, RedBox, VirtualList, VirtualStruct, copy_box, force
+from timeshifter.boxes import PtrBox, RedBox, VirtualList, VirtualStruct, copy_box
 
 
 class Frame:
@@ -98,22 +98,17 @@ class Leaf:
             self.holder[self.slot] = RedBox(gv)
 
 
-def freeze(js: JitState, spans: dict | None = None) -> tuple[tuple, list]:
+def freeze(js: JitState) -> tuple[tuple, list]:
     """(key, leaves) of a state: see the module docstring."""
-    return freeze_frames(js.frame, spans)
+    return freeze_frames(js.frame)
 
 
-def freeze_frames(frame: Frame, spans: dict | None = None) -> tuple[tuple, list]:
-    """(key, leaves) of a chain of frames, the innermost given.  `spans`, if
-    given, receives {(frame depth, slot): (start, end)} of the part of the key
-    each virtual container held in a frame slot froze to (its shape)."""
+def freeze_frames(frame: Frame) -> tuple[tuple, list]:
+    """(key, leaves) of a chain of frames, the innermost given."""
     key, leaves, memo = [], [], {}
-    for depth, f in enumerate(frame.chain()):
+    for f in frame.chain():
         for i, v in enumerate(f.values):
-            start = len(key)
             _freeze_value(f.values, i, v, key, leaves, memo)
-            if spans is not None and isinstance(v, PtrBox) and v.virtual is not None:
-                spans[(depth, i)] = (start, len(key))
     return tuple(key), leaves
 
 
@@ -171,13 +166,44 @@ def green_values(js: JitState) -> tuple:
                  if not isinstance(v, (RedBox, PtrBox)))
 
 
-def force_slots(js: JitState, slots) -> None:
-    """Emit the virtual containers held at `slots` ((frame depth, slot) pairs)."""
-    frames = list(js.frame.chain())
-    for depth, slot in slots:
-        v = frames[depth].values[slot]
-        if isinstance(v, PtrBox) and v.virtual is not None:
-            force(js.builder, v)
+def virtual_shapes(js: JitState) -> dict:
+    """{path: (own shape, box)} of every virtual container the state's frames
+    reach, each once (by the first path to it).  A path is (frame depth,
+    slot), then the field names or item indexes leading to a nested one.  A
+    container's own shape is its type (and length: element 0, as in a key)
+    and what each of its fields or items is: "r" a red value, "ref" a
+    reference (virtual or real: a nested virtual's shape is its own entry),
+    or a green value's key.  Merges judge each container by its own shape
+    (driver.py), so a holder does not change shape when what it holds does."""
+    shapes, seen = {}, set()
+    for depth, f in enumerate(js.frame.chain()):
+        for i, v in enumerate(f.values):
+            if v.__class__ is PtrBox and v.virtual is not None and id(v) not in seen:
+                _own_shapes(v, (depth, i), shapes, seen)
+    return shapes
+
+
+def _own_shapes(box, path: tuple, shapes: dict, seen: set) -> None:
+    """`virtual_shapes` of the virtual `box` at `path` and of those it holds."""
+    seen.add(id(box))
+    virtual = box.virtual
+    if isinstance(virtual, VirtualStruct):
+        head, parts = ("struct", id(virtual.lltype)), list(virtual.fields.items())
+    else:
+        head = ("list", virtual.lltype, len(virtual.items))
+        parts = list(enumerate(virtual.items))
+    shapes[path] = ((head,) + tuple(_part_kind(v) for _, v in parts), box)
+    for name, v in parts:
+        if v.__class__ is PtrBox and v.virtual is not None and id(v) not in seen:
+            _own_shapes(v, path + (name,), shapes, seen)
+
+
+def _part_kind(v):
+    if isinstance(v, RedBox):
+        return "r"
+    if isinstance(v, PtrBox):
+        return "ref"
+    return value_key(v)
 
 
 def generalize(spec: list | None, leaves: list) -> list:

@@ -91,6 +91,44 @@ def test_an_aliased_growing_list_is_one_list_under_both_names(n):
     assert res(n) == res.interpret(n) == aliased(n)
 
 
+class Holder:
+    def __init__(self):
+        self.items = [0] * 0
+        self.count = 0
+
+    items: list[int]
+    count: int
+
+
+def held(n: int) -> int:
+    box = Holder()
+    alias = box.items            # the box's list under a second name
+    i = 0
+    while i < n:
+        alias.append(i)          # grows at each visit: forced at the loop head
+        box.count += 1           # the box keeps its shape
+        i += 1
+    return len(box.items) * 1000 + box.count * 10 + sum_of(box.items) + len(alias)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 40])
+def test_a_forced_list_held_by_a_virtual_instance_keeps_its_identity(n):
+    """The list grows with the loop and becomes real; the instance holding it
+    stays virtual, and its field is the very list appended to through the
+    other name, in every mode."""
+    comp = make_compiler(held)
+    with pytest.warns(SpecializationWarning) as caught:
+        res = comp.specialize()
+    line = held.__code__.co_firstlineno + 4                  # the loop head
+    assert [str(w.message) for w in caught] == [
+        f"held() line {line}: the list 'box.items' became a real list at this loop head: it "
+        "was longer at each visit with the same green values (it grows with the loop); if it "
+        "grows with the guest program, pass it in as an argument"]
+    assert res(n) == res.interpret(n) == held(n)
+    ops = res.op_counts()
+    assert (ops["malloc"], ops["setfield"], ops["getfield"], ops["newlist"]) == (0, 0, 0, 1)
+
+
 @pytest.mark.parametrize("n", [0, 1, 2, 10, 1000])
 def test_the_frames_vm_keeps_its_frames_virtual_when_the_call_depth_is_fixed(n):
     """A guest calling a function in a loop: at each visit of a pc the call
