@@ -431,7 +431,8 @@ class Driver:
         """Tell the user which container (`box`, at `path`: see
         `state.virtual_shapes`) a loop head made real, and why (`shapes`: how
         many it took; None: a list that grew at each visit).  A container held
-        by another is named by the way to it: `frame.slots`, `stack[2]`."""
+        by another is named by the way to it: `frame.slots`, `stack[2]`;
+        `explain` finds it under that root and every variable holding it."""
         depth, index, *inside = path
         frame = js.frame.chain()[depth]
         code = frame.code
@@ -450,10 +451,11 @@ class Driver:
                    f"(max_shapes_per_merge={self.options.max_shapes_per_merge}); if it grows "
                    f"with the guest program, pass it in as an argument, else raise "
                    f"max_shapes_per_merge")
+        holders = [v.name for v, held in zip(inputs, frame.values) if held is box]
         self.specializer.host.give_up(
             (code, frame.block, index, *inside),
             f"{code.name}() line {line}: {what} became a real {kind} at this loop head: {why}",
-            names=(root,) if root else ())
+            names=tuple(dict.fromkeys(n for n in (root, *holders) if n)))
 
     # -- bounds -------------------------------------------------------------------------
     def count_key(self, position, key, js: JitState) -> None:

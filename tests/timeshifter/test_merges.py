@@ -127,6 +127,10 @@ def test_a_forced_list_held_by_a_virtual_instance_keeps_its_identity(n):
     assert res(n) == res.interpret(n) == held(n)
     ops = res.op_counts()
     assert (ops["malloc"], ops["setfield"], ops["getfield"], ops["newlist"]) == (0, 0, 0, 1)
+    # explain finds it under both names
+    for name in ("box", "alias"):
+        assert comp.explain(name).splitlines()[-1] == "When specialised: " + str(
+            caught[0].message)
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 10, 1000])
