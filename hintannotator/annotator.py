@@ -20,6 +20,9 @@ nothing changes anywhere:
   * allocations are blue; reads from blue containers take the colour stored
     in the field; reads from a deep-frozen green container with a green
     index are green; other memory reads are red;
+  * a value computed from a promoted one (not forced green) is red where a
+    loop's back edge brings it to a block argument it is not simply passed
+    round as: green, it would unroll the loop for every value it takes;
   * hints: promote gives green, variable gives red, deepfreeze of a
     prebuilt module-level object gives frozen green, the others pass the
     colour through;
@@ -58,6 +61,7 @@ class Copy:
         self.colours: dict = {}
         self.sites: dict = {}             # Variable -> frozenset of Site
         self.reasons: dict = {}           # Variable -> (text, line, parent Variable or None)
+        self.promoted: set = set()        # green Variables computed from a promoted value
         self.param_sites = [frozenset() for _ in pattern]
         self.calls: dict = {}             # direct_call op -> callee Copy
         for v, c in zip(self.graph.getargs(), pattern):
@@ -163,6 +167,15 @@ class Annotator:
                                f"(values computed from literals alone are red)", line, None))
                 continue
             colour, sites = self._value(copy, a)
+            if colour == GREEN and a in copy.promoted and target not in forced:
+                if link in copy.info.back_links and not copy.info.carries(a, target):
+                    self._set(copy, target, RED, None,
+                              ("it receives a value computed from a promoted one round a "
+                               "loop (green, the loop would be unrolled for every value it "
+                               "takes; hint(..., concrete=True) if it must be green)",
+                               line, None))
+                    continue
+                self._mark_promoted(copy, target)
             if colour is not None:
                 self._set(copy, target, colour, sites,
                           (f"it receives a red value at a join", line, a))
@@ -262,6 +275,8 @@ class Annotator:
                 return self._set(copy, op.result, RED, None,
                                  ("`is` on an instance made here is known only while it is "
                                   "virtual", op.lineno, a))
+        if any(a in copy.promoted for a in variables):
+            self._mark_promoted(copy, op.result)
         if OPS[op.opname].kind == "copy" and colours:
             return self._set(copy, op.result, colours[0], copy.sites.get(variables[0]), None)
         if not variables and op.result not in copy.forcing.reasons:
@@ -269,9 +284,18 @@ class Annotator:
                              (f"{op.opname} computes from literals alone", op.lineno, None))
         self._set(copy, op.result, GREEN, None, None)
 
+    def _mark_promoted(self, copy, v) -> None:
+        """`v` is computed from a promoted value: green, but red where it
+        would join a loop's variables (`_flow`)."""
+        if v not in copy.promoted:
+            copy.promoted.add(v)
+            self.changed = True
+
     def _colour_hint(self, copy, op) -> None:
         flags = hint_flags(op)
         arg = op.args[0]
+        if "promote" in flags:
+            self._mark_promoted(copy, op.result)
         if "promote" in flags or "global_merge_point" in flags or "can_enter_jit" in flags:
             return self._set(copy, op.result, GREEN, None, None)
         if "variable" in flags:

@@ -54,6 +54,10 @@ def _suggest(copy, v, start) -> str:
                 f"or {name} = hint({name}, promote=True).")
     if "variable=True" in text:
         return "remove the hint(variable=True)."
+    if "promoted one round a loop" in text:
+        return (f"hint({name}, concrete=True) makes {describe(v)} green and the compiler "
+                f"unrolls the loop over its values, so they must be finite; else keep it "
+                f"red (the loop is compiled once, for every value).")
     return f"{name} = hint({name}, promote=True) specialises on its run-time value."
 
 

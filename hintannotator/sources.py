@@ -40,6 +40,45 @@ class GraphInfo:
         self.entrymap[graph.startblock] = [l for l in self.entrymap[graph.startblock]
                                            if l.prevblock is not None]
 
+    @property
+    def back_links(self) -> set:
+        """The back edges of a depth-first search from the start (links to a
+        block on the search's stack): every cycle holds one."""
+        back = getattr(self, "_back_links", None)
+        if back is None:
+            back, state = set(), {self.graph.startblock: 1}     # 1 on the stack, 2 done
+            stack = [(self.graph.startblock, iter(self.graph.startblock.exits))]
+            while stack:
+                block, exits = stack[-1]
+                for link in exits:
+                    seen = state.get(link.target)
+                    if seen is None:
+                        state[link.target] = 1
+                        stack.append((link.target, iter(link.target.exits)))
+                        break
+                    if seen == 1:
+                        back.add(link)
+                else:
+                    state[block] = 2
+                    stack.pop()
+            self._back_links = back
+        return back
+
+    def carries(self, v, target: Variable) -> bool:
+        """Is `v` always the value of the block argument `target` (passed
+        round a loop unchanged, from block argument to block argument)?"""
+        pending, seen = [v], set()
+        while pending:
+            v = pending.pop()
+            if v is target or v in seen:
+                continue
+            seen.add(v)
+            d = self.defs.get(v)
+            if not isinstance(d, ArgDef):
+                return False
+            pending += [link.args[d.index] for link in self.incoming(d.block)]
+        return True
+
     def incoming(self, block: Block) -> list:
         return self.entrymap.get(block, [])
 

@@ -242,6 +242,38 @@ def test_promote_gives_green_without_changing_argument():
     assert colours(promote_it, [], "x", "k") == ("red", "green")
 
 
+def count_from_promoted(n: int, k: int) -> int:
+    i = hint(k, promote=True)
+    m = hint(n, promote=True)
+    total = 0
+    while i < n:
+        total += i * m          # m: the promoted value, unchanged round the loop
+        i += 1                  # i: computed from it round the loop
+    return total
+
+
+def test_a_value_computed_from_a_promoted_one_round_a_loop_is_red():
+    """A promoted value may start a loop variable: round the loop the
+    variable would take a new green value at each pass (an unbounded
+    unrolling), so it is red there; a promoted value the loop passes on
+    unchanged stays green, and each specialisation of it keeps one loop."""
+    assert colours(count_from_promoted, [], "i", "m") == ("red", "green")
+    comp = timeshifter.make_compiler(count_from_promoted)
+    res = comp.specialize()
+    for n, k in [(10, 3), (10, 12), (0, 0), (1000, -5)]:
+        assert res(n, k) == res.interpret(n, k) == count_from_promoted(n, k)
+    line = count_from_promoted.__code__.co_firstlineno + 4             # the loop head
+    path = __file__
+    assert comp.explain("i").splitlines() == [
+        f"'i' ({path}:{line}) in count_from_promoted is red:",
+        f"  'i' at {path}:{line}: it receives a value computed from a promoted one round a "
+        "loop (green, the loop would be unrolled for every value it takes; hint(..., "
+        "concrete=True) if it must be green)",
+        "To make it green: hint(i, concrete=True) makes 'i' green and the compiler unrolls "
+        "the loop over its values, so they must be finite; else keep it red (the loop is "
+        "compiled once, for every value)."]
+
+
 def forget_it(x: int, y: int) -> int:
     f = hint(x + 1, forget=True)
     return f + y
