@@ -98,6 +98,7 @@ class Driver:
         self.shapes_seen_at: dict = {}  # (position, green values) -> {path: own shapes}
         self.keys_at: dict = {}         # position -> set of keys
         self.residual_graphs: dict = {} # (code, green key) -> residual graph
+        self.green_inputs: dict = {}    # id of a green str, list or tuple input -> its name
         self.function_numbers: dict = {}
         self.promoted: dict = {}        # id -> a Constant promotion made known here
 

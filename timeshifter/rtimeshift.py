@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from flowgraph.lltypes import Bool, ListType, Signed, Str, Void
 from flowgraph.model import Constant
+from flowgraph.operations import OPS
 from timeshifter.boxes import (PtrBox, RedBox, container_kind, copy_box, force, new_list,
                                new_struct, zero_box)
 from timeshifter.state import Frame, JitState
@@ -40,10 +41,31 @@ def gv_of(js: JitState, box):
 
 
 def op(js: JitState, opname: str, *boxes) -> RedBox:
-    box = RedBox(js.builder.genop(opname, [gv_of(js, b) for b in boxes]))
+    gvs = [gv_of(js, b) for b in boxes]
+    box = RedBox(js.builder.genop(opname, gvs))
     if js.builder.op_count > js.driver.max_residual_ops:
         js.driver.fail_budget(js)         # here, so the error names this line
+    if gvs and gvs[0].__class__ is Constant and js.driver.green_inputs:
+        _report_green_read(js, opname, gvs)
     return box
+
+
+def _report_green_read(js: JitState, opname: str, gvs: list) -> None:
+    """A residual read of a green input (the guest program) at a run-time
+    index: the interpreter's dispatch on it is not folded, most often for
+    want of a `concrete` hint on the program counter.  Said once per line."""
+    name = js.driver.green_inputs.get(id(gvs[0].value))
+    if name is None or OPS[opname].kind != "read" or all(
+            gv.__class__ is Constant for gv in gvs[1:]):
+        return
+    code = js.frame.code
+    js.driver.specializer.host.give_up(
+        (code, "green read", js.line),
+        f"{code.name}() line {js.line}: the residual code reads the green '{name}' at a "
+        f"run-time index ({opname}): what it reads is not known at compile time, so the "
+        f"dispatch on it is not folded; make the index green where it is computed "
+        f"(hint(pc, concrete=True) on an interpreter's program counter) or promote what is "
+        f"read (hint({name}[i], promote=True))", names=(name,))
 
 
 # -- control transfer ---------------------------------------------------------

@@ -139,6 +139,9 @@ class Specializer:
         frame_values = list(values)
         for i, gv in zip(red, gvs):
             frame_values[i] = RedBox(gv)
+        for v, value in zip(inputs, values):
+            if code.is_green(v) and isinstance(value, (str, list, tuple)):
+                driver.green_inputs[id(value)] = v.name     # (rtimeshift.op's warning)
         greenargs = None
         if block == 0:      # a function entry: recursion with these greens calls it
             greenargs = code.green_key(frame_values)
