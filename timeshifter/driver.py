@@ -55,6 +55,10 @@ from timeshifter.rtimeshift import StateFinished, gv_of, report_escapes
 from timeshifter.state import (Frame, JitState, freeze, freeze_frames, generalize,
                                green_values, matches, value_key, virtual_shapes)
 
+# A merge point reached with more green states than this share of the bound
+# is said (a SpecializationWarning): the error may be near.
+NEAR_BOUND_PERCENT = 80
+
 # The bounds of a specialisation scale with its green inputs (a guest program
 # of 30,000 instructions has 30,000 program counters): at least the options'
 # values, and this many per item of the green strings, lists and tuples.
@@ -462,6 +466,16 @@ class Driver:
     def count_key(self, position, key, js: JitState) -> None:
         keys = self.keys_at.setdefault(position, set())
         keys.add(key)
+        if len(keys) == self.max_states * NEAR_BOUND_PERCENT // 100 + 1:
+            code, line = js.frame.code, js.frame.code.line_of(js.frame.block)
+            self.specializer.host.give_up(
+                (code, "near the bound", line),
+                f"{code.name}() line {line}: this merge point was reached with "
+                f"{len(keys)} different green states, {NEAR_BOUND_PERCENT}% of the bound "
+                f"(max_states_per_merge: {self.max_states}): a green value may change "
+                f"without bound (a counter); hint(x, variable=True) on a value that should "
+                f"stay a run-time value, or raise max_states_per_merge if the program is "
+                f"that long")
         if len(keys) > self.max_states:
             code, line = js.frame.code, js.frame.code.line_of(js.frame.block)
             scaled = self._scaled(self.options.max_states_per_merge, self.max_states,

@@ -71,3 +71,29 @@ def test_the_hint_that_folds_the_dispatch_silences_it():
         res = comp.specialize("dd*+")
     assert comp.report() == [] and "str_getitem" not in res.op_counts()
     assert res(5) == res.interpret(5) == hinted_pc("dd*+", 5) == 5 * 5 + 5
+
+
+def unrolled(n: int, x: int) -> int:
+    """A loop unrolled over the green n: one merge state per value of i."""
+    i = hint(0, concrete=True)
+    while i < n:
+        x = x * 3 + i
+        i = hint(i + 1, concrete=True)
+    return x
+
+
+@pytest.mark.parametrize("n, said", [(0, False), (7, False), (8, True), (9, True)])
+def test_a_merge_point_near_the_bound_on_green_states_is_said(n, said):
+    """Past 80% of max_states_per_merge (10 here: said at the 9th state, for
+    n = 8), before the bound's error (n = 10)."""
+    comp = make_compiler(unrolled, green=["n"], max_states_per_merge=10)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SpecializationWarning)
+        res = comp.specialize(n)
+    line = unrolled.__code__.co_firstlineno + 3                   # the loop head
+    message = (f"unrolled() line {line}: this merge point was reached with 9 different green "
+               "states, 80% of the bound (max_states_per_merge: 10): a green value may change "
+               "without bound (a counter); hint(x, variable=True) on a value that should stay "
+               "a run-time value, or raise max_states_per_merge if the program is that long")
+    assert [str(w.message) for w in caught] == ([message] if said else [])
+    assert res(5) == res.interpret(5) == unrolled(n, 5)
