@@ -372,9 +372,14 @@ class CallBuilder:
             return self.emit("dict_get", [d, self.dict_key(d, key, node),
                                           self.sink(default, t.value, node,
                                                     "the default of get()", None)])
+        if isinstance(t, DictType) and attr in ("pop", "setdefault") and not node.keywords \
+                and (len(node.args) == 2 or attr == "pop" and len(node.args) == 1):
+            return self.call_dict_update(v_obj, attr, node)
         if isinstance(t, DictType):
             raise self.error(f"method '.{attr}()' of a dict is not supported; dicts support "
-                             "d[k], d[k] = v, k in d, len(d) and d.get(k, default)", node)
+                             "d[k], d[k] = v, del d[k], k in d, len(d), d.get(k, default), "
+                             "d.pop(k[, default]), d.setdefault(k, default), and for loops "
+                             "over d, d.keys(), d.values() and d.items()", node)
         if isinstance(t, StructType):
             method = t.pyclass.__dict__.get(attr)
             if isinstance(method, types.FunctionType):
@@ -385,6 +390,40 @@ class CallBuilder:
                 return self.call_function(method, node, obj=v_obj, self_type=t)
             raise self.error(f"class '{t.name}' has no method '{attr}'", node)
         raise self.error(f"method '.{attr}()' of {type_name(t)} is not supported", node)
+
+    def call_dict_update(self, d, attr: str, node: ast.Call):
+        """`d.pop(k)` (d[k], then del d[k]: KeyError as CPython's),
+        `d.pop(k, default)` and `d.setdefault(k, default)`: a branch on
+        `k in d`, the default converted to the value type."""
+        t = d.concretetype
+        d_key = self.hold(d)
+        key = self.dict_key(self.env[d_key], self.expr(node.args[0], t.key), node)
+        if attr == "pop" and len(node.args) == 1:
+            d = self.release(d_key)
+            value = self.emit("dict_getitem", [d, key])
+            self.emit("dict_delitem", [d, key])
+            return value
+        k_key = self.hold(key)
+        default = self.sink(self.expr(node.args[1], t.value), t.value, node,
+                            f"the default of {attr}()", None)
+        default_key, result = self.hold(default), self.new_key()
+        d, key = self.env[d_key], self.env[k_key]
+        absent, present = self.exit_switch(self.emit("dict_contains", [d, key]))
+        self.enter(present)
+        d, key = self.env[d_key], self.env[k_key]
+        self.env[result] = self.emit("dict_getitem", [d, key])
+        if attr == "pop":
+            self.emit("dict_delitem", [d, key])
+        results = self.exit_goto()
+        self.enter(absent)
+        self.env[result] = self.env[default_key]
+        if attr == "setdefault":
+            self.emit("dict_setitem", [self.env[d_key], self.env[k_key], self.env[result]])
+        results += self.exit_goto()
+        self.enter(results)
+        for k in (d_key, k_key, default_key):
+            self.release(k)
+        return self.release(result)
 
     def call_list_method(self, v_list, base: ast.expr, attr: str, node: ast.Call):
         t = v_list.concretetype

@@ -43,6 +43,9 @@ from flowgraph.model import Block, Constant, Variable
 from flowgraph.builder.typeinfer import is_pending, type_name
 from flowgraph.builder.unsupported import describe
 
+# the views of a dict a for loop may go over, `d.keys()` also written `d`
+DICT_VIEWS = ("keys", "values", "items")
+
 
 class Unknown(Exception):
     """A type the current typing round does not know yet (see build.py)."""
@@ -270,16 +273,16 @@ class StmtBuilder:
                 and self.lookup(it.func.id, it.func) is builtins.range):
             return self.for_range(node, it)
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) \
-                and it.func.attr == "items" and not it.args and not it.keywords:
+                and it.func.attr in DICT_VIEWS and not it.args and not it.keywords:
             d = self.expr(it.func.value)
             if isinstance(d.concretetype, DictType):
-                return self.for_dict(node, d, items=True)
-            raise self.error(f"'.items()' of {self.describe_type(d.concretetype)} is not "
-                             "supported", node)
+                return self.for_dict(node, d, it.func.attr)
+            raise self.error(f"'.{it.func.attr}()' of {self.describe_type(d.concretetype)} "
+                             "is not supported", node)
         seq = self.expr(it)
         t = seq.concretetype
         if isinstance(t, DictType):
-            return self.for_dict(node, seq, items=False)
+            return self.for_dict(node, seq, "keys")
         if t is Str or isinstance(t, ListType) or isinstance(t, TupleType) \
                 and len(set(t.items)) == 1:
             return self.for_sequence(node, seq)
@@ -366,11 +369,12 @@ class StmtBuilder:
         self.loop_body(loop, node.body)
         self.loop_exit(loop, falses, node.orelse)
 
-    def for_dict(self, node: ast.For, d, items: bool) -> None:
-        """`for k in d` / `for k, v in d.items()`: over a list of the keys made
-        first; before each step the dict's size is compared with the one it
-        had (CPython's RuntimeError when it changed); a value is read when its
-        key comes (`d.items()` sees the values the body stores)."""
+    def for_dict(self, node: ast.For, d, view: str) -> None:
+        """`for k in d` (or `d.keys()`), `for v in d.values()`, `for k, v in
+        d.items()`: over a list of the keys made first; before each step the
+        dict's size is compared with the one it had (CPython's RuntimeError
+        when it changed); a value is read when its key comes (`d.values()`
+        and `d.items()` see the values the body stores, as CPython's views)."""
         keys = self.emit("dict_keys", [d])
         slots = (self.hold(keys), self.hold(Constant(0, Signed)), self.hold(d),
                  self.hold(self.emit("dict_len", [d])))
@@ -392,11 +396,12 @@ class StmtBuilder:
         key = self.emit("list_getitem", [keys, index])
         self.env[slots[1]] = self.emit("int_add", [index, Constant(1, Signed)])
         item = key
-        if items:
+        if view != "keys":
             t = d.concretetype
-            value = self.emit("dict_getitem", [self.env[slots[2]], key])
-            item = self.emit("newtuple", [Constant(TupleType((t.key, t.value)), Void),
-                                          key, value])
+            item = value = self.emit("dict_getitem", [self.env[slots[2]], key])
+            if view == "items":
+                item = self.emit("newtuple", [Constant(TupleType((t.key, t.value)), Void),
+                                              key, value])
         self.assign(node.target, item, node.target)
         self.loop_body(loop, node.body)
         self.loop_exit(loop, falses, node.orelse)

@@ -1,6 +1,7 @@
 """Dicts with int or str keys (issue 12 item 6, first part): literals (an
 empty one typed by its annotation), d[k] (CPython's KeyError), d[k] = v,
-k in d, len(d), d.get(k, default), for k in d, for k, v in d.items(), as
+k in d, len(d), d.get(k, default), d.pop(k[, default]), d.setdefault(k,
+default), for k in d (or d.keys()), for v in d.values(), for k, v in d.items(), as
 parameters checked whole; in every
 mode against CPython.  A dict is a real object at run time (never virtual);
 a deep-frozen green dict read at green keys folds."""
@@ -55,6 +56,30 @@ def deleted(d: dict[int, str], k: int) -> int:
     return len(d)
 
 
+def views(d: dict[str, int], grow: int) -> int:
+    """for k in d.keys(), for v in d.values() (values read as their keys
+    come: the body's stores are seen), CPython's RuntimeError on a new key."""
+    total = 0
+    for k in d.keys():
+        total = total * 7 + len(k)
+    for v in d.values():
+        total = total * 5 + v
+        d["a"] = v + 1
+        if grow == 1:
+            d["k" * (v + 2)] = 1
+    return total
+
+
+def updated(d: dict[int, int], k: int) -> int:
+    """d.pop(k) (KeyError as CPython's), d.pop(k, default),
+    d.setdefault(k, default), each on present and absent keys."""
+    a = d.pop(k, -1)
+    b = d.setdefault(k + 1, 7)
+    c = d.setdefault(k + 1, 8)
+    e = d.pop(k + 2)
+    return a * 1000000 + b * 10000 + c * 100 + e + len(d) * 7
+
+
 def outcome(f, *args):
     try:
         return ("ok", f(*args))
@@ -67,7 +92,10 @@ CASES = [(word_counts, (["a", "b", "a"], "a")), (word_counts, (["b", "c"], "z"))
          (iterated, ({"a": 1, "bb": 2}, 0)), (iterated, ({"a": 1, "bb": 2}, 1)),
          (iterated, ({"a": 1, "bb": 2}, 2)), (iterated, ({}, 2)),
          (deleted, ({1: "a", 2: "b", 3: "c"}, 1)), (deleted, ({1: "a", 2: "b"}, 1)),
-         (deleted, ({1: "a"}, 5))]
+         (deleted, ({1: "a"}, 5)), (views, ({"a": 1, "bb": 2}, 0)),
+         (views, ({"a": 1, "bb": 2}, 1)), (views, ({}, 1)),
+         (updated, ({1: 10, 2: 20, 3: 30}, 1)), (updated, ({1: 10, 3: 30}, 1)),
+         (updated, ({5: 50, 7: 70}, 5)), (updated, ({1: 10}, 1)), (updated, ({}, 0))]
 
 
 @pytest.mark.parametrize("func, args", CASES, ids=[f"{f.__name__}{i}" for i, (f, _)
@@ -119,7 +147,16 @@ def bad_key(d: dict[str, int]) -> int:
     return d[3]
 
 
+def cleared(d: dict[str, int]) -> int:
+    d.clear()
+    return len(d)
+
+
 @pytest.mark.parametrize("func, message", [
+    (cleared, r"method '\.clear\(\)' of a dict is not supported; dicts support d\[k\], "
+              r"d\[k\] = v, del d\[k\], k in d, len\(d\), d\.get\(k, default\), "
+              r"d\.pop\(k\[, default\]\), d\.setdefault\(k, default\), and for loops over "
+              r"d, d\.keys\(\), d\.values\(\) and d\.items\(\)"),
     (untyped_empty, r"cannot infer the type of the empty dict \{\}; annotate the variable, "
                     r"e.g. 'd: dict\[str, int\] = \{\}'"),
     (float_keys, r"a dict's keys must be int or str, not float"),
