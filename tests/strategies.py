@@ -81,13 +81,16 @@ class Features:
                                # a reference that may be None (is None, field reads)
     tuples: bool = False       # a tuple[int, int] parameter, a nested tuple local rebuilt
                                # and unpacked by statements, items read by expressions
+    dicts: bool = False        # a dict[int, int] local: d[k], get, in, pop, setdefault,
+                               # len and a for loop over its keys or values
     wide_mixed: bool = True    # int/float comparisons and `/` on all 64-bit ints
     # for make_jit: f ends with a while loop, and its loops not nested in
     # another begin with a global merge point and end with can_enter_jit
     merge_points: bool = False
 
 
-ALL_FEATURES = Features(floats=True, lists=True, strings=True, classes=True, tuples=True)
+ALL_FEATURES = Features(floats=True, lists=True, strings=True, classes=True, tuples=True,
+                        dicts=True)
 CLASS_SOURCE = """class Acc:
     n: int
     w: float
@@ -140,6 +143,7 @@ class _Drawer:
         self.optionals: tuple = ()     # `Acc | None` names
         self.pairs: tuple = ()         # tuple[int, int] names
         self.nests: tuple = ()         # tuple[int, tuple[int, int]] names
+        self.dicts: tuple = ()         # dict[int, int] names
         self.returns_float = False
         self.draw = draw
         self.allow_raise = allow_raise
@@ -254,6 +258,8 @@ class _Drawer:
             kinds += ["field", "method"]
         if self.optionals:
             kinds += ["optional"]
+        if self.dicts:
+            kinds += ["len_dict", "get", "in_dict"]
         if not kinds:
             return None
         kind = self.pick(kinds)
@@ -269,10 +275,21 @@ class _Drawer:
             return f"(ord({text}[{self.index(text, scope)}]) if len({text}) > 0 else 3)"
         if kind == "field":
             return f"{self.pick(self.objects)}.n"
+        if kind == "len_dict":
+            return f"len({self.pick(self.dicts)})"
+        if kind == "get":
+            return f"{self.pick(self.dicts)}.get({self.dict_key(scope)}, {self.expr(scope, 0)})"
+        if kind == "in_dict":
+            d, k = self.pick(self.dicts), self.dict_key(scope)
+            return f"({d}[{k}] if {k} in {d} else {self.expr(scope, 0)})"
         if kind == "optional":
             q = self.pick(self.optionals)
             return f"({q}.n if {q} is not None else {self.expr(scope, 0)})"
         return f"{self.pick(self.objects)}.bump({self.expr(scope, 0)})"
+
+    def dict_key(self, scope: Scope) -> str:
+        """A key among few values (so that lookups find something)."""
+        return f"({self.expr(scope, 0)}) % 5"
 
     def bounded(self, e: str) -> str:
         """`e` reduced into +-2**53 unless wide mixed operations are on."""
@@ -370,6 +387,8 @@ class _Drawer:
             kinds += ["optional"]
         if self.nests:
             kinds += ["retuple", "unpack"]
+        if self.dicts:
+            kinds += ["dict_set", "dict_update"] + (["dict_for"] if depth > 0 else [])
         if scope.loop_depth:
             kinds += ["break", "continue"]
         kind = self.pick(kinds)
@@ -486,6 +505,33 @@ class _Drawer:
         q = self.pick(self.optionals)
         return [f"{indent}{q} = {self.pick(('None',) + self.objects)}"]
 
+    def stmt_dict_set(self, scope, depth, indent):
+        d = self.pick(self.dicts)
+        if self.chance(15):
+            return [f"{indent}if {self.dict_key(scope)} in {d}:",
+                    f"{indent}    del {d}[{self.dict_key(scope)}]"]
+        return [f"{indent}{d}[{self.dict_key(scope)}] = {self.expr(scope, 1)}"]
+
+    def stmt_dict_update(self, scope, depth, indent):
+        """pop (with a default, or without: KeyError as CPython's) or setdefault."""
+        d, target = self.pick(self.dicts), self.pick(scope.writable)
+        key, value = self.dict_key(scope), self.expr(scope, 0)
+        call = self.pick([f"pop({key}, {value})", f"setdefault({key}, {value})",
+                          f"pop({key})" if self.chance(20) else f"get({key}, {value})"])
+        return [f"{indent}{target} += {d}.{call}"]
+
+    def stmt_dict_for(self, scope, depth, indent):
+        """A loop over the keys, the values or the items; its body does not
+        add keys (a new key raises RuntimeError in every mode, drawn rarely)."""
+        d, target = self.pick(self.dicts), self.pick(scope.writable)
+        var = self.fresh("k")
+        view = self.pick(["", ".keys()", ".values()"])
+        inner = indent + "    "
+        body = [f"{inner}{target} = {target} * 3 + {var}"]
+        if self.chance(30):
+            body.append(f"{inner}{d}[{var} % 5] = {self.expr(scope, 0)}")
+        return [f"{indent}for {var} in {d}{view}:"] + body
+
     def stmt_raise(self, scope, depth, indent):
         return [f"{indent}if {self.cond(scope)}:",
                 f'{indent}    raise ValueError("random program raised")']
@@ -508,6 +554,7 @@ class _Drawer:
         self.objects = ()
         self.optionals = ()
         self.nests = ()
+        self.dicts = ()
         ret = "float" if self.returns_float else "int"
         signature = [p + ": int" for p in params] + [f"{p}: {t}" for p, t in typed]
         lines = [f"def {name}({', '.join(signature)}) -> {ret}:"]
@@ -542,6 +589,11 @@ class _Drawer:
             lines.append(f"    tp = ({self.expr(scope, 1)}, ({self.expr(scope, 0)}, "
                          f"{self.expr(scope, 1)}))")
             self.nests += ("tp",)
+        if self.features.dicts and self.chance(50):
+            items = ", ".join(f"{k}: {self.expr(scope, 0)}"
+                              for k in range(self.draw(st.integers(0, 3))))
+            lines.append(f"    dm: dict[int, int] = {{{items}}}")
+            self.dicts += ("dm",)
         return lines
 
     def method_body(self) -> str:
