@@ -244,9 +244,10 @@ class HintAnnotation:
     def is_forced(self, v: Variable) -> bool:
         return any(v in copy.forcing.reasons for copy in self.copies)
 
-    def to_dot(self):
+    def to_dot(self, compact: bool = True):
+        """The coloured graphs as a graphviz picture (hintannotator/dot.py)."""
         from hintannotator.dot import annotation_to_dot
-        return annotation_to_dot(self)
+        return annotation_to_dot(self, compact)
 
     def __repr__(self) -> str:
         return f"<HintAnnotation of {self.root.graph.name}: {len(self.copies)} graph copies>"

@@ -31,7 +31,7 @@ def nodes_and_edges(dot):
 
 
 def test_blocks_are_nodes_and_links_are_labelled_edges():
-    dot = to_dot(parse_graph(POWER))
+    dot = to_dot(parse_graph(POWER), compact=False)
     assert isinstance(dot, graphviz.Digraph)
     nodes, edges = nodes_and_edges(dot)
     assert nodes == ["block0", "block1", "return"]
@@ -47,7 +47,7 @@ def test_blocks_are_nodes_and_links_are_labelled_edges():
 
 
 def test_special_characters_are_escaped_and_svg_renders():
-    dot = to_dot(parse_graph(NASTY))
+    dot = to_dot(parse_graph(NASTY), compact=False)
     source = dot.source
     assert "char_lt(c_1, '&lt;')" in source
     assert 'str_eq(s_0, "a&amp;b \\"q\\" {x|y} &lt;i&gt;")' in source
@@ -64,7 +64,7 @@ def test_colors_paint_every_occurrence():
     g = parse_graph(POWER)
     x, n = g.startblock.inputargs
     v2 = g.startblock.operations[0].result
-    dot = to_dot(g, colors={x: "red", n: "green", v2: "blue"})
+    dot = to_dot(g, colors={x: "red", n: "green", v2: "blue"}, compact=False)
     source = dot.source
     red, green, blue = (f'<font color="{PALETTE[k]}">' for k in ("red", "green", "blue"))
     assert source.count(green + "n_1</font>") == 4      # title, header, int_gt, link
@@ -113,3 +113,40 @@ def test_interpreter_examples_render():
             g = flowgraph.build_graph(ex.func)
             svg = to_dot(g).pipe(format="svg").decode()
             assert svg.count('class="node"') == len(list(g.iterblocks()))
+
+
+def test_the_compact_view_shows_source_names_and_what_each_link_changes():
+    """The default view: a block's label leads its first row, variables go
+    by their source names without types, a switch on the last operation is
+    that operation's row, and a link says only what it changes (`x=r`: the
+    loop passes r as x; n is passed as n, so it is left out)."""
+    dot = to_dot(parse_graph(POWER))
+    rows = {name: re.findall(r'<td align="left">(.*?)</td>', line)
+            for line in dot.body for name in [line.split(" [")[0].strip()]
+            if name.startswith("block") and "->" not in line}
+    gray = '<font color="gray40">{}</font> '
+    assert rows == {"block0": [gray.format("block0") + "<i>switch</i> int_gt(n, 0)"],
+                    "block1": [gray.format("block1") + "r = int_mul(x, x)", "n = int_sub(n, 1)"]}
+    labels = re.findall(r"\t(\w+) -> (\w+) \[xlabel=<(.*)>\]", dot.source)
+    assert labels == [("block0", "return", "False: 1"), ("block0", "block1", "True"),
+                      ("block1", "block0", "x=r")]
+    assert "# line" not in dot.source and ": Signed" not in dot.source.split("\n", 2)[2]
+
+
+def test_a_compact_coloured_graph_of_40_operations_fits_1600_by_1200_pixels():
+    """The register machine's coloured graph (40 operations) at its natural
+    size, fonts of 9-10 pt: the SVG's width and height in pixels (pt * 4/3);
+    the full view of the same graph is several times wider."""
+    from examples.interpreters import interpret
+    from hintannotator import annotate
+    ann = annotate(interpret, green=["bytecode"])
+    assert sum(1 for c in ann.copies for _ in c.graph.iteroperations()) == 40
+
+    def size(dot):
+        svg = dot.pipe(format="svg").decode()
+        w, h = re.search(r'<svg width="(\d+)pt" height="(\d+)pt"', svg).groups()
+        return int(w) * 4 / 3, int(h) * 4 / 3
+    width, height = size(ann.to_dot())
+    assert width <= 1600 and height <= 1200, (width, height)
+    full_width, _ = size(ann.to_dot(compact=False))
+    assert full_width > 2 * width
