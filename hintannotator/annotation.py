@@ -18,10 +18,10 @@ from flowgraph.model import Constant, FunctionGraph, Variable
 from flowgraph.builder.typeinfer import type_name
 from flowgraph.operations import OPS
 from hintannotator.annotator import Annotator, Copy
-from hintannotator.colours import BLUE, GREEN, RED, is_green, public
+from hintannotator.colours import BLUE, GREEN, RED, public
 from hintannotator.errors import HintError
 from hintannotator.explain import explain_variable
-from hintannotator.sources import ArgDef, describe, hint_flags
+from hintannotator.sources import describe, hint_flags
 
 
 def annotate(func, green=(), **options) -> "HintAnnotation":

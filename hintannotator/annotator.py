@@ -178,7 +178,7 @@ class Annotator:
                 self._mark_promoted(copy, target)
             if colour is not None:
                 self._set(copy, target, colour, sites,
-                          (f"it receives a red value at a join", line, a))
+                          ("it receives a red value at a join", line, a))
 
     def _colour_op(self, copy, op) -> None:
         name = op.opname
@@ -315,7 +315,7 @@ class Annotator:
         if "deepfreeze" in flags and is_green(colour):
             colour = FROZEN
         self._set(copy, op.result, colour, sites,
-                  (f"the hint at this line passes a red value through", op.lineno, arg))
+                  ("the hint at this line passes a red value through", op.lineno, arg))
 
     def _colour_read(self, copy, op, desc) -> None:
         container = op.args[desc.container]

@@ -36,8 +36,7 @@ import sys
 
 from llvmlite import ir
 
-from flowgraph import lltypes
-from flowgraph.lltypes import ArrayType, Bool, Char, Float, ListType, Signed, Str, TupleType, Void
+from flowgraph.lltypes import ArrayType, Bool, Char, Float, ListType, Signed, TupleType, Void
 from rgen.llvm import jit
 
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
