@@ -25,7 +25,20 @@ def test_python3_kernel_is_this_interpreter():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs(path):
+    """It runs, and every cell that draws a figure (`plt.show()`) shows an
+    image."""
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(ROOT)}})
     client.execute()
+    figures = [cell for cell in notebook.cells
+               if cell.cell_type == "code" and "plt.show()" in cell.source]
+    for cell in figures:
+        assert any("image/png" in out.get("data", {}) for out in cell.outputs), cell.source
+
+
+def test_a_notebook_plots_native_speed():
+    """notebooks/03: the speed-ups of the example interpreters, drawn."""
+    assert any("plt.show()" in cell.source
+               for cell in nbformat.read(ROOT / "notebooks" / "03_native_speed.ipynb",
+                                         as_version=4).cells)
