@@ -9,9 +9,15 @@
   boxed list stores  Horner over a red list of 1,000 floats storing every
                      partial sum back, ns/item, against CPython: >= 30x.
 
-The issue's other two rows (a boxed-object VM summing 3,000 items, a stack
-VM's guest fib(25) through CALL/RET) need those interpreters; they are not
-measured here yet.
+  guest recursion    `examples.tablevm.frames_vm`, a stack VM whose CALL pushes a
+                     Frame instance (a return pc and a list of slots) and whose
+                     RETURN promotes the popped frame's return pc, running the
+                     guest fib(25) natively; against CPython's own recursive fib(25)
+                     and CPython running the VM.  Targets: faster than CPython's
+                     own fib, >= 70x faster than CPython interpreting.
+
+The issue's other row (a boxed-object VM summing 3,000 items) needs classes
+with inheritance (issue 12); it is not measured here yet.
 
     python bench/bench_objects.py [--rounds N]
 """
@@ -31,6 +37,39 @@ from bench import objects_programs as op              # noqa: E402
 
 N = 100_000
 ATTR_VS_CPYTHON, ATTR_VS_LOCALS, LIST_VS_CPYTHON = 20.0, 1.5, 30.0
+FIB_N, FIB_VS_INTERPRETED = 25, 70.0
+
+
+def fib(x: int) -> int:
+    return x if x < 2 else fib(x - 1) + fib(x - 2)
+
+
+def guest_recursion() -> dict:
+    """Seconds of one guest fib(FIB_N): native frames_vm (after a first call
+    that compiles its promotion cases), CPython's fib, CPython running the VM."""
+    import time
+    import warnings
+
+    from examples import tablevm
+    from timeshifter import SpecializationWarning, make_compiler
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SpecializationWarning)   # the frames: expected
+        res = make_compiler(tablevm.frames_vm, green=["code"]).specialize(tablevm.FIB)
+    start = time.perf_counter()
+    first = res(FIB_N)
+    first_seconds = time.perf_counter() - start
+    assert first == fib(FIB_N)
+    times = {}
+    for label, call in (("native", lambda: res(FIB_N)), ("CPython fib", lambda: fib(FIB_N)),
+                        ("CPython VM", lambda: tablevm.frames_vm(tablevm.FIB, FIB_N))):
+        best = float("inf")
+        for _ in range(2):
+            start = time.perf_counter()
+            assert call() == first
+            best = min(best, time.perf_counter() - start)
+        times[label] = best
+    times["first native call"] = first_seconds
+    return times
 
 
 def native(func):
@@ -82,6 +121,14 @@ def main() -> int:
     verdicts.append(speedup >= LIST_VS_CPYTHON)
     print(f"{'boxed list stores':32}{speedup:8.1f}x CPython (>= {LIST_VS_CPYTHON:g}x): "
           f"{'PASS' if verdicts[-1] else 'FAIL'}")
+    g = guest_recursion()
+    print(f"\nguest fib({FIB_N}) on frames_vm: native {g['native'] * 1e3:.1f} ms (first call "
+          f"{g['first native call']:.2f} s), CPython's fib {g['CPython fib'] * 1e3:.1f} ms, "
+          f"CPython running the VM {g['CPython VM'] * 1e3:.0f} ms")
+    faster, vs_vm = g["CPython fib"] / g["native"], g["CPython VM"] / g["native"]
+    verdicts.append(faster >= 1.0 and vs_vm >= FIB_VS_INTERPRETED)
+    print(f"{'guest recursion':32}{faster:8.2f}x CPython's fib (>= 1x), {vs_vm:8.1f}x CPython "
+          f"interpreting (>= {FIB_VS_INTERPRETED:g}x): {'PASS' if verdicts[-1] else 'FAIL'}")
     print(f"\nobjects (issue 16, rows measured here): {'PASS' if all(verdicts) else 'FAIL'}")
     return 0
 

@@ -237,3 +237,17 @@ def _assemble_factorial() -> list:
 
 
 FACTORIAL = _assemble_factorial()   # recursion: the call depth at a pc grows with n
+
+
+def _assemble_fib() -> list:
+    """fib(n), doubly recursive: fib(x) = x if x < 2 else fib(x - 1) + fib(x - 2)."""
+    prog: list = [LOAD, 0, CALL, 6, RET, 0]
+    fib = len(prog)
+    prog += [STORE, 0, LOAD, 0, PUSH, 2, LT, 0, JF, -1, LOAD, 0, RETURN, 0]
+    prog[fib + 9] = len(prog)
+    prog += [LOAD, 0, PUSH, 1, SUB, 0, CALL, fib, LOAD, 0, PUSH, 2, SUB, 0, CALL, fib,
+             ADD, 0, RETURN, 0]
+    return prog
+
+
+FIB = _assemble_fib()               # guest recursion twice per call (issue 16's fib(25))

@@ -91,6 +91,21 @@ def test_an_aliased_growing_list_is_one_list_under_both_names(n):
     assert res(n) == res.interpret(n) == aliased(n)
 
 
+def fib(x: int) -> int:
+    return x if x < 2 else fib(x - 1) + fib(x - 2)
+
+
+def test_the_frames_vm_runs_a_doubly_recursive_guest():
+    """Guest fib through CALL/RETURN (bench_objects.py's guest recursion row):
+    every mode equals CPython's own fib."""
+    comp = make_compiler(tablevm.frames_vm, green=["code"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SpecializationWarning)     # frames and stack: real
+        res = comp.specialize(tablevm.FIB)
+    for n in (0, 1, 2, 7, 12):
+        assert res(n) == res.interpret(n) == tablevm.frames_vm(tablevm.FIB, n) == fib(n)
+
+
 class Holder:
     def __init__(self):
         self.items = [0] * 0
