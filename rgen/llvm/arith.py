@@ -40,7 +40,6 @@ Semantics are DESIGN section 4, i.e. exactly the fold functions of
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 import llvmlite.binding as llvm
 from llvmlite import ir
@@ -59,8 +58,16 @@ def _f(x: float) -> ir.Constant:
 
 
 def _libm_symbols() -> None:
-    """frem and floor may become calls to libm's fmod/floor: make them resolvable."""
-    libm = ctypes.CDLL(ctypes.util.find_library("m"))
+    """frem and floor may become calls to libm's fmod/floor: make them
+    resolvable.  CPython has libm loaded already, so they are looked up in
+    the process first; `ctypes.util.find_library` (which runs ldconfig: 8 ms,
+    a fifth of importing rgen.llvm) only where they are not there."""
+    try:
+        libm = ctypes.CDLL(None)
+        libm.fmod, libm.floor
+    except (AttributeError, OSError):
+        from ctypes.util import find_library
+        libm = ctypes.CDLL(find_library("m"))
     for name in ("fmod", "floor"):
         llvm.add_symbol(name, ctypes.cast(getattr(libm, name), ctypes.c_void_p).value)
 

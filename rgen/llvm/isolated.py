@@ -27,9 +27,7 @@ from __future__ import annotations
 import atexit
 import os
 import select
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import warnings
@@ -68,6 +66,8 @@ class _Helper:
         root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        import subprocess       # here: with tempfile, a tenth of importing rgen.llvm
+        import tempfile
         self.stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(self.command, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=self.stderr, env=env)
