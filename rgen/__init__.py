@@ -7,7 +7,6 @@ the LLVM backend (`rgen.llvm`, imported on first use).  rgen depends on
 flowgraph only.
 """
 
-from rgen.graphbackend import GraphBackend
 from rgen.model import Backend, Builder, FlexSwitch, Label, RgenError
 
 __all__ = ["Backend", "Builder", "FlexSwitch", "GraphBackend", "Label", "RgenError",
@@ -15,8 +14,13 @@ __all__ = ["Backend", "Builder", "FlexSwitch", "GraphBackend", "Label", "RgenErr
 
 
 def __getattr__(name):
-    # The LLVM backend (llvmlite) is imported only when used.
+    # Each backend is imported when first used: the LLVM one (llvmlite), and
+    # the residual-graph one (its pipeline of passes), which compiling a
+    # graph natively does not need
     if name == "compile_graph":
         from rgen.llvm import compile_graph
         return compile_graph
+    if name == "GraphBackend":
+        from rgen.graphbackend import GraphBackend
+        return GraphBackend
     raise AttributeError(f"module 'rgen' has no attribute {name!r}")
