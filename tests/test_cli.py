@@ -176,6 +176,12 @@ def test_colors_of_called_functions_and_dot_output(capsys, tmp_path):
     assert status == 0
     assert "bf(program: green, inp: red)" in out
     assert dot.read_text().startswith("digraph")
+    compact = dot.read_text()
+    assert "xlabel=" in compact and "# line" not in compact and "<b>block2(" not in compact
+    status, _, _ = run_cli(capsys, "colors", "examples.interpreters:bf",
+                           "--green", "program", "-o", str(dot), "--full")
+    full = dot.read_text()
+    assert status == 0 and "# line" in full and "<b>block2(" in full
     status, out, _ = run_cli(capsys, "colors", "examples.arith:lcm", "--green", "a")
     assert status == 0
     assert "lcm(a: green, b: red)" in out

@@ -1,7 +1,7 @@
 """The `timeshift` command (also `python -m timeshift`).
 
     timeshift demo [--out DIR]
-    timeshift colors MODULE:FUNC --green NAME ... [-o FILE.svg] [--explain NAME ...]
+    timeshift colors MODULE:FUNC --green NAME ... [-o FILE.svg [--full]] [--explain NAME ...]
     timeshift specialize MODULE:FUNC --green NAME=VALUE ... [--emit graph|genext|llvm|asm]
                          [--dump-after PASS] [--disable PASS ...]
     timeshift run MODULE:FUNC --green NAME=VALUE ... ARGS
@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     _target(colors, "NAME", "a green parameter")
     colors.add_argument("-o", "--output", type=Path, metavar="FILE.svg",
                         help="write the coloured graph (svg, png, pdf or dot)")
+    colors.add_argument("--full", action="store_true",
+                        help="draw the full graph (typed block headers, every link argument, "
+                             "line comments) instead of the compact view")
     colors.add_argument("--explain", action="extend", nargs="+", default=[], metavar="NAME",
                         help="say why these variables have their colour")
     colors.set_defaults(handler=_colors)
@@ -159,7 +162,8 @@ def _colors(args) -> int:
         except KeyError as e:
             raise CliError(e.args[0]) from None
     if args.output:
-        print(f"coloured graph written to {_write_dot(ann.to_dot(), args.output)}")
+        written = _write_dot(ann.to_dot(compact=not args.full), args.output)
+        print(f"coloured graph written to {written}")
     return 0
 
 
