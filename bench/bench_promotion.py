@@ -47,7 +47,8 @@ def best(f, *args, repeat: int = 5) -> float:
 
 def hot_site() -> None:
     data = [i * 7 % 4 for i in range(200_000)]
-    with_site = make_compiler(passes_site).specialize()
+    comp = make_compiler(passes_site)
+    with_site = comp.specialize()
     without = make_compiler(same_without_site).specialize()
     expected = same_without_site(data)
     print("1. passing a hot promotion site (loop of 200000 iterations, 4 hot values)")
@@ -59,10 +60,17 @@ def hot_site() -> None:
         except Exception as exc:                       # report, don't hide
             print(f"   {mode:9s}: not available ({type(exc).__name__}: {exc})")
             continue
+        early = ""
+        if mode == "native":
+            # the cases go out in the cheap tier, the worker thread optimises
+            # them (option optimise_later): measured both before and after
+            t_early = best(run_with, data)
+            comp.wait()
+            early = f" (cheap-tier cases, before comp.wait(): {t_early * 1e9 / len(data):.1f})"
         t_with, t_without = best(run_with, data), best(run_without, data)
         print(f"   {mode:9s}: with site {t_with * 1e9 / len(data):7.1f} ns/iter, "
               f"without {t_without * 1e9 / len(data):7.1f} ns/iter, "
-              f"ratio {t_with / t_without:6.2f}x")
+              f"ratio {t_with / t_without:6.2f}x{early}")
 
 
 def fallback_speed() -> None:
@@ -95,7 +103,7 @@ def attach_cost() -> None:
     print(f"3. compile and attach a new case: median {median:.2f} ms, p90 {p90:.2f} ms "
           f"per new value (generating extension alone: "
           f"{natives[len(natives) // 2] * 1e3:.2f} ms; the rest is native compilation "
-          f"of the case and running it); target <= 3 / 6 ms: "
+          f"of the case in the cheap tier and running it); target <= 3 / 6 ms: "
           f"{verdict(median <= 3 and p90 <= 6)}")
 
 

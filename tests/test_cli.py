@@ -224,7 +224,8 @@ BAD = [
      "disable_passes, dump_after, eager_simple_splits, lazy_splits, max_inline_depth, "
      "max_residual_ops, "
      "max_shapes_per_merge, "
-     "max_states_per_merge, max_virtual_list, opt_level, promote_constant_states, "
+     "max_states_per_merge, max_virtual_list, opt_level, optimise_later, "
+     "promote_constant_states, "
      "promote_max_cases, promote_threshold, promote_tracked"),
     (["specialize", INTERPRET, "--green", "bytecode=SQUARE", "--dump-after", "join"],
      "--dump-after: unknown pass 'join'; passes: thread_values, propagate_constants, "

@@ -110,6 +110,13 @@ class Compiler:
         graph.defaults = tuple(self._defaults[i] for i in self.red_indices if i in self._defaults)
         return Residual(self, graph, greens, time.perf_counter() - start, ops)
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait (at most `timeout` seconds) until the promotion cases compiled
+        in the cheap tier have their optimised code (the option
+        `optimise_later`); True when none is left to optimise."""
+        worker = self._specializer.host.worker
+        return True if worker is None else worker.wait(timeout)
+
     @property
     def promotion_stats(self) -> list:
         """Per promotion site: the values compiled, fallback runs, megamorphic."""

@@ -113,6 +113,7 @@ def make_jit(func, green=(), threshold: int = 1000, bridge_threshold: int = 200,
     options = dict(options, bridge_threshold=bridge_threshold)
     options.setdefault("lazy_splits", True)
     options.setdefault("promote_tracked", 5)    # a value guard tracks at most 5 values
+    options.setdefault("optimise_later", background)
     if baseline not in BASELINES:
         raise ValueError(f"make_jit: baseline must be one of {', '.join(map(repr, BASELINES))}, "
                          f"have {baseline!r}")

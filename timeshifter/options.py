@@ -43,6 +43,11 @@ class Options:
     # return, light for code compiled while the program waits (promotion
     # cases, bridges, the JIT's baseline)
     opt_level: str = "auto"
+    # code compiled while the program waits (promotion cases, bridges) with the
+    # light pipeline goes out in the cheap tier at once (O0 machine code, about
+    # half the time) and is compiled again with the light pipeline in the
+    # process's worker thread, which swaps it in (`comp.wait()` waits for it)
+    optimise_later: bool = True
     # the residual pipeline (rgen/pipeline.py): checks after every pass (also
     # on with TIMESHIFT_CHECK_PASSES=1, as in the test suite), optional passes
     # skipped, the residual graph printed to stdout after one pass

@@ -70,7 +70,7 @@ class Host:
     stats: Counter = field(default_factory=Counter)
     functions: itertools.count = field(default_factory=lambda: itertools.count(1))
     listener: object = None        # listener(event) of a JIT (jit.py), or None
-    worker: object = None          # a JIT's worker thread (worker.py), or None
+    worker: object = None          # what it submits to the worker thread (worker.py), or None
     given_up: dict = field(default_factory=dict)   # place -> what was given up there
     given_up_names: dict = field(default_factory=dict)  # variable name -> [messages]
     # held while the generating extension runs for a promotion site or a merge
@@ -91,6 +91,15 @@ class Host:
         "fallback", "compile bridge", "compile case", "resume native")."""
         if self.listener is not None:
             self.listener(event)
+
+    def background(self):
+        """The `Worker` this compiler submits to (made on first use, a quiet
+        one: a JIT's is set when it starts)."""
+        with self.lock:
+            if self.worker is None:
+                from timeshifter.worker import Worker
+                self.worker = Worker(quiet=True)
+            return self.worker
 
     def next_function_number(self) -> int:
         """A fresh number for a residual function's name."""

@@ -7,7 +7,9 @@ baseline tier (jit.py, `background`).
 
 One thread serves every JIT of the process, in the order things were
 submitted (a thread per JIT leaked one thread per JIT: a JIT lives as long
-as its baseline's native code, which refers to it).  It is started with the
+as its baseline's native code, which refers to it); a second one, the quiet
+thread, serves every compiler's `Worker(quiet=True)`: it optimises promotion
+cases already out in the cheap tier, and so never delays a JIT's loop.  It is started with the
 first `Worker`, not at the first compile: a thread's start waits until it
 runs, which would hand it the GIL in the middle of the caller's run.  While
 something compiles, the threads switch every SWITCH_SECONDS instead of
@@ -26,6 +28,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import weakref
 
 log = logging.getLogger("timeshifter.jit")
@@ -57,7 +60,44 @@ def short_switches():
                 sys.setswitchinterval(_compiling[1])
 
 
-_executor: list = []            # the process's worker thread, once started
+# Compiles the program waits for (a promotion case, a bridge) and the worker's
+# re-optimisation of code already out: each time a thread of the program
+# gives up the GIL (every LLVM call does), a worker running Python takes it
+# for a switch interval, so a case compiled while the worker emitted IR took
+# 7-8 ms instead of 3.5 (bench_promotion).  So the worker starts such work
+# only once no compile of the program has run for QUIET_SECONDS.
+QUIET_SECONDS = 0.002
+_foreground = [0, 0.0]          # compiles of the program running, when the last ended
+
+
+@contextlib.contextmanager
+def foreground():
+    """While this runs (a compile the program waits for), `after_foreground`
+    waits."""
+    with _state_lock:
+        _foreground[0] += 1
+    try:
+        yield
+    finally:
+        with _state_lock:
+            _foreground[0] -= 1
+            _foreground[1] = time.perf_counter()
+
+
+def after_foreground(limit: float = 1.0) -> None:
+    """Wait (in the worker thread) until no `foreground` compile has run for
+    QUIET_SECONDS, or at most `limit` seconds."""
+    deadline = time.perf_counter() + limit
+    while True:
+        now = time.perf_counter()
+        with _state_lock:
+            busy = _foreground[0] or now - _foreground[1] < QUIET_SECONDS
+        if not busy or now >= deadline:
+            return
+        time.sleep(QUIET_SECONDS)
+
+
+_executor: dict = {}            # quiet -> that worker thread, once started
 _idle = threading.Event()       # set while no call of a JIT runs
 _idle.set()
 _calls = [0]
@@ -79,11 +119,11 @@ def running():
                 _idle.set()
 
 
-def _thread() -> concurrent.futures.ThreadPoolExecutor:
+def _thread(quiet: bool = False) -> concurrent.futures.ThreadPoolExecutor:
     with _state_lock:
-        if not _executor:
-            _executor.append(concurrent.futures.ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix="timeshift-jit"))
+        if quiet not in _executor:
+            _executor[quiet] = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="timeshift-optimise" if quiet else "timeshift-jit")
             # at exit, the compiles not started are dropped (the one running
             # ends first: LLVM cannot be stopped midway); registered after
             # concurrent.futures' own exit hook, so it runs before that joins
@@ -91,20 +131,20 @@ def _thread() -> concurrent.futures.ThreadPoolExecutor:
             if register is not None and not _exit_hook:
                 register(_drop_queued)
                 _exit_hook.append(True)
-            started = _executor[0].submit(lambda: None)
+            started = _executor[quiet].submit(lambda: None)
         else:
             started = None
     if started is not None:
         started.result()
-    return _executor[0]
+    return _executor[quiet]
 
 
 _exit_hook: list = []
 
 
 def _drop_queued() -> None:
-    if _executor:
-        _executor[0].shutdown(wait=False, cancel_futures=True)
+    for executor in _executor.values():
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
 _workers = weakref.WeakSet()        # every Worker, for a forked child
@@ -120,6 +160,7 @@ def _after_fork_in_child() -> None:
     _state_lock = threading.Lock()
     _executor.clear()
     _calls[0] = 0
+    _foreground[0] = 0
     _idle.set()
     if _compiling[0]:
         sys.setswitchinterval(_compiling[1])
@@ -133,10 +174,15 @@ if hasattr(os, "register_at_fork"):
 
 
 class Worker:
-    """What one JIT submits to the process's worker thread."""
+    """What one JIT (or compiler) submits to the process's worker thread."""
 
-    def __init__(self):
-        _thread()
+    def __init__(self, quiet: bool = False):
+        """`quiet`: each compile starts once the program's threads have
+        compiled nothing for QUIET_SECONDS (`after_foreground`; a compiler's
+        worker, whose work is optimising code already out), instead of once
+        no call of a JIT runs (`running`)."""
+        _thread(quiet)
+        self.quiet = quiet
         self._futures: list = []
         self._lost: list = []               # (future, callback) for a forked child
         self.errors: list = []
@@ -146,7 +192,8 @@ class Worker:
         """Run `compile(*args)` in the worker thread, after what was submitted
         before; `lost()` is called instead in a forked child when the
         parent's thread had it."""
-        future = _thread().submit(self._run, compile, args)
+        future = _thread(self.quiet).submit(self._run, compile, args)
+        self._futures = [f for f in self._futures if not f.done()]
         self._futures.append(future)
         if lost is not None:
             self._lost.append((future, lost))
@@ -159,7 +206,10 @@ class Worker:
         self._futures, self._lost = [], []
 
     def _run(self, compile, args) -> None:
-        _idle.wait(START_SECONDS)
+        if self.quiet:
+            after_foreground()
+        else:
+            _idle.wait(START_SECONDS)
         try:
             with short_switches():
                 compile(*args)

@@ -363,13 +363,37 @@ def loop_then_promote(data: list[int], n: int) -> int:
 def test_opt_level_chooses_the_pipeline_of_specialisations_and_of_cases(opt_level, root, case):
     """Code compiled while the program waits (a promotion case) takes the
     light pipeline by default; what specialize() returns, the full one."""
-    comp = timeshifter.make_compiler(loop_then_promote, opt_level=opt_level)
+    comp = timeshifter.make_compiler(loop_then_promote, opt_level=opt_level,
+                                     optimise_later=False)
     res = comp.specialize()
     data = [3, 5, 3, -2]
     assert [res(data, 5), res(data, 6)] == [loop_then_promote(data, 5), loop_then_promote(data, 6)]
     assert res.native.tier == root
     site = next(site for site in comp.sites if site.cases)
     assert site.case_for(5).native.tier == case
+    assert comp.wait(0) and comp._specializer.host.worker is None
+
+
+def test_a_case_goes_out_cheap_and_is_optimised_in_the_background():
+    """By default (`optimise_later`) a case due for the light pipeline is
+    compiled in the cheap tier at once; the worker thread compiles it again
+    and swaps it in, and `comp.wait()` waits for that.  Results never change."""
+    comp = timeshifter.make_compiler(loop_then_promote)
+    res = comp.specialize()
+    data = [3, 5, 3, -2]
+    assert res(data, 5) == loop_then_promote(data, 5)
+    site = next(site for site in comp.sites if site.cases)
+    first = site.case_for(5).native
+    assert first.tier == "cheap"
+    assert comp.wait(30)
+    again = site.case_for(5).native
+    assert again.tier == "light" and again.address != first.address
+    assert again.address in site.native_targets[:site.native_count.value]
+    assert [res(data, 5), res(data, 7)] == [loop_then_promote(data, 5), loop_then_promote(data, 7)]
+    # on a thread of its own, not the JITs' (whose loops it must not delay)
+    import threading
+    names = [t.name for t in threading.enumerate()]
+    assert names.count("timeshift-optimise_0") == 1
 
 
 def test_opt_level_must_be_a_known_pipeline():
