@@ -141,6 +141,15 @@ def items_checked_when_read(T) -> bool:
     return isinstance(T, (ListType, ArrayType)) and T.item in CHECKED_FIELDS
 
 
+def _known_subclass(cls: type, T) -> bool:
+    """Is `cls` a subclass of T's class that compiled code knows?  Method
+    calls dispatch on the subclasses that existed when they were built
+    (`builder/call.py`): an instance of a class made later is refused
+    rather than run with the wrong method."""
+    from flowgraph.builder.signatures import is_known_class
+    return T.pyclass is not None and issubclass(cls, T.pyclass) and is_known_class(cls)
+
+
 def _fits(T, value) -> bool:
     """Does `value` pass for type T without conversion?"""
     cls = value.__class__
@@ -156,8 +165,8 @@ def _fits(T, value) -> bool:
         return cls is str and len(value) == 1
     if T is Void:
         return True
-    if isinstance(T, StructType):
-        return cls is record_class(T) or value is None
+    if isinstance(T, StructType):        # the class, a subclass of it, or None
+        return cls is record_class(T) or value is None or _known_subclass(cls, T)
     if isinstance(T, DictType):
         return cls is dict and all(_fits(T.key, k) and _fits(T.value, v)
                                    for k, v in value.items())
@@ -326,6 +335,8 @@ def _convert(function: str, name: str, T, value):
 def _convert_at(where: str, T, value):
     """The value converted (an int for a float), else the error naming `where`."""
     cls = value.__class__
+    if isinstance(T, StructType) and _fits(T, value):
+        return value                # a subclass's instance (the fast test wants the class)
     if T is Float and cls is int:
         try:
             return float(value)

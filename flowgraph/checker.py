@@ -34,7 +34,7 @@ and says "want X, have Y".
 from __future__ import annotations
 
 from flowgraph.errors import CheckError
-from flowgraph.lltypes import Bool, Char, Float, LowLevelType, Signed, Str, Void
+from flowgraph.lltypes import Bool, Char, Float, LowLevelType, Signed, Str, Void, is_subtype
 from flowgraph.printer import printed_blocks
 from flowgraph.model import Block, Constant, FunctionGraph, Variable
 from flowgraph.operations import MAXINT, MININT, OPS
@@ -172,7 +172,7 @@ class _GraphChecker:
                       f"links)")
 
     def want_type(self, a, want, what: str) -> None:
-        if a.concretetype != want:
+        if not is_subtype(a.concretetype, want):
             self.fail(f"{what}: want {want}, have {a.concretetype}")
 
     def check_switch(self, block: Block, defined: set) -> None:
@@ -216,7 +216,7 @@ class _GraphChecker:
                       f"have {len(link.args)}")
         for i, (a, v) in enumerate(zip(link.args, target.inputargs)):
             self.use(a, defined, f"link to {name}, argument {i}")
-            if a.concretetype != v.concretetype:
+            if not is_subtype(a.concretetype, v.concretetype):
                 self.fail(f"link to {name}, argument {i}: want {v.concretetype}, "
                           f"have {a.concretetype}")
 

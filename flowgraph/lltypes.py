@@ -115,16 +115,28 @@ class StructType(LowLevelType):
 
     Nominal: two struct types are equal only if they are the same object.
     `fields` is an ordered dict name -> LowLevelType; it may be completed after
-    creation (a class whose fields refer to itself).
+    creation (a class whose fields refer to itself).  `base`: the struct of
+    the class's base class (single inheritance), whose fields come first;
+    a reference to a subclass's instance is also a reference of its bases'
+    types (`is_subtype`).
     """
 
-    __slots__ = ("name", "fields", "pyclass")
+    __slots__ = ("name", "fields", "pyclass", "base", "__weakref__")
     is_gcref = True
 
-    def __init__(self, name: str, fields: dict | None = None, pyclass=None):
+    def __init__(self, name: str, fields: dict | None = None, pyclass=None, base=None):
         self.name = name
         self.fields = dict(fields or {})
         self.pyclass = pyclass
+        self.base = base
+
+    def ancestors(self) -> list:
+        """This struct, then its base, its base's base, ..."""
+        chain, t = [], self
+        while t is not None:
+            chain.append(t)
+            t = t.base
+        return chain
 
     def __repr__(self) -> str:
         return self.name
@@ -133,6 +145,24 @@ class StructType(LowLevelType):
 
     def fieldtype(self, name: str) -> LowLevelType:
         return self.fields[name]
+
+
+def is_subtype(src: LowLevelType, dst: LowLevelType) -> bool:
+    """Can a value of type `src` be used where a `dst` is wanted?  The same
+    type, or a struct whose class derives from `dst`'s."""
+    return src == dst or (isinstance(src, StructType) and isinstance(dst, StructType)
+                          and dst in src.ancestors())
+
+
+def common_base(a: LowLevelType, b: LowLevelType) -> LowLevelType | None:
+    """The nearest type both `a` and `b` are subtypes of, or None."""
+    if is_subtype(a, b):
+        return b
+    if is_subtype(b, a):
+        return a
+    if isinstance(a, StructType) and isinstance(b, StructType):
+        return next((t for t in a.ancestors() if t in b.ancestors()), None)
+    return None
 
 
 _PYTYPES = {int: Signed, float: Float, bool: Bool, str: Str}

@@ -347,6 +347,16 @@ _op("str_slice", 3, _fixed(Str), fold=lambda s, a, b: s[a:b], llvm="capi:PySeque
 _op("ptr_eq", 2, _B, fold=operator.is_, llvm="icmp eq", py="{0} is {1}", kind="compare",
     args=(StructType, StructType), ts="rt.ptr_eq(js, {b0}, {b1})")
 
+# classes (single inheritance): instance_isinstance(v, c_class) is `isinstance(v, C)` for
+# a user class C (False for None); cast_pointer(v, c_StructType) is `v` seen as an
+# instance of another class of its hierarchy (a base's, or a subclass's where a test
+# proved it): nothing at run time, a copy whose type changes.  A virtual instance
+# knows its class: the generating extension answers the test at once.
+_op("instance_isinstance", 2, _B, fold=isinstance, py="isinstance({0}, {1})",
+    kind="compare", args=(StructType, Void), ts="rt.instance_isinstance(js, {b0}, {t1})")
+_op("cast_pointer", 2, lambda args: args[1].value, fold=lambda v, t: v, py="{0}",
+    kind="copy", args=(StructType, Void), ts="rt.cast_pointer(js, {b0}, {t1})")
+
 # tuples (immutable values, like strings: pure; a red one is virtual in the timeshifter
 # until it escapes)
 # newtuple(c_TupleType, *items) has at least one item (the empty tuple is a constant);

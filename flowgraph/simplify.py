@@ -31,6 +31,7 @@ optional: the graph is valid without it.
 
 from __future__ import annotations
 
+from flowgraph.lltypes import is_subtype
 from flowgraph.model import Constant, FunctionGraph, Link, Variable, mkentrymap
 from flowgraph.operations import OPS
 from flowgraph.passes import NO_OPTIONS, Pass, PassOptions, PassRunner
@@ -82,8 +83,9 @@ def remove_same_as(graph: FunctionGraph) -> None:
         mapping, kept = {}, []
         for op in block.operations:
             op.args = [mapping.get(a, a) for a in op.args]
-            if OPS[op.opname].kind == "copy":
-                mapping[op.result] = op.args[0]
+            if OPS[op.opname].kind == "copy" and is_subtype(op.args[0].concretetype,
+                                                            op.result.concretetype):
+                mapping[op.result] = op.args[0]     # (a cast to a subclass stays)
             else:
                 kept.append(op)
         block.operations = kept

@@ -267,14 +267,16 @@ class Annotator:
             if c == RED:
                 return self._set(copy, op.result, RED, None,
                                  (f"{op.opname} uses a red operand", op.lineno, a))
-            if c == BLUE and op.opname == "ptr_eq":
-                # identity of a blue instance is known at compile time only
-                # while it is virtual (rt.ptr_eq folds it then): where the
-                # generating extension starts from run-time values (a JIT's
-                # loop entry), two names of one object are two boxes
+            if c == BLUE and OPS[op.opname].kind != "copy":
+                # identity and class of a blue instance are known at compile
+                # time only while it is virtual (rt.ptr_eq and
+                # rt.instance_isinstance fold them then): where the generating
+                # extension starts from run-time values (a JIT's loop entry),
+                # two names of one object are two boxes, of unknown class
+                what = "`is`" if op.opname == "ptr_eq" else op.opname
                 return self._set(copy, op.result, RED, None,
-                                 ("`is` on an instance made here is known only while it is "
-                                  "virtual", op.lineno, a))
+                                 (f"{what} on an instance made here is known only while it "
+                                  "is virtual", op.lineno, a))
         if any(a in copy.promoted for a in variables):
             self._mark_promoted(copy, op.result)
         if OPS[op.opname].kind == "copy" and colours:

@@ -17,7 +17,7 @@ blocks and calls `graph.invalidate()`.
 
 from __future__ import annotations
 
-from flowgraph.lltypes import Bool, Char, Signed, Str, Void
+from flowgraph.lltypes import Bool, Char, Signed, Str, StructType, Void, common_base, is_subtype
 from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
 from flowgraph.operations import OPS
 
@@ -357,7 +357,7 @@ def _check_call(args: list) -> None:
 
 def _check_type(value, types: tuple, where: str) -> None:
     _check_value(value, where)
-    if value.concretetype not in types:
+    if not any(is_subtype(value.concretetype, t) for t in types):
         want = " or ".join(str(t) for t in types)
         raise RgenError(f"{where}: want a {want} value, have {value!r} of type "
                         f"{value.concretetype}")
@@ -367,6 +367,12 @@ def _check_merge_values(merge_gvs: list, args: list, where: str) -> None:
     if len(args) != len(merge_gvs):
         raise RgenError(f"{where}: the label takes {len(merge_gvs)} values, have {len(args)}")
     for gv, arg in zip(merge_gvs, args):
+        base = common_base(arg.concretetype, gv.concretetype)
+        if isinstance(base, StructType) and base != gv.concretetype:
+            # instances of two subclasses meet: the label's value becomes one
+            # of their nearest common class (the code after it only uses
+            # what the source's type has, a base of both)
+            gv.concretetype = base
         _check_type(arg, (gv.concretetype,), where)
 
 

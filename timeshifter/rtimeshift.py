@@ -13,6 +13,7 @@ the middle of a segment ends the state by raising `StateFinished`.
 
 from __future__ import annotations
 
+from flowgraph.interp import record_class
 from flowgraph.lltypes import Bool, ListType, Signed, Str, Void
 from flowgraph.model import Constant
 from flowgraph.operations import OPS
@@ -343,6 +344,26 @@ def ptr_eq(js: JitState, a, b) -> RedBox:
     if _is_virtual(a) or _is_virtual(b):
         return RedBox(Constant(a is b, Bool))
     return op(js, "ptr_eq", a, b)
+
+
+def instance_isinstance(js: JitState, box, cls) -> RedBox:
+    """`isinstance(v, C)`: known at once for a virtual instance (its class is
+    the struct it was made as) and for None; else a run-time test."""
+    if _is_virtual(box):
+        return RedBox(Constant(issubclass(record_class(box.virtual.lltype), cls), Bool))
+    if isinstance(box.gv, Constant):
+        return RedBox(Constant(isinstance(box.gv.value, cls), Bool))
+    return op(js, "instance_isinstance", box, RedBox(Constant(cls, Void)))
+
+
+def cast_pointer(js: JitState, box, lltype):
+    """`v` as an instance of another class of its hierarchy: a virtual one
+    stays itself (and virtual); a run-time one gets a copy of that type."""
+    if _is_virtual(box):
+        return box
+    if isinstance(box.gv, Constant):
+        return RedBox(Constant(box.gv.value, lltype))
+    return op(js, "cast_pointer", box, RedBox(Constant(lltype, Void)))
 
 
 def newtuple(js: JitState, lltype, items) -> PtrBox:

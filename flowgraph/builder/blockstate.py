@@ -30,9 +30,11 @@ assigns; `jump(header, names)` links the end of the body back to it.
 
 from __future__ import annotations
 
+import functools
 import itertools
 
-from flowgraph.lltypes import Bool, LowLevelType, Str, Void, default_value
+from flowgraph.lltypes import (Bool, LowLevelType, Str, StructType, Void, common_base,
+                               default_value, is_subtype)
 from flowgraph.model import Block, Constant, Link, SpaceOperation, Variable
 from flowgraph.operations import result_type
 from flowgraph.builder.typeinfer import is_pending
@@ -161,10 +163,11 @@ class BlockState:
         if not pendings:
             self.block, self.env = None, {}
             return None
+        narrow = names is None          # (a loop header: more links come later)
         if names is None:
             names = list(dict.fromkeys(n for p in pendings for n in p.env))
             names += _new_flags(names, pendings)
-        types = [self.join_type(name, pendings) for name in names]
+        types = [self.join_type(name, pendings, narrow) for name in names]
         block = Block([Variable("" if is_hidden(n) else n, t) for n, t in zip(names, types)])
         for pending in pendings:
             self.link_pending(pending, block, names)
@@ -183,16 +186,26 @@ class BlockState:
         pending.link.args = args
         pending.link.target = block
 
-    def join_type(self, name: str, pendings: list) -> LowLevelType:
+    def join_type(self, name: str, pendings: list, narrow: bool = True) -> LowLevelType:
+        """The type of `name` where `pendings` join: the local's, or (`narrow`,
+        every link known) the nearest class all their instances share where
+        that is a subclass of it (an `isinstance` test holds on every path)."""
         if flagged_name(name) is not None:
             return Bool
         known = None if is_hidden(name) else self.table.get(name)
+        types = [p.env[name].concretetype for p in pendings if name in p.env]
         if known is not None and not is_pending(known):
+            if not (narrow and isinstance(known, StructType) and types
+                    and len(types) == len(pendings)):
+                return known
+            joined = functools.reduce(lambda a, b: a and b and common_base(a, b), types)
+            return joined if joined is not None and is_subtype(joined, known) else known
+        if not types:
             return known
-        for pending in pendings:
-            if name in pending.env:
-                return pending.env[name].concretetype
-        return known
+        joined = types[0]
+        for t in types[1:]:
+            joined = common_base(joined, t) or joined    # a subclass's instance: the base
+        return joined
 
     # -- names bound on some paths only -------------------------------------------
 

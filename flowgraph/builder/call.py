@@ -25,14 +25,15 @@ import builtins
 import types
 
 from flowgraph.lltypes import (Bool, Char, DictType, Float, ListType, Signed, Str, StructType,
-                               TupleType, Void)
+                               TupleType, Void, is_subtype)
 from flowgraph.model import Constant
+from flowgraph.builder.signatures import known_subclasses
 from flowgraph.builder.typeinfer import UNKNOWN, convert_constant, is_pending, type_name
 from flowgraph.builder.unsupported import describe
 
 _BUILTINS = {len: "call_len", ord: "call_ord", chr: "call_chr", abs: "call_abs",
              min: "call_minmax", max: "call_minmax", int: "call_int", float: "call_float",
-             bool: "call_bool", hash: "call_hash"}
+             bool: "call_bool", hash: "call_hash", isinstance: "call_isinstance"}
 _ADVICE = {
     "print": "return the value instead of printing it",
     "range": "range() is only supported as the iterable of a for loop",
@@ -41,7 +42,6 @@ _ADVICE = {
     "enumerate": "use 'for i in range(len(xs))'",
     "sum": "add the items in a for loop",
     "sorted": "sort in place with loops",
-    "isinstance": "the types are known statically",
     "divmod": "use // and %",
     "pow": "multiply in a loop",
     "round": "use int() or //",
@@ -325,27 +325,29 @@ class CallBuilder:
         return bound
 
     def call_class(self, cls: type, node: ast.Call):
-        """C(args): a fresh struct, class-level defaults, then __init__."""
+        """C(args): a fresh struct, class-level defaults, then __init__ (the
+        class's own or a base's)."""
         struct = self.struct_of(cls, node)
-        init = cls.__dict__.get("__init__")
+        owner, init = class_attribute(cls, "__init__")
         if init is None:
             if node.args or node.keywords:
                 raise self.error(f"{cls.__name__}() takes no arguments: the class has no "
                                  "__init__", node)
             return self.new_struct(struct)
         if not isinstance(init, types.FunctionType):
-            raise self.error(f"{cls.__name__}.__init__ is not a plain function", node)
-        sig = self.ctx.signature(init, struct, self.place(node))
+            raise self.error(f"{owner.__name__}.__init__ is not a plain function", node)
+        owner_struct = self.struct_of(owner, node)
+        sig = self.ctx.signature(init, owner_struct, self.place(node))
         args = self.bind_arguments(sig, node, first=1)
         v_obj = self.new_struct(struct)
-        graph = self.ctx.graph_for(init, struct, self.place(node))
+        graph = self.ctx.graph_for(init, owner_struct, self.place(node))
         self.emit("direct_call", [Constant(graph, Void), v_obj] + args, Void)
         return v_obj
 
     def new_struct(self, struct: StructType):
         v_obj = self.emit("malloc", [Constant(struct, Void)])
         for field, t in struct.fields.items():
-            default = struct.pyclass.__dict__.get(field)
+            default = class_attribute(struct.pyclass, field)[1]
             if isinstance(default, types.MemberDescriptorType):
                 default = None                  # a __slots__ field: no class-level default
             if default is not None and not callable(default):
@@ -356,6 +358,12 @@ class CallBuilder:
 
     def call_method(self, node: ast.Call):
         attr, base = node.func.attr, node.func.value
+        if (isinstance(base, ast.Call) and isinstance(base.func, ast.Name)
+                and base.func.id == "super" and "super" not in self.local_names):
+            if base.args or base.keywords:
+                raise self.error("super() with arguments is not supported; write super()",
+                                 node)
+            return self.call_super(node)
         module = self.module_of(base)
         if module is not None:
             return self.call_object(self.module_attribute(module, base, attr, node),
@@ -381,15 +389,123 @@ class CallBuilder:
                              "d.pop(k[, default]), d.setdefault(k, default), and for loops "
                              "over d, d.keys(), d.values() and d.items()", node)
         if isinstance(t, StructType):
-            method = t.pyclass.__dict__.get(attr)
+            owner, method = class_attribute(t.pyclass, attr)
             if isinstance(method, types.FunctionType):
                 if not (isinstance(base, ast.Name) and base.id == "self"):
                     v_obj = self.none_check(v_obj, attr, node)
                     if self.block is None:          # None.method(): always raises
                         return Constant(None, Void)
-                return self.call_function(method, node, obj=v_obj, self_type=t)
+                overriders = overriding_classes(t.pyclass, attr)
+                if overriders:
+                    return self.call_dispatch(v_obj, t, attr, overriders, node)
+                return self.call_function(method, node, obj=v_obj,
+                                          self_type=self.struct_of(owner, node))
             raise self.error(f"class '{t.name}' has no method '{attr}'", node)
         raise self.error(f"method '.{attr}()' of {type_name(t)} is not supported", node)
+
+    def call_super(self, node: ast.Call):
+        """`super().m(args)` in a method: the method `m` the class defining
+        the current function inherits, called directly on `self`."""
+        attr = node.func.attr
+        receiver = self.sig.params[0][1] if self.sig.params else None
+        owner = None
+        if isinstance(receiver, StructType):
+            owner = next((k for k in receiver.pyclass.__mro__
+                          if vars(k).get(self.source.func.__name__) is self.source.func), None)
+        if owner is None:
+            raise self.error("super() is only supported in a method of a class, as "
+                             "super().name(...)", node)
+        found, method = class_attribute(owner, attr, skip=1)
+        if not isinstance(method, types.FunctionType):
+            raise self.error(f"super().{attr}(): no base class of '{owner.__name__}' has a "
+                             f"method '{attr}'", node)
+        v_self = self.env.get(self.sig.params[0][0])
+        if v_self is None:
+            raise self.error("super() needs the method's first parameter bound to the "
+                             "instance", node)
+        return self.call_function(method, node, obj=v_self,
+                                  self_type=self.struct_of(found, node))
+
+    def call_dispatch(self, v_obj, t: StructType, attr: str, overriders: list, node):
+        """`obj.m(args)` where subclasses of obj's class override `m`: a test
+        of the instance's class per overriding class, deepest first, each
+        branch a direct call of the method that class resolves (an
+        instance known at compile time, such as a virtual one, takes one
+        branch)."""
+        owner, method = class_attribute(t.pyclass, attr)
+        sig = self.ctx.signature(method, self.struct_of(owner, node), self.place(node))
+        obj_key = self.hold(v_obj)
+        arg_keys = [self.hold(a) for a in self.bind_arguments(sig, node, first=1)]
+        result_key, results = self.new_key(), []
+        for cls in overriders + [None]:
+            v_obj = self.env[obj_key]
+            if cls is not None:
+                struct = self.struct_of(cls, node)
+                falses, trues = self.exit_switch(
+                    self.emit("instance_isinstance", [v_obj, Constant(cls, Void)]))
+                self.enter(trues)
+                if self.block is not None:
+                    v_obj = self.emit("cast_pointer", [self.env[obj_key], Constant(struct, Void)])
+                impl_owner, impl = class_attribute(cls, attr)
+            else:
+                falses, impl_owner, impl = None, owner, method
+            if self.block is not None:
+                impl_struct = self.struct_of(impl_owner, node)
+                impl_sig = self.ctx.signature(impl, impl_struct, self.place(node))
+                if len(impl_sig.params) != len(sig.params):
+                    raise self.error(f"{impl_owner.__name__}.{attr}() overrides "
+                                     f"{owner.__name__}.{attr}() with other parameters; an "
+                                     "override takes the same parameters", node)
+                args = [v_obj] + [
+                    self.sink(self.env[key], ptype, node,
+                              f"parameter '{pname}' of {impl_owner.__name__}.{attr}()",
+                              impl_sig.places.get(pname))
+                    for key, (pname, ptype) in zip(arg_keys, impl_sig.params[1:])]
+                self.env[result_key] = self.direct_call(impl, impl_sig, args, node,
+                                                        impl_struct)
+                results += self.exit_goto()
+            if falses is not None:
+                self.enter(falses)
+        if not results:
+            self.enter([])
+            return Constant(None, Void)
+        self.unify(results, result_key, node, f"the results of the overrides of '{attr}'")
+        self.enter(results)
+        for key in [obj_key] + arg_keys:
+            self.release(key)
+        return self.release(result_key)
+
+    def call_isinstance(self, node: ast.Call, name: str):
+        """`isinstance(obj, C)` for an instance of a class of the program and
+        one such class C (or a tuple of them)."""
+        if len(node.args) != 2 or node.keywords:
+            raise self.error("isinstance() takes an object and a class", node)
+        classes = self.isinstance_classes(node.args[1], node)
+        v_obj = self.expr(node.args[0])
+        t = v_obj.concretetype
+        if not isinstance(t, StructType):
+            raise self.error(f"isinstance() of {type_name(t)} is not supported; its type is "
+                             "known statically: isinstance() tests instances of classes", node)
+        related = [cls for cls in classes if is_subtype(self.struct_of(cls, node), t)
+                   or is_subtype(t, self.struct_of(cls, node))]
+        if not related:
+            return Constant(False, Bool)        # classes of other hierarchies only
+        if isinstance(v_obj, Constant):
+            return Constant(isinstance(v_obj.value, tuple(related)), Bool)
+        c_classes = Constant(related[0] if len(related) == 1 else tuple(related), Void)
+        return self.emit("instance_isinstance", [v_obj, c_classes])
+
+    def isinstance_classes(self, node: ast.expr, where: ast.AST) -> list:
+        items = node.elts if isinstance(node, ast.Tuple) else [node]
+        classes = []
+        for item in items:
+            cls = self.lookup(item.id, item) if isinstance(item, ast.Name) else None
+            if not (isinstance(cls, type) and cls.__module__ != "builtins"
+                    and not issubclass(cls, BaseException)):
+                raise self.error(f"isinstance(): '{ast.unparse(item)}' is not a class of the "
+                                 "program; give a class (or a tuple of classes) by name", where)
+            classes.append(cls)
+        return classes
 
     def call_dict_update(self, d, attr: str, node: ast.Call):
         """`d.pop(k)` (d[k], then del d[k]: KeyError as CPython's),
@@ -474,6 +590,23 @@ class CallBuilder:
                              f"{type_name(value.concretetype)} here{since}; a list holds "
                              f"one type ({type_name(t)})", node)
         return converted
+
+
+def class_attribute(cls: type, name: str, skip: int = 0) -> tuple:
+    """(the class defining `name`, its value) for `cls` and its bases in
+    method resolution order (after the first `skip` of them), or (None,
+    None); `object` does not count."""
+    for k in cls.__mro__[skip:-1]:
+        if name in vars(k):
+            return k, vars(k)[name]
+    return None, None
+
+
+def overriding_classes(cls: type, name: str) -> list:
+    """The subclasses of `cls` (known now) that define the method `name`
+    themselves, deepest first."""
+    found = [k for k in known_subclasses(cls) if isinstance(vars(k).get(name), types.FunctionType)]
+    return sorted(found, key=lambda k: -len(k.__mro__))
 
 
 def _hashable(obj) -> bool:

@@ -16,12 +16,13 @@ environment (`exprs`), so they reach the join block through its links.
 from __future__ import annotations
 
 import ast
+import functools
 import types
 
 from flowgraph.builder.blockstate import default_constant
 from flowgraph.lltypes import (Bool, Char, DictType, Float, ListType, Signed, Str, StructType,
-                               TupleType, Void)
-from flowgraph.model import Constant
+                               TupleType, Void, common_base, is_subtype)
+from flowgraph.model import Constant, Variable
 from flowgraph.operations import MAXINT, MININT
 from flowgraph.builder.typeinfer import (UNKNOWN, AnnotationError, convert_constant,
                                          dict_type, object_type, type_name)
@@ -194,7 +195,11 @@ class ExprBuilder:
         """All `results` must carry the same type under `key` (one-character
         literals become characters, empty lists take the others' type)."""
         values = [p.env[key] for p in results]
-        for target in dict.fromkeys(v.concretetype for v in values):
+        targets = list(dict.fromkeys(v.concretetype for v in values))
+        base = functools.reduce(lambda a, b: a and b and common_base(a, b), targets)
+        if base is not None and base not in targets:
+            targets.append(base)            # instances of two subclasses: their base
+        for target in targets:
             converted = [convert_constant(v, target) for v in values]
             if all(c is not None for c in converted):
                 for pending, value in zip(results, converted):
@@ -219,9 +224,36 @@ class ExprBuilder:
                 return self.cond_in(node)
             if isinstance(node, ast.Compare) and len(node.ops) > 1:
                 return self.cond_chain(node)
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "isinstance" and len(node.args) == 2
+                    and isinstance(node.args[0], ast.Name)
+                    and node.args[0].id in self.local_names):
+                return self.cond_isinstance(node)
             return self.exit_switch(self.truth(self.expr(node), node))
         finally:
             self.lineno = saved
+
+    def cond_isinstance(self, node: ast.Call) -> tuple[list, list]:
+        """`isinstance(x, C)` of a local x: where it holds, x is seen as a C
+        (a `cast_pointer` made before the test: nothing at run time), so
+        that C's fields and methods can be used on it."""
+        name = node.args[0].id
+        v_test = self.expr(node)
+        v_obj = self.env.get(name)
+        narrow = None
+        ops = self.block.operations if self.block is not None else []
+        if (isinstance(v_obj, Variable) and ops and ops[-1].result is v_test
+                and ops[-1].opname == "instance_isinstance"):
+            cls = self.isinstance_classes(node.args[1], node)
+            struct = self.struct_of(cls[0], node) if len(cls) == 1 else None
+            if struct is not None and struct != v_obj.concretetype \
+                    and is_subtype(struct, v_obj.concretetype):
+                narrow = self.emit("cast_pointer", [v_obj, Constant(struct, Void)])
+        falses, trues = self.exit_switch(v_test)
+        if narrow is not None:
+            for pending in trues:
+                pending.env[name] = narrow
+        return falses, trues
 
     def cond_boolop(self, node: ast.BoolOp) -> tuple[list, list]:
         is_or, decided = isinstance(node.op, ast.Or), []

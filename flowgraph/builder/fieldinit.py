@@ -36,18 +36,40 @@ from flowgraph.builder.typeinfer import Place, type_name
 
 def check_initialised(cls: type, struct, load_source) -> None:
     """Raise FlowError if a field of `cls` may be read before assignment
-    (see the module docstring).  `load_source(func)` parses `__init__`."""
-    needed = [name for name in struct.fields if name not in vars(cls)]
+    (see the module docstring).  `load_source(func)` parses `__init__`.
+    A subclass's `super().__init__(...)` assigns its base's fields (checked
+    with the base); an inherited `__init__` serves when the subclass adds no
+    field that needs one."""
+    needed = [name for name in struct.fields if not _has_default(cls, name)]
     if not needed:
         return
     places = _field_places(cls)
-    init = vars(cls).get("__init__")
-    if not isinstance(init, types.FunctionType):
+    owner = next((k for k in cls.__mro__[:-1] if "__init__" in vars(k)), None)
+    init = vars(owner).get("__init__") if owner is not None else None
+    inherited = owner is not cls and struct.base is not None
+    if inherited:
+        needed = [name for name in needed if name not in struct.base.fields]
+    if not needed:
+        return
+    if not isinstance(init, types.FunctionType) or inherited:
         field = needed[0]
         raise _field_error(struct, field, places, "has no class-level default and class "
                            f"'{struct.name}' has no __init__ to assign it")
     source = load_source(init)
     _InitScan(struct, needed, places, source).run()
+
+
+def _has_default(cls: type, name: str) -> bool:
+    """Does `cls` or a base class give the field `name` a class-level value?"""
+    return any(name in vars(k) for k in cls.__mro__[:-1])
+
+
+def _is_super_init(node: ast.AST) -> bool:
+    """`super().__init__(...)`."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "__init__" and isinstance(node.func.value, ast.Call)
+            and isinstance(node.func.value.func, ast.Name) and node.func.value.func.id == "super"
+            and not node.func.value.args)
 
 
 def _field_places(cls: type) -> dict:
@@ -128,6 +150,8 @@ class _InitScan:
         if handler is not None:
             return handler(node, state)
         self.reads(node, state)
+        if isinstance(node, ast.Expr) and _is_super_init(node.value) and self.struct.base:
+            return state | set(self.struct.base.fields)
         return state
 
     def stmt_If(self, node: ast.If, state):
@@ -222,7 +246,7 @@ class _InitScan:
             bases.add(sub.value)
             if isinstance(sub.ctx, ast.Load) and field in self.struct.fields:
                 self.read_field(field, sub, state)
-            elif isinstance(sub.ctx, ast.Load) and callable(vars(self.cls).get(field)):
+            elif isinstance(sub.ctx, ast.Load) and callable(getattr(self.cls, field, None)):
                 self.escape(sub, state, f"the method call 'self.{field}(...)'")
         for sub in ast.walk(node):
             if (isinstance(sub, ast.Name) and sub.id == self.self_name and sub not in bases

@@ -5,9 +5,10 @@ numbers: `offset` is added to the AST's), and resolves names in the
 function's scope: closure cells, then module globals, then builtins.
 `parse_signature` types the parameters from their annotations (the first
 parameter of a method is the receiver, unannotated) and collects defaults.
-`struct_of(cls)` gives the one `StructType` of a user class: a field per
-annotation of the class body; no base classes; every field assigned before
-it is read (`fieldinit.py`).
+`struct_of(cls)` gives the one `StructType` of a user class: its base
+class's fields (single inheritance from another user class), then a field
+per annotation of the class body; every field assigned before it is read
+(`fieldinit.py`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from dataclasses import dataclass, field
 from flowgraph.errors import FlowError
 from flowgraph.builder.fieldinit import check_initialised
 from flowgraph.lltypes import LowLevelType, StructType
-from flowgraph.builder.typeinfer import AnnotationError, Place, annotation_type, object_type
+from flowgraph.builder.typeinfer import (AnnotationError, Place, annotation_type, object_type,
+                                         type_name)
 
 
 # -- sources and signatures ------------------------------------------------------
@@ -155,15 +157,18 @@ def _defaults(func) -> dict:
 _structs: "weakref.WeakKeyDictionary[type, StructType]" = weakref.WeakKeyDictionary()
 
 
+_own_fields: "weakref.WeakKeyDictionary[StructType, dict]" = weakref.WeakKeyDictionary()
+
+
 def struct_of(cls: type) -> StructType:
     """The StructType of a user class (one per class, shared by all builds):
-    one field per annotation of the class body.  Raises AnnotationError."""
+    the base class's fields, then one field per annotation of the class
+    body.  Raises AnnotationError."""
     if cls in _structs:
         return _structs[cls]
-    if cls.__bases__ != (object,):
-        raise AnnotationError(f"class '{cls.__name__}' has base classes; inheritance is not "
-                              "supported")
-    struct = _structs[cls] = StructType(cls.__name__, pyclass=cls)
+    base = _base_struct(cls)
+    struct = _structs[cls] = StructType(cls.__name__, pyclass=cls, base=base)
+    own = _own_fields[struct] = {}
     module = inspect.getmodule(cls)
     scope = dict(vars(module)) if module else {}
     scope[cls.__name__] = cls
@@ -173,8 +178,16 @@ def struct_of(cls: type) -> StructType:
             return scope[name]
         return builtins.__dict__[name]
     try:
+        _layout(struct)
         for name, annotation in cls.__dict__.get("__annotations__", {}).items():
-            struct.fields[name] = object_type(annotation, lookup, struct_of)
+            t = object_type(annotation, lookup, struct_of)
+            if base is not None and name in base.fields and base.fields[name] != t:
+                raise AnnotationError(
+                    f"'{name}: {type_name(t)}' redeclares the field '{base.name}.{name}: "
+                    f"{type_name(base.fields[name])}'; a subclass keeps its base's field "
+                    "types")
+            own[name] = t
+            _layout(struct)
         check_initialised(cls, struct, load_source)
     except AnnotationError as exc:
         del _structs[cls]
@@ -183,6 +196,56 @@ def struct_of(cls: type) -> StructType:
         del _structs[cls]
         raise
     return struct
+
+
+def is_known_class(cls: type) -> bool:
+    """Has `cls` a struct already (a class compiled code may meet)?"""
+    return cls in _structs
+
+
+def known_subclasses(cls: type) -> list:
+    """Every subclass of `cls` there is now (their structs made: from now on
+    they are known, `is_known_class`)."""
+    found, todo = [], list(cls.__subclasses__())
+    while todo:
+        k = todo.pop()
+        todo.extend(k.__subclasses__())
+        try:
+            struct_of(k)
+        except (AnnotationError, FlowError):
+            continue                    # not a class of the subset: never accepted
+        found.append(k)
+    return found
+
+
+def _base_struct(cls: type) -> StructType | None:
+    """The struct of `cls`'s one base class (None for `object`)."""
+    bases = cls.__bases__
+    if bases == (object,):
+        return None
+    if len(bases) > 1:
+        names = ", ".join(b.__name__ for b in bases)
+        raise AnnotationError(f"class '{cls.__name__}' has several base classes ({names}); "
+                              "only single inheritance is supported")
+    (base,) = bases
+    if base.__module__ == "builtins" or not isinstance(base, type) or type(base) is not type:
+        raise AnnotationError(f"class '{cls.__name__}' derives from '{base.__name__}'; a "
+                              "class may only derive from another class of the program")
+    try:
+        return struct_of(base)
+    except AnnotationError as exc:
+        raise AnnotationError(f"base class of '{cls.__name__}': {exc}") from None
+
+
+def _layout(struct: StructType) -> None:
+    """`struct.fields`: its base's, then its own; again for every subclass
+    made meanwhile (a base whose fields refer to a subclass)."""
+    fields = dict(struct.base.fields) if struct.base is not None else {}
+    fields.update(_own_fields.get(struct, {}))
+    struct.fields = fields
+    for other in list(_structs.values()):
+        if other.base is struct:
+            _layout(other)
 
 
 def struct_converter(place: Place | None):

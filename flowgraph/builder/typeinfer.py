@@ -30,7 +30,8 @@ import typing
 from dataclasses import dataclass
 
 from flowgraph.lltypes import (Bool, Char, Float, ListType, LowLevelType, Primitive, Signed,
-                               Str, StructType, TupleType, Void, DictType)
+                               Str, StructType, TupleType, Void, DictType, common_base,
+                               is_subtype)
 from flowgraph.model import Constant
 
 UNKNOWN = Primitive("Unknown", object)      # items of an empty list not yet inferred
@@ -67,7 +68,7 @@ def is_pending(t) -> bool:
 def fits(src: LowLevelType, dst: LowLevelType) -> bool:
     """Can a value of type `src` flow into a sink of type `dst` unchanged?
     A pending list fits any list of the same depth."""
-    if src == dst:
+    if is_subtype(src, dst):            # the same type, or a subclass's instance
         return True
     if isinstance(src, ListType) and isinstance(dst, ListType):
         return src.item is UNKNOWN or dst.item is UNKNOWN or fits(src.item, dst.item)
@@ -273,6 +274,13 @@ class TypeTable:
             return Char
         refinable = (is_pending(entry.type) and fits(t, entry.type)
                      or entry.flexible and t is Char)
+        base = common_base(t, entry.type) if isinstance(t, StructType) else None
+        if base is not None and not entry.declared:
+            # instances of two classes of one hierarchy: the local holds their
+            # nearest common base (flow-insensitive, as every local's type)
+            entry.type, entry.place = base, place
+            self.dirty = self.progress = True
+            return base
         if entry.declared or not refinable:
             if fits(t, entry.type):
                 return entry.type

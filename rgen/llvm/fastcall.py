@@ -12,7 +12,7 @@ each argument inline, exactly as flowgraph/arguments.py's fast tests do:
               PyLong_AsLongLongAndOverflow (out of line)
     float     exact float          bool   the True or False object
     str       exact str            char   exact str of length 1
-    instance  exactly the class
+    instance  exactly the class, or None (a subclass's: the shared checker)
     list[int], list[float], list[bool]
               exact list; an item is checked where native code reads it
               (memops.py), as in every mode
@@ -57,6 +57,10 @@ def tests_inline(graph) -> bool:
 
 
 def _tested_inline(T) -> bool:
+    """(An instance: its class is tested inline, but a subclass's instance
+    is accepted by the shared checker, which then needs the trusting entry.)"""
+    if isinstance(T, StructType):
+        return T.pyclass is None
     return not isinstance(T, (ListType, ArrayType, TupleType, DictType)) \
         or items_checked_when_read(T)
 
@@ -140,7 +144,7 @@ def _argument(rt: Runtime, b: ir.IRBuilder, T, p, slow_unless):
         length = b.call(rt.capi("PyUnicode_GetLength"), [p])
         slow_unless(b.icmp_signed("==", length, i64(1)))
         return b.call(rt.capi("PyUnicode_ReadChar"), [p, i64(0)], name="ch")
-    if isinstance(T, StructType):
+    if isinstance(T, StructType):           # (a subclass's instance: the slow path)
         slow_unless(b.or_(is_exact(rt, b, p, record_class(T)),
                           b.icmp_unsigned("==", p, rt.pyobj(None, "None"))))
         return p

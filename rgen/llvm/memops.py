@@ -721,7 +721,7 @@ def _merge_exit(em, index: int) -> None:
 
 # -- copies ---------------------------------------------------------------------------------
 
-@handles("same_as", "hint")
+@handles("same_as", "hint", "cast_pointer")
 def _same_as(em, op):
     if op.opname == "hint" and em.graph._cache.get(MERGE_HOOK) is not None:
         flags = op.args[1].value.split(",")

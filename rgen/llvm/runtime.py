@@ -113,6 +113,7 @@ CAPI = {
     "Py_EnterRecursiveCall": (I32, [PTR]),
     "Py_LeaveRecursiveCall": (VOID, []),
     "PyErr_CheckSignals": (I32, []),
+    "PyType_IsSubtype": (I32, [PTR, PTR]),
 }
 VARIADIC = {"PyErr_Format"}
 

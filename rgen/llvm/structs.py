@@ -192,6 +192,20 @@ def _new_instance(em, cls):
                   name="obj")
 
 
+@handles("instance_isinstance")
+def _isinstance(em, op):
+    """`isinstance(v, C)` (or a tuple of classes): `PyType_IsSubtype(Py_TYPE(v),
+    C)` (None's type is no user class's subtype)."""
+    b = em.b
+    ob_type = load_at(b, em.value(op.args[0]), OB_TYPE, PTR)
+    classes = op.args[1].value
+    found = None
+    for cls in classes if isinstance(classes, tuple) else (classes,):
+        test = b.call(em.rt.capi("PyType_IsSubtype"), [ob_type, em.rt.pyobj(cls, cls.__name__)])
+        found = test if found is None else b.or_(found, test)
+    return b.icmp_signed("!=", found, ir.Constant(I32, 0), name=op.result.name or "isinstance")
+
+
 @handles("malloc")
 def _malloc(em, op):
     T = op.args[0].value

@@ -409,8 +409,16 @@ class Base:
     pass
 
 
-class Derived(Base):
+class Other:
+    pass
+
+
+class Derived(Base, Other):
     n: int
+
+
+class FromInt(int):
+    pass
 
 
 class Plain:
@@ -426,6 +434,11 @@ def helper(a: int, b: int = 2) -> int:
 
 def uses_inheritance(n: int) -> int:
     d = Derived()
+    return n
+
+
+def derives_from_builtin(n: int) -> int:
+    d = FromInt()
     return n
 
 
@@ -501,8 +514,10 @@ def mixed_ifexp(a: int, x: float) -> float:
 
 
 CALL_CASES = [
-    (uses_inheritance, "Derived()", "class 'Derived' has base classes; inheritance is not "
-     "supported"),
+    (uses_inheritance, "Derived()", "class 'Derived' has several base classes (Base, "
+     "Other); only single inheritance is supported"),
+    (derives_from_builtin, "FromInt()", "class 'FromInt' derives from 'int'; a class may "
+     "only derive from another class of the program"),
     (unknown_field, "p.m", "class 'Plain' has no field 'm'; declare it in the class body "
      "('m: int')"),
     (unknown_method, "p.frob()", "class 'Plain' has no method 'frob'"),

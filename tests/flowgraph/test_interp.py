@@ -118,9 +118,11 @@ signed = st.one_of(st.sampled_from(EDGES), st.integers(MININT, MAXINT),
                    st.integers(-300, 300))
 STRATEGIES = {Signed: signed, Float: st.floats(), Bool: st.booleans(),
               Char: st.characters(max_codepoint=0x2FF), Str: st.text(max_size=5)}
-# a tuple's operations take a type and a constant index, ptr_eq references:
-# tests/timeshifter/test_tuples.py and test_none.py
-TUPLE_OPS = {"newtuple", "tuple_getitem", "tuple_getitem_var", "ptr_eq"}
+# a tuple's operations take a type and a constant index, ptr_eq references, the class
+# operations an instance and a class: tests/timeshifter/test_tuples.py, test_none.py and
+# test_classes.py
+TUPLE_OPS = {"newtuple", "tuple_getitem", "tuple_getitem_var", "ptr_eq",
+             "instance_isinstance", "cast_pointer"}
 FOLDED = sorted(name for name, desc in OPS.items()
                 if desc.fold is not None and name not in TUPLE_OPS)
 

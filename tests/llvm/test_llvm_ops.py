@@ -26,9 +26,11 @@ STRATEGIES = {Signed: INTS, Float: FLOATS, Bool: st.booleans(), Char: st.charact
 # a repetition count of 2**33 would allocate tens of gigabytes in both
 SMALLER = {"str_mul": {Signed: st.integers(-3, 40)}}
 
-# a tuple's operations take a type and a constant index, ptr_eq references:
-# tests/timeshifter/test_tuples.py and test_none.py
-TUPLE_OPS = {"newtuple", "tuple_getitem", "tuple_getitem_var", "ptr_eq"}
+# a tuple's operations take a type and a constant index, ptr_eq references, the class
+# operations an instance and a class: tests/timeshifter/test_tuples.py, test_none.py and
+# test_classes.py
+TUPLE_OPS = {"newtuple", "tuple_getitem", "tuple_getitem_var", "ptr_eq",
+             "instance_isinstance", "cast_pointer"}
 FOLDED = sorted(name for name, desc in OPS.items()
                 if desc.fold is not None and name not in TUPLE_OPS)
 

@@ -1,0 +1,217 @@
+"""Classes with single inheritance (issue 12 item 1): a subclass's fields after
+its base's, inherited and overriding methods, `super().__init__(...)` and
+`super().m(...)`, `isinstance` against classes known at compile time (with
+the tested local seen as the subclass where the test holds), instances of
+several subclasses in one variable, list or parameter, and a method call on
+an instance of unknown class dispatched on its class; in every mode against
+CPython.  A virtual instance knows its class: its tests and its dispatch
+fold at compile time."""
+
+from collections import Counter
+
+import pytest
+
+import flowgraph
+import timeshifter
+from flowgraph.errors import FlowError
+from tests.differential import assert_every_mode
+
+
+class Shape:
+    sides: int
+
+    def __init__(self, sides: int):
+        self.sides = sides
+
+    def area(self) -> int:
+        return 0
+
+    def describe(self) -> int:
+        return self.sides * 100 + self.area()
+
+
+class Square(Shape):
+    side: int
+
+    def __init__(self, side: int):
+        super().__init__(4)
+        self.side = side
+
+    def area(self) -> int:
+        return self.side * self.side
+
+
+class Rect(Square):
+    other: int
+
+    def __init__(self, a: int, b: int):
+        super().__init__(a)
+        self.other = b
+
+    def area(self) -> int:
+        return self.side * self.other
+
+
+class Triangle(Shape):
+    base: int
+    height: int
+
+    def __init__(self, b: int, h: int):
+        super().__init__(3)
+        self.base = b
+        self.height = h
+
+    def area(self) -> int:
+        return self.base * self.height // 2 + super().area()
+
+
+class Dot(Shape):                   # inherits __init__ and every method
+    pass
+
+
+def make(i: int) -> Shape:
+    if i % 5 == 0:
+        return Square(i)
+    if i % 5 == 1:
+        return Triangle(i, i + 1)
+    if i % 5 == 2:
+        return Rect(i, 2)
+    if i % 5 == 3:
+        return Dot(1)
+    return Shape(5)
+
+
+def total(n: int) -> int:
+    shapes: list[Shape] = []
+    for i in range(n):
+        shapes.append(make(i))
+    t = 0
+    for s in shapes:
+        t += s.describe()
+        if isinstance(s, Square):
+            t += s.side * 1000          # a Square's field, after the test
+        if isinstance(s, (Triangle, Rect)):
+            t += 7
+        if not isinstance(s, Dot):
+            t += 1
+    return t
+
+
+def pick(k: int) -> int:
+    s = Square(k) if k > 0 else Triangle(k, 3)
+    return s.describe()
+
+
+def area_of(s: Shape, k: int) -> int:
+    if isinstance(s, Rect) and s.other > k:
+        return s.area() + s.other
+    return s.area() * k
+
+
+def first_side(shapes: list[Shape]) -> int:
+    for s in shapes:
+        if isinstance(s, Square):
+            return s.side
+    return -1
+
+
+CASES = [(total, (0,)), (total, (12,)), (pick, (3,)), (pick, (-2,)),
+         (area_of, (Rect(3, 9), 4)), (area_of, (Rect(3, 9), 40)), (area_of, (Square(6), 2)),
+         (area_of, (Triangle(5, 3), 2)), (area_of, (Dot(2), 3)), (area_of, (Shape(1), 3)),
+         (first_side, ([Dot(1), Triangle(1, 2), Rect(8, 1)],)), (first_side, ([Shape(2)],))]
+
+
+@pytest.mark.parametrize("func, args", CASES,
+                         ids=[f"{f.__name__}{i}" for i, (f, _) in enumerate(CASES)])
+def test_every_mode_agrees_with_cpython(func, args):
+    assert_every_mode(func, args)
+
+
+def test_a_subclass_has_its_bases_fields_first():
+    from flowgraph.builder.signatures import struct_of
+    rect = struct_of(Rect)
+    assert list(rect.fields) == ["sides", "side", "other"]
+    assert rect.base is struct_of(Square) and struct_of(Square).base is struct_of(Shape)
+    assert struct_of(Dot).fields == struct_of(Shape).fields
+
+
+def test_virtual_instances_fold_their_class_tests_and_dispatch():
+    """`pick` makes a Square or a Triangle: each path knows which, so the
+    dispatch of `area` folds, nothing is allocated and no class is tested."""
+    comp = timeshifter.make_compiler(pick)
+    res = comp.specialize()
+    assert [res(3), res.interpret(-2), res(-7)] == [pick(3), pick(-2), pick(-7)]
+    assert Counter(op.opname for op in res.graph.iteroperations()) == {
+        "int_gt": 1, "int_mul": 2, "int_add": 2, "int_floordiv": 1}
+    green = timeshifter.make_compiler(pick, green=["k"])
+    assert [green(k) for k in (3, -2)] == [pick(3), pick(-2)]
+    assert green.specialize(3).op_counts() == Counter()       # all at compile time
+
+
+def test_an_instance_of_unknown_class_is_dispatched_on_its_class():
+    """A parameter typed `Shape`: its `area` is a residual test per
+    overriding class (Rect before Square, deepest first), then the base's.
+    Where `isinstance(s, Rect)` holds, s is a Rect, whose `area` no subclass
+    overrides: a direct call."""
+    res = timeshifter.make_compiler(area_of).specialize()
+    counts = res.op_counts()
+    assert counts["instance_isinstance"] == 1 + 3     # the test; Shape's area() dispatched
+    assert counts["direct_call"] == 0                 # every area() inlined
+    for s, k in [(Rect(3, 9), 4), (Square(6), 2), (Triangle(5, 3), 2), (Dot(2), 3)]:
+        assert res(s, k) == res.interpret(s, k) == area_of(s, k)
+
+
+def test_isinstance_of_an_unrelated_class_is_false_at_once():
+    def unrelated(s: Square) -> int:
+        return 1 if isinstance(s, Triangle) else 2
+    assert flowgraph.run_graph(flowgraph.build_graph(unrelated), Square(1)) == 2
+    assert timeshifter.make_compiler(unrelated).specialize().op_counts() == Counter()
+
+
+class NoInit(Square):
+    extra: int
+
+
+class Twice(Square):
+    side: str
+
+
+def needs_init(k: int) -> int:
+    return NoInit(k).side
+
+
+def redeclares(k: int) -> int:
+    return Twice(k).sides
+
+
+def super_outside(k: int) -> int:
+    return super().f(k)
+
+
+@pytest.mark.parametrize("func, message", [
+    (needs_init, "field 'NoInit.extra' has no class-level default and class 'NoInit' has "
+                 "no __init__ to assign it"),
+    (redeclares, "field of class 'Twice': 'side: str' redeclares the field 'Square.side: "
+                 "int'; a subclass keeps its base's field types"),
+    (super_outside, "super() is only supported in a method of a class"),
+])
+def test_what_stays_out_is_a_clear_error(func, message):
+    with pytest.raises(FlowError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        flowgraph.build_graph(func)
+
+
+def test_an_instance_of_a_class_made_after_compiling_is_refused():
+    """Method calls dispatch on the subclasses there were when they were
+    compiled: an instance of a later subclass (which might override a
+    method) is refused at the entry rather than run with a wrong method."""
+    comp = timeshifter.make_compiler(area_of)
+    res = comp.specialize()
+    graph = flowgraph.build_graph(area_of)
+
+    class Late(Square):
+        def area(self) -> int:
+            return -1
+    message = r"^area_of\(\) argument 's' must be Shape, not Late$"
+    for run in (res, res.interpret, lambda *a: flowgraph.run_graph(graph, *a)):
+        with pytest.raises(TypeError, match=message):
+            run(Late(2), 3)
