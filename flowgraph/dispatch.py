@@ -26,18 +26,21 @@ import struct
 from abc import ABC, abstractmethod
 from typing import Protocol
 
-from flowgraph.lltypes import Float
+from flowgraph.lltypes import Class, Float
 
 
 def key_encoding(T) -> str:
     """How a value of type T becomes its int64 key: "bits" (a Float's IEEE
-    bits, so -0.0 != 0.0) or "int" (a Signed as it is, a Bool as 0/1, a Char
-    as its code point: zero-extended machine values)."""
-    return "bits" if T is Float else "int"
+    bits, so -0.0 != 0.0), "address" (a Class: the class object's address)
+    or "int" (a Signed as it is, a Bool as 0/1, a Char as its code point:
+    zero-extended machine values)."""
+    return "bits" if T is Float else "address" if T is Class else "int"
 
 
 def switch_key(value) -> int:
     """The int64 key of a promoted value (see `key_encoding`)."""
+    if isinstance(value, type):
+        return id(value)
     if isinstance(value, str):
         return ord(value)
     if isinstance(value, float):

@@ -57,8 +57,9 @@ Bool = Primitive("Bool", bool)
 Char = Primitive("Char", str)
 Void = Primitive("Void", object)
 Str = Primitive("Str", str, is_gcref=True)
+Class = Primitive("Class", type, is_gcref=True)     # a user class, `o.__class__`
 
-PRIMITIVES = {t.name: t for t in (Signed, Float, Bool, Char, Void, Str)}
+PRIMITIVES = {t.name: t for t in (Signed, Float, Bool, Char, Void, Str, Class)}
 
 
 def _primitive_by_name(name: str) -> Primitive:

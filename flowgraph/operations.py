@@ -80,7 +80,7 @@ import operator
 import ast
 from dataclasses import dataclass
 
-from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str,
+from flowgraph.lltypes import (ArrayType, Bool, Char, Class, Float, ListType, Signed, Str,
                                StructType, TupleType, Void, DictType)
 
 MAXINT = 2**63 - 1
@@ -356,6 +356,15 @@ _op("instance_isinstance", 2, _B, fold=isinstance, py="isinstance({0}, {1})",
     kind="compare", args=(StructType, Void), ts="rt.instance_isinstance(js, {b0}, {t1})")
 _op("cast_pointer", 2, lambda args: args[1].value, fold=lambda v, t: v, py="{0}",
     kind="copy", args=(StructType, Void), ts="rt.cast_pointer(js, {b0}, {t1})")
+# instance_class(v) is `v.__class__` (a Class value: promoted, `hint(o.__class__,
+# promote=True)`, it makes the method calls on o direct); class_issubclass(k, c_class)
+# is `issubclass(k, C)` (the dispatch's test on a promoted class); class_is(k, c_class)
+# is `k is C` (`type(o) is C`)
+_op("instance_class", 1, _fixed(Class), fold=lambda v: v.__class__, py="{0}.__class__",
+    kind="cast", args=(StructType,), ts="rt.instance_class(js, {b0})")
+_op("class_issubclass", 2, _B, fold=issubclass, py="issubclass({0}, {1})", kind="compare",
+    args=(Class, Void))
+_op("class_is", 2, _B, fold=operator.is_, py="{0} is {1}", kind="compare", args=(Class, Void))
 
 # tuples (immutable values, like strings: pure; a red one is virtual in the timeshifter
 # until it escapes)

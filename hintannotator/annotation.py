@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from flowgraph.lltypes import Bool, Char, Float, Signed
+from flowgraph.lltypes import Bool, Char, Class, Float, Signed
 from flowgraph.gcpause import collector_paused
 from flowgraph.model import Constant, FunctionGraph, Variable
 from flowgraph.builder.typeinfer import type_name
@@ -62,7 +62,7 @@ def _green_indices(graph: FunctionGraph, green) -> set:
     return result
 
 
-_PROMOTABLE = (Signed, Float, Bool, Char)
+_PROMOTABLE = (Signed, Float, Bool, Char, Class)     # (a class: `o.__class__`)
 
 
 class HintAnnotation:
@@ -178,7 +178,7 @@ class HintAnnotation:
                 raise HintError(
                     f"hint({name or 'x'}, promote=True) at {copy.info.where(op.lineno)} "
                     f"promotes a {type_name(t)}; only int, float, bool and one-character "
-                    f"str values can be promoted.\nHint that would help: promote a scalar "
+                    f"str values and classes (o.__class__) can be promoted.\nHint that would help: promote a scalar "
                     f"read from it (its length, an item), or make it a green parameter "
                     f"with hint(..., deepfreeze=True).")
 

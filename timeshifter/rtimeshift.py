@@ -14,7 +14,7 @@ the middle of a segment ends the state by raising `StateFinished`.
 from __future__ import annotations
 
 from flowgraph.interp import record_class
-from flowgraph.lltypes import Bool, ListType, Signed, Str, Void
+from flowgraph.lltypes import Bool, Class, ListType, Signed, Str, Void
 from flowgraph.model import Constant
 from flowgraph.operations import OPS
 from timeshifter.boxes import (PtrBox, RedBox, container_kind, copy_box, force, new_list,
@@ -354,6 +354,15 @@ def instance_isinstance(js: JitState, box, cls) -> RedBox:
     if isinstance(box.gv, Constant):
         return RedBox(Constant(isinstance(box.gv.value, cls), Bool))
     return op(js, "instance_isinstance", box, RedBox(Constant(cls, Void)))
+
+
+def instance_class(js: JitState, box) -> RedBox:
+    """`v.__class__`: a virtual instance's class is known now."""
+    if _is_virtual(box):
+        return RedBox(Constant(record_class(box.virtual.lltype), Class))
+    if isinstance(box.gv, Constant):
+        return RedBox(Constant(box.gv.value.__class__, Class))
+    return op(js, "instance_class", box)
 
 
 def cast_pointer(js: JitState, box, lltype):

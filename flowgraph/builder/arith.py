@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import ast
 
-from flowgraph.lltypes import (Bool, Char, Float, ListType, Signed, Str, StructType, TupleType,
-                               Void)
+from flowgraph.lltypes import (Bool, Char, Class, Float, ListType, Signed, Str, StructType,
+                               TupleType, Void, common_base)
 from flowgraph.model import Constant
 from flowgraph.operations import fold_op, result_type, source_ops
 from flowgraph.builder.typeinfer import (NUMERIC_RANK, convert_constant, is_flexible_char,
@@ -217,13 +217,27 @@ class ArithBuilder:
         """`v1 is v2` of references to instances of one class, or None."""
         if is_none(v1) and is_none(v2):
             return Constant(True, Bool)
+        if Class in (v1.concretetype, v2.concretetype):
+            return self.class_identity(v1, v2, node)
         t = v1.concretetype if isinstance(v1.concretetype, StructType) else v2.concretetype
+        if isinstance(v1.concretetype, StructType) and isinstance(v2.concretetype, StructType):
+            t = common_base(v1.concretetype, v2.concretetype) or t
         a, b = (convert_constant(v, t) if isinstance(t, StructType) else None for v in (v1, v2))
         if a is None or b is None:
             raise self.error(f"'is' between {type_name(v1.concretetype)} and "
                              f"{type_name(v2.concretetype)} is not supported; 'is' compares "
                              "instances of one class, or with None (use == for values)", node)
         return self.emit("ptr_eq", [a, b])
+
+    def class_identity(self, v1, v2, node: ast.AST):
+        """`type(o) is C`: a class value against a class of the program."""
+        if isinstance(v1, Constant) and isinstance(v2, Constant):
+            return Constant(v1.value is v2.value, Bool)
+        k, c = (v1, v2) if isinstance(v2, Constant) else (v2, v1)
+        if not (k.concretetype is Class and isinstance(c, Constant) and c.concretetype is Class):
+            raise self.error("'is' of a class compares it with a class named in the program: "
+                             "type(o) is C", node)
+        return self.emit("class_is", [k, Constant(c.value, Void)])
 
     def none_check(self, obj, attr: str, node: ast.AST):
         """`obj` after raising CPython's AttributeError where it is None (a

@@ -167,6 +167,9 @@ class BlockState:
         if names is None:
             names = list(dict.fromkeys(n for p in pendings for n in p.env))
             names += _new_flags(names, pendings)
+            # a promoted class (`#class o`) holds only where every path knows it
+            names = [n for n in names if not n.startswith("#class ")
+                     or all(n in p.env for p in pendings)]
         types = [self.join_type(name, pendings, narrow) for name in names]
         block = Block([Variable("" if is_hidden(n) else n, t) for n, t in zip(names, types)])
         for pending in pendings:
@@ -224,16 +227,18 @@ class BlockState:
         return self.block is not None
 
     def bind(self, name: str, value) -> None:
-        """`name` holds `value` from now on (bound on this path)."""
+        """`name` holds `value` from now on (bound on this path; a class
+        promoted for its old value no longer holds)."""
         self.env[name] = value
         self.env.pop(bound_key(name), None)
+        self.env.pop(f"#class {name}", None)
 
     # -- loops ---------------------------------------------------------------------
 
     def enter_loop(self, assigned: list) -> tuple[Block, list]:
         """End the current block and start a loop header carrying the current
         names and the typed names among `assigned` (the loop's assignments)."""
-        names = list(self.env)
+        names = [n for n in self.env if not n.startswith("#class ")]   # (see enter)
         for name in assigned:
             if name in self.env or name in names:
                 continue

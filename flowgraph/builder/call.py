@@ -24,16 +24,17 @@ import ast
 import builtins
 import types
 
-from flowgraph.lltypes import (Bool, Char, DictType, Float, ListType, Signed, Str, StructType,
-                               TupleType, Void, is_subtype)
+from flowgraph.lltypes import (Bool, Char, Class, DictType, Float, ListType, Signed, Str,
+                               StructType, TupleType, Void, is_subtype)
 from flowgraph.model import Constant
-from flowgraph.builder.signatures import known_subclasses
+from flowgraph.builder.signatures import class_attribute, overriding_classes
 from flowgraph.builder.typeinfer import UNKNOWN, convert_constant, is_pending, type_name
 from flowgraph.builder.unsupported import describe
 
 _BUILTINS = {len: "call_len", ord: "call_ord", chr: "call_chr", abs: "call_abs",
              min: "call_minmax", max: "call_minmax", int: "call_int", float: "call_float",
-             bool: "call_bool", hash: "call_hash", isinstance: "call_isinstance"}
+             bool: "call_bool", hash: "call_hash", isinstance: "call_isinstance",
+             type: "call_type"}
 _ADVICE = {
     "print": "return the value instead of printing it",
     "range": "range() is only supported as the iterable of a for loop",
@@ -198,7 +199,21 @@ class CallBuilder:
         if not flags:
             raise self.error("hint() needs a flag, e.g. hint(x, concrete=True)", node)
         value = self.expr(node.args[0])
-        return self.emit("hint", [value, Constant(",".join(sorted(flags)), Void)])
+        result = self.emit("hint", [value, Constant(",".join(sorted(flags)), Void)])
+        name = _class_of_local(node.args[0])
+        if "promote" in flags and value.concretetype is Class and name in self.local_names:
+            # `hint(o.__class__, promote=True)`: o's class is known from here
+            # on (until o is assigned), so o's method calls are direct
+            self.env[class_key(name)] = result
+        return result
+
+    def call_type(self, node: ast.Call, name: str):
+        """`type(o)` of an instance: its class (a Class value)."""
+        (value,) = self.builtin_args(node, name, (1,))
+        if not (isinstance(value.concretetype, StructType) and value.concretetype.pyclass):
+            raise self.error(f"type() of {type_name(value.concretetype)} is not supported; "
+                             "type() gives the class of an instance", node)
+        return self.emit("instance_class", [value])
 
     # -- functions, classes, methods ---------------------------------------------------
 
@@ -396,8 +411,10 @@ class CallBuilder:
                     if self.block is None:          # None.method(): always raises
                         return Constant(None, Void)
                 overriders = overriding_classes(t.pyclass, attr)
-                if overriders:
-                    return self.call_dispatch(v_obj, t, attr, overriders, node)
+                known = class_key(base.id) if isinstance(base, ast.Name) else None
+                if overriders or known in self.env:
+                    return self.call_dispatch(v_obj, t, attr, overriders, node,
+                                              self.env.get(known))
                 return self.call_function(method, node, obj=v_obj,
                                           self_type=self.struct_of(owner, node))
             raise self.error(f"class '{t.name}' has no method '{attr}'", node)
@@ -426,14 +443,17 @@ class CallBuilder:
         return self.call_function(method, node, obj=v_self,
                                   self_type=self.struct_of(found, node))
 
-    def call_dispatch(self, v_obj, t: StructType, attr: str, overriders: list, node):
+    def call_dispatch(self, v_obj, t: StructType, attr: str, overriders: list, node,
+                      v_class=None):
         """`obj.m(args)` where subclasses of obj's class override `m`: a test
         of the instance's class per overriding class, deepest first, each
         branch a direct call of the method that class resolves (an
         instance known at compile time, such as a virtual one, takes one
-        branch)."""
+        branch).  `v_class`: obj's class promoted (`hint(o.__class__,
+        promote=True)`): the tests are on it, green, and fold."""
         owner, method = class_attribute(t.pyclass, attr)
         sig = self.ctx.signature(method, self.struct_of(owner, node), self.place(node))
+        class_key_ = self.hold(v_class) if v_class is not None else None
         obj_key = self.hold(v_obj)
         arg_keys = [self.hold(a) for a in self.bind_arguments(sig, node, first=1)]
         result_key, results = self.new_key(), []
@@ -441,8 +461,10 @@ class CallBuilder:
             v_obj = self.env[obj_key]
             if cls is not None:
                 struct = self.struct_of(cls, node)
-                falses, trues = self.exit_switch(
-                    self.emit("instance_isinstance", [v_obj, Constant(cls, Void)]))
+                test = self.emit("class_issubclass", [self.env[class_key_], Constant(cls, Void)]) \
+                    if class_key_ is not None else \
+                    self.emit("instance_isinstance", [v_obj, Constant(cls, Void)])
+                falses, trues = self.exit_switch(test)
                 self.enter(trues)
                 if self.block is not None:
                     v_obj = self.emit("cast_pointer", [self.env[obj_key], Constant(struct, Void)])
@@ -471,7 +493,7 @@ class CallBuilder:
             return Constant(None, Void)
         self.unify(results, result_key, node, f"the results of the overrides of '{attr}'")
         self.enter(results)
-        for key in [obj_key] + arg_keys:
+        for key in [obj_key] + arg_keys + ([class_key_] if class_key_ else []):
             self.release(key)
         return self.release(result_key)
 
@@ -592,21 +614,20 @@ class CallBuilder:
         return converted
 
 
-def class_attribute(cls: type, name: str, skip: int = 0) -> tuple:
-    """(the class defining `name`, its value) for `cls` and its bases in
-    method resolution order (after the first `skip` of them), or (None,
-    None); `object` does not count."""
-    for k in cls.__mro__[skip:-1]:
-        if name in vars(k):
-            return k, vars(k)[name]
-    return None, None
+def class_key(name: str) -> str:
+    """The hidden name holding the promoted class of the local `name`."""
+    return f"#class {name}"
 
 
-def overriding_classes(cls: type, name: str) -> list:
-    """The subclasses of `cls` (known now) that define the method `name`
-    themselves, deepest first."""
-    found = [k for k in known_subclasses(cls) if isinstance(vars(k).get(name), types.FunctionType)]
-    return sorted(found, key=lambda k: -len(k.__mro__))
+def _class_of_local(node: ast.expr) -> str | None:
+    """`o` for `o.__class__` or `type(o)` of a local name o."""
+    if isinstance(node, ast.Attribute) and node.attr == "__class__" \
+            and isinstance(node.value, ast.Name):
+        return node.value.id
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "type" \
+            and len(node.args) == 1 and isinstance(node.args[0], ast.Name):
+        return node.args[0].id
+    return None
 
 
 def _hashable(obj) -> bool:

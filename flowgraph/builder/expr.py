@@ -20,8 +20,10 @@ import functools
 import types
 
 from flowgraph.builder.blockstate import default_constant
+from flowgraph.builder.signatures import class_attribute, is_program_class
+from flowgraph.builder.call import _class_of_local
 from flowgraph.lltypes import (Bool, Char, DictType, Float, ListType, Signed, Str, StructType,
-                               TupleType, Void, common_base, is_subtype)
+                               TupleType, Void, common_base, is_subtype, Class)
 from flowgraph.model import Constant, Variable
 from flowgraph.operations import MAXINT, MININT
 from flowgraph.builder.typeinfer import (UNKNOWN, AnnotationError, convert_constant,
@@ -91,6 +93,9 @@ class ExprBuilder:
             obj = self.lookup(name, node)
         if obj is None or type(obj) in _CONSTANT_TYPES:
             return self.constant(obj, node, what=f"module-level name '{name}'")
+        if is_program_class(obj):
+            self.struct_of(obj, node)
+            return Constant(obj, Class)         # `type(o) is C`
         return Constant(obj, self.prebuilt_type(obj, name, node))
 
     def prebuilt_type(self, obj, name: str, node: ast.AST):
@@ -229,6 +234,9 @@ class ExprBuilder:
                     and isinstance(node.args[0], ast.Name)
                     and node.args[0].id in self.local_names):
                 return self.cond_isinstance(node)
+            if (isinstance(node, ast.Compare) and isinstance(node.ops[0], ast.Is)
+                    and _class_of_local(node.left) in self.local_names):
+                return self.cond_type_is(node)
             return self.exit_switch(self.truth(self.expr(node), node))
         finally:
             self.lineno = saved
@@ -248,6 +256,24 @@ class ExprBuilder:
             struct = self.struct_of(cls[0], node) if len(cls) == 1 else None
             if struct is not None and struct != v_obj.concretetype \
                     and is_subtype(struct, v_obj.concretetype):
+                narrow = self.emit("cast_pointer", [v_obj, Constant(struct, Void)])
+        falses, trues = self.exit_switch(v_test)
+        if narrow is not None:
+            for pending in trues:
+                pending.env[name] = narrow
+        return falses, trues
+
+    def cond_type_is(self, node: ast.Compare) -> tuple[list, list]:
+        """`type(x) is C` of a local x: where it holds, x is seen as a C."""
+        name = _class_of_local(node.left)
+        v_test = self.expr(node)
+        v_obj = self.env.get(name)
+        ops = self.block.operations if self.block is not None else []
+        narrow = None
+        if (isinstance(v_obj, Variable) and ops and ops[-1].result is v_test
+                and ops[-1].opname == "class_is"):
+            struct = self.struct_of(ops[-1].args[1].value, node)
+            if struct != v_obj.concretetype and is_subtype(struct, v_obj.concretetype):
                 narrow = self.emit("cast_pointer", [v_obj, Constant(struct, Void)])
         falses, trues = self.exit_switch(v_test)
         if narrow is not None:
@@ -541,7 +567,9 @@ class ExprBuilder:
                              "supported", node)
         if node.attr in t.fields:
             return self.emit("getfield", [obj, Constant(node.attr, Void)])
-        value = t.pyclass.__dict__.get(node.attr) if t.pyclass else None
+        if node.attr == "__class__" and t.pyclass is not None:
+            return self.emit("instance_class", [obj])
+        value = class_attribute(t.pyclass, node.attr)[1] if t.pyclass else None
         if value is not None and type(value) in _CONSTANT_TYPES:
             return self.constant(value, node)
         if callable(value):

@@ -218,6 +218,29 @@ def known_subclasses(cls: type) -> list:
     return found
 
 
+def class_attribute(cls: type, name: str, skip: int = 0) -> tuple:
+    """(the class defining `name`, its value) for `cls` and its bases in
+    method resolution order (after the first `skip` of them), or (None,
+    None); `object` does not count."""
+    for k in cls.__mro__[skip:-1]:
+        if name in vars(k):
+            return k, vars(k)[name]
+    return None, None
+
+
+def overriding_classes(cls: type, name: str) -> list:
+    """The subclasses of `cls` (known now) that define the method `name`
+    themselves, deepest first."""
+    found = [k for k in known_subclasses(cls) if isinstance(vars(k).get(name), types.FunctionType)]
+    return sorted(found, key=lambda k: -len(k.__mro__))
+
+
+def is_program_class(obj) -> bool:
+    """Is `obj` a class of the program (not a built-in type or an exception)?"""
+    return (isinstance(obj, type) and obj.__module__ != "builtins"
+            and not issubclass(obj, BaseException))
+
+
 def _base_struct(cls: type) -> StructType | None:
     """The struct of `cls`'s one base class (None for `object`)."""
     bases = cls.__bases__

@@ -169,8 +169,11 @@ def _promote_miss(em, site, v_value, live, fnty, T):
 def _switch_key(em, v_value):
     """The int64 key of the promoted value, as `flowgraph.dispatch.switch_key`."""
     key = em.value(v_value)
-    if key_encoding(v_value.concretetype) == "bits":
+    encoding = key_encoding(v_value.concretetype)
+    if encoding == "bits":
         return em.b.bitcast(key, I64)       # a Float keys by its bits (-0.0 != 0.0)
+    if encoding == "address":
+        return em.b.ptrtoint(key, I64)      # a class by its address
     return key if key.type == I64 else em.b.zext(key, I64)
 
 

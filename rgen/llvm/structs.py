@@ -206,6 +206,29 @@ def _isinstance(em, op):
     return b.icmp_signed("!=", found, ir.Constant(I32, 0), name=op.result.name or "isinstance")
 
 
+@handles("instance_class")
+def _instance_class(em, op):
+    """`v.__class__`: its type (a new reference, as every gcref result)."""
+    cls = load_at(em.b, em.value(op.args[0]), OB_TYPE, PTR, op.result.name or "class")
+    em.rt.incref(em.b, cls)
+    return cls
+
+
+@handles("class_issubclass")
+def _class_issubclass(em, op):
+    cls = op.args[1].value
+    found = em.b.call(em.rt.capi("PyType_IsSubtype"),
+                      [em.value(op.args[0]), em.rt.pyobj(cls, cls.__name__)])
+    return em.b.icmp_signed("!=", found, ir.Constant(I32, 0), name=op.result.name or "sub")
+
+
+@handles("class_is")
+def _class_is(em, op):
+    cls = op.args[1].value
+    return em.b.icmp_unsigned("==", em.value(op.args[0]), em.rt.pyobj(cls, cls.__name__),
+                              name=op.result.name or "is")
+
+
 @handles("malloc")
 def _malloc(em, op):
     T = op.args[0].value

@@ -49,7 +49,8 @@ def test_promoting_a_container_is_a_hint_error(func, name, type_text):
         timeshifter.make_compiler(func, green=["n"])
     assert str(info.value) == (
         f"hint({name}, promote=True) at {__file__}:{line_of(func, 'promote=True')} promotes a "
-        f"{type_text}; only int, float, bool and one-character str values can be promoted.\n"
+        f"{type_text}; only int, float, bool and one-character str values and classes "
+        "(o.__class__) can be promoted.\n"
         "Hint that would help: promote a scalar read from it (its length, an item), or make "
         "it a green parameter with hint(..., deepfreeze=True).")
 

@@ -12,8 +12,10 @@ from collections import Counter
 import pytest
 
 import flowgraph
+import rgen
 import timeshifter
 from flowgraph.errors import FlowError
+from hintannotator import hint
 from tests.differential import assert_every_mode
 
 
@@ -215,3 +217,94 @@ def test_an_instance_of_a_class_made_after_compiling_is_refused():
     for run in (res, res.interpret, lambda *a: flowgraph.run_graph(graph, *a)):
         with pytest.raises(TypeError, match=message):
             run(Late(2), 3)
+
+
+# -- a boxed interpreter: the class of a run-time object promoted ------------------------
+
+class W_Object:
+    def add(self, other: "W_Object") -> "W_Object":
+        return W_Int(0)
+
+    def value(self) -> int:
+        return 0
+
+
+class W_Int(W_Object):
+    intval: int
+
+    def __init__(self, v: int):
+        self.intval = v
+
+    def add(self, other: W_Object) -> W_Object:
+        if isinstance(other, W_Int):
+            return W_Int(self.intval + other.intval)
+        return W_Str("?")
+
+    def value(self) -> int:
+        return self.intval
+
+
+class W_Str(W_Object):
+    s: str
+
+    def __init__(self, s: str):
+        self.s = s
+
+    def add(self, other: W_Object) -> W_Object:
+        if type(other) is W_Str:
+            return W_Str(self.s + other.s)
+        return W_Int(len(self.s))
+
+    def value(self) -> int:
+        return len(self.s)
+
+
+def boxed(code: str, acc: W_Object) -> int:
+    pc = 0
+    while pc < len(code):
+        hint(None, global_merge_point=True)
+        op = hint(code[pc], concrete=True)
+        if op == "+":
+            hint(acc.__class__, promote=True)
+            acc = acc.add(W_Int(2))
+        elif op == "s":
+            acc = acc.add(W_Str("ab"))
+        elif op == "t":
+            acc = W_Int(10 if type(acc) is W_Str else 20)
+        pc += 1
+    return acc.value()
+
+
+@pytest.mark.parametrize("program, sites", [("++", 1), ("+s+", 1), ("s+t", 0), ("t+", 0)])
+def test_a_promoted_class_makes_the_method_calls_direct(program, sites):
+    """`hint(acc.__class__, promote=True)`: a promotion site on the class of
+    the run-time object; each case calls the method of its class directly
+    (no class test is left in it) and the results are CPython's.  Where acc
+    is an instance made in the compiled code ("s" or "t" first), its class
+    is known: no site."""
+    comp = timeshifter.make_compiler(boxed, green=["code"])
+    res = comp.specialize(program)
+    for acc in (W_Int(3), W_Str("xy"), W_Int(-9)):
+        want = boxed(program, acc)
+        assert res(acc) == res.interpret(acc) == comp(program, acc) == want
+    assert res.op_counts()["promote"] == sites
+    cases = [case for site in comp.sites for case in site.cases.values()]
+    assert {case.value for case in cases} >= ({W_Int, W_Str} if sites else set())
+    for case in cases:
+        ops = Counter(op.opname for op in case.graph.iteroperations())
+        assert ops["class_issubclass"] == 0 and ops["instance_isinstance"] == 0
+
+
+@pytest.mark.parametrize("program", ["t+s", "s+t+", "+"])
+def test_type_is_and_the_class_of_an_instance_in_every_mode(program):
+    """`type(o) is C` (and `x` seen as a C where it holds), `o.__class__`
+    promoted: the flow-graph interpreter, native code of the whole function
+    and its specialisation on the program agree with CPython."""
+    graph = flowgraph.build_graph(boxed)
+    native = rgen.compile_graph(graph)
+    comp = timeshifter.make_compiler(boxed, green=["code"])
+    res = comp.specialize(program)
+    for acc in (W_Int(3), W_Str("xy"), W_Object()):
+        want = boxed(program, acc)
+        assert flowgraph.run_graph(graph, program, acc) == native(program, acc) == want
+        assert res(acc) == res.interpret(acc) == want
