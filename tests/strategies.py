@@ -18,7 +18,9 @@ indexing (negative too), item assignment, `append` and `pop` (mostly
 guarded, sometimes raising IndexError); `strings` a `str` parameter `s`
 with `len`, indexing, `ord` and comparisons with one-character literals;
 `classes` a class `Acc` with an int and a float field and a random method,
-instantiated in the functions.  Mixed int/float comparisons and int `/` use
+and its subclass `Acc2` (one more field, `super().__init__`, the method
+overridden), instantiated in the functions (either class, or one of them
+chosen at run time) and tested with `isinstance`.  Mixed int/float comparisons and int `/` use
 all 64-bit ints (exact as CPython does them); `wide_mixed=False` reduces the
 int into +-2**52.
 
@@ -101,6 +103,17 @@ CLASS_SOURCE = """class Acc:
 
     def bump(self, k: int) -> int:
 {body}
+
+
+class Acc2(Acc):
+    k: int
+
+    def __init__(self, n: int):
+        super().__init__(n + 1)
+        self.k = n
+
+    def bump(self, k: int) -> int:
+{body2}
 
 
 """
@@ -255,7 +268,7 @@ class _Drawer:
         if self.strings:
             kinds += ["len_str", "ord"]
         if self.objects:
-            kinds += ["field", "method"]
+            kinds += ["field", "method", "subclass"]
         if self.optionals:
             kinds += ["optional"]
         if self.dicts:
@@ -275,6 +288,9 @@ class _Drawer:
             return f"(ord({text}[{self.index(text, scope)}]) if len({text}) > 0 else 3)"
         if kind == "field":
             return f"{self.pick(self.objects)}.n"
+        if kind == "subclass":
+            o = self.pick(self.objects)
+            return f"({o}.k if isinstance({o}, Acc2) else {self.expr(scope, 0)})"
         if kind == "len_dict":
             return f"len({self.pick(self.dicts)})"
         if kind == "get":
@@ -574,7 +590,10 @@ class _Drawer:
         """Locals of the Features kinds, initialised at the top of the function."""
         lines = []
         if self.features.classes and self.chance(70):
-            lines.append(f"    o = Acc({self.expr(scope, 1)})")
+            made = self.pick([f"Acc({self.expr(scope, 1)})", f"Acc2({self.expr(scope, 1)})",
+                              f"Acc({self.expr(scope, 0)}) if {self.cond(scope, 0)} else "
+                              f"Acc2({self.expr(scope, 0)})"])
+            lines.append(f"    o = {made}")
             self.objects += ("o",)
             if self.chance(60):
                 lines.append(f"    oq: Acc | None = {self.pick(['None', 'o'])}")
@@ -626,7 +645,7 @@ def programs(draw, max_helpers: int = 2, allow_raise: bool = True,
     helpers: tuple = ()
     parts = [HEADER]
     if features.classes:
-        parts.append(CLASS_SOURCE.format(body=d.method_body()))
+        parts.append(CLASS_SOURCE.format(body=d.method_body(), body2=d.method_body()))
     for k in range(draw(st.integers(0, max_helpers))):
         name, arity = f"h{k + 1}", draw(st.integers(1, 3))
         params = ("p", "q", "r")[:arity]

@@ -165,9 +165,16 @@ class ExprBuilder:
         """`a or b` is a if a is true, else b (`and`: a if a is false)."""
         key, results = self.new_key(), []
         for operand in node.values[:-1]:
-            value = self.expr(operand, expected)
-            self.env[key] = value
-            falses, trues = self.exit_switch(self.truth(value, operand))
+            if self.narrows(operand):
+                # `isinstance(x, C) and x.f`: x is a C in the operands after it
+                falses, trues = self.cond(operand)
+                for pendings, truth in ((falses, False), (trues, True)):
+                    for pending in pendings:
+                        pending.env[key] = Constant(truth, Bool)
+            else:
+                value = self.expr(operand, expected)
+                self.env[key] = value
+                falses, trues = self.exit_switch(self.truth(value, operand))
             decided, rest = (trues, falses) if isinstance(node.op, ast.Or) else (falses, trues)
             results += decided
             self.enter(rest)
@@ -229,17 +236,22 @@ class ExprBuilder:
                 return self.cond_in(node)
             if isinstance(node, ast.Compare) and len(node.ops) > 1:
                 return self.cond_chain(node)
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id == "isinstance" and len(node.args) == 2
-                    and isinstance(node.args[0], ast.Name)
-                    and node.args[0].id in self.local_names):
-                return self.cond_isinstance(node)
-            if (isinstance(node, ast.Compare) and isinstance(node.ops[0], ast.Is)
-                    and _class_of_local(node.left) in self.local_names):
-                return self.cond_type_is(node)
+            if self.narrows(node):
+                return (self.cond_isinstance(node) if isinstance(node, ast.Call)
+                        else self.cond_type_is(node))
             return self.exit_switch(self.truth(self.expr(node), node))
         finally:
             self.lineno = saved
+
+    def narrows(self, node: ast.expr) -> bool:
+        """Is `node` a test that narrows a local's class where it holds
+        (`isinstance(x, C)`, `type(x) is C`)?"""
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "isinstance" and len(node.args) == 2):
+            return isinstance(node.args[0], ast.Name) and node.args[0].id in self.local_names
+        return (isinstance(node, ast.Compare) and len(node.ops) == 1
+                and isinstance(node.ops[0], ast.Is)
+                and _class_of_local(node.left) in self.local_names)
 
     def cond_isinstance(self, node: ast.Call) -> tuple[list, list]:
         """`isinstance(x, C)` of a local x: where it holds, x is seen as a C

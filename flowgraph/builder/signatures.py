@@ -195,11 +195,13 @@ def struct_of(cls: type) -> StructType:
     except BaseException:
         del _structs[cls]
         raise
+    known_subclasses(cls)       # the subclasses there are now may come where cls goes
     return struct
 
 
 def is_known_class(cls: type) -> bool:
-    """Has `cls` a struct already (a class compiled code may meet)?"""
+    """Has `cls` a struct already: a class compiled code may meet (made
+    for it, or for a base class when it already existed)?"""
     return cls in _structs
 
 

@@ -117,7 +117,21 @@ def first_side(shapes: list[Shape]) -> int:
     return -1
 
 
+def big_square(s: Shape, k: int) -> bool:
+    return isinstance(s, Square) and s.side > k       # s is a Square after `and`
+
+
+def exactly(s: Shape, k: int) -> int:
+    if type(s) is Square and s.side > k or type(s) is Triangle:
+        return 1
+    return 2 if s.__class__ is Shape else 3
+
+
 CASES = [(total, (0,)), (total, (12,)), (pick, (3,)), (pick, (-2,)),
+         (big_square, (Square(5), 3)), (big_square, (Rect(5, 1), 7)),
+         (big_square, (Triangle(1, 2), 0)), (big_square, (None, 0)),
+         (exactly, (Square(5), 3)), (exactly, (Rect(5, 1), 3)), (exactly, (Triangle(1, 1), 3)),
+         (exactly, (Shape(1), 3)), (exactly, (Dot(1), 3)),
          (area_of, (Rect(3, 9), 4)), (area_of, (Rect(3, 9), 40)), (area_of, (Square(6), 2)),
          (area_of, (Triangle(5, 3), 2)), (area_of, (Dot(2), 3)), (area_of, (Shape(1), 3)),
          (first_side, ([Dot(1), Triangle(1, 2), Rect(8, 1)],)), (first_side, ([Shape(2)],))]
