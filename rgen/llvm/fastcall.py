@@ -12,7 +12,7 @@ each argument inline, exactly as flowgraph/arguments.py's fast tests do:
               PyLong_AsLongLongAndOverflow (out of line)
     float     exact float          bool   the True or False object
     str       exact str            char   exact str of length 1
-    instance  exactly the class, or None (a subclass's: the shared checker)
+    instance  the class, None or a known subclass (a later one: the shared checker)
     list[int], list[float], list[bool]
               exact list; an item is checked where native code reads it
               (memops.py), as in every mode
@@ -144,15 +144,37 @@ def _argument(rt: Runtime, b: ir.IRBuilder, T, p, slow_unless):
         length = b.call(rt.capi("PyUnicode_GetLength"), [p])
         slow_unless(b.icmp_signed("==", length, i64(1)))
         return b.call(rt.capi("PyUnicode_ReadChar"), [p, i64(0)], name="ch")
-    if isinstance(T, StructType):           # (a subclass's instance: the slow path)
-        slow_unless(b.or_(is_exact(rt, b, p, record_class(T)),
-                          b.icmp_unsigned("==", p, rt.pyobj(None, "None"))))
+    if isinstance(T, StructType):
+        # the class, None, or a subclass known when this entry is made (a
+        # subclass known later: the slow path's shared checker)
+        ok = b.icmp_unsigned("==", p, rt.pyobj(None, "None"))
+        for cls in [record_class(T)] + _known_subclasses(T):
+            ok = b.or_(ok, is_exact(rt, b, p, cls))
+        slow_unless(ok)
         return p
     if items_checked_when_read(T):          # its items are checked where read (memops)
         slow_unless(is_exact(rt, b, p, list))
         return p
     slow_unless(ir.Constant(I1, 0))         # checked by the shared checker only
     return p                                # (then passed to the trusting entry)
+
+
+def _known_subclasses(T) -> list:
+    """The subclasses of T's class compiled code knows now (flowgraph.arguments
+    accepts them too), at most MAX_INLINE_SUBCLASSES (more: the slow path)."""
+    if T.pyclass is None:
+        return []
+    from flowgraph.builder.signatures import is_known_class
+    found, todo = [], list(T.pyclass.__subclasses__())
+    while todo:
+        k = todo.pop()
+        todo.extend(k.__subclasses__())
+        if is_known_class(k):
+            found.append(k)
+    return found[:MAX_INLINE_SUBCLASSES]
+
+
+MAX_INLINE_SUBCLASSES = 8
 
 
 def is_exact(rt: Runtime, b: ir.IRBuilder, p, cls: type):

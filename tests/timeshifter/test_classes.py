@@ -322,3 +322,21 @@ def test_type_is_and_the_class_of_an_instance_in_every_mode(program):
         want = boxed(program, acc)
         assert flowgraph.run_graph(graph, program, acc) == native(program, acc) == want
         assert res(acc) == res.interpret(acc) == want
+
+
+def test_a_known_subclass_passes_the_native_entry_without_python():
+    """The native entry tests the class, None and the known subclasses
+    inline: no Python-level call (the shared checker) for a Rect."""
+    import sys
+    native = rgen.compile_graph(flowgraph.build_graph(area_of))
+    assert native(Rect(3, 9), 4) == area_of(Rect(3, 9), 4)
+    rect, triangle, calls = Rect(3, 9), Triangle(5, 3), []
+    sys.setprofile(lambda frame, event, arg: calls.append(frame.f_code.co_name)
+                   if event == "call" else None)
+    try:
+        got = native(rect, 4), native(triangle, 4)
+    finally:
+        sys.setprofile(None)
+    assert calls == [] and got == (area_of(rect, 4), area_of(triangle, 4))
+    with pytest.raises(AttributeError, match="'NoneType' object has no attribute 'area'"):
+        native(None, 4)
