@@ -242,9 +242,9 @@ class ArithBuilder:
     def none_check(self, obj, attr: str, node: ast.AST):
         """`obj` after raising CPython's AttributeError where it is None (a
         method looked up on None); a known instance needs no test."""
-        if isinstance(obj, Constant) and obj.value is not None or any(
+        if isinstance(obj, Constant) and obj.value is not None or obj in self.not_none or any(
                 op.result is obj and op.opname == "malloc" for op in self.block.operations):
-            return obj                      # (an instance made just here)
+            return obj                      # (an instance made just here, or a class test's)
         key = self.hold(obj)
         falses, trues = self.exit_switch(
             self.emit("ptr_eq", [obj, Constant(None, obj.concretetype)]))

@@ -174,6 +174,11 @@ class BlockState:
         block = Block([Variable("" if is_hidden(n) else n, t) for n, t in zip(names, types)])
         for pending in pendings:
             self.link_pending(pending, block, names)
+        not_none = getattr(self, "not_none", None)
+        if not_none and narrow:             # a proven instance on every path stays one
+            for name, v in zip(names, block.inputargs):
+                if all(p.env.get(name) in not_none for p in pendings):
+                    not_none.add(v)
         self.block, self.env = block, dict(zip(names, block.inputargs))
         return block
 

@@ -269,6 +269,7 @@ class ExprBuilder:
             if struct is not None and struct != v_obj.concretetype \
                     and is_subtype(struct, v_obj.concretetype):
                 narrow = self.emit("cast_pointer", [v_obj, Constant(struct, Void)])
+                self.not_none.add(narrow)       # isinstance(None, C) is False
         falses, trues = self.exit_switch(v_test)
         if narrow is not None:
             for pending in trues:
@@ -287,6 +288,7 @@ class ExprBuilder:
             struct = self.struct_of(ops[-1].args[1].value, node)
             if struct != v_obj.concretetype and is_subtype(struct, v_obj.concretetype):
                 narrow = self.emit("cast_pointer", [v_obj, Constant(struct, Void)])
+                self.not_none.add(narrow)       # type(None) is no class of the program
         falses, trues = self.exit_switch(v_test)
         if narrow is not None:
             for pending in trues:
