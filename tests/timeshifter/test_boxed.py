@@ -51,3 +51,16 @@ def test_the_sum_loop_works_on_plain_integers():
     ops = {op.opname for op in res.graph.iteroperations()}
     assert not ops & {"malloc", "direct_call", "getfield", "setfield", "promote",
                       "instance_isinstance", "class_issubclass"}
+
+
+@pytest.mark.parametrize("baseline", ["native", "graph"])
+def test_the_jit_runs_the_boxed_vm(baseline):
+    """make_jit: hot guest loops compiled with their class promotions (cases
+    and bridges), the results CPython's."""
+    jit = timeshifter.make_jit(run, green=["code"], threshold=3, background=False,
+                               baseline=baseline)
+    xs = list(range(50))
+    assert [jit(SUM_TO_N, 100, []), jit(SUM_LIST, 0, xs), jit(SUM_TO_N, 7, [])] == \
+        [run(SUM_TO_N, 100, []), run(SUM_LIST, 0, xs), run(SUM_TO_N, 7, [])]
+    assert jit.stats["loops"] == 2 and jit.stats["compile case"] >= 1
+    assert outcome(jit, "X1+R", 0, [1]) == outcome(run, "X1+R", 0, [1])

@@ -290,3 +290,12 @@ def test_tlr_square():
         assert res(a) == res.interpret(a) == tlr(TLR_SQUARE, a) == a * a
     assert flowgraph.run_graph(flowgraph.build_graph(tlr), TLR_SQUARE, 12) == 144
     assert res.op_counts() == Counter({"int_add": 3, "int_is_true": 2})
+
+
+@pytest.mark.parametrize("baseline", ["native", "graph"])
+def test_the_jit_runs_tlc(baseline):
+    jit = timeshifter.make_jit(tlc_eval, green=["code", "pc"], threshold=2, background=False,
+                               baseline=baseline)
+    for source in (FACTORIAL, FACTORIAL_HARDER):
+        assert jit(assemble(source), 0, IntObj(0)).int_o() == tlc(assemble(source)) == 5040
+    assert jit.stats["loops"] >= 1
