@@ -417,6 +417,12 @@ class CallBuilder:
                                               self.env.get(known))
                 return self.call_function(method, node, obj=v_obj,
                                           self_type=self.struct_of(owner, node))
+            holders = [k.__name__ for k in overriding_classes(t.pyclass, attr)]
+            if holders:
+                raise self.error(f"class '{t.name}' has no method '{attr}' (its subclass "
+                                 f"'{holders[-1]}' has); define it in '{t.name}' too (one "
+                                 f"raising an error will do), or test isinstance(x, "
+                                 f"{holders[-1]}) on the local x first", node)
             raise self.error(f"class '{t.name}' has no method '{attr}'", node)
         raise self.error(f"method '.{attr}()' of {type_name(t)} is not supported", node)
 

@@ -20,7 +20,7 @@ import functools
 import types
 
 from flowgraph.builder.blockstate import default_constant
-from flowgraph.builder.signatures import class_attribute, is_program_class
+from flowgraph.builder.signatures import class_attribute, is_program_class, known_subclasses
 from flowgraph.builder.call import _class_of_local
 from flowgraph.lltypes import (Bool, Char, DictType, Float, ListType, Signed, Str, StructType,
                                TupleType, Void, common_base, is_subtype, Class)
@@ -588,6 +588,12 @@ class ExprBuilder:
             return self.constant(value, node)
         if callable(value):
             raise self.error(f"method '{t.name}.{node.attr}' can only be called", node)
+        holders = [k.__name__ for k in known_subclasses(t.pyclass)
+                   if node.attr in vars(k).get("__annotations__", {})] if t.pyclass else []
+        if holders:
+            raise self.error(f"class '{t.name}' has no field '{node.attr}' (its subclass "
+                             f"'{holders[0]}' has); test isinstance(x, {holders[0]}) on the "
+                             f"local x first: it is a {holders[0]} where the test holds", node)
         raise self.error(f"class '{t.name}' has no field '{node.attr}'; declare it in the "
                          f"class body ('{node.attr}: int')", node)
 

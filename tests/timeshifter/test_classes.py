@@ -205,12 +205,35 @@ def super_outside(k: int) -> int:
     return super().f(k)
 
 
+def field_of_a_subclass(s: Shape) -> int:
+    return s.side
+
+
+class LispLike:
+    pass
+
+
+class ConsLike(LispLike):
+    def nth(self, n: int) -> int:
+        return n
+
+
+def method_of_a_subclass(s: LispLike) -> int:
+    return s.nth(0)
+
+
 @pytest.mark.parametrize("func, message", [
     (needs_init, "field 'NoInit.extra' has no class-level default and class 'NoInit' has "
                  "no __init__ to assign it"),
     (redeclares, "field of class 'Twice': 'side: str' redeclares the field 'Square.side: "
                  "int'; a subclass keeps its base's field types"),
     (super_outside, "super() is only supported in a method of a class"),
+    (field_of_a_subclass, "class 'Shape' has no field 'side' (its subclass 'Square' has); test "
+                          "isinstance(x, Square) on the local x first: it is a Square where the "
+                          "test holds"),
+    (method_of_a_subclass, "class 'LispLike' has no method 'nth' (its subclass 'ConsLike' "
+                           "has); define it in 'LispLike' too (one raising an error will do), "
+                           "or test isinstance(x, ConsLike) on the local x first"),
 ])
 def test_what_stays_out_is_a_clear_error(func, message):
     with pytest.raises(FlowError, match=message.replace("(", r"\(").replace(")", r"\)")):
