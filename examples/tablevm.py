@@ -251,3 +251,55 @@ def _assemble_fib() -> list:
 
 
 FIB = _assemble_fib()               # guest recursion twice per call (issue 16's fib(25))
+
+
+def calls_vm(code: list[int], pc: int, arg: int) -> int:
+    """frames_vm's language with each guest call a call of the interpreter
+    itself (as PyPy's portals were): the callee's frame is this call's
+    locals, its return address is the Python stack's.  The program and the
+    pc are green, so a guest CALL to a known target is a native call of the
+    residual function compiled for that target, and RETURN promotes
+    nothing.  The callee finds its argument on its stack, as in frames_vm.
+    The global merge point is at the entry (a portal): the dispatch loop's
+    head merges the guest's loops."""
+    hint(None, global_merge_point=True)
+    code = hint(code, deepfreeze=True)
+    stack = [arg]
+    slots = [0] * 4
+    slots[0] = arg
+    while True:
+        hint(pc, concrete=True)
+        op = code[pc]
+        operand = code[pc + 1]
+        pc += 2
+        if op == PUSH:
+            stack.append(operand)
+        elif op == LOAD:
+            stack.append(slots[operand])
+        elif op == STORE:
+            slots[operand] = stack.pop()
+        elif op == ADD:
+            b = stack.pop()
+            a = stack.pop()
+            stack.append(a + b)
+        elif op == SUB:
+            b = stack.pop()
+            a = stack.pop()
+            stack.append(a - b)
+        elif op == MUL:
+            b = stack.pop()
+            a = stack.pop()
+            stack.append(a * b)
+        elif op == LT:
+            b = stack.pop()
+            a = stack.pop()
+            stack.append(int(a < b))
+        elif op == JF:
+            if stack.pop() == 0:
+                pc = operand
+        elif op == JMP:
+            pc = operand
+        elif op == CALL:
+            stack.append(calls_vm(code, operand, stack.pop()))
+        else:                           # RETURN, and RET at the end of the program
+            return stack.pop()
