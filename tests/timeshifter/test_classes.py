@@ -364,3 +364,25 @@ def test_a_known_subclass_passes_the_native_entry_without_python():
     assert calls == [] and got == (area_of(rect, 4), area_of(triangle, 4))
     with pytest.raises(AttributeError, match="'NoneType' object has no attribute 'area'"):
         native(None, 4)
+
+
+def test_class_operations_keep_reference_counts():
+    """isinstance, type(o) is C, o.__class__ promoted, casts and dispatch in
+    native code, 10,000 calls: the classes and the instances passed in keep
+    their reference counts (each class value is a new reference, released)."""
+    import sys
+    native = rgen.compile_graph(flowgraph.build_graph(exactly))
+    comp = timeshifter.make_compiler(boxed, green=["code"])
+    res = comp.specialize("+t+")
+    objects = [Square(5), Rect(5, 1), Triangle(1, 1), Shape(1), W_Int(3), W_Str("xy")]
+    for o in objects[:4]:
+        native(o, 3)
+    res(W_Int(1)), res(W_Str("a"))                      # compile the cases first
+    classes = [Square, Rect, Triangle, Shape, W_Int, W_Str, W_Object]
+    before = [sys.getrefcount(x) for x in objects + classes]
+    for _ in range(10_000):
+        for o in objects[:4]:
+            native(o, 3)
+        res(objects[4])
+        res(objects[5])
+    assert [sys.getrefcount(x) for x in objects + classes] == before
