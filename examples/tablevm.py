@@ -278,22 +278,10 @@ def calls_vm(code: list[int], pc: int, arg: int) -> int:
             stack.append(slots[operand])
         elif op == STORE:
             slots[operand] = stack.pop()
-        elif op == ADD:
+        elif op == ADD or op == SUB or op == MUL or op == LT:
             b = stack.pop()
             a = stack.pop()
-            stack.append(a + b)
-        elif op == SUB:
-            b = stack.pop()
-            a = stack.pop()
-            stack.append(a - b)
-        elif op == MUL:
-            b = stack.pop()
-            a = stack.pop()
-            stack.append(a * b)
-        elif op == LT:
-            b = stack.pop()
-            a = stack.pop()
-            stack.append(int(a < b))
+            stack.append(_arith(op, a, b))
         elif op == JF:
             if stack.pop() == 0:
                 pc = operand
@@ -303,3 +291,14 @@ def calls_vm(code: list[int], pc: int, arg: int) -> int:
             stack.append(calls_vm(code, operand, stack.pop()))
         else:                           # RETURN, and RET at the end of the program
             return stack.pop()
+
+
+def _arith(op: int, a: int, b: int) -> int:
+    """calls_vm's binary operations (op is green: one branch is left)."""
+    if op == ADD:
+        return a + b
+    if op == SUB:
+        return a - b
+    if op == MUL:
+        return a * b
+    return int(a < b)

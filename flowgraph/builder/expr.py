@@ -237,8 +237,7 @@ class ExprBuilder:
             if isinstance(node, ast.Compare) and len(node.ops) > 1:
                 return self.cond_chain(node)
             if self.narrows(node):
-                return (self.cond_isinstance(node) if isinstance(node, ast.Call)
-                        else self.cond_type_is(node))
+                return self.cond_narrowing(node)
             return self.exit_switch(self.truth(self.expr(node), node))
         finally:
             self.lineno = saved
@@ -253,42 +252,25 @@ class ExprBuilder:
                 and isinstance(node.ops[0], ast.Is)
                 and _class_of_local(node.left) in self.local_names)
 
-    def cond_isinstance(self, node: ast.Call) -> tuple[list, list]:
-        """`isinstance(x, C)` of a local x: where it holds, x is seen as a C
-        (a `cast_pointer` made before the test: nothing at run time), so
-        that C's fields and methods can be used on it."""
-        name = node.args[0].id
+    def cond_narrowing(self, node: ast.expr) -> tuple[list, list]:
+        """`isinstance(x, C)` or `type(x) is C` of a local x: where it holds,
+        x is seen as a C (a `cast_pointer` made before the test: nothing at
+        run time), so that C's fields and methods can be used on it; and it
+        is not None (`none_check`)."""
+        is_call = isinstance(node, ast.Call)
+        name = node.args[0].id if is_call else _class_of_local(node.left)
         v_test = self.expr(node)
         v_obj = self.env.get(name)
-        narrow = None
         ops = self.block.operations if self.block is not None else []
+        narrow = None
         if (isinstance(v_obj, Variable) and ops and ops[-1].result is v_test
-                and ops[-1].opname == "instance_isinstance"):
-            cls = self.isinstance_classes(node.args[1], node)
-            struct = self.struct_of(cls[0], node) if len(cls) == 1 else None
+                and ops[-1].opname == ("instance_isinstance" if is_call else "class_is")):
+            cls = ops[-1].args[1].value
+            struct = None if isinstance(cls, tuple) else self.struct_of(cls, node)
             if struct is not None and struct != v_obj.concretetype \
                     and is_subtype(struct, v_obj.concretetype):
                 narrow = self.emit("cast_pointer", [v_obj, Constant(struct, Void)])
-                self.not_none.add(narrow)       # isinstance(None, C) is False
-        falses, trues = self.exit_switch(v_test)
-        if narrow is not None:
-            for pending in trues:
-                pending.env[name] = narrow
-        return falses, trues
-
-    def cond_type_is(self, node: ast.Compare) -> tuple[list, list]:
-        """`type(x) is C` of a local x: where it holds, x is seen as a C."""
-        name = _class_of_local(node.left)
-        v_test = self.expr(node)
-        v_obj = self.env.get(name)
-        ops = self.block.operations if self.block is not None else []
-        narrow = None
-        if (isinstance(v_obj, Variable) and ops and ops[-1].result is v_test
-                and ops[-1].opname == "class_is"):
-            struct = self.struct_of(ops[-1].args[1].value, node)
-            if struct != v_obj.concretetype and is_subtype(struct, v_obj.concretetype):
-                narrow = self.emit("cast_pointer", [v_obj, Constant(struct, Void)])
-                self.not_none.add(narrow)       # type(None) is no class of the program
+                self.not_none.add(narrow)
         falses, trues = self.exit_switch(v_test)
         if narrow is not None:
             for pending in trues:
