@@ -293,9 +293,13 @@ def test_tlr_square():
 
 
 @pytest.mark.parametrize("baseline", ["native", "graph"])
-def test_the_jit_runs_tlc(baseline):
-    jit = timeshifter.make_jit(tlc_eval, green=["code", "pc"], threshold=2, background=False,
-                               baseline=baseline)
+def test_the_jit_runs_tl_and_tlc(baseline):
+    tl_jit = timeshifter.make_jit(tl, green=["code", "pc"], threshold=2, background=False,
+                                  baseline=baseline)
+    tlc_jit = timeshifter.make_jit(tlc_eval, green=["code", "pc"], threshold=2,
+                                   background=False, baseline=baseline)
     for source in (FACTORIAL, FACTORIAL_HARDER):
-        assert jit(assemble(source), 0, IntObj(0)).int_o() == tlc(assemble(source)) == 5040
-    assert jit.stats["loops"] >= 1
+        code = assemble(source)
+        assert tl_jit(code, 0, 0) == tl(code) == 5040
+        assert tlc_jit(code, 0, IntObj(0)).int_o() == tlc(code) == 5040
+    assert tl_jit.stats["loops"] >= 1 and tlc_jit.stats["loops"] >= 1
