@@ -386,3 +386,66 @@ def test_class_operations_keep_reference_counts():
         res(objects[4])
         res(objects[5])
     assert [sys.getrefcount(x) for x in objects + classes] == before
+
+
+# -- __slots__ classes and their subclasses -------------------------------------------------
+
+class SlotBase:
+    __slots__ = ("a",)
+    a: int
+
+    def __init__(self, a: int):
+        self.a = a
+
+    def get(self) -> int:
+        return self.a
+
+
+class SlotSub(SlotBase):
+    __slots__ = ("b",)
+    b: int
+
+    def __init__(self, a: int, b: int):
+        super().__init__(a)
+        self.b = b
+
+    def get(self) -> int:
+        return self.a * 10 + self.b
+
+
+class SlotPlain(SlotBase):
+    c: int
+
+    def __init__(self, c: int):
+        super().__init__(c + 1)
+        self.c = c
+
+
+def use_slots(o: SlotBase, k: int) -> int:
+    t = 0
+    for i in range(k):
+        t += o.get() + o.a
+        o.a = o.a + 1
+    if isinstance(o, SlotSub):
+        o.b = o.b * 2
+        t += o.b
+    return t
+
+
+def make_slots(k: int) -> int:
+    objs: list[SlotBase] = [SlotBase(k), SlotSub(k, 3), SlotPlain(k)]
+    t = 0
+    for o in objs:
+        t += use_slots(o, 3)
+    return t
+
+
+@pytest.mark.parametrize("func, args", [
+    (use_slots, (SlotBase(2), 3)), (use_slots, (SlotSub(2, 5), 3)),
+    (use_slots, (SlotPlain(4), 2)), (use_slots, (None, 0)), (use_slots, (None, 1)),
+    (make_slots, (4,))])
+def test_slotted_classes_and_their_subclasses_in_every_mode(func, args):
+    """A subclass of a `__slots__` class (with slots of its own, or a plain
+    one): base fields read and written through the base type, natively at
+    fixed offsets only for the exact class."""
+    assert_every_mode(func, args)
