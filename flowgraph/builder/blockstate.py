@@ -175,9 +175,11 @@ class BlockState:
         for pending in pendings:
             self.link_pending(pending, block, names)
         not_none = getattr(self, "not_none", None)
-        if not_none and narrow:             # a proven instance on every path stays one
+        if not_none is not None and narrow:     # an instance on every path stays one
+            marked = self.not_none_links
             for name, v in zip(names, block.inputargs):
-                if all(p.env.get(name) in not_none for p in pendings):
+                if all(p.env.get(name) in not_none or name in marked.get(id(p.link), ())
+                       for p in pendings):
                     not_none.add(v)
         self.block, self.env = block, dict(zip(names, block.inputargs))
         return block

@@ -209,6 +209,7 @@ class FunctionBuilder(StmtBuilder, CallBuilder, ExprBuilder, ArithBuilder, Block
     def build_round(self, strict: bool) -> Block:
         self.strict = strict
         self.not_none: set = set()     # instances a class test proved (see none_check)
+        self.not_none_links: dict = {}  # id(link) -> names `x is not None` proved on it
         self.init_blocks()
         start = Block([Variable(name, t) for name, t in self.sig.params])
         self.block, self.env = start, dict(zip([n for n, _ in self.sig.params],

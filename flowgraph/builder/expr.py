@@ -238,7 +238,12 @@ class ExprBuilder:
                 return self.cond_chain(node)
             if self.narrows(node):
                 return self.cond_narrowing(node)
-            return self.exit_switch(self.truth(self.expr(node), node))
+            falses, trues = self.exit_switch(self.truth(self.expr(node), node))
+            name, is_not = _none_test(node, self.local_names)
+            if name is not None:            # `x is not None` / `x is None` of a local x
+                for pending in (trues if is_not else falses):
+                    self.not_none_links.setdefault(id(pending.link), set()).add(name)
+            return falses, trues
         finally:
             self.lineno = saved
 
@@ -578,6 +583,18 @@ class ExprBuilder:
                              f"local x first: it is a {holders[0]} where the test holds", node)
         raise self.error(f"class '{t.name}' has no field '{node.attr}'; declare it in the "
                          f"class body ('{node.attr}: int')", node)
+
+
+def _none_test(node: ast.expr, local_names) -> tuple:
+    """(x, True) for `x is not None`, (x, False) for `x is None` (x a local),
+    else (None, None)."""
+    if (isinstance(node, ast.Compare) and len(node.ops) == 1
+            and isinstance(node.ops[0], (ast.Is, ast.IsNot))
+            and isinstance(node.left, ast.Name) and node.left.id in local_names
+            and isinstance(node.comparators[0], ast.Constant)
+            and node.comparators[0].value is None):
+        return node.left.id, isinstance(node.ops[0], ast.IsNot)
+    return None, None
 
 
 def _is_membership(node: ast.Compare) -> bool:

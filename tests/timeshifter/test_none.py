@@ -138,3 +138,33 @@ def test_what_stays_out_is_named(func, message):
     with pytest.raises(FlowError, match=message) as info:
         flowgraph.build_graph(func)
     assert "test_none.py" in str(info.value)
+
+
+class Link:
+    val: int
+    next: "Link | None"
+
+    def __init__(self, val: int, next: "Link | None"):
+        self.val = val
+        self.next = next
+
+    def value(self) -> int:
+        return self.val * 2
+
+
+def walk(head: Link | None) -> int:
+    s = 0
+    cur = head
+    while cur is not None:
+        s += cur.value()            # cur is not None here: no test before the call
+        cur = cur.next
+    if head is None:
+        return -1
+    return s + head.value()         # nor here
+
+
+@pytest.mark.parametrize("head", [None, Link(1, None), Link(1, Link(2, Link(3, None)))])
+def test_a_method_call_after_is_not_none_tests_nothing_more(head):
+    assert_every_mode(walk, (head,))
+    ops = Counter(op.opname for op in flowgraph.build_graph(walk).iteroperations())
+    assert ops["ptr_eq"] == 2                   # the two tests the source writes
