@@ -9,6 +9,9 @@ running `RESIDUAL_PASSES` with one `flowgraph.passes.PassRunner`:
     propagate_constants  optional  constant block arguments, then folding again (constprop.py)
     fold_known_lengths   optional  `list_len` of a list whose length is known folds, and
                                    what tests it (lengths.py)
+    forward_fields       optional  a field read whose value the block knows (an earlier
+                                   read or store, nothing between that may change it) is
+                                   dropped (fields.py)
     remove_dead          optional  dead pure operations and block arguments (flowgraph.simplify)
     remove_empty_blocks  optional  links skip empty forwarding blocks (flowgraph.simplify)
     join_blocks          optional  a block absorbs a successor entered only from it
@@ -32,6 +35,7 @@ from flowgraph.simplify import join_blocks, remove_dead, remove_empty_blocks
 
 from rgen.cleanup import simplify_switches, switch_on_conditions
 from rgen.constprop import propagate_constants
+from rgen.fields import forward_fields
 from rgen.lengths import fold_known_lengths
 from rgen.residual_check import check_residual
 from rgen.ssa import thread_values
@@ -54,6 +58,8 @@ RESIDUAL_PASSES = [
          doc="constant block arguments, then folding again (constprop.py)"),
     Pass("fold_known_lengths", fold_known_lengths,
          doc="`list_len` of a list whose length is known folds (lengths.py)"),
+    Pass("forward_fields", forward_fields,
+         doc="a field read whose value the block knows is dropped (fields.py)"),
     Pass("remove_dead", remove_dead, doc="dead pure operations and dead block arguments"),
     Pass("remove_empty_blocks", remove_empty_blocks, doc="links skip empty forwarding blocks"),
     Pass("join_blocks", join_blocks, doc="a block absorbs a successor entered only from it"),

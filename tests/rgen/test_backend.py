@@ -324,7 +324,8 @@ def test_struct(backend):
     gy = b.genop("getfield", [p, Constant("y", Void)])
     b.finish_return(b.genop("int_sub", [gx, gy]))
     g = b.end()
-    assert opcounts(g) == {"malloc": 1, "setfield": 2, "getfield": 2, "int_sub": 1}
+    # the reads of what the block just stored are its values (rgen/fields.py)
+    assert opcounts(g) == {"malloc": 1, "setfield": 2, "int_sub": 1}
     assert backend.run(g, 10, 3) == 7
 
 

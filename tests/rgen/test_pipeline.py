@@ -125,6 +125,66 @@ block1(v3: List(Signed), v4: Signed):
 """)
 
 
+def test_forward_fields_drops_reads_the_block_knows():
+    """A read after a read of the same field, or after a store to it, is the
+    value known; a store to another field or another object's other field
+    changes nothing known."""
+    assert_same_text(run_one("forward_fields", """\
+struct P(x: Signed, v: Signed)
+
+graph f(p_0: P, q_1: P) -> Signed
+block0(p_0, q_1):
+    v2 = getfield(p_0, `x`)
+    v3 = getfield(p_0, `v`)
+    v4 = int_add(v2, v3)
+    setfield(p_0, `v`, v4)
+    setfield(q_1, `x`, v4)
+    v5 = getfield(p_0, `v`)
+    v6 = getfield(q_1, `x`)
+    v7 = getfield(p_0, `x`)
+    v8 = int_add(v5, v6)
+    v9 = int_add(v8, v7)
+    return(v9)
+"""), """\
+struct P(x: Signed, v: Signed)
+
+graph f(p_0: P, q_1: P) -> Signed
+block0(p_0, q_1):
+    v2: Signed = getfield(p_0, `x`)
+    v3: Signed = getfield(p_0, `v`)
+    v4: Signed = int_add(v2, v3)
+    setfield(p_0, `v`, v4)
+    setfield(q_1, `x`, v4)
+    v5: Signed = getfield(p_0, `x`)
+    v6: Signed = int_add(v4, v4)
+    v7: Signed = int_add(v6, v5)
+    return(v7)
+""")
+
+
+@pytest.mark.parametrize("why, between", [
+    ("a store to the field through another variable", "setfield(q_1, `x`, 5)"),
+    ("a call may change any field", "v9: Signed = direct_call(@g, q_1)"),
+])
+def test_forward_fields_forgets_what_may_have_changed(why, between):
+    text = f"""\
+struct P(x: Signed)
+
+graph f(p_0: P, q_1: P) -> Signed
+block0(p_0, q_1):
+    v2 = getfield(p_0, `x`)
+    {between}
+    v3 = getfield(p_0, `x`)
+    v4 = int_add(v2, v3)
+    return(v4)
+
+graph g(q_0: P) -> Signed
+block0(q_0):
+    return(1)
+"""
+    assert run_one("forward_fields", text).count("getfield(p_0, `x`)") == 2, why
+
+
 @pytest.mark.parametrize("why, ops", [
     ("a loop appends", ["list_append(v3, x_2)"]),
     ("a call may change any list", ["v9: Signed = direct_call(@g, v3)"]),
@@ -196,7 +256,8 @@ block2(x_4: Signed):
 def test_pipeline_names():
     assert [(p.name, p.required) for p in RESIDUAL_PASSES] == [
         ("thread_values", True), ("propagate_constants", False),
-        ("fold_known_lengths", False), ("remove_dead", False), ("remove_empty_blocks", False), ("join_blocks", False), ("switch_on_conditions", False)]
+        ("fold_known_lengths", False), ("forward_fields", False), ("remove_dead", False),
+        ("remove_empty_blocks", False), ("join_blocks", False), ("switch_on_conditions", False)]
 
 
 def test_a_switch_on_a_negated_condition_switches_on_the_condition():
@@ -450,8 +511,8 @@ def test_compiler_options_reach_the_pipeline(capsys):
      "disabled (logical values become block arguments; a switch without cases is a jump)"),
     ({"dump_after": "join"},
      "option disable_passes or dump_after: unknown pass 'join'; passes: thread_values, "
-     "propagate_constants, fold_known_lengths, remove_dead, remove_empty_blocks, "
-     "join_blocks, switch_on_conditions"),
+     "propagate_constants, fold_known_lengths, forward_fields, remove_dead, "
+     "remove_empty_blocks, join_blocks, switch_on_conditions"),
     ({"check_passes": 1}, "option check_passes must be True or False, have 1"),
     ({"disable_passes": "join_blocks"},
      "option disable_passes must be a list of pass names, have 'join_blocks'"),
