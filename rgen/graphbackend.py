@@ -319,8 +319,8 @@ class GraphBackend(Backend):
         if missing or len(mapping) != len(new.merge_gvs):
             raise RgenError(f"redirect_label: want a value for each merge value of the new "
                             f"label {new.merge_gvs!r}, have {list(mapping)!r}")
-        for gv in new.merge_gvs:
-            _check_type(mapping[gv], (gv.concretetype,), "redirect_label")
+        _check_merge_values(new.merge_gvs, [mapping[gv] for gv in new.merge_gvs],
+                            "redirect_label")
         old.redirect = (new, dict(mapping))
         if new.resolve(new.merge_gvs)[0] is old:
             old.redirect = None

@@ -6,12 +6,12 @@ running `RESIDUAL_PASSES` with one `flowgraph.passes.PassRunner`:
 
     thread_values        required  logical values become block arguments (ssa.py), and
                                    a switch with only its default exit a jump (cleanup.py)
-    propagate_constants  optional  constant block arguments, then folding again (constprop.py)
-    fold_known_lengths   optional  `list_len` of a list whose length is known folds, and
-                                   what tests it (lengths.py)
     forward_fields       optional  a field read whose value the block knows (an earlier
                                    read or store, nothing between that may change it) is
                                    dropped (fields.py)
+    propagate_constants  optional  constant block arguments, then folding again (constprop.py)
+    fold_known_lengths   optional  `list_len` of a list whose length is known folds, and
+                                   what tests it (lengths.py)
     remove_dead          optional  dead pure operations and block arguments (flowgraph.simplify)
     remove_empty_blocks  optional  links skip empty forwarding blocks (flowgraph.simplify)
     join_blocks          optional  a block absorbs a successor entered only from it
@@ -54,12 +54,12 @@ def thread_graph_values(graph: FunctionGraph) -> None:
 RESIDUAL_PASSES = [
     Pass("thread_values", thread_graph_values, required=True,
          doc="logical values become block arguments; a switch without cases is a jump"),
+    Pass("forward_fields", forward_fields,
+         doc="a field read whose value the block knows is dropped (fields.py)"),
     Pass("propagate_constants", propagate_constants,
          doc="constant block arguments, then folding again (constprop.py)"),
     Pass("fold_known_lengths", fold_known_lengths,
          doc="`list_len` of a list whose length is known folds (lengths.py)"),
-    Pass("forward_fields", forward_fields,
-         doc="a field read whose value the block knows is dropped (fields.py)"),
     Pass("remove_dead", remove_dead, doc="dead pure operations and dead block arguments"),
     Pass("remove_empty_blocks", remove_empty_blocks, doc="links skip empty forwarding blocks"),
     Pass("join_blocks", join_blocks, doc="a block absorbs a successor entered only from it"),

@@ -228,13 +228,13 @@ BAD = [
      "promote_constant_states, "
      "promote_max_cases, promote_threshold, promote_tracked"),
     (["specialize", INTERPRET, "--green", "bytecode=SQUARE", "--dump-after", "join"],
-     "--dump-after: unknown pass 'join'; passes: thread_values, propagate_constants, "
-     "fold_known_lengths, forward_fields, remove_dead, remove_empty_blocks, join_blocks, "
+     "--dump-after: unknown pass 'join'; passes: thread_values, forward_fields, "
+     "propagate_constants, fold_known_lengths, remove_dead, remove_empty_blocks, join_blocks, "
      "switch_on_conditions"),
     (["specialize", INTERPRET, "--green", "bytecode=SQUARE", "--disable", "join_blocks",
       "--disable", "dead"],
-     "--disable: unknown pass 'dead'; passes: thread_values, propagate_constants, "
-     "fold_known_lengths, forward_fields, remove_dead, remove_empty_blocks, join_blocks, "
+     "--disable: unknown pass 'dead'; passes: thread_values, forward_fields, "
+     "propagate_constants, fold_known_lengths, remove_dead, remove_empty_blocks, join_blocks, "
      "switch_on_conditions"),
     (["specialize", INTERPRET, "--green", "bytecode=SQUARE", "--disable", "thread_values"],
      "--disable: pass 'thread_values' is required and cannot be disabled (logical values "

@@ -255,8 +255,8 @@ block2(x_4: Signed):
 
 def test_pipeline_names():
     assert [(p.name, p.required) for p in RESIDUAL_PASSES] == [
-        ("thread_values", True), ("propagate_constants", False),
-        ("fold_known_lengths", False), ("forward_fields", False), ("remove_dead", False),
+        ("thread_values", True), ("forward_fields", False), ("propagate_constants", False),
+        ("fold_known_lengths", False), ("remove_dead", False),
         ("remove_empty_blocks", False), ("join_blocks", False), ("switch_on_conditions", False)]
 
 
@@ -511,7 +511,7 @@ def test_compiler_options_reach_the_pipeline(capsys):
      "disabled (logical values become block arguments; a switch without cases is a jump)"),
     ({"dump_after": "join"},
      "option disable_passes or dump_after: unknown pass 'join'; passes: thread_values, "
-     "propagate_constants, fold_known_lengths, forward_fields, remove_dead, "
+     "forward_fields, propagate_constants, fold_known_lengths, remove_dead, "
      "remove_empty_blocks, join_blocks, switch_on_conditions"),
     ({"check_passes": 1}, "option check_passes must be True or False, have 1"),
     ({"disable_passes": "join_blocks"},

@@ -59,3 +59,67 @@ def test_is_between_two_names_of_one_instance_in_a_jit_loop(baseline, green):
     reds = [v for i, v in enumerate((3, 1)) if i not in green]
     assert res(*reds) == res.interpret(*reds) == 8
     assert "ptr_eq" not in res.op_counts()
+
+
+class Base:
+    n: int
+    w: float
+
+    def __init__(self, n: int):
+        self.n = n
+        self.w = 0.5
+
+
+class Derived(Base):
+    k: int
+
+    def __init__(self, n: int):
+        super().__init__(n + 1)
+        self.k = n
+
+
+def two_classes_at_a_label(x: int, y: int, z: int, s: str, pr: tuple[int, int]) -> int:
+    o = Base(10) if (len(s) > 0 and s[-1 - x % len(s)] == 'a') else Derived(10)
+    m = [x] * (pr[1] % 4)
+    tp = (y, (y, x))
+    if ((x * z) <= (float(y) * 0.1)):
+        if (not ((m[y % len(m)] if len(m) > 0 else 7) < (m[-1 - z % len(m)] if len(m) > 0 else 7))):
+            raise ValueError("random program raised")
+        z <<= (y & 63)
+    else:
+        n1 = 0
+        while n1 < 6:
+            n1 += 1
+            o.w = (x / y)
+            if ((-o.n) <= y >= 255):
+                return pr[0]
+            z = m.pop()
+        if (len(s) > 0 and s[y % len(s)] == 'b'):
+            return (~y)
+    if (pr[-1] > tp[0]):
+        raise ValueError("random program raised")
+    y, (y, x) = tp
+    return (-y)
+
+
+@pytest.mark.parametrize("args", [
+    (-4398046511103, 19, 9223372036854775807, 'abza', (-16, -1329)),
+    (-17, 9223372036854775807, -52948, 'y', (-10, -17)),
+    (0, 1182899, 5, 'a', (9223372036854775807, 9223372036854775807)),
+    (60265, -1073741825, -420247, 'ycyy', (4, -52722))])
+def test_a_label_redirected_from_a_subclass_to_its_base(args):
+    """Instances of a class and its subclass reach one loop label: when the
+    label is generalised, the old label's value (of the base class) is
+    passed to the new one, made for the subclass's instance: it widens to
+    the base (rgen redirect_label, as jump does)."""
+    comp = make_compiler(two_classes_at_a_label, green=[1, 4])
+    res = comp.specialize(args[1], args[4])
+    reds = (args[0], args[2], args[3])
+    outcomes = []
+    for run in (lambda: two_classes_at_a_label(*args), lambda: res(*reds),
+                lambda: res.interpret(*reds)):
+        try:
+            outcomes.append(("ok", run()))
+        except Exception as exc:
+            outcomes.append((type(exc), str(exc)))
+    assert outcomes[1] == outcomes[2] == outcomes[0]
