@@ -166,6 +166,15 @@ def common_base(a: LowLevelType, b: LowLevelType) -> LowLevelType | None:
     return None
 
 
+def common_base_of(types) -> LowLevelType | None:
+    """`common_base` of every type of `types` (a non-empty iterable), or None."""
+    types = iter(types)
+    joined = next(types)
+    for t in types:
+        joined = common_base(joined, t) if joined is not None else None
+    return joined
+
+
 _PYTYPES = {int: Signed, float: Float, bool: Bool, str: Str}
 
 

@@ -30,11 +30,11 @@ assigns; `jump(header, names)` links the end of the body back to it.
 
 from __future__ import annotations
 
-import functools
+import ast
 import itertools
 
 from flowgraph.lltypes import (Bool, LowLevelType, Str, StructType, Void, common_base,
-                               default_value, is_subtype)
+                               common_base_of, default_value, is_subtype)
 from flowgraph.model import Block, Constant, Link, SpaceOperation, Variable
 from flowgraph.operations import result_type
 from flowgraph.builder.typeinfer import is_pending
@@ -60,6 +60,24 @@ def is_hidden(name: str) -> bool:
 
 
 _BOUND = "#bound "
+_CLASS_KEY = "#class "
+
+
+def class_key(name: str) -> str:
+    """The hidden name holding the promoted class of the local `name`
+    (`hint(name.__class__, promote=True)`, builder/call.py)."""
+    return _CLASS_KEY + name
+
+
+def class_of_local(node: ast.expr) -> str | None:
+    """`o` for `o.__class__` or `type(o)` of a name o."""
+    if isinstance(node, ast.Attribute) and node.attr == "__class__" \
+            and isinstance(node.value, ast.Name):
+        return node.value.id
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "type" \
+            and len(node.args) == 1 and isinstance(node.args[0], ast.Name):
+        return node.args[0].id
+    return None
 
 
 def bound_key(name: str) -> str:
@@ -167,20 +185,18 @@ class BlockState:
         if names is None:
             names = list(dict.fromkeys(n for p in pendings for n in p.env))
             names += _new_flags(names, pendings)
-            # a promoted class (`#class o`) holds only where every path knows it
-            names = [n for n in names if not n.startswith("#class ")
+            # a promoted class (`class_key`) holds only where every path knows it
+            names = [n for n in names if not n.startswith(_CLASS_KEY)
                      or all(n in p.env for p in pendings)]
         types = [self.join_type(name, pendings, narrow) for name in names]
         block = Block([Variable("" if is_hidden(n) else n, t) for n, t in zip(names, types)])
         for pending in pendings:
             self.link_pending(pending, block, names)
-        not_none = getattr(self, "not_none", None)
-        if not_none is not None and narrow:     # an instance on every path stays one
-            marked = self.not_none_links
+        if narrow:                      # an instance proved on every path stays one
             for name, v in zip(names, block.inputargs):
-                if all(p.env.get(name) in not_none or name in marked.get(id(p.link), ())
-                       for p in pendings):
-                    not_none.add(v)
+                if all(p.env.get(name) in self.not_none
+                       or name in self.not_none_links.get(id(p.link), ()) for p in pendings):
+                    self.not_none.add(v)
         self.block, self.env = block, dict(zip(names, block.inputargs))
         return block
 
@@ -208,7 +224,7 @@ class BlockState:
             if not (narrow and isinstance(known, StructType) and types
                     and len(types) == len(pendings)):
                 return known
-            joined = functools.reduce(lambda a, b: a and b and common_base(a, b), types)
+            joined = common_base_of(types)
             return joined if joined is not None and is_subtype(joined, known) else known
         if not types:
             return known
@@ -238,14 +254,14 @@ class BlockState:
         promoted for its old value no longer holds)."""
         self.env[name] = value
         self.env.pop(bound_key(name), None)
-        self.env.pop(f"#class {name}", None)
+        self.env.pop(class_key(name), None)
 
     # -- loops ---------------------------------------------------------------------
 
     def enter_loop(self, assigned: list) -> tuple[Block, list]:
         """End the current block and start a loop header carrying the current
         names and the typed names among `assigned` (the loop's assignments)."""
-        names = [n for n in self.env if not n.startswith("#class ")]   # (see enter)
+        names = [n for n in self.env if not n.startswith(_CLASS_KEY)]   # (see enter)
         for name in assigned:
             if name in self.env or name in names:
                 continue

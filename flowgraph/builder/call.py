@@ -27,7 +27,9 @@ import types
 from flowgraph.lltypes import (Bool, Char, Class, DictType, Float, ListType, Signed, Str,
                                StructType, TupleType, Void, is_subtype)
 from flowgraph.model import Constant
-from flowgraph.builder.signatures import class_attribute, overriding_classes
+from flowgraph.builder.blockstate import class_key, class_of_local
+from flowgraph.builder.signatures import (class_attribute, is_program_class,
+                                          overriding_classes)
 from flowgraph.builder.typeinfer import UNKNOWN, convert_constant, is_pending, type_name
 from flowgraph.builder.unsupported import describe
 
@@ -200,7 +202,7 @@ class CallBuilder:
             raise self.error("hint() needs a flag, e.g. hint(x, concrete=True)", node)
         value = self.expr(node.args[0])
         result = self.emit("hint", [value, Constant(",".join(sorted(flags)), Void)])
-        name = _class_of_local(node.args[0])
+        name = class_of_local(node.args[0])
         if "promote" in flags and value.concretetype is Class and name in self.local_names:
             # `hint(o.__class__, promote=True)`: o's class is known from here
             # on (until o is assigned), so o's method calls are direct
@@ -528,8 +530,7 @@ class CallBuilder:
         classes = []
         for item in items:
             cls = self.lookup(item.id, item) if isinstance(item, ast.Name) else None
-            if not (isinstance(cls, type) and cls.__module__ != "builtins"
-                    and not issubclass(cls, BaseException)):
+            if not is_program_class(cls):
                 raise self.error(f"isinstance(): '{ast.unparse(item)}' is not a class of the "
                                  "program; give a class (or a tuple of classes) by name", where)
             classes.append(cls)
@@ -618,22 +619,6 @@ class CallBuilder:
                              f"{type_name(value.concretetype)} here{since}; a list holds "
                              f"one type ({type_name(t)})", node)
         return converted
-
-
-def class_key(name: str) -> str:
-    """The hidden name holding the promoted class of the local `name`."""
-    return f"#class {name}"
-
-
-def _class_of_local(node: ast.expr) -> str | None:
-    """`o` for `o.__class__` or `type(o)` of a local name o."""
-    if isinstance(node, ast.Attribute) and node.attr == "__class__" \
-            and isinstance(node.value, ast.Name):
-        return node.value.id
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "type" \
-            and len(node.args) == 1 and isinstance(node.args[0], ast.Name):
-        return node.args[0].id
-    return None
 
 
 def _hashable(obj) -> bool:

@@ -16,14 +16,13 @@ environment (`exprs`), so they reach the join block through its links.
 from __future__ import annotations
 
 import ast
-import functools
 import types
 
 from flowgraph.builder.blockstate import default_constant
 from flowgraph.builder.signatures import class_attribute, is_program_class, known_subclasses
-from flowgraph.builder.call import _class_of_local
+from flowgraph.builder.blockstate import class_of_local
 from flowgraph.lltypes import (Bool, Char, DictType, Float, ListType, Signed, Str, StructType,
-                               TupleType, Void, common_base, is_subtype, Class)
+                               TupleType, Void, common_base_of, is_subtype, Class)
 from flowgraph.model import Constant, Variable
 from flowgraph.operations import MAXINT, MININT
 from flowgraph.builder.typeinfer import (UNKNOWN, AnnotationError, convert_constant,
@@ -208,7 +207,7 @@ class ExprBuilder:
         literals become characters, empty lists take the others' type)."""
         values = [p.env[key] for p in results]
         targets = list(dict.fromkeys(v.concretetype for v in values))
-        base = functools.reduce(lambda a, b: a and b and common_base(a, b), targets)
+        base = common_base_of(targets)
         if base is not None and base not in targets:
             targets.append(base)            # instances of two subclasses: their base
         for target in targets:
@@ -255,7 +254,7 @@ class ExprBuilder:
             return isinstance(node.args[0], ast.Name) and node.args[0].id in self.local_names
         return (isinstance(node, ast.Compare) and len(node.ops) == 1
                 and isinstance(node.ops[0], ast.Is)
-                and _class_of_local(node.left) in self.local_names)
+                and class_of_local(node.left) in self.local_names)
 
     def cond_narrowing(self, node: ast.expr) -> tuple[list, list]:
         """`isinstance(x, C)` or `type(x) is C` of a local x: where it holds,
@@ -263,7 +262,7 @@ class ExprBuilder:
         run time), so that C's fields and methods can be used on it; and it
         is not None (`none_check`)."""
         is_call = isinstance(node, ast.Call)
-        name = node.args[0].id if is_call else _class_of_local(node.left)
+        name = node.args[0].id if is_call else class_of_local(node.left)
         v_test = self.expr(node)
         v_obj = self.env.get(name)
         ops = self.block.operations if self.block is not None else []

@@ -187,7 +187,7 @@ def struct_of(cls: type) -> StructType:
                     f"{type_name(base.fields[name])}'; a subclass keeps its base's field "
                     "types")
             own[name] = t
-            _layout(struct)
+        _layout(struct)
         check_initialised(cls, struct, load_source)
     except AnnotationError as exc:
         del _structs[cls]
@@ -205,18 +205,20 @@ def is_known_class(cls: type) -> bool:
     return cls in _structs
 
 
-def known_subclasses(cls: type) -> list:
-    """Every subclass of `cls` there is now (their structs made: from now on
-    they are known, `is_known_class`)."""
+def known_subclasses(cls: type, register: bool = True) -> list:
+    """Every subclass of `cls` there is now, their structs made (`register`:
+    from now on they are known, `is_known_class`); else only those known."""
     found, todo = [], list(cls.__subclasses__())
     while todo:
         k = todo.pop()
         todo.extend(k.__subclasses__())
-        try:
-            struct_of(k)
-        except (AnnotationError, FlowError):
-            continue                    # not a class of the subset: never accepted
-        found.append(k)
+        if register:
+            try:
+                struct_of(k)
+            except (AnnotationError, FlowError):
+                continue                # not a class of the subset: never accepted
+        if k in _structs:
+            found.append(k)
     return found
 
 

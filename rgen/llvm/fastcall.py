@@ -164,14 +164,8 @@ def _known_subclasses(T) -> list:
     accepts them too), at most MAX_INLINE_SUBCLASSES (more: the slow path)."""
     if T.pyclass is None:
         return []
-    from flowgraph.builder.signatures import is_known_class
-    found, todo = [], list(T.pyclass.__subclasses__())
-    while todo:
-        k = todo.pop()
-        todo.extend(k.__subclasses__())
-        if is_known_class(k):
-            found.append(k)
-    return found[:MAX_INLINE_SUBCLASSES]
+    from flowgraph.builder.signatures import known_subclasses
+    return known_subclasses(T.pyclass, register=False)[:MAX_INLINE_SUBCLASSES]
 
 
 MAX_INLINE_SUBCLASSES = 8
