@@ -168,7 +168,8 @@ class HintAnnotation:
                             f"interpreter's main loop (`while True:`).")
 
     def _check_promotions(self, copy: Copy) -> None:
-        """A promotion site switches on the value: only scalars can be promoted."""
+        """A promotion site switches on the value: only scalars and classes can be
+        promoted."""
         for op in copy.graph.iteroperations():
             if op.opname != "hint" or "promote" not in hint_flags(op):
                 continue
@@ -178,8 +179,8 @@ class HintAnnotation:
                 raise HintError(
                     f"hint({name or 'x'}, promote=True) at {copy.info.where(op.lineno)} "
                     f"promotes a {type_name(t)}; only int, float, bool and one-character "
-                    f"str values and classes (o.__class__) can be promoted.\nHint that would help: promote a scalar "
-                    f"read from it (its length, an item), or make it a green parameter "
+                    f"str values and classes (o.__class__) can be promoted.\nHint that would "
+                    f"help: promote a scalar read from it (its length, an item), or make it a green parameter "
                     f"with hint(..., deepfreeze=True).")
 
     def _reachable_copies(self) -> list:

@@ -176,8 +176,7 @@ class SegmentWriter:
         if desc.py is None:
             raise AssertionError(f"no Python template for green {op.opname}")
         args = [self.green(a) if not (isinstance(a, Constant) and a.concretetype is Void)
-                else repr(a.value) if a.value is None or isinstance(a.value, (bool, int, str))
-                else self.gen.literal(a) for a in op.args]
+                else self.gen.literal(a) for a in op.args]      # (a field name, a class)
         expr = desc.format_py(args)
         if desc.wraps:
             expr = f"wrap({expr})"

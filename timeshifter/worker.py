@@ -123,7 +123,8 @@ def _thread(quiet: bool = False) -> concurrent.futures.ThreadPoolExecutor:
     with _state_lock:
         if quiet not in _executor:
             _executor[quiet] = concurrent.futures.ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix="timeshift-optimise" if quiet else "timeshift-jit")
+                max_workers=1,
+                thread_name_prefix="timeshift-optimise" if quiet else "timeshift-jit")
             # at exit, the compiles not started are dropped (the one running
             # ends first: LLVM cannot be stopped midway); registered after
             # concurrent.futures' own exit hook, so it runs before that joins

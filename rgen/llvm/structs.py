@@ -196,14 +196,14 @@ def _new_instance(em, cls):
 def _isinstance(em, op):
     """`isinstance(v, C)` (or a tuple of classes): `PyType_IsSubtype(Py_TYPE(v),
     C)` (None's type is no user class's subtype)."""
-    b = em.b
-    ob_type = load_at(b, em.value(op.args[0]), OB_TYPE, PTR)
+    ob_type = load_at(em.b, em.value(op.args[0]), OB_TYPE, PTR)
     classes = op.args[1].value
-    found = None
-    for cls in classes if isinstance(classes, tuple) else (classes,):
-        test = b.call(em.rt.capi("PyType_IsSubtype"), [ob_type, em.rt.pyobj(cls, cls.__name__)])
-        found = test if found is None else b.or_(found, test)
-    return b.icmp_signed("!=", found, ir.Constant(I32, 0), name=op.result.name or "isinstance")
+    tests = [_is_subtype(em, ob_type, cls)
+             for cls in (classes if isinstance(classes, tuple) else (classes,))]
+    found = tests[0]
+    for test in tests[1:]:
+        found = em.b.or_(found, test)
+    return found
 
 
 @handles("instance_class")
@@ -216,10 +216,13 @@ def _instance_class(em, op):
 
 @handles("class_issubclass")
 def _class_issubclass(em, op):
-    cls = op.args[1].value
-    found = em.b.call(em.rt.capi("PyType_IsSubtype"),
-                      [em.value(op.args[0]), em.rt.pyobj(cls, cls.__name__)])
-    return em.b.icmp_signed("!=", found, ir.Constant(I32, 0), name=op.result.name or "sub")
+    return _is_subtype(em, em.value(op.args[0]), op.args[1].value)
+
+
+def _is_subtype(em, type_value, cls: type):
+    """i1: is the type object `type_value` a subtype of `cls`?"""
+    found = em.b.call(em.rt.capi("PyType_IsSubtype"), [type_value, em.rt.pyobj(cls, cls.__name__)])
+    return em.b.icmp_signed("!=", found, ir.Constant(I32, 0), name="subtype")
 
 
 @handles("class_is")
