@@ -6,9 +6,9 @@ running `RESIDUAL_PASSES` with one `flowgraph.passes.PassRunner`:
 
     thread_values        required  logical values become block arguments (ssa.py), and
                                    a switch with only its default exit a jump (cleanup.py)
-    forward_fields       optional  a field read whose value the block knows (an earlier
-                                   read or store, nothing between that may change it) is
-                                   dropped (fields.py)
+    forward_fields       optional  a field read whose value is known (an earlier read or
+                                   store, nothing between that may change it; carried
+                                   across blocks in block arguments) is dropped (fields.py)
     propagate_constants  optional  constant block arguments, then folding again (constprop.py)
     fold_known_lengths   optional  `list_len` of a list whose length is known folds, and
                                    what tests it (lengths.py)
@@ -55,7 +55,7 @@ RESIDUAL_PASSES = [
     Pass("thread_values", thread_graph_values, required=True,
          doc="logical values become block arguments; a switch without cases is a jump"),
     Pass("forward_fields", forward_fields,
-         doc="a field read whose value the block knows is dropped (fields.py)"),
+         doc="a field read whose value is known is dropped (fields.py)"),
     Pass("propagate_constants", propagate_constants,
          doc="constant block arguments, then folding again (constprop.py)"),
     Pass("fold_known_lengths", fold_known_lengths,

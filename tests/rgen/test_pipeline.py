@@ -2,6 +2,8 @@
 the residual checker (`rgen.residual_check`), and the runner's options
 through `GraphBackend` and the compiler."""
 
+import re
+
 import pytest
 
 from flowgraph import parse_graph
@@ -160,6 +162,73 @@ block0(p_0, q_1):
     v7: Signed = int_add(v6, v5)
     return(v7)
 """)
+
+
+LOOP_ON_FIELDS = """\
+struct P(x: Signed, mass: Signed)
+
+graph f(p_0: P, q_1: P, n_2: Signed) -> Signed
+block0(p_0, q_1, n_2):
+    v3 = getfield(p_0, `mass`)
+    v19 = getfield(p_0, `x`)
+    goto block1(p_0, q_1, n_2, 0)
+block1(p_4: P, q_5: P, n_6: Signed, i_7: Signed):
+    v8 = int_lt(i_7, n_6)
+    exitswitch v8: False -> block3(p_4) | True -> block2(p_4, q_5, n_6, i_7)
+block2(p_9: P, q_10: P, n_11: Signed, i_12: Signed):
+    v13 = getfield(p_9, `x`)
+    v14 = getfield(p_9, `mass`)
+    v15 = int_add(v13, v14)
+    setfield(p_9, `x`, v15)
+    {between}
+    v16 = int_add(i_12, 1)
+    goto block1(p_9, q_10, n_11, v16)
+block3(p_17: P):
+    v18 = getfield(p_17, `x`)
+    return(v18)
+
+graph g(q_0: P) -> Signed
+block0(q_0):
+    return(1)
+"""
+
+
+def test_forward_fields_carries_known_fields_around_a_loop():
+    """A field every link into a block knows is a new block argument: `mass`
+    and `x`, read before the loop, are read neither in it nor after it (`x`
+    is carried as what the last iteration stored); every store stays."""
+    assert_same_text(run_one("forward_fields", LOOP_ON_FIELDS.format(between="")), """\
+struct P(x: Signed, mass: Signed)
+
+graph f(p_0: P, q_1: P, n_2: Signed) -> Signed
+block0(p_0, q_1, n_2):
+    v3: Signed = getfield(p_0, `mass`)
+    v4: Signed = getfield(p_0, `x`)
+    goto block1(p_0, q_1, n_2, 0, v3, v4)
+block1(p_5: P, q_6: P, n_7: Signed, i_8: Signed, mass_9: Signed, x_10: Signed):
+    v11: Bool = int_lt(i_8, n_7)
+    exitswitch v11:
+        False -> block2(p_5, mass_9, x_10)
+        True -> block3(p_5, q_6, n_7, i_8, mass_9, x_10)
+block2(p_12: P, mass_13: Signed, x_14: Signed):
+    return(x_14)
+block3(p_15: P, q_16: P, n_17: Signed, i_18: Signed, mass_19: Signed, x_20: Signed):
+    v21: Signed = int_add(x_20, mass_19)
+    setfield(p_15, `x`, v21)
+    v22: Signed = int_add(i_18, 1)
+    goto block1(p_15, q_16, n_17, v22, mass_19, v21)
+""")
+
+
+@pytest.mark.parametrize("why, between, read_in_loop", [
+    ("a store to the field through another variable", "setfield(q_10, `mass`, 5)", ["mass"]),
+    ("a call may change any field", "v99: Signed = direct_call(@g, q_10)", ["x", "mass"]),
+])
+def test_forward_fields_carries_nothing_a_loop_may_change(why, between, read_in_loop):
+    """What the loop's back edge does not know is read again in the loop."""
+    text = run_one("forward_fields", LOOP_ON_FIELDS.format(between=between))
+    body = text[text.index("\nblock3("):]
+    assert re.findall(r"getfield\(p_\d+, `(\w+)`\)", body) == read_in_loop, why
 
 
 @pytest.mark.parametrize("why, between", [
