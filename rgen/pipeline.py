@@ -8,7 +8,9 @@ running `RESIDUAL_PASSES` with one `flowgraph.passes.PassRunner`:
                                    a switch with only its default exit a jump (cleanup.py)
     forward_fields       optional  a field read whose value is known (an earlier read or
                                    store, nothing between that may change it; carried
-                                   across blocks in block arguments) is dropped (fields.py)
+                                   across blocks in block arguments) is dropped, and a
+                                   loop's stores nothing in it can see go to its exits
+                                   (fields.py)
     propagate_constants  optional  constant block arguments, then folding again (constprop.py)
     fold_known_lengths   optional  `list_len` of a list whose length is known folds, and
                                    what tests it (lengths.py)

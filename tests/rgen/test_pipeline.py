@@ -196,7 +196,8 @@ block0(q_0):
 def test_forward_fields_carries_known_fields_around_a_loop():
     """A field every link into a block knows is a new block argument: `mass`
     and `x`, read before the loop, are read neither in it nor after it (`x`
-    is carried as what the last iteration stored); every store stays."""
+    is carried as what the last iteration stored).  Nothing in the loop can
+    look at `p`, so its store of `x` is done once, on the loop's exit."""
     assert_same_text(run_one("forward_fields", LOOP_ON_FIELDS.format(between="")), """\
 struct P(x: Signed, mass: Signed)
 
@@ -209,14 +210,16 @@ block1(p_5: P, q_6: P, n_7: Signed, i_8: Signed, mass_9: Signed, x_10: Signed):
     v11: Bool = int_lt(i_8, n_7)
     exitswitch v11:
         False -> block2(p_5, mass_9, x_10)
-        True -> block3(p_5, q_6, n_7, i_8, mass_9, x_10)
+        True -> block4(p_5, q_6, n_7, i_8, mass_9, x_10)
 block2(p_12: P, mass_13: Signed, x_14: Signed):
-    return(x_14)
-block3(p_15: P, q_16: P, n_17: Signed, i_18: Signed, mass_19: Signed, x_20: Signed):
-    v21: Signed = int_add(x_20, mass_19)
-    setfield(p_15, `x`, v21)
-    v22: Signed = int_add(i_18, 1)
-    goto block1(p_15, q_16, n_17, v22, mass_19, v21)
+    setfield(p_12, `x`, x_14)
+    goto block3(p_12, mass_13, x_14)
+block3(p_15: P, mass_16: Signed, x_17: Signed):
+    return(x_17)
+block4(p_18: P, q_19: P, n_20: Signed, i_21: Signed, mass_22: Signed, x_23: Signed):
+    v24: Signed = int_add(x_23, mass_22)
+    v25: Signed = int_add(i_21, 1)
+    goto block1(p_18, q_19, n_20, v25, mass_22, v24)
 """)
 
 

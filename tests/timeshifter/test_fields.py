@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 import timeshifter
+from flowgraph.interp.names import cyclic_blocks
 from hintannotator import dont_look_inside
 from tests.differential import assert_every_mode
 
@@ -61,7 +62,31 @@ def aliased(a: Body, b: Body, n: int) -> int:
     return total + b.x
 
 
+def until_bad(b: Body, xs: list[int]) -> int:
+    """An IndexError ends the loop: the stores before it must be done."""
+    i = 0
+    while i < 100:
+        b.x = b.x + xs[i]
+        i += 1
+    return b.x
+
+
+def capped(b: Body, n: int) -> int:
+    """A raise leaves the loop: its exit stores first."""
+    i = 0
+    while i < n:
+        b.x = b.x * 2 + 1
+        b.v = b.v + 1
+        if b.x > 1000:
+            raise ValueError("too big")
+        i += 1
+    return b.x
+
+
 @pytest.mark.parametrize("func, make_args", [
+    (until_bad, lambda: (Body(1, 2, 3), [4, 5, 6])),
+    (capped, lambda: (Body(1, 2, 3), 20)),
+    (capped, lambda: (Body(1, 2, 3), 5)),
     (drift, lambda: (Body(1, 2, 12), 50)),
     (drift, lambda: (Body(1, 2, 12), 0)),
     (kicked, lambda: (Body(1, 2, 12), 23)),
@@ -78,11 +103,23 @@ def test_one_object_passed_twice_sees_its_own_stores():
     assert shared.x == expected.x == 1 + 3 * 7
 
 
-def test_the_loop_reads_no_field():
-    """The first iteration (peeled) reads v, x and mass; the loop after it
-    carries them in block arguments and only stores; each exit knows x."""
+def test_the_loop_reads_and_stores_no_field():
+    """The first iteration (peeled) reads v, x and mass and stores v and x;
+    the loop after it carries them in block arguments, and stores them once,
+    at its exit."""
     res = timeshifter.make_compiler(drift).specialize()
     ops = res.op_counts()
     assert (ops["getfield"], ops["setfield"]) == (4, 4)
+    loop = cyclic_blocks(res.graph.iterblocks())
+    assert len(loop) == 2 and [op.opname for b in loop for op in b.operations
+                               if op.opname in ("getfield", "setfield")] == []
     b = Body(1, 2, 12)
     assert res(b, 40) == drift(Body(1, 2, 12), 40) == b.x
+
+
+def test_a_loop_that_may_raise_keeps_its_stores():
+    res = timeshifter.make_compiler(until_bad).specialize()
+    b = Body(1, 2, 3)
+    with pytest.raises(IndexError):
+        res(b, [4, 5, 6])
+    assert b.x == 1 + 4 + 5 + 6
