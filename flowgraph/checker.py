@@ -19,6 +19,9 @@ Checked, for `g` and every graph reachable through `direct_call` and
 - switch shapes: no exitswitch -> one exit with exitcase None; a Bool
   variable -> two exits, exitcases False then True; a Signed or Char variable
   -> distinct case values of that type, optionally a last "default";
+  `LAST_EXCEPTION` -> the last operation a call, exitcases None then
+  distinct exception classes; `exc_message` only as a block's first
+  operation;
 - `returnblock` (one input argument) and `exceptblock` (class and message)
   have no operations and no exits; every other block has exits.
 
@@ -36,7 +39,7 @@ from __future__ import annotations
 from flowgraph.errors import CheckError
 from flowgraph.lltypes import Bool, Char, Float, LowLevelType, Signed, Str, Void, is_subtype
 from flowgraph.printer import printed_blocks
-from flowgraph.model import Block, Constant, FunctionGraph, Variable
+from flowgraph.model import LAST_EXCEPTION, Block, Constant, FunctionGraph, Variable
 from flowgraph.operations import MAXINT, MININT, OPS
 
 _PYVALUES = {Signed: int, Float: float, Bool: bool, Char: str, Str: str}
@@ -133,6 +136,9 @@ class _GraphChecker:
             for j, a in enumerate(op.args):
                 self.use(a, defined, f"argument {j}")
             self.check_op(op)
+            if i and OPS[op.opname].arity == 0 and op.opname == "exc_message":
+                self.fail("exc_message: want it as the block's first operation (where an "
+                          "exception link enters)")
             defined.add(op.result)
         self.where = self.blockname(block)
         if block in (self.graph.returnblock, self.graph.exceptblock):
@@ -178,6 +184,9 @@ class _GraphChecker:
     def check_switch(self, block: Block, defined: set) -> None:
         sw, exits = block.exitswitch, block.exits
         cases = [link.exitcase for link in exits]
+        if sw is LAST_EXCEPTION:
+            self.check_exception_exits(block, cases)
+            return
         if sw is None:
             if cases != [None]:
                 self.fail(f"exits without exitswitch: want [None], have {cases!r}")
@@ -193,6 +202,19 @@ class _GraphChecker:
             self.check_case_values(t, cases)
         else:
             self.fail(f"exitswitch type: want Bool, Signed or Char, have {t}")
+
+    def check_exception_exits(self, block: Block, cases: list) -> None:
+        if not block.operations or OPS[block.operations[-1].opname].kind != "call":
+            self.fail("last_exception: want a call as the block's last operation, have "
+                      f"{block.operations[-1].opname if block.operations else 'none'}")
+        if len(cases) < 2 or cases[0] is not None:
+            self.fail(f"exitcases of last_exception: want None then exception classes, "
+                      f"have {cases!r}")
+        for c in cases[1:]:
+            if not (isinstance(c, type) and issubclass(c, BaseException)):
+                self.fail(f"exitcase of last_exception: want an exception class, have {c!r}")
+        if len(set(cases)) != len(cases):
+            self.fail(f"exitcases of last_exception: want distinct classes, have {cases!r}")
 
     def check_case_values(self, t, cases: list) -> None:
         values = cases[:-1] if cases and cases[-1] == "default" else cases

@@ -8,6 +8,14 @@ variable (exits with `exitcase` False and True, in that order) or a multi-way
 switch on a Signed/Char variable (one exit per distinct case, optionally a
 last exit with exitcase "default").
 
+A block may also end with an operation that raises (a call inside `try`):
+its exitswitch is `LAST_EXCEPTION`, its last operation the call, its first
+exit the normal one (exitcase None) and each further exit an *exception
+link* whose exitcase is an exception class: an exception the call raises
+leaves by the first exception link whose class it is an instance of (none:
+it propagates).  An exception link's target starts with `exc_message()`
+where the handler reads the message.
+
 Two special blocks end every graph: `returnblock` (one input argument, the
 return value) and `exceptblock` (two input arguments: the exception class, a
 Void constant, and the message, a Str).  They have no operations and no exits.
@@ -107,11 +115,37 @@ class SpaceOperation:
         return f"{self.result!r} = {self.opname}({args})"
 
 
+class LastException:
+    """The exitswitch of a block that ends with an operation that may raise
+    (see the module docstring); the one instance is `LAST_EXCEPTION`."""
+
+    __slots__ = ()
+    concretetype = Void
+
+    def __repr__(self) -> str:
+        return "last_exception"
+
+
+LAST_EXCEPTION = LastException()
+
+
+def first_exception_exit(graph) -> tuple | None:
+    """(graph, operation) of the first call with exception exits in `graph`
+    or a graph it calls, or None (for the stages that do not handle them
+    yet: their errors name it)."""
+    from flowgraph.printer import referenced_graphs
+    for g in [graph] + referenced_graphs(graph):
+        for block in g.iterblocks():
+            if block.exitswitch is LAST_EXCEPTION:
+                return g, block.operations[-1]
+    return None
+
+
 @dataclass(slots=True, eq=False)
 class Link:
     """An edge: passes `args` to `target.inputargs`.  `exitcase` is None for
     an unconditional exit, False/True for a branch, a case value or
-    "default" for a switch."""
+    "default" for a switch, an exception class for an exception link."""
 
     args: list
     target: "Block"

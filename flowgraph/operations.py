@@ -461,6 +461,9 @@ _op("getarraysize", 1, _S, pure=False, py="len({0})", kind="length", args=(Array
 # calls and the rest
 _op("direct_call", None, _call_result, pure=False, canraise=(Exception,),   # (c_func, *args)
     kind="call", calls=True, ts="call")
+# The message of the exception being handled: first operation of an exception
+# link's target (model.py), where the handler of `except E as e` reads str(e).
+_op("exc_message", 0, _fixed(Str), pure=False, py="_exc_message", kind="read", args=())
 _op("same_as", 1, _same_as_arg0, fold=lambda x: x, py="{0}", kind="copy", args=(None,))
 _op("hint", 2, _same_as_arg0, pure=False, py="{0}", kind="hint", args=(None, Void),
     ts="hint")                                                         # hint(v, c_flags)

@@ -38,7 +38,8 @@ import re
 
 from flowgraph.lltypes import (PRIMITIVES, ArrayType, DictType, ListType, Str, StructType,
                                TupleType, Void)
-from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
+from flowgraph.model import (LAST_EXCEPTION, Block, Constant, FunctionGraph, Link, SpaceOperation,
+                             Variable)
 from flowgraph.operations import OPS, result_type
 from flowgraph.printer import format_type
 
@@ -511,7 +512,12 @@ class GraphBodyParser:
         cur.finish()
 
     def _switch(self, cur: Cursor) -> None:
-        switch = None if cur.take(re.compile(r"None(?!\w)")) else self._value(cur)
+        if cur.take(re.compile(r"None(?!\w)")):
+            switch = None
+        elif cur.take(re.compile(r"last_exception(?!\w)")):
+            switch = LAST_EXCEPTION
+        else:
+            switch = self._value(cur)
         self.exits[self.block] = (switch, self.exits[self.block][1])
         cur.expect(":", "':'")
         if cur.at_end():

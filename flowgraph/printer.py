@@ -31,7 +31,8 @@ constant whose type is not its literal's usual one says so: `0 as Float`,
 declared first: `struct Point(x: Signed, y: Signed)`.
 
 Exits: `goto block1(x_0)`, `return(v3)`, `raise(ValueError, "msg")`, or
-`exitswitch v2: False -> ... | True -> ...` (one case per line when long).
+`exitswitch v2: False -> ... | True -> ...` (one case per line when long);
+a call's exception exits `exitswitch last_exception: None -> ... | E -> ...`.
 An operation's source line is a trailing `# line 12`.
 
 `decorate(var) -> str` appends a string to every occurrence of a variable
@@ -47,7 +48,8 @@ import re
 
 from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, LowLevelType,
                                Signed, Str, StructType, TupleType, Void, DictType)
-from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
+from flowgraph.model import (LAST_EXCEPTION, Block, Constant, FunctionGraph, Link, SpaceOperation,
+                             Variable)
 
 COMMENT_COLUMN = 44      # `# line N` comments start here when the line is short enough
 MAX_SWITCH_LINE = 100    # longer switches print one case per line
@@ -130,6 +132,8 @@ def format_constant(c: Constant, graph_name=None) -> str:
 
 
 def format_exitcase(case) -> str:
+    if isinstance(case, type):                  # an exception link's class
+        return case.__name__
     if isinstance(case, bool) or case is None:
         return str(case)
     if case == "default":
@@ -251,6 +255,8 @@ class GraphPrinter:
             return self.var(a)
         if isinstance(a, Constant):
             return self.esc(format_constant(a, self.graph_names))
+        if a is LAST_EXCEPTION:
+            return self.esc("last_exception")
         return self.esc(f"<not a value: {type(a).__name__}>")
 
     def values(self, args) -> str:

@@ -41,6 +41,7 @@ from flowgraph.builder.arith import ArithBuilder
 from flowgraph.builder.call import CallBuilder
 from flowgraph.builder.expr import ExprBuilder
 from flowgraph.builder.stmt import StmtBuilder, Unknown
+from flowgraph.builder.tryexcept import TryBuilder
 from flowgraph.errors import FlowError
 from flowgraph.gcpause import collector_paused
 from flowgraph.lltypes import LowLevelType, Str, StructType, Void
@@ -170,7 +171,8 @@ def _method_self_type(func, source: FunctionSource, place) -> StructType | None:
 
 # -- the per-function builder ------------------------------------------------------------
 
-class FunctionBuilder(StmtBuilder, CallBuilder, ExprBuilder, ArithBuilder, BlockState):
+class FunctionBuilder(StmtBuilder, CallBuilder, ExprBuilder, ArithBuilder, TryBuilder,
+                      BlockState):
     """Builds one function's graph; see the module docstring for the rounds."""
 
     def __init__(self, ctx: BuildContext, source: FunctionSource, sig: Signature,
@@ -211,6 +213,7 @@ class FunctionBuilder(StmtBuilder, CallBuilder, ExprBuilder, ArithBuilder, Block
         self.not_none: set = set()     # instances a class test proved (see none_check)
         self.not_none_links: dict = {}  # id(link) -> names `x is not None` proved on it
         self.init_blocks()
+        self.init_tries()
         start = Block([Variable(name, t) for name, t in self.sig.params])
         self.block, self.env = start, dict(zip([n for n, _ in self.sig.params],
                                                start.inputargs))

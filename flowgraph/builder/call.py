@@ -36,11 +36,10 @@ from flowgraph.builder.unsupported import describe
 _BUILTINS = {len: "call_len", ord: "call_ord", chr: "call_chr", abs: "call_abs",
              min: "call_minmax", max: "call_minmax", int: "call_int", float: "call_float",
              bool: "call_bool", hash: "call_hash", isinstance: "call_isinstance",
-             type: "call_type"}
+             type: "call_type", str: "call_str"}
 _ADVICE = {
     "print": "return the value instead of printing it",
     "range": "range() is only supported as the iterable of a for loop",
-    "str": "strings cannot be built; return numbers",
     "list": "build lists with [x] * n, literals and append",
     "enumerate": "use 'for i in range(len(xs))'",
     "sum": "add the items in a for loop",

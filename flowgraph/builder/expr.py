@@ -69,6 +69,10 @@ class ExprBuilder:
         return Constant(value, t)
 
     def expr_Name(self, node: ast.Name, expected):
+        if node.id in self.exception_names:
+            raise self.error(f"'{node.id}' holds an exception caught by 'except ... as "
+                             f"{node.id}': only str({node.id}), its message, is supported",
+                             node)
         if node.id in self.local_names:
             return self.read_local(node.id, node)
         return self.global_value(node.id, node)

@@ -21,7 +21,9 @@ Control flow is built with the Pending/enter protocol of `blockstate.py`:
     return    a link to the return block (the value must have the function's
               result type); falling off the end returns None.
     raise E("msg")
-              a link to the except block carrying (Constant(E, Void), msg).
+              a link to the except block carrying (Constant(E, Void), msg), or
+              a jump to the except clause of an enclosing try catching E.
+    try       see tryexcept.py.
 
 In a typing round (see build.py) a statement that meets a type not known
 yet, or an error that may come from a provisional type, is abandoned and the
@@ -431,6 +433,10 @@ class StmtBuilder:
         message = self.expr(call_args[0]) if call_args else Constant("", Str)
         if message.concretetype is not Str:
             raise self.error("the message of an exception must be a str", node)
+        clause = self.catching(cls)
+        if clause is not None:
+            self.raise_to_clause(clause, message)     # caught here: a jump (tryexcept.py)
+            return
         self.exit_to(self.graph.exceptblock, [Constant(cls, Void), message])
 
     def exception_class(self, exc: ast.expr, node: ast.AST) -> type:

@@ -18,8 +18,6 @@ UNSUPPORTED: dict[type, tuple[str, str]] = {
     ast.AsyncWith: ("async with statement", "write a plain function"),
     ast.AsyncFor: ("async for loop", "write a plain function"),
     ast.AsyncFunctionDef: ("nested async function", "define a module-level function"),
-    ast.Try: ("try statement", "exceptions can be raised but not caught; test the "
-              "condition before the operation instead"),
     ast.TryStar: ("try statement", "exceptions can be raised but not caught"),
     ast.Lambda: ("lambda", "define a module-level function"),
     ast.FunctionDef: ("nested function definition", "define the function at module level"),

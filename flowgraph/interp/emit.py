@@ -59,7 +59,7 @@ from flowgraph.interp.names import cyclic_blocks, used_variables
 from flowgraph.liveness import live_in
 from flowgraph.interp.runtime import CanEnterJit, MergePoint, attribute_name, has_tail_ops, struct_factory
 from flowgraph.lltypes import Bool
-from flowgraph.model import Block, Constant, FunctionGraph, Variable
+from flowgraph.model import LAST_EXCEPTION, Block, Constant, FunctionGraph, Variable
 from flowgraph.operations import MAXINT, MININT, OPS
 
 MAX_INDENT = 48          # deeper inline nesting becomes a label (Python allows 100 levels)
@@ -181,11 +181,14 @@ class Emitter:
 
     def emit_block(self, block: Block, start: int, indent: int) -> None:
         ops = block.operations
+        sw = block.exitswitch
+        if sw is LAST_EXCEPTION:
+            self.emit_raising(block, start, indent)
+            return
         fused = self.fused_condition(block) if start < len(ops) else None
         for i in range(start, len(ops) - (fused is not None)):
             self.position = (block, i)
             self.emit_op(ops[i], indent)
-        sw = block.exitswitch
         if sw is None:
             self.emit_link(block.exits[0], indent)
         elif sw.concretetype is Bool:
@@ -197,6 +200,29 @@ class Emitter:
             self.emit_link(false, indent + 1)
         else:
             self.emit_switch(block, indent)
+
+    def emit_raising(self, block: Block, start: int, indent: int) -> None:
+        """A block ending with a call that has exception exits: the call in a
+        `try`, one `except` per exception link (in order: the first whose
+        class matches is taken), the normal exit in its `else`.  The
+        message is left in `_exc_message` for the landing block's
+        `exc_message()`."""
+        ops = block.operations
+        for i in range(start, len(ops) - 1):
+            self.position = (block, i)
+            self.emit_op(ops[i], indent)
+        if start == len(ops):           # resumed after the call
+            self.emit_link(block.exits[0], indent)
+            return
+        self.put(indent, "try:")
+        self.position = (block, len(ops) - 1)
+        self.emit_op(ops[-1], indent + 1)
+        for link in block.exits[1:]:
+            self.put(indent, f"except {self.const_name(link.exitcase)} as _e:")
+            self.put(indent + 1, "_exc_message = str(_e)")
+            self.emit_link(link, indent + 1)
+        self.put(indent, "else:")
+        self.emit_link(block.exits[0], indent + 1)
 
     def fused_condition(self, block: Block):
         """`a < b` when the block's last op computes its bool switch for it alone."""

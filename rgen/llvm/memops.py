@@ -52,6 +52,13 @@ def handles(*opnames):
     return register
 
 
+@handles("exc_message")
+def _exc_message(em, op):
+    """Never reached: a graph with exception exits is refused before it is
+    emitted (compiler._refuse_exception_exits)."""
+    raise AssertionError("exc_message outside a graph with exception exits")
+
+
 # -- run-time helpers -----------------------------------------------------------------
 
 @helper("rt.index", result_struct(lltypes.Signed), [I64, I64, PTR], MEM_HELPERS)

@@ -190,8 +190,9 @@ CASES = [
      "values"),
     (uses_with, "with open", "with statement is not supported; call the setup and cleanup "
      "code explicitly"),
-    (uses_try, "try:", "try statement is not supported; exceptions can be raised but not "
-     "caught; test the condition before the operation instead"),
+    (uses_try, "except ZeroDivisionError", "catching the builtin exception ZeroDivisionError "
+     "is not supported yet; operations raise it without an exception exit. Test the condition "
+     "before the operation, or raise and catch an exception class the program defines"),
     (uses_lambda, "f = lambda", "lambda is not supported; define a module-level function"),
     (uses_nested_def, "def inner", "nested function definition is not supported; define the "
      "function at module level"),

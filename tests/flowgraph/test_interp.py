@@ -8,6 +8,7 @@ import operator
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from flowgraph import parse_graph
 from flowgraph.interp import TailCall, get_source, resume_frames, resume_graph, run_graph
 from flowgraph.lltypes import (ArrayType, Bool, DictType, Char, Float, ListType, Signed, Str,
                                StructType, Void, typeof_constant)
@@ -696,7 +697,7 @@ DEDICATED = {"newlist", "list_len", "list_getitem", "list_setitem", "list_append
              "dict_keys", "dict_delitem",
              "malloc", "getfield", "setfield", "malloc_varsize", "getarrayitem",
              "setarrayitem", "getarraysize", "direct_call", "hint", "promote",
-             "tail_call"}
+             "tail_call", "exc_message"}
 
 
 class _FakeSite:
@@ -741,6 +742,37 @@ def test_tail_call_loop_does_not_grow_the_stack():
     h, hstart, (x,) = graph("h", [Signed], Signed)
     goto(hstart, h.returnblock, op(hstart, "promote", Constant(site, Void), x, x))
     assert run_graph(h, 500) == 500 + 2 * 50_000     # count(50_000, 500)
+
+
+RAISING_CALL = """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    v1: Signed = direct_call(@g, x_0)
+    exitswitch last_exception: None -> return(v1) | Oops -> block1()
+block1():
+    v2: Str = exc_message()
+    v3: Signed = str_len(v2)
+    v4: Signed = int_neg(v3)
+    return(v4)
+
+graph g(x_0: Signed) -> Signed
+block0(x_0):
+    v1: Bool = int_gt(x_0, 0)
+    exitswitch v1: False -> block1(x_0) | True -> return(x_0)
+block1(x_2: Signed):
+    v3: Bool = int_eq(x_2, 0)
+    exitswitch v3: False -> raise(Oops, "negative") | True -> raise(ValueError, "zero")
+"""
+
+
+def test_a_call_with_exception_exits_catches_only_their_classes():
+    """The exception link's class catches what the callee raises (its
+    message read by exc_message); another class propagates."""
+    g = parse_graph(RAISING_CALL)
+    assert run_graph(g, 7) == 7
+    assert run_graph(g, -3) == -len("negative")
+    with pytest.raises(ValueError, match="zero"):
+        run_graph(g, 0)
 
 
 def test_every_operation_is_tested():

@@ -1,0 +1,164 @@
+"""`try/except/else`: exceptions the program raises, caught by the program.
+
+    try:                    the body; while it is built, a call ends its block
+        BODY                with `LAST_EXCEPTION` (model.py): its normal exit
+    except (A, B) as e:     goes on with the body, one exception link per class
+        HANDLER             the enclosing `try`s catch (innermost first, clauses
+    except C:               in order) enters that clause; `raise A("msg")` in
+        HANDLER             the body is a plain jump to the clause catching A
+    else:                   (none: the except block, as before)
+        ORELSE              after the body, when it raised nothing
+
+The handlers catch classes the program defines (subclasses of Exception
+declared in its modules): only a `raise` statement raises those, so every
+place an exception can come from is a `raise` in the function or a call.
+A builtin class (ZeroDivisionError, IndexError, ...) can come from any
+operation, which has no exception exit, so catching one is a FlowError
+(one naming the class, the line and what to do instead), as are a bare
+`except:`, `finally` and a bare `raise`.
+
+`except ... as e`: `e` holds the message; `str(e)` is the only use of it
+(its Str value), and it is unbound after the handler, as in CPython.  On an
+exception link the message is read by `exc_message()`, the first operation
+of a landing block of its own; a `raise` jumping to the clause passes it.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from flowgraph.lltypes import Str
+from flowgraph.model import LAST_EXCEPTION, Link
+from flowgraph.operations import OPS
+from flowgraph.builder.blockstate import Pending
+
+
+@dataclass
+class Clause:
+    """One `except` clause: the classes it catches, its `as` name, and the
+    exits that enter it (found while the body is built)."""
+    classes: tuple
+    name: str | None
+    pendings: list = field(default_factory=list)
+
+
+class TryBuilder:
+    """`try` statements and the exception exits of calls (a mixin of the
+    function builder, before BlockState so that its `emit` sees every
+    operation)."""
+
+    def init_tries(self) -> None:
+        self.tries: list = []            # the enclosing try bodies' clause lists
+        self.exception_names: set = set()  # `as` names: only str(e) reads them
+
+    def stmt_Try(self, node: ast.Try) -> None:
+        if node.finalbody:
+            raise self.error("'try/finally' is not supported yet; run the cleanup code "
+                             "after the try statement and in each handler", node)
+        clauses = [self.clause(h) for h in node.handlers]
+        self.tries.append(clauses)
+        try:
+            self.stmts(node.body)
+        finally:
+            self.tries.pop()
+        ends = self.exit_open()
+        if node.orelse:
+            self.enter(ends)
+            self.stmts(node.orelse)
+            ends = self.exit_open()
+        for clause, handler in zip(clauses, node.handlers):
+            self.enter(clause.pendings)
+            if self.block is None:
+                continue                # nothing in the body raises what it catches
+            self.stmts(handler.body)
+            if self.block is not None and clause.name is not None:
+                self.env.pop(clause.name, None)      # deleted after the handler
+            ends += self.exit_open()
+        self.enter(ends)
+
+    def clause(self, handler: ast.ExceptHandler) -> Clause:
+        if handler.type is None:
+            raise self.error("a bare 'except:' is not supported; name the exception "
+                             "classes the program defines that it catches", handler)
+        nodes = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        classes = tuple(self.caught_class(n, handler) for n in nodes)
+        if handler.name is not None:
+            self.exception_names.add(handler.name)
+        return Clause(classes, handler.name)
+
+    def caught_class(self, node: ast.expr, handler: ast.ExceptHandler) -> type:
+        cls = self.lookup(node.id, node) if isinstance(node, ast.Name) \
+            and node.id not in self.local_names else None
+        if not (isinstance(cls, type) and issubclass(cls, BaseException)):
+            raise self.error(f"except needs an exception class, not "
+                             f"'{ast.unparse(node)}'", handler)
+        if cls.__module__ == "builtins":
+            raise self.error(f"catching the builtin exception {cls.__name__} is not "
+                             "supported yet; operations raise it without an exception exit. "
+                             "Test the condition before the operation, or raise and catch "
+                             "an exception class the program defines", handler)
+        return cls
+
+    # -- where exceptions come from --------------------------------------------------
+
+    def catching(self, cls: type) -> Clause | None:
+        """The clause an exception of class `cls` raised here enters."""
+        for clauses in reversed(self.tries):
+            for clause in clauses:
+                if issubclass(cls, clause.classes):
+                    return clause
+        return None
+
+    def raise_to_clause(self, clause: Clause, message) -> None:
+        """`raise` caught in this function: a jump to its clause."""
+        pendings = self.exit_goto()
+        if clause.name is not None:
+            for pending in pendings:
+                pending.env[clause.name] = message
+        clause.pendings += pendings
+
+    def emit(self, opname: str, args: list, restype=None):
+        v_result = super().emit(opname, args, restype)
+        if self.tries and OPS[opname].kind == "call":
+            v_result = self.exit_raising(v_result)
+        return v_result
+
+    def exit_raising(self, v_result):
+        """End the block after the call just emitted with its exception exits
+        (see the module docstring); the call's result in the new block."""
+        key = self.hold(v_result)
+        links, catches = [Link([], None)], []
+        for clauses in reversed(self.tries):
+            for clause in clauses:
+                for cls in clause.classes:
+                    if not any(issubclass(cls, c) for c, _ in catches):
+                        catches.append((cls, clause))
+                        links.append(Link([], None, cls))
+        self.block.exitswitch = LAST_EXCEPTION
+        self.block.closeblock(*links)
+        env = self.env
+        self.block, self.env = None, {}
+        for link, (cls, clause) in zip(links[1:], catches):
+            pending = Pending(link, {k: v for k, v in env.items() if k != key})
+            if clause.name is None:
+                clause.pendings.append(pending)
+                continue
+            self.enter([pending])                       # the landing block
+            self.env[clause.name] = super().emit("exc_message", [], Str)
+            clause.pendings += self.exit_goto()
+        self.enter([Pending(links[0], env)])
+        return self.release(key)
+
+    # -- `e` of `except ... as e` --------------------------------------------------------
+
+    def call_str(self, node: ast.Call, name: str):
+        """str(e) of an exception caught `as e`: its message."""
+        if len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Name) \
+                and node.args[0].id in self.exception_names:
+            if node.args[0].id not in self.env:
+                raise self.unknown(f"'{node.args[0].id}' is read outside its handler", node)
+            return self.env[node.args[0].id]
+        raise self.error("builtin 'str()' is only supported on an exception caught with "
+                         "'except ... as e' (str(e)); strings cannot be built otherwise",
+                         node)
