@@ -43,6 +43,8 @@ Each `OpDesc` row gives
     ts        the generating extension's treatment (timeshifter/codegen.py):
               "op"    green: the `py` template; red: `rt.op(js, name, ...)`
               "call", "hint"  a dedicated writer of codegen for the kind
+              "exc_message"  the message of the exception an exception exit
+                      caught at compile time (codegen's exception segments)
               "residual"  only in residual graphs (the timeshifter makes it,
                       never meets it in a source graph)
               "rt.helper(js, ...)"  red or virtual: a call of the run-time
@@ -96,7 +98,7 @@ def wrap(value: int) -> int:
 
 KINDS = ("arith", "compare", "cast", "copy", "hint", "alloc", "read", "length", "write",
          "pop", "call", "transfer")
-TREATMENTS = ("op", "call", "hint", "residual")     # or an "rt.helper(...)" template
+TREATMENTS = ("op", "call", "hint", "residual", "exc_message")   # or "rt.helper(...)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -463,7 +465,8 @@ _op("direct_call", None, _call_result, pure=False, canraise=(Exception,),   # (c
     kind="call", calls=True, ts="call")
 # The message of the exception being handled: first operation of an exception
 # link's target (model.py), where the handler of `except E as e` reads str(e).
-_op("exc_message", 0, _fixed(Str), pure=False, py="_exc_message", kind="read", args=())
+_op("exc_message", 0, _fixed(Str), pure=False, py="_exc_message", kind="read", args=(),
+    ts="exc_message")
 _op("same_as", 1, _same_as_arg0, fold=lambda x: x, py="{0}", kind="copy", args=(None,))
 _op("hint", 2, _same_as_arg0, pure=False, py="{0}", kind="hint", args=(None, Void),
     ts="hint")                                                         # hint(v, c_flags)

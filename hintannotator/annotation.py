@@ -14,7 +14,7 @@ import networkx as nx
 
 from flowgraph.lltypes import Bool, Char, Class, Float, Signed
 from flowgraph.gcpause import collector_paused
-from flowgraph.model import Constant, FunctionGraph, Variable, first_exception_exit
+from flowgraph.model import Constant, FunctionGraph, Variable
 from flowgraph.builder.typeinfer import type_name
 from flowgraph.operations import OPS
 from hintannotator.annotator import Annotator, Copy
@@ -36,7 +36,6 @@ def annotate(func, green=(), **options) -> "HintAnnotation":
     else:
         from flowgraph import build_graph
         graph = build_graph(func)
-    _refuse_exception_exits(graph)
     green_indices = _green_indices(graph, green)
     pattern = tuple(GREEN if i in green_indices else RED for i in range(len(graph.getargs())))
     with collector_paused():        # linear time on long functions (flowgraph/gcpause.py)
@@ -44,16 +43,6 @@ def annotate(func, green=(), **options) -> "HintAnnotation":
         root = annotator.get_copy(graph, pattern, False)
         annotator.run(root)
         return HintAnnotation(annotator, root, green_indices)
-
-
-def _refuse_exception_exits(graph: FunctionGraph) -> None:
-    found = first_exception_exit(graph)
-    if found is not None:
-        g, op = found
-        raise HintError(f"{g.filename}:{op.lineno}: a call inside 'try' (in {g.name}) is "
-                        "not supported by the hint annotator yet: make_compiler and make_jit "
-                        "catch only what a 'raise' in the try body itself raises. Move the "
-                        "call out of the try, or return an error code from it")
 
 
 def _green_indices(graph: FunctionGraph, green) -> set:

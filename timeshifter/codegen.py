@@ -34,9 +34,9 @@ import math
 import re
 
 from flowgraph.liveness import live_in
-from flowgraph.lltypes import Signed, Void
-from flowgraph.model import Constant, Variable
-from flowgraph.operations import OPS
+from flowgraph.lltypes import Signed, Str, Void
+from flowgraph.model import LAST_EXCEPTION, Constant, Variable
+from flowgraph.operations import OPS, TREATMENTS
 from hintannotator.sources import hint_flags
 from timeshifter import rtimeshift
 from timeshifter.boxes import RedBox
@@ -82,6 +82,7 @@ class SegmentWriter:
         self.base = base                # indentation of this block's code
         self.depth = depth              # blocks inlined above this one
         self.last_line = None
+        self.exc_message = None         # the message's name in an exception segment
 
     # -- values ---------------------------------------------------------------
     def name(self, v: Variable) -> str:
@@ -125,6 +126,9 @@ class SegmentWriter:
 
     def write_body(self) -> None:
         ops = self.block.operations
+        if self.start < 0:              # an exception exit of the block's call
+            self.exc_message = self.name(self.code.inputs[(self.block_index, self.start)][0])
+            return self.transfer(self.block.exits[-self.start])
         for k in range(self.start, len(ops)):
             op = ops[k]
             self.comment_line(op.lineno)
@@ -144,6 +148,10 @@ class SegmentWriter:
         desc = OPS[op.opname]
         if desc.ts == "call":
             return self.write_call(op)
+        if desc.ts == "exc_message":
+            if self.exc_message is None:
+                raise AssertionError("exc_message outside an exception exit's landing block")
+            return self.emit(f"{self.name(op.result)} = {self.exc_message}")
         if desc.ts == "hint":
             return self.write_hint(op)
         if desc.ts == "residual":
@@ -212,16 +220,31 @@ class SegmentWriter:
                 call = f"wrap({call})"
             self.emit("try:")
             self.emit(f"{res} = {call}", 2)
+            for link in self.exception_links():
+                cls = self.gen.ns.ref(link.exitcase, f"E_{link.exitcase.__name__}")
+                self.emit(f"except {cls} as e:")
+                self.exc_message = f"rt.c(str(e), {self.gen.typeref(Str)})"
+                self.transfer(link, 2)
+                self.exc_message = None
             self.emit("except Exception as e:")
             self.emit("rt.raise_green(js, e)", 2)
             return
+        if self.exception_links():
+            self.emit(f"rt.refuse_residual_call_in_try(js, {callee.name!r})")
         graph = self.gen.ns.ref(callee, f"G_{callee.name}")
         boxed = ", ".join(self.boxed(a) for a in args)
         names = tuple(getattr(a, "name", "") or "" for a in args)
         self.emit(f"{res} = rt.residual_call(js, {graph}, ({boxed}{',' if args else ''}), "
                   f"{names!r})")
 
+    def exception_links(self) -> list:
+        """The exception exits of the block's call (when the block has them)."""
+        block = self.block
+        return block.exits[1:] if block.exitswitch is LAST_EXCEPTION else []
+
     def write_inlined_call(self, op, k: int) -> None:
+        for j in range(1, len(self.exception_links()) + 1):
+            self.gen.need(self.code, self.block_index, -j)
         callee = self.gen.code_for(op.args[0].value)
         params = callee.graph.getargs()
         args = [self.as_colour_of(p, a) for p, a in zip(params, op.args[1:])]
@@ -270,14 +293,16 @@ class SegmentWriter:
                 self.emit(f"{self.name(t)} = {self.as_colour_of(t, a)}", indent)
             else:
                 aliased.add(a)          # one block argument per name
-        SegmentWriter(self.gen, self.code, target, 0, self.lines,
-                      self.base + indent - 1, self.depth + 1).write_body()
+        writer = SegmentWriter(self.gen, self.code, target, 0, self.lines,
+                               self.base + indent - 1, self.depth + 1)
+        writer.exc_message = self.exc_message      # (a landing block reads it)
+        writer.write_body()
 
     def write_exits(self) -> None:
         block = self.block
         switch = block.exitswitch
-        if switch is None:
-            return self.transfer(block.exits[0])
+        if switch is None or switch is LAST_EXCEPTION:        # (after the call: its
+            return self.transfer(block.exits[0])             # normal exit)
         if self.code.is_green(switch):
             return self.write_green_switch(switch)
         if len(block.exits) == 2 and block.exits[0].exitcase is False:
@@ -363,8 +388,24 @@ class SourceGenerator:
                     code.inputs[(i, k + 1)] = [op.result] + _live_after(block, k)
                 if self.is_inlined_call(code, op):
                     code.add_call_continuation(i, k + 1)
+            if block.exitswitch is LAST_EXCEPTION and \
+                    self.is_inlined_call(code, block.operations[-1]):
+                self._exception_exits(code, i, block)
             if self.lazy_splits and not (self.eager_simple_splits and _simple_split(block)):
                 self._split_point(code, i, block)
+
+    @staticmethod
+    def _exception_exits(code: GraphCode, i: int, block) -> None:
+        """An inlined call with exception exits: a frame waiting at it
+        catches what the callee raises (rtimeshift.raise_).  Exit j is the
+        segment (i, -j), whose inputs are the message, then the values live
+        after the call."""
+        n = len(block.operations)
+        live = code.inputs[(i, n)][1:]
+        code.exception_exits[(i, n)] = [(j, link.exitcase)
+                                        for j, link in enumerate(block.exits) if j]
+        for j in range(1, len(block.exits)):
+            code.inputs[(i, -j)] = [Variable("message", Str)] + live
 
     @staticmethod
     def _split_point(code: GraphCode, i: int, block) -> None:
@@ -404,7 +445,8 @@ class SourceGenerator:
 
     def segment_name(self, code: GraphCode, block: int, start: int) -> str:
         base = re.sub(r"\W", "_", code.name)
-        return f"{base}_{code.number}_b{block}" + (f"_at{start}" if start else "")
+        return f"{base}_{code.number}_b{block}" + (f"_at{start}" if start > 0 else
+                                                   f"_except{-start}" if start else "")
 
     def typeref(self, lltype) -> str:
         return self.ns.ref(lltype, f"T_{lltype}")
@@ -485,7 +527,7 @@ def untreated_ops() -> list:
     container read without the template its deep-frozen (green) case runs."""
     missing = []
     for name, desc in OPS.items():
-        if desc.ts in ("call", "hint", "residual"):
+        if desc.ts != "op" and desc.ts in TREATMENTS:          # a dedicated writer
             continue
         if desc.ts == "op":
             ok = desc.py is not None

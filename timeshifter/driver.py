@@ -51,7 +51,8 @@ from flowgraph.lltypes import Void
 from flowgraph.model import Constant, Variable
 from timeshifter.boxes import PtrBox, RedBox, container_kind, force
 from timeshifter.errors import TimeshiftError
-from timeshifter.rtimeshift import StateFinished, gv_of, report_escapes
+from timeshifter.rtimeshift import (StateFinished, StateUnwound, gv_of, in_try,
+                                    refuse_residual_call_in_try, report_escapes)
 from timeshifter.state import (Frame, JitState, freeze, freeze_frames, generalize,
                                green_values, matches, value_key, virtual_shapes)
 
@@ -130,20 +131,23 @@ class Driver:
 
     def run_state(self, js: JitState) -> None:
         limit = self.max_residual_ops
-        try:
-            while not js.finished:
-                frame = js.frame
-                code = frame.code
-                where = (frame.block, frame.opindex)
-                if where in code.merge_points and not js.resumed:
-                    if not self.merge_inline(js):
-                        return
-                js.resumed = False
-                code.segments[where](js, *frame.values)
-                if js.builder.op_count > limit:
-                    self.fail_budget(js)
-        except StateFinished:
-            js.finished = True
+        while not js.finished:
+            try:
+                while not js.finished:
+                    frame = js.frame
+                    code = frame.code
+                    where = (frame.block, frame.opindex)
+                    if where in code.merge_points and not js.resumed:
+                        if not self.merge_inline(js):
+                            return
+                    js.resumed = False
+                    code.segments[where](js, *frame.values)
+                    if js.builder.op_count > limit:
+                        self.fail_budget(js)
+            except StateFinished:
+                js.finished = True
+            except StateUnwound:
+                pass            # caught by an enclosing frame: it goes on there
 
     def merge_inline(self, js: JitState) -> bool:
         """At a merge point: park the path when another path may still arrive
@@ -559,6 +563,8 @@ class Driver:
     @staticmethod
     def residual_call(js: JitState, graph, args) -> RedBox:
         """A direct call of the residual function `graph` on the red `args`."""
+        if in_try(js.frame):
+            refuse_residual_call_in_try(js, graph.source_name)
         report_escapes(js, args, graph.source_name, "a recursive call")
         gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args
                                         if isinstance(a, (RedBox, PtrBox))]

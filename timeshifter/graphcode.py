@@ -46,6 +46,7 @@ class GraphCode:
         self.segment_names: dict = {}   # (block, opindex) -> its function's name
         self.inputs: dict = {}
         self.split_points: set = set()  # blocks whose red split can be resumed (codegen.py)
+        self.exception_exits: dict = {}  # (block, after its call) -> [(exit, class)]
         self.merge_points = self._merge_points()
         self.loop_heads = self._loop_heads()
 

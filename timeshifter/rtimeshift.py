@@ -9,6 +9,13 @@ virtual and are emitted once it has escaped), control transfers (`goto`,
 Control transfers only update the state's frame: the driver (driver.py)
 decides what runs next, parking states at merge points.  A residual raise in
 the middle of a segment ends the state by raising `StateFinished`.
+
+Exceptions the program catches are caught at compile time: a raise in an
+inlined callee unwinds the frames (`raise_`) to the innermost waiting call
+whose exception exits (codegen.py, `GraphCode.exception_exits`) catch its
+class, and the path goes on along that exit, with the message for the
+handler's `exc_message()`; nothing of it is left in the residual code.  A
+raise in the middle of a segment caught so raises `StateUnwound`.
 """
 
 from __future__ import annotations
@@ -26,6 +33,11 @@ RETURN, RAISE = -1, -2
 
 class StateFinished(Exception):
     """The current path ended inside a segment (it raised at run time)."""
+
+
+class StateUnwound(Exception):
+    """A raise inside a segment was caught by an enclosing frame: the path
+    goes on at that frame's exception exit (`raise_`)."""
 
 
 # -- values -----------------------------------------------------------------
@@ -156,16 +168,35 @@ def ret(js: JitState, value) -> None:
     js.frame.values[0] = value
 
 
-def raise_(js: JitState, exc_class, message) -> None:
+def raise_(js: JitState, exc_class, message) -> bool:
+    """Raise `exc_class(message)`: caught by an exception exit of a frame
+    waiting at a call (True: the state goes on there), else a residual
+    raise that ends the path."""
+    frame = js.frame.back
+    while frame is not None:
+        exits = frame.code.exception_exits.get((frame.block, frame.opindex))
+        if exits is not None:
+            for j, cls in exits:
+                if issubclass(exc_class, cls):
+                    if not isinstance(message, RedBox):
+                        message = c(message, Str)
+                    frame.opindex = -j
+                    frame.values = [message, *frame.values[1:]]
+                    js.frame = frame
+                    return True
+        frame = frame.back
     gv_msg = gv_of(js, message) if isinstance(message, (RedBox, PtrBox)) \
         else Constant(message, Str)
     js.builder.finish_raise(exc_class, gv_msg)
     js.finished = True
+    return False
 
 
 def raise_now(js: JitState, exc_class, message: str):
-    """Raise at run time from the middle of a segment: ends this path."""
-    raise_(js, exc_class, message)
+    """Raise from the middle of a segment: ends this path, or goes on where
+    an enclosing frame catches it."""
+    if raise_(js, exc_class, message):
+        raise StateUnwound
     raise StateFinished
 
 
@@ -174,9 +205,33 @@ def raise_green(js: JitState, exc: Exception):
     raise_now(js, type(exc), str(exc))
 
 
+def in_try(frame) -> bool:
+    """Does some frame of the chain wait at a call with exception exits (so
+    that what a residual call made now raises could be caught)?"""
+    while frame is not None:
+        if (frame.block, frame.opindex) in frame.code.exception_exits:
+            return True
+        frame = frame.back
+    return False
+
+
+def refuse_residual_call_in_try(js: JitState, name: str) -> None:
+    """A call inside `try` (here, or in a callee inlined there) that stays in
+    the residual code: its exception cannot be caught there yet."""
+    from timeshifter.errors import TimeshiftError
+    frame = js.frame
+    raise TimeshiftError(
+        f"{frame.code.filename}:{js.line}: the call of {name} inside 'try' stays a call in the "
+        f"residual code (recursive, or @dont_look_inside), where the exceptions it raises "
+        f"cannot be caught yet. Move the call out of the try, or return an error code "
+        f"from it")
+
+
 def residual_call(js: JitState, graph, args, names=()) -> RedBox:
     """A call left in the residual code (`names`: the source names of the
     arguments, for reports)."""
+    if in_try(js.frame.back):
+        refuse_residual_call_in_try(js, graph.name)
     report_escapes(js, args, getattr(graph, "source_name", None) or graph.name,
                    "dont_look_inside", names)
     gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args]

@@ -40,7 +40,7 @@ from flowgraph.liveness import live_in
 from flowgraph.interp.runtime import (TRANSFERS, CanEnterJit, MergePoint, Promote, Record, TailCall,
                                       bad_label, has_tail_ops, new_array, no_case,
                                       record_class, struct_factory)
-from flowgraph.model import Block, FunctionGraph, invalidation_count
+from flowgraph.model import LAST_EXCEPTION, Block, FunctionGraph, Variable, invalidation_count
 from flowgraph.operations import OPS, str_to_int, wrap
 
 __all__ = ["run_graph", "resume_graph", "resume_frames", "get_source", "trampoline",
@@ -164,22 +164,60 @@ def resume_frames(frames, merge_point=None, transfers: bool = True):
     `frames` is a list of `(graph, block, opindex, values)` as for
     `resume_graph`.  Each outer frame is suspended just after its call: the
     operation `block.operations[opindex - 1]` is the `direct_call` whose
-    result receives the value the inner frame returns.  `transfers`: as for
-    `resume_graph`, for the outermost frame.
+    result receives the value the inner frame returns, or, where the block
+    has exception exits (`LAST_EXCEPTION`), whose exception the first
+    matching exception link catches.  `transfers`: as for `resume_graph`,
+    for the outermost frame.
     """
     (graph, block, opindex, values), *outer = frames
-    result = resume_graph(graph, block, values, opindex, merge_point,
-                          transfers or bool(outer))
+    caught = None
+    try:
+        result = resume_graph(graph, block, values, opindex, merge_point,
+                              transfers or bool(outer))
+    except Exception as exc:        # noqa: BLE001 - an outer frame may catch it
+        result, caught = None, exc
     for n, (graph, block, opindex, values) in enumerate(outer, 2):
         call = block.operations[opindex - 1]
         if OPS[call.opname].kind != "call":
             raise ValueError(f"resume_frames: operation {opindex - 1} of the block in "
                              f"{graph.name} is {call.opname}, want direct_call")
-        values = dict(values)
-        values[call.result] = result
-        result = resume_graph(graph, block, values, opindex, merge_point,
-                              transfers or n < len(frames))
+        go_on = transfers or n < len(frames)
+        try:
+            if caught is None:
+                values = dict(values)
+                values[call.result] = result
+                result = resume_graph(graph, block, values, opindex, merge_point, go_on)
+            else:
+                link = _catching_link(block, opindex, caught)
+                if link is not None:
+                    exc, caught = caught, None
+                    result = _resume_link(graph, link, values, exc, merge_point, go_on)
+        except Exception as exc:    # noqa: BLE001
+            caught = exc
+    if caught is not None:
+        raise caught
     return result
+
+
+def _catching_link(block: Block, opindex: int, exc: Exception):
+    """The exception link of the call before `opindex` that catches `exc`."""
+    if block.exitswitch is LAST_EXCEPTION and opindex == len(block.operations):
+        for link in block.exits[1:]:
+            if isinstance(exc, link.exitcase):
+                return link
+    return None
+
+
+def _resume_link(graph, link, values, exc: Exception, merge_point, transfers: bool):
+    """Go on along the exception link `link` (`values`: the variables live
+    at its block's end), its landing block reading `str(exc)`."""
+    args = [values[a] if isinstance(a, Variable) else a.value for a in link.args]
+    target = link.target
+    if target.operations and target.operations[0].opname == "exc_message":
+        env = dict(zip(target.inputargs, args))
+        env[target.operations[0].result] = str(exc)
+        return resume_graph(graph, target, env, 1, merge_point, transfers)
+    return resume_graph(graph, target, args, 0, merge_point, transfers)
 
 
 def get_source(graph: FunctionGraph) -> str:

@@ -1,0 +1,180 @@
+"""Exceptions the program raises and catches, specialised (issue 12 item 3):
+a raise in an inlined callee is caught at compile time by the frame waiting
+at the call (rtimeshift.raise_), so the residual code holds no call and no
+exception machinery: a run-time condition that raises is a branch into the
+handler's code.  Results and exception types equal CPython, residual code
+interpreted and native."""
+
+from __future__ import annotations
+
+import pytest
+
+import timeshifter
+from hintannotator import dont_look_inside, hint
+from timeshifter.errors import TimeshiftError
+
+
+class VMError(Exception):
+    pass
+
+
+class StackEmpty(VMError):
+    pass
+
+
+class DivideByZero(VMError):
+    pass
+
+
+def vm_pop(stack: list[int]) -> int:
+    if len(stack) == 0:
+        raise StackEmpty("pop from an empty stack")
+    return stack.pop()
+
+
+def vm_div(a: int, b: int) -> int:
+    if b == 0:
+        raise DivideByZero("division by zero")
+    return a // b
+
+
+def step(code: str, pc: int, stack: list[int]) -> int:
+    """One instruction; the errors come from two frames down."""
+    c = code[pc]
+    if c == "+":
+        stack.append(vm_pop(stack) + vm_pop(stack))
+    elif c == "/":
+        b = vm_pop(stack)
+        a = vm_pop(stack)
+        stack.append(vm_div(a, b))
+    elif c == "d":
+        v = vm_pop(stack)
+        stack.append(v)
+        stack.append(v)
+    elif c == "p":
+        vm_pop(stack)
+    elif c == "!":
+        raise VMError("halt")
+    else:
+        stack.append(ord(c) - 48)
+    return pc + 1
+
+
+def run_vm(code: str, x: int) -> int:
+    stack = [x]
+    pc = 0
+    while pc < len(code):
+        hint(None, global_merge_point=True)
+        try:
+            pc = step(code, pc, stack)
+        except DivideByZero:
+            return -1
+        except VMError as e:
+            return -1000 - len(str(e))
+        pc = hint(pc, concrete=True)
+    return vm_pop(stack)          # outside the try: StackEmpty leaves run_vm
+
+
+PROGRAMS = ["", "1+", "9/", "93/", "d+", "+", "2d+/", "12+!", "d0/", "d", "5", "p", "pp"]
+
+
+def outcome(call, *args):
+    try:
+        return ("value", call(*args))
+    except Exception as exc:            # noqa: BLE001 - compared by type and message
+        return (type(exc).__name__, str(exc))
+
+
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_every_mode_agrees_with_cpython(program):
+    res = timeshifter.make_compiler(run_vm, green=["code"]).specialize(program)
+    for x in (7, 0, -3):
+        expected = outcome(run_vm, program, x)
+        assert outcome(res.interpret, x) == expected, (program, x)
+        assert outcome(res, x) == expected, (program, x)
+
+
+def test_a_caught_raise_leaves_no_call_and_no_raise_in_the_residual_code():
+    """`d/` divides x by x: vm_div's test of the red divisor is a residual
+    branch whose raising side is the handler's `return -1` itself."""
+    res = timeshifter.make_compiler(run_vm, green=["code"]).specialize("d/")
+    ops = res.op_counts()
+    assert (ops["direct_call"], ops["int_floordiv"], ops["int_eq"]) == (0, 1, 1)
+    assert not any(link.target is res.graph.exceptblock for link in res.graph.iterlinks())
+    assert (res(3), res(0)) == (run_vm("d/", 3), -1) == (1, -1)
+
+
+def test_what_no_handler_catches_is_raised_by_the_residual_code():
+    res = timeshifter.make_compiler(run_vm, green=["code"]).specialize("p")
+    assert res.op_counts() == {}            # the empty stack is known at compile time
+    with pytest.raises(StackEmpty, match="pop from an empty stack"):
+        res(5)
+
+
+def count_down(n: int) -> int:
+    if n < 0:
+        raise VMError("negative")
+    if n == 0:
+        return 0
+    return 1 + count_down(n - 1)
+
+
+def recursion_in_try(n: int) -> int:
+    try:
+        return count_down(n)
+    except VMError:
+        return -1
+
+
+@dont_look_inside
+def opaque(n: int) -> int:
+    if n < 0:
+        raise VMError("negative")
+    return n
+
+
+def opaque_in_try(n: int) -> int:
+    try:
+        return opaque(n)
+    except VMError:
+        return -1
+
+
+@pytest.mark.parametrize("func, name", [(recursion_in_try, "count_down"),
+                                        (opaque_in_try, "opaque")])
+def test_a_call_left_residual_inside_try_is_refused_by_name(func, name):
+    with pytest.raises(TimeshiftError, match=rf"the call of {name} inside 'try' stays a call "
+                       "in the residual code"):
+        timeshifter.make_compiler(func).specialize()
+
+
+def checked_div(a: int, b: int) -> int:
+    b = hint(b, promote=True)
+    if b == 0:
+        raise DivideByZero("division by zero")
+    return a // b
+
+
+def divide_all(xs: list[int], d: int) -> int:
+    """A promotion inside a callee inside try: the cases and the fallback
+    interpreter (which runs before a value is compiled) resume the frames,
+    the try's among them."""
+    total = 0
+    i = 0
+    while i < len(xs):
+        try:
+            total += checked_div(xs[i], d)
+        except DivideByZero as e:
+            return -len(str(e))
+        i += 1
+    return total
+
+
+@pytest.mark.parametrize("threshold", [0, 1, 100])
+def test_a_promotion_inside_try_catches_in_cases_and_in_the_fallback(threshold):
+    comp = timeshifter.make_compiler(divide_all, promote_threshold=threshold)
+    res = comp.specialize()
+    for xs, d in [([7, 8, 9], 2), ([7, 8, 9], 0), ([], 0), ([5], 0), ([7, 8, 9], 2)]:
+        expected = outcome(divide_all, list(xs), d)
+        assert outcome(res, list(xs), d) == expected, (xs, d)
+        assert outcome(res.interpret, list(xs), d) == expected, (xs, d)
