@@ -129,18 +129,6 @@ class LastException:
 LAST_EXCEPTION = LastException()
 
 
-def first_exception_exit(graph) -> tuple | None:
-    """(graph, operation) of the first call with exception exits in `graph`
-    or a graph it calls, or None (for the stages that do not handle them
-    yet: their errors name it)."""
-    from flowgraph.printer import referenced_graphs
-    for g in [graph] + referenced_graphs(graph):
-        for block in g.iterblocks():
-            if block.exitswitch is LAST_EXCEPTION:
-                return g, block.operations[-1]
-    return None
-
-
 @dataclass(slots=True, eq=False)
 class Link:
     """An edge: passes `args` to `target.inputargs`.  `exitcase` is None for

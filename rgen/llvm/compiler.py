@@ -37,8 +37,7 @@ from llvmlite import ir
 
 from flowgraph.gcpause import collector_paused
 from flowgraph.interp.names import cyclic_blocks, loop_nesting
-from flowgraph.errors import FlowError
-from flowgraph.model import FunctionGraph, first_exception_exit
+from flowgraph.model import FunctionGraph
 from flowgraph.operations import OPS
 from rgen.llvm import arith, calls, fastcall, guards, isolated, jit, memops, runtime, structs
 from rgen.llvm.callable import NativeFunction, make_native
@@ -110,7 +109,6 @@ def _code(graph: FunctionGraph, entry_for, pipeline: str, own: str | None = None
     _check_pipeline(pipeline)
     _check_pipeline(own or pipeline)
     if CODE_KEY not in graph._cache:
-        _refuse_exception_exits(graph)
         # the collector paused: emitting a large module makes many objects that
         # stay alive until it is compiled, and its scans of them were 1.85 of
         # 2.86 s of IR emission for a 10,000-instruction Brainfuck program
@@ -119,15 +117,6 @@ def _code(graph: FunctionGraph, entry_for, pipeline: str, own: str | None = None
                 _compile_component(component, entry_for,
                                    own if own and graph in component else pipeline)
     return graph._cache[CODE_KEY]
-
-
-def _refuse_exception_exits(graph: FunctionGraph) -> None:
-    found = first_exception_exit(graph)
-    if found is not None:
-        g, op = found
-        raise FlowError(f"a call inside 'try' (in {g.name}) is not compiled to native code "
-                        "yet; run the graph with run_graph, or move the call out of the try",
-                        g.filename, op.lineno)
 
 
 def recompile(graph: FunctionGraph, pipeline: str) -> NativeCode:

@@ -9,6 +9,11 @@ Shape of the result.  A graph `f(a, b)` becomes
                     (a link to the return block returns {value, 0})
 
 and returns `{undef, 1}` when an exception is pending (see runtime.py).
+A call with exception exits (`LAST_EXCEPTION`, a call inside `try`) fails
+into a dispatch instead (`exception_dispatch`): `PyErr_ExceptionMatches`
+per exception link, in order; the matching link takes the exception (its
+message, for the handler's `exc_message`, through a slot of the function)
+and goes on; no match fails as before.
 Every graph function has LLVM's `tailcc` calling convention, so a tail
 transfer (`promote`, `tail_call`: see `tail_transfer`) is a guaranteed tail
 call whatever the two prototypes.  A `direct_call` that may be part of a
@@ -45,11 +50,11 @@ from collections import Counter
 from llvmlite import ir
 
 from flowgraph.lltypes import Bool, Char, Float, Signed, Void
-from flowgraph.model import Constant, FunctionGraph, Variable
+from flowgraph.model import LAST_EXCEPTION, Constant, FunctionGraph, Variable
 from flowgraph.operations import getop, wrap
 from rgen.llvm import guards
-from rgen.llvm.runtime import (DOUBLE, I1, I32, I64, NULL, Runtime, failed, is_gcref, lltype,
-                               result_struct)
+from rgen.llvm.runtime import (DOUBLE, I1, I32, I64, NULL, PTR, Runtime, entry_alloca, failed,
+                               is_gcref, lltype, result_struct)
 
 _ICMP = {"eq": "==", "ne": "!=", "slt": "<", "sle": "<=", "sgt": ">", "sge": ">=",
          "ult": "<", "ule": "<=", "ugt": ">", "uge": ">="}
@@ -101,6 +106,8 @@ class FunctionEmitter:
         self.current = None
         self.void_consts = _void_constants(graph)
         self.polls_after_optimisation = polls_after_optimisation
+        self.catching = None            # exception links of the call being emitted
+        self.exc_message_slot = None
 
     # -- driver -------------------------------------------------------------------------
 
@@ -161,7 +168,10 @@ class FunctionEmitter:
         self.last_use = _last_uses(block)
         for i, op in enumerate(block.operations):
             self.opindex = i
+            if block.exitswitch is LAST_EXCEPTION and i == len(block.operations) - 1:
+                self.catching = block.exits[1:]        # the call's failures: fail_if
             self.emit_op(op)
+            self.catching = None
         if block.operations and getop(block.operations[-1].opname).kind == "transfer":
             return                  # the transfer returned already
         self.emit_exits(block)
@@ -323,10 +333,61 @@ class FunctionEmitter:
         return self.b.extract_value(result, 0, name=name)
 
     def fail_if(self, cond) -> None:
-        """If `cond`, drop the references owned so far and return failure."""
+        """If `cond`, drop the references owned so far and return failure
+        (or, in a call with exception exits, go where they catch it)."""
         bb_cont = self.fn.append_basic_block(f"{self.label}.ok")
-        self.b.cbranch(cond, self.cleanup(tuple(self.owned)), bb_cont)
+        failure = (self.cleanup(tuple(self.owned)) if self.catching is None
+                   else self.exception_dispatch(tuple(self.owned)))
+        self.b.cbranch(cond, failure, bb_cont)
         self.b.position_at_end(bb_cont)
+
+    def exception_dispatch(self, owned: tuple) -> ir.Block:
+        """The block testing the pending exception against the exception
+        links of the current block's call, in order: the first that matches
+        takes it (its landing block's `exc_message` reads the message left
+        in the function's message slot), none: the failure goes on as
+        before.  `owned`: the references owned at the failure point."""
+        b, here, saved = self.b, self.b.block, self.owned
+        bb = self.fn.append_basic_block(f"{self.label}.except")
+        b.position_at_end(bb)
+        for link in self.catching:
+            cls = self.rt.pyobj(link.exitcase, link.exitcase.__name__)
+            matches = b.call(self.rt.capi("PyErr_ExceptionMatches"), [cls], name="matches")
+            bb_catch = self.fn.append_basic_block(f"{self.label}.catch")
+            bb_next = self.fn.append_basic_block(f"{self.label}.except.next")
+            b.cbranch(b.icmp_signed("!=", matches, ir.Constant(I32, 0)), bb_catch, bb_next)
+            b.position_at_end(bb_catch)
+            self.owned = list(owned)
+            target = link.target
+            if target.operations and target.operations[0].opname == "exc_message":
+                message = self.rt.call(b, "rt.exception_message", result="message")
+                self.fail_if_without_catching(b.icmp_unsigned("==", message, NULL))
+                b.store(message, self.message_slot())
+            else:
+                b.call(self.rt.capi("PyErr_Clear"), [])
+            catch_end = b.block
+            edge = self.emit_link(link)
+            b.position_at_end(catch_end)
+            b.branch(edge)
+            b.position_at_end(bb_next)
+        b.branch(self.cleanup(owned))
+        self.owned = saved
+        b.position_at_end(here)
+        return bb
+
+    def fail_if_without_catching(self, cond) -> None:
+        catching, self.catching = self.catching, None
+        try:
+            self.fail_if(cond)
+        finally:
+            self.catching = catching
+
+    def message_slot(self):
+        """The function's slot passing a caught exception's message (a new
+        reference) to its handler's `exc_message`."""
+        if self.exc_message_slot is None:
+            self.exc_message_slot = entry_alloca(self.fn, PTR, 1, "exc.message")
+        return self.exc_message_slot
 
     def cleanup(self, owned: tuple) -> ir.Block:
         """The block dropping the references `owned` and returning failure.
@@ -385,8 +446,9 @@ class FunctionEmitter:
         if not block.exits:
             raise self.error("a block without exits that is not the return/except block")
         here = b.block
-        if sw is None or isinstance(sw, Constant):
-            link = block.exits[0] if sw is None else _static_exit(block, sw.value)
+        if sw is None or sw is LAST_EXCEPTION or isinstance(sw, Constant):
+            link = (block.exits[0] if sw is None or sw is LAST_EXCEPTION  # (a call's normal
+                    else _static_exit(block, sw.value))                 # exit: exits[0])
             target = self.emit_link(link)
             b.position_at_end(here)
             b.branch(target)

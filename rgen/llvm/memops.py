@@ -54,9 +54,9 @@ def handles(*opnames):
 
 @handles("exc_message")
 def _exc_message(em, op):
-    """Never reached: a graph with exception exits is refused before it is
-    emitted (compiler._refuse_exception_exits)."""
-    raise AssertionError("exc_message outside a graph with exception exits")
+    """The message the exception link entering this block caught (a new
+    reference the dispatch left in the function's slot: emit.py)."""
+    return em.b.load(em.message_slot(), typ=PTR, name=op.result.name or "message")
 
 
 # -- run-time helpers -----------------------------------------------------------------

@@ -113,6 +113,11 @@ CAPI = {
     "Py_EnterRecursiveCall": (I32, [PTR]),
     "Py_LeaveRecursiveCall": (VOID, []),
     "PyErr_CheckSignals": (I32, []),
+    "PyErr_ExceptionMatches": (I32, [PTR]),
+    "PyErr_Fetch": (VOID, [PTR, PTR, PTR]),
+    "PyErr_NormalizeException": (VOID, [PTR, PTR, PTR]),
+    "PyErr_Clear": (VOID, []),
+    "PyObject_Str": (PTR, [PTR]),
     "PyType_IsSubtype": (I32, [PTR, PTR]),
 }
 VARIADIC = {"PyErr_Format"}
@@ -280,6 +285,24 @@ def _decref(rt, b, p):
     with b.if_then(b.icmp_signed("==", rc, i64(0)), likely=False):
         b.call(rt.capi("_Py_Dealloc"), [p])
     b.ret_void()
+
+
+@helper("rt.exception_message", PTR, [], inline=False)
+def _exception_message(rt, b):
+    """Take the pending exception: a new reference to str() of it (the
+    message of `except ... as e`), the exception cleared; null with an
+    exception set if str() fails."""
+    slots = b.alloca(PTR, size=3, name="exc")
+    parts = [b.gep(slots, [i64(i)], inbounds=True, source_etype=PTR) for i in range(3)]
+    b.call(rt.capi("PyErr_Fetch"), parts)
+    b.call(rt.capi("PyErr_NormalizeException"), parts)
+    exc = b.load(parts[1], typ=PTR, name="value")
+    message = b.call(rt.capi("PyObject_Str"), [exc], name="message")
+    for part in parts:
+        p = b.load(part, typ=PTR)
+        with b.if_then(b.icmp_unsigned("!=", p, NULL)):
+            b.call(rt.helper("rt.decref"), [p])
+    b.ret(message)
 
 
 # -- boxing: scalar -> new reference (null on failure) ---------------------------------

@@ -1,16 +1,17 @@
 """try/except/else with the exception classes a program defines
 (flowgraph/builder/tryexcept.py): a `raise` the function itself catches is a
-jump, in every mode; a call inside `try` gets exception exits, which the
-flow-graph interpreter runs (and the timeshifter: tests/timeshifter/
-test_exceptions.py); native code of the flow graph refuses them by name."""
+jump, in every mode; a call inside `try` gets exception exits, which every
+mode runs: the flow-graph interpreter, native code (rgen/llvm/emit.py's
+exception dispatch), and specialised code, where they are caught at compile
+time (tests/timeshifter/test_exceptions.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 import flowgraph
-import rgen
 from flowgraph.errors import FlowError
+from flowgraph.model import LAST_EXCEPTION
 from flowgraph.printer import assert_roundtrip
 from tests.differential import assert_every_mode
 
@@ -120,7 +121,7 @@ def test_a_raise_caught_in_the_same_function_runs_in_every_mode(func, args):
 def test_a_caught_raise_is_a_jump():
     g = flowgraph.build_graph(checked_div)
     assert not any(link.target is g.exceptblock for link in g.iterlinks())
-    assert flowgraph.model.first_exception_exit(g) is None
+    assert not any(block.exitswitch is LAST_EXCEPTION for block in g.iterblocks())
 
 
 @pytest.mark.parametrize("code", ["", "d+", "+", "++", "d!", "dd++", "x", "dd+d++"])
@@ -132,11 +133,9 @@ def test_an_exception_from_a_callee_is_caught_by_the_interpreter(code, x):
     assert flowgraph.run_graph(g, code, x) == run(code, x)
 
 
-def test_a_call_inside_try_is_refused_by_native_code_by_name():
-    line = run.__code__.co_firstlineno + 10           # stack.append(pop(stack) + ...)
-    with pytest.raises(FlowError, match=rf"^{FILE}:{line}: a call inside 'try' \(in run\) is "
-                       "not compiled to native code yet"):
-        rgen.compile_graph(flowgraph.build_graph(run))
+@pytest.mark.parametrize("code", ["", "d+", "+", "d!", "dd+d++"])
+def test_an_exception_from_a_callee_is_caught_in_every_mode(code):
+    assert_every_mode(run, (code, 3))
 
 
 def bare_except(n: int) -> int:

@@ -178,3 +178,52 @@ def test_a_promotion_inside_try_catches_in_cases_and_in_the_fallback(threshold):
         expected = outcome(divide_all, list(xs), d)
         assert outcome(res, list(xs), d) == expected, (xs, d)
         assert outcome(res.interpret, list(xs), d) == expected, (xs, d)
+
+
+def loop_vm(code: str, x: int) -> int:
+    """A guest loop (`j` jumps back to 0 while the top is positive) whose
+    instructions raise guest errors from callees."""
+    stack = [x]
+    pc = 0
+    while pc < len(code):
+        hint(None, global_merge_point=True)
+        c = code[pc]
+        try:
+            if c == "/":
+                b = vm_pop(stack)
+                a = vm_pop(stack)
+                stack.append(vm_div(a, b))
+            elif c == "-":
+                stack.append(vm_pop(stack) - 1)
+            elif c == "d":
+                v = vm_pop(stack)
+                stack.append(v)
+                stack.append(v)
+            elif c == "+":
+                stack.append(vm_pop(stack) + vm_pop(stack))
+            elif c == "j":
+                v = vm_pop(stack)
+                stack.append(v)
+                if v > 0:
+                    pc = -1
+            else:
+                stack.append(ord(c) - 48)
+        except DivideByZero:
+            return -1
+        except VMError as e:
+            return -1000 - len(str(e))
+        pc = hint(pc + 1, concrete=True)
+        if pc == 0:
+            hint(None, can_enter_jit=True)
+    return vm_pop(stack)
+
+
+@pytest.mark.parametrize("baseline", ["native", "graph"])
+def test_the_jit_catches_in_loops_bridges_and_its_baseline(baseline):
+    """`-dd/-+j` counts down to 1, where 0/0 raises DivideByZero in the
+    compiled loop; `+` underflows in the baseline."""
+    jit = timeshifter.make_jit(loop_vm, green=["code"], threshold=3, background=False,
+                               baseline=baseline)
+    for code, x in [("-j", 50), ("-dd/-+j", 30), ("-d0/", 5), ("+", 3), ("-j", 0)]:
+        assert outcome(jit, code, x) == outcome(loop_vm, code, x), (code, x)
+    assert jit.stats["compile loop"] == 2 and jit.stats["compile bridge"] > 0
