@@ -8,6 +8,8 @@ use int arithmetic (`+ - * // % << >> & | ^`, unary `-` and `~`, `abs`,
 `or`, `not`, `if/elif/else`, bounded `for i in range(...)` (negative steps
 too) and bounded `while` loops, `break`, `continue`, early `return`, `raise
 ValueError(...)`, augmented assignment, calls, and `hint(x, variable=True)`.
+With `Features.exceptions`, raises also of the program's own GuestError and
+GuestStop, and try/except/else catching them (`except GuestStop as e`).
 
 `Features` widens the programs (helpers keep int parameters and results):
 `floats` gives `f` a float parameter `w` and every function a float local
@@ -85,6 +87,8 @@ class Features:
                                # and unpacked by statements, items read by expressions
     dicts: bool = False        # a dict[int, int] local: d[k], get, in, pop, setdefault,
                                # len and a for loop over its keys or values
+    exceptions: bool = False   # exception classes GuestError and GuestStop(GuestError),
+                               # raised anywhere and caught by try/except/else
     wide_mixed: bool = True    # int/float comparisons and `/` on all 64-bit ints
     # for make_jit: f ends with a while loop, and its loops not nested in
     # another begin with a global merge point and end with can_enter_jit
@@ -92,7 +96,7 @@ class Features:
 
 
 ALL_FEATURES = Features(floats=True, lists=True, strings=True, classes=True, tuples=True,
-                        dicts=True)
+                        dicts=True, exceptions=True)
 CLASS_SOURCE = """class Acc:
     n: int
     w: float
@@ -114,6 +118,16 @@ class Acc2(Acc):
 
     def bump(self, k: int) -> int:
 {body2}
+
+
+"""
+
+EXCEPTION_SOURCE = """class GuestError(Exception):
+    pass
+
+
+class GuestStop(GuestError):
+    pass
 
 
 """
@@ -407,6 +421,8 @@ class _Drawer:
             kinds += ["dict_set", "dict_update"] + (["dict_for"] if depth > 0 else [])
         if scope.loop_depth:
             kinds += ["break", "continue"]
+        if self.features.exceptions and depth > 0:
+            kinds += ["try"]
         kind = self.pick(kinds)
         return getattr(self, "stmt_" + kind)(scope, depth, indent)
 
@@ -549,8 +565,24 @@ class _Drawer:
         return [f"{indent}for {var} in {d}{view}:"] + body
 
     def stmt_raise(self, scope, depth, indent):
+        cls = self.pick(["ValueError", "GuestError", "GuestStop"]) \
+            if self.features.exceptions else "ValueError"
         return [f"{indent}if {self.cond(scope)}:",
-                f'{indent}    raise ValueError("random program raised")']
+                f'{indent}    raise {cls}("random program raised")']
+
+    def stmt_try(self, scope, depth, indent):
+        """try/except/else: what the body (and the helpers it calls) raise of
+        the program's classes is caught; ValueError passes through."""
+        inner = indent + "    "
+        lines = [f"{indent}try:"] + self.block(scope, depth - 1, inner, 2)
+        target = self.pick(scope.writable)
+        if self.chance(60):
+            lines += [f"{indent}except GuestStop as e:", f"{inner}{target} += len(str(e))"]
+        clause = self.pick(["GuestError", "(GuestStop, GuestError)"])
+        lines += [f"{indent}except {clause}:"] + self.block(scope, depth - 1, inner, 2)
+        if self.chance(40):
+            lines += [f"{indent}else:"] + self.block(scope, depth - 1, inner, 2)
+        return lines
 
     def stmt_break(self, scope, depth, indent):
         return [f"{indent}if {self.cond(scope)}:", f"{indent}    break"]
@@ -644,6 +676,8 @@ def programs(draw, max_helpers: int = 2, allow_raise: bool = True,
     d = _Drawer(draw, allow_raise, allow_promote, features)
     helpers: tuple = ()
     parts = [HEADER]
+    if features.exceptions:
+        parts.append(EXCEPTION_SOURCE)
     if features.classes:
         parts.append(CLASS_SOURCE.format(body=d.method_body(), body2=d.method_body()))
     for k in range(draw(st.integers(0, max_helpers))):
@@ -758,5 +792,12 @@ def oracle_namespace(source: str, filename: str = "<oracle>") -> dict:
 
 def oracle(program: Program):
     """The entry function under CPython with 64-bit wrap-around; its globals
-    (with the wrap counter `_wraps`) are `oracle(program).__globals__`."""
-    return oracle_namespace(program.source)[program.name]
+    (with the wrap counter `_wraps`) are `oracle(program).__globals__`.
+    The program's exception classes are those of the loaded module (`load`),
+    so that an exception the oracle raises is of the class the compiled
+    code raises."""
+    namespace = oracle_namespace(program.source)
+    if "GuestError" in namespace:
+        module = load(program)
+        namespace.update(GuestError=module.GuestError, GuestStop=module.GuestStop)
+    return namespace[program.name]
