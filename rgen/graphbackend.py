@@ -18,7 +18,8 @@ blocks and calls `graph.invalidate()`.
 from __future__ import annotations
 
 from flowgraph.lltypes import Bool, Char, Signed, Str, StructType, Void, common_base, is_subtype
-from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
+from flowgraph.model import (LAST_EXCEPTION, Block, Constant, FunctionGraph, Link, SpaceOperation,
+                             Variable)
 from flowgraph.operations import OPS
 
 from flowgraph.passes import NO_OPTIONS, PassOptions
@@ -220,6 +221,30 @@ class GraphBuilder(Builder):
         label, args = label.resolve(gv_args)
         _check_merge_values(label.merge_gvs, args, "jump")
         self._close(None, self.state.label_link(Link(args, label.block)))
+
+    def call_catching(self, args: list, classes: list) -> tuple:
+        for arg in args:
+            _check_value(arg, "call_catching")
+        _check_call(args)
+        if not classes or not all(isinstance(c, type) and issubclass(c, BaseException)
+                                  for c in classes):
+            raise RgenError(f"call_catching: want exception classes, have {classes!r}")
+        result = Variable("", OPS["direct_call"].restype(args))
+        op = SpaceOperation("direct_call", list(args), result)
+        self._open_block().operations.append(op)
+        self.state.defs[result] = op
+        self.state.op_count += 1
+        self.state.backend._ops_emitted += 1
+        normal = self.state.new_block()
+        targets = [self.state.new_block() for _ in classes]
+        self._close(LAST_EXCEPTION, Link([], normal),
+                    *[Link([], t, cls) for t, cls in zip(targets, classes)])
+        self.block = normal
+        handlers = []
+        for target in targets:
+            builder = self._fork(target)
+            handlers.append((builder, builder.genop("exc_message", [])))
+        return result, handlers
 
     def finish_return(self, gv) -> None:
         _check_type(gv, (self.graph.return_type,), "finish_return")

@@ -109,6 +109,16 @@ class Builder(ABC):
         per merge gv of the label.  Closes this builder."""
 
     @abstractmethod
+    def call_catching(self, args: list, classes: list) -> tuple[Value, list]:
+        """A `direct_call` (`args`: the callee's Constant, then its
+        arguments) whose exceptions of `classes` (in order: the first that
+        matches) leave by exception links (flowgraph.model's
+        LAST_EXCEPTION): returns `(result, [(builder, message), ...])`, one
+        builder per class, positioned at its link's target after the
+        `exc_message()` that gives `message`, the Str of the exception; this
+        builder continues on the normal exit, where `result` is defined."""
+
+    @abstractmethod
     def finish_return(self, gv: Value) -> None:
         """End the current block by returning `gv`.  Closes this builder."""
 

@@ -229,13 +229,19 @@ class SegmentWriter:
             self.emit("except Exception as e:")
             self.emit("rt.raise_green(js, e)", 2)
             return
-        if self.exception_links():
-            self.emit(f"rt.refuse_residual_call_in_try(js, {callee.name!r})")
         graph = self.gen.ns.ref(callee, f"G_{callee.name}")
         boxed = ", ".join(self.boxed(a) for a in args)
         names = tuple(getattr(a, "name", "") or "" for a in args)
+        at = ""
+        if self.exception_links():          # where the call's exception exits go on
+            n = len(self.block.operations)
+            for j in range(1, len(self.block.exits)):
+                self.gen.need(self.code, self.block_index, -j)
+            live = "".join(f"{self.name(v)}, "
+                           for v in self.code.inputs[(self.block_index, -1)][1:])
+            at = f", ({self.block_index}, {n}, ({live}))"
         self.emit(f"{res} = rt.residual_call(js, {graph}, ({boxed}{',' if args else ''}), "
-                  f"{names!r})")
+                  f"{names!r}{at})")
 
     def exception_links(self) -> list:
         """The exception exits of the block's call (when the block has them)."""
@@ -388,20 +394,20 @@ class SourceGenerator:
                     code.inputs[(i, k + 1)] = [op.result] + _live_after(block, k)
                 if self.is_inlined_call(code, op):
                     code.add_call_continuation(i, k + 1)
-            if block.exitswitch is LAST_EXCEPTION and \
-                    self.is_inlined_call(code, block.operations[-1]):
+            if block.exitswitch is LAST_EXCEPTION:
                 self._exception_exits(code, i, block)
             if self.lazy_splits and not (self.eager_simple_splits and _simple_split(block)):
                 self._split_point(code, i, block)
 
     @staticmethod
     def _exception_exits(code: GraphCode, i: int, block) -> None:
-        """An inlined call with exception exits: a frame waiting at it
-        catches what the callee raises (rtimeshift.raise_).  Exit j is the
-        segment (i, -j), whose inputs are the message, then the values live
-        after the call."""
+        """A call with exception exits: a frame waiting at it (an inlined
+        call) catches what the callee raises (rtimeshift.raise_), and a
+        residual call gets the exits in the residual code
+        (rtimeshift.call_catching).  Exit j is the segment (i, -j), whose
+        inputs are the message, then the values live after the call."""
         n = len(block.operations)
-        live = code.inputs[(i, n)][1:]
+        live = _live_after(block, n - 1)
         code.exception_exits[(i, n)] = [(j, link.exitcase)
                                         for j, link in enumerate(block.exits) if j]
         for j in range(1, len(block.exits)):

@@ -51,8 +51,8 @@ from flowgraph.lltypes import Void
 from flowgraph.model import Constant, Variable
 from timeshifter.boxes import PtrBox, RedBox, container_kind, force
 from timeshifter.errors import TimeshiftError
-from timeshifter.rtimeshift import (StateFinished, StateUnwound, gv_of, in_try,
-                                    refuse_residual_call_in_try, report_escapes)
+from timeshifter.rtimeshift import (StateFinished, StateUnwound, call_catching, catches, gv_of,
+                                    report_escapes)
 from timeshifter.state import (Frame, JitState, freeze, freeze_frames, generalize,
                                green_values, matches, value_key, virtual_shapes)
 
@@ -562,12 +562,14 @@ class Driver:
 
     @staticmethod
     def residual_call(js: JitState, graph, args) -> RedBox:
-        """A direct call of the residual function `graph` on the red `args`."""
-        if in_try(js.frame):
-            refuse_residual_call_in_try(js, graph.source_name)
+        """A direct call of the residual function `graph` on the red `args`
+        (with exception exits where a frame catches: rtimeshift.catches)."""
         report_escapes(js, args, graph.source_name, "a recursive call")
         gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args
                                         if isinstance(a, (RedBox, PtrBox))]
+        found = catches(js)
+        if found:
+            return RedBox(call_catching(js, gvs, found))
         return RedBox(js.builder.genop("direct_call", gvs))
 
     def residual_recursive_call(self, js: JitState, code, greenargs, args):

@@ -15,7 +15,10 @@ inlined callee unwinds the frames (`raise_`) to the innermost waiting call
 whose exception exits (codegen.py, `GraphCode.exception_exits`) catch its
 class, and the path goes on along that exit, with the message for the
 handler's `exc_message()`; nothing of it is left in the residual code.  A
-raise in the middle of a segment caught so raises `StateUnwound`.
+raise in the middle of a segment caught so raises `StateUnwound`.  A call
+that stays in the residual code while some frame catches (`catches`) gets
+exception exits there (`call_catching`), each a state of its own going on
+at the catching frame's exception segment.
 """
 
 from __future__ import annotations
@@ -205,36 +208,54 @@ def raise_green(js: JitState, exc: Exception):
     raise_now(js, type(exc), str(exc))
 
 
-def in_try(frame) -> bool:
-    """Does some frame of the chain wait at a call with exception exits (so
-    that what a residual call made now raises could be caught)?"""
+def catches(js: JitState, at=None) -> list:
+    """What a residual call made now may raise that a frame catches: [(class,
+    depth, exit)], innermost frame (depth 0: js.frame, waiting at its call
+    or, mid-segment, at `at`'s position) first, a class already caught
+    further in left out."""
+    found = []
+    frame, depth = js.frame, 0
+    position = (at[0], at[1]) if at is not None else (frame.block, frame.opindex)
     while frame is not None:
-        if (frame.block, frame.opindex) in frame.code.exception_exits:
-            return True
-        frame = frame.back
-    return False
+        for j, cls in frame.code.exception_exits.get(position, ()):
+            if not any(issubclass(cls, c) for c, _, _ in found):
+                found.append((cls, depth, j))
+        frame, depth = frame.back, depth + 1
+        if frame is not None:
+            position = (frame.block, frame.opindex)
+    return found
 
 
-def refuse_residual_call_in_try(js: JitState, name: str) -> None:
-    """A call inside `try` (here, or in a callee inlined there) that stays in
-    the residual code: its exception cannot be caught there yet."""
-    from timeshifter.errors import TimeshiftError
-    frame = js.frame
-    raise TimeshiftError(
-        f"{frame.code.filename}:{js.line}: the call of {name} inside 'try' stays a call in the "
-        f"residual code (recursive, or @dont_look_inside), where the exceptions it raises "
-        f"cannot be caught yet. Move the call out of the try, or return an error code "
-        f"from it")
+def call_catching(js: JitState, gvs: list, found: list, at=None):
+    """The residual call `gvs` with exception exits for `found` (`catches`):
+    each exit forks the state, which goes on at the catching frame's
+    exception segment with the message the residual code reads; this state
+    goes on with the result."""
+    result, handlers = js.builder.call_catching(gvs, [cls for cls, _, _ in found])
+    for (cls, depth, j), (builder, gv_msg) in zip(found, handlers):
+        memo: dict = {}
+        owner = js.frame.copy(memo)
+        for _ in range(depth):
+            owner = owner.back
+        if depth == 0 and at is not None:
+            owner.block, live = at[0], [copy_box(v, memo) for v in at[2]]
+        else:
+            live = owner.values[1:]
+        owner.opindex, owner.values = -j, [RedBox(gv_msg), *live]
+        js.driver.schedule(JitState(builder, owner, js.driver))   # (deeper frames: gone)
+    return result
 
 
-def residual_call(js: JitState, graph, args, names=()) -> RedBox:
+def residual_call(js: JitState, graph, args, names=(), at=None) -> RedBox:
     """A call left in the residual code (`names`: the source names of the
-    arguments, for reports)."""
-    if in_try(js.frame.back):
-        refuse_residual_call_in_try(js, graph.name)
+    arguments, for reports; `at`: (block, position after the call, live
+    values) when the call's block has exception exits)."""
     report_escapes(js, args, getattr(graph, "source_name", None) or graph.name,
                    "dont_look_inside", names)
     gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args]
+    found = catches(js, at)
+    if found:
+        return RedBox(call_catching(js, gvs, found, at))
     return RedBox(js.builder.genop("direct_call", gvs))
 
 

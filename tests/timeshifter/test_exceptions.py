@@ -11,7 +11,7 @@ import pytest
 
 import timeshifter
 from hintannotator import dont_look_inside, hint
-from timeshifter.errors import TimeshiftError
+from flowgraph.model import LAST_EXCEPTION
 
 
 class VMError(Exception):
@@ -112,8 +112,9 @@ def test_what_no_handler_catches_is_raised_by_the_residual_code():
 
 
 def count_down(n: int) -> int:
-    if n < 0:
-        raise VMError("negative")
+    """Raises from inside its residual recursion when it passes 13."""
+    if n < 0 or n == 13:
+        raise VMError("negative or thirteen")
     if n == 0:
         return 0
     return 1 + count_down(n - 1)
@@ -140,12 +141,24 @@ def opaque_in_try(n: int) -> int:
         return -1
 
 
-@pytest.mark.parametrize("func, name", [(recursion_in_try, "count_down"),
-                                        (opaque_in_try, "opaque")])
-def test_a_call_left_residual_inside_try_is_refused_by_name(func, name):
-    with pytest.raises(TimeshiftError, match=rf"the call of {name} inside 'try' stays a call "
-                       "in the residual code"):
-        timeshifter.make_compiler(func).specialize()
+def deep_in_try(n: int) -> int:
+    """The try is two frames above the residual recursive call."""
+    try:
+        return 100 + count_down(n - 1)
+    except VMError as e:
+        return -len(str(e))
+
+
+@pytest.mark.parametrize("func", [recursion_in_try, opaque_in_try, deep_in_try])
+def test_a_call_left_residual_inside_try_gets_exception_exits(func):
+    """The residual call's block ends with LAST_EXCEPTION: its exception
+    link is the handler, in the residual graph and natively."""
+    res = timeshifter.make_compiler(func).specialize()
+    assert any(block.exitswitch is LAST_EXCEPTION for block in res.graph.iterblocks())
+    for n in (5, 0, -1, -7, 12, 13, 14, 30):
+        expected = outcome(func, n)
+        assert outcome(res, n) == expected, n
+        assert outcome(res.interpret, n) == expected, n
 
 
 def checked_div(a: int, b: int) -> int:
