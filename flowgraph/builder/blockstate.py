@@ -36,7 +36,7 @@ import itertools
 from flowgraph.lltypes import (Bool, LowLevelType, Str, StructType, Void, common_base,
                                common_base_of, default_value, is_subtype)
 from flowgraph.model import Block, Constant, Link, SpaceOperation, Variable
-from flowgraph.operations import result_type
+from flowgraph.operations import OPS, result_type
 from flowgraph.builder.typeinfer import is_pending
 
 
@@ -119,6 +119,8 @@ class BlockState:
             restype = result_type(opname, args)
         v_result = Variable("", restype)
         self.block.operations.append(SpaceOperation(opname, list(args), v_result, self.lineno))
+        if self.tries and OPS[opname].kind == "call":
+            return self.exit_raising(v_result)     # its exception exits (tryexcept.py)
         return v_result
 
     # -- values held across splits ------------------------------------------------

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 
 from flowgraph.lltypes import Str
 from flowgraph.model import LAST_EXCEPTION, Link
-from flowgraph.operations import OPS
 from flowgraph.builder.blockstate import Pending
 
 
@@ -45,8 +44,8 @@ class Clause:
 
 class TryBuilder:
     """`try` statements and the exception exits of calls (a mixin of the
-    function builder, before BlockState so that its `emit` sees every
-    operation)."""
+    function builder; `BlockState.emit` ends the block after a call made
+    inside a try with `exit_raising`)."""
 
     def init_tries(self) -> None:
         self.tries: list = []            # the enclosing try bodies' clause lists
@@ -118,12 +117,6 @@ class TryBuilder:
                 pending.env[clause.name] = message
         clause.pendings += pendings
 
-    def emit(self, opname: str, args: list, restype=None):
-        v_result = super().emit(opname, args, restype)
-        if self.tries and OPS[opname].kind == "call":
-            v_result = self.exit_raising(v_result)
-        return v_result
-
     def exit_raising(self, v_result):
         """End the block after the call just emitted with its exception exits
         (see the module docstring); the call's result in the new block."""
@@ -145,7 +138,7 @@ class TryBuilder:
                 clause.pendings.append(pending)
                 continue
             self.enter([pending])                       # the landing block
-            self.env[clause.name] = super().emit("exc_message", [], Str)
+            self.env[clause.name] = self.emit("exc_message", [], Str)
             clause.pendings += self.exit_goto()
         self.enter([Pending(links[0], env)])
         return self.release(key)

@@ -1,35 +1,17 @@
 """Fields of red instances in residual loops (rgen/fields.py): a field whose
 value is known is not read again, inside a block or around a loop, and every
-mode still agrees with CPython where other code may change the field."""
+mode still agrees with CPython where other code may change the field.
+`drift` is bench_objects' attribute loop."""
 
 from __future__ import annotations
 
 import pytest
 
 import timeshifter
+from bench.objects_programs import Particle as Body, step as drift
 from flowgraph.interp.names import cyclic_blocks
 from hintannotator import dont_look_inside
 from tests.differential import assert_every_mode
-
-
-class Body:
-    x: int
-    v: int
-    mass: int
-
-    def __init__(self, x: int, v: int, mass: int):
-        self.x = x
-        self.v = v
-        self.mass = mass
-
-
-def drift(b: Body, n: int) -> int:
-    i = 0
-    while i < n:
-        b.v = b.v + (b.x + b.mass) % 7 - 3
-        b.x = b.x + b.v
-        i += 1
-    return b.x
 
 
 @dont_look_inside
