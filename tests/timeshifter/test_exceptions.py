@@ -243,90 +243,12 @@ def test_the_jit_catches_in_loops_bridges_and_its_baseline(baseline):
 
 
 # -- a tree-walking statement interpreter over a green AST of tuples ----------------------
-# (issue 12's acceptance item 2)
-
-class GuestDivision(VMError):
-    pass
-
-
-CONST, VAR, ADD, SUB, DIV, LT, SET, SEQ, WHILE, TRY, FAIL = range(11)
-
-
-def ev(nodes: list[tuple[int, int, int]], i: int, env: list[int]) -> int:
-    """Node i = (op, a, b), children by index; `TRY a b` runs a, and b if a
-    raised a guest error; DIV by zero and FAIL raise one."""
-    nodes = hint(nodes, deepfreeze=True)
-    i = hint(i, concrete=True)
-    op, a, b = nodes[i]
-    if op == CONST:
-        return a
-    if op == VAR:
-        return env[a]
-    if op == ADD:
-        return ev(nodes, a, env) + ev(nodes, b, env)
-    if op == SUB:
-        return ev(nodes, a, env) - ev(nodes, b, env)
-    if op == DIV:
-        d = ev(nodes, b, env)
-        if d == 0:
-            raise GuestDivision("division by zero")
-        return ev(nodes, a, env) // d
-    if op == LT:
-        return 1 if ev(nodes, a, env) < ev(nodes, b, env) else 0
-    if op == SET:
-        env[a] = ev(nodes, b, env)
-        return 0
-    if op == SEQ:
-        ev(nodes, a, env)
-        return ev(nodes, b, env)
-    if op == WHILE:
-        while ev(nodes, a, env) != 0:
-            ev(nodes, b, env)
-        return 0
-    if op == TRY:
-        try:
-            return ev(nodes, a, env)
-        except VMError as e:
-            env[3] += len(str(e))
-            return ev(nodes, b, env)
-    raise VMError("fail")
-
-
-
-# env = [x, n, total, errors]:
-#   total = 0
-#   while 0 < n:
-#       total = total + try(x // (n - 2), -1)
-#       n = n - 1
-#   total
-SUM_OF_QUOTIENTS = [
-    (SEQ, 1, 2),            # 0
-    (SET, 2, 3),            # 1: total = 0
-    (SEQ, 4, 15),           # 2
-    (CONST, 0, 0),          # 3
-    (WHILE, 5, 8),          # 4
-    (LT, 3, 6),             # 5: 0 < n
-    (VAR, 1, 0),            # 6
-    (CONST, 1, 0),          # 7
-    (SEQ, 9, 13),           # 8
-    (SET, 2, 10),           # 9: total = total + try(...)
-    (ADD, 16, 11),          # 10
-    (TRY, 12, 17),          # 11
-    (DIV, 18, 19),          # 12: x // (n - 2)
-    (SET, 1, 14),           # 13: n = n - 1
-    (SUB, 6, 7),            # 14
-    (VAR, 2, 0),            # 15
-    (VAR, 2, 0),            # 16
-    (CONST, -1, 0),         # 17
-    (VAR, 0, 0),            # 18
-    (SUB, 6, 20),           # 19: n - 2
-    (CONST, 2, 0),          # 20
-]
-
+# (issue 12's acceptance item 2): examples/treewalk.py
 
 def test_a_tree_walking_interpreter_with_guest_exceptions():
     """Each guest program compiles to residual code with no tuple operation
     and no call: the guest's try/except is a residual branch."""
+    from examples.treewalk import SUM_OF_QUOTIENTS, ev
     res = timeshifter.make_compiler(ev, green=["nodes", "i"]).specialize(SUM_OF_QUOTIENTS, 0)
     ops = res.op_counts()
     assert not {name for name in ops if name.startswith("tuple") or name == "newtuple"}
