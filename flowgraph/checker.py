@@ -19,7 +19,8 @@ Checked, for `g` and every graph reachable through `direct_call` and
 - switch shapes: no exitswitch -> one exit with exitcase None; a Bool
   variable -> two exits, exitcases False then True; a Signed or Char variable
   -> distinct case values of that type, optionally a last "default";
-  `LAST_EXCEPTION` -> the last operation a call, exitcases None then
+  `LAST_EXCEPTION` -> the last operation one that may raise (a call, a
+  division, ...), exitcases None then
   distinct exception classes; `exc_message` only as a block's first
   operation;
 - `returnblock` (one input argument) and `exceptblock` (class and message)
@@ -204,9 +205,9 @@ class _GraphChecker:
             self.fail(f"exitswitch type: want Bool, Signed or Char, have {t}")
 
     def check_exception_exits(self, block: Block, cases: list) -> None:
-        if not block.operations or OPS[block.operations[-1].opname].kind != "call":
-            self.fail("last_exception: want a call as the block's last operation, have "
-                      f"{block.operations[-1].opname if block.operations else 'none'}")
+        if not block.operations or not OPS[block.operations[-1].opname].canraise:
+            self.fail("last_exception: want an operation that may raise as the block's last "
+                      f"one, have {block.operations[-1].opname if block.operations else 'none'}")
         if len(cases) < 2 or cases[0] is not None:
             self.fail(f"exitcases of last_exception: want None then exception classes, "
                       f"have {cases!r}")

@@ -97,11 +97,18 @@ class GraphLabel(Label):
 
 
 class GraphBuilder(Builder):
-    """A write position in a logical block (None once closed)."""
+    """A write position in a logical block (None once closed).
+
+    `catcher`: None, or the client's answer to an operation that may raise
+    (its row's `canraise`): `catcher.classes_for(canraise)` lists the
+    exception classes something catches; the block then ends after the
+    operation with exception exits for them (`_catch_after`) and
+    `catcher.caught(handlers)` gets the (builder, message) of each."""
 
     def __init__(self, state: _FunctionState, block: Block):
         self.state = state
         self.block = block
+        self.catcher = None
 
     @property
     def graph(self) -> FunctionGraph:
@@ -128,6 +135,22 @@ class GraphBuilder(Builder):
 
     def _fork(self, block: Block) -> "GraphBuilder":
         return GraphBuilder(self.state, block)
+
+    def _catch_after(self, classes: list) -> list:
+        """End the block, whose last operation may raise, with exception
+        exits for `classes` (flowgraph.model's LAST_EXCEPTION); continue on
+        the normal exit.  [(builder, message)] per class, each builder after
+        the `exc_message()` giving the message."""
+        normal = self.state.new_block()
+        targets = [self.state.new_block() for _ in classes]
+        self._close(LAST_EXCEPTION, Link([], normal),
+                    *[Link([], t, cls) for t, cls in zip(targets, classes)])
+        self.block = normal
+        handlers = []
+        for target in targets:
+            builder = self._fork(target)
+            handlers.append((builder, builder.genop("exc_message", [])))
+        return handlers
 
     # -- values and operations ------------------------------------------
 
@@ -162,6 +185,10 @@ class GraphBuilder(Builder):
         self.state.op_count += 1
         self.state.backend._ops_emitted += 1
         self.state.dirty = True
+        if desc.canraise and self.catcher is not None:
+            classes = self.catcher.classes_for(desc.canraise)
+            if classes:
+                self.catcher.caught(self._catch_after(classes))
         return result
 
     # -- control flow ---------------------------------------------------
@@ -235,16 +262,7 @@ class GraphBuilder(Builder):
         self.state.defs[result] = op
         self.state.op_count += 1
         self.state.backend._ops_emitted += 1
-        normal = self.state.new_block()
-        targets = [self.state.new_block() for _ in classes]
-        self._close(LAST_EXCEPTION, Link([], normal),
-                    *[Link([], t, cls) for t, cls in zip(targets, classes)])
-        self.block = normal
-        handlers = []
-        for target in targets:
-            builder = self._fork(target)
-            handlers.append((builder, builder.genop("exc_message", [])))
-        return result, handlers
+        return result, self._catch_after(classes)
 
     def finish_return(self, gv) -> None:
         _check_type(gv, (self.graph.return_type,), "finish_return")

@@ -140,6 +140,24 @@ class Builder(ABC):
         closed; every path must have been closed."""
 
 
+class Catcher(ABC):
+    """What a builder asks about an operation it emits that may raise (a
+    client sets `builder.catcher`; timeshifter.state.JitState is one)."""
+
+    __slots__ = ()
+
+    @abstractmethod
+    def classes_for(self, canraise: tuple) -> list:
+        """The exception classes something catches of what an operation
+        raising `canraise` (its row's classes) may raise; empty: none."""
+
+    @abstractmethod
+    def caught(self, handlers: list) -> None:
+        """The builder ended the block after the operation with exception
+        exits for those classes: `handlers` is a (builder, message) per
+        class, each builder after the `exc_message()` giving the message."""
+
+
 class FlexSwitch(ABC):
     """An extensible switch on one value (promotion sites)."""
 

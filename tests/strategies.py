@@ -9,7 +9,8 @@ use int arithmetic (`+ - * // % << >> & | ^`, unary `-` and `~`, `abs`,
 too) and bounded `while` loops, `break`, `continue`, early `return`, `raise
 ValueError(...)`, augmented assignment, calls, and `hint(x, variable=True)`.
 With `Features.exceptions`, raises also of the program's own GuestError and
-GuestStop, and try/except/else catching them (`except GuestStop as e`).
+GuestStop, and try/except/else catching them (`except GuestStop as e`) and
+what operations raise (ZeroDivisionError, ValueError, `except Exception`).
 
 `Features` widens the programs (helpers keep int parameters and results):
 `floats` gives `f` a float parameter `w` and every function a float local
@@ -88,7 +89,8 @@ class Features:
     dicts: bool = False        # a dict[int, int] local: d[k], get, in, pop, setdefault,
                                # len and a for loop over its keys or values
     exceptions: bool = False   # exception classes GuestError and GuestStop(GuestError),
-                               # raised anywhere and caught by try/except/else
+                               # raised anywhere, and try/except/else catching them and
+                               # the built-in errors of operations (ZeroDivisionError, ...)
     wide_mixed: bool = True    # int/float comparisons and `/` on all 64-bit ints
     # for make_jit: f ends with a while loop, and its loops not nested in
     # another begin with a global merge point and end with can_enter_jit
@@ -578,7 +580,8 @@ class _Drawer:
         target = self.pick(scope.writable)
         if self.chance(60):
             lines += [f"{indent}except GuestStop as e:", f"{inner}{target} += len(str(e))"]
-        clause = self.pick(["GuestError", "(GuestStop, GuestError)"])
+        clause = self.pick(["GuestError", "(GuestStop, GuestError)", "ZeroDivisionError",
+                            "(ValueError, GuestError)", "Exception"])
         lines += [f"{indent}except {clause}:"] + self.block(scope, depth - 1, inner, 2)
         if self.chance(40):
             lines += [f"{indent}else:"] + self.block(scope, depth - 1, inner, 2)

@@ -138,9 +138,25 @@ class SegmentWriter:
             if self.gen.is_promotion(self.code, op):
                 self.write_promotion(op, k)
                 break
-            self.write_op(op)
+            if k == len(ops) - 1 and self.exception_links() and OPS[op.opname].ts != "call":
+                self.write_raising_op(op)
+            else:
+                self.write_op(op)
         else:
             self.write_exits()
+
+    def write_raising_op(self, op) -> None:
+        """The last operation of a block with exception exits: while it runs,
+        `js.at` says where they go on (a compile-time raise: raise_; a
+        residual operation that may raise: JitState.classes_for)."""
+        n = len(self.block.operations)
+        for j in range(1, len(self.block.exits)):
+            self.gen.need(self.code, self.block_index, -j)
+        live = "".join(f"{self.name(v)}, "
+                       for v in self.code.inputs[(self.block_index, -1)][1:])
+        self.emit(f"js.at = ({self.block_index}, {n}, ({live}))")
+        self.write_op(op)
+        self.emit("js.at = None")
 
     def write_op(self, op) -> None:
         """The row's `ts` treatment (operations.py): a dedicated writer, a

@@ -173,8 +173,18 @@ def ret(js: JitState, value) -> None:
 
 def raise_(js: JitState, exc_class, message) -> bool:
     """Raise `exc_class(message)`: caught by an exception exit of a frame
-    waiting at a call (True: the state goes on there), else a residual
-    raise that ends the path."""
+    waiting at a call, or of the block whose last operation raised it
+    (`js.at`) (True: the state goes on there), else a residual raise that
+    ends the path."""
+    at, js.at = js.at, None
+    if at is not None:
+        for j, cls in js.frame.code.exception_exits.get((at[0], at[1]), ()):
+            if issubclass(exc_class, cls):
+                frame = js.frame
+                frame.block, frame.opindex = at[0], -j
+                frame.values = [message if isinstance(message, RedBox) else c(message, Str),
+                                *at[2]]
+                return True
     frame = js.frame.back
     while frame is not None:
         exits = frame.code.exception_exits.get((frame.block, frame.opindex))
@@ -208,14 +218,17 @@ def raise_green(js: JitState, exc: Exception):
     raise_now(js, type(exc), str(exc))
 
 
-def catches(js: JitState, at=None) -> list:
-    """What a residual call made now may raise that a frame catches: [(class,
-    depth, exit)], innermost frame (depth 0: js.frame, waiting at its call
-    or, mid-segment, at `at`'s position) first, a class already caught
-    further in left out."""
+def catches(js: JitState, at=None, current: bool = True) -> list:
+    """What a residual operation made now may raise that a frame catches:
+    [(class, depth, exit)], innermost frame first (depth 0: js.frame, waiting
+    at its call or, mid-segment, at `at`'s position; not asked when
+    `current` is False), a class already caught further in left out."""
     found = []
     frame, depth = js.frame, 0
     position = (at[0], at[1]) if at is not None else (frame.block, frame.opindex)
+    if not current:
+        frame, depth = frame.back, 1
+        position = (frame.block, frame.opindex) if frame is not None else None
     while frame is not None:
         for j, cls in frame.code.exception_exits.get(position, ()):
             if not any(issubclass(cls, c) for c, _, _ in found):
@@ -227,11 +240,17 @@ def catches(js: JitState, at=None) -> list:
 
 
 def call_catching(js: JitState, gvs: list, found: list, at=None):
-    """The residual call `gvs` with exception exits for `found` (`catches`):
-    each exit forks the state, which goes on at the catching frame's
-    exception segment with the message the residual code reads; this state
-    goes on with the result."""
+    """The residual call `gvs` with exception exits for `found` (`catches`);
+    this state goes on with the result."""
     result, handlers = js.builder.call_catching(gvs, [cls for cls, _, _ in found])
+    fork_handlers(js, found, handlers, at)
+    return result
+
+
+def fork_handlers(js: JitState, found: list, handlers: list, at=None) -> None:
+    """Each exception exit the builder made (`handlers`: (builder, message)
+    per entry of `found`) forks the state, which goes on at the catching
+    frame's exception segment with the message the residual code reads."""
     for (cls, depth, j), (builder, gv_msg) in zip(found, handlers):
         memo: dict = {}
         owner = js.frame.copy(memo)
@@ -243,7 +262,6 @@ def call_catching(js: JitState, gvs: list, found: list, at=None):
             live = owner.values[1:]
         owner.opindex, owner.values = -j, [RedBox(gv_msg), *live]
         js.driver.schedule(JitState(builder, owner, js.driver))   # (deeper frames: gone)
-    return result
 
 
 def residual_call(js: JitState, graph, args, names=(), at=None) -> RedBox:

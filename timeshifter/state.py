@@ -24,6 +24,7 @@ import struct
 from dataclasses import dataclass
 
 from flowgraph.model import Constant
+from rgen.model import Catcher
 from timeshifter.boxes import PtrBox, RedBox, VirtualList, VirtualStruct, copy_box
 
 
@@ -61,8 +62,8 @@ class Frame:
         return frames
 
 
-class JitState:
-    __slots__ = ("builder", "frame", "driver", "finished", "resumed", "line")
+class JitState(Catcher):
+    __slots__ = ("builder", "frame", "driver", "finished", "resumed", "line", "at", "_found")
 
     def __init__(self, builder, frame: Frame, driver):
         self.builder = builder
@@ -71,6 +72,24 @@ class JitState:
         self.finished = False
         self.resumed = False
         self.line = 0          # the source line being run (set by the segments)
+        self.at = None         # (block, position, live values) while the segments run the
+        #                        last operation of a block with exception exits
+        if driver.catching:    # (a program with `try`: operations that may raise ask
+            builder.catcher = self      # the state whether a frame catches, rtimeshift)
+
+    def classes_for(self, canraise: tuple) -> list:
+        """The builder's question about an operation that may raise the
+        classes `canraise`: which exception exits may catch it (rtimeshift.
+        catches; the answer is kept for `caught`)."""
+        from timeshifter.rtimeshift import catches
+        self._found = [(cls, depth, j) for cls, depth, j in catches(self, self.at, bool(self.at))
+                       if any(issubclass(r, cls) or issubclass(cls, r) for r in canraise)]
+        return [cls for cls, _, _ in self._found]
+
+    def caught(self, handlers: list) -> None:
+        """The builder made the exception exits `classes_for` asked for."""
+        from timeshifter.rtimeshift import fork_handlers
+        fork_handlers(self, self._found, handlers, self.at)
 
     def position(self) -> tuple:
         """Sort key: the outer frames' call positions, then this frame's

@@ -119,9 +119,9 @@ class BlockState:
             restype = result_type(opname, args)
         v_result = Variable("", restype)
         self.block.operations.append(SpaceOperation(opname, list(args), v_result, self.lineno))
-        if self.tries and OPS[opname].kind == "call":
-            return self.exit_raising(v_result)     # its exception exits (tryexcept.py)
-        return v_result
+        if self.tries and OPS[opname].canraise:
+            return self.exit_raising(v_result, OPS[opname])  # its exception exits, if
+        return v_result                                      # caught (tryexcept.py)
 
     # -- values held across splits ------------------------------------------------
 
@@ -172,7 +172,12 @@ class BlockState:
         return [Pending(link_false, dict(env))], [Pending(link_true, env)]
 
     def exit_to(self, block: Block, args: list) -> None:
-        """End the current block with a jump to a final block (return, raise)."""
+        """End the current block with a jump to a final block (return,
+        raise: to the except clause catching it, if any, tryexcept.py)."""
+        if block is self.graph.exceptblock and self.tries:
+            clause = self.catching(args[0].value)
+            if clause is not None:
+                return self.raise_to_clause(clause, args[1])
         self.block.closeblock(Link(list(args), block))
         self.block, self.env = None, {}
 
@@ -244,7 +249,11 @@ class BlockState:
         if v_flag is None:
             return True
         unbound, bound = self.exit_switch(v_flag)
-        for pending in unbound:
+        if self.tries:                      # (it may be caught: a block of its own)
+            self.enter(unbound)
+            if self.block is not None:
+                self.exit_to(self.graph.exceptblock, unbound_error(name))
+        for pending in unbound if not self.tries else ():
             pending.link.args = unbound_error(name)
             pending.link.target = self.graph.exceptblock
         self.forget(bound, bound_key(name))

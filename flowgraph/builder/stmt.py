@@ -433,11 +433,8 @@ class StmtBuilder:
         message = self.expr(call_args[0]) if call_args else Constant("", Str)
         if message.concretetype is not Str:
             raise self.error("the message of an exception must be a str", node)
-        clause = self.catching(cls)
-        if clause is not None:
-            self.raise_to_clause(clause, message)     # caught here: a jump (tryexcept.py)
-            return
-        self.exit_to(self.graph.exceptblock, [Constant(cls, Void), message])
+        self.exit_to(self.graph.exceptblock, [Constant(cls, Void), message])  # (or a
+        #                                   jump to the clause catching it: tryexcept.py)
 
     def exception_class(self, exc: ast.expr, node: ast.AST) -> type:
         obj = None

@@ -1,21 +1,22 @@
 """`try/except/else`: exceptions the program raises, caught by the program.
 
-    try:                    the body; while it is built, a call ends its block
-        BODY                with `LAST_EXCEPTION` (model.py): its normal exit
-    except (A, B) as e:     goes on with the body, one exception link per class
-        HANDLER             the enclosing `try`s catch (innermost first, clauses
-    except C:               in order) enters that clause; `raise A("msg")` in
-        HANDLER             the body is a plain jump to the clause catching A
-    else:                   (none: the except block, as before)
-        ORELSE              after the body, when it raised nothing
+    try:                    the body; while it is built, a call (or an operation
+        BODY                that may raise) ends its block with `LAST_EXCEPTION`
+    except (A, B) as e:     (model.py): its normal exit goes on with the body,
+        HANDLER             one exception link per class the enclosing `try`s
+    except C:               catch (innermost first, clauses in order) enters
+        HANDLER             that clause; `raise A("msg")` in the body is a plain
+    else:                   jump to the clause catching A (none: the except
+        ORELSE              block, as before); after the body, when it raised
+                            nothing
 
-The handlers catch classes the program defines (subclasses of Exception
-declared in its modules): only a `raise` statement raises those, so every
-place an exception can come from is a `raise` in the function or a call.
-A builtin class (ZeroDivisionError, IndexError, ...) can come from any
-operation, which has no exception exit, so catching one is a FlowError
-(one naming the class, the line and what to do instead), as are a bare
-`except:`, `finally` and a bare `raise`.
+Where an exception can come from: a `raise` (the builder's own too: an
+unbound local, an index out of a function table), a call, and an operation
+whose row of the table may raise (`canraise`: ZeroDivisionError of `//`,
+IndexError of a list read, ...).  Inside a try body each of these that may
+raise what a clause catches ends its block with exception exits, for the
+clauses that may match.  A bare `except:`, `finally` and a bare `raise` are
+FlowErrors naming the line and what to do instead.
 
 `except ... as e`: `e` holds the message; `str(e)` is the only use of it
 (its Str value), and it is unbound after the handler, as in CPython.  On an
@@ -92,11 +93,6 @@ class TryBuilder:
         if not (isinstance(cls, type) and issubclass(cls, BaseException)):
             raise self.error(f"except needs an exception class, not "
                              f"'{ast.unparse(node)}'", handler)
-        if cls.__module__ == "builtins":
-            raise self.error(f"catching the builtin exception {cls.__name__} is not "
-                             "supported yet; operations raise it without an exception exit. "
-                             "Test the condition before the operation, or raise and catch "
-                             "an exception class the program defines", handler)
         return cls
 
     # -- where exceptions come from --------------------------------------------------
@@ -117,17 +113,23 @@ class TryBuilder:
                 pending.env[clause.name] = message
         clause.pendings += pendings
 
-    def exit_raising(self, v_result):
-        """End the block after the call just emitted with its exception exits
-        (see the module docstring); the call's result in the new block."""
-        key = self.hold(v_result)
+    def exit_raising(self, v_result, desc):
+        """After the operation just emitted (`desc`: its row), which may
+        raise what an enclosing clause catches, end the block with its
+        exception exits (see the module docstring); its result in the new
+        block.  Nothing is caught: the block goes on."""
         links, catches = [Link([], None)], []
         for clauses in reversed(self.tries):
             for clause in clauses:
                 for cls in clause.classes:
-                    if not any(issubclass(cls, c) for c, _ in catches):
+                    if not any(issubclass(cls, c) for c, _ in catches) and any(
+                            issubclass(raised, cls) or issubclass(cls, raised)
+                            for raised in desc.canraise):
                         catches.append((cls, clause))
                         links.append(Link([], None, cls))
+        if not catches:
+            return v_result
+        key = self.hold(v_result)
         self.block.exitswitch = LAST_EXCEPTION
         self.block.closeblock(*links)
         env = self.env

@@ -259,3 +259,53 @@ def test_a_tree_walking_interpreter_with_guest_exceptions():
         for mode in (res, res.interpret):
             env = [x, n, 0, 0]
             assert outcome(mode, env) == expected and env == expected_env, (x, n)
+
+
+# -- built-in exceptions raised by operations ---------------------------------------------
+
+def divide(a: int, b: int) -> int:
+    return a // b
+
+
+def item(xs: list[int], i: int) -> int:
+    return xs[i]
+
+
+def guarded(a: int, b: int, xs: list[int], i: int) -> int:
+    """ZeroDivisionError and IndexError from operations, in callees and in
+    the try body itself, caught by the clauses that match them."""
+    total = 0
+    try:
+        total += divide(a, b)
+        total += item(xs, i)
+        total += xs[i + 1] // (a - b)
+    except ZeroDivisionError as e:
+        total -= len(str(e))
+    except IndexError:
+        total -= 1000
+    except Exception:
+        total = -7
+    return total
+
+
+GUARDED_ARGS = [(7, 2, [1, 2, 3], 1), (7, 0, [1, 2], 1), (7, 2, [1, 2], 5), (7, 7, [1, 2, 3], 0),
+                (7, 2, [], -1), (7, 2, [4, 5], -2), (-9, 2, [1, 2, 3, 4], 2)]
+
+
+@pytest.mark.parametrize("green", [[], ["b"], ["i"], ["b", "i"], ["xs"]])
+def test_built_in_exceptions_of_operations_are_caught(green):
+    names = ["a", "b", "xs", "i"]
+    comp = timeshifter.make_compiler(guarded, green=green)
+    for args in GUARDED_ARGS:
+        greens = [args[names.index(n)] for n in green]
+        reds = [a for n, a in zip(names, args) if n not in green]
+        res = comp.specialize(*[list(g) if isinstance(g, list) else g for g in greens])
+        expected = outcome(guarded, *[list(a) if isinstance(a, list) else a for a in args])
+        assert outcome(res, *reds) == expected, (green, args)
+        assert outcome(res.interpret, *reds) == expected, (green, args)
+
+
+@pytest.mark.parametrize("args", GUARDED_ARGS)
+def test_built_in_exceptions_of_operations_in_every_mode(args):
+    from tests.differential import assert_every_mode
+    assert_every_mode(guarded, args)
