@@ -119,9 +119,9 @@ class BlockState:
             restype = result_type(opname, args)
         v_result = Variable("", restype)
         self.block.operations.append(SpaceOperation(opname, list(args), v_result, self.lineno))
-        if self.tries and OPS[opname].canraise:
-            return self.exit_raising(v_result, OPS[opname])  # its exception exits, if
-        return v_result                                      # caught (tryexcept.py)
+        if self.tries and OPS[opname].canraise:     # its exception exits, if caught
+            self.note_raising(self.block.operations[-1], OPS[opname])     # (tryexcept.py)
+        return v_result
 
     # -- values held across splits ------------------------------------------------
 

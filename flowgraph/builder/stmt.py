@@ -75,6 +75,7 @@ class StmtBuilder:
         if handler is None:
             raise self.error(describe(node), node)
         self.lineno = self.absline(node)
+        self.nesting += 1
         try:
             handler(node)
         except (Unknown, FlowError):
@@ -82,6 +83,10 @@ class StmtBuilder:
                 raise
             self.table.dirty = True         # this round is only for typing; an
             #                                 error may come from a provisional type
+        finally:
+            self.nesting -= 1
+        if self.raising and not self.nesting:
+            self.split_raising()            # (tryexcept.py)
 
     def test(self, node: ast.expr) -> tuple[list, list]:
         """`cond(node)`, or in a typing round an arbitrary branch when the

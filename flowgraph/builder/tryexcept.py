@@ -1,7 +1,7 @@
 """`try/except/else`: exceptions the program raises, caught by the program.
 
-    try:                    the body; while it is built, a call (or an operation
-        BODY                that may raise) ends its block with `LAST_EXCEPTION`
+    try:                    the body; a call (or an operation that may raise)
+        BODY                in it ends its block with `LAST_EXCEPTION`
     except (A, B) as e:     (model.py): its normal exit goes on with the body,
         HANDLER             one exception link per class the enclosing `try`s
     except C:               catch (innermost first, clauses in order) enters
@@ -30,7 +30,7 @@ import ast
 from dataclasses import dataclass, field
 
 from flowgraph.lltypes import Str
-from flowgraph.model import LAST_EXCEPTION, Link
+from flowgraph.model import LAST_EXCEPTION, Block, Link, Variable
 from flowgraph.builder.blockstate import Pending
 
 
@@ -45,12 +45,14 @@ class Clause:
 
 class TryBuilder:
     """`try` statements and the exception exits of calls (a mixin of the
-    function builder; `BlockState.emit` ends the block after a call made
-    inside a try with `exit_raising`)."""
+    function builder; `BlockState.emit` tells `note_raising` of each
+    operation that may raise inside a try)."""
 
     def init_tries(self) -> None:
         self.tries: list = []            # the enclosing try bodies' clause lists
         self.exception_names: set = set()  # `as` names: only str(e) reads them
+        self.raising: list = []          # (block, operation, exception links) to split
+        self.nesting = 0                 # statements being built, nested
 
     def stmt_Try(self, node: ast.Try) -> None:
         if node.finalbody:
@@ -113,12 +115,15 @@ class TryBuilder:
                 pending.env[clause.name] = message
         clause.pendings += pendings
 
-    def exit_raising(self, v_result, desc):
-        """After the operation just emitted (`desc`: its row), which may
-        raise what an enclosing clause catches, end the block with its
-        exception exits (see the module docstring); its result in the new
-        block.  Nothing is caught: the block goes on."""
-        links, catches = [Link([], None)], []
+    def note_raising(self, op, desc) -> None:
+        """The operation just emitted (`desc`: its row) may raise what an
+        enclosing clause catches: its exception exits are made now, for the
+        names bound here (an `as` name's landing block reads the message),
+        and entered in the clauses; its block is split after it when the
+        function's statement ends (`split_raising`): by then no value of the
+        statement is held outside the environment, and every exit made while
+        building it has its arguments (which the split renames)."""
+        catches = []
         for clauses in reversed(self.tries):
             for clause in clauses:
                 for cls in clause.classes:
@@ -126,24 +131,53 @@ class TryBuilder:
                             issubclass(raised, cls) or issubclass(cls, raised)
                             for raised in desc.canraise):
                         catches.append((cls, clause))
-                        links.append(Link([], None, cls))
         if not catches:
-            return v_result
-        key = self.hold(v_result)
-        self.block.exitswitch = LAST_EXCEPTION
-        self.block.closeblock(*links)
-        env = self.env
-        self.block, self.env = None, {}
-        for link, (cls, clause) in zip(links[1:], catches):
-            pending = Pending(link, {k: v for k, v in env.items() if k != key})
-            if clause.name is None:
-                clause.pendings.append(pending)
-                continue
-            self.enter([pending])                       # the landing block
-            self.env[clause.name] = self.emit("exc_message", [], Str)
+            return
+        saved, links = (self.block, self.env), []
+        for cls, clause in catches:
+            link = Link([], None, cls)
+            links.append(link)
+            # a landing block, so that the link has its arguments now (a split
+            # of the block renames them): it reads the message for an `as`
+            # name, else it is empty and the simplifier skips it
+            self.enter([Pending(link, dict(saved[1]))])
+            if clause.name is not None:
+                self.env[clause.name] = self.emit("exc_message", [], Str)
             clause.pendings += self.exit_goto()
-        self.enter([Pending(links[0], env)])
-        return self.release(key)
+        self.block, self.env = saved
+        self.raising.append((self.block, op, links))
+
+    def split_raising(self) -> None:
+        """Split each block after the operations `note_raising` saw: the
+        block ends with it and its exception exits (`LAST_EXCEPTION`), the
+        rest goes on in a new block taking the values it uses (the current
+        block's environment too, when it is that block)."""
+        while self.raising:
+            block, op, links = self.raising.pop()
+            k = next(i for i, o in enumerate(block.operations) if o is op)
+            rest = block.operations[k + 1:]
+            defined = set(block.inputargs) | {o.result for o in block.operations[:k + 1]}
+            current = block is self.block
+            used = _used_in(rest, block, self.env.values() if current else (), defined)
+            cont = Block([v.copy() for v in used])
+            rename = dict(zip(used, cont.inputargs))
+            for o in rest:
+                o.args = [rename.get(a, a) for a in o.args]
+            cont.operations = rest
+            if isinstance(block.exitswitch, Variable) or block.exitswitch is LAST_EXCEPTION:
+                cont.exitswitch = rename.get(block.exitswitch, block.exitswitch)
+            exits = block.exits
+            for link in exits:
+                link.args = [rename.get(a, a) for a in link.args]
+            if exits:
+                cont.closeblock(*exits)
+            block.operations = block.operations[:k + 1]
+            block.exitswitch = LAST_EXCEPTION
+            block.closeblock(Link(list(used), cont), *links)
+            if current:
+                self.block = cont
+                self.env = {name: rename.get(v, v) for name, v in self.env.items()}
+                self.not_none.update(rename[v] for v in used if v in self.not_none)
 
     # -- `e` of `except ... as e` --------------------------------------------------------
 
@@ -157,3 +191,15 @@ class TryBuilder:
         raise self.error("builtin 'str()' is only supported on an exception caught with "
                          "'except ... as e' (str(e)); strings cannot be built otherwise",
                          node)
+
+
+def _used_in(ops: list, block, more, defined: set) -> list:
+    """The variables of `defined` that `ops`, the exits of `block` and the
+    values `more` use, in order of first use."""
+    used: dict = {}
+    values = [a for o in ops for a in o.args] + [block.exitswitch] + [
+        a for link in block.exits for a in link.args] + list(more)
+    for a in values:
+        if isinstance(a, Variable) and a in defined:
+            used.setdefault(a, None)
+    return list(used)

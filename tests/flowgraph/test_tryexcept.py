@@ -198,3 +198,62 @@ def test_what_stays_out_is_a_clear_error(func, text, message):
     with pytest.raises(FlowError) as info:
         flowgraph.build_graph(func)
     assert str(info.value) == f"{FILE}:{line}: {message}"
+
+
+# -- fuzz findings: an operation that may raise inside try, in the middle of a
+# statement whose other values the builder holds (the block is split when the
+# statement ends, not at the operation)
+
+class Cell:
+    n: int
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def step(self, k: int) -> int:
+        try:
+            self.n %= (k | 1)
+            self.n += k // (k - 3)
+        except ZeroDivisionError:
+            self.n = -1
+        return self.n
+
+
+def uses_cell(k: int) -> int:
+    c = Cell(k * 7 + 1)
+    return c.step(k) * 100 + c.n
+
+
+def dict_methods(k: int) -> int:
+    d = {0: 8, 1: 2, 2: k}
+    total = 0
+    try:
+        total += d.pop(k % 5)
+        total += d.setdefault(total % 5, -8)
+        del d[k % 3]
+    except KeyError:
+        total -= 1000
+    except Exception:
+        total = -1
+    return total * 10 + len(d)
+
+
+def condition_in_try(k: int) -> int:
+    """The operation in an if's test: the block it splits ends with the
+    test's switch, whose false exit is linked only after the body."""
+    try:
+        if k < (k // k) < 5:
+            raise ValueError("small")
+        k += 1
+    except ZeroDivisionError:
+        k = -1
+    return k
+
+
+@pytest.mark.parametrize("func, args", [
+    (condition_in_try, (0,)), (condition_in_try, (-3,)), (condition_in_try, (7,)),
+    (uses_cell, (3,)), (uses_cell, (5,)), (uses_cell, (-4,)),
+    (dict_methods, (0,)), (dict_methods, (4,)), (dict_methods, (2,)), (dict_methods, (7,)),
+])
+def test_an_operation_in_the_middle_of_a_statement_is_caught_in_every_mode(func, args):
+    assert_every_mode(func, args)
