@@ -100,10 +100,12 @@ class GraphBuilder(Builder):
     """A write position in a logical block (None once closed).
 
     `catcher`: None, or the client's answer to an operation that may raise
-    (its row's `canraise`): `catcher.classes_for(canraise)` lists the
-    exception classes something catches; the block then ends after the
-    operation with exception exits for them (`_catch_after`) and
-    `catcher.caught(handlers)` gets the (builder, message) of each."""
+    (its row's `canraise`; not a tail transfer, which hands the rest of the
+    function over to code that catches for itself):
+    `catcher.classes_for(canraise)` lists the exception classes something
+    catches; the block then ends after the operation with exception exits
+    for them (`_catch_after`) and `catcher.caught(handlers)` gets the
+    (builder, message) of each."""
 
     def __init__(self, state: _FunctionState, block: Block):
         self.state = state
@@ -185,7 +187,7 @@ class GraphBuilder(Builder):
         self.state.op_count += 1
         self.state.backend._ops_emitted += 1
         self.state.dirty = True
-        if desc.canraise and self.catcher is not None:
+        if desc.canraise and self.catcher is not None and desc.kind != "transfer":
             classes = self.catcher.classes_for(desc.canraise)
             if classes:
                 self.catcher.caught(self._catch_after(classes))

@@ -309,3 +309,31 @@ def test_built_in_exceptions_of_operations_are_caught(green):
 def test_built_in_exceptions_of_operations_in_every_mode(args):
     from tests.differential import assert_every_mode
     assert_every_mode(guarded, args)
+
+
+def pick(xs: list[int], k: int) -> int:
+    k = hint(k, promote=True)
+    return xs[k] // k
+
+
+def promoted_in_try(xs: list[int], k: int) -> int:
+    """A promotion in a callee inside a try catching what operations raise:
+    the site's tail transfer has no exception exit (its cases catch for
+    themselves)."""
+    total = 0
+    try:
+        total = pick(xs, k)
+    except ZeroDivisionError:
+        total = -1
+    except IndexError:
+        total = -2
+    return total
+
+
+@pytest.mark.parametrize("threshold", [0, 1, 100])
+def test_a_promotion_inside_a_try_catching_built_in_exceptions(threshold):
+    res = timeshifter.make_compiler(promoted_in_try, promote_threshold=threshold).specialize()
+    for xs, k in [([5, 6, 7], 1), ([5, 6, 7], 0), ([5], 3), ([5, 6, 7], 2), ([5, 6, 7], 0)]:
+        expected = outcome(promoted_in_try, list(xs), k)
+        assert outcome(res, list(xs), k) == expected, (xs, k)
+        assert outcome(res.interpret, list(xs), k) == expected, (xs, k)
