@@ -220,9 +220,11 @@ def raise_green(js: JitState, exc: Exception):
 
 def catches(js: JitState, at=None, current: bool = True) -> list:
     """What a residual operation made now may raise that a frame catches:
-    [(class, depth, exit)], innermost frame first (depth 0: js.frame, waiting
-    at its call or, mid-segment, at `at`'s position; not asked when
-    `current` is False), a class already caught further in left out."""
+    [(class, depth, exit)], innermost frame first, a class already caught
+    further in left out.  Depth 0 is js.frame: waiting at its call (a
+    recursive call made by `call`), or, mid-segment, at `at`'s position;
+    `current` False when it is neither (a segment runs on from where it
+    was entered, so the frame's position is stale there)."""
     found = []
     frame, depth = js.frame, 0
     position = (at[0], at[1]) if at is not None else (frame.block, frame.opindex)
@@ -271,8 +273,8 @@ def residual_call(js: JitState, graph, args, names=(), at=None) -> RedBox:
     report_escapes(js, args, getattr(graph, "source_name", None) or graph.name,
                    "dont_look_inside", names)
     gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args]
-    found = catches(js, at)
-    if found:
+    found = catches(js, at, current=at is not None)   # (mid-segment, the frame's own
+    if found:                                          # position says nothing)
         return RedBox(call_catching(js, gvs, found, at))
     return RedBox(js.builder.genop("direct_call", gvs))
 

@@ -82,7 +82,7 @@ class TryBuilder:
     def clause(self, handler: ast.ExceptHandler) -> Clause:
         if handler.type is None:
             raise self.error("a bare 'except:' is not supported; name the exception "
-                             "classes the program defines that it catches", handler)
+                             "classes it catches ('except Exception:' for any)", handler)
         nodes = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
         classes = tuple(self.caught_class(n, handler) for n in nodes)
         if handler.name is not None:

@@ -184,7 +184,7 @@ def not_a_class(n: int) -> int:
 
 @pytest.mark.parametrize("func, text, message", [
     (bare_except, "except:", "a bare 'except:' is not supported; name the exception classes "
-     "the program defines that it catches"),
+     "it catches ('except Exception:' for any)"),
     (with_finally, "try:", "'try/finally' is not supported yet; run the cleanup code after the "
      "try statement and in each handler"),
     (exception_value, "return len(e)", "'e' holds an exception caught by 'except ... as e': "

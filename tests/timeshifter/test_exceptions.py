@@ -337,3 +337,35 @@ def test_a_promotion_inside_a_try_catching_built_in_exceptions(threshold):
         expected = outcome(promoted_in_try, list(xs), k)
         assert outcome(res, list(xs), k) == expected, (xs, k)
         assert outcome(res.interpret, list(xs), k) == expected, (xs, k)
+
+
+@dont_look_inside
+def risky(n: int) -> int:
+    if n < 0:
+        raise VMError("negative")
+    return n
+
+
+def helper(n: int) -> int:
+    return n * 2
+
+
+def after_the_try(n: int) -> int:
+    """The else part runs right after the call's normal exit, in the same
+    segment as the call's continuation: its residual call is outside the
+    try, and what it raises is not caught."""
+    total = 0
+    try:
+        total = helper(n)
+    except VMError:
+        return -1
+    else:
+        total += risky(n - 10)
+    return total
+
+
+def test_a_residual_call_after_the_try_is_not_caught():
+    res = timeshifter.make_compiler(after_the_try).specialize()
+    for n in (20, 3):
+        expected = outcome(after_the_try, n)
+        assert outcome(res, n) == expected and outcome(res.interpret, n) == expected, n
