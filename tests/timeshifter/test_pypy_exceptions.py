@@ -9,13 +9,7 @@ from __future__ import annotations
 import pytest
 
 import timeshifter
-
-
-def outcome(call, *args):
-    try:
-        return ("value", call(*args))
-    except Exception as exc:            # noqa: BLE001 - compared by type and message
-        return (type(exc).__name__, str(exc))
+from tests.timeshifter.test_exceptions import outcome
 
 
 def specialised(func, args, green):
