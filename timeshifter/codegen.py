@@ -138,7 +138,7 @@ class SegmentWriter:
             if self.gen.is_promotion(self.code, op):
                 self.write_promotion(op, k)
                 break
-            if k == len(ops) - 1 and self.exception_links() and OPS[op.opname].ts != "call":
+            if k == len(ops) - 1 and self.exception_links():
                 self.write_raising_op(op)
             else:
                 self.write_op(op)
@@ -146,9 +146,11 @@ class SegmentWriter:
             self.write_exits()
 
     def write_raising_op(self, op) -> None:
-        """The last operation of a block with exception exits: while it runs,
-        `js.at` says where they go on (a compile-time raise: raise_; a
-        residual operation that may raise: JitState.classes_for)."""
+        """The last operation of a block with exception exits (not an inlined
+        call: its callee's frame waits there): while it runs, `js.at` says
+        where they go on, for a compile-time raise (a green operation or
+        call: rtimeshift.raise_), a residual call (rtimeshift.residual_call)
+        and a residual operation that may raise (JitState.classes_for)."""
         n = len(self.block.operations)
         for j in range(1, len(self.block.exits)):
             self.gen.need(self.code, self.block_index, -j)
@@ -236,28 +238,14 @@ class SegmentWriter:
                 call = f"wrap({call})"
             self.emit("try:")
             self.emit(f"{res} = {call}", 2)
-            for link in self.exception_links():
-                cls = self.gen.ns.ref(link.exitcase, f"E_{link.exitcase.__name__}")
-                self.emit(f"except {cls} as e:")
-                self.exc_message = f"rt.c(str(e), {self.gen.typeref(Str)})"
-                self.transfer(link, 2)
-                self.exc_message = None
             self.emit("except Exception as e:")
             self.emit("rt.raise_green(js, e)", 2)
             return
         graph = self.gen.ns.ref(callee, f"G_{callee.name}")
         boxed = ", ".join(self.boxed(a) for a in args)
         names = tuple(getattr(a, "name", "") or "" for a in args)
-        at = ""
-        if self.exception_links():          # where the call's exception exits go on
-            n = len(self.block.operations)
-            for j in range(1, len(self.block.exits)):
-                self.gen.need(self.code, self.block_index, -j)
-            live = "".join(f"{self.name(v)}, "
-                           for v in self.code.inputs[(self.block_index, -1)][1:])
-            at = f", ({self.block_index}, {n}, ({live}))"
         self.emit(f"{res} = rt.residual_call(js, {graph}, ({boxed}{',' if args else ''}), "
-                  f"{names!r}{at})")
+                  f"{names!r})")
 
     def exception_links(self) -> list:
         """The exception exits of the block's call (when the block has them)."""

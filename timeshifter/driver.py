@@ -48,7 +48,6 @@ import itertools
 from dataclasses import dataclass
 
 from flowgraph.lltypes import Void
-from flowgraph.operations import OPS
 from flowgraph.model import Constant, Variable
 from timeshifter.boxes import PtrBox, RedBox, container_kind, force
 from timeshifter.errors import TimeshiftError
@@ -89,7 +88,7 @@ class Driver:
         self.family = family
         # the residual operations that may raise ask whether a frame catches
         # (JitState.classes_for) only where some try catches what they raise
-        self.catching = _catches_operations(specializer.host.codes.values())
+        self.catching = specializer.host.catches_operations
         self.backend = backend
         self.options = options
         # the bounds left at their defaults grow with the green inputs: a long
@@ -592,18 +591,6 @@ class Driver:
             graph = self.specializer.start_specialization(self, code, list(args))
             self.residual_graphs[key] = graph
         return graph
-
-
-_RAISED_BY_OPERATIONS = tuple({cls for desc in OPS.values() if desc.kind not in ("call", "transfer")
-                               for cls in desc.canraise})
-
-
-def _catches_operations(codes) -> bool:
-    """Does an exception exit of `codes` catch what an operation (not a
-    call) may raise?"""
-    return any(issubclass(raised, cls) for code in codes
-               for exits in code.exception_exits.values() for _, cls in exits
-               for raised in _RAISED_BY_OPERATIONS)
 
 
 def _longer_list(shape: tuple, seen: set) -> bool:

@@ -266,13 +266,14 @@ def fork_handlers(js: JitState, found: list, handlers: list, at=None) -> None:
         js.driver.schedule(JitState(builder, owner, js.driver))   # (deeper frames: gone)
 
 
-def residual_call(js: JitState, graph, args, names=(), at=None) -> RedBox:
+def residual_call(js: JitState, graph, args, names=()) -> RedBox:
     """A call left in the residual code (`names`: the source names of the
-    arguments, for reports; `at`: (block, position after the call, live
-    values) when the call's block has exception exits)."""
+    arguments, for reports), with exception exits where a frame catches
+    (`js.at`: the call ends a block with exception exits of its own)."""
     report_escapes(js, args, getattr(graph, "source_name", None) or graph.name,
                    "dont_look_inside", names)
     gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args]
+    at = js.at
     found = catches(js, at, current=at is not None)   # (mid-segment, the frame's own
     if found:                                          # position says nothing)
         return RedBox(call_catching(js, gvs, found, at))

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from flowgraph.gcpause import collector_paused
 from flowgraph.interp import TailCall
 from flowgraph.model import Constant
+from flowgraph.operations import OPS
 from rgen.graphbackend import GraphBackend
 from timeshifter import promotion
 from timeshifter.boxes import RedBox
@@ -56,6 +57,10 @@ def new_backend(options: Options):
     return BACKENDS[make](options.pass_options()) if isinstance(make, str) else make()
 
 
+_RAISED_BY_OPERATIONS = tuple({cls for desc in OPS.values() if desc.kind not in ("call", "transfer")
+                               for cls in desc.canraise})
+
+
 @dataclass(slots=True, eq=False)
 class Host:
     """What the machinery needs of its compiler, and nothing more."""
@@ -76,6 +81,15 @@ class Host:
     # held while the generating extension runs for a promotion site or a merge
     # point: a JIT may compile a loop in a worker thread (jit.py)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    catches_operations: bool = field(init=False)   # (see __post_init__)
+
+    def __post_init__(self):
+        # does an exception exit of the codes catch what a residual operation
+        # (not a call) may raise?  Only then do those ask (JitState.classes_for)
+        self.catches_operations = any(
+            issubclass(raised, cls) for code in self.codes.values()
+            for exits in code.exception_exits.values() for _, cls in exits
+            for raised in _RAISED_BY_OPERATIONS)
 
     def give_up(self, place, message: str, names=()) -> None:
         """Record what a specialisation gave up at `place` (warned once), and
