@@ -82,17 +82,10 @@ def _forward(block, known: dict) -> dict:
     mapping, kept = {}, []
     for op in block.operations:
         op.args = [mapping.get(a, a) for a in op.args]
-        name = op.opname
-        if name == "getfield":
-            key = (op.args[0], op.args[1].value)
-            if key in known:
-                mapping[op.result] = known[key]
-                continue
-            known[key] = op.result
-        elif name == "setfield":
-            _store(known, op)
-        elif _runs_other_code(name):
-            known.clear()
+        value = _learn(known, op)
+        if value is not None:
+            mapping[op.result] = value
+            continue
         kept.append(op)
     if mapping:
         block.operations = kept
@@ -100,12 +93,24 @@ def _forward(block, known: dict) -> dict:
     return known
 
 
-def _store(known: dict, op) -> None:
-    field = op.args[1].value
-    for key in [k for k in known if k[1] == field]:
-        del known[key]
-    if isinstance(op.args[2], Variable):   # (a constant would leave operations
-        known[(op.args[0], field)] = op.args[2]      # on constants unfolded)
+def _learn(known: dict, op):
+    """Update `known` for `op` (the rules of the module docstring); the
+    value a read gives when it is known already, else None."""
+    name = op.opname
+    if name == "getfield":
+        key = (op.args[0], op.args[1].value)
+        if key in known:
+            return known[key]
+        known[key] = op.result
+    elif name == "setfield":
+        field = op.args[1].value
+        for key in [k for k in known if k[1] == field]:
+            del known[key]
+        if isinstance(op.args[2], Variable):   # (a constant would leave operations
+            known[(op.args[0], field)] = op.args[2]      # on constants unfolded)
+    elif _runs_other_code(name):
+        known.clear()
+    return None
 
 
 def _runs_other_code(name: str) -> bool:
@@ -115,19 +120,10 @@ def _runs_other_code(name: str) -> bool:
 def _known_keys_at_end(block, on_entry) -> set:
     """The (object, field) pairs known at the end of `block` when the pairs
     `on_entry` ((argument position, field)) are known on entry."""
-    known = {(block.inputargs[i], field) for i, field in on_entry}
+    known = dict.fromkeys((block.inputargs[i], field) for i, field in on_entry)
     for op in block.operations:
-        name = op.opname
-        if name == "getfield":
-            known.add((op.args[0], op.args[1].value))
-        elif name == "setfield":
-            field = op.args[1].value
-            known = {k for k in known if k[1] != field}
-            if isinstance(op.args[2], Variable):
-                known.add((op.args[0], field))
-        elif _runs_other_code(name):
-            known.clear()
-    return known
+        _learn(known, op)
+    return set(known)
 
 
 def _known_on_entry(graph: FunctionGraph, blocks: list) -> dict:
