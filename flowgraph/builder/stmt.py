@@ -424,9 +424,11 @@ class StmtBuilder:
         self.exit_to(self.graph.returnblock, [value])
 
     def stmt_Raise(self, node: ast.Raise) -> None:
-        if node.exc is None or node.cause is not None:
+        if node.exc is None:
             raise self.error("only 'raise SomeError(\"message\")' is supported (no bare "
-                             "raise, no 'from')", node)
+                             "raise)", node)
+        if node.cause is not None:
+            self.check_cause(node.cause, node)
         exc = node.exc
         call_args = []
         if isinstance(exc, ast.Call):
@@ -440,6 +442,20 @@ class StmtBuilder:
             raise self.error("the message of an exception must be a str", node)
         self.exit_to(self.graph.exceptblock, [Constant(cls, Void), message])  # (or a
         #                                   jump to the clause catching it: tryexcept.py)
+
+    def check_cause(self, cause: ast.expr, node: ast.Raise) -> None:
+        """`raise E("m") from e` / `from None`: the exception raised is E("m")
+        as without `from` (its cause only shows in a traceback, which no
+        mode but CPython's has)."""
+        if isinstance(cause, ast.Constant) and cause.value is None:
+            return
+        if isinstance(cause, ast.Name) and cause.id in self.exception_names:
+            if cause.id not in self.env:
+                raise self.unknown(f"'{cause.id}' is read outside its handler", cause)
+            return
+        raise self.error(f"'raise ... from {ast.unparse(cause)}': the cause must be the "
+                         f"name of an exception caught with 'except ... as e', or None",
+                         node)
 
     def exception_class(self, exc: ast.expr, node: ast.AST) -> type:
         obj = None

@@ -16,7 +16,8 @@ whose row of the table may raise (`canraise`: ZeroDivisionError of `//`,
 IndexError of a list read, ...).  Inside a try body each of these that may
 raise what a clause catches ends its block with exception exits, for the
 clauses that may match.  A bare `except:`, `finally` and a bare `raise` are
-FlowErrors naming the line and what to do instead.
+FlowErrors naming the line and what to do instead; `raise E("m") from e`
+(an `as` name) or `from None` raises E("m") (stmt.py).
 
 `except ... as e`: `e` holds the message; `str(e)` is the only use of it
 (its Str value), and it is unbound after the handler, as in CPython.  On an

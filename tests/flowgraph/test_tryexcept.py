@@ -117,11 +117,27 @@ def run(code: str, x: int) -> int:
     return stack[0] * 1000 + x
 
 
+def translated(n: int) -> int:
+    """`raise ... from e` and `from None` raise what they would without
+    `from` (the cause only shows in a traceback)."""
+    try:
+        if n < 0:
+            raise Underflow("negative")
+        if n == 0:
+            raise Halt("zero")
+    except Underflow as e:
+        raise Halt("translated: " + str(e)) from e
+    except Halt:
+        raise GuestError("stopped") from None
+    return n
+
+
 @pytest.mark.parametrize("func, args", [
     (checked_div, (7, 2)), (checked_div, (7, 0)), (checked_div, (-7, 2)),
     (builtin_class, (5,)), (builtin_class, (0,)),
     (nested, (0,)), (nested, (4,)), (nested, (12,)),
     (escapes, (2,)), (escapes, (5,)),
+    (translated, (-1,)), (translated, (0,)), (translated, (4,)),
 ])
 def test_a_raise_caught_in_the_same_function_runs_in_every_mode(func, args):
     assert_every_mode(func, args)
@@ -182,6 +198,12 @@ def not_a_class(n: int) -> int:
     return n
 
 
+def cause_not_caught(n: int) -> int:
+    if n < 0:
+        raise Halt("x") from GuestError("y")
+    return n
+
+
 @pytest.mark.parametrize("func, text, message", [
     (bare_except, "except:", "a bare 'except:' is not supported; name the exception classes "
      "it catches ('except Exception:' for any)"),
@@ -190,6 +212,8 @@ def not_a_class(n: int) -> int:
     (exception_value, "return len(e)", "'e' holds an exception caught by 'except ... as e': "
      "only str(e), its message, is supported"),
     (not_a_class, "except n", "except needs an exception class, not 'n'"),
+    (cause_not_caught, "raise Halt", "'raise ... from GuestError('y')': the cause must be the "
+     "name of an exception caught with 'except ... as e', or None"),
 ])
 def test_what_stays_out_is_a_clear_error(func, text, message):
     import inspect
