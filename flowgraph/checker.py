@@ -21,8 +21,8 @@ Checked, for `g` and every graph reachable through `direct_call` and
   -> distinct case values of that type, optionally a last "default";
   `LAST_EXCEPTION` -> the last operation one that may raise (a call, a
   division, ...), exitcases None then
-  distinct exception classes; `exc_message` only as a block's first
-  operation;
+  distinct exception classes; `exc_message` and `exc_class` only among a
+  block's first operations;
 - `returnblock` (one input argument) and `exceptblock` (class and message)
   have no operations and no exits; every other block has exits.
 
@@ -38,7 +38,8 @@ and says "want X, have Y".
 from __future__ import annotations
 
 from flowgraph.errors import CheckError
-from flowgraph.lltypes import Bool, Char, Float, LowLevelType, Signed, Str, Void, is_subtype
+from flowgraph.lltypes import (Bool, Char, Class, Float, LowLevelType, Signed, Str,
+                               is_subtype)
 from flowgraph.printer import printed_blocks
 from flowgraph.model import LAST_EXCEPTION, Block, Constant, FunctionGraph, Variable
 from flowgraph.operations import MAXINT, MININT, OPS
@@ -121,7 +122,7 @@ class _GraphChecker:
             if block.exits:
                 self.fail(f"exits: want none, have {len(block.exits)}")
         self.where = "exceptblock"
-        self.want_type(g.exceptblock.inputargs[0], Void, "exception class")
+        self.want_type(g.exceptblock.inputargs[0], Class, "exception class")
         self.want_type(g.exceptblock.inputargs[1], Str, "exception message")
 
     # -- one block
@@ -137,9 +138,10 @@ class _GraphChecker:
             for j, a in enumerate(op.args):
                 self.use(a, defined, f"argument {j}")
             self.check_op(op)
-            if i and OPS[op.opname].arity == 0 and op.opname == "exc_message":
-                self.fail("exc_message: want it as the block's first operation (where an "
-                          "exception link enters)")
+            if OPS[op.opname].ts == "caught" and any(
+                    OPS[o.opname].ts != "caught" for o in block.operations[:i]):
+                self.fail(f"{op.opname}: want it among the block's first operations (where "
+                          f"an exception link enters)")
             defined.add(op.result)
         self.where = self.blockname(block)
         if block in (self.graph.returnblock, self.graph.exceptblock):

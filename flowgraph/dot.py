@@ -64,7 +64,7 @@ def _line_comment(op) -> str:
 
 
 def _edge_label(p: GraphPrinter, link: Link) -> str:
-    args = f"({p.values(link.args)})"
+    args = f"({p.link_values(link)})"
     if link.exitcase is None:
         return f"<{args}>"
     return f"<{_esc(format_exitcase(link.exitcase))}: {args}>"
@@ -95,7 +95,7 @@ class CompactPrinter(GraphPrinter):
         """`param=value` for each argument that is not the same-named
         variable passed along: what the link changes."""
         if link.target in (self.graph.returnblock, self.graph.exceptblock):
-            return self.values(link.args)
+            return self.link_values(link)
         return self.esc(", ").join(
             f"{self.esc(param.name or self.names.get(param, '?'))}={self.value(arg)}"
             for arg, param in zip(link.args, link.target.inputargs)

@@ -14,11 +14,13 @@ exit the normal one (exitcase None) and each further exit an *exception
 link* whose exitcase is an exception class: an exception the call raises
 leaves by the first exception link whose class it is an instance of (none:
 it propagates).  An exception link's target starts with `exc_message()`
-where the handler reads the message.
+and/or `exc_class()` where the handler reads the message and the class
+(operations.caught_reads).
 
 Two special blocks end every graph: `returnblock` (one input argument, the
 return value) and `exceptblock` (two input arguments: the exception class, a
-Void constant, and the message, a Str).  They have no operations and no exits.
+Class (a constant, or the class a handler caught, raised again), and the
+message, a Str).  They have no operations and no exits.
 
 Variables are defined exactly once: as an input argument of a block or as the
 result of an operation.  A variable is local to its block; values flow between
@@ -32,7 +34,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from flowgraph.lltypes import LowLevelType, Void
+from flowgraph.lltypes import Class, LowLevelType, Void
 
 _var_ids = itertools.count()
 
@@ -190,7 +192,7 @@ class FunctionGraph:
         self.source_name = source_name or name
         self.startblock = startblock
         self.returnblock = Block([Variable("result", return_type)])
-        self.exceptblock = Block([Variable("etype", Void), Variable("evalue", Str)])
+        self.exceptblock = Block([Variable("etype", Class), Variable("evalue", Str)])
         self.func = func
         self.filename = filename
         self.firstlineno = firstlineno

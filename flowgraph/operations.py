@@ -43,8 +43,8 @@ Each `OpDesc` row gives
     ts        the generating extension's treatment (timeshifter/codegen.py):
               "op"    green: the `py` template; red: `rt.op(js, name, ...)`
               "call", "hint"  a dedicated writer of codegen for the kind
-              "exc_message"  the message of the exception an exception exit
-                      caught at compile time (codegen's exception segments)
+              "caught"  the message or the class of the exception an
+                      exception exit caught (codegen's exception segments)
               "residual"  only in residual graphs (the timeshifter makes it,
                       never meets it in a source graph)
               "rt.helper(js, ...)"  red or virtual: a call of the run-time
@@ -98,7 +98,7 @@ def wrap(value: int) -> int:
 
 KINDS = ("arith", "compare", "cast", "copy", "hint", "alloc", "read", "length", "write",
          "pop", "call", "transfer")
-TREATMENTS = ("op", "call", "hint", "residual", "exc_message")   # or "rt.helper(...)"
+TREATMENTS = ("op", "call", "hint", "residual", "caught")   # or "rt.helper(...)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -463,10 +463,13 @@ _op("getarraysize", 1, _S, pure=False, py="len({0})", kind="length", args=(Array
 # calls and the rest
 _op("direct_call", None, _call_result, pure=False, canraise=(Exception,),   # (c_func, *args)
     kind="call", calls=True, ts="call")
-# The message of the exception being handled: first operation of an exception
-# link's target (model.py), where the handler of `except E as e` reads str(e).
+# The message and the class of the exception being handled: leading operations of
+# an exception link's target (model.py), where the handler of `except E as e`
+# reads str(e) and a bare `raise` (or `finally`) the class it raises again.
 _op("exc_message", 0, _fixed(Str), pure=False, py="_exc_message", kind="read", args=(),
-    ts="exc_message")
+    ts="caught")
+_op("exc_class", 0, _fixed(Class), pure=False, py="_exc_class", kind="read", args=(),
+    ts="caught")
 _op("same_as", 1, _same_as_arg0, fold=lambda x: x, py="{0}", kind="copy", args=(None,))
 _op("hint", 2, _same_as_arg0, pure=False, py="{0}", kind="hint", args=(None, Void),
     ts="hint")                                                         # hint(v, c_flags)
@@ -536,3 +539,12 @@ def result_type(name: str, args: list):
     return OPS[name].restype(args)
 
 
+def caught_reads(block) -> dict:
+    """What the target of an exception link reads of the exception it
+    caught: its leading `caught` operations, opname -> result variable."""
+    reads = {}
+    for op in block.operations:
+        if OPS[op.opname].ts != "caught":
+            break
+        reads[op.opname] = op.result
+    return reads

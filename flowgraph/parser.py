@@ -36,8 +36,8 @@ from __future__ import annotations
 import builtins
 import re
 
-from flowgraph.lltypes import (PRIMITIVES, ArrayType, DictType, ListType, Str, StructType,
-                               TupleType, Void)
+from flowgraph.lltypes import (PRIMITIVES, ArrayType, Class, DictType, ListType, Str,
+                               StructType, TupleType, Void)
 from flowgraph.model import (LAST_EXCEPTION, Block, Constant, FunctionGraph, Link, SpaceOperation,
                              Variable)
 from flowgraph.operations import OPS, result_type
@@ -290,7 +290,7 @@ class Parser:
             start = Block([Variable("arg", t) for t in argtypes])
             graph = FunctionGraph(name, start, restype)
             message = f"stub graph {name}: pass graphs={{{name!r}: ...}} to parse_graph"
-            start.closeblock(Link([Constant(NotImplementedError, Void), Constant(message, Str)],
+            start.closeblock(Link([Constant(NotImplementedError, Class), Constant(message, Str)],
                                   graph.exceptblock))
             self.stubs[name] = graph
         return self.stubs[name]
@@ -550,6 +550,9 @@ class GraphBodyParser:
         cur.expect("(", "'('")
         args = cur.comma_list(lambda: self._value(cur))
         self._resolve_refs(args)
+        if target is self.graph.exceptblock and args and isinstance(args[0], Constant) \
+                and args[0].concretetype is Void:
+            args[0] = Constant(args[0].value, Class)     # (printed by its name)
         return Link(args, target)
 
 

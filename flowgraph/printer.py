@@ -291,7 +291,16 @@ class GraphPrinter:
             label = "raise"
         else:
             label = self.block_label(link.target)
-        return f"{label}({self.values(link.args)})"
+        return f"{label}({self.link_values(link)})"
+
+    def link_values(self, link: Link) -> str:
+        """A link's arguments; a constant class raised by its name alone (as
+        the parser reads it back)."""
+        cls = link.args[0] if link.args else None
+        if link.target is self.graph.exceptblock and isinstance(cls, Constant) \
+                and isinstance(cls.value, type):
+            return self.esc(cls.value.__name__) + self.esc(", ") + self.values(link.args[1:])
+        return self.values(link.args)
 
     def case(self, link: Link) -> str:
         return self.esc(format_exitcase(link.exitcase) + " -> ") + self.target(link)

@@ -17,7 +17,8 @@ blocks and calls `graph.invalidate()`.
 
 from __future__ import annotations
 
-from flowgraph.lltypes import Bool, Char, Signed, Str, StructType, Void, common_base, is_subtype
+from flowgraph.lltypes import (Bool, Char, Class, Signed, Str, StructType, common_base,
+                               is_subtype)
 from flowgraph.model import (LAST_EXCEPTION, Block, Constant, FunctionGraph, Link, SpaceOperation,
                              Variable)
 from flowgraph.operations import OPS
@@ -274,9 +275,14 @@ class GraphBuilder(Builder):
         if isinstance(gv_msg, str):
             gv_msg = Constant(gv_msg, Str)
         _check_type(gv_msg, (Str,), "finish_raise")
-        c_exc = exc_class if isinstance(exc_class, Constant) else Constant(exc_class, Void)
-        if not (isinstance(c_exc.value, type) and issubclass(c_exc.value, BaseException)):
-            raise RgenError(f"finish_raise: want an exception class, have {c_exc.value!r}")
+        if isinstance(exc_class, Variable):         # (a class caught, raised again)
+            _check_type(exc_class, (Class,), "finish_raise")
+            c_exc = exc_class
+        else:
+            value = exc_class.value if isinstance(exc_class, Constant) else exc_class
+            if not (isinstance(value, type) and issubclass(value, BaseException)):
+                raise RgenError(f"finish_raise: want an exception class, have {value!r}")
+            c_exc = Constant(value, Class)
         self._close(None, Link([c_exc, gv_msg], self.graph.exceptblock))
 
     def flexswitch(self, gv) -> "GraphFlexSwitch":

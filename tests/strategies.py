@@ -10,7 +10,8 @@ too) and bounded `while` loops, `break`, `continue`, early `return`, `raise
 ValueError(...)`, augmented assignment, calls, and `hint(x, variable=True)`.
 With `Features.exceptions`, raises also of the program's own GuestError and
 GuestStop, and try/except/else catching them (`except GuestStop as e`) and
-what operations raise (ZeroDivisionError, ValueError, `except Exception`);
+what operations raise (ZeroDivisionError, ValueError, `except Exception`),
+handlers raising again (a bare `raise`, `raise ... from e`);
 some helpers are `@dont_look_inside` (calls left in the residual code).
 
 `Features` widens the programs (helpers keep int parameters and results):
@@ -581,9 +582,14 @@ class _Drawer:
         target = self.pick(scope.writable)
         if self.chance(60):
             lines += [f"{indent}except GuestStop as e:", f"{inner}{target} += len(str(e))"]
+            if self.chance(20):
+                lines += [f"{inner}if {self.cond(scope)}:",
+                          f'{inner}    raise GuestError("translated") from e']
         clause = self.pick(["GuestError", "(GuestStop, GuestError)", "ZeroDivisionError",
                             "(ValueError, GuestError)", "Exception"])
         lines += [f"{indent}except {clause}:"] + self.block(scope, depth - 1, inner, 2)
+        if self.chance(25):                     # raised again (a bare raise)
+            lines += [f"{inner}if {self.cond(scope)}:", f"{inner}    raise"]
         if self.chance(40):
             lines += [f"{indent}else:"] + self.block(scope, depth - 1, inner, 2)
         return lines

@@ -34,7 +34,7 @@ import math
 import re
 
 from flowgraph.liveness import live_in
-from flowgraph.lltypes import Signed, Str, Void
+from flowgraph.lltypes import Class, Signed, Str, Void
 from flowgraph.model import LAST_EXCEPTION, Constant, Variable
 from flowgraph.operations import OPS, TREATMENTS
 from hintannotator.sources import hint_flags
@@ -82,7 +82,7 @@ class SegmentWriter:
         self.base = base                # indentation of this block's code
         self.depth = depth              # blocks inlined above this one
         self.last_line = None
-        self.exc_message = None         # the message's name in an exception segment
+        self.caught = None              # an exception segment's names of its message and class
 
     # -- values ---------------------------------------------------------------
     def name(self, v: Variable) -> str:
@@ -127,7 +127,8 @@ class SegmentWriter:
     def write_body(self) -> None:
         ops = self.block.operations
         if self.start < 0:              # an exception exit of the block's call
-            self.exc_message = self.name(self.code.inputs[(self.block_index, self.start)][0])
+            message, cls = self.code.inputs[(self.block_index, self.start)][:2]
+            self.caught = {Str: self.name(message), Class: self.name(cls)}   # by result type
             return self.transfer(self.block.exits[-self.start])
         for k in range(self.start, len(ops)):
             op = ops[k]
@@ -155,7 +156,7 @@ class SegmentWriter:
         for j in range(1, len(self.block.exits)):
             self.gen.need(self.code, self.block_index, -j)
         live = "".join(f"{self.name(v)}, "
-                       for v in self.code.inputs[(self.block_index, -1)][1:])
+                       for v in self.code.inputs[(self.block_index, -1)][2:])
         self.emit(f"js.at = ({self.block_index}, {n}, ({live}))")
         self.write_op(op)
         self.emit("js.at = None")
@@ -166,10 +167,10 @@ class SegmentWriter:
         desc = OPS[op.opname]
         if desc.ts == "call":
             return self.write_call(op)
-        if desc.ts == "exc_message":
-            if self.exc_message is None:
-                raise AssertionError("exc_message outside an exception exit's landing block")
-            return self.emit(f"{self.name(op.result)} = {self.exc_message}")
+        if desc.ts == "caught":
+            if self.caught is None:
+                raise AssertionError(f"{op.opname} outside an exception exit's landing block")
+            return self.emit(f"{self.name(op.result)} = {self.caught[op.result.concretetype]}")
         if desc.ts == "hint":
             return self.write_hint(op)
         if desc.ts == "residual":
@@ -279,7 +280,9 @@ class SegmentWriter:
             value = self.as_colour_of(graph.returnblock.inputargs[0], link.args[0])
             return f"{RETURN}, ({value},)"
         if link.target is graph.exceptblock:
-            exc = self.gen.ns.ref(link.args[0].value, f"E_{link.args[0].value.__name__}")
+            exc = link.args[0]          # a constant, or a caught class raised again
+            exc = (self.gen.ns.ref(exc.value, f"E_{exc.value.__name__}")
+                   if isinstance(exc, Constant) else self.name(exc))
             msg = link.args[1]
             msg_text = self.green(msg) if self.code.is_green(msg) else self.name(msg)
             return f"{RAISE}, ({exc}, {msg_text})"
@@ -305,7 +308,7 @@ class SegmentWriter:
                 aliased.add(a)          # one block argument per name
         writer = SegmentWriter(self.gen, self.code, target, 0, self.lines,
                                self.base + indent - 1, self.depth + 1)
-        writer.exc_message = self.exc_message      # (a landing block reads it)
+        writer.caught = self.caught                # (a landing block reads it)
         writer.write_body()
 
     def write_exits(self) -> None:
@@ -409,13 +412,15 @@ class SourceGenerator:
         call) catches what the callee raises (rtimeshift.raise_), and a
         residual call gets the exits in the residual code
         (rtimeshift.call_catching).  Exit j is the segment (i, -j), whose
-        inputs are the message, then the values live after the call."""
+        inputs are the message and the class (a box, or None where the
+        exit's landing block does not read it), then the values live after
+        the call."""
         n = len(block.operations)
         live = _live_after(block, n - 1)
         code.exception_exits[(i, n)] = [(j, link.exitcase)
                                         for j, link in enumerate(block.exits) if j]
         for j in range(1, len(block.exits)):
-            code.inputs[(i, -j)] = [Variable("message", Str)] + live
+            code.inputs[(i, -j)] = [Variable("message", Str), Variable("class", Class)] + live
 
     @staticmethod
     def _split_point(code: GraphCode, i: int, block) -> None:

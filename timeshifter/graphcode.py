@@ -19,7 +19,7 @@ from __future__ import annotations
 import networkx as nx
 
 from flowgraph.model import Variable, mkentrymap
-from flowgraph.operations import OPS
+from flowgraph.operations import OPS, caught_reads
 from hintannotator.colours import GREEN
 from hintannotator.sources import hint_flags
 from timeshifter.boxes import PtrBox, RedBox
@@ -105,6 +105,11 @@ class GraphCode:
             if op.lineno:
                 return op.lineno
         return self.graph.firstlineno
+
+    def reads_caught_class(self, block: int, j: int) -> bool:
+        """Whether exception exit j of `block` enters a block reading the
+        class it caught (`exc_class`: a bare `raise` in the handler)."""
+        return "exc_class" in caught_reads(self.blocks[block].exits[j].target)
 
     def is_green(self, v) -> bool:
         return not isinstance(v, Variable) or self.colors[v] == GREEN

@@ -175,15 +175,22 @@ def raise_(js: JitState, exc_class, message) -> bool:
     """Raise `exc_class(message)`: caught by an exception exit of a frame
     waiting at a call, or of the block whose last operation raised it
     (`js.at`) (True: the state goes on there), else a residual raise that
-    ends the path."""
+    ends the path.  `exc_class` is a class, or a box (a handler's caught
+    class raised again: unknown until run time, it is tested there)."""
     at, js.at = js.at, None
+    if isinstance(exc_class, RedBox):
+        if not isinstance(exc_class.gv, Constant):
+            return _raise_unknown(js, exc_class.gv, message, at)
+        exc_class = exc_class.gv.value
+    if not isinstance(message, (RedBox, PtrBox)):
+        message = c(message, Str)
+    caught = (message, c(exc_class, Class))
     if at is not None:
         for j, cls in js.frame.code.exception_exits.get((at[0], at[1]), ()):
             if issubclass(exc_class, cls):
                 frame = js.frame
                 frame.block, frame.opindex = at[0], -j
-                frame.values = [message if isinstance(message, RedBox) else c(message, Str),
-                                *at[2]]
+                frame.values = [*caught, *at[2]]
                 return True
     frame = js.frame.back
     while frame is not None:
@@ -191,16 +198,30 @@ def raise_(js: JitState, exc_class, message) -> bool:
         if exits is not None:
             for j, cls in exits:
                 if issubclass(exc_class, cls):
-                    if not isinstance(message, RedBox):
-                        message = c(message, Str)
                     frame.opindex = -j
-                    frame.values = [message, *frame.values[1:]]
+                    frame.values = [*caught, *frame.values[1:]]
                     js.frame = frame
                     return True
         frame = frame.back
+    js.builder.finish_raise(exc_class, gv_of(js, message))
+    js.finished = True
+    return False
+
+
+def _raise_unknown(js: JitState, gv_class, message, at) -> bool:
+    """A raise of a class known only at run time: the residual code tests
+    it against each exception exit that may catch it, in order (`catches`),
+    each test's true side a state of its own going on there; none matching,
+    it raises."""
     gv_msg = gv_of(js, message) if isinstance(message, (RedBox, PtrBox)) \
         else Constant(message, Str)
-    js.builder.finish_raise(exc_class, gv_msg)
+    found = catches(js, at, current=at is not None)
+    handlers = []
+    for cls, _, _ in found:
+        test = js.builder.genop("class_issubclass", [gv_class, Constant(cls, Void)])
+        handlers.append((js.builder.jump_if_true(test), gv_msg, gv_class))
+    fork_handlers(js, found, handlers, at)
+    js.builder.finish_raise(gv_class, gv_msg)
     js.finished = True
     return False
 
@@ -251,9 +272,11 @@ def call_catching(js: JitState, gvs: list, found: list, at=None):
 
 def fork_handlers(js: JitState, found: list, handlers: list, at=None) -> None:
     """Each exception exit the builder made (`handlers`: (builder, message)
-    per entry of `found`) forks the state, which goes on at the catching
-    frame's exception segment with the message the residual code reads."""
-    for (cls, depth, j), (builder, gv_msg) in zip(found, handlers):
+    or (builder, message, class) per entry of `found`) forks the state,
+    which goes on at the catching frame's exception segment with the
+    message (and the class, where its landing block reads it) the residual
+    code reads."""
+    for (cls, depth, j), (builder, gv_msg, *gv_class) in zip(found, handlers):
         memo: dict = {}
         owner = js.frame.copy(memo)
         for _ in range(depth):
@@ -262,7 +285,10 @@ def fork_handlers(js: JitState, found: list, handlers: list, at=None) -> None:
             owner.block, live = at[0], [copy_box(v, memo) for v in at[2]]
         else:
             live = owner.values[1:]
-        owner.opindex, owner.values = -j, [RedBox(gv_msg), *live]
+        if not gv_class and owner.code.reads_caught_class(owner.block, j):
+            gv_class = [builder.genop("exc_class", [])]
+        box_class = RedBox(gv_class[0]) if gv_class else None
+        owner.opindex, owner.values = -j, [RedBox(gv_msg), box_class, *live]
         js.driver.schedule(JitState(builder, owner, js.driver))   # (deeper frames: gone)
 
 

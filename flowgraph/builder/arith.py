@@ -251,7 +251,7 @@ class ArithBuilder:
         self.enter(trues)
         if self.block is not None:
             self.exit_to(self.graph.exceptblock, [
-                Constant(AttributeError, Void),
+                Constant(AttributeError, Class),
                 Constant(f"'NoneType' object has no attribute '{attr}'", Str)])
         self.enter(falses)
         return self.release(key) if self.block is not None else obj

@@ -33,7 +33,7 @@ from __future__ import annotations
 import ast
 import itertools
 
-from flowgraph.lltypes import (Bool, LowLevelType, Str, StructType, Void, common_base,
+from flowgraph.lltypes import (Bool, Class, LowLevelType, Str, StructType, common_base,
                                common_base_of, default_value, is_subtype)
 from flowgraph.model import Block, Constant, Link, SpaceOperation, Variable
 from flowgraph.operations import OPS, result_type
@@ -93,7 +93,7 @@ def flagged_name(key: str) -> str | None:
 def unbound_error(name: str) -> list:
     """The except-block arguments of CPython's error for an unbound local."""
     message = f"cannot access local variable '{name}' where it is not associated with a value"
-    return [Constant(UnboundLocalError, Void), Constant(message, Str)]
+    return [Constant(UnboundLocalError, Class), Constant(message, Str)]
 
 
 def _new_flags(names: list, pendings: list) -> list:
@@ -177,7 +177,7 @@ class BlockState:
         if block is self.graph.exceptblock and self.tries:
             clause = self.catching(args[0].value)
             if clause is not None:
-                return self.raise_to_clause(clause, args[1])
+                return self.raise_to_clause(clause, *args)
         self.block.closeblock(Link(list(args), block))
         self.block, self.env = None, {}
 

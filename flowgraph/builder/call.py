@@ -256,7 +256,7 @@ class CallBuilder:
         j_key = self.hold(j)
         falses, trues = self.exit_switch(self.emit("int_is_true", [inside]))
         self.enter(falses)
-        self.exit_to(self.graph.exceptblock, [Constant(IndexError, Void),
+        self.exit_to(self.graph.exceptblock, [Constant(IndexError, Class),
                                               Constant(f"{kind} index out of range", Str)])
         self.enter(trues)
         arg_keys = [self.hold(v) for v in self.exprs(node.args)]

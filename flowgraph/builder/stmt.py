@@ -21,7 +21,7 @@ Control flow is built with the Pending/enter protocol of `blockstate.py`:
     return    a link to the return block (the value must have the function's
               result type); falling off the end returns None.
     raise E("msg")
-              a link to the except block carrying (Constant(E, Void), msg), or
+              a link to the except block carrying (Constant(E, Class), msg), or
               a jump to the except clause of an enclosing try catching E.
     try       see tryexcept.py.
 
@@ -40,7 +40,7 @@ import builtins
 from dataclasses import dataclass, field
 
 from flowgraph.errors import FlowError
-from flowgraph.lltypes import Bool, DictType, ListType, Signed, Str, TupleType, Void
+from flowgraph.lltypes import Bool, Class, DictType, ListType, Signed, Str, TupleType, Void
 from flowgraph.model import Block, Constant, Variable
 from flowgraph.builder.typeinfer import is_pending, type_name
 from flowgraph.builder.unsupported import describe
@@ -327,7 +327,7 @@ class StmtBuilder:
 
     def check_step(self, slot) -> bool:
         """range() with step 0 raises ValueError; False if it always does."""
-        error = [Constant(ValueError, Void), Constant("range() arg 3 must not be zero", Str)]
+        error = [Constant(ValueError, Class), Constant("range() arg 3 must not be zero", Str)]
         if isinstance(slot, Constant):
             if slot.value == 0:
                 self.exit_to(self.graph.exceptblock, error)
@@ -391,7 +391,7 @@ class StmtBuilder:
         same, other = self.exit_switch(changed)
         self.enter(other)
         self.exit_to(self.graph.exceptblock, [
-            Constant(RuntimeError, Void),
+            Constant(RuntimeError, Class),
             Constant("dictionary changed size during iteration", Str)])
         self.enter(same)
         keys, index = self.env[slots[0]], self.env[slots[1]]
@@ -425,8 +425,7 @@ class StmtBuilder:
 
     def stmt_Raise(self, node: ast.Raise) -> None:
         if node.exc is None:
-            raise self.error("only 'raise SomeError(\"message\")' is supported (no bare "
-                             "raise)", node)
+            return self.raise_again(node)
         if node.cause is not None:
             self.check_cause(node.cause, node)
         exc = node.exc
@@ -440,7 +439,7 @@ class StmtBuilder:
         message = self.expr(call_args[0]) if call_args else Constant("", Str)
         if message.concretetype is not Str:
             raise self.error("the message of an exception must be a str", node)
-        self.exit_to(self.graph.exceptblock, [Constant(cls, Void), message])  # (or a
+        self.exit_to(self.graph.exceptblock, [Constant(cls, Class), message])  # (or a
         #                                   jump to the clause catching it: tryexcept.py)
 
     def check_cause(self, cause: ast.expr, node: ast.Raise) -> None:
@@ -474,7 +473,7 @@ class StmtBuilder:
             message = self.expr(node.msg) if node.msg is not None else Constant("", Str)
             if message.concretetype is not Str:
                 raise self.error("the message of an assert must be a str", node)
-            self.exit_to(self.graph.exceptblock, [Constant(AssertionError, Void), message])
+            self.exit_to(self.graph.exceptblock, [Constant(AssertionError, Class), message])
         self.enter(trues)
 
     def describe_type(self, t) -> str:

@@ -15,9 +15,15 @@ unbound local, an index out of a function table), a call, and an operation
 whose row of the table may raise (`canraise`: ZeroDivisionError of `//`,
 IndexError of a list read, ...).  Inside a try body each of these that may
 raise what a clause catches ends its block with exception exits, for the
-clauses that may match.  A bare `except:`, `finally` and a bare `raise` are
-FlowErrors naming the line and what to do instead; `raise E("m") from e`
-(an `as` name) or `from None` raises E("m") (stmt.py).
+clauses that may match.  A bare `except:` and `finally` are FlowErrors
+naming the line and what to do instead; `raise E("m") from e` (an `as`
+name) or `from None` raises E("m") (stmt.py).
+
+A bare `raise` in a handler raises what it caught again: the handler's
+landing blocks read the class too (`exc_class()`), kept with the message
+under hidden names; a clause that every class the handler catches falls
+into is a jump, one that only some may fall into is entered by a test of
+the class (`class_issubclass`), else the exceptblock takes (class, message).
 
 `except ... as e`: `e` holds the message; `str(e)` is the only use of it
 (its Str value), and it is unbound after the handler, as in CPython.  On an
@@ -30,18 +36,22 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from flowgraph.lltypes import Str
-from flowgraph.model import LAST_EXCEPTION, Block, Link, Variable
+from flowgraph.lltypes import Class, Str, Void
+from flowgraph.model import LAST_EXCEPTION, Block, Constant, Link, Variable
 from flowgraph.builder.blockstate import Pending
 
 
 @dataclass
 class Clause:
-    """One `except` clause: the classes it catches, its `as` name, and the
-    exits that enter it (found while the body is built)."""
+    """One `except` clause: the classes it catches, its `as` name, the
+    exits that enter it (found while the body is built), and, where its
+    handler raises the exception again (a bare `raise`), the hidden names
+    holding the message and the class caught."""
     classes: tuple
     name: str | None
     pendings: list = field(default_factory=list)
+    keys: tuple | None = None           # (message's name, class's name)
+    known_class: Constant | None = None  # the class, when every way in gives the same
 
 
 class TryBuilder:
@@ -54,6 +64,7 @@ class TryBuilder:
         self.exception_names: set = set()  # `as` names: only str(e) reads them
         self.raising: list = []          # (block, operation, exception links) to split
         self.nesting = 0                 # statements being built, nested
+        self.handling: list = []         # the clauses whose handlers are being built
 
     def stmt_Try(self, node: ast.Try) -> None:
         if node.finalbody:
@@ -71,12 +82,21 @@ class TryBuilder:
             self.stmts(node.orelse)
             ends = self.exit_open()
         for clause, handler in zip(clauses, node.handlers):
+            if clause.keys is not None:
+                given = {p.env.get(clause.keys[1]) for p in clause.pendings}
+                if len(given) == 1 and isinstance(next(iter(given)), Constant):
+                    clause.known_class = given.pop()
             self.enter(clause.pendings)
             if self.block is None:
                 continue                # nothing in the body raises what it catches
-            self.stmts(handler.body)
-            if self.block is not None and clause.name is not None:
-                self.env.pop(clause.name, None)      # deleted after the handler
+            self.handling.append(clause)
+            try:
+                self.stmts(handler.body)
+            finally:
+                self.handling.pop()
+            if self.block is not None:
+                for name in (clause.name, *(clause.keys or ())):
+                    self.env.pop(name, None)         # deleted after the handler
             ends += self.exit_open()
         self.enter(ends)
 
@@ -88,7 +108,8 @@ class TryBuilder:
         classes = tuple(self.caught_class(n, handler) for n in nodes)
         if handler.name is not None:
             self.exception_names.add(handler.name)
-        return Clause(classes, handler.name)
+        keys = (self.new_key(), self.new_key()) if _raises_again(handler.body) else None
+        return Clause(classes, handler.name, keys=keys)
 
     def caught_class(self, node: ast.expr, handler: ast.ExceptHandler) -> type:
         cls = self.lookup(node.id, node) if isinstance(node, ast.Name) \
@@ -108,13 +129,51 @@ class TryBuilder:
                     return clause
         return None
 
-    def raise_to_clause(self, clause: Clause, message) -> None:
+    def raise_to_clause(self, clause: Clause, cls, message) -> None:
         """`raise` caught in this function: a jump to its clause."""
         pendings = self.exit_goto()
-        if clause.name is not None:
-            for pending in pendings:
+        for pending in pendings:
+            if clause.name is not None:
                 pending.env[clause.name] = message
+            if clause.keys is not None:
+                pending.env[clause.keys[0]], pending.env[clause.keys[1]] = message, cls
         clause.pendings += pendings
+
+    def raise_again(self, node) -> None:
+        """A bare `raise`: the exception the innermost handler being built
+        caught, raised again, its class a value (`exc_class`, or the class
+        of the `raise` that jumped to the clause).  An enclosing clause that
+        may catch it tests the class (`class_issubclass`), in order; one
+        that catches every class the handler's clause does takes it."""
+        if not self.handling:
+            raise self.error("a bare 'raise' is only supported in an except clause, where "
+                             "it raises the exception caught again", node)
+        handled = self.handling[-1]
+        message_key, class_key = handled.keys
+        if handled.known_class is not None:         # only raises jumped to the handler
+            return self.exit_to(self.graph.exceptblock,
+                                [handled.known_class, self.env[message_key]])
+        for clauses in reversed(self.tries):
+            for clause in clauses:
+                for cls in clause.classes:
+                    if self.block is None:
+                        return
+                    if all(issubclass(h, cls) for h in handled.classes):
+                        return self.raise_to_clause(clause, self.env[class_key],
+                                                    self.env[message_key])
+                    if not any(issubclass(h, cls) or issubclass(cls, h)
+                               for h in handled.classes):
+                        continue
+                    test = self.emit("class_issubclass", [self.env[class_key],
+                                                          Constant(cls, Void)])
+                    falses, trues = self.exit_switch(test)
+                    self.enter(trues)
+                    self.raise_to_clause(clause, self.env[class_key], self.env[message_key])
+                    self.enter(falses)
+        if self.block is not None:
+            self.block.closeblock(Link([self.env[class_key], self.env[message_key]],
+                                       self.graph.exceptblock))
+            self.block, self.env = None, {}
 
     def note_raising(self, op, desc) -> None:
         """The operation just emitted (`desc`: its row) may raise what an
@@ -142,8 +201,13 @@ class TryBuilder:
             # of the block renames them): it reads the message for an `as`
             # name, else it is empty and the simplifier skips it
             self.enter([Pending(link, dict(saved[1]))])
-            if clause.name is not None:
-                self.env[clause.name] = self.emit("exc_message", [], Str)
+            if clause.name is not None or clause.keys is not None:
+                message = self.emit("exc_message", [], Str)
+                if clause.name is not None:
+                    self.env[clause.name] = message
+                if clause.keys is not None:
+                    self.env[clause.keys[0]] = message
+                    self.env[clause.keys[1]] = self.emit("exc_class", [], Class)
             clause.pendings += self.exit_goto()
         self.block, self.env = saved
         self.raising.append((self.block, op, links))
@@ -192,6 +256,19 @@ class TryBuilder:
         raise self.error("builtin 'str()' is only supported on an exception caught with "
                          "'except ... as e' (str(e)); strings cannot be built otherwise",
                          node)
+
+
+def _raises_again(body: list) -> bool:
+    """Whether statements hold a bare `raise` (outside nested functions)."""
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Raise) and node.exc is None:
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                 ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def _used_in(ops: list, block, more, defined: set) -> list:

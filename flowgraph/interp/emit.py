@@ -205,8 +205,8 @@ class Emitter:
         """A block ending with a call that has exception exits: the call in a
         `try`, one `except` per exception link (in order: the first whose
         class matches is taken), the normal exit in its `else`.  The
-        message is left in `_exc_message` for the landing block's
-        `exc_message()`."""
+        message and the class are left in `_exc_message` and `_exc_class`
+        for the landing block's `exc_message()` and `exc_class()`."""
         ops = block.operations
         for i in range(start, len(ops) - 1):
             self.position = (block, i)
@@ -219,7 +219,7 @@ class Emitter:
         self.emit_op(ops[-1], indent + 1)
         for link in block.exits[1:]:
             self.put(indent, f"except {self.const_name(link.exitcase)} as _e:")
-            self.put(indent + 1, "_exc_message = str(_e)")
+            self.put(indent + 1, "_exc_message, _exc_class = str(_e), type(_e)")
             self.emit_link(link, indent + 1)
         self.put(indent, "else:")
         self.emit_link(block.exits[0], indent + 1)

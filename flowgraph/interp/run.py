@@ -41,7 +41,7 @@ from flowgraph.interp.runtime import (TRANSFERS, CanEnterJit, MergePoint, Promot
                                       bad_label, has_tail_ops, new_array, no_case,
                                       record_class, struct_factory)
 from flowgraph.model import LAST_EXCEPTION, Block, FunctionGraph, Variable, invalidation_count
-from flowgraph.operations import OPS, str_to_int, wrap
+from flowgraph.operations import OPS, caught_reads, str_to_int, wrap
 
 __all__ = ["run_graph", "resume_graph", "resume_frames", "get_source", "trampoline",
            "TailCall", "Promote", "has_tail_ops", "CanEnterJit", "MergePoint", "Record", "record_class",
@@ -210,13 +210,16 @@ def _catching_link(block: Block, opindex: int, exc: Exception):
 
 def _resume_link(graph, link, values, exc: Exception, merge_point, transfers: bool):
     """Go on along the exception link `link` (`values`: the variables live
-    at its block's end), its landing block reading `str(exc)`."""
+    at its block's end), its landing block reading `str(exc)` and `type(exc)`."""
     args = [values[a] if isinstance(a, Variable) else a.value for a in link.args]
     target = link.target
-    if target.operations and target.operations[0].opname == "exc_message":
+    reads = caught_reads(target)
+    if reads:
         env = dict(zip(target.inputargs, args))
-        env[target.operations[0].result] = str(exc)
-        return resume_graph(graph, target, env, 1, merge_point, transfers)
+        caught = {"_exc_message": str(exc), "_exc_class": type(exc)}   # (as emit.py
+        for opname, result in reads.items():                           # names them)
+            env[result] = caught[OPS[opname].py]
+        return resume_graph(graph, target, env, len(reads), merge_point, transfers)
     return resume_graph(graph, target, args, 0, merge_point, transfers)
 
 

@@ -21,8 +21,8 @@ cycle of calls (see compiler.py) counts against CPython's recursion limit
 (Py_EnterRecursiveCall around the call), so unbounded recursion is a
 RecursionError, not a crash.
 Values are named after the source variables they stand for.  Void values have
-no native representation; a Void variable that reaches the exceptblock as the
-exception class is resolved to the constant every path gives it.
+no native representation; the exception class reaching the exceptblock is a
+constant, or a Class value (a caught class raised again).
 
 Operations: a row of `flowgraph.operations.OPS` with an `llvm` entry is
 lowered from that text alone: an instruction (`add`, `icmp slt`, `fcmp une`,
@@ -51,7 +51,7 @@ from llvmlite import ir
 
 from flowgraph.lltypes import Bool, Char, Float, Signed, Void
 from flowgraph.model import LAST_EXCEPTION, Constant, FunctionGraph, Variable
-from flowgraph.operations import getop, wrap
+from flowgraph.operations import caught_reads, getop, wrap
 from rgen.llvm import guards
 from rgen.llvm.runtime import (DOUBLE, I1, I32, I64, NULL, PTR, Runtime, entry_alloca, failed,
                                is_gcref, lltype, result_struct)
@@ -104,10 +104,9 @@ class FunctionEmitter:
         self.blocks: dict = {}
         self.owned: list = []
         self.current = None
-        self.void_consts = _void_constants(graph)
         self.polls_after_optimisation = polls_after_optimisation
         self.catching = None            # exception links of the call being emitted
-        self.exc_message_slot = None
+        self.caught_slots: dict = {}   # exc_message / exc_class -> its slot
 
     # -- driver -------------------------------------------------------------------------
 
@@ -358,11 +357,16 @@ class FunctionEmitter:
             b.cbranch(b.icmp_signed("!=", matches, ir.Constant(I32, 0)), bb_catch, bb_next)
             b.position_at_end(bb_catch)
             self.owned = list(owned)
-            target = link.target
-            if target.operations and target.operations[0].opname == "exc_message":
-                message = self.rt.call(b, "rt.exception_message", result="message")
+            reads = caught_reads(link.target)
+            if reads:
+                class_out = (self.caught_slot("exc_class") if "exc_class" in reads
+                             else ir.Constant(PTR, None))
+                message = self.rt.call(b, "rt.exception_caught", class_out, result="message")
                 self.fail_if_without_catching(b.icmp_unsigned("==", message, NULL))
-                b.store(message, self.message_slot())
+                if "exc_message" in reads:
+                    b.store(message, self.caught_slot("exc_message"))
+                else:
+                    self.rt.decref(b, message)
             else:
                 b.call(self.rt.capi("PyErr_Clear"), [])
             catch_end = b.block
@@ -382,12 +386,13 @@ class FunctionEmitter:
         finally:
             self.catching = catching
 
-    def message_slot(self):
-        """The function's slot passing a caught exception's message (a new
-        reference) to its handler's `exc_message`."""
-        if self.exc_message_slot is None:
-            self.exc_message_slot = entry_alloca(self.fn, PTR, 1, "exc.message")
-        return self.exc_message_slot
+    def caught_slot(self, opname: str):
+        """The function's slot passing a caught exception's message or class
+        (a new reference) to its handler's `exc_message` / `exc_class`."""
+        slot = self.caught_slots.get(opname)
+        if slot is None:
+            slot = self.caught_slots[opname] = entry_alloca(self.fn, PTR, 1, opname)
+        return slot
 
     def cleanup(self, owned: tuple) -> ir.Block:
         """The block dropping the references `owned` and returning failure.
@@ -527,17 +532,18 @@ class FunctionEmitter:
         return values
 
     def emit_raise(self, link) -> None:
-        """`raise E(msg)`: set the exception, drop owned references, fail."""
-        c_etype = link.args[0]
-        if isinstance(c_etype, Variable):
-            c_etype = self.void_consts.get(c_etype)
-            if c_etype is None:
-                raise self.error("exception class not known at compile time")
-        exc = c_etype.value
-        if not (isinstance(exc, type) and issubclass(exc, BaseException)):
-            raise self.error(f"raise of {exc!r}, which is not an exception class")
+        """`raise E(msg)`: set the exception, drop owned references, fail.
+        E is a constant, or a Class value (a caught class raised again)."""
+        etype = link.args[0]
+        if isinstance(etype, Constant):
+            exc = etype.value
+            if not (isinstance(exc, type) and issubclass(exc, BaseException)):
+                raise self.error(f"raise of {exc!r}, which is not an exception class")
+            etype = self.rt.pyobj(exc, exc.__name__)
+        else:
+            etype = self.value(etype)
         msg = self.value(link.args[1])
-        self.b.call(self.rt.capi("PyErr_SetObject"), [self.rt.pyobj(exc, exc.__name__), msg])
+        self.b.call(self.rt.capi("PyErr_SetObject"), [etype, msg])
         self.b.branch(self.cleanup(tuple(self.owned)))
 
 
@@ -568,25 +574,3 @@ def _static_exit(block, value):
         if link.exitcase == value:
             return link
     return block.exits[-1]
-
-
-def _void_constants(graph) -> dict:
-    """Void input arguments that receive the same Constant on every incoming
-    link (the exception class of a shared raise block); fixpoint iteration."""
-    incoming: dict = {}
-    for link in graph.iterlinks():
-        for a, v in zip(link.args, link.target.inputargs):
-            if v.concretetype is Void and isinstance(v, Variable):
-                incoming.setdefault(v, []).append(a)
-    known: dict = {}
-    changed = True
-    while changed:
-        changed = False
-        for v, sources in incoming.items():
-            if v in known:
-                continue
-            consts = {known.get(a) if isinstance(a, Variable) else a for a in sources}
-            if len(consts) == 1 and None not in consts:
-                known[v] = consts.pop()
-                changed = True
-    return known

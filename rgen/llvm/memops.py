@@ -52,11 +52,12 @@ def handles(*opnames):
     return register
 
 
-@handles("exc_message")
-def _exc_message(em, op):
-    """The message the exception link entering this block caught (a new
-    reference the dispatch left in the function's slot: emit.py)."""
-    return em.b.load(em.message_slot(), typ=PTR, name=op.result.name or "message")
+@handles("exc_message", "exc_class")
+def _caught(em, op):
+    """The message or the class of the exception the link entering this
+    block caught (a new reference the dispatch left in the function's
+    slot: emit.py)."""
+    return em.b.load(em.caught_slot(op.opname), typ=PTR, name=op.result.name or op.opname)
 
 
 # -- run-time helpers -----------------------------------------------------------------

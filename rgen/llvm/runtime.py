@@ -287,18 +287,27 @@ def _decref(rt, b, p):
     b.ret_void()
 
 
-@helper("rt.exception_message", PTR, [], inline=False)
-def _exception_message(rt, b):
+@helper("rt.exception_caught", PTR, [PTR], inline=False)
+def _exception_caught(rt, b, class_out):
     """Take the pending exception: a new reference to str() of it (the
-    message of `except ... as e`), the exception cleared; null with an
-    exception set if str() fails."""
+    message of `except ... as e`), the exception cleared, and, if
+    `class_out` is not null, a new reference to its class stored there (a
+    handler's `exc_class`, for a bare `raise`); null with an exception set
+    (and nothing stored) if str() fails."""
     slots = b.alloca(PTR, size=3, name="exc")
     parts = [b.gep(slots, [i64(i)], inbounds=True, source_etype=PTR) for i in range(3)]
     b.call(rt.capi("PyErr_Fetch"), parts)
     b.call(rt.capi("PyErr_NormalizeException"), parts)
     exc = b.load(parts[1], typ=PTR, name="value")
     message = b.call(rt.capi("PyObject_Str"), [exc], name="message")
-    for part in parts:
+    etype = b.load(parts[0], typ=PTR, name="type")
+    keep = b.and_(b.icmp_unsigned("!=", class_out, NULL), b.icmp_unsigned("!=", message, NULL))
+    with b.if_else(keep) as (then, otherwise):
+        with then:
+            b.store(etype, class_out)
+        with otherwise:
+            b.call(rt.helper("rt.decref"), [etype])
+    for part in parts[1:]:
         p = b.load(part, typ=PTR)
         with b.if_then(b.icmp_unsigned("!=", p, NULL)):
             b.call(rt.helper("rt.decref"), [p])

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 import flowgraph
-from flowgraph.lltypes import Bool, Char, Float, ListType, Signed, Str, StructType, Void
+from flowgraph.lltypes import Bool, Char, Class, Float, ListType, Signed, Str, StructType, Void
 from flowgraph.model import Constant, Variable
 from flowgraph.printer import assert_same_text
 from hintannotator import dont_look_inside, hint, purefunction
@@ -205,7 +205,7 @@ def test_runtime_step_checks_zero_and_sign():
     graph = build(runtime_step)
     assert Counter(opnames(graph)) == {"int_eq": 1, "int_gt": 2, "int_lt": 1, "int_add": 2}
     raises = [link for link in graph.iterlinks() if link.target is graph.exceptblock]
-    assert [link.args for link in raises] == [[Constant(ValueError, Void),
+    assert [link.args for link in raises] == [[Constant(ValueError, Class),
                                                Constant("range() arg 3 must not be zero",
                                                         Str)]]
 
@@ -239,8 +239,8 @@ def raises(n: int) -> int:
 def test_raise_links_to_exceptblock():
     graph = build(raises)
     links = [link for link in graph.iterlinks() if link.target is graph.exceptblock]
-    assert [link.args for link in links] == [[Constant(Oops, Void), Constant("negative", Str)],
-                                             [Constant(ValueError, Void), Constant("", Str)]]
+    assert [link.args for link in links] == [[Constant(Oops, Class), Constant("negative", Str)],
+                                             [Constant(ValueError, Class), Constant("", Str)]]
 
 
 # -- calls, hints, markers ---------------------------------------------------------------------

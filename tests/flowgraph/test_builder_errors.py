@@ -517,8 +517,8 @@ CALL_CASES = [
     (call_local, "f(1)", "calling the local variable 'f' is not supported; call module-level "
      "functions by name"),
     (raise_non_exception, "raise helper", "raise needs an exception class, not 'helper'"),
-    (bare_raise, "    raise", "only 'raise SomeError(\"message\")' is supported (no bare "
-     "raise)"),
+    (bare_raise, "    raise", "a bare 'raise' is only supported in an except clause, where it "
+     "raises the exception caught again"),
     (list_method, "xs.sort()", "list method 'sort' is not supported; lists support append, "
      "pop, insert, reverse, indexing, del and len"),
     (str_item_assignment, 's[0] = "a"', "item assignment to a str is not supported: "

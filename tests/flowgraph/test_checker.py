@@ -5,7 +5,7 @@ import pytest
 
 from flowgraph.checker import checkgraph
 from flowgraph.errors import CheckError
-from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str,
+from flowgraph.lltypes import (ArrayType, Bool, Char, Class, Float, ListType, Signed, Str,
                                StructType, Void, typeof_constant)
 from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
 from flowgraph.operations import result_type
@@ -363,6 +363,6 @@ def test_tail_transfers():
 
 def test_exceptblock_argument_types():
     g, start = simple([Signed])
-    start.closeblock(link(g.exceptblock, Constant(ValueError, Void), 3))
+    start.closeblock(link(g.exceptblock, Constant(ValueError, Class), 3))
     check_fails(g, "graph f: block0, exit 0: link to exceptblock, argument 1: "
                    "want Str, have Signed")

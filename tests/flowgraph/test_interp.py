@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from flowgraph import parse_graph
 from flowgraph.interp import TailCall, get_source, resume_frames, resume_graph, run_graph
-from flowgraph.lltypes import (ArrayType, Bool, DictType, Char, Float, ListType, Signed, Str,
+from flowgraph.lltypes import (ArrayType, Bool, Char, Class, DictType, Float, ListType, Signed, Str,
                                StructType, Void, typeof_constant)
 from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
 from flowgraph.operations import MAXINT, MININT, OPS, result_type
@@ -420,7 +420,7 @@ def test_hints_return_their_argument():
 def test_exceptblock_raises_the_class_with_the_message():
     g, start, (x,) = graph("check", [Signed], Signed)
     branch(start, op(start, "int_lt", x, 0),
-           (g.returnblock, [x]), (g.exceptblock, [Constant(KeyError, Void), c("negative")]))
+           (g.returnblock, [x]), (g.exceptblock, [Constant(KeyError, Class), c("negative")]))
     assert run_graph(g, 5) == 5
     with pytest.raises(KeyError, match="negative"):
         run_graph(g, -5)
@@ -697,7 +697,7 @@ DEDICATED = {"newlist", "list_len", "list_getitem", "list_setitem", "list_append
              "dict_keys", "dict_delitem",
              "malloc", "getfield", "setfield", "malloc_varsize", "getarrayitem",
              "setarrayitem", "getarraysize", "direct_call", "hint", "promote",
-             "tail_call", "exc_message"}
+             "tail_call", "exc_message", "exc_class"}
 
 
 class _FakeSite:
@@ -773,6 +773,25 @@ def test_a_call_with_exception_exits_catches_only_their_classes():
     assert run_graph(g, -3) == -len("negative")
     with pytest.raises(ValueError, match="zero"):
         run_graph(g, 0)
+
+
+def test_a_handler_raises_the_class_it_caught_again():
+    """exc_class() gives the class of the exception caught (a subclass of
+    the link's), which the handler raises again: interpreted and native."""
+    import rgen
+    text = RAISING_CALL.replace("| Oops -> block1()", "| Exception -> block1()").replace(
+        """    v3: Signed = str_len(v2)
+    v4: Signed = int_neg(v3)
+    return(v4)""", """    v3: Class = exc_class()
+    raise(v3, v2)""")
+    g = parse_graph(text)
+    for run in (lambda x: run_graph(g, x), rgen.compile_graph(g)):
+        assert run(7) == 7
+        with pytest.raises(Exception, match="^negative$") as info:
+            run(-3)
+        assert type(info.value).__name__ == "Oops"
+        with pytest.raises(ValueError, match="^zero$"):
+            run(0)
 
 
 def test_every_operation_is_tested():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from flowgraph.lltypes import Bool, Char, Float, ListType, Signed, Str, StructType, Void
+from flowgraph.lltypes import Bool, Char, Class, Float, ListType, Signed, Str, StructType, Void
 from flowgraph.model import Constant, FunctionGraph, Variable
 from flowgraph.parser import ParseError, parse_graph, parse_graphs
 from flowgraph.printer import assert_same_text, format_graph
@@ -84,7 +84,7 @@ block0():
     assert point.name == "Point" and point.fields == {"x": Signed, "next": point}
     (link,) = g.startblock.exits
     assert link.target is g.exceptblock
-    assert link.args == [Constant(ValueError, Void), Constant('bad "x"\t', Str)]
+    assert link.args == [Constant(ValueError, Class), Constant('bad "x"\t', Str)]
 
 
 def test_types_dict_resolves_structs_and_checks_fields():

@@ -11,7 +11,7 @@ import examples
 import flowgraph
 
 from flowgraph.checker import checkgraph
-from flowgraph.lltypes import (ArrayType, Bool, Char, Float, ListType, Signed, Str,
+from flowgraph.lltypes import (ArrayType, Bool, Char, Class, Float, ListType, Signed, Str,
                                StructType, Void)
 from flowgraph.model import (Block, Constant, FunctionGraph, Link, SpaceOperation, Variable,
                              copygraph)
@@ -58,7 +58,7 @@ def divide_graph():
     div = Block([a1, b1], [SpaceOperation("int_floordiv", [a1, b1], q, 9)])
     div.closeblock(Link([q], g.returnblock))
     start.closeblock(Link([a, b], div, False),
-                     Link([c(ZeroDivisionError, Void), c("b is zero", Str)], g.exceptblock, True))
+                     Link([c(ZeroDivisionError, Class), c("b is zero", Str)], g.exceptblock, True))
     return g
 
 

@@ -132,6 +132,77 @@ def translated(n: int) -> int:
     return n
 
 
+def reraise(n: int) -> int:
+    """A bare `raise` in a handler raises the exception caught again: to an
+    enclosing clause (a jump, its class known where a raise jumped to the
+    handler, tested where an operation raised it) or out of the function."""
+    total = 0
+    try:
+        try:
+            if n < 0:
+                raise Underflow("neg")
+            if n == 0:
+                raise Halt("zero")
+            total = 100 // (n - 5)
+        except GuestError as e:
+            total = len(str(e))
+            raise
+        except ZeroDivisionError:
+            total = -5
+            raise
+    except Underflow:
+        return total + 1000
+    except ZeroDivisionError as z:
+        return total + len(str(z))
+    return total
+
+
+def reraise_out(code: str) -> int:
+    """Exceptions from a callee, counted and raised again: the class is a
+    run-time value, tested against the outer clauses in order."""
+    stack = [1]
+    count = 0
+    try:
+        for c in code:
+            try:
+                if c == "p":
+                    stack.append(pop(stack) + pop(stack))
+                elif c == "!":
+                    raise Halt("halt")
+                else:
+                    stack.append(ord(c) - 48)
+            except GuestError:
+                count += 1
+                if c == "p" and count > 1:
+                    raise
+    except Underflow as e:
+        return -len(str(e)) - 100 * count
+    return stack[0] * 10 + count
+
+
+@pytest.mark.parametrize("func, args", [
+    (reraise, (-1,)), (reraise, (0,)), (reraise, (3,)), (reraise, (5,)),
+    (reraise_out, ("",)), (reraise_out, ("pp",)), (reraise_out, ("ppp",)),
+    (reraise_out, ("1p!",)), (reraise_out, ("!pp",)), (reraise_out, ("2p2p",)),
+])
+def test_a_bare_raise_raises_the_exception_caught_again_in_every_mode(func, args):
+    assert_every_mode(func, args)
+
+
+def test_a_raise_again_jumps_or_tests_the_class():
+    """Where the class is known (a raise jumped to the handler) the enclosing
+    clause is entered by a jump; where it comes from an operation or a
+    callee, by a test of the class read with exc_class()."""
+    g = flowgraph.build_graph(reraise)
+    names = [op.opname for block in g.iterblocks() for op in block.operations]
+    assert names.count("exc_class") == 1 and "class_issubclass" not in names
+    g = flowgraph.build_graph(reraise_out)
+    flowgraph.checkgraph(g)
+    assert_roundtrip(g, with_callees=True)
+    names = [op.opname for block in g.iterblocks() for op in block.operations]
+    assert names.count("exc_class") == 2 and names.count("class_issubclass") == 1
+
+
 @pytest.mark.parametrize("func, args", [
     (checked_div, (7, 2)), (checked_div, (7, 0)), (checked_div, (-7, 2)),
     (builtin_class, (5,)), (builtin_class, (0,)),

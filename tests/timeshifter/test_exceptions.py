@@ -369,3 +369,82 @@ def test_a_residual_call_after_the_try_is_not_caught():
     for n in (20, 3):
         expected = outcome(after_the_try, n)
         assert outcome(res, n) == expected and outcome(res.interpret, n) == expected, n
+
+
+# -- a bare `raise`: the class caught, raised again --------------------------------------
+
+@dont_look_inside
+def opaque_check(n: int) -> int:
+    if n < 0:
+        raise StackEmpty("empty")
+    if n == 0:
+        raise DivideByZero("zero")
+    if n > 100:
+        raise VMError("big")
+    return n
+
+
+def log_and_reraise(n: int) -> int:
+    """The handler raises again to the clauses around it: tests of the class
+    (read in the residual code) in the residual code."""
+    count = 0
+    try:
+        try:
+            count = opaque_check(n) * 2
+        except VMError:
+            count = -1
+            raise
+    except StackEmpty as e:
+        return count * 100 - len(str(e))
+    except DivideByZero:
+        return -2
+    return count
+
+
+def callee_reraise(n: int) -> int:
+    try:
+        return opaque_check(n)
+    except VMError:
+        raise
+
+
+def caller_catches(n: int) -> int:
+    """The raise again is in an inlined callee: it unwinds to the caller's
+    exits at compile time, each tested against the class at run time."""
+    try:
+        return callee_reraise(n) + 1
+    except StackEmpty:
+        return -1
+    except VMError as e:
+        return -len(str(e))
+
+
+def known_reraise(n: int) -> int:
+    """Every raise reaching the handler is known at compile time: the
+    residual code reads no class (no exc_class), but the two paths meet at
+    the handler, so the class it raises again is tested there."""
+    try:
+        try:
+            if n < 0:
+                raise StackEmpty("empty")
+            n = vm_div(100, n)
+        except VMError:
+            n = 7
+            raise
+    except StackEmpty:
+        return -1
+    except DivideByZero as e:
+        return -len(str(e)) - n
+    return n
+
+
+@pytest.mark.parametrize("func, tests, reads", [
+    (log_and_reraise, 2, 1), (caller_catches, 2, 1), (known_reraise, 2, 0)])
+def test_a_bare_raise_raises_the_class_caught_again(func, tests, reads):
+    res = timeshifter.make_compiler(func).specialize()
+    ops = res.op_counts()
+    assert (ops.get("class_issubclass", 0), ops.get("exc_class", 0)) == (tests, reads)
+    for n in (5, 0, -1, 101, 100):
+        expected = outcome(func, n)
+        assert outcome(res, n) == expected, n
+        assert outcome(res.interpret, n) == expected, n
