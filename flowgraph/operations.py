@@ -209,6 +209,23 @@ def _float_floordiv(a, b):
     return a // b
 
 
+class Shown(str):
+    """A str whose repr is itself: the argument of a KeyError raised with a
+    given message (str() of a KeyError is the repr of its argument)."""
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str.__str__(self)
+
+
+def exception_of(cls: type, message: str) -> BaseException:
+    """The exception a raise of (class, message) makes, in every mode:
+    `message` is what str() of it gives, as `except ... as e` reads it."""
+    if issubclass(cls, KeyError):
+        return cls(Shown(message))
+    return cls(message)
+
+
 def str_to_int(s: str) -> int:
     """`int(s)` as CPython parses it (its ValueError), within 64 bits: a
     value outside is an OverflowError, as for any int entering compiled code."""

@@ -11,7 +11,7 @@ ValueError(...)`, augmented assignment, calls, and `hint(x, variable=True)`.
 With `Features.exceptions`, raises also of the program's own GuestError and
 GuestStop, and try/except/else catching them (`except GuestStop as e`) and
 what operations raise (ZeroDivisionError, ValueError, `except Exception`),
-handlers raising again (a bare `raise`, `raise ... from e`);
+handlers raising again (a bare `raise`, `raise ... from e`), `finally`;
 some helpers are `@dont_look_inside` (calls left in the residual code).
 
 `Features` widens the programs (helpers keep int parameters and results):
@@ -592,6 +592,8 @@ class _Drawer:
             lines += [f"{inner}if {self.cond(scope)}:", f"{inner}    raise"]
         if self.chance(40):
             lines += [f"{indent}else:"] + self.block(scope, depth - 1, inner, 2)
+        if self.chance(30):
+            lines += [f"{indent}finally:"] + self.block(scope, depth - 1, inner, 2)
         return lines
 
     def stmt_break(self, scope, depth, indent):

@@ -264,11 +264,15 @@ class StmtBuilder:
         self.enter(exits)
 
     def stmt_Break(self, node: ast.Break) -> None:
-        self.loops[-1].breaks.extend(self.exit_goto())
+        self.leave_finallies(loop_only=True)            # (tryexcept.py)
+        if self.block is not None:
+            self.loops[-1].breaks.extend(self.exit_goto())
 
     def stmt_Continue(self, node: ast.Continue) -> None:
-        loop = self.loops[-1]
-        self.jump(loop.header, loop.names)
+        self.leave_finallies(loop_only=True)
+        if self.block is not None:
+            loop = self.loops[-1]
+            self.jump(loop.header, loop.names)
 
     def stmt_For(self, node: ast.For) -> None:
         if not isinstance(node.target, (ast.Name, ast.Tuple)):
@@ -421,6 +425,12 @@ class StmtBuilder:
         else:
             value = self.expr(node.value, self.result_sink_type())
         value = self.result_value(value, node.value or node)
+        if self.finallies:                      # the finally parts run after the value
+            key = self.hold(value)
+            self.leave_finallies(loop_only=False)
+            if self.block is None:
+                return
+            value = self.release(key)
         self.exit_to(self.graph.returnblock, [value])
 
     def stmt_Raise(self, node: ast.Raise) -> None:
@@ -439,6 +449,11 @@ class StmtBuilder:
         message = self.expr(call_args[0]) if call_args else Constant("", Str)
         if message.concretetype is not Str:
             raise self.error("the message of an exception must be a str", node)
+        if issubclass(cls, KeyError) and call_args:     # (class, message) pairs hold str(e),
+            if not isinstance(message, Constant):       # a KeyError's the repr of its argument
+                raise self.error(f"the message of a {cls.__name__} must be a constant string "
+                                 f"(str() of it is the repr of its argument)", node)
+            message = Constant(str(cls(message.value)), Str)
         self.exit_to(self.graph.exceptblock, [Constant(cls, Class), message])  # (or a
         #                                   jump to the clause catching it: tryexcept.py)
 

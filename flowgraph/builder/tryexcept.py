@@ -1,4 +1,4 @@
-"""`try/except/else`: exceptions the program raises, caught by the program.
+"""`try/except/else/finally`: exceptions the program raises, caught by the program.
 
     try:                    the body; a call (or an operation that may raise)
         BODY                in it ends its block with `LAST_EXCEPTION`
@@ -15,9 +15,16 @@ unbound local, an index out of a function table), a call, and an operation
 whose row of the table may raise (`canraise`: ZeroDivisionError of `//`,
 IndexError of a list read, ...).  Inside a try body each of these that may
 raise what a clause catches ends its block with exception exits, for the
-clauses that may match.  A bare `except:` and `finally` are FlowErrors
-naming the line and what to do instead; `raise E("m") from e` (an `as`
-name) or `from None` raises E("m") (stmt.py).
+clauses that may match.  A bare `except:` is a FlowError naming the line
+and what to do instead; `raise E("m") from e` (an `as` name) or `from None`
+raises E("m") (stmt.py).
+
+`finally` (`try_finally`): the rest of the statement is the body of a
+clause catching BaseException whose handler is the finally part, then a
+raise again; the finally part is built again on the normal way out and
+before every return, break and continue that leaves it (as CPython's
+compiler does).  An exception only native code sees, a Ctrl-C polled in a
+loop, leaves the function without running it.
 
 A bare `raise` in a handler raises what it caught again: the handler's
 landing blocks read the class too (`exc_class()`), kept with the message
@@ -39,6 +46,15 @@ from dataclasses import dataclass, field
 from flowgraph.lltypes import Class, Str, Void
 from flowgraph.model import LAST_EXCEPTION, Block, Constant, Link, Variable
 from flowgraph.builder.blockstate import Pending
+
+
+@dataclass
+class Finally:
+    """A `finally` part being built around: its statements, how many tries
+    and loops enclose its try statement."""
+    body: list
+    tries: int
+    loops: int
 
 
 @dataclass
@@ -65,11 +81,58 @@ class TryBuilder:
         self.raising: list = []          # (block, operation, exception links) to split
         self.nesting = 0                 # statements being built, nested
         self.handling: list = []         # the clauses whose handlers are being built
+        self.finallies: list = []        # the enclosing `finally` parts (Finally)
 
     def stmt_Try(self, node: ast.Try) -> None:
         if node.finalbody:
-            raise self.error("'try/finally' is not supported yet; run the cleanup code "
-                             "after the try statement and in each handler", node)
+            return self.try_finally(node)
+        self.try_except(node)
+
+    def try_finally(self, node: ast.Try) -> None:
+        """`finally`: the rest of the statement runs inside a clause catching
+        every exception (BaseException), whose handler is the finally part
+        followed by raising the exception again; the finally part is built
+        again on the normal way out, and before each return, and each break
+        and continue leaving it (`leave_finallies`)."""
+        every = Clause((BaseException,), None, keys=(self.new_key(), self.new_key()))
+        self.tries.append([every])
+        self.finallies.append(Finally(node.finalbody, len(self.tries) - 1, len(self.loops)))
+        try:
+            if node.handlers:
+                self.try_except(node)
+            else:
+                self.stmts(node.body)
+        finally:
+            self.finallies.pop()
+            self.tries.pop()
+        self.stmts(node.finalbody)
+        ends = self.exit_open()
+        self.enter_clause(every)
+        if self.block is not None:
+            self.stmts(node.finalbody)
+            if self.block is not None:
+                self.raise_caught(every)
+        self.enter(ends)
+
+    def leave_finallies(self, loop_only: bool) -> None:
+        """Build the finally parts a return (`loop_only` False) or a break
+        or continue (True: those inside the innermost loop) leaves, innermost
+        first, each as it is outside itself (a raise in it is not caught by
+        its own try, a return in it runs only the outer finally parts)."""
+        k = len(self.finallies)
+        while k and self.block is not None:
+            k -= 1
+            part = self.finallies[k]
+            if loop_only and part.loops < len(self.loops):
+                return
+            saved = self.tries, self.finallies
+            self.tries, self.finallies = self.tries[:part.tries], self.finallies[:k]
+            try:
+                self.stmts(part.body)
+            finally:
+                self.tries, self.finallies = saved
+
+    def try_except(self, node: ast.Try) -> None:
         clauses = [self.clause(h) for h in node.handlers]
         self.tries.append(clauses)
         try:
@@ -82,11 +145,7 @@ class TryBuilder:
             self.stmts(node.orelse)
             ends = self.exit_open()
         for clause, handler in zip(clauses, node.handlers):
-            if clause.keys is not None:
-                given = {p.env.get(clause.keys[1]) for p in clause.pendings}
-                if len(given) == 1 and isinstance(next(iter(given)), Constant):
-                    clause.known_class = given.pop()
-            self.enter(clause.pendings)
+            self.enter_clause(clause)
             if self.block is None:
                 continue                # nothing in the body raises what it catches
             self.handling.append(clause)
@@ -99,6 +158,14 @@ class TryBuilder:
                     self.env.pop(name, None)         # deleted after the handler
             ends += self.exit_open()
         self.enter(ends)
+
+    def enter_clause(self, clause: Clause) -> None:
+        """Start the handler of `clause`, joining the exits entering it."""
+        if clause.keys is not None:
+            given = {p.env.get(clause.keys[1]) for p in clause.pendings}
+            if len(given) == 1 and isinstance(next(iter(given)), Constant):
+                clause.known_class = given.pop()
+        self.enter(clause.pendings)
 
     def clause(self, handler: ast.ExceptHandler) -> Clause:
         if handler.type is None:
@@ -148,7 +215,10 @@ class TryBuilder:
         if not self.handling:
             raise self.error("a bare 'raise' is only supported in an except clause, where "
                              "it raises the exception caught again", node)
-        handled = self.handling[-1]
+        self.raise_caught(self.handling[-1])
+
+    def raise_caught(self, handled: Clause) -> None:
+        """Raise again what the clause `handled` caught (see `raise_again`)."""
         message_key, class_key = handled.keys
         if handled.known_class is not None:         # only raises jumped to the handler
             return self.exit_to(self.graph.exceptblock,

@@ -60,7 +60,7 @@ from flowgraph.liveness import live_in
 from flowgraph.interp.runtime import CanEnterJit, MergePoint, attribute_name, has_tail_ops, struct_factory
 from flowgraph.lltypes import Bool
 from flowgraph.model import LAST_EXCEPTION, Block, Constant, FunctionGraph, Variable
-from flowgraph.operations import MAXINT, MININT, OPS
+from flowgraph.operations import MAXINT, MININT, OPS, exception_of
 
 MAX_INDENT = 48          # deeper inline nesting becomes a label (Python allows 100 levels)
 MAX_DUPLICATED_OPS = 4   # joins this small are copied into their predecessors...
@@ -285,7 +285,7 @@ class Emitter:
                      else f"return {srcs[0]}")
             return
         if target is g.exceptblock:
-            self.put(indent, f"raise {srcs[0]}({srcs[1]})")
+            self.put(indent, f"raise {self.const_name(exception_of)}({srcs[0]}, {srcs[1]})")
             return
         label = self.labels.get(target)
         if label is None and indent > MAX_INDENT and not self.tail:

@@ -41,7 +41,7 @@ from flowgraph.interp.runtime import (TRANSFERS, CanEnterJit, MergePoint, Promot
                                       bad_label, has_tail_ops, new_array, no_case,
                                       record_class, struct_factory)
 from flowgraph.model import LAST_EXCEPTION, Block, FunctionGraph, Variable, invalidation_count
-from flowgraph.operations import OPS, caught_reads, str_to_int, wrap
+from flowgraph.operations import OPS, caught_reads, exception_of, str_to_int, wrap
 
 __all__ = ["run_graph", "resume_graph", "resume_frames", "get_source", "trampoline",
            "TailCall", "Promote", "has_tail_ops", "CanEnterJit", "MergePoint", "Record", "record_class",
@@ -134,7 +134,7 @@ def _resume(graph: FunctionGraph, block: Block, values, opindex: int):
         vals = _bind(block.inputargs, values, block, graph)
         if block is graph.returnblock:
             return vals[0]
-        raise vals[0](vals[1])
+        raise exception_of(vals[0], vals[1])
     if opindex == 0:
         args = _bind(block.inputargs, values, block, graph)
         label = comp.labels.get(block)

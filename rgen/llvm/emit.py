@@ -535,15 +535,17 @@ class FunctionEmitter:
         """`raise E(msg)`: set the exception, drop owned references, fail.
         E is a constant, or a Class value (a caught class raised again)."""
         etype = link.args[0]
+        msg = self.value(link.args[1])
         if isinstance(etype, Constant):
             exc = etype.value
             if not (isinstance(exc, type) and issubclass(exc, BaseException)):
                 raise self.error(f"raise of {exc!r}, which is not an exception class")
-            etype = self.rt.pyobj(exc, exc.__name__)
-        else:
-            etype = self.value(etype)
-        msg = self.value(link.args[1])
-        self.b.call(self.rt.capi("PyErr_SetObject"), [etype, msg])
+            if not issubclass(exc, KeyError):
+                self.b.call(self.rt.capi("PyErr_SetObject"),
+                            [self.rt.pyobj(exc, exc.__name__), msg])
+                self.b.branch(self.cleanup(tuple(self.owned)))
+                return
+        self.rt.call(self.b, "rt.raise", self.value(etype), msg)
         self.b.branch(self.cleanup(tuple(self.owned)))
 
 

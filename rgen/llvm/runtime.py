@@ -37,6 +37,7 @@ import sys
 from llvmlite import ir
 
 from flowgraph.lltypes import ArrayType, Bool, Char, Float, ListType, Signed, TupleType, Void
+from flowgraph.operations import Shown
 from rgen.llvm import jit
 
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
@@ -284,6 +285,23 @@ def _decref(rt, b, p):
     store_at(b, rc, p, OB_REFCNT)
     with b.if_then(b.icmp_signed("==", rc, i64(0)), likely=False):
         b.call(rt.capi("_Py_Dealloc"), [p])
+    b.ret_void()
+
+
+@helper("rt.raise", VOID, [PTR, PTR], inline=False)
+def _raise(rt, b, cls, message):
+    """Set the exception `cls` with `message`, as operations.exception_of
+    makes it: a KeyError's argument is `message` as a `Shown` str (str() of
+    a KeyError is the repr of its argument)."""
+    is_key = b.call(rt.capi("PyType_IsSubtype"), [cls, rt.pyobj(KeyError, "KeyError")])
+    with b.if_else(b.icmp_signed("!=", is_key, ir.Constant(I32, 0))) as (key, other):
+        with key:
+            shown = b.call(rt.capi("PyObject_CallOneArg"), [rt.pyobj(Shown, "Shown"), message])
+            with b.if_then(b.icmp_unsigned("!=", shown, NULL)):     # (else: the error)
+                b.call(rt.capi("PyErr_SetObject"), [cls, shown])
+                b.call(rt.helper("rt.decref"), [shown])
+        with other:
+            b.call(rt.capi("PyErr_SetObject"), [cls, message])
     b.ret_void()
 
 

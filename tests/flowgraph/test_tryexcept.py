@@ -180,12 +180,115 @@ def reraise_out(code: str) -> int:
     return stack[0] * 10 + count
 
 
+def lookup_again(k: int) -> int:
+    """A KeyError raised again: str() of a KeyError is the repr of its
+    argument (5 -> '5'), and stays so raised again."""
+    d = {1: 2}
+    try:
+        return d[k]
+    except KeyError:
+        raise
+
+
+def own_key_error(k: int) -> int:
+    """str() of KeyError("x") is "'x'", caught in the function or not."""
+    try:
+        if k > 0:
+            raise KeyError("x")
+    except KeyError as e:
+        return len(str(e))
+    if k < 0:
+        raise KeyError("y")
+    return 0
+
+
 @pytest.mark.parametrize("func, args", [
+    (lookup_again, (1,)), (lookup_again, (5,)),
+    (own_key_error, (1,)), (own_key_error, (-1,)), (own_key_error, (0,)),
     (reraise, (-1,)), (reraise, (0,)), (reraise, (3,)), (reraise, (5,)),
     (reraise_out, ("",)), (reraise_out, ("pp",)), (reraise_out, ("ppp",)),
     (reraise_out, ("1p!",)), (reraise_out, ("!pp",)), (reraise_out, ("2p2p",)),
 ])
 def test_a_bare_raise_raises_the_exception_caught_again_in_every_mode(func, args):
+    assert_every_mode(func, args)
+
+
+def with_finally(n: int) -> int:
+    try:
+        n += 1
+    except GuestError:
+        n = 0
+    finally:
+        n += 2
+    return n
+
+
+def counted(code: str) -> int:
+    """`finally` runs on every way out of its try: the normal one, a break,
+    a continue, a return (after the value is computed), a raise of its own,
+    an exception from a callee or an operation (raised again after it)."""
+    stack = [1]
+    log = 0
+    for c in code:
+        try:
+            if c == "p":
+                stack.append(pop(stack) + pop(stack))
+            elif c == "b":
+                break
+            elif c == "c":
+                continue
+            elif c == "r":
+                return log * 1000 + len(stack)
+            elif c == "!":
+                raise GuestError("bang")
+            elif c == "/":
+                stack.append(10 // pop(stack))
+            else:
+                stack.append(ord(c) - 48)
+        finally:
+            log += 1
+    return log * 100 + stack[0]
+
+
+def counted_caught(code: str) -> int:
+    try:
+        return counted(code)
+    except GuestError as e:
+        return -len(str(e))
+    except ZeroDivisionError:
+        return -7
+
+
+def finally_nested(n: int) -> int:
+    """A finally part that returns (the exception is dropped), one around
+    handlers, nested ones."""
+    total = 0
+    try:
+        try:
+            if n > 3:
+                raise GuestError("big")
+            total += 10 // n
+        finally:
+            total += 100
+            if n == 7:
+                return total
+    except GuestError:
+        total += 1000
+    finally:
+        total += 10000
+    return total
+
+
+@pytest.mark.parametrize("func, args", [
+    (with_finally, (1,)),
+    (counted_caught, ("",)), (counted_caught, ("12p",)), (counted_caught, ("p",)),
+    (counted_caught, ("pp",)), (counted_caught, ("1b2",)), (counted_caught, ("1c2",)),
+    (counted_caught, ("12r3",)), (counted_caught, ("1!",)), (counted_caught, ("0/",)),
+    (counted_caught, ("2/",)), (counted, ("1!",)),
+    (finally_nested, (1,)), (finally_nested, (0,)), (finally_nested, (5,)),
+    (finally_nested, (7,)),
+])
+def test_finally_runs_on_every_way_out_in_every_mode(func, args):
     assert_every_mode(func, args)
 
 
@@ -242,16 +345,6 @@ def bare_except(n: int) -> int:
     return n
 
 
-def with_finally(n: int) -> int:
-    try:
-        n += 1
-    except GuestError:
-        n = 0
-    finally:
-        n += 2
-    return n
-
-
 def exception_value(n: int) -> int:
     try:
         if n < 0:
@@ -278,8 +371,6 @@ def cause_not_caught(n: int) -> int:
 @pytest.mark.parametrize("func, text, message", [
     (bare_except, "except:", "a bare 'except:' is not supported; name the exception classes "
      "it catches ('except Exception:' for any)"),
-    (with_finally, "try:", "'try/finally' is not supported yet; run the cleanup code after the "
-     "try statement and in each handler"),
     (exception_value, "return len(e)", "'e' holds an exception caught by 'except ... as e': "
      "only str(e), its message, is supported"),
     (not_a_class, "except n", "except needs an exception class, not 'n'"),

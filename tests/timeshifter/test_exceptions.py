@@ -448,3 +448,66 @@ def test_a_bare_raise_raises_the_class_caught_again(func, tests, reads):
         expected = outcome(func, n)
         assert outcome(res, n) == expected, n
         assert outcome(res.interpret, n) == expected, n
+
+
+# -- finally ------------------------------------------------------------------------------
+
+def guarded_sum(xs: list[int], d: int) -> int:
+    """A finally part around a residual call (its exception exit catches
+    everything, BaseException, in the residual code) and an operation."""
+    count = 0
+    total = 0
+    for x in xs:
+        try:
+            total += opaque_check(x) // d
+        finally:
+            count += 1
+    return total * 100 + count
+
+
+def guarded_caller(xs: list[int], d: int) -> int:
+    try:
+        return guarded_sum(xs, d)
+    except StackEmpty:
+        return -1
+    except VMError as e:
+        return -len(str(e))
+    except ZeroDivisionError:
+        return -3
+
+
+def divide_all_finally(xs: list[int], d: int) -> int:
+    """A promotion inside a try with a finally part: its cases and the
+    fallback interpreter run the finally part on the way out."""
+    total = 0
+    done = 0
+    for x in xs:
+        try:
+            total += checked_div(x, d)
+        finally:
+            done += 1
+    return total * 10 + done
+
+
+def divide_all_caught(xs: list[int], d: int) -> int:
+    try:
+        return divide_all_finally(xs, d)
+    except DivideByZero as e:
+        return -len(str(e))
+
+
+@pytest.mark.parametrize("threshold", [0, 1, 100])
+def test_finally_in_residual_code_cases_and_the_fallback(threshold):
+    res = timeshifter.make_compiler(guarded_caller).specialize()
+    assert any(block.exitswitch is LAST_EXCEPTION and block.exits[-1].exitcase is BaseException
+               for block in res.graph.iterblocks())
+    for xs, d in [([1, 2, 3], 1), ([1, -2, 3], 1), ([5, 0], 2), ([200], 1), ([4], 0), ([], 0)]:
+        expected = outcome(guarded_caller, list(xs), d)
+        assert outcome(res, list(xs), d) == expected, (xs, d)
+        assert outcome(res.interpret, list(xs), d) == expected, (xs, d)
+    comp = timeshifter.make_compiler(divide_all_caught, promote_threshold=threshold)
+    res = comp.specialize()
+    for xs, d in [([7, 8, 9], 2), ([7, 8, 9], 0), ([], 0), ([5], 0), ([7, 8, 9], 2)]:
+        expected = outcome(divide_all_caught, list(xs), d)
+        assert outcome(res, list(xs), d) == expected, (xs, d)
+        assert outcome(res.interpret, list(xs), d) == expected, (xs, d)
