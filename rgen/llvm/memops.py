@@ -35,8 +35,8 @@ from flowgraph.arguments import checks_item, item_checker
 from flowgraph.lltypes import Void
 from flowgraph.model import Constant
 from rgen.llvm.fastcall import inline_value, is_exact
-from rgen.llvm.runtime import (I1, I8, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL, OB_SIZE, PTR,
-                               TUPLE_ITEMS,
+from rgen.llvm.runtime import (FLOAT_VALUE, I1, I8, I32, I64, LIST_ALLOCATED, LIST_ITEMS, NULL,
+                               OB_REFCNT, OB_SIZE, PTR, TUPLE_ITEMS,
                                box, check_source, entry_alloca, helper, i64, is_gcref,
                                item_slot, load_at, lltype, ok, failed, result_struct, store_at)
 
@@ -232,6 +232,28 @@ def _getitem(em, op):
 
 @handles("list_setitem", "setarrayitem")
 def _setitem(em, op):
+    if op.args[2].concretetype is lltypes.Float:
+        return _setitem_float(em, op)
+    _store_boxed(em, op)
+
+
+def _setitem_float(em, op):
+    """A float stored over an exact float that only the list holds (its
+    reference count is 1: no one can see the object change) overwrites
+    its value in place, with no allocation; otherwise it is boxed."""
+    b = em.b
+    slot, _ = _slot(em, op, "list assignment index out of range")
+    old = b.load(slot, typ=PTR, name="old")
+    alone = b.icmp_unsigned("==", load_at(b, old, OB_REFCNT, I64, "rc"), i64(1))
+    reuse = b.and_(is_exact(em.rt, b, old, float), alone, name="reuse")
+    with b.if_else(reuse, likely=True) as (in_place, boxed):
+        with in_place:
+            store_at(b, em.value(op.args[2]), old, FLOAT_VALUE)
+        with boxed:
+            _store_boxed(em, op)
+
+
+def _store_boxed(em, op):
     # Box first: an allocation may run arbitrary code (a GC finalizer) that
     # resizes the list, so the slot address is computed after it.
     item = new_box(em, op.args[2].concretetype, em.value(op.args[2]))

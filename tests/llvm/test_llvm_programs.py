@@ -124,6 +124,45 @@ def test_list_mutation_is_visible_to_the_caller(items, i, x):
     assert native == python
 
 
+def scale_all(xs: list[float], k: float) -> float:
+    total = 0.0
+    i = 0
+    while i < len(xs):
+        xs[i] = xs[i] * k
+        total += xs[i]
+        i += 1
+    return total
+
+
+def test_a_float_only_the_list_holds_is_overwritten_in_place():
+    """Storing a float over an exact float whose only reference is the list
+    changes its value in place (the same object: no allocation); a float
+    someone else holds, or the list holds twice, is replaced by a new one,
+    and the holders see no change."""
+    import flowgraph
+    f = compile_graph(flowgraph.build_graph(scale_all))
+    xs = [float(i) + 0.5 for i in range(100)]
+    ids = [id(x) for x in xs]
+    expected = scale_all(list(xs), 3.0)
+    assert f(xs, 3.0) == expected
+    assert xs == [(i + 0.5) * 3.0 for i in range(100)]
+    assert [id(x) for x in xs] == ids
+    shared, held = 2.5, 7.25
+    ys = [shared, shared, held, 1.5]
+    before = [sys.getrefcount(o) for o in (shared, held)]
+    assert f(ys, 2.0) == scale_all([2.5, 2.5, 7.25, 1.5], 2.0)
+    assert (shared, held, ys) == (2.5, 7.25, [5.0, 5.0, 14.5, 3.0])
+    assert [sys.getrefcount(o) for o in (shared, held)] == [b - n for b, n in zip(before,
+                                                                                (2, 1))]
+    with pytest.raises(IndexError):
+        compile_graph(flowgraph.build_graph(store_past_end))([1.5], 2.0)
+
+
+def store_past_end(xs: list[float], x: float) -> int:
+    xs[len(xs)] = x
+    return 0
+
+
 NEWLIST = """\
 graph build(n_0: Signed, x_1: Float) -> List(Float)
 block0(n_0, x_1):
