@@ -164,14 +164,17 @@ def propagate_constant_args(graph: FunctionGraph) -> bool:
     constants = {v: c for v, c in candidates.items() if isinstance(c, Constant)}
     if not constants:
         return False
+    renames = []
     for block, links in entrymap.items():
         keep = [i for i, v in enumerate(block.inputargs) if v not in constants]
         if len(keep) < len(block.inputargs):
-            mapping = {v: constants[v] for v in block.inputargs if v in constants}
+            renames.append((block, {v: constants[v] for v in block.inputargs
+                                    if v in constants}))
             block.inputargs = [block.inputargs[i] for i in keep]
             for link in links:
                 link.args = [link.args[i] for i in keep]
-            rename_block(block, mapping)
+    for block, mapping in renames:      # after every link is trimmed: a switch made
+        rename_block(block, mapping)    # constant replaces its block's links
     return True
 
 

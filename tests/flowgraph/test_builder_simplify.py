@@ -128,6 +128,31 @@ block2(i_3: Signed):
 """, (0,))
 
 
+def test_a_constant_switch_argument_and_constant_arguments_of_its_target():
+    """block1's switch becomes a constant (its exits are replaced by one
+    link) while block2 loses its constant argument: every link is trimmed
+    before the switch is decided (a fuzz finding: the new link kept both)."""
+    run_pass("""\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    goto block1(x_0, True, 5)
+block1(x_1: Signed, b_2: Bool, k_3: Signed):
+    exitswitch b_2: False -> block2(x_1, k_3) | True -> block2(x_1, 5)
+block2(x_4: Signed, k_5: Signed):
+    v6 = int_add(x_4, k_5)
+    return(v6)
+""", propagate_constant_args, """\
+graph f(x_0: Signed) -> Signed
+block0(x_0):
+    goto block1(x_0)
+block1(x_1: Signed):
+    goto block2(x_1)
+block2(x_2: Signed):
+    v3: Signed = int_add(x_2, 5)
+    return(v3)
+""", (4,))
+
+
 def test_remove_empty_blocks():
     run_pass("""\
 graph f(x_0: Signed) -> Signed
