@@ -11,7 +11,8 @@ ValueError(...)`, augmented assignment, calls, and `hint(x, variable=True)`.
 With `Features.exceptions`, raises also of the program's own GuestError and
 GuestStop, and try/except/else catching them (`except GuestStop as e`) and
 what operations raise (ZeroDivisionError, ValueError, `except Exception`),
-handlers raising again (a bare `raise`, `raise ... from e`), `finally`;
+handlers testing (`isinstance(caught, ...)`) and raising again (a bare `raise`,
+`raise caught`, `raise ... from e`) what they caught, `finally`;
 some helpers are `@dont_look_inside` (calls left in the residual code).
 
 `Features` widens the programs (helpers keep int parameters and results):
@@ -587,9 +588,14 @@ class _Drawer:
                           f'{inner}    raise GuestError("translated") from e']
         clause = self.pick(["GuestError", "(GuestStop, GuestError)", "ZeroDivisionError",
                             "(ValueError, GuestError)", "Exception"])
-        lines += [f"{indent}except {clause}:"] + self.block(scope, depth - 1, inner, 2)
-        if self.chance(25):                     # raised again (a bare raise)
-            lines += [f"{inner}if {self.cond(scope)}:", f"{inner}    raise"]
+        lines += [f"{indent}except {clause} as caught:"]
+        lines += self.block(scope, depth - 1, inner, 2)
+        if self.chance(25):                     # its class tested
+            lines += [f"{inner}if isinstance(caught, (GuestStop, ZeroDivisionError)):",
+                      f"{inner}    {target} += 3"]
+        if self.chance(25):                     # raised again
+            lines += [f"{inner}if {self.cond(scope)}:",
+                      f"{inner}    {self.pick(['raise', 'raise caught'])}"]
         if self.chance(40):
             lines += [f"{indent}else:"] + self.block(scope, depth - 1, inner, 2)
         if self.chance(30):

@@ -509,6 +509,8 @@ class CallBuilder:
         one such class C (or a tuple of them)."""
         if len(node.args) != 2 or node.keywords:
             raise self.error("isinstance() takes an object and a class", node)
+        if isinstance(node.args[0], ast.Name) and node.args[0].id in self.exception_names:
+            return self.isinstance_caught(node)             # (tryexcept.py)
         classes = self.isinstance_classes(node.args[1], node)
         v_obj = self.expr(node.args[0])
         t = v_obj.concretetype

@@ -71,7 +71,8 @@ class ExprBuilder:
     def expr_Name(self, node: ast.Name, expected):
         if node.id in self.exception_names:
             raise self.error(f"'{node.id}' holds an exception caught by 'except ... as "
-                             f"{node.id}': only str({node.id}), its message, is supported",
+                             f"{node.id}': only str({node.id}) (its message), "
+                             f"isinstance({node.id}, C) and raise {node.id} are supported",
                              node)
         if node.id in self.local_names:
             return self.read_local(node.id, node)
@@ -255,7 +256,8 @@ class ExprBuilder:
         (`isinstance(x, C)`, `type(x) is C`)?"""
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                 and node.func.id == "isinstance" and len(node.args) == 2):
-            return isinstance(node.args[0], ast.Name) and node.args[0].id in self.local_names
+            return (isinstance(node.args[0], ast.Name) and node.args[0].id in self.local_names
+                    and node.args[0].id not in self.exception_names)
         return (isinstance(node, ast.Compare) and len(node.ops) == 1
                 and isinstance(node.ops[0], ast.Is)
                 and class_of_local(node.left) in self.local_names)

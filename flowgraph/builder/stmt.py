@@ -436,6 +436,8 @@ class StmtBuilder:
     def stmt_Raise(self, node: ast.Raise) -> None:
         if node.exc is None:
             return self.raise_again(node)
+        if isinstance(node.exc, ast.Name) and node.exc.id in self.exception_names:
+            return self.raise_caught(self.handler_of(node.exc.id, node))   # `raise e`
         if node.cause is not None:
             self.check_cause(node.cause, node)
         exc = node.exc

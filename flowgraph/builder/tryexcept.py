@@ -43,7 +43,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from flowgraph.lltypes import Class, Str, Void
+from flowgraph.lltypes import Bool, Class, Str, Void
 from flowgraph.model import LAST_EXCEPTION, Block, Constant, Link, Variable
 from flowgraph.builder.blockstate import Pending
 
@@ -175,7 +175,8 @@ class TryBuilder:
         classes = tuple(self.caught_class(n, handler) for n in nodes)
         if handler.name is not None:
             self.exception_names.add(handler.name)
-        keys = (self.new_key(), self.new_key()) if _raises_again(handler.body) else None
+        keys = ((self.new_key(), self.new_key()) if _needs_class(handler.body, handler.name)
+                else None)
         return Clause(classes, handler.name, keys=keys)
 
     def caught_class(self, node: ast.expr, handler: ast.ExceptHandler) -> type:
@@ -216,6 +217,39 @@ class TryBuilder:
             raise self.error("a bare 'raise' is only supported in an except clause, where "
                              "it raises the exception caught again", node)
         self.raise_caught(self.handling[-1])
+
+    def handler_of(self, name: str, node: ast.AST) -> Clause:
+        """The clause whose handler being built binds the `as` name `name`."""
+        for clause in reversed(self.handling):
+            if clause.name == name:
+                return clause
+        raise self.unknown(f"'{name}' is read outside its handler", node)
+
+    def caught_class_of(self, clause: Clause):
+        """The class the handler of `clause` caught: a constant, or a value."""
+        if clause.known_class is not None:
+            return clause.known_class
+        return self.env[clause.keys[1]]
+
+    def isinstance_caught(self, node: ast.Call):
+        """`isinstance(e, C)` of an exception caught `as e`: a test of its
+        class (`class_issubclass`), decided here when the class is known;
+        a tuple of classes is `isinstance(e, A) or isinstance(e, B) ...`."""
+        target = node.args[1]
+        if isinstance(target, ast.Tuple):
+            tests = [ast.copy_location(ast.Call(node.func, [node.args[0], item], []), node)
+                     for item in target.elts]
+            return self.expr(ast.copy_location(ast.BoolOp(ast.Or(), tests), node)
+                             if len(tests) > 1 else tests[0])
+        cls = self.lookup(target.id, target) if isinstance(target, ast.Name) \
+            and target.id not in self.local_names else None
+        if not (isinstance(cls, type) and issubclass(cls, BaseException)):
+            raise self.error(f"isinstance() of a caught exception needs an exception class, "
+                             f"not '{ast.unparse(target)}'", node)
+        caught = self.caught_class_of(self.handler_of(node.args[0].id, node))
+        if isinstance(caught, Constant):
+            return Constant(issubclass(caught.value, cls), Bool)
+        return self.emit("class_issubclass", [caught, Constant(cls, Void)])
 
     def raise_caught(self, handled: Clause) -> None:
         """Raise again what the clause `handled` caught (see `raise_again`)."""
@@ -328,17 +362,26 @@ class TryBuilder:
                          node)
 
 
-def _raises_again(body: list) -> bool:
-    """Whether statements hold a bare `raise` (outside nested functions)."""
+def _needs_class(body: list, name: str | None) -> bool:
+    """Whether a handler needs the class it caught: a bare `raise`, or its
+    `as` name raised again or tested (`raise e`, `isinstance(e, C)`),
+    outside nested functions."""
     stack = list(body)
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.Raise) and node.exc is None:
+        if isinstance(node, ast.Raise) and (node.exc is None or _is_name(node.exc, name)):
+            return True
+        if isinstance(node, ast.Call) and _is_name(node.func, "isinstance") and node.args \
+                and _is_name(node.args[0], name):
             return True
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
                                  ast.ClassDef)):
             stack.extend(ast.iter_child_nodes(node))
     return False
+
+
+def _is_name(node: ast.AST, name: str | None) -> bool:
+    return name is not None and isinstance(node, ast.Name) and node.id == name
 
 
 def _used_in(ops: list, block, more, defined: set) -> list:

@@ -292,6 +292,41 @@ def test_finally_runs_on_every_way_out_in_every_mode(func, args):
     assert_every_mode(func, args)
 
 
+def classify(code: str) -> int:
+    """`isinstance(e, C)` (one class or a tuple) and `raise e` of an
+    exception caught `as e`, its class known (a raise jumped here) or read
+    at run time (from a callee, an operation)."""
+    stack = [1]
+    total = 0
+    for c in code:
+        try:
+            if c == "p":
+                stack.append(pop(stack) + pop(stack))
+            elif c == "h":
+                raise Halt("halt")
+            elif c == "g":
+                raise GuestError("guest")
+            elif c == "/":
+                stack.append(10 // pop(stack))
+            else:
+                stack.append(ord(c) - 48)
+        except (GuestError, ZeroDivisionError, Halt) as e:
+            if isinstance(e, Underflow):
+                total += 1
+            elif isinstance(e, (ZeroDivisionError, Halt)):
+                total += 10
+            else:
+                total += 100
+            if isinstance(e, Halt) and total > 15:
+                raise e
+    return total
+
+
+@pytest.mark.parametrize("code", ["", "pp", "g", "h", "0/", "hh", "0/h", "ppg", "1p"])
+def test_a_caught_exception_is_tested_and_raised_by_name_in_every_mode(code):
+    assert_every_mode(classify, (code,))
+
+
 def test_a_raise_again_jumps_or_tests_the_class():
     """Where the class is known (a raise jumped to the handler) the enclosing
     clause is entered by a jump; where it comes from an operation or a
@@ -354,6 +389,16 @@ def exception_value(n: int) -> int:
     return n
 
 
+def isinstance_of_a_value(n: int) -> int:
+    try:
+        if n < 0:
+            raise GuestError("negative")
+    except GuestError as e:
+        if isinstance(e, n):
+            return 1
+    return n
+
+
 def not_a_class(n: int) -> int:
     try:
         n += 1
@@ -372,8 +417,10 @@ def cause_not_caught(n: int) -> int:
     (bare_except, "except:", "a bare 'except:' is not supported; name the exception classes "
      "it catches ('except Exception:' for any)"),
     (exception_value, "return len(e)", "'e' holds an exception caught by 'except ... as e': "
-     "only str(e), its message, is supported"),
+     "only str(e) (its message), isinstance(e, C) and raise e are supported"),
     (not_a_class, "except n", "except needs an exception class, not 'n'"),
+    (isinstance_of_a_value, "isinstance(e, n)", "isinstance() of a caught exception needs an "
+     "exception class, not 'n'"),
     (cause_not_caught, "raise Halt", "'raise ... from GuestError('y')': the cause must be the "
      "name of an exception caught with 'except ... as e', or None"),
 ])
