@@ -7,7 +7,8 @@ Draws random programs (tests/strategies.py, every feature on: floats mixed
 with ints, lists, a class, strings, promotions) with argument tuples, green
 parameters and a promotion threshold, and sends each as a job to a worker
 subprocess (tests/fuzz_worker.py) that runs it through every mode and
-compares with CPython.  One worker serves many jobs, one at a time, so when
+compares with CPython, the graph checked after every pass as in the test
+suite (TIMESHIFT_CHECK_PASSES=1 unless the environment says otherwise).  One worker serves many jobs, one at a time, so when
 it dies (a native crash, a hang past `--timeout`) the driver knows the job:
 it runs that job alone in a fresh worker and, if it dies again, reports a
 crash; either way the fuzzing goes on with a new worker.
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import pprint
 import random
 import select
@@ -42,6 +44,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
+from flowgraph.passes import CHECK_ENV
 from tests.fuzz_worker import receive, send
 from tests.strategies import ALL_FEATURES, Features, programs
 
@@ -94,9 +97,10 @@ class Worker:
     def __init__(self):
         self.jobs = 0
         self.stderr = tempfile.TemporaryFile()
+        env = {CHECK_ENV: "1", **os.environ}     # pass checks, as in the test suite
         self.proc = subprocess.Popen([sys.executable, "-m", "tests.fuzz_worker"],
                                      cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.stderr)
+                                     stderr=self.stderr, env=env)
 
     def run(self, job: dict, timeout: float):
         """The job's answer, or None if the worker died or timed out (it is
