@@ -361,6 +361,36 @@ _op("str_hash", 1, _S, fold=hash, py="hash({0})", kind="cast", args=(Str,))
 _op("str_slice", 3, _fixed(Str), fold=lambda s, a, b: s[a:b], llvm="capi:PySequence_GetSlice",
     py="{0}[{1}:{2}]", args=(Str, Signed, Signed))      # s[a:] is s[a:MAXINT], as in CPython
 
+# methods of str (and of a character): each row's `py` is the call `{0}.name(...)`,
+# which the builder maps `s.name(...)` to (`str_method`) and native code makes
+# through CPython's method call (`llvm="method"`: the arguments boxed, the result
+# unboxed as the row's type), so every mode gives CPython's result and errors.  A
+# new list (split) or a read of one (join) is not pure: always red, never folded
+# into a compile-time constant list that the program could then change.
+_STR_LIST = ListType(Str)
+_op("str_find", 2, _S, fold=str.find, llvm="method", py="{0}.find({1})", args=(Str, Str))
+_op("str_count", 2, _S, fold=str.count, llvm="method", py="{0}.count({1})", args=(Str, Str))
+_op("str_startswith", 2, _B, fold=str.startswith, llvm="method", py="{0}.startswith({1})",
+    kind="compare", args=(Str, Str))
+_op("str_endswith", 2, _B, fold=str.endswith, llvm="method", py="{0}.endswith({1})",
+    kind="compare", args=(Str, Str))
+_op("str_replace", 3, _fixed(Str), canraise=(MemoryError, OverflowError), fold=str.replace,
+    llvm="method", py="{0}.replace({1}, {2})", args=(Str, Str, Str))
+_op("str_split", 2, _fixed(_STR_LIST), pure=False, canraise=(ValueError, MemoryError),
+    fold=str.split, llvm="method", py="{0}.split({1})", args=(Str, Str))
+_op("str_split_blank", 1, _fixed(_STR_LIST), pure=False, canraise=(MemoryError,),
+    fold=str.split, llvm="method", py="{0}.split()", args=(Str,))
+_op("str_join", 2, _fixed(Str), pure=False, canraise=(MemoryError, OverflowError),
+    fold=str.join, llvm="method", py="{0}.join({1})", args=(Str, _STR_LIST))
+for _name in ("strip", "lower", "upper"):
+    _op(f"str_{_name}", 1, _fixed(Str), canraise=(MemoryError,), fold=getattr(str, _name),
+        llvm="method", py=f"{{0}}.{_name}()", args=(Str,))
+for _name in ("isdigit", "isalpha", "isspace"):
+    _op(f"str_{_name}", 1, _B, fold=getattr(str, _name), llvm="method", py=f"{{0}}.{_name}()",
+        kind="compare", args=(Str,))
+    _op(f"char_{_name}", 1, _B, fold=getattr(str, _name), llvm="method",
+        py=f"{{0}}.{_name}()", kind="compare", args=(Char,))
+
 # references to instances: identity (`a is b`, `a is None`); a virtual instance is
 # never identical to anything else, so the generating extension answers at once
 _op("ptr_eq", 2, _B, fold=operator.is_, llvm="icmp eq", py="{0} is {1}", kind="compare",

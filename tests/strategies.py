@@ -22,7 +22,9 @@ comparisons of floats and of ints with floats, sometimes a float result;
 `lists` a `list[int]` parameter `lst` and locals `m = [e] * n`, with `len`,
 indexing (negative too), item assignment, `append` and `pop` (mostly
 guarded, sometimes raising IndexError); `strings` a `str` parameter `s`
-with `len`, indexing, `ord` and comparisons with one-character literals;
+with `len`, indexing, `ord`, comparisons with one-character literals and
+str methods (find, count, startswith, split, strip, upper, isdigit, join,
+replace);
 `classes` a class `Acc` with an int and a float field and a random method,
 and its subclass `Acc2` (one more field, `super().__init__`, the method
 overridden), instantiated in the functions (either class, or one of them
@@ -285,7 +287,7 @@ class _Drawer:
         if self.lists:
             kinds += ["len_list", "item"]
         if self.strings:
-            kinds += ["len_str", "ord"]
+            kinds += ["len_str", "ord", "str_method"]
         if self.objects:
             kinds += ["field", "method", "subclass"]
         if self.optionals:
@@ -302,6 +304,12 @@ class _Drawer:
             return f"({lst}[{self.index(lst, scope)}] if len({lst}) > 0 else 7)"
         if kind == "len_str":
             return f"len({self.pick(self.strings)})"
+        if kind == "str_method":                 # a method of str (an int or a bool)
+            text = self.pick(self.strings)
+            return self.pick([f"{text}.find('a')", f"{text}.count('ab')",
+                              f"int({text}.startswith('b'))", f"len({text}.split('a'))",
+                              f"len({text}.strip().upper())", f"int({text}.isdigit())",
+                              f"len(','.join([{text}, {text}.replace('a', 'xy')]))"])
         if kind == "ord":
             text = self.pick(self.strings)
             return f"(ord({text}[{self.index(text, scope)}]) if len({text}) > 0 else 3)"

@@ -22,16 +22,31 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import types
 
 from flowgraph.lltypes import (Bool, Char, Class, DictType, Float, ListType, Signed, Str,
                                StructType, TupleType, Void, is_subtype)
 from flowgraph.model import Constant
+from flowgraph.operations import OPS
 from flowgraph.builder.blockstate import class_key, class_of_local
 from flowgraph.builder.signatures import (class_attribute, is_program_class,
                                           overriding_classes)
 from flowgraph.builder.typeinfer import UNKNOWN, convert_constant, is_pending, type_name
 from flowgraph.builder.unsupported import describe
+
+def _str_methods() -> dict:
+    """(receiver type, method name) -> {arity: row}: the rows of the operation
+    table whose `py` template calls a method of a str (or a character)."""
+    table: dict = {}
+    for desc in OPS.values():
+        m = re.match(r"\{0\}\.(\w+)\(", desc.py or "")
+        if m and desc.args and desc.args[0] in (Str, Char):
+            table.setdefault((desc.args[0], m.group(1)), {})[desc.arity] = desc
+    return table
+
+
+STR_METHODS = _str_methods()
 
 _BUILTINS = {len: "call_len", ord: "call_ord", chr: "call_chr", abs: "call_abs",
              min: "call_minmax", max: "call_minmax", int: "call_int", float: "call_float",
@@ -404,6 +419,8 @@ class CallBuilder:
                              "d[k], d[k] = v, del d[k], k in d, len(d), d.get(k, default), "
                              "d.pop(k[, default]), d.setdefault(k, default), and for loops "
                              "over d, d.keys(), d.values() and d.items()", node)
+        if t in (Str, Char) and (Str, attr) in STR_METHODS:
+            return self.call_str_method(v_obj, attr, node)
         if isinstance(t, StructType):
             owner, method = class_attribute(t.pyclass, attr)
             if isinstance(method, types.FunctionType):
@@ -426,6 +443,29 @@ class CallBuilder:
                                  f"{holders[-1]}) on the local x first", node)
             raise self.error(f"class '{t.name}' has no method '{attr}'", node)
         raise self.error(f"method '.{attr}()' of {type_name(t)} is not supported", node)
+
+    def call_str_method(self, v_obj, attr: str, node: ast.Call):
+        """`s.find(t)` and the other methods with a row in the operation
+        table (`STR_METHODS`); a character argument (or receiver, for a
+        method only str has) is made a str."""
+        t = v_obj.concretetype
+        rows = STR_METHODS.get((t, attr)) or STR_METHODS[(Str, attr)]
+        desc = rows.get(len(node.args) + 1)
+        if desc is None or node.keywords:
+            counts = " or ".join(str(n - 1) for n in sorted(rows))
+            raise self.error(f"'.{attr}()' of a str takes {counts} positional arguments here",
+                             node)
+        if desc.args[0] is Str and t is Char:
+            v_obj = self.emit("cast_char_to_str", [v_obj])
+        key = self.hold(v_obj)
+        args = self.exprs(node.args, list(desc.args[1:]))
+        for i, (a, want) in enumerate(zip(args, desc.args[1:])):
+            if a.concretetype is Char and want is Str:
+                args[i] = self.emit("cast_char_to_str", [a])
+            elif not is_subtype(a.concretetype, want):
+                raise self.error(f"argument {i + 1} of '.{attr}()' must be "
+                                 f"{type_name(want)}, not {type_name(a.concretetype)}", node)
+        return self.emit(desc.name, [self.release(key), *args])
 
     def call_super(self, node: ast.Call):
         """`super().m(args)` in a method: the method `m` the class defining

@@ -53,8 +53,8 @@ from flowgraph.lltypes import Bool, Char, Float, Signed, Void
 from flowgraph.model import LAST_EXCEPTION, Constant, FunctionGraph, Variable
 from flowgraph.operations import caught_reads, getop, wrap
 from rgen.llvm import guards
-from rgen.llvm.runtime import (DOUBLE, I1, I32, I64, NULL, PTR, Runtime, entry_alloca, failed,
-                               is_gcref, lltype, result_struct)
+from rgen.llvm.runtime import (DOUBLE, I1, I32, I64, NULL, PTR, Runtime, box, entry_alloca,
+                               failed, is_gcref, lltype, result_struct)
 
 _ICMP = {"eq": "==", "ne": "!=", "slt": "<", "sle": "<=", "sgt": ">", "sge": ">=",
          "ult": "<", "ule": "<=", "ugt": ">", "uge": ">="}
@@ -201,6 +201,8 @@ class FunctionEmitter:
     def lower_simple(self, op, spec: str):
         """Lower an op from its table text: `add`, `icmp slt`, `xor 1`, `@floordiv`,
         `capi:PyUnicode_Concat` (a new reference, null on failure)."""
+        if spec == "method":
+            return self.lower_method(op)
         b, args, name = self.b, [self.value(a) for a in op.args], op.result.name or "v"
         if spec.startswith("capi:"):
             p = b.call(self.rt.capi(spec[len("capi:"):]), args, name=name)
@@ -232,6 +234,34 @@ class FunctionEmitter:
         if instr in _CASTS:
             return getattr(b, instr)(args[0], lltype(op.result.concretetype), name=name)
         raise self.error(f"cannot parse LLVM lowering {spec!r} of {op.opname}")
+
+    def lower_method(self, op):
+        """`llvm="method"`: CPython's call of the method the row's `py`
+        template names (`{0}.find({1})`) on argument 0, the scalars boxed,
+        the result unboxed as the row's type (`PyObject_VectorcallMethod`)."""
+        from rgen.llvm.memops import take_item
+        b, desc = self.b, getop(op.opname)
+        method = desc.py.split(".", 1)[1].split("(", 1)[0]
+        argv, held = [], []
+        for a in op.args:
+            value = self.value(a)
+            if not is_gcref(a.concretetype):
+                value = box(self.rt, b, a.concretetype, value)
+                self.fail_if(b.icmp_unsigned("==", value, NULL))
+                self.hold(value)
+                held.append(value)
+            argv.append(value)
+        array = entry_alloca(self.fn, PTR, len(argv), "method.args")
+        for i, value in enumerate(argv):
+            b.store(value, b.gep(array, [ir.Constant(I64, i)], inbounds=True, source_etype=PTR))
+        result = b.call(self.rt.capi("PyObject_VectorcallMethod"),
+                        [self.rt.pyobj(method, method), array, ir.Constant(I64, len(argv)),
+                         NULL], name=method)
+        for value in held:
+            self.unhold(value)
+            self.rt.decref(b, value)
+        self.fail_if(b.icmp_unsigned("==", result, NULL))
+        return take_item(self, op.result.concretetype, result)
 
     # -- calls and tail transfers ---------------------------------------------------------
 

@@ -111,6 +111,7 @@ CAPI = {
     "PyObject_SetAttr": (I32, [PTR, PTR, PTR]),
     "PyObject_CallOneArg": (PTR, [PTR, PTR]),
     "PyObject_Vectorcall": (PTR, [PTR, PTR, I64, PTR]),
+    "PyObject_VectorcallMethod": (PTR, [PTR, PTR, I64, PTR]),
     "Py_EnterRecursiveCall": (I32, [PTR]),
     "Py_LeaveRecursiveCall": (VOID, []),
     "PyErr_CheckSignals": (I32, []),

@@ -1,0 +1,96 @@
+"""Methods of str (and of a character) with a row in the operation table
+(flowgraph/operations.py): `find`, `count`, `startswith`, `endswith`,
+`replace`, `split`, `join`, `strip`, `lower`, `upper`, `isdigit`, `isalpha`,
+`isspace`.  Every mode calls CPython's own method natively, so results and
+errors are CPython's; on green strings the pure ones run at compile time."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+import flowgraph
+import timeshifter
+from flowgraph.errors import FlowError
+from tests.differential import assert_every_mode
+
+FILE = __file__
+
+
+def words(s: str, sep: str) -> int:
+    total = 0
+    for p in s.split(sep):
+        q = p.strip()
+        if q.isdigit():
+            total += int(q)
+        elif q.startswith("x") or q.endswith("!"):
+            total += 1000
+        total += q.count("a") * 10 + q.find("b")
+    return total
+
+
+def build(s: str) -> str:
+    out = []
+    for c in s:
+        if c.isalpha():
+            out.append(c.upper())
+        elif c.isspace():
+            out.append("_")
+        elif c.isdigit():
+            out.append(c.upper() * 2)
+    return "-".join(out).replace("A", "a").lower() + "|" + " ".join(s.split())
+
+
+@pytest.mark.parametrize("func, args", [
+    (words, ("1, 2,x3 , ab!", ",")), (words, ("a b", "")), (words, ("", " ")),
+    (words, ("12 7 9", " ")), (build, ("ab 1\tc",)), (build, ("",)), (build, ("Z9 \u00df",)),
+])
+def test_str_methods_in_every_mode(func, args):
+    assert_every_mode(func, args)
+
+
+def find_op(code: str, x: int) -> int:
+    """On a green string the pure methods are folded; split makes a new list
+    (not pure: the residual code makes it)."""
+    k = code.find("+") + code.count("-")
+    if code.startswith("#"):
+        k += 100
+    return x * k + len(code.split(","))
+
+
+def test_green_strings_fold_the_pure_methods():
+    res = timeshifter.make_compiler(find_op, green=["code"]).specialize("#a-+-,b")
+    assert dict(res.op_counts()) == {"int_mul": 1, "str_split": 1, "list_len": 1,
+                                     "int_add": 1}
+    assert res(3) == res.interpret(3) == find_op("#a-+-,b", 3) == 3 * 105 + 2
+
+
+def upper_of_int(n: int) -> str:
+    return n.upper()
+
+
+def two_many(s: str) -> int:
+    return s.find("a", 1, 2)
+
+
+def find_int(s: str) -> int:
+    return s.find(3)
+
+
+def title(s: str) -> str:
+    return s.title()
+
+
+@pytest.mark.parametrize("func, text, message", [
+    (upper_of_int, "n.upper()", "method '.upper()' of int is not supported"),
+    (two_many, "s.find", "'.find()' of a str takes 1 positional arguments here"),
+    (find_int, "s.find", "argument 1 of '.find()' must be str, not int"),
+    (title, "s.title()", "method '.title()' of str is not supported"),
+])
+def test_what_stays_out_is_a_clear_error(func, text, message):
+    lines, first = inspect.getsourcelines(func)
+    line = first + next(i for i, l in enumerate(lines) if text in l)
+    with pytest.raises(FlowError) as info:
+        flowgraph.build_graph(func)
+    assert str(info.value) == f"{FILE}:{line}: {message}"
