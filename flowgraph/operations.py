@@ -363,8 +363,9 @@ _op("str_slice", 3, _fixed(Str), fold=lambda s, a, b: s[a:b], llvm="capi:PySeque
 
 # methods of str (and of a character): each row's `py` is the call `{0}.name(...)`,
 # which the builder maps `s.name(...)` to (`str_method`) and native code makes
-# through CPython's method call (`llvm="method"`: the arguments boxed, the result
-# unboxed as the row's type), so every mode gives CPython's result and errors.  A
+# through CPython's method call (`llvm="method"`, or "method:NAME" where the
+# template is not a method call: the arguments boxed, the result unboxed as the
+# row's type), so every mode gives CPython's result and errors.  A
 # new list (split) or a read of one (join) is not pure: always red, never folded
 # into a compile-time constant list that the program could then change.
 _STR_LIST = ListType(Str)
@@ -382,6 +383,11 @@ _op("str_split_blank", 1, _fixed(_STR_LIST), pure=False, canraise=(MemoryError,)
     fold=str.split, llvm="method", py="{0}.split()", args=(Str,))
 _op("str_join", 2, _fixed(Str), pure=False, canraise=(MemoryError, OverflowError),
     fold=str.join, llvm="method", py="{0}.join({1})", args=(Str, _STR_LIST))
+_op("str_contains", 2, _B, fold=operator.contains, llvm="method:__contains__",
+    py="{1} in {0}", kind="compare", args=(Str, Str))                  # `x in s`
+for _type, _prefix in ((Signed, "int"), (Float, "float"), (Bool, "bool")):   # str(x)
+    _op(f"cast_{_prefix}_to_str", 1, _fixed(Str), canraise=(MemoryError,), fold=str,
+        llvm="method:__str__", py="str({0})", kind="cast", args=(_type,))
 for _name in ("strip", "lower", "upper"):
     _op(f"str_{_name}", 1, _fixed(Str), canraise=(MemoryError,), fold=getattr(str, _name),
         llvm="method", py=f"{{0}}.{_name}()", args=(Str,))

@@ -322,10 +322,14 @@ class ExprBuilder:
     def cond_in(self, node: ast.Compare) -> tuple[list, list]:
         """`x in "+-"`, `x in (A, B)`: x compared with each constant in turn."""
         key = self.hold(self.expr(node.left))
-        candidates, tuple_keys = self.membership_constants(node.comparators[0], node)
-        if candidates is None:                     # a dict: one lookup
-            d = self.release(tuple_keys[0])
-            found = self.emit("dict_contains", [d, self.dict_key(d, self.release(key), node)])
+        candidates, tuple_keys = self.membership_constants(node.comparators[0], node,
+                                                           self.env[key].concretetype)
+        if candidates is None:                     # a dict or a str: one lookup
+            d, item = self.release(tuple_keys[0]), self.release(key)
+            if d.concretetype is Str:
+                found = self.emit("str_contains", [d, self.str_operand(item, node)])
+            else:
+                found = self.emit("dict_contains", [d, self.dict_key(d, item, node)])
             falses, trues = self.exit_switch(found)
             return (trues, falses) if isinstance(node.ops[0], ast.NotIn) else (falses, trues)
         all_trues = []
@@ -350,9 +354,22 @@ class ExprBuilder:
             return all_trues, all_falses
         return all_falses, all_trues
 
-    def membership_constants(self, node: ast.expr, where: ast.AST) -> tuple[list, tuple]:
+    def str_operand(self, v, node: ast.AST):
+        """`v` as a str: a character made one; another type is an error."""
+        if v.concretetype is Char:
+            return self.emit("cast_char_to_str", [v])
+        if v.concretetype is not Str:
+            raise self.error(f"'in' of a str needs a str on its left, not "
+                             f"{type_name(v.concretetype)}", node)
+        return v
+
+    def membership_constants(self, node: ast.expr, where: ast.AST,
+                             item_type=None) -> tuple[list, tuple]:
         """(the values `x in ...` compares with, the keys it holds): constants,
-        or (key, index) of the items of a tuple value held under `key`."""
+        or (key, index) of the items of a tuple value held under `key`; None
+        and the container's key for a dict, or a str searched with
+        `str_contains` (a str value, or a constant one a str is looked for
+        in: a character is compared with each of its characters)."""
         if isinstance(node, (ast.Tuple, ast.List)):
             values = [self.expr(element) for element in node.elts]
         else:
@@ -360,14 +377,15 @@ class ExprBuilder:
             values = None
             if isinstance(value, Constant) and value.concretetype is Str:
                 values = [Constant(char, Str) for char in value.value]
-            if isinstance(value.concretetype, DictType):
+            if isinstance(value.concretetype, DictType) or (
+                    value.concretetype is Str and (values is None or item_type is not Char)):
                 return None, (self.hold(value),)
             if isinstance(value.concretetype, TupleType):
                 key = self.hold(value)
                 return [(key, i) for i in range(len(value.concretetype.items))], (key,)
         if values is None or not all(isinstance(v, Constant) for v in values):
-            raise self.error("'in' needs a tuple (a value, or a literal of constants) or a "
-                             "constant str on its right; search a list with a loop", where)
+            raise self.error("'in' needs a tuple (a value, or a literal of constants), a str "
+                             "or a dict on its right; search a list with a loop", where)
         return values, ()
 
     def cond_value(self, node: ast.expr):

@@ -43,9 +43,10 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from flowgraph.lltypes import Bool, Class, Str, Void
+from flowgraph.lltypes import Bool, Char, Class, Float, Signed, Str, Void
 from flowgraph.model import LAST_EXCEPTION, Block, Constant, Link, Variable
 from flowgraph.builder.blockstate import Pending
+from flowgraph.builder.typeinfer import type_name
 
 
 @dataclass
@@ -351,15 +352,24 @@ class TryBuilder:
     # -- `e` of `except ... as e` --------------------------------------------------------
 
     def call_str(self, node: ast.Call, name: str):
-        """str(e) of an exception caught `as e`: its message."""
+        """str(e) of an exception caught `as e`: its message; str(x) of a
+        number, a bool or a character: CPython's text of it."""
         if len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Name) \
                 and node.args[0].id in self.exception_names:
             if node.args[0].id not in self.env:
                 raise self.unknown(f"'{node.args[0].id}' is read outside its handler", node)
             return self.env[node.args[0].id]
-        raise self.error("builtin 'str()' is only supported on an exception caught with "
-                         "'except ... as e' (str(e)); strings cannot be built otherwise",
-                         node)
+        if len(node.args) != 1 or node.keywords:
+            raise self.error("str() takes one value here", node)
+        value = self.expr(node.args[0])
+        t = value.concretetype
+        if t is Str:
+            return value
+        prefix = {Signed: "int", Float: "float", Bool: "bool", Char: "char"}.get(t)
+        if prefix is None:
+            raise self.error(f"str() of {type_name(t)} is not supported; str() gives the text "
+                             f"of an int, a float, a bool or a character", node)
+        return self.emit(f"cast_{prefix}_to_str", [value])
 
 
 def _needs_class(body: list, name: str | None) -> bool:

@@ -201,8 +201,8 @@ class FunctionEmitter:
     def lower_simple(self, op, spec: str):
         """Lower an op from its table text: `add`, `icmp slt`, `xor 1`, `@floordiv`,
         `capi:PyUnicode_Concat` (a new reference, null on failure)."""
-        if spec == "method":
-            return self.lower_method(op)
+        if spec.startswith("method"):
+            return self.lower_method(op, spec)
         b, args, name = self.b, [self.value(a) for a in op.args], op.result.name or "v"
         if spec.startswith("capi:"):
             p = b.call(self.rt.capi(spec[len("capi:"):]), args, name=name)
@@ -235,13 +235,15 @@ class FunctionEmitter:
             return getattr(b, instr)(args[0], lltype(op.result.concretetype), name=name)
         raise self.error(f"cannot parse LLVM lowering {spec!r} of {op.opname}")
 
-    def lower_method(self, op):
+    def lower_method(self, op, spec: str):
         """`llvm="method"`: CPython's call of the method the row's `py`
-        template names (`{0}.find({1})`) on argument 0, the scalars boxed,
-        the result unboxed as the row's type (`PyObject_VectorcallMethod`)."""
+        template names (`{0}.find({1})`), or `method:NAME`, on argument 0,
+        the scalars boxed, the result unboxed as the row's type
+        (`PyObject_VectorcallMethod`)."""
         from rgen.llvm.memops import take_item
         b, desc = self.b, getop(op.opname)
-        method = desc.py.split(".", 1)[1].split("(", 1)[0]
+        method = (spec.split(":", 1)[1] if ":" in spec
+                  else desc.py.split(".", 1)[1].split("(", 1)[0])
         argv, held = [], []
         for a in op.args:
             value = self.value(a)

@@ -125,8 +125,8 @@ def uses_is(n: int) -> bool:
     return n is None
 
 
-def uses_in(s: str) -> bool:
-    return "a" in s
+def uses_in(xs: list[int]) -> bool:
+    return 3 in xs
 
 
 def uses_slice_step(t: str) -> int:
@@ -210,8 +210,8 @@ CASES = [
     (uses_pow, "n ** 2", "** operator is not supported; multiply in a loop"),
     (uses_is, "n is None", "'is' between int and None is not supported; 'is' compares "
      "instances of one class, or with None (use == for values)"),
-    (uses_in, "in s", "'in' needs a tuple (a value, or a literal of constants) or a constant "
-     "str on its right; search a list with a loop"),
+    (uses_in, "in xs", "'in' needs a tuple (a value, or a literal of constants), a str or a "
+     "dict on its right; search a list with a loop"),
     (uses_slice, "s[1:]", "slicing a float is not supported (strings and lists only); copy "
      "the items with a for loop"),
     (uses_slice_step, "t[::2]", "slicing with a step is not supported; copy the characters "

@@ -1,4 +1,5 @@
-"""Methods of str (and of a character) with a row in the operation table
+"""`x in s`, `str(x)`, and the methods of str (and of a character) with a
+row in the operation table
 (flowgraph/operations.py): `find`, `count`, `startswith`, `endswith`,
 `replace`, `split`, `join`, `strip`, `lower`, `upper`, `isdigit`, `isalpha`,
 `isspace`.  Every mode calls CPython's own method natively, so results and
@@ -42,7 +43,35 @@ def build(s: str) -> str:
     return "-".join(out).replace("A", "a").lower() + "|" + " ".join(s.split())
 
 
+def membership(s: str, t: str) -> int:
+    """`x in s` of str values: a search (str_contains); a character in a
+    constant str is compared with each of its characters."""
+    n = 0
+    if t in s:
+        n += 1
+    if "ab" in s:
+        n += 10
+    if len(s) > 0 and s[0] in "xyz":
+        n += 100
+    if t not in "hello":
+        n += 1000
+    if len(s) > 0 and s[0] in t:
+        n += 10000
+    return n
+
+
+def texts(n: int, x: float, b: bool, s: str) -> str:
+    """str() of an int, a float, a bool, a str and a character."""
+    out = str(n) + "," + str(x) + "," + str(b) + "," + str(s)
+    if len(s) > 0:
+        out += str(s[0])
+    return out
+
+
 @pytest.mark.parametrize("func, args", [
+    (membership, ("xabc", "bc")), (membership, ("", "")), (membership, ("yz", "el")),
+    (texts, (-12, 2.5, True, "q")), (texts, (0, -0.0, False, "")),
+    (texts, (2**63 - 1, 1e300, True, "\u00e9")),
     (words, ("1, 2,x3 , ab!", ",")), (words, ("a b", "")), (words, ("", " ")),
     (words, ("12 7 9", " ")), (build, ("ab 1\tc",)), (build, ("",)), (build, ("Z9 \u00df",)),
 ])
@@ -82,11 +111,22 @@ def title(s: str) -> str:
     return s.title()
 
 
+def in_int(s: str, n: int) -> bool:
+    return n in s
+
+
+def str_of_list(xs: list[int]) -> str:
+    return str(xs)
+
+
 @pytest.mark.parametrize("func, text, message", [
     (upper_of_int, "n.upper()", "method '.upper()' of int is not supported"),
     (two_many, "s.find", "'.find()' of a str takes 1 positional arguments here"),
     (find_int, "s.find", "argument 1 of '.find()' must be str, not int"),
     (title, "s.title()", "method '.title()' of str is not supported"),
+    (in_int, "n in s", "'in' of a str needs a str on its left, not int"),
+    (str_of_list, "str(xs)", "str() of list[int] is not supported; str() gives the text of an "
+     "int, a float, a bool or a character"),
 ])
 def test_what_stays_out_is_a_clear_error(func, text, message):
     lines, first = inspect.getsourcelines(func)
