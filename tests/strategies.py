@@ -24,7 +24,7 @@ indexing (negative too), item assignment, `append` and `pop` (mostly
 guarded, sometimes raising IndexError); `strings` a `str` parameter `s`
 with `len`, indexing, `ord`, comparisons with one-character literals and
 str methods (find, count, startswith, split, strip, upper, isdigit, join,
-replace);
+replace), `x in s` and `str(x)`;
 `classes` a class `Acc` with an int and a float field and a random method,
 and its subclass `Acc2` (one more field, `super().__init__`, the method
 overridden), instantiated in the functions (either class, or one of them
@@ -309,7 +309,9 @@ class _Drawer:
             return self.pick([f"{text}.find('a')", f"{text}.count('ab')",
                               f"int({text}.startswith('b'))", f"len({text}.split('a'))",
                               f"len({text}.strip().upper())", f"int({text}.isdigit())",
-                              f"len(','.join([{text}, {text}.replace('a', 'xy')]))"])
+                              f"len(','.join([{text}, {text}.replace('a', 'xy')]))",
+                              f"int(str({self.expr(scope, 0)})[-1] in {text})",
+                              f"len(str({self.expr(scope, 0)}) + {text})"])
         if kind == "ord":
             text = self.pick(self.strings)
             return f"(ord({text}[{self.index(text, scope)}]) if len({text}) > 0 else 3)"

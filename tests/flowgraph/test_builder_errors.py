@@ -2,28 +2,13 @@
 the file and the line (and what to write instead); type conflicts name both
 places.  Messages are compared exactly."""
 
-import inspect
-
 import pytest
 
 import flowgraph
 from flowgraph import FlowError
+from tests.flow_errors import assert_flow_error as expect_error, line_of
 
 FILE = __file__
-
-
-def line_of(func, text: str, nth: int = 0) -> int:
-    """The absolute line of the nth source line of `func` containing `text`."""
-    lines, first = inspect.getsourcelines(func)
-    hits = [first + i for i, line in enumerate(lines) if text in line]
-    return hits[nth]
-
-
-def expect_error(func, text: str, message: str, nth: int = 0):
-    with pytest.raises(FlowError) as info:
-        flowgraph.build_graph(func)
-    assert str(info.value) == f"{FILE}:{line_of(func, text, nth)}: {message}"
-    return info.value
 
 
 # -- unsupported constructs --------------------------------------------------------------

@@ -7,16 +7,11 @@ errors are CPython's; on green strings the pure ones run at compile time."""
 
 from __future__ import annotations
 
-import inspect
-
 import pytest
 
-import flowgraph
 import timeshifter
-from flowgraph.errors import FlowError
 from tests.differential import assert_every_mode
-
-FILE = __file__
+from tests.flow_errors import assert_flow_error
 
 
 def words(s: str, sep: str) -> int:
@@ -129,8 +124,4 @@ def str_of_list(xs: list[int]) -> str:
      "int, a float, a bool or a character"),
 ])
 def test_what_stays_out_is_a_clear_error(func, text, message):
-    lines, first = inspect.getsourcelines(func)
-    line = first + next(i for i, l in enumerate(lines) if text in l)
-    with pytest.raises(FlowError) as info:
-        flowgraph.build_graph(func)
-    assert str(info.value) == f"{FILE}:{line}: {message}"
+    assert_flow_error(func, text, message)

@@ -9,12 +9,10 @@ from __future__ import annotations
 import pytest
 
 import flowgraph
-from flowgraph.errors import FlowError
 from flowgraph.model import LAST_EXCEPTION
 from flowgraph.printer import assert_roundtrip
 from tests.differential import assert_every_mode
-
-FILE = __file__
+from tests.flow_errors import assert_flow_error
 
 
 class GuestError(Exception):
@@ -425,12 +423,7 @@ def cause_not_caught(n: int) -> int:
      "name of an exception caught with 'except ... as e', or None"),
 ])
 def test_what_stays_out_is_a_clear_error(func, text, message):
-    import inspect
-    lines, first = inspect.getsourcelines(func)
-    line = first + next(i for i, l in enumerate(lines) if text in l)
-    with pytest.raises(FlowError) as info:
-        flowgraph.build_graph(func)
-    assert str(info.value) == f"{FILE}:{line}: {message}"
+    assert_flow_error(func, text, message)
 
 
 # -- fuzz findings: an operation that may raise inside try, in the middle of a
