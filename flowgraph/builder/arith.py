@@ -126,6 +126,18 @@ class ArithBuilder:
                              f"new list, or append the items in a loop", node)
         return self.arith(op, old, rhs, node)
 
+    def text_of(self, value, node: ast.AST, what: str):
+        """str(value): CPython's text of an int, a float, a bool, a character
+        (a str unchanged)."""
+        t = value.concretetype
+        if t is Str:
+            return value
+        prefix = {Signed: "int", Float: "float", Bool: "bool", Char: "char"}.get(t)
+        if prefix is None:
+            raise self.error(f"{what} of {type_name(t)} is not supported; it gives the text "
+                             f"of an int, a float, a bool or a character", node)
+        return self.emit(f"cast_{prefix}_to_str", [value])
+
     def to_str(self, value):
         """A Char as a one-character Str; a Str unchanged."""
         if value.concretetype is Char:

@@ -68,6 +68,27 @@ class ExprBuilder:
             raise self.error(f"integer {value} does not fit in 64 bits", node)
         return Constant(value, t)
 
+    def expr_JoinedStr(self, node: ast.JoinedStr, expected):
+        """An f-string: its parts' texts (`text_of`) concatenated; a field
+        may have `!s`, not another conversion or a format."""
+        keys = []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                keys.append(self.hold(Constant(part.value, Str)))
+                continue
+            if part.conversion not in (-1, ord("s")) or part.format_spec is not None:
+                raise self.error("an f-string field with a conversion (!r, !a) or a format "
+                                 "(:...) is not supported; write {x} or {x!s}", node)
+            keys.append(self.hold(self.text_of(self.expr(part.value), node,
+                                               "an f-string field")))
+        parts = [self.release(key) for key in keys]
+        if not parts:
+            return Constant("", Str)
+        text = parts[0]
+        for part in parts[1:]:
+            text = self.emit("str_concat", [text, part])
+        return text
+
     def expr_Name(self, node: ast.Name, expected):
         if node.id in self.exception_names:
             raise self.error(f"'{node.id}' holds an exception caught by 'except ... as "

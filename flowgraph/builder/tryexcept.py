@@ -43,10 +43,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from flowgraph.lltypes import Bool, Char, Class, Float, Signed, Str, Void
+from flowgraph.lltypes import Bool, Class, Str, Void
 from flowgraph.model import LAST_EXCEPTION, Block, Constant, Link, Variable
 from flowgraph.builder.blockstate import Pending
-from flowgraph.builder.typeinfer import type_name
 
 
 @dataclass
@@ -361,15 +360,7 @@ class TryBuilder:
             return self.env[node.args[0].id]
         if len(node.args) != 1 or node.keywords:
             raise self.error("str() takes one value here", node)
-        value = self.expr(node.args[0])
-        t = value.concretetype
-        if t is Str:
-            return value
-        prefix = {Signed: "int", Float: "float", Bool: "bool", Char: "char"}.get(t)
-        if prefix is None:
-            raise self.error(f"str() of {type_name(t)} is not supported; str() gives the text "
-                             f"of an int, a float, a bool or a character", node)
-        return self.emit(f"cast_{prefix}_to_str", [value])
+        return self.text_of(self.expr(node.args[0]), node, "str()")
 
 
 def _needs_class(body: list, name: str | None) -> bool:

@@ -33,8 +33,6 @@ UNSUPPORTED: dict[type, tuple[str, str]] = {
     ast.Import: ("import inside a function", "import at module level"),
     ast.ImportFrom: ("import inside a function", "import at module level"),
     ast.Delete: ("del statement", "assign a new value instead"),
-    ast.JoinedStr: ("f-string", "return the values instead of formatting them"),
-    ast.FormattedValue: ("f-string", "return the values instead of formatting them"),
     ast.Starred: ("starred expression (*x)", "pass the arguments one by one"),
     ast.Slice: ("slicing", "copy the items with a for loop"),
     ast.Tuple: ("tuple", "unpack a tuple in an assignment of its own: 'a, b = t'"),

@@ -124,7 +124,7 @@ def uses_slice(s: float) -> int:
 
 
 def uses_fstring(n: int) -> int:
-    s = f"{n}"
+    s = f"{n:3}"
     return n
 
 
@@ -201,8 +201,8 @@ CASES = [
      "the items with a for loop"),
     (uses_slice_step, "t[::2]", "slicing with a step is not supported; copy the characters "
      "with a loop"),
-    (uses_fstring, 'f"', "f-string is not supported; return the values instead of "
-     "formatting them"),
+    (uses_fstring, 'f"', "an f-string field with a conversion (!r, !a) or a format (:...) is "
+     "not supported; write {x} or {x!s}"),
     (uses_del, "del m", "del of 'm' is not supported; only list and dict items can be "
      "deleted (del lst[i], del d[k]); assign a new value instead"),
     (uses_print, "print(n)", "builtin 'print()' is not supported; return the value instead "

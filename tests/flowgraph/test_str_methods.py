@@ -56,11 +56,11 @@ def membership(s: str, t: str) -> int:
 
 
 def texts(n: int, x: float, b: bool, s: str) -> str:
-    """str() of an int, a float, a bool, a str and a character."""
+    """str() of an int, a float, a bool, a str and a character; f-strings."""
     out = str(n) + "," + str(x) + "," + str(b) + "," + str(s)
     if len(s) > 0:
-        out += str(s[0])
-    return out
+        out += str(s[0]) + f"[{s[0]!s}]"
+    return out + f"n={n}, x={x}{b}{s}|" + f"" + f"{n // 2}"
 
 
 @pytest.mark.parametrize("func, args", [
@@ -120,7 +120,7 @@ def str_of_list(xs: list[int]) -> str:
     (find_int, "s.find", "argument 1 of '.find()' must be str, not int"),
     (title, "s.title()", "method '.title()' of str is not supported"),
     (in_int, "n in s", "'in' of a str needs a str on its left, not int"),
-    (str_of_list, "str(xs)", "str() of list[int] is not supported; str() gives the text of an "
+    (str_of_list, "str(xs)", "str() of list[int] is not supported; it gives the text of an "
      "int, a float, a bool or a character"),
 ])
 def test_what_stays_out_is_a_clear_error(func, text, message):
