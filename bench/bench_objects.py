@@ -2,9 +2,10 @@
 
   attribute loop     3 field reads and 2 writes per iteration on a red
                      instance, ns/iter: native on a plain class (GetAttr),
-                     native on a __slots__ class (fixed offsets), specialised
-                     (make_compiler: the residual pipeline drops the reads
-                     its blocks know, rgen/fields.py), the same loop on
+                     native on a __slots__ class (fixed offsets), both with
+                     the loop peeled and its fields in registers (rgen/peel.py),
+                     specialised (make_compiler: the residual pipeline drops the
+                     reads its blocks know, rgen/fields.py), the same loop on
                      locals natively, CPython on the plain class.
                      Targets: >= 20x faster than CPython, within 1.5x of the
                      locals loop.

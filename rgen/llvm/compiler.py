@@ -42,6 +42,7 @@ from flowgraph.operations import OPS
 from rgen.llvm import arith, calls, fastcall, guards, isolated, jit, memops, runtime, structs
 from rgen.llvm.callable import NativeFunction, make_native
 from rgen.llvm.emit import FunctionEmitter, graph_function, owns_nothing
+from rgen.peel import native_form
 
 CACHE_KEY = "rgen.llvm"
 CODE_KEY = "rgen.llvm.code"
@@ -220,6 +221,7 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
     def counted(g: FunctionGraph) -> bool:
         return g in functions or g._cache[CODE_KEY].reaches_promote
 
+    emitted = {g: native_form(g) for g in graphs}       # (rgen/peel.py)
     loops = any(cyclic_blocks(g.iterblocks()) for g in graphs)
     nesting = max(loop_nesting(g.startblock, jit.DEEP_NESTING) for g in graphs) if loops else 0
     # a deep nest or a big module: not the cheap passes (their simplifycfg may
@@ -231,9 +233,10 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
     cheap = _cheap(pipeline, loops, transfers := any(_transfers(g) for g in graphs))
     # back edges polled after optimisation (see backedges.py), but as emitted
     # in code of the cheap tier, which gets no polls after
-    polls_after = not (cheap and loops) and all(owns_nothing(g) for g in graphs)
+    polls_after = not (cheap and loops) and all(owns_nothing(emitted[g]) for g in graphs)
     for g in graphs:
-        FunctionEmitter(rt, g, functions[g], callee, HANDLERS, counted, polls_after).emit()
+        FunctionEmitter(rt, emitted[g], functions[g], callee, HANDLERS, counted,
+                        polls_after).emit()
     entries = {}
     if entry_for in functions and _signature(entry_for) not in _ENTRIES:
         entries = _emit_entries(rt, entry_for)
