@@ -26,7 +26,8 @@ nothing changes anywhere:
   * hints: promote gives green, variable gives red, deepfreeze of a
     prebuilt module-level object gives frozen green, the others pass the
     colour through;
-  * calls: a purefunction with green arguments is green, a dont_look_inside
+  * calls: a purefunction with green arguments is green (frozen green if it
+    returns a container), a dont_look_inside
     function is red, any other callee is annotated as the copy for the
     arguments' colours and the caller takes its return colour.
 
@@ -37,7 +38,7 @@ fixpoint terminates.  Each variable that turns red records why, which
 
 from __future__ import annotations
 
-from flowgraph.lltypes import DictType, ListType, Void
+from flowgraph.lltypes import DictType, ListType, StructType, Void
 from flowgraph.model import Constant, FunctionGraph, Variable, copygraph
 from flowgraph.operations import OPS
 from flowgraph.simplify import remove_dead
@@ -375,7 +376,10 @@ class Annotator:
                              (f"it is the result of a residual call to {callee.name} "
                               f"(dont_look_inside)", op.lineno, None))
         if getattr(func, "_ts_pure_", False) and all(is_green(c) for c in pattern):
-            return self._set(copy, op.result, GREEN, None, None)
+            # a container a pure function returns is frozen: reads through it
+            # with green indices are green (the program must not change it)
+            frozen = isinstance(op.result.concretetype, (ListType, DictType, StructType))
+            return self._set(copy, op.result, FROZEN if frozen else GREEN, None, None)
         # A literal argument is red in the callee unless the callee forces it.
         forced = self.forced_params(callee, op.result in copy.forcing.reasons)
         pattern = tuple(RED if values[i][0] == "const" and i not in forced else c

@@ -11,7 +11,8 @@ value), this pass walks definitions backwards:
   * a parameter of the graph is recorded in `params`; the caller forces its
     argument in turn (`callee_forced_params`, a summary per callee);
   * a read from memory forces container and index, and is allowed only
-    through a deep-frozen container; any other read is a HintError;
+    through a deep-frozen container (a deepfreeze hint, or what a pure
+    function returns); any other read is a HintError;
   * `promote` and `forget` stop the walk (their result is green, or must be
     checked later); `variable` cannot be forced.
 
@@ -162,6 +163,8 @@ class Forcing:
                 return self.is_deepfrozen(op.args[desc.container])
             if desc.kind == "alloc" and desc.container is not None:
                 return all(self.is_deepfrozen(a) for a in made_from(op))
+            if desc.kind == "call":     # a container a pure function returns is frozen
+                return bool(getattr(op.args[0].value.func, "_ts_pure_", False))
         return False
 
     def chain(self, v) -> list:
