@@ -68,6 +68,8 @@ KINDS (a closed set):
     pop       `list_pop`: reads the last item and removes it
     call      a call of a graph (or of an opaque Python function)
     transfer  a tail transfer ending its block (`promote`, `tail_call`)
+    effect    an effect outside the program (`print_str`): done where the code
+              runs, never at compile time; it may run other code
 
 Query helpers: `ops_of_kind(kind)`, `OpDesc.reads_memory`, `OpDesc.is_copy`.
 The builder, the annotator, the constant folder, the interpreter, the
@@ -80,6 +82,7 @@ from __future__ import annotations
 
 import operator
 import ast
+import sys
 from dataclasses import dataclass
 
 from flowgraph.lltypes import (ArrayType, Bool, Char, Class, Float, ListType, Signed, Str,
@@ -97,7 +100,7 @@ def wrap(value: int) -> int:
 
 
 KINDS = ("arith", "compare", "cast", "copy", "hint", "alloc", "read", "length", "write",
-         "pop", "call", "transfer")
+         "pop", "call", "transfer", "effect")
 TREATMENTS = ("op", "call", "hint", "residual", "caught")   # or "rt.helper(...)"
 
 
@@ -224,6 +227,12 @@ def exception_of(cls: type, message: str) -> BaseException:
     if issubclass(cls, KeyError):
         return cls(Shown(message))
     return cls(message)
+
+
+def print_str(text: str) -> None:
+    """`print(...)`: the text (its line end included) written to the
+    `sys.stdout` of the moment."""
+    sys.stdout.write(text)
 
 
 def str_to_int(s: str) -> int:
@@ -396,6 +405,10 @@ for _name in ("isdigit", "isalpha", "isspace"):
         kind="compare", args=(Str,))
     _op(f"char_{_name}", 1, _B, fold=getattr(str, _name), llvm="method",
         py=f"{{0}}.{_name}()", kind="compare", args=(Char,))
+
+# print(a, b): the builder makes the text (str() of each, spaces, the line end)
+_op("print_str", 1, _V, pure=False, canraise=(Exception,), py="_print_str({0})", kind="effect",
+    args=(Str,), llvm=None, ts="rt.effect(js, {name}, {b0})")
 
 # references to instances: identity (`a is b`, `a is None`); a virtual instance is
 # never identical to anything else, so the generating extension answers at once

@@ -9,7 +9,8 @@ between may have changed the field:
     be the same object: every value known for that field name is
     forgotten; the store's own is then known);
   * an operation that may run other code (a call, a tail transfer, a
-    promotion site: the operation table's `calls` and `transfer` rows):
+    promotion site, an effect such as print: the operation table's `calls`,
+    `transfer` and `effect` rows):
     everything is forgotten.
 
 Across blocks.  What a block knows at its end goes on along its exits: a
@@ -114,7 +115,7 @@ def _learn(known: dict, op):
 
 
 def _runs_other_code(name: str) -> bool:
-    return bool(OPS[name].calls) or OPS[name].kind in ("call", "transfer")
+    return bool(OPS[name].calls) or OPS[name].kind in ("call", "transfer", "effect")
 
 
 def _known_keys_at_end(block, on_entry) -> set:

@@ -176,14 +176,14 @@ class SegmentWriter:
         if desc.ts == "residual":
             raise AssertionError(f"{op.opname} in a graph to timeshift: only the "
                                  f"timeshifter makes it")
-        if self.code.is_green(op.result) and desc.kind not in ("write", "pop"):
+        if self.code.is_green(op.result) and desc.kind not in ("write", "pop", "effect"):
             return self.write_green(op)
         res = self.name(op.result)
         if desc.ts == "op":
             boxed = ", ".join(self.boxed(a) for a in op.args)
             return self.emit(f"{res} = rt.op(js, {op.opname!r}, {boxed})")
         call = _PLACEHOLDER.sub(lambda m: self.placeholder(op, m.group(1)), desc.ts)
-        self.emit(call if desc.kind == "write" else f"{res} = {call}")
+        self.emit(call if desc.kind in ("write", "effect") else f"{res} = {call}")
 
     def placeholder(self, op, key: str) -> str:
         """`{name}`, `{b0}` (boxed), `{b*}` (arguments 1, 2, ... boxed, a

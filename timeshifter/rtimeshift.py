@@ -327,6 +327,12 @@ def malloc(js: JitState, lltype) -> PtrBox:
     return new_struct(lltype)
 
 
+def effect(js: JitState, opname: str, *boxes) -> None:
+    """An effect outside the program (`print_str`): always in the residual
+    code, where it happens when the code runs."""
+    js.builder.genop(opname, [gv_of(js, b) for b in boxes])
+
+
 def getfield(js: JitState, box, name: str):
     if isinstance(box, PtrBox) and box.virtual is not None:
         return box.virtual.fields[name]

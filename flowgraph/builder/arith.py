@@ -138,6 +138,22 @@ class ArithBuilder:
                              f"of an int, a float, a bool or a character", node)
         return self.emit(f"cast_{prefix}_to_str", [value])
 
+    def concat(self, parts: list):
+        """The Str of `parts` (Strs) one after the other: adjacent constants
+        joined here, the rest by `str_concat`."""
+        merged = []
+        for part in parts:
+            if merged and isinstance(part, Constant) and isinstance(merged[-1], Constant):
+                merged[-1] = Constant(merged[-1].value + part.value, Str)
+            else:
+                merged.append(part)
+        if not merged:
+            return Constant("", Str)
+        text = merged[0]
+        for part in merged[1:]:
+            text = self.emit("str_concat", [text, part])
+        return text
+
     def to_str(self, value):
         """A Char as a one-character Str; a Str unchanged."""
         if value.concretetype is Char:

@@ -51,9 +51,8 @@ STR_METHODS = _str_methods()
 _BUILTINS = {len: "call_len", ord: "call_ord", chr: "call_chr", abs: "call_abs",
              min: "call_minmax", max: "call_minmax", int: "call_int", float: "call_float",
              bool: "call_bool", hash: "call_hash", isinstance: "call_isinstance",
-             type: "call_type", str: "call_str"}
+             type: "call_type", str: "call_str", print: "call_print"}
 _ADVICE = {
-    "print": "return the value instead of printing it",
     "range": "range() is only supported as the iterable of a for loop",
     "list": "build lists with [x] * n, literals and append",
     "enumerate": "use 'for i in range(len(xs))'",
@@ -222,6 +221,28 @@ class CallBuilder:
             # on (until o is assigned), so o's method calls are direct
             self.env[class_key(name)] = result
         return result
+
+    def call_print(self, node: ast.Call, name: str):
+        """`print(a, b, sep=" ", end="\n")`: one `print_str` of the text
+        (str() of each value, `sep` between, `end` after; constant strs)."""
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.error("print() takes its values one by one here", node)
+        options = {"sep": " ", "end": "\n"}
+        for keyword in node.keywords:
+            value = keyword.value
+            if keyword.arg not in options or not (isinstance(value, ast.Constant)
+                                                  and isinstance(value.value, str)):
+                raise self.error("print() takes sep= and end= with constant strs only "
+                                 "(it writes to sys.stdout)", node)
+            options[keyword.arg] = value.value
+        keys = []
+        for i, arg in enumerate(node.args):
+            if i:
+                keys.append(self.hold(Constant(options["sep"], Str)))
+            keys.append(self.hold(self.text_of(self.expr(arg), node, "print()")))
+        parts = [self.release(key) for key in keys] + [Constant(options["end"], Str)]
+        self.emit("print_str", [self.concat(parts)])
+        return Constant(None, Void)
 
     def call_type(self, node: ast.Call, name: str):
         """`type(o)` of an instance: its class (a Class value)."""

@@ -81,13 +81,7 @@ class ExprBuilder:
                                  "(:...) is not supported; write {x} or {x!s}", node)
             keys.append(self.hold(self.text_of(self.expr(part.value), node,
                                                "an f-string field")))
-        parts = [self.release(key) for key in keys]
-        if not parts:
-            return Constant("", Str)
-        text = parts[0]
-        for part in parts[1:]:
-            text = self.emit("str_concat", [text, part])
-        return text
+        return self.concat([self.release(key) for key in keys])
 
     def expr_Name(self, node: ast.Name, expected):
         if node.id in self.exception_names:

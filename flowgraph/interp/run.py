@@ -41,7 +41,8 @@ from flowgraph.interp.runtime import (TRANSFERS, CanEnterJit, MergePoint, Promot
                                       bad_label, has_tail_ops, new_array, no_case,
                                       record_class, struct_factory)
 from flowgraph.model import LAST_EXCEPTION, Block, FunctionGraph, Variable, invalidation_count
-from flowgraph.operations import OPS, caught_reads, exception_of, str_to_int, wrap
+from flowgraph.operations import (OPS, caught_reads, exception_of, print_str, str_to_int,
+                                  wrap)
 
 __all__ = ["run_graph", "resume_graph", "resume_frames", "get_source", "trampoline",
            "TailCall", "Promote", "has_tail_ops", "CanEnterJit", "MergePoint", "Record", "record_class",
@@ -318,7 +319,7 @@ def _refresh(comp: _Compiled) -> None:
 
 
 # the globals every generated function starts with (see interp_emit.py)
-_RUNTIME = {"_wrap": wrap, "_str_to_int": str_to_int, "_no_case": no_case,
+_RUNTIME = {"_wrap": wrap, "_str_to_int": str_to_int, "_print_str": print_str, "_no_case": no_case,
             "_bad_label": bad_label,
             "_Promote": Promote, "_TailCall": TailCall, "_trampoline": trampoline,
             "_TRANSFERS": TRANSFERS, "_transfer_step": transfer_step,

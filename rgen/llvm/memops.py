@@ -52,6 +52,31 @@ def handles(*opnames):
     return register
 
 
+@handles("print_str")
+def _print_str(em, op):
+    """`print`'s text written by the `write` method of the `sys.stdout` of
+    the moment (a borrowed reference; lost: RuntimeError, as print's)."""
+    b = em.b
+    out = b.call(em.rt.capi("PySys_GetObject"), [em.rt.cstring("stdout")], name="stdout")
+    em.fail_if(em.rt.call(b, "rt.check.stdout", out))
+    args = entry_alloca(em.fn, PTR, 2, "print.args")
+    b.store(out, args)
+    b.store(em.value(op.args[0]), b.gep(args, [i64(1)], inbounds=True, source_etype=PTR))
+    result = b.call(em.rt.capi("PyObject_VectorcallMethod"),
+                    [em.rt.pyobj("write", "write"), args, i64(2), NULL], name="written")
+    em.fail_if(b.icmp_unsigned("==", result, NULL))
+    em.rt.decref(b, result)
+
+
+@helper("rt.check.stdout", I1, [PTR], MEM_HELPERS)
+def _check_stdout(rt, b, out):
+    """i1 failed: no sys.stdout (CPython's print raises RuntimeError)."""
+    with b.if_then(b.icmp_unsigned("==", out, NULL)):
+        rt.set_error(b, RuntimeError, "lost sys.stdout")
+        b.ret(ir.Constant(I1, 1))
+    b.ret(ir.Constant(I1, 0))
+
+
 @handles("exc_message", "exc_class")
 def _caught(em, op):
     """The message or the class of the exception the link entering this

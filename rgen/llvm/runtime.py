@@ -112,6 +112,7 @@ CAPI = {
     "PyObject_CallOneArg": (PTR, [PTR, PTR]),
     "PyObject_Vectorcall": (PTR, [PTR, PTR, I64, PTR]),
     "PyObject_VectorcallMethod": (PTR, [PTR, PTR, I64, PTR]),
+    "PySys_GetObject": (PTR, [PTR]),
     "Py_EnterRecursiveCall": (I32, [PTR]),
     "Py_LeaveRecursiveCall": (VOID, []),
     "PyErr_CheckSignals": (I32, []),

@@ -134,9 +134,8 @@ def uses_del(n: int) -> int:
     return n
 
 
-def uses_print(n: int) -> int:
-    print(n)
-    return n
+def uses_sum(n: int) -> int:
+    return sum([n, n])
 
 
 def uses_tuple(n: int) -> int:
@@ -205,8 +204,7 @@ CASES = [
      "not supported; write {x} or {x!s}"),
     (uses_del, "del m", "del of 'm' is not supported; only list and dict items can be "
      "deleted (del lst[i], del d[k]); assign a new value instead"),
-    (uses_print, "print(n)", "builtin 'print()' is not supported; return the value instead "
-     "of printing it"),
+    (uses_sum, "return sum(", "builtin 'sum()' is not supported; add the items in a for loop"),
     (uses_tuple, "t[n]", "indexing a tuple[int, float] needs a constant index (each item has "
      "its own type); unpack it ('a, b = t') or use a list"),
     (uses_str_times_str, "s * s", "operator * on str and str is not supported; a string "

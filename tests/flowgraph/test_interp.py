@@ -697,7 +697,7 @@ DEDICATED = {"newlist", "list_len", "list_getitem", "list_setitem", "list_append
              "dict_keys", "dict_delitem",
              "malloc", "getfield", "setfield", "malloc_varsize", "getarrayitem",
              "setarrayitem", "getarraysize", "direct_call", "hint", "promote",
-             "tail_call", "exc_message", "exc_class"}
+             "tail_call", "exc_message", "exc_class", "print_str"}
 
 
 class _FakeSite:
