@@ -262,10 +262,12 @@ def mkentrymap(graph: FunctionGraph) -> dict:
     return result
 
 
-def copygraph(graph: FunctionGraph, maps: dict | None = None) -> FunctionGraph:
-    """A deep copy of the graph's blocks, links and variables (constants are
-    shared).  The copy keeps `func`, `filename`, `firstlineno` and `defaults`.
-    `maps`, if given, receives the old -> new dicts as "blocks" and "vars"."""
+def copy_blocks(blocks, retarget=None, given: dict | None = None) -> tuple[dict, dict]:
+    """Copies of `blocks`, with fresh variables (constants are shared):
+    (old -> new block, old -> new variable).  A copy's link goes to
+    `retarget(old target, copies)` (by default the target's copy); `given`
+    maps blocks to the Block objects their copies are (input arguments
+    replaced)."""
     varmap: dict = {}
 
     def v(a):
@@ -275,24 +277,34 @@ def copygraph(graph: FunctionGraph, maps: dict | None = None) -> FunctionGraph:
             return varmap[a]
         return a
 
-    blockmap: dict = {}
-    for block in graph.iterblocks():
-        blockmap[block] = Block([v(a) for a in block.inputargs])
-    newgraph = FunctionGraph(graph.name, blockmap[graph.startblock], graph.return_type,
-                             graph.func, graph.filename, graph.firstlineno, graph.source_name)
-    newgraph.defaults = graph.defaults
-    for old, new in ((graph.returnblock, newgraph.returnblock),
-                     (graph.exceptblock, newgraph.exceptblock)):
-        if old in blockmap:
-            new.inputargs = blockmap[old].inputargs
-            blockmap[old] = new
-    newgraph.startblock = blockmap[graph.startblock]
-    for block, new in blockmap.items():
+    copies: dict = {}
+    for block in blocks:
+        new = (given or {}).get(block)
+        if new is None:
+            new = Block([])
+        new.inputargs = [v(a) for a in block.inputargs]
+        copies[block] = new
+    for block, new in copies.items():
         new.operations = [SpaceOperation(op.opname, [v(a) for a in op.args], v(op.result),
                                          op.lineno) for op in block.operations]
         new.exitswitch = v(block.exitswitch) if block.exitswitch is not None else None
-        new.closeblock(*[Link([v(a) for a in link.args], blockmap[link.target], link.exitcase)
+        new.closeblock(*[Link([v(a) for a in link.args],
+                              copies[link.target] if retarget is None
+                              else retarget(link.target, copies), link.exitcase)
                          for link in block.exits])
+    return copies, varmap
+
+
+def copygraph(graph: FunctionGraph, maps: dict | None = None) -> FunctionGraph:
+    """A deep copy of the graph's blocks, links and variables (constants are
+    shared).  The copy keeps `func`, `filename`, `firstlineno` and `defaults`.
+    `maps`, if given, receives the old -> new dicts as "blocks" and "vars"."""
+    newgraph = FunctionGraph(graph.name, Block([]), graph.return_type, graph.func,
+                             graph.filename, graph.firstlineno, graph.source_name)
+    newgraph.defaults = graph.defaults
+    blockmap, varmap = copy_blocks(list(graph.iterblocks()), given={
+        graph.returnblock: newgraph.returnblock, graph.exceptblock: newgraph.exceptblock})
+    newgraph.startblock = blockmap[graph.startblock]
     if maps is not None:
         maps["blocks"], maps["vars"] = blockmap, varmap
     return newgraph

@@ -22,7 +22,7 @@ emitted from a copy, the interpreter runs the original.
 
 from __future__ import annotations
 
-from flowgraph.model import Block, FunctionGraph, Link, SpaceOperation, Variable, copygraph
+from flowgraph.model import Block, FunctionGraph, Link, copy_blocks, copygraph
 from flowgraph.operations import OPS
 from flowgraph.passes import Pass, PassRunner
 from flowgraph.simplify import join_blocks, remove_dead, remove_empty_blocks
@@ -67,24 +67,8 @@ def _peel(graph: FunctionGraph, members: set, header: Block) -> None:
     """The loop's blocks copied once, as its first iteration: the ways into
     the loop go into the copy of its header; the copy's ways back to the
     header go into the loop."""
-    varmap: dict = {}
-
-    def v(a):
-        if isinstance(a, Variable):
-            if a not in varmap:
-                varmap[a] = a.copy()
-            return varmap[a]
-        return a
-
-    copies = {b: Block([v(a) for a in b.inputargs]) for b in members}
-    for block, new in copies.items():
-        new.operations = [SpaceOperation(op.opname, [v(a) for a in op.args], v(op.result),
-                                         op.lineno) for op in block.operations]
-        new.exitswitch = v(block.exitswitch) if block.exitswitch is not None else None
-        new.closeblock(*[Link([v(a) for a in link.args],
-                              copies[link.target] if link.target in members
-                              and link.target is not header else link.target,
-                              link.exitcase) for link in block.exits])
+    copies, _ = copy_blocks(members, lambda target, copies: copies[target]
+                            if target in members and target is not header else target)
     for block in list(graph.iterblocks()):
         if block in members or block in copies.values():
             continue
