@@ -249,11 +249,11 @@ def test_mistakes_exit_2_with_one_message(capsys, argv, message):
 
 def test_flow_error_names_file_and_line(capsys, tmp_path):
     source = tmp_path / "unsupported.py"
-    source.write_text("def f(x: int) -> int:\n    return sum([x, x])\n")
+    source.write_text("def f(x: int) -> int:\n    return len(sorted([x, x]))\n")
     status, out, err = run_cli(capsys, "run", f"{source}:f", "3")
     assert (status, out) == (2, "")
-    assert err == (f"timeshift: error: {source}:2: builtin 'sum()' is not supported; "
-                   f"add the items in a for loop\n")
+    assert err == (f"timeshift: error: {source}:2: builtin 'sorted()' is not supported; "
+                   f"sort in place with loops\n")
 
 
 def test_hint_error_says_which_hint_helps(capsys):

@@ -29,11 +29,15 @@ from flowgraph.lltypes import (Bool, Char, Class, DictType, Float, ListType, Sig
                                StructType, TupleType, Void, is_subtype)
 from flowgraph.model import Constant
 from flowgraph.operations import OPS
+from flowgraph.builder import prelude
 from flowgraph.builder.blockstate import class_key, class_of_local
 from flowgraph.builder.signatures import (class_attribute, is_program_class,
                                           overriding_classes)
 from flowgraph.builder.typeinfer import UNKNOWN, convert_constant, is_pending, type_name
 from flowgraph.builder.unsupported import describe
+
+_ITEM_NAMES = {Signed: "int", Float: "float", Bool: "bool"}
+
 
 def _str_methods() -> dict:
     """(receiver type, method name) -> {arity: row}: the rows of the operation
@@ -51,12 +55,12 @@ STR_METHODS = _str_methods()
 _BUILTINS = {len: "call_len", ord: "call_ord", chr: "call_chr", abs: "call_abs",
              min: "call_minmax", max: "call_minmax", int: "call_int", float: "call_float",
              bool: "call_bool", hash: "call_hash", isinstance: "call_isinstance",
-             type: "call_type", str: "call_str", print: "call_print"}
+             type: "call_type", str: "call_str", print: "call_print", sum: "call_over_list",
+             any: "call_over_list", all: "call_over_list"}
 _ADVICE = {
     "range": "range() is only supported as the iterable of a for loop",
     "list": "build lists with [x] * n, literals and append",
     "enumerate": "use 'for i in range(len(xs))'",
-    "sum": "add the items in a for loop",
     "sorted": "sort in place with loops",
     "divmod": "use // and %",
     "pow": "multiply in a loop",
@@ -153,6 +157,8 @@ class CallBuilder:
     def call_minmax(self, node: ast.Call, name: str):
         """min/max of 2+ numbers of one type, folded pairwise left to right
         (which keeps CPython's choice of the first extreme argument)."""
+        if len(node.args) == 1:
+            return self.call_over_list(node, name)
         values = self.builtin_args(node, name, tuple(range(2, 2 + len(node.args))))
         kinds = {v.concretetype for v in values}
         t = kinds.pop() if len(kinds) == 1 else None
@@ -165,6 +171,22 @@ class CallBuilder:
         for value in values[1:]:
             result = self.emit(opname, [result, self.to_int(value)])
         return self.emit("int_is_true", [result]) if t is Bool else result
+
+    def call_over_list(self, node: ast.Call, name: str):
+        """`sum(xs)`, `min(xs)`, `max(xs)`, `any(xs)`, `all(xs)` of a list: a
+        call of the prelude's function for its item type (prelude.py)."""
+        if len(node.args) != 1 or node.keywords:
+            raise self.error(f"{name}() takes one list here", node)
+        value = self.expr(node.args[0])
+        t = value.concretetype
+        item = t.item if isinstance(t, ListType) else None
+        func = getattr(prelude, f"{name}_{_ITEM_NAMES.get(item)}", None)
+        if func is None:
+            kinds = sorted(k.split("_")[1] for k in vars(prelude) if k.startswith(name + "_"))
+            raise self.error(f"{name}() of {type_name(t)} is not supported; {name}() takes a "
+                             f"list of {' or '.join(kinds)} (or write the loop)", node)
+        sig = self.ctx.signature(func, None, self.place(node))
+        return self.direct_call(func, sig, [value], node, None)
 
     def call_int(self, node: ast.Call, name: str):
         values = self.builtin_args(node, name, (0, 1))

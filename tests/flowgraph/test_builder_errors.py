@@ -134,8 +134,10 @@ def uses_del(n: int) -> int:
     return n
 
 
-def uses_sum(n: int) -> int:
-    return sum([n, n])
+def uses_enumerate(xs: list[int]) -> int:
+    for i, x in enumerate(xs):
+        pass
+    return 0
 
 
 def uses_tuple(n: int) -> int:
@@ -204,7 +206,8 @@ CASES = [
      "not supported; write {x} or {x!s}"),
     (uses_del, "del m", "del of 'm' is not supported; only list and dict items can be "
      "deleted (del lst[i], del d[k]); assign a new value instead"),
-    (uses_sum, "return sum(", "builtin 'sum()' is not supported; add the items in a for loop"),
+    (uses_enumerate, "in enumerate(", "builtin 'enumerate()' is not supported; use 'for i in "
+     "range(len(xs))'"),
     (uses_tuple, "t[n]", "indexing a tuple[int, float] needs a constant index (each item has "
      "its own type); unpack it ('a, b = t') or use a list"),
     (uses_str_times_str, "s * s", "operator * on str and str is not supported; a string "

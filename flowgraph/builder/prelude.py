@@ -1,0 +1,103 @@
+"""Builtins over lists written in the subset itself: `sum(xs)` of ints or
+bools, `min(xs)` and `max(xs)` of ints or floats, `any(xs)` and `all(xs)`
+of ints or bools are calls of these functions (call.py, `call_over_list`),
+built, inlined and compiled like the program's own; their errors are
+CPython's.  One function per item type: the subset is typed.  (No sum of
+floats: CPython's sum of an empty list is the int 0, which a float
+function cannot give.)"""
+
+from __future__ import annotations
+
+
+def _empty_message(builtin) -> str:
+    try:
+        builtin([])
+    except ValueError as exc:
+        return str(exc)
+    raise AssertionError(f"{builtin.__name__}([]) raised nothing")
+
+
+MIN_EMPTY = _empty_message(min)       # "min() arg is an empty sequence" (3.11)
+MAX_EMPTY = _empty_message(max)
+
+
+def sum_int(xs: list[int]) -> int:
+    total = 0
+    for x in xs:
+        total += x
+    return total
+
+
+def sum_bool(xs: list[bool]) -> int:
+    total = 0
+    for x in xs:
+        total += int(x)
+    return total
+
+
+def min_int(xs: list[int]) -> int:
+    if len(xs) == 0:
+        raise ValueError(MIN_EMPTY)
+    best = xs[0]
+    for x in xs:
+        if x < best:
+            best = x
+    return best
+
+
+def max_int(xs: list[int]) -> int:
+    if len(xs) == 0:
+        raise ValueError(MAX_EMPTY)
+    best = xs[0]
+    for x in xs:
+        if x > best:
+            best = x
+    return best
+
+
+def min_float(xs: list[float]) -> float:
+    if len(xs) == 0:
+        raise ValueError(MIN_EMPTY)
+    best = xs[0]
+    for x in xs:
+        if x < best:
+            best = x
+    return best
+
+
+def max_float(xs: list[float]) -> float:
+    if len(xs) == 0:
+        raise ValueError(MAX_EMPTY)
+    best = xs[0]
+    for x in xs:
+        if x > best:
+            best = x
+    return best
+
+
+def any_bool(xs: list[bool]) -> bool:
+    for x in xs:
+        if x:
+            return True
+    return False
+
+
+def all_bool(xs: list[bool]) -> bool:
+    for x in xs:
+        if not x:
+            return False
+    return True
+
+
+def any_int(xs: list[int]) -> bool:
+    for x in xs:
+        if x != 0:
+            return True
+    return False
+
+
+def all_int(xs: list[int]) -> bool:
+    for x in xs:
+        if x == 0:
+            return False
+    return True
