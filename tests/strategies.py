@@ -21,7 +21,7 @@ some helpers are `@dont_look_inside` (calls left in the residual code).
 comparisons of floats and of ints with floats, sometimes a float result;
 `lists` a `list[int]` parameter `lst` and locals `m = [e] * n`, with `len`,
 indexing (negative too), item assignment, `append` and `pop` (mostly
-guarded, sometimes raising IndexError); `strings` a `str` parameter `s`
+guarded, sometimes raising IndexError), `sum`, `min`, `max`, `any`, `all`; `strings` a `str` parameter `s`
 with `len`, indexing, `ord`, comparisons with one-character literals and
 str methods (find, count, startswith, split, strip, upper, isdigit, join,
 replace), `x in s` and `str(x)`;
@@ -285,7 +285,7 @@ class _Drawer:
         """An int read from a list, string or object, or None."""
         kinds = []
         if self.lists:
-            kinds += ["len_list", "item"]
+            kinds += ["len_list", "item", "list_builtin"]
         if self.strings:
             kinds += ["len_str", "ord", "str_method"]
         if self.objects:
@@ -299,6 +299,11 @@ class _Drawer:
         kind = self.pick(kinds)
         if kind == "len_list":
             return f"len({self.pick(self.lists)})"
+        if kind == "list_builtin":               # sum, min, max, any, all of a list
+            lst = self.pick(self.lists)
+            return self.pick([f"sum({lst})", f"(max({lst}) if len({lst}) > 0 else 5)",
+                              f"(min({lst}) if len({lst}) > 0 else -5)", f"int(any({lst}))",
+                              f"int(all({lst}))"])
         if kind == "item":
             lst = self.pick(self.lists)
             return f"({lst}[{self.index(lst, scope)}] if len({lst}) > 0 else 7)"
