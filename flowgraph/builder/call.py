@@ -60,7 +60,8 @@ _BUILTINS = {len: "call_len", ord: "call_ord", chr: "call_chr", abs: "call_abs",
 _ADVICE = {
     "range": "range() is only supported as the iterable of a for loop",
     "list": "build lists with [x] * n, literals and append",
-    "enumerate": "use 'for i in range(len(xs))'",
+    "enumerate": "enumerate() is only supported as the iterable of a for loop: 'for i, x "
+                 "in enumerate(xs):'",
     "sorted": "sort in place with loops",
     "divmod": "use // and %",
     "pow": "multiply in a loop",

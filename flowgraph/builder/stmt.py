@@ -283,6 +283,10 @@ class StmtBuilder:
                 and it.func.id not in self.local_names
                 and self.lookup(it.func.id, it.func) is builtins.range):
             return self.for_range(node, it)
+        if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
+                and it.func.id not in self.local_names
+                and self.lookup(it.func.id, it.func) is builtins.enumerate):
+            return self.for_enumerate(node, it)
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) \
                 and it.func.attr in DICT_VIEWS and not it.args and not it.keywords:
             d = self.expr(it.func.value)
@@ -361,8 +365,30 @@ class StmtBuilder:
             all_trues += trues
         return all_falses, all_trues
 
-    def for_sequence(self, node: ast.For, seq) -> None:
-        """`for x in xs`: an index loop re-reading len(xs) at every step."""
+    def for_enumerate(self, node: ast.For, call: ast.Call) -> None:
+        """`for i, x in enumerate(xs[, start])`: the index loop of a sequence,
+        `i` its index plus `start`."""
+        if call.keywords or not 1 <= len(call.args) <= 2:
+            raise self.error("enumerate() takes a sequence and an optional start", call)
+        if not (isinstance(node.target, ast.Tuple) and len(node.target.elts) == 2):
+            raise self.error("a loop over enumerate() unpacks its pairs: 'for i, x in "
+                             "enumerate(xs):'", node)
+        seq = self.expr(call.args[0])
+        t = seq.concretetype
+        if not (t is Str or isinstance(t, ListType) or isinstance(t, TupleType)
+                and len(set(t.items)) == 1):
+            raise self.error("enumerate() takes a list, a str or a tuple of one item type, "
+                             f"not {self.describe_type(t)}", call)
+        key = self.hold(seq)
+        start = (self.index_value(self.expr(call.args[1]), call, "the start of enumerate()")
+                 if len(call.args) == 2 else Constant(0, Signed))
+        self.for_sequence(node, self.release(key), start)
+
+    def for_sequence(self, node: ast.For, seq, enumerated=None) -> None:
+        """`for x in xs`: an index loop re-reading len(xs) at every step
+        (`enumerated`: the start of enumerate(), whose count goes to the
+        target's first name and the item to its second)."""
+        start_slot = self.slot(enumerated) if enumerated is not None else None
         slots = (self.slot(seq), self.hold(Constant(0, Signed)))
         header, names = self.enter_loop(self.source.assigned_in(node))
         seq, index = self.slot_value(slots[0]), self.env[slots[1]]
@@ -371,12 +397,21 @@ class StmtBuilder:
         else:
             length = self.emit("str_len" if seq.concretetype is Str else "list_len", [seq])
         falses, trues = self.exit_switch(self.emit("int_lt", [index, length]))
-        loop = Loop(header, names, hidden=tuple(s for s in slots if isinstance(s, str)))
+        loop = Loop(header, names, hidden=tuple(s for s in (*slots, start_slot)
+                                                 if isinstance(s, str)))
         self.enter(trues)
         seq, index = self.slot_value(slots[0]), self.env[slots[1]]
         item = self.getitem(seq, index, node.iter)
         self.env[slots[1]] = self.emit("int_add", [index, Constant(1, Signed)])
-        self.assign(node.target, item, node.target)
+        if enumerated is None:
+            self.assign(node.target, item, node.target)
+        else:
+            count_target, item_target = node.target.elts
+            start = self.slot_value(start_slot)
+            key = self.hold(item)
+            self.assign(count_target, index if start == Constant(0, Signed)
+                        else self.emit("int_add", [index, start]), count_target)
+            self.assign(item_target, self.release(key), item_target)
         self.loop_body(loop, node.body)
         self.loop_exit(loop, falses, node.orelse)
 

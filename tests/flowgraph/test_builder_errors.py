@@ -135,8 +135,7 @@ def uses_del(n: int) -> int:
 
 
 def uses_enumerate(xs: list[int]) -> int:
-    for i, x in enumerate(xs):
-        pass
+    pairs = enumerate(xs)
     return 0
 
 
@@ -206,8 +205,8 @@ CASES = [
      "not supported; write {x} or {x!s}"),
     (uses_del, "del m", "del of 'm' is not supported; only list and dict items can be "
      "deleted (del lst[i], del d[k]); assign a new value instead"),
-    (uses_enumerate, "in enumerate(", "builtin 'enumerate()' is not supported; use 'for i in "
-     "range(len(xs))'"),
+    (uses_enumerate, "= enumerate(", "builtin 'enumerate()' is not supported; enumerate() is "
+     "only supported as the iterable of a for loop: 'for i, x in enumerate(xs):'"),
     (uses_tuple, "t[n]", "indexing a tuple[int, float] needs a constant index (each item has "
      "its own type); unpack it ('a, b = t') or use a list"),
     (uses_str_times_str, "s * s", "operator * on str and str is not supported; a string "
