@@ -95,9 +95,12 @@ NATIVE_FLOW_PASSES = [
 def native_form(graph: FunctionGraph) -> FunctionGraph:
     """The graph native code is emitted from: a copy through
     `NATIVE_FLOW_PASSES` where it has a loop to peel, else `graph`."""
-    if graph.func is None or any(OPS[op.opname].kind in ("hint", "transfer")
-                                 for op in graph.iteroperations()):
+    if graph.func is None:
         return graph
+    kinds = {OPS[op.opname].kind for op in graph.iteroperations()}
+    if "hint" in kinds or "transfer" in kinds or not any(
+            op.opname in _FIELD_OPS for op in graph.iteroperations()):
+        return graph                    # (most graphs: no networkx, no copy)
     if not _innermost_loops(graph):
         return graph
     copy = copygraph(graph)

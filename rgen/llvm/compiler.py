@@ -42,7 +42,6 @@ from flowgraph.operations import OPS
 from rgen.llvm import arith, calls, fastcall, guards, isolated, jit, memops, runtime, structs
 from rgen.llvm.callable import NativeFunction, make_native
 from rgen.llvm.emit import FunctionEmitter, graph_function, owns_nothing
-from rgen.peel import native_form
 
 CACHE_KEY = "rgen.llvm"
 CODE_KEY = "rgen.llvm.code"
@@ -221,7 +220,8 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
     def counted(g: FunctionGraph) -> bool:
         return g in functions or g._cache[CODE_KEY].reaches_promote
 
-    emitted = {g: native_form(g) for g in graphs}       # (rgen/peel.py)
+    from rgen.peel import native_form   # here: its passes are 3 ms of import (issue 11)
+    emitted = {g: native_form(g) for g in graphs}
     loops = any(cyclic_blocks(g.iterblocks()) for g in graphs)
     nesting = max(loop_nesting(g.startblock, jit.DEEP_NESTING) for g in graphs) if loops else 0
     # a deep nest or a big module: not the cheap passes (their simplifycfg may
