@@ -51,6 +51,21 @@ class _FunctionState:
     def new_block(self, inputargs=()) -> Block:
         return Block(list(inputargs))
 
+    def widen_merge_values(self) -> None:
+        """A label's merge value takes the nearest common class of the
+        instances its jumps bring (a jump widens it as it comes:
+        `_check_merge_values`); a merge value widened after it was passed
+        on to another label widens that one's too, until nothing changes."""
+        changed = True
+        while changed:
+            changed = False
+            for block, links in self.label_links.items():
+                for link in links:
+                    for gv, arg in zip(block.inputargs, link.args):
+                        base = common_base(arg.concretetype, gv.concretetype)
+                        if isinstance(base, StructType) and base != gv.concretetype:
+                            gv.concretetype, changed = base, True
+
     def finish(self) -> FunctionGraph:
         """Derive the real graph from the logical one and install it."""
         for block in ssa.reachable_blocks(self.startblock):
@@ -58,6 +73,7 @@ class _FunctionState:
                                                  self.graph.exceptblock):
                 raise RgenError(f"residual function {self.graph.name}: a path was left "
                                 f"open (a builder was not finished)")
+        self.widen_merge_values()
         finished = self.graph.startblock
         self.graph.startblock = self.startblock     # the pipeline threads it first
         try:
