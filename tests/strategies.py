@@ -794,8 +794,8 @@ class _Wrap64(ast.NodeTransformer):
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        if isinstance(node.func, ast.Name) and node.func.id == "abs":
-            return _call("_w", node)
+        if isinstance(node.func, ast.Name) and node.func.id in ("abs", "sum"):
+            return _call("_w", node)        # (a sum wrapped at each step wraps as a whole)
         return node
 
 
