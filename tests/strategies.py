@@ -24,7 +24,8 @@ indexing (negative too), item assignment, `append` and `pop` (mostly
 guarded, sometimes raising IndexError), `sum`, `min`, `max`, `any`, `all`; `strings` a `str` parameter `s`
 with `len`, indexing, `ord`, comparisons with one-character literals and
 str methods (find, count, startswith, split, strip, upper, isdigit, join,
-replace), `x in s` and `str(x)`;
+replace), `x in s`, `str(x)` and f-strings; a for loop may be over
+`enumerate(lst[, start])`;
 `classes` a class `Acc` with an int and a float field and a random method,
 and its subclass `Acc2` (one more field, `super().__init__`, the method
 overridden), instantiated in the functions (either class, or one of them
@@ -316,7 +317,8 @@ class _Drawer:
                               f"len({text}.strip().upper())", f"int({text}.isdigit())",
                               f"len(','.join([{text}, {text}.replace('a', 'xy')]))",
                               f"int(str({self.expr(scope, 0)})[-1] in {text})",
-                              f"len(str({self.expr(scope, 0)}) + {text})"])
+                              f"len(str({self.expr(scope, 0)}) + {text})",
+                              f"len(f'{{{self.expr(scope, 0)}}}:{{{text}}}!')"])
         if kind == "ord":
             text = self.pick(self.strings)
             return f"(ord({text}[{self.index(text, scope)}]) if len({text}) > 0 else 3)"
@@ -475,6 +477,14 @@ class _Drawer:
 
     def stmt_for(self, scope, depth, indent):
         var = self.fresh("i")
+        if self.lists and self.chance(20):        # an enumerate() of a list
+            item = self.fresh("e")
+            lst = self.pick(self.lists)
+            body = Scope(scope.readable + (var, item), scope.writable, scope.helpers,
+                         scope.loop_depth + 1)
+            start = self.pick(["", ", 1", f", {self.expr(scope, 0)}"])
+            return ([f"{indent}for {var}, {item} in enumerate({lst}{start}):"]
+                    + self.block(body, depth - 1, indent + "    "))
         a, b = self.expr(scope, 1), self.expr(scope, 1)
         step = self.pick([-3, -2, -1, 1, 1, 2, 3])
         shape = self.pick(["one", "two", "three"])
