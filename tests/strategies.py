@@ -25,7 +25,7 @@ guarded, sometimes raising IndexError), `sum`, `min`, `max`, `any`, `all`; `stri
 with `len`, indexing, `ord`, comparisons with one-character literals and
 str methods (find, count, startswith, split, strip, upper, isdigit, join,
 replace), `x in s`, `str(x)` and f-strings; a for loop may be over
-`enumerate(lst[, start])`;
+`enumerate(lst[:][, start])`;
 `classes` a class `Acc` with an int and a float field and a random method,
 and its subclass `Acc2` (one more field, `super().__init__`, the method
 overridden), instantiated in the functions (either class, or one of them
@@ -477,13 +477,13 @@ class _Drawer:
 
     def stmt_for(self, scope, depth, indent):
         var = self.fresh("i")
-        if self.lists and self.chance(20):        # an enumerate() of a list
-            item = self.fresh("e")
+        if self.lists and self.chance(20):        # an enumerate() of a list's copy (the
+            item = self.fresh("e")                # body may append to the list itself)
             lst = self.pick(self.lists)
             body = Scope(scope.readable + (var, item), scope.writable, scope.helpers,
                          scope.loop_depth + 1)
             start = self.pick(["", ", 1", f", {self.expr(scope, 0)}"])
-            return ([f"{indent}for {var}, {item} in enumerate({lst}{start}):"]
+            return ([f"{indent}for {var}, {item} in enumerate({lst}[:]{start}):"]
                     + self.block(body, depth - 1, indent + "    "))
         a, b = self.expr(scope, 1), self.expr(scope, 1)
         step = self.pick([-3, -2, -1, 1, 1, 2, 3])
