@@ -253,17 +253,23 @@ class FunctionEmitter:
                 self.hold(value)
                 held.append(value)
             argv.append(value)
-        array = entry_alloca(self.fn, PTR, len(argv), "method.args")
-        for i, value in enumerate(argv):
-            b.store(value, b.gep(array, [ir.Constant(I64, i)], inbounds=True, source_etype=PTR))
-        result = b.call(self.rt.capi("PyObject_VectorcallMethod"),
-                        [self.rt.pyobj(method, method), array, ir.Constant(I64, len(argv)),
-                         NULL], name=method)
+        result = self.call_method(method, argv)
         for value in held:
             self.unhold(value)
             self.rt.decref(b, value)
         self.fail_if(b.icmp_unsigned("==", result, NULL))
         return take_item(self, op.result.concretetype, result)
+
+    def call_method(self, method: str, argv: list):
+        """`argv[0].method(*argv[1:])` (`PyObject_VectorcallMethod`): a new
+        reference, or null with the exception set."""
+        b = self.b
+        array = entry_alloca(self.fn, PTR, len(argv), f"{method}.args")
+        for i, value in enumerate(argv):
+            b.store(value, b.gep(array, [ir.Constant(I64, i)], inbounds=True, source_etype=PTR))
+        return b.call(self.rt.capi("PyObject_VectorcallMethod"),
+                      [self.rt.pyobj(method, method), array, ir.Constant(I64, len(argv)),
+                       NULL], name=method)
 
     # -- calls and tail transfers ---------------------------------------------------------
 

@@ -59,11 +59,7 @@ def _print_str(em, op):
     b = em.b
     out = b.call(em.rt.capi("PySys_GetObject"), [em.rt.cstring("stdout")], name="stdout")
     em.fail_if(em.rt.call(b, "rt.check.stdout", out))
-    args = entry_alloca(em.fn, PTR, 2, "print.args")
-    b.store(out, args)
-    b.store(em.value(op.args[0]), b.gep(args, [i64(1)], inbounds=True, source_etype=PTR))
-    result = b.call(em.rt.capi("PyObject_VectorcallMethod"),
-                    [em.rt.pyobj("write", "write"), args, i64(2), NULL], name="written")
+    result = em.call_method("write", [out, em.value(op.args[0])])
     em.fail_if(b.icmp_unsigned("==", result, NULL))
     em.rt.decref(b, result)
 

@@ -11,6 +11,7 @@ import pytest
 
 import timeshifter
 from hintannotator import dont_look_inside, hint
+from tests.timeshifter.test_exceptions import outcome
 
 
 class GuestError(Exception):
@@ -62,13 +63,6 @@ def meet(x: int, y: int, z: int, lst: list[int], pr: tuple[int, int]) -> int:
             x ^= i2
             oq = None
     return pr[0] + pr[0] - y
-
-
-def outcome(call, *args):
-    try:
-        return ("value", call(*args))
-    except Exception as exc:            # noqa: BLE001 - compared by type and message
-        return (type(exc).__name__, str(exc))
 
 
 @pytest.mark.parametrize("args", [(0, 4, 0, [], (3, 3)), (5, 1, 2, [1], (2, 0)),
