@@ -220,7 +220,7 @@ BAD = [
     (["run", INTERPRET, "--green", "bytecode=SQUARE", "bytecode=SQUARE", "7"],
      "green 'bytecode' given twice"),
     (["specialize", INTERPRET, "--green", "bytecode=SQUARE", "--option", "speed=11"],
-     "unknown option(s) speed; known options: backend, bridge_threshold, check_passes, "
+     "unknown option(s) speed; known options: backend, bridge_threshold, cache, check_passes, "
      "disable_passes, dump_after, eager_simple_splits, lazy_splits, max_inline_depth, "
      "max_residual_ops, "
      "max_shapes_per_merge, "

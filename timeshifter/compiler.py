@@ -250,7 +250,8 @@ class Residual(functools.partial):
     def native(self):
         if self._native is None:
             from rgen import compile_graph
-            self._native = compile_graph(self.graph, self.compiler.options.pipeline(False))
+            self._native = compile_graph(self.graph, self.compiler.options.pipeline(False),
+                                         self.compiler._specializer.host.object_cache)
             self._fast = self._native.fast
             self.__setstate__((self._fast, (), {}, self.__dict__))
         return self._native

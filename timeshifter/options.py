@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields
 
 from flowgraph.passes import PassError, PassOptions, validate
 from rgen.pipeline import RESIDUAL_PASSES
+from timeshifter.cache import check_option as check_cache_option
 
 
 OPT_LEVELS = ("auto", "full", "light", "cheap")
@@ -54,6 +55,9 @@ class Options:
     check_passes: bool = False
     disable_passes: tuple = ()
     dump_after: str = ""
+    # the persistent code cache (timeshifter/cache.py): False, True (the
+    # default folder) or a folder
+    cache: object = False
 
     @classmethod
     def from_kwargs(cls, kwargs: dict) -> "Options":
@@ -71,6 +75,7 @@ class Options:
         if options.backend not in ("graph", "llvm") and not callable(options.backend):
             raise ValueError(f"option backend must be 'graph', 'llvm' or a callable making "
                              f"an rgen.Backend, have {options.backend!r}")
+        check_cache_option(options.cache)
         if options.opt_level not in OPT_LEVELS:
             raise ValueError(f"option opt_level must be one of "
                              f"{', '.join(map(repr, OPT_LEVELS))}, have {options.opt_level!r}")

@@ -35,6 +35,7 @@ from flowgraph.operations import OPS
 from rgen.graphbackend import GraphBackend
 from timeshifter import promotion
 from timeshifter.boxes import RedBox
+from timeshifter.cache import object_cache
 from timeshifter.driver import Driver
 from timeshifter.errors import SpecializationWarning
 from timeshifter.family import Family
@@ -82,8 +83,10 @@ class Host:
     # point: a JIT may compile a loop in a worker thread (jit.py)
     lock: threading.RLock = field(default_factory=threading.RLock)
     catches_operations: bool = field(init=False)   # (see __post_init__)
+    object_cache: object = field(init=False)       # rgen's ObjectCache of options.cache, or None
 
     def __post_init__(self):
+        self.object_cache = object_cache(self.options.cache)
         # does an exception exit of the codes catch what a residual operation
         # (not a call) may raise?  Only then do those ask (JitState.classes_for)
         self.catches_operations = any(

@@ -112,7 +112,7 @@ def _promote(em, op):
     b, T = em.b, op.result.concretetype
     em.rt.pyobj(site, "site")                                 # kept alive with the code
     key = _switch_key(em, v_value)
-    count = b.load(_address(site.native_count), typ=I64, name="ncases")
+    count = b.load(_address(em, site.native_count, "site.count"), typ=I64, name="ncases")
     head, body, hit, miss = (em.fn.append_basic_block(f"{em.label}.promote.{n}")
                              for n in ("head", "body", "hit", "miss"))
     entry = b.block
@@ -122,19 +122,20 @@ def _promote(em, op):
     i.add_incoming(ir.Constant(I64, 0), entry)
     b.cbranch(b.icmp_signed("<", i, count), body, miss)
     b.position_at_end(body)
-    found = b.load(b.gep(_address(site.native_values), [i], source_etype=I64), typ=I64)
+    values = _address(em, site.native_values, "site.values")
+    found = b.load(b.gep(values, [i], source_etype=I64), typ=I64)
     i.add_incoming(b.add(i, ir.Constant(I64, 1)), body)
     b.cbranch(b.icmp_signed("==", found, key), hit, head)
     b.position_at_end(hit)
     fnty = ir.FunctionType(result_struct(T), [lltype(a.concretetype) for a in live
                                               if a.concretetype is not Void])
-    fnptr = b.load(b.gep(_address(site.native_targets), [i], source_etype=PTR),
-                   typ=fnty.as_pointer(), name="case.fn")
+    targets = _address(em, site.native_targets, "site.targets")
+    fnptr = b.load(b.gep(targets, [i], source_etype=PTR), typ=fnty.as_pointer(), name="case.fn")
     em.tail_transfer(fnptr, live)
     b.position_at_end(miss)
     default_ty = ir.FunctionType(result_struct(T), [lltype(v_value.concretetype), *fnty.args])
-    default = b.load(_address(site.native_default), typ=default_ty.as_pointer(),
-                     name="default.fn")
+    default = b.load(_address(em, site.native_default, "site.default"),
+                     typ=default_ty.as_pointer(), name="default.fn")
     served, ask = (em.fn.append_basic_block(f"{em.label}.promote.{n}")
                    for n in ("default", "ask"))
     b.cbranch(b.icmp_unsigned("!=", default, ir.Constant(default_ty.as_pointer(), None)),
@@ -177,8 +178,8 @@ def _switch_key(em, v_value):
     return key if key.type == I64 else em.b.zext(key, I64)
 
 
-def _address(ctypes_object):
-    return ir.Constant(I64, ctypes.addressof(ctypes_object)).inttoptr(PTR)
+def _address(em, ctypes_object, hint: str):
+    return em.rt.address_global(ctypes.addressof(ctypes_object), hint)
 
 
 

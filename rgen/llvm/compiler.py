@@ -73,15 +73,17 @@ class NativeCode:
     compile_seconds: float     # emission, optimisation and machine code of the module
 
 
-def compile_graph(graph: FunctionGraph, pipeline: str = "full") -> NativeFunction:
+def compile_graph(graph: FunctionGraph, pipeline: str = "full", cache=None) -> NativeFunction:
     """Compile `graph` (and, once each, the graphs it calls) to native code;
     return it callable from Python.  `pipeline`: "full", "light" or
-    "cheap", the optimisations of code that is not loop-free (jit.PIPELINES)."""
+    "cheap", the optimisations of code that is not loop-free (jit.PIPELINES);
+    `cache`: an `objcache.ObjectCache` its modules are loaded from or saved
+    to."""
     cached = graph._cache.get(CACHE_KEY)
     if cached is not None:
         return cached
     with jit._lock:
-        code = _code(graph, graph, pipeline)
+        code = _code(graph, graph, pipeline, cache=cache)
         if CACHE_KEY not in graph._cache:
             _compile_entry(code)
     return graph._cache[CACHE_KEY]
@@ -105,7 +107,8 @@ def _check_pipeline(pipeline: str) -> None:
                          f"have {pipeline!r}")
 
 
-def _code(graph: FunctionGraph, entry_for, pipeline: str, own: str | None = None) -> NativeCode:
+def _code(graph: FunctionGraph, entry_for, pipeline: str, own: str | None = None,
+          cache=None) -> NativeCode:
     _check_pipeline(pipeline)
     _check_pipeline(own or pipeline)
     if CODE_KEY not in graph._cache:
@@ -115,7 +118,7 @@ def _code(graph: FunctionGraph, entry_for, pipeline: str, own: str | None = None
         with collector_paused():
             for component in _components_to_compile(graph):
                 _compile_component(component, entry_for,
-                                   own if own and graph in component else pipeline)
+                                   own if own and graph in component else pipeline, cache=cache)
     return graph._cache[CODE_KEY]
 
 
@@ -196,11 +199,13 @@ def _transfers(graph: FunctionGraph) -> bool:
     return any(OPS[op.opname].kind == "transfer" for op in graph.iteroperations())
 
 
-def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = False) -> None:
+def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = False,
+                       cache=None) -> None:
     """One module for the graphs of a call-graph SCC; `entry_for`: the graph
     whose Python entry goes into it too, if it is one of them; `pipeline` for
     code that is not loop-free; `beside`: compiled in the calling thread's
-    own LLVM context where it can (jit.compile_ir_beside)."""
+    own LLVM context where it can (jit.compile_ir_beside); `cache`: an
+    objcache.ObjectCache the module is loaded from or saved to."""
     start = time.perf_counter()
     module = ir.Module(name=graphs[0].name)
     module.triple, module.data_layout = jit.module_header()
@@ -243,7 +248,14 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
     text = str(module)
     names = list(symbols.values()) + list(entries.values())      # the module's name first
     polled = set(names) if polls_after and not guards.POLL_OFF else ()
-    if beside and not cheap and not unusual:
+    done = None
+    if cache is not None:
+        from rgen.llvm import objcache
+        done = objcache.compile_cached(cache, text, names, polled, pipeline, cheap, transfers,
+                                       nesting)
+    if done is not None:
+        addresses, optimized, tier = done
+    elif beside and not cheap and not unusual:
         addresses, optimized, tier = jit.compile_ir_beside(text, names, polled, pipeline)
     else:
         addresses, optimized, tier = jit.compile_ir(

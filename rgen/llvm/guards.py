@@ -38,7 +38,6 @@ import threading
 
 from llvmlite import ir
 
-from rgen.llvm import jit
 from rgen.llvm.runtime import I1, I32, I64, PTR, helper
 
 # TIMESHIFT_NO_POLLS=1 (or POLL_OFF = True, as bench/bench_polls.py does) compiles
@@ -88,14 +87,6 @@ def _stack_slow(sp: int) -> int:
 _STACK_SLOW = ctypes.cast(_stack_slow, ctypes.c_void_p).value
 
 
-def _global(rt, name: str, address: int, ty):
-    """The process-wide variable at `address`, declared in `rt`'s module."""
-    symbol = jit.address_symbol(address, name)
-    if symbol not in rt.module.globals:
-        ir.GlobalVariable(rt.module, ty, symbol)
-    return rt.module.globals[symbol]
-
-
 def stack_pointer(rt, b):
     """An approximation of the stack pointer: the current frame's address."""
     fa = rt.module.globals.get("llvm.frameaddress.p0")
@@ -107,7 +98,8 @@ def stack_pointer(rt, b):
 def stack_exhausted(rt, b):
     """i1: whether the stack is too deep for another counted call (the fast
     path inline, the slow path `rt.stack_slow` out of line)."""
-    window = _global(rt, "rt.stack_window", ctypes.addressof(_window), ir.ArrayType(I64, 2))
+    window = rt.address_global(ctypes.addressof(_window), "rt.stack_window",
+                               ir.ArrayType(I64, 2))
     sp = stack_pointer(rt, b)
     low = b.load(b.gep(window, [ir.Constant(I64, 0), ir.Constant(I32, 0)]), typ=I64)
     span = b.load(b.gep(window, [ir.Constant(I64, 0), ir.Constant(I32, 1)]), typ=I64)
@@ -143,7 +135,7 @@ def may_fail_later(rt, b):
     optimised its failure flag is not a known constant: else a caller calling
     it without inlining drops its failure check, and a poll's failure later
     returns a result with an exception set.  One load at the entry."""
-    flag = _global(rt, "rt.never", ctypes.addressof(_never), ir.IntType(8))
+    flag = rt.address_global(ctypes.addressof(_never), "rt.never", ir.IntType(8))
     return b.load(flag, name="never", typ=I1)
 
 
@@ -151,7 +143,7 @@ def poll_counter_slot(rt, b, local: bool):
     """The counter a back edge (`local`: the function's own, an alloca in the
     entry block) or a tail transfer (the process-wide one) decrements."""
     if not local:
-        return _global(rt, "rt.poll_counter", ctypes.addressof(_poll_counter), I32)
+        return rt.address_global(ctypes.addressof(_poll_counter), "rt.poll_counter", I32)
     fn = b.function
     slot = getattr(fn, "_ts_poll_slot", None)
     if slot is None:

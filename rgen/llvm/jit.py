@@ -26,6 +26,7 @@ import itertools
 import re
 import sys
 import threading
+from collections import Counter
 
 import llvmlite.binding as llvm
 
@@ -38,6 +39,8 @@ _state: dict = {}
 _symbol_ids = itertools.count()
 _pyobjects: dict = {}            # key -> (symbol name, the object, kept alive)
 _capi: set = set()
+_addresses: dict = {}            # symbol name -> address: objects, raw addresses, functions
+counts: Counter = Counter()      # "compiled": modules given to LLVM; "loaded": saved objects
 
 
 def _init():
@@ -93,6 +96,7 @@ def pyobject_symbol(obj, hint: str = "obj") -> str:
             clean = "".join(c if c.isalnum() or c == "_" else "_" for c in hint)[:40]
             name = f"py.{clean}.{next(_symbol_ids)}"
             llvm.add_symbol(name, id(obj))
+            _addresses[name] = id(obj)
             entry = _pyobjects[key] = (name, obj)
     return entry[0]
 
@@ -105,8 +109,27 @@ def address_symbol(address: int, hint: str) -> str:
         if entry is None:
             name = f"{hint}.{next(_symbol_ids)}"
             llvm.add_symbol(name, address)
+            _addresses[name] = address
             entry = _pyobjects[key] = (name, None)
     return entry[0]
+
+
+def symbol_address(name: str) -> int | None:
+    """The address of a symbol this process made (`pyobject_symbol`,
+    `address_symbol`, a loaded function), or None."""
+    return _addresses.get(name)
+
+
+def bind_symbol(name: str, address: int) -> None:
+    """Make the symbol `name` resolve to `address` (objcache.py's names)."""
+    with _lock:
+        llvm.add_symbol(name, address)
+        _addresses[name] = address
+
+
+def is_capi(name: str) -> bool:
+    """Is `name` a C-API function made resolvable by `capi_symbol`?"""
+    return name in _capi
 
 
 def fresh_name(base: str) -> str:
@@ -182,6 +205,7 @@ def compile_ir_beside(ir_text: str, names: list[str], poll_symbols=frozenset(),
     its LLVM work done in the calling thread's own context (above): only
     the loading holds the process's lock."""
     local = _thread_llvm()
+    counts["compiled"] += 1
     mod = llvm.parse_assembly(ir_text, context=local["context"])
     mod.verify()
     tier = "full" if pipeline == "full" else "light"
@@ -201,6 +225,7 @@ def _load(names: list[str], obj: bytes | None = None, mod=None) -> dict:
             engine.add_module(mod)
         engine.finalize_object()
         addresses = {n: engine.get_function_address(n) for n in names}
+        _addresses.update(addresses)
     missing = [n for n, a in addresses.items() if not a]
     if missing:
         raise RuntimeError(f"rgen.llvm: no code for {missing} after compiling")
@@ -275,30 +300,58 @@ def compile_ir(ir_text: str, names: list[str], poll_symbols=frozenset(),
     tier's machine code; a big module instead takes BIG_PASSES, or
     DEEP_PASSES when its loops nest `nesting` > DEEP_NESTING deep."""
     with _lock:
-        state = _init()
-        mod = llvm.parse_assembly(ir_text)
-        mod.verify()
-        tier = "full" if pipeline == "full" else "light"
-        if cheap:
-            run_passes(mod, CHEAP_TRANSFER_PASSES if transfers else CHEAP_PASSES)
-            if not transfers or tail_calls_in_place(str(mod)):
-                tier = "cheap"
-            else:
-                mod = llvm.parse_assembly(ir_text)
+        mod, optimized, tier, tm = _optimised(ir_text, names, poll_symbols, pipeline, cheap,
+                                              transfers, nesting)
         if tier == "cheap":
-            pass
-        elif isolated.block_count(mod) >= isolated.ISOLATE_BLOCKS:
-            mod = isolated.optimise_isolated(mod, names[0], run_passes,
-                                             "deep" if nesting > DEEP_NESTING else "big")
+            addresses = _load(names, obj=tm.emit_object(mod))
         else:
-            optimize(mod, tier)
-        if tier == "cheap":                        # the cheap tier's code has no loops
-            optimized = str(mod)
-            addresses = _load(names, obj=state["tm_cheap"].emit_object(mod))
-        else:
-            mod, optimized = _with_polls(mod, poll_symbols, state["tm"])
             addresses = _load(names, mod=mod)
     return addresses, optimized, tier
+
+
+def compile_ir_object(ir_text: str, names: list[str], poll_symbols=frozenset(),
+                      pipeline: str = "full", cheap: bool = False, transfers: bool = False,
+                      nesting: int = 0) -> tuple[dict, str, str, bytes]:
+    """`compile_ir`, and the object file that was loaded (objcache.py saves it)."""
+    with _lock:
+        mod, optimized, tier, tm = _optimised(ir_text, names, poll_symbols, pipeline, cheap,
+                                              transfers, nesting)
+        obj = tm.emit_object(mod)
+        return _load(names, obj=obj), optimized, tier, obj
+
+
+def load_object(obj: bytes, names: list[str]) -> dict:
+    """Load an object file `compile_ir_object` made: the addresses of `names`."""
+    with _lock:
+        _init()
+        counts["loaded"] += 1
+        return _load(names, obj=obj)
+
+
+def _optimised(ir_text: str, names: list, poll_symbols, pipeline: str, cheap: bool,
+               transfers: bool, nesting: int) -> tuple:
+    """(module ready for machine code, its optimised text, its tier, the
+    target machine that makes its machine code): see compile_ir."""
+    state = _init()
+    counts["compiled"] += 1
+    mod = llvm.parse_assembly(ir_text)
+    mod.verify()
+    tier = "full" if pipeline == "full" else "light"
+    if cheap:
+        run_passes(mod, CHEAP_TRANSFER_PASSES if transfers else CHEAP_PASSES)
+        if not transfers or tail_calls_in_place(str(mod)):
+            tier = "cheap"
+        else:
+            mod = llvm.parse_assembly(ir_text)
+    if tier == "cheap":                            # the cheap tier's code has no loops
+        return mod, str(mod), tier, state["tm_cheap"]
+    if isolated.block_count(mod) >= isolated.ISOLATE_BLOCKS:
+        mod = isolated.optimise_isolated(mod, names[0], run_passes,
+                                         "deep" if nesting > DEEP_NESTING else "big")
+    else:
+        optimize(mod, tier)
+    mod, optimized = _with_polls(mod, poll_symbols, state["tm"])
+    return mod, optimized, tier, state["tm"]
 
 
 def _with_polls(mod, poll_symbols, tm, context=None) -> tuple:

@@ -734,7 +734,7 @@ def _merge_exit(em, index: int) -> None:
         return
     cell = exit_.cache(site)
     em.rt.pyobj(cell, "merge_cache")                         # kept alive with the code
-    base = ir.Constant(I64, ctypes.addressof(cell)).inttoptr(PTR)
+    base = em.rt.address_global(ctypes.addressof(cell), "merge.cell", I64)
     words = [_word(em, live[k]) for k in exit_.greens(site)]
 
     def slot(k):

@@ -213,6 +213,15 @@ class Runtime:
             ir.Function(self.module, fnty, name)
         return self.module.globals[name]
 
+    def address_global(self, address: int, hint: str, ty=I8):
+        """A pointer to the process memory at `address` (kept alive by its
+        owner) through a symbol, not an inline constant: the module text then
+        holds no process address (objcache.py saves code by its text)."""
+        name = jit.address_symbol(address, hint)
+        if name not in self.module.globals:
+            ir.GlobalVariable(self.module, ty, name)
+        return self.module.globals[name]
+
     def pyobj(self, obj, hint: str = "obj"):
         """A pointer to the Python object `obj` (kept alive by the jit)."""
         name = jit.pyobject_symbol(obj, hint)

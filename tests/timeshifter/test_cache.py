@@ -1,0 +1,223 @@
+"""The persistent code cache (DESIGN section 10; timeshifter/cache.py,
+rgen/llvm/objcache.py): native code saved by its module's text and loaded,
+not compiled, by a later process that specialises the same program.
+
+Each warm or damaged run is a fresh process (`run_program`): within one
+process a module's names are loaded once, so a second identical module is
+compiled as usual (tested too)."""
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from examples import interpreters as ex
+from rgen.llvm import jit
+from rgen.llvm.objcache import FORMAT, PLACEHOLDER, ObjectCache, portable
+from timeshifter import make_compiler
+from timeshifter.cache import ENV_VAR, object_cache
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROGRAM = textwrap.dedent("""
+    import json, sys, logging
+    logging.basicConfig(level=logging.WARNING, stream=sys.stdout, format="WARNING %(message)s")
+    sys.path.insert(0, {root!r})
+    from examples import interpreters as ex
+    from rgen.llvm import jit
+    from timeshifter import make_compiler
+    cache = sys.argv[1] if len(sys.argv) > 1 else True
+    results = []
+    for func, green, greens, reds in [{cases}]:
+        comp = make_compiler(func, green=green, cache=cache)
+        results.append([comp(*greens, *reds), func(*greens, *reds)])
+    stats = comp._specializer.host.object_cache.stats
+    print(json.dumps({{"results": results, "stats": dict(stats), "llvm": dict(jit.counts)}}))
+""")
+SQUARE = '(ex.interpret, ["bytecode"], (ex.SQUARE,), (9,))'
+BF = '(ex.bf, ["program"], (ex.BF_MUL,), ("\\x0b\\x0c",))'
+
+
+def run_program(folder, cases=SQUARE, env=None, argv=True) -> dict:
+    """Run PROGRAM for `cases` in a fresh process with the cache in `folder`:
+    its results, the cache's stats, the LLVM counts, and its warnings."""
+    code = PROGRAM.format(root=str(ROOT), cases=cases)
+    args = [sys.executable, "-c", code] + ([str(folder)] if argv else [])
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, **(env or {})))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    report = json.loads(lines[-1])
+    report["warnings"] = [line for line in lines if line.startswith("WARNING")]
+    for got, expected in report["results"]:
+        assert got == expected
+    return report
+
+
+def entries(folder) -> list:
+    return sorted(Path(folder).glob("*.tso"))
+
+
+def test_a_second_process_loads_the_code_instead_of_compiling(tmp_path):
+    cold = run_program(tmp_path, f"{SQUARE}, {BF}")
+    assert cold["stats"] == {"misses": 2, "saved": 2}
+    assert cold["llvm"] == {"compiled": 2}
+    assert len(entries(tmp_path)) == 2
+    warm = run_program(tmp_path, f"{SQUARE}, {BF}")
+    assert warm["stats"] == {"hits": 2}
+    assert warm["llvm"] == {"loaded": 2}          # nothing compiled
+    assert warm["warnings"] == []
+
+
+def test_another_program_is_another_entry_and_an_equal_one_a_hit(tmp_path):
+    run_program(tmp_path, BF)
+    other = run_program(tmp_path, '(ex.bf, ["program"], ("".join(list(ex.BF_MUL)), ), '
+                                  '("\\x0b\\x0c",))')
+    assert other["stats"] == {"hits": 1}          # an equal program, another str object
+    changed = run_program(tmp_path, '(ex.bf, ["program"], (ex.BF_ADD,), ("\\x0b\\x0c",))')
+    assert changed["stats"] == {"misses": 1, "saved": 1}
+    assert len(entries(tmp_path)) == 2
+
+
+def test_a_changed_interpreter_is_compiled_again(tmp_path):
+    module = tmp_path / "calc.py"
+    source = textwrap.dedent("""
+        def calc(n: int, x: int) -> int:
+            total = 0
+            while n > 0:
+                total += x * 3
+                n -= 1
+            return total
+    """)
+    module.write_text(source)
+    cases = ('(__import__("calc").calc, ["n"], (5,), (7,))')
+    env = {"PYTHONPATH": str(tmp_path)}
+    folder = tmp_path / "cache"
+    assert run_program(folder, cases, env)["stats"] == {"misses": 1, "saved": 1}
+    assert run_program(folder, cases, env)["stats"] == {"hits": 1}
+    module.write_text(source.replace("x * 3", "x * 4"))
+    assert run_program(folder, cases, env)["stats"] == {"misses": 1, "saved": 1}
+
+
+def _damage_object(data: bytes) -> bytes:
+    """The entry with a byte of its object file flipped (checksum kept old)."""
+    return data[:-100] + bytes([data[-100] ^ 0xFF]) + data[-99:]
+
+
+def _other_version(data: bytes) -> bytes:
+    """A well-formed entry whose header names another LLVM version."""
+    import hashlib
+    body = data[len(FORMAT) + 32:]
+    size = int.from_bytes(body[:4], "little")
+    meta = json.loads(body[4:4 + size])
+    meta["header"]["llvm"] = "1.0.0"
+    raw = json.dumps(meta).encode()
+    body = len(raw).to_bytes(4, "little") + raw + body[4 + size:]
+    return FORMAT + hashlib.sha256(body).digest() + body
+
+
+@pytest.mark.parametrize("damage, why", [
+    (lambda data: data[: len(data) // 2], "checksum mismatch"),
+    (lambda data: os.urandom(len(data)), "not an entry of this format"),
+    (lambda data: b"", "not an entry of this format"),
+    (_damage_object, "checksum mismatch"),
+    (_other_version, "made for another key, version or target"),
+], ids=["truncated", "random bytes", "empty", "corrupted", "another version"])
+def test_a_damaged_entry_is_deleted_and_the_code_compiled(tmp_path, damage, why):
+    run_program(tmp_path)
+    [entry] = entries(tmp_path)
+    entry.write_bytes(damage(entry.read_bytes()))
+    report = run_program(tmp_path)                 # the process exits 0, results right
+    assert report["stats"] == {"rejected": 1, "misses": 1, "saved": 1}
+    assert report["llvm"] == {"compiled": 1}
+    [warning] = report["warnings"]
+    assert why in warning and entry.name in warning
+    assert run_program(tmp_path)["stats"] == {"hits": 1}   # saved again, whole
+
+
+def test_the_folder_comes_from_the_environment(tmp_path):
+    folder = tmp_path / "from-env"
+    report = run_program(None, env={ENV_VAR: str(folder)}, argv=False)
+    assert report["stats"] == {"misses": 1, "saved": 1}
+    assert len(entries(folder)) == 1
+
+
+def twice_plus(n: int, x: int) -> int:
+    total = 0
+    while n > 0:
+        total += 2 * x + 1
+        n -= 1
+    return total
+
+
+def thrice(n: int, x: int) -> int:
+    total = 0
+    while n > 0:
+        total += 3 * x
+        n -= 1
+    return total
+
+
+def test_the_same_program_twice_in_one_process(tmp_path):
+    """The second module of the same text is compiled, not loaded again
+    (its names are the first's)."""
+    make_compiler(twice_plus, green=["n"])(3, 1)    # the signature's Python entry, uncached
+    first = make_compiler(twice_plus, green=["n"], cache=str(tmp_path))
+    second = make_compiler(twice_plus, green=["n"], cache=str(tmp_path))
+    assert first(4, 12) == second(4, 12) == twice_plus(4, 12)
+    stats = object_cache(str(tmp_path)).stats
+    assert stats["loaded already"] == 1 and stats["saved"] == 1
+
+
+def test_the_portable_text_names_no_process_symbol():
+    comp = make_compiler(ex.interpret, green=["bytecode"])
+    native = comp.specialize(ex.SQUARE).native
+    text = native.code.llvm_ir
+    name = native.code.symbol
+    defined = [n for n in re.findall(r'^define (?!internal)[^@]*@"([^"]+)"', text, re.MULTILINE)
+               if n != name]                  # the Python entries of its signature
+    if defined:                               # a function it defines is not named
+        assert portable(text, [name]) is None
+    ptext, renames, bindings = portable(text, [name] + defined)
+    assert renames[name] == f"{PLACEHOLDER}.f0"
+    assert all(n not in ptext for n in [name] + defined)
+    assert "py." not in ptext and "; ModuleID" not in ptext
+    for old, new in renames.items():
+        if new in bindings:
+            assert bindings[new] == jit.symbol_address(old)
+    # a symbol nobody can bind again: not portable
+    bound = next(old for old, new in renames.items() if new in bindings)
+    assert portable(text.replace(f'"{bound}"', '"unknown.symbol"'), [name] + defined) is None
+
+
+def test_prune_deletes_the_least_recently_used(tmp_path):
+    cache = ObjectCache(tmp_path)
+    for i, name in enumerate("abc"):
+        path = tmp_path / f"{name}.tso"
+        path.write_bytes(b"x" * 100)
+        os.utime(path, (1000 + i, 1000 + i))
+    assert cache.size() == 300
+    assert cache.prune(150) == 2
+    assert [p.name for p in entries(tmp_path)] == ["c.tso"]
+    assert cache.clear() == 1 and cache.size() == 0
+
+
+def test_a_bad_cache_option_is_refused():
+    with pytest.raises(ValueError, match=r"option cache must be True, False or a folder "
+                                         r"\(str or path\), have 3"):
+        make_compiler(ex.interpret, green=["bytecode"], cache=3)
+
+
+def test_an_unwritable_folder_only_warns(tmp_path, caplog):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    comp = make_compiler(thrice, green=["n"], cache=str(blocker / "sub"))
+    with caplog.at_level(logging.WARNING, logger="rgen.llvm.objcache"):
+        assert comp(5, 11) == thrice(5, 11)
+    assert "cannot write" in caplog.text
