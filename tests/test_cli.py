@@ -8,6 +8,7 @@ the real exit status and the console script.
 
 import contextlib
 import io
+import re
 import subprocess
 import sys
 from importlib.metadata import entry_points
@@ -290,6 +291,35 @@ def test_demo_writes_svg_prints_residual_graph_and_speed_table(capsys, tmp_path)
     assert "square of a = 1764 (= 3111696)" in out
     assert "CPython running the interpreter" in out and "native residual code" in out
     assert "LLVM then folded that loop into a closed\n   form" in out
+
+
+def test_demo_with_the_code_cache_prints_the_warm_run(capsys, tmp_path):
+    folder = tmp_path / "cache"
+    status, out, err = run_cli(capsys, "demo", "--out", str(tmp_path), "--rounds", "1",
+                               "--cache", str(folder))
+    assert (status, err) == (0, "")
+    assert f"6. code cache: this run's native code was compiled and saved to {folder}" in out
+    assert re.search(r"warm run \(a fresh process, make_compiler to the first native "
+                     r"result\): [\d.]+ ms, 0 LLVM compile\(s\), 2 module\(s\) loaded", out)
+
+
+def test_run_with_the_cache_and_the_cache_command(capsys, tmp_path):
+    folder = str(tmp_path / "cache")
+    assert run_cli(capsys, "cache", "stats", "--dir", folder) == (
+        0, f"folder: {folder}\nentries: 0\nbytes: 0 (bound 268435456)\n", "")
+    for flags in ([], ["--jit", "--threshold", "1"]):
+        status, out, err = run_cli(capsys, "run", INTERPRET, "--green", "bytecode=SQUARE",
+                                   "9", "--cache", folder, *flags)
+        assert (status, out, err) == (0, "81\n", "")
+    status, out, _ = run_cli(capsys, "cache", "stats", "--dir", folder)
+    entries = int(re.search(r"entries: (\d+)", out)[1])
+    assert entries >= 2                   # the residual code, the JIT's baseline and loop
+    assert run_cli(capsys, "cache", "prune", "--dir", folder, "--max-mb", "0") == (
+        0, f"deleted {entries} entries from {folder}\n", "")
+    assert run_cli(capsys, "cache", "clear", "--dir", folder) == (
+        0, f"deleted 0 entries from {folder}\n", "")
+    status, _, err = run_cli(capsys, "cache", "prune", "--dir", folder, "--max-mb", "-1")
+    assert (status, err) == (2, "timeshift: error: --max-mb must not be negative\n")
 
 
 def test_the_demo_tells_a_folded_loop_from_a_kept_one():

@@ -4,7 +4,8 @@
     timeshift colors MODULE:FUNC --green NAME ... [-o FILE.svg [--full]] [--explain NAME ...]
     timeshift specialize MODULE:FUNC --green NAME=VALUE ... [--emit graph|genext|llvm|asm]
                          [--dump-after PASS] [--disable PASS ...]
-    timeshift run MODULE:FUNC --green NAME=VALUE ... ARGS
+    timeshift run MODULE:FUNC --green NAME=VALUE ... ARGS [--cache [DIR]]
+    timeshift cache stats|clear|prune [--dir DIR] [--max-mb N]
 
 MODULE is a module name (imported with the current directory on the path)
 or a `.py` file.  A green VALUE is a Python literal (`ast.literal_eval`),
@@ -32,6 +33,7 @@ from flowgraph.passes import PassError, PassOptions, validate
 from hintannotator import HintError, annotate
 from timeshift.cliargs import (CliError, check_value, load_function, parse_greens,
                                  parse_options, parse_reds, split_run_greens)
+from timeshifter.cache import ENV_VAR, object_cache
 from timeshifter.compiler import make_compiler
 from timeshifter.errors import TimeshiftError
 from timeshifter.jit import make_jit
@@ -68,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=Path("."), metavar="DIR",
                       help="where demo_colors.svg goes (default: current directory)")
     demo.add_argument("--rounds", type=int, default=5, help="timing rounds (best of)")
+    _cache_flag(demo)
     demo.set_defaults(handler=_demo)
     colors = sub.add_parser("colors", help="colour the variables of a function")
     _target(colors, "NAME", "a green parameter")
@@ -109,8 +112,25 @@ def _parser() -> argparse.ArgumentParser:
                      help="with --jit: runs of an exit's side before it is compiled (200)")
     run.add_argument("--stats", action="store_true",
                      help="with --jit: print the JIT's statistics to stderr")
+    _cache_flag(run)
     run.set_defaults(handler=_run)
+    cache = sub.add_parser("cache", help="the persistent code cache: stats, clear, prune")
+    cache.add_argument("action", choices=("stats", "clear", "prune"))
+    cache.add_argument("--dir", type=Path, default=None, metavar="DIR",
+                       help=f"the cache folder (default: ${ENV_VAR}, else the user cache "
+                            "folder)")
+    cache.add_argument("--max-mb", type=float, default=None, metavar="N",
+                       help="prune: keep at most N megabytes, the most recently used "
+                            "(default: the cache's bound)")
+    cache.set_defaults(handler=_cache)
     return parser
+
+
+def _cache_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cache", nargs="?", const=True, default=False, metavar="DIR",
+                        help="use the persistent code cache (in DIR, else the default "
+                             "folder): native code saved by an earlier run is loaded, not "
+                             "compiled")
 
 
 def _run_extras(parser, extra: list) -> list:
@@ -144,7 +164,24 @@ def _target(parser: argparse.ArgumentParser, metavar: str, what: str) -> None:
 
 def _demo(args) -> int:
     from timeshift.demo import run_demo
-    return run_demo(args.out, rounds=args.rounds)
+    return run_demo(args.out, rounds=args.rounds, cache=args.cache)
+
+
+def _cache(args) -> int:
+    cache = object_cache(args.dir if args.dir is not None else True)
+    if args.action == "stats":
+        entries = cache.entries()
+        print(f"folder: {cache.folder}")
+        print(f"entries: {len(entries)}")
+        print(f"bytes: {cache.size()} (bound {cache.max_bytes})")
+    elif args.action == "clear":
+        print(f"deleted {cache.clear()} entries from {cache.folder}")
+    else:
+        bound = None if args.max_mb is None else int(args.max_mb * 1024 * 1024)
+        if bound is not None and bound < 0:
+            raise CliError("--max-mb must not be negative")
+        print(f"deleted {cache.prune(bound)} entries from {cache.folder}")
+    return 0
 
 
 def _colors(args) -> int:
@@ -203,7 +240,7 @@ def _run(args) -> int:
         return _run_jit(args, func, greens, reds)
     if args.stats:
         raise CliError("--stats goes with --jit")
-    comp, green_values = _compiler(func, greens, args.option)
+    comp, green_values = _compiler(func, greens, args.option, _cache_option(args))
     values = parse_reds(func, [comp.params[i] for i in comp.red_indices], reds)
     res = comp.specialize(**green_values)
     try:
@@ -223,7 +260,8 @@ def _run_jit(args, func, green_items: list, reds: list) -> int:
     greens = parse_greens(func, green_items)
     try:
         jit = make_jit(func, green=list(greens), threshold=args.threshold,
-                       bridge_threshold=args.bridge_threshold, **parse_options(args.option))
+                       bridge_threshold=args.bridge_threshold,
+                       **(parse_options(args.option) | _cache_option(args)))
     except (TypeError, ValueError) as e:    # unknown or bad options, bad thresholds
         raise CliError(str(e)) from None
     params = jit.compiler.params
@@ -255,6 +293,12 @@ def _green_names(func, names: list) -> list:
             raise CliError(f"{func.__name__}() has no parameter {name!r}; "
                            f"parameters: {', '.join(params)}")
     return names
+
+
+def _cache_option(args) -> dict:
+    """The compiler option of `--cache [DIR]`."""
+    return {"cache": args.cache if args.cache is True else str(args.cache)} if args.cache \
+        else {}
 
 
 def _pass_flags(args) -> dict:

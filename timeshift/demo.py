@@ -10,11 +10,16 @@ whole pipeline on it:
 4. the residual graph compiled with LLVM and run natively;
 5. CPython running the interpreter against the native residual code on the
    same input, measured side by side (best of several rounds; each round
-   times both, one after the other, so machine noise hits both alike).
+   times both, one after the other, so machine noise hits both alike);
+6. with `--cache`: whether this run loaded its native code from the code
+   cache or compiled and saved it, and the warm run: a fresh process's time
+   from make_compiler to the first native result, and what LLVM compiled.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import time
 import timeit
@@ -63,9 +68,10 @@ def format_seconds(seconds: float) -> str:
 
 # -- the demo ----------------------------------------------------------------------
 
-def run_demo(out_dir: Path = Path("."), rounds: int = 5, out=None) -> int:
+def run_demo(out_dir: Path = Path("."), rounds: int = 5, out=None, cache=False) -> int:
     """Run the demo, printing to `out` (default sys.stdout); the coloured graph
-    goes to `out_dir/demo_colors.svg`.  Returns the process exit status."""
+    goes to `out_dir/demo_colors.svg`; `cache`: the code cache option
+    (timeshifter/cache.py).  Returns the process exit status."""
     def say(text: str = "") -> None:
         print(text, file=out or sys.stdout)
 
@@ -75,7 +81,7 @@ def run_demo(out_dir: Path = Path("."), rounds: int = 5, out=None) -> int:
     say("1. hint annotation of interpret(bytecode, a) with bytecode green:")
     say("   " + ", ".join(f"{n} {ann.color_of(n)}" for n in names))
     say(f"   coloured graph: {write_svg(ann.to_dot(), Path(out_dir) / 'demo_colors')}")
-    comp = make_compiler(interpret, green=["bytecode"])
+    comp = make_compiler(interpret, green=["bytecode"], cache=cache)
     say(f"\n2. generating extension: {len(comp.source.splitlines())} lines of Python "
         f"(comp.source)")
     start = time.perf_counter()
@@ -89,7 +95,42 @@ def run_demo(out_dir: Path = Path("."), rounds: int = 5, out=None) -> int:
         f"to this first native result.\n   The residual graph after LLVM's optimiser:\n")
     say(first_function(res.native.llvm_ir_optimized))
     _speed_table(comp, res, rounds, say)
+    if cache:
+        _cache_rows(comp, say)
     return 0
+
+
+WARM_CHILD = """
+import json, sys, time
+from rgen.llvm import jit
+from timeshifter import make_compiler
+from timeshifter.register_machine import SQUARE, interpret
+start = time.perf_counter()
+result = make_compiler(interpret, green=["bytecode"], cache=sys.argv[1])(SQUARE, 7)
+print(json.dumps({"ms": (time.perf_counter() - start) * 1e3, "result": result,
+                  "llvm": dict(jit.compile_counts)}))
+"""
+
+
+def warm_run(folder) -> dict:
+    """A fresh process's first result of SQUARE with the code cache in
+    `folder`: {"ms": make_compiler to result, "result", "llvm": jit.compile_counts}."""
+    done = subprocess.run([sys.executable, "-c", WARM_CHILD, str(folder)], capture_output=True,
+                          text=True, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"the warm run failed:\n{done.stderr}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def _cache_rows(comp, say) -> None:
+    cache = comp._specializer.host.object_cache
+    how = "loaded from" if cache.stats["hits"] else "compiled and saved to"
+    say(f"\n6. code cache: this run's native code was {how} {cache.folder}")
+    warm = warm_run(cache.folder)
+    compiled = warm["llvm"].get("compiled", 0)
+    say(f"   warm run (a fresh process, make_compiler to the first native result): "
+        f"{warm['ms']:.1f} ms, {compiled} LLVM compile(s), {warm['llvm'].get('loaded', 0)} "
+        f"module(s) loaded; it still annotates and specialises, only LLVM is skipped")
 
 
 def first_function(llvm_ir: str) -> str:

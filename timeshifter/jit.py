@@ -154,7 +154,8 @@ class Jit:
             self.graph._cache[MERGE_HOOK] = MergeHook(
                 self._native_merge_point, self._green_positions,
                 1 if record_events else threshold)
-            self._native = compile_graph(self.graph, options.pipeline(True))
+            self._native = compile_graph(self.graph, options.pipeline(True),
+                                         self.compiler._specializer.host.object_cache)
 
     def _check_hints(self) -> None:
         hints = [(hint_flags(op), op.lineno) for op in self.graph.iteroperations()

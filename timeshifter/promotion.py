@@ -166,7 +166,8 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
             if path.native is None:
                 from rgen import compile_graph
                 from rgen.llvm.compiler import native_code
-                path.entry = compile_graph(path.graph, self.options.pipeline(True))
+                path.entry = compile_graph(path.graph, self.options.pipeline(True),
+                                           self.specializer.host.object_cache)
                 path.native = native_code(path.graph)
                 self.attach_default(path.native.address)
             return path.entry(value, *live)
@@ -261,7 +262,14 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
             pipeline = self.options.pipeline(True)
             later = (self.options.optimise_later and pipeline == "light"
                      and not cheap_whatever_the_pipeline(case.graph))
-            case.native = native_code(case.graph, pipeline, own="quick" if later else None)
+            cache = self.specializer.host.object_cache
+            if later and cache is not None:
+                # the optimised code a worker saved in an earlier process, if any
+                case.native = native_code(case.graph, pipeline, cache=cache, only_saved=True)
+                later = case.native is None
+            if case.native is None:
+                case.native = native_code(case.graph, pipeline, own="quick" if later else None,
+                                          cache=None if later else cache)
             self.attach_native(case.value, case.native.address)
             if later and case.native.tier == "cheap":
                 self.specializer.host.background().submit(self._optimise_case, case, pipeline)
@@ -269,9 +277,9 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
 
     def _optimise_case(self, case: Case, pipeline: str) -> None:
         """In the JIT's worker thread: the case compiled with `pipeline`, in
-        place of its cheap code."""
+        place of its cheap code (and saved in the code cache, if any)."""
         from rgen.llvm.compiler import recompile
-        case.native = recompile(case.graph, pipeline)
+        case.native = recompile(case.graph, pipeline, self.specializer.host.object_cache)
         self.replace_native(case.value, case.native.address)
 
     def _fallback(self, value, live, native: bool):

@@ -280,7 +280,7 @@ class Specializer:
         driver.enter_shared(js)
         finish(driver, backend)
         self.count("merge point entries")
-        return FallbackEntry(graph, self.options.pipeline(False))
+        return FallbackEntry(graph, self.options.pipeline(False), self.host.object_cache)
 
 
 def finish(driver: Driver, backend) -> None:
@@ -298,16 +298,17 @@ class FallbackEntry:
     """Residual code the fallback enters at a merge point (native on first use,
     with the LLVM `pipeline` of a loop the program returns to: the JIT's)."""
 
-    __slots__ = ("graph", "pipeline", "_native")
+    __slots__ = ("graph", "pipeline", "cache", "_native")
 
-    def __init__(self, graph, pipeline: str):
+    def __init__(self, graph, pipeline: str, cache=None):
         self.graph = graph
         self.pipeline = pipeline
+        self.cache = cache                  # the compiler's ObjectCache, or None
         self._native = None
 
     @property
     def native(self):
         if self._native is None:
             from rgen import compile_graph
-            self._native = compile_graph(self.graph, self.pipeline)
+            self._native = compile_graph(self.graph, self.pipeline, self.cache)
         return self._native

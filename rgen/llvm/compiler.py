@@ -83,22 +83,27 @@ def compile_graph(graph: FunctionGraph, pipeline: str = "full", cache=None) -> N
     if cached is not None:
         return cached
     with jit._lock:
-        code = _code(graph, graph, pipeline, cache=cache)
+        # with a cache, the Python entries go to a module of their own: a
+        # module's text (its cache key) then does not depend on which
+        # signatures the process has seen
+        code = _code(graph, graph if cache is None else None, pipeline, cache=cache)
         if CACHE_KEY not in graph._cache:
-            _compile_entry(code)
+            _compile_entry(code, cache)
     return graph._cache[CACHE_KEY]
 
 
 def native_code(graph: FunctionGraph, pipeline: str = "full",
-                own: str | None = None) -> NativeCode:
+                own: str | None = None, cache=None, only_saved: bool = False) -> NativeCode:
     """Compile `graph` (and the graphs it calls) for native callers only:
     no Python entry is built.  `own`: the pipeline of `graph`'s own module
-    (by default `pipeline`, that of the graphs it calls)."""
+    (by default `pipeline`, that of the graphs it calls); `cache` as for
+    compile_graph; `only_saved`: `graph`'s own module is loaded from the
+    cache or not at all (None is returned)."""
     code = graph._cache.get(CODE_KEY)
     if code is not None:
         return code
     with jit._lock:
-        return _code(graph, None, pipeline, own)
+        return _code(graph, None, pipeline, own, cache, only_saved)
 
 
 def _check_pipeline(pipeline: str) -> None:
@@ -108,7 +113,7 @@ def _check_pipeline(pipeline: str) -> None:
 
 
 def _code(graph: FunctionGraph, entry_for, pipeline: str, own: str | None = None,
-          cache=None) -> NativeCode:
+          cache=None, only_saved: bool = False) -> NativeCode | None:
     _check_pipeline(pipeline)
     _check_pipeline(own or pipeline)
     if CODE_KEY not in graph._cache:
@@ -118,21 +123,23 @@ def _code(graph: FunctionGraph, entry_for, pipeline: str, own: str | None = None
         with collector_paused():
             for component in _components_to_compile(graph):
                 _compile_component(component, entry_for,
-                                   own if own and graph in component else pipeline, cache=cache)
-    return graph._cache[CODE_KEY]
+                                   own if own and graph in component else pipeline, cache=cache,
+                                   only_saved=only_saved and graph in component)
+    return graph._cache.get(CODE_KEY)
 
 
-def recompile(graph: FunctionGraph, pipeline: str) -> NativeCode:
+def recompile(graph: FunctionGraph, pipeline: str, cache=None) -> NativeCode:
     """Compile `graph`, compiled before, again with `pipeline`, alone in a
     module of its own (a cheap tier's code optimised once it matters): its
     NativeCode is replaced, so code compiled later calls the new function;
-    code that already calls the old one keeps it (it stays loaded)."""
+    code that already calls the old one keeps it (it stays loaded); `cache`
+    as for compile_graph."""
     _check_pipeline(pipeline)
     old = graph._cache[CODE_KEY]
     with collector_paused():
         # without the process's lock: its emission touches only new objects,
         # and its LLVM work runs beside the process's (jit.compile_ir_beside)
-        _compile_component([graph], None, pipeline, beside=True)
+        _compile_component([graph], None, pipeline, beside=True, cache=cache)
     code = graph._cache[CODE_KEY]
     code.compile_seconds += old.compile_seconds
     return code
@@ -200,12 +207,13 @@ def _transfers(graph: FunctionGraph) -> bool:
 
 
 def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = False,
-                       cache=None) -> None:
+                       cache=None, only_saved: bool = False) -> None:
     """One module for the graphs of a call-graph SCC; `entry_for`: the graph
     whose Python entry goes into it too, if it is one of them; `pipeline` for
     code that is not loop-free; `beside`: compiled in the calling thread's
     own LLVM context where it can (jit.compile_ir_beside); `cache`: an
-    objcache.ObjectCache the module is loaded from or saved to."""
+    objcache.ObjectCache the module is loaded from or saved to
+    (`only_saved`: loaded from it or left uncompiled)."""
     start = time.perf_counter()
     module = ir.Module(name=graphs[0].name)
     module.triple, module.data_layout = jit.module_header()
@@ -249,13 +257,16 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
     names = list(symbols.values()) + list(entries.values())      # the module's name first
     polled = set(names) if polls_after and not guards.POLL_OFF else ()
     done = None
+    beside = beside and not cheap and not unusual
     if cache is not None:
         from rgen.llvm import objcache
         done = objcache.compile_cached(cache, text, names, polled, pipeline, cheap, transfers,
-                                       nesting)
+                                       nesting, beside, only_saved)
+    if done is None and only_saved:
+        return
     if done is not None:
         addresses, optimized, tier = done
-    elif beside and not cheap and not unusual:
+    elif beside:
         addresses, optimized, tier = jit.compile_ir_beside(text, names, polled, pipeline)
     else:
         addresses, optimized, tier = jit.compile_ir(
@@ -273,6 +284,7 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
 # Python entries by signature (fastcall.py: one entry serves every function of
 # a signature): _signature(graph) -> {"fast": address, "trusting": address}
 _ENTRIES: dict = {}
+_ENTRIES_SAVED: set = set()     # (cache folder, signature): entries through that cache
 
 
 def _signature(g: FunctionGraph) -> tuple:
@@ -289,18 +301,28 @@ def _emit_entries(rt: runtime.Runtime, g: FunctionGraph) -> dict:
             for kind in kinds}
 
 
-def _compile_entry(code: NativeCode) -> None:
+def _compile_entry(code: NativeCode, cache=None) -> None:
     """The Python entry of a graph compiled without one: the entries of its
     signature, compiled in a module of their own (loop-free, so the cheap
-    tier) the first time the signature is seen."""
+    tier; through `cache`, an objcache.ObjectCache, if given) the first time
+    the signature is seen."""
     signature = _signature(code.graph)
-    if signature not in _ENTRIES:
+    if signature not in _ENTRIES or (
+            cache is not None and (cache.folder, signature) not in _ENTRIES_SAVED):
+        # (with a cache, also where they were compiled without it: a later
+        # process then finds them there)
+        _ENTRIES_SAVED.add((getattr(cache, "folder", None), signature))
         start = time.perf_counter()
         module = ir.Module(name=code.graph.name + ".entry")
         module.triple, module.data_layout = jit.module_header()
         entries = _emit_entries(runtime.Runtime(module, HELPERS), code.graph)
-        addresses, _, _ = jit.compile_ir(str(module), list(entries.values()), cheap=CHEAP_TIER)
-        _ENTRIES[signature] = {kind: addresses[name] for kind, name in entries.items()}
+        text, names = str(module), list(entries.values())
+        done = None
+        if cache is not None:
+            from rgen.llvm import objcache
+            done = objcache.compile_cached(cache, text, names, (), "full", CHEAP_TIER, False, 0)
+        addresses = done[0] if done else jit.compile_ir(text, names, cheap=CHEAP_TIER)[0]
+        _ENTRIES.setdefault(signature, {kind: addresses[name] for kind, name in entries.items()})
         code.compile_seconds += time.perf_counter() - start
     _entry_function(code)
 

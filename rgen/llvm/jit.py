@@ -40,7 +40,7 @@ _symbol_ids = itertools.count()
 _pyobjects: dict = {}            # key -> (symbol name, the object, kept alive)
 _capi: set = set()
 _addresses: dict = {}            # symbol name -> address: objects, raw addresses, functions
-counts: Counter = Counter()      # "compiled": modules given to LLVM; "loaded": saved objects
+compile_counts: Counter = Counter()  # "compiled": modules given to LLVM; "loaded": saved ones
 
 
 def _init():
@@ -204,14 +204,21 @@ def compile_ir_beside(ir_text: str, names: list[str], poll_symbols=frozenset(),
     """`compile_ir` of a module with neither a big function nor a deep nest,
     its LLVM work done in the calling thread's own context (above): only
     the loading holds the process's lock."""
+    obj, optimized, tier = object_beside(ir_text, poll_symbols, pipeline)
+    return _load(names, obj=obj), optimized, tier
+
+
+def object_beside(ir_text: str, poll_symbols=frozenset(),
+                  pipeline: str = "full") -> tuple[bytes, str, str]:
+    """(object file, optimised text, tier) of `compile_ir_beside`, not loaded."""
     local = _thread_llvm()
-    counts["compiled"] += 1
+    compile_counts["compiled"] += 1
     mod = llvm.parse_assembly(ir_text, context=local["context"])
     mod.verify()
     tier = "full" if pipeline == "full" else "light"
     optimize(mod, tier, local["tm"])
     mod, optimized = _with_polls(mod, poll_symbols, local["tm"], local["context"])
-    return _load(names, obj=local["tm"].emit_object(mod)), optimized, tier
+    return local["tm"].emit_object(mod), optimized, tier
 
 
 def _load(names: list[str], obj: bytes | None = None, mod=None) -> dict:
@@ -309,22 +316,21 @@ def compile_ir(ir_text: str, names: list[str], poll_symbols=frozenset(),
     return addresses, optimized, tier
 
 
-def compile_ir_object(ir_text: str, names: list[str], poll_symbols=frozenset(),
-                      pipeline: str = "full", cheap: bool = False, transfers: bool = False,
-                      nesting: int = 0) -> tuple[dict, str, str, bytes]:
-    """`compile_ir`, and the object file that was loaded (objcache.py saves it)."""
+def make_object(ir_text: str, names: list[str], poll_symbols=frozenset(),
+                pipeline: str = "full", cheap: bool = False, transfers: bool = False,
+                nesting: int = 0) -> tuple[bytes, str, str]:
+    """(object file, optimised text, tier) of `compile_ir`, not loaded
+    (objcache.py saves it, then loads it with `load_object`)."""
     with _lock:
         mod, optimized, tier, tm = _optimised(ir_text, names, poll_symbols, pipeline, cheap,
                                               transfers, nesting)
-        obj = tm.emit_object(mod)
-        return _load(names, obj=obj), optimized, tier, obj
+        return tm.emit_object(mod), optimized, tier
 
 
 def load_object(obj: bytes, names: list[str]) -> dict:
-    """Load an object file `compile_ir_object` made: the addresses of `names`."""
+    """Load an object file `make_object` made: the addresses of `names`."""
     with _lock:
         _init()
-        counts["loaded"] += 1
         return _load(names, obj=obj)
 
 
@@ -333,7 +339,7 @@ def _optimised(ir_text: str, names: list, poll_symbols, pipeline: str, cheap: bo
     """(module ready for machine code, its optimised text, its tier, the
     target machine that makes its machine code): see compile_ir."""
     state = _init()
-    counts["compiled"] += 1
+    compile_counts["compiled"] += 1
     mod = llvm.parse_assembly(ir_text)
     mod.verify()
     tier = "full" if pipeline == "full" else "light"

@@ -17,11 +17,13 @@ digits in place of PLACEHOLDER.
 A hit loads the saved object file after binding each `kN` symbol to the
 address its process name has *here*: the objects the emitter of this process
 chose for the same text.  So a hit runs exactly the machine code a compile
-in this process would make, and nothing is compiled (`jit.counts`).  A miss
-compiles the portable text to an object file, loads it and saves it.
+in this process would make, and nothing is compiled (`jit.compile_counts`).
+A miss compiles the portable text to an object file, loads it and saves it.
 
-One module per key is loaded in a process (its names are the key's); a
-second module with the same text in the same process is compiled as usual.
+A second module of the same text in a process (two promotion cases or
+shared entries that differ only in the objects they refer to) loads the same
+object file again, its names' prefix replaced by another of the same length
+in the object's bytes: nothing is compiled for it either.
 
 Entries are files `KEY.tso`, written atomically (a temporary file renamed),
 with a SHA-256 checksum of their content; a file that is truncated, corrupt,
@@ -64,7 +66,8 @@ _EXTERNAL = re.compile(r'^@"(?P<name>[^"]+)" = external ')
 _MODULE_ID = re.compile(r"^; ModuleID = .*$|^source_filename = .*$", re.MULTILINE)
 
 _lock = threading.Lock()
-_loaded: set = set()                # the key prefixes of the modules loaded in this process
+_made: dict = {}                    # key -> Saved: the objects loaded in this process
+_instances: dict = {}               # key -> modules of that text loaded so far, minus one
 
 
 @dataclass
@@ -113,6 +116,10 @@ class ObjectCache:
         except OSError:
             pass
         return saved
+
+    def has(self, key: str) -> bool:
+        """Is there an entry for `key` (not yet checked)?"""
+        return self._path(key).exists()
 
     def reject(self, key: str, why: str) -> None:
         """Delete the entry of `key` (unusable: `why`), with a warning."""
@@ -288,50 +295,77 @@ def header() -> dict:
 
 
 def compile_cached(cache: ObjectCache, text: str, names: list, polled, pipeline: str,
-                   cheap: bool, transfers: bool, nesting: int) -> tuple | None:
+                   cheap: bool, transfers: bool, nesting: int, beside: bool = False,
+                   only_saved: bool = False) -> tuple | None:
     """`jit.compile_ir(text, names, polled, ...)` through `cache`: (addresses of
-    `names`, optimised text, tier), loaded from the cache or compiled and
-    saved; None when the module cannot be cached (the caller compiles it)."""
-    made = portable(text, names)
-    if made is None:
+    `names`, optimised text, tier), loaded from the cache or compiled (in
+    the calling thread's LLVM context with `beside`: jit.compile_ir_beside)
+    and saved; None when the module cannot be cached, or, with `only_saved`,
+    when it is not saved (the caller compiles it)."""
+    form = portable(text, names)
+    if form is None:
         cache.stats["not portable"] += 1
         return None
-    ptext, renames, bindings = made
+    ptext, renames, bindings = form
     head = header()
     choices = json.dumps([pipeline, cheap, transfers, nesting > jit.DEEP_NESTING,
                           sorted(renames[n] for n in polled)])
     key = hashlib.sha256(json.dumps(head, sort_keys=True).encode() + choices.encode()
                          + ptext.encode()).hexdigest()
-    prefix = f"tsc.{key[:16]}"
+    base = f"tsc.{key[:16]}"
     with _lock:
-        if prefix in _loaded:
-            cache.stats["loaded already"] += 1
-            return None
-        _loaded.add(prefix)
+        made = _made.get(key)
+    if only_saved and made is None and not cache.has(key):
+        cache.stats["not saved"] += 1
+        return None
+    with _lock:
+        instance = _instances[key] = _instances.get(key, -1) + 1
+    # the first module of this text in the process takes the saved names; a
+    # later one the same object with another prefix of the same length
+    prefix = base if not instance else "tsc." + hashlib.sha256(
+        f"{key}/{instance}".encode()).hexdigest()[:16]
 
     def final(name: str) -> str:
         return prefix + name[len(PLACEHOLDER):]
 
     for name, address in bindings.items():
         jit.bind_symbol(final(name), address)
-    final_names = [final(renames[n]) for n in names]
-    saved = cache.get(key, head)
-    if saved is not None and saved.names != final_names:
+    saved_names = [base + renames[n][len(PLACEHOLDER):] for n in names]
+    saved = made or cache.get(key, head)
+    if saved is not None and saved.names != saved_names:
         cache.reject(key, "its functions are not the module's")
         saved = None
     if saved is not None:
-        try:
-            addresses = jit.load_object(saved.obj, final_names)
-        except Exception as exc:            # noqa: BLE001 -- a foreign or damaged object
-            cache.reject(key, f"loading failed: {exc}")
-            return None
-        cache.stats["hits"] += 1
-        optimized, tier = saved.optimized, saved.tier
+        cache.stats["hits" if made is None else "made here"] += 1
+        jit.compile_counts["loaded"] += 1
+        if made is not None and not cache.has(key):     # made for another folder
+            cache.put(key, head, saved)
     else:
         cache.stats["misses"] += 1
-        addresses, optimized, tier, obj = jit.compile_ir_object(
-            ptext.replace(PLACEHOLDER, prefix), final_names,
-            {final(renames[n]) for n in polled}, pipeline, cheap=cheap, transfers=transfers,
-            nesting=nesting)
-        cache.put(key, head, Saved(final_names, tier, optimized, obj))
-    return {n: addresses[f] for n, f in zip(names, final_names)}, optimized, tier
+        base_text = ptext.replace(PLACEHOLDER, base)
+        base_polled = {base + renames[n][len(PLACEHOLDER):] for n in polled}
+        if beside:
+            obj, optimized, tier = jit.object_beside(base_text, base_polled, pipeline)
+        else:
+            obj, optimized, tier = jit.make_object(base_text, saved_names, base_polled, pipeline,
+                                                   cheap=cheap, transfers=transfers,
+                                                   nesting=nesting)
+        saved = Saved(saved_names, tier, optimized, obj)
+        cache.put(key, head, saved)
+    with _lock:
+        _made[key] = saved
+    obj = saved.obj
+    if prefix != base:
+        obj = obj.replace(f"{base}.".encode(), f"{prefix}.".encode())
+    final_names = [final(renames[n]) for n in names]
+    try:
+        addresses = jit.load_object(obj, final_names)
+    except Exception as exc:            # noqa: BLE001 -- a foreign or damaged object
+        with _lock:
+            _made.pop(key, None)
+        cache.reject(key, f"loading failed: {exc}")
+        return None
+    found = {n: addresses[f] for n, f in zip(names, final_names)}
+    for name, address in found.items():     # later modules call them by these names
+        jit.bind_symbol(name, address)
+    return found, saved.optimized, saved.tier

@@ -37,11 +37,14 @@ PROGRAM = textwrap.dedent("""
     for func, green, greens, reds in [{cases}]:
         comp = make_compiler(func, green=green, cache=cache)
         results.append([comp(*greens, *reds), func(*greens, *reds)])
+        comp.wait(60)                 # the optimised promotion cases, saved too
     stats = comp._specializer.host.object_cache.stats
-    print(json.dumps({{"results": results, "stats": dict(stats), "llvm": dict(jit.counts)}}))
+    print(json.dumps({{"results": results, "stats": dict(stats),
+                      "llvm": dict(jit.compile_counts)}}))
 """)
 SQUARE = '(ex.interpret, ["bytecode"], (ex.SQUARE,), (9,))'
 BF = '(ex.bf, ["program"], (ex.BF_MUL,), ("\\x0b\\x0c",))'
+DFA = '(ex.dfa_match, ["table", "accepting"], ex.EVEN_AS, ("abbab" * 5,))'
 
 
 def run_program(folder, cases=SQUARE, env=None, argv=True) -> dict:
@@ -66,23 +69,38 @@ def entries(folder) -> list:
 
 def test_a_second_process_loads_the_code_instead_of_compiling(tmp_path):
     cold = run_program(tmp_path, f"{SQUARE}, {BF}")
-    assert cold["stats"] == {"misses": 2, "saved": 2}
-    assert cold["llvm"] == {"compiled": 2}
-    assert len(entries(tmp_path)) == 2
+    # two programs, each a module and its signature's Python entries
+    assert cold["stats"] == {"misses": 4, "saved": 4}
+    assert cold["llvm"] == {"compiled": 4}
+    assert len(entries(tmp_path)) == 4
     warm = run_program(tmp_path, f"{SQUARE}, {BF}")
-    assert warm["stats"] == {"hits": 2}
-    assert warm["llvm"] == {"loaded": 2}          # nothing compiled
+    assert warm["stats"] == {"hits": 4}
+    assert warm["llvm"] == {"loaded": 4}          # nothing compiled
     assert warm["warnings"] == []
+
+
+def test_promotion_cases_are_loaded_too(tmp_path):
+    """The DFA's cases are compiled quick, then optimised by the worker,
+    which saves them; a later process loads the optimised ones at once.
+    Cases whose text is another's (other sites, same code) load the same
+    object again under other names, in both processes."""
+    cold = run_program(tmp_path, DFA)
+    assert cold["stats"]["misses"] == cold["stats"]["saved"] == len(entries(tmp_path)) > 2
+    assert cold["stats"]["made here"] >= 1
+    warm = run_program(tmp_path, DFA)
+    assert "compiled" not in warm["llvm"]
+    assert warm["stats"]["hits"] == cold["stats"]["saved"]
+    assert warm["llvm"]["loaded"] == warm["stats"]["hits"] + warm["stats"]["made here"]
 
 
 def test_another_program_is_another_entry_and_an_equal_one_a_hit(tmp_path):
     run_program(tmp_path, BF)
     other = run_program(tmp_path, '(ex.bf, ["program"], ("".join(list(ex.BF_MUL)), ), '
                                   '("\\x0b\\x0c",))')
-    assert other["stats"] == {"hits": 1}          # an equal program, another str object
+    assert other["stats"] == {"hits": 2}          # an equal program, another str object
     changed = run_program(tmp_path, '(ex.bf, ["program"], (ex.BF_ADD,), ("\\x0b\\x0c",))')
-    assert changed["stats"] == {"misses": 1, "saved": 1}
-    assert len(entries(tmp_path)) == 2
+    assert changed["stats"] == {"misses": 1, "saved": 1, "hits": 1}   # the same entries
+    assert len(entries(tmp_path)) == 3
 
 
 def test_a_changed_interpreter_is_compiled_again(tmp_path):
@@ -99,10 +117,10 @@ def test_a_changed_interpreter_is_compiled_again(tmp_path):
     cases = ('(__import__("calc").calc, ["n"], (5,), (7,))')
     env = {"PYTHONPATH": str(tmp_path)}
     folder = tmp_path / "cache"
-    assert run_program(folder, cases, env)["stats"] == {"misses": 1, "saved": 1}
-    assert run_program(folder, cases, env)["stats"] == {"hits": 1}
+    assert run_program(folder, cases, env)["stats"] == {"misses": 2, "saved": 2}
+    assert run_program(folder, cases, env)["stats"] == {"hits": 2}
     module.write_text(source.replace("x * 3", "x * 4"))
-    assert run_program(folder, cases, env)["stats"] == {"misses": 1, "saved": 1}
+    assert run_program(folder, cases, env)["stats"] == {"misses": 1, "saved": 1, "hits": 1}
 
 
 def _damage_object(data: bytes) -> bytes:
@@ -131,21 +149,21 @@ def _other_version(data: bytes) -> bytes:
 ], ids=["truncated", "random bytes", "empty", "corrupted", "another version"])
 def test_a_damaged_entry_is_deleted_and_the_code_compiled(tmp_path, damage, why):
     run_program(tmp_path)
-    [entry] = entries(tmp_path)
+    entry = max(entries(tmp_path), key=lambda p: p.stat().st_size)    # the program's module
     entry.write_bytes(damage(entry.read_bytes()))
     report = run_program(tmp_path)                 # the process exits 0, results right
-    assert report["stats"] == {"rejected": 1, "misses": 1, "saved": 1}
-    assert report["llvm"] == {"compiled": 1}
+    assert report["stats"] == {"rejected": 1, "misses": 1, "saved": 1, "hits": 1}
+    assert report["llvm"] == {"compiled": 1, "loaded": 1}
     [warning] = report["warnings"]
     assert why in warning and entry.name in warning
-    assert run_program(tmp_path)["stats"] == {"hits": 1}   # saved again, whole
+    assert run_program(tmp_path)["stats"] == {"hits": 2}   # saved again, whole
 
 
 def test_the_folder_comes_from_the_environment(tmp_path):
     folder = tmp_path / "from-env"
     report = run_program(None, env={ENV_VAR: str(folder)}, argv=False)
-    assert report["stats"] == {"misses": 1, "saved": 1}
-    assert len(entries(folder)) == 1
+    assert report["stats"] == {"misses": 2, "saved": 2}
+    assert len(entries(folder)) == 2
 
 
 def twice_plus(n: int, x: int) -> int:
@@ -165,14 +183,21 @@ def thrice(n: int, x: int) -> int:
 
 
 def test_the_same_program_twice_in_one_process(tmp_path):
-    """The second module of the same text is compiled, not loaded again
-    (its names are the first's)."""
+    """The second module of the same text loads the first's object again,
+    under names of its own: nothing compiled."""
     make_compiler(twice_plus, green=["n"])(3, 1)    # the signature's Python entry, uncached
     first = make_compiler(twice_plus, green=["n"], cache=str(tmp_path))
+    assert first(4, 12) == twice_plus(4, 12)       # its module, and its entries saved
+    compiled = jit.compile_counts["compiled"]
     second = make_compiler(twice_plus, green=["n"], cache=str(tmp_path))
-    assert first(4, 12) == second(4, 12) == twice_plus(4, 12)
+    assert second(4, 12) == twice_plus(4, 12) and second(5, 3) == twice_plus(5, 3)
+    assert jit.compile_counts["compiled"] == compiled + 1      # only n == 5
+    again = [first.specialize(4).native, second.specialize(4).native]
+    assert again[0].symbol != again[1].symbol and again[0].address != again[1].address
+    assert again[0](7) == again[1](7) == twice_plus(4, 7)
+    assert jit.compile_counts["compiled"] == compiled + 1
     stats = object_cache(str(tmp_path)).stats
-    assert stats["loaded already"] == 1 and stats["saved"] == 1
+    assert stats["made here"] == 3 and stats["saved"] == 3
 
 
 def test_the_portable_text_names_no_process_symbol():
