@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import time
+import types
 from collections import Counter
 
 from flowgraph.arguments import check_arguments, check_value
@@ -24,6 +25,7 @@ from flowgraph.operations import OPS, wrap
 from hintannotator import annotate
 from rgen.vectorcall import inherit_vectorcall
 from timeshifter import rtimeshift
+from timeshifter.cache import object_cache
 from timeshifter.codegen import SourceGenerator
 from timeshifter.options import Options
 from timeshifter.specializer import Host, Specializer
@@ -43,6 +45,33 @@ class Compiler:
     def __init__(self, func, green, options: Options):
         self.func = func
         self.options = options
+        self._cache: dict = {}
+        self._specialized = 0               # specialize() calls so far
+        self._object_cache = object_cache(options.cache)
+        self._green = green
+        self._built = False
+        lazy = _parameters(func, green) if self._object_cache is not None else None
+        if lazy is None:
+            self._build()
+        else:
+            # with a code cache, nothing is annotated until something needs it
+            # (speccache.py: a saved specialisation is loaded without it)
+            n, self.green_indices, self.red_indices = lazy
+            self._last = (_NO_GREEN,) * len(self.green_indices) + (None,)
+            self.__class__ = _fast_call_class(n, self.green_indices, self.red_indices)
+
+    def __getattr__(self, name: str):
+        # an attribute of the annotation or the generating extension of a
+        # compiler made lazily (see __init__): build them now
+        if name.startswith("__") or self.__dict__.get("_built", True):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        self._build()
+        return getattr(self, name)
+
+    def _build(self) -> None:
+        """Annotate the function and make its generating extension."""
+        func, green, options = self.func, self._green, self.options
+        self._built = True
         self.annotation = annotate(func, green)
         self.graph = self.annotation.graph
         generator = SourceGenerator(self.annotation, options.lazy_splits,
@@ -61,8 +90,6 @@ class Compiler:
         self.red_indices = [i for i in range(len(self.params)) if i not in self.green_indices]
         first = len(self.params) - len(self.graph.defaults)     # parameter index -> default
         self._defaults = {first + k: v for k, v in enumerate(self.graph.defaults)}
-        self._cache: dict = {}
-        self._specialized = 0               # specialize() calls so far
         self._last = (_NO_GREEN,) * len(self.green_indices) + (None,)
         self.__class__ = _fast_call_class(len(self.params), self.green_indices,
                                           self.red_indices)
@@ -100,15 +127,37 @@ class Compiler:
     def specialize(self, *args, **kwargs) -> "Residual":
         """Residual code for the given green values (positionally, in the order of
         the green parameters, or by name)."""
+        if not self._built and not kwargs and len(args) == len(self.green_indices):
+            res = self._saved(list(args))
+            if res is not None:
+                return res
         greens = self._green_values(args, kwargs)
         start = time.perf_counter()
+        graph, ops = self._residual_graph(greens)
+        return Residual(self, graph, greens, time.perf_counter() - start, ops)
+
+    def _residual_graph(self, greens: list) -> tuple:
+        """(residual graph, operations emitted) of a specialisation for `greens`."""
         values = [None] * len(self.params)
         for i, value in zip(self.green_indices, greens):
             values[i] = value
         graph, ops = self._specializer.specialize(self.root, values)
         self._specialized += 1
         graph.defaults = tuple(self._defaults[i] for i in self.red_indices if i in self._defaults)
-        return Residual(self, graph, greens, time.perf_counter() - start, ops)
+        return graph, ops
+
+    def _saved(self, greens: list) -> "Residual | None":
+        """The specialisation for `greens` saved whole in the code cache by an
+        earlier process (speccache.py), loaded; None when there is none."""
+        from timeshifter import speccache
+        start = time.perf_counter()
+
+        def residual(native, ops):
+            res = Residual(self, None, greens, 0.0, ops)
+            res._set_native(native)
+            res.compile_seconds = time.perf_counter() - start
+            return res
+        return speccache.load(self, greens, residual)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait (at most `timeout` seconds) until the promotion cases compiled
@@ -151,6 +200,15 @@ class Compiler:
         return self._call(args)
 
     def _call(self, args: tuple):
+        if not self._built and len(args) == len(self.green_indices) + len(self.red_indices):
+            greens = [args[i] for i in self.green_indices]
+            key = tuple(value_key(g) for g in greens)
+            res = self._cache.get(key)
+            if res is None:
+                res = self._saved(greens)
+            if res is not None:
+                self._cache[key] = res
+                return res(*[args[i] for i in self.red_indices])
         args = check_arguments(self.graph, args)
         greens = [args[i] for i in self.green_indices]
         key = tuple(value_key(g) for g in greens)
@@ -165,6 +223,31 @@ class Compiler:
 
 _call_classes: dict = {}
 _NO_GREEN = object()            # in Compiler._last before the first fast call
+
+
+def _parameters(func, green) -> tuple | None:
+    """(parameters, green indices, red indices) of `func` for `green` (names
+    or indices), read from its signature; None where annotating it will
+    have to say what is wrong (or decide: not a plain function)."""
+    import inspect
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(func, types.FunctionType) or any(
+            p.kind is not p.POSITIONAL_OR_KEYWORD for p in params):
+        return None
+    names = [p.name for p in params]
+    indices = set()
+    for g in green:
+        if isinstance(g, str) and g in names:
+            indices.add(names.index(g))
+        elif type(g) is int and 0 <= g < len(names):
+            indices.add(g)
+        else:
+            return None
+    greens = sorted(indices)
+    return len(names), greens, [i for i in range(len(names)) if i not in indices]
 
 
 def _fast_call_class(n: int, greens: list, reds: list) -> type:
@@ -233,7 +316,7 @@ class Residual(functools.partial):
 
     def __init__(self, compiler: Compiler, graph, greens, seconds: float, ops: int):
         self.compiler = compiler
-        self.graph = graph
+        self._graph = graph             # None: made when asked for (loaded from the cache)
         self.greens = greens
         self.compile_seconds = seconds
         self.ops_emitted = ops
@@ -247,14 +330,34 @@ class Residual(functools.partial):
         return run_graph(self.graph, *args)
 
     @property
+    def graph(self):
+        """The residual graph (made now for a specialisation loaded whole from
+        the code cache: the compiler is built and the generating extension run)."""
+        if self._graph is None:
+            self._graph = self.compiler._residual_graph(self.greens)[0]
+        return self._graph
+
+    @property
     def native(self):
         if self._native is None:
             from rgen import compile_graph
-            self._native = compile_graph(self.graph, self.compiler.options.pipeline(False),
-                                         self.compiler._specializer.host.object_cache)
-            self._fast = self._native.fast
-            self.__setstate__((self._fast, (), {}, self.__dict__))
+            cache = self.compiler._object_cache
+            if cache is None:
+                self._set_native(compile_graph(self.graph, self.compiler.options.pipeline(False)))
+            else:
+                from rgen.llvm import objcache
+                from timeshifter import speccache
+                with objcache.recording() as records:
+                    native = compile_graph(self.graph, self.compiler.options.pipeline(False),
+                                           cache)
+                self._set_native(native)
+                speccache.save(self, records)
         return self._native
+
+    def _set_native(self, native) -> None:
+        self._native = native
+        self._fast = native.fast
+        self.__setstate__((self._fast, (), {}, self.__dict__))
 
     def _first_call(self, *args):
         return self.native.fast(*args)

@@ -84,25 +84,28 @@ class NativeFunction(functools.partial):
         return self._asm
 
     def __repr__(self) -> str:
-        return f"<NativeFunction {self.graph.name} at {self.symbol}>"
+        return f"<NativeFunction {self.fast.__name__} at {self.symbol}>"
 
 
-def make_native(code, fast_address: int, trusting_address: int | None) -> NativeFunction:
-    """The NativeFunction of compiled `code` (compiler.NativeCode) whose entries
-    are at `fast_address` and, if any, `trusting_address`."""
-    graph = code.graph
+def make_native(code, fast_address: int, trusting_address: int | None,
+                name: str | None = None) -> NativeFunction:
+    """The NativeFunction of compiled `code` (compiler.NativeCode, or any
+    object with its attributes: a `code.graph` read only when the slow path
+    runs) whose entries are at `fast_address` and, if any,
+    `trusting_address`; `name`: the builtin's (by default the graph's)."""
+    name = name or code.graph.name
     # again[0]: the entry the slow path calls after checking; again[1:]: the
     # PyMethodDefs, alive as long as the builtins (whose self is slow_path)
     again = [None]
 
     def slow_path(*args):
-        return again[0](*check_arguments(graph, args))
+        return again[0](*check_arguments(code.graph, args))
 
-    fast, ml = make_builtin(graph.name, fast_address, fastcall.entry_self(slow_path, code.address))
+    fast, ml = make_builtin(name, fast_address, fastcall.entry_self(slow_path, code.address))
     again[0] = fast
     again.append(ml)
     if trusting_address is not None:
-        again[0], ml = make_builtin(graph.name, trusting_address,
+        again[0], ml = make_builtin(name, trusting_address,
                                     fastcall.entry_self(None, code.address))
         again.append(ml)
     nf = NativeFunction(fast)

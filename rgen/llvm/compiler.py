@@ -285,6 +285,13 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
 # a signature): _signature(graph) -> {"fast": address, "trusting": address}
 _ENTRIES: dict = {}
 _ENTRIES_SAVED: set = set()     # (cache folder, signature): entries through that cache
+_ENTRY_RECORDS: dict = {}       # (cache folder, signature) -> objcache.Record of its entries
+
+
+def entry_record(graph: FunctionGraph, cache):
+    """The objcache.Record of the Python entries of `graph`'s signature saved
+    in `cache`, or None."""
+    return _ENTRY_RECORDS.get((cache.folder, _signature(graph)))
 
 
 def _signature(g: FunctionGraph) -> tuple:
@@ -320,7 +327,11 @@ def _compile_entry(code: NativeCode, cache=None) -> None:
         done = None
         if cache is not None:
             from rgen.llvm import objcache
-            done = objcache.compile_cached(cache, text, names, (), "full", CHEAP_TIER, False, 0)
+            with objcache.recording() as records:
+                done = objcache.compile_cached(cache, text, names, (), "full", CHEAP_TIER,
+                                               False, 0)
+            if records:
+                _ENTRY_RECORDS[(cache.folder, signature)] = records[-1]
         addresses = done[0] if done else jit.compile_ir(text, names, cheap=CHEAP_TIER)[0]
         _ENTRIES.setdefault(signature, {kind: addresses[name] for kind, name in entries.items()})
         code.compile_seconds += time.perf_counter() - start

@@ -38,6 +38,7 @@ import threading
 
 from llvmlite import ir
 
+from rgen.llvm import jit
 from rgen.llvm.runtime import I1, I32, I64, PTR, helper
 
 # TIMESHIFT_NO_POLLS=1 (or POLL_OFF = True, as bench/bench_polls.py does) compiles
@@ -85,6 +86,12 @@ def _stack_slow(sp: int) -> int:
 
 
 _STACK_SLOW = ctypes.cast(_stack_slow, ctypes.c_void_p).value
+# the runtime variables native code refers to, by the hints of their symbols
+# (a saved module binds them again by hint: objcache.py)
+jit.RUNTIME_ADDRESSES.update({
+    "rt.stack_window": ctypes.addressof(_window),
+    "rt.poll_counter": ctypes.addressof(_poll_counter),
+    "rt.never": ctypes.addressof(_never), "rt.stack_slow_py": _STACK_SLOW})
 
 
 def stack_pointer(rt, b):

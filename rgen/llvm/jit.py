@@ -40,6 +40,9 @@ _symbol_ids = itertools.count()
 _pyobjects: dict = {}            # key -> (symbol name, the object, kept alive)
 _capi: set = set()
 _addresses: dict = {}            # symbol name -> address: objects, raw addresses, functions
+_hints: dict = {}                # address symbol name -> its hint
+_objects_by_name: dict = {}      # pyobject symbol name -> the object
+RUNTIME_ADDRESSES: dict = {}     # hint -> address of a runtime variable (guards.py)
 compile_counts: Counter = Counter()  # "compiled": modules given to LLVM; "loaded": saved ones
 
 
@@ -50,17 +53,28 @@ def _init():
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
     target = llvm.Target.from_default_triple()
-    tm = target.create_target_machine(cpu=llvm.get_host_cpu_name(),
-                                      features=llvm.get_host_cpu_features().flatten(),
-                                      opt=OPT_LEVEL, jit=True)
+    cpu, features = llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
+    tm = target.create_target_machine(cpu=cpu, features=features, opt=OPT_LEVEL, jit=True)
     empty = llvm.parse_assembly("")
     empty.triple = tm.triple
-    _state["tm"] = tm
-    _state["tm_cheap"] = target.create_target_machine(
-        cpu=llvm.get_host_cpu_name(), features=llvm.get_host_cpu_features().flatten(),
-        opt=0, jit=True)
+    _state.update(target=target, cpu=cpu, features=features, tm=tm)
     _state["engine"] = llvm.create_mcjit_compiler(empty, tm)
     return _state
+
+
+def host_cpu() -> tuple[str, str]:
+    """(name, features) of the host CPU the code is made for."""
+    state = _init()
+    return state["cpu"], state["features"]
+
+
+def _cheap_target_machine():
+    """The O0 target machine of the cheap tier (made on first use)."""
+    state = _init()
+    if "tm_cheap" not in state:
+        state["tm_cheap"] = state["target"].create_target_machine(
+            cpu=state["cpu"], features=state["features"], opt=0, jit=True)
+    return state["tm_cheap"]
 
 
 def target_machine():
@@ -97,6 +111,7 @@ def pyobject_symbol(obj, hint: str = "obj") -> str:
             name = f"py.{clean}.{next(_symbol_ids)}"
             llvm.add_symbol(name, id(obj))
             _addresses[name] = id(obj)
+            _objects_by_name[name] = obj
             entry = _pyobjects[key] = (name, obj)
     return entry[0]
 
@@ -110,8 +125,27 @@ def address_symbol(address: int, hint: str) -> str:
             name = f"{hint}.{next(_symbol_ids)}"
             llvm.add_symbol(name, address)
             _addresses[name] = address
+            _hints[name] = hint
             entry = _pyobjects[key] = (name, None)
     return entry[0]
+
+
+def runtime_hint(name: str) -> str | None:
+    """The hint of an address symbol for a runtime variable, else None."""
+    hint = _hints.get(name)
+    return hint if hint in RUNTIME_ADDRESSES and _addresses[name] == RUNTIME_ADDRESSES[hint] \
+        else None
+
+
+def runtime_address(hint: str) -> int:
+    """The address of the runtime variable `hint`, through its symbol."""
+    return _addresses[address_symbol(RUNTIME_ADDRESSES[hint], hint)]
+
+
+def symbol_object(name: str) -> tuple:
+    """(True, the object) of a `pyobject_symbol` name, else (False, None)."""
+    entry = _objects_by_name.get(name)
+    return (False, None) if entry is None else (True, entry)
 
 
 def symbol_address(name: str) -> int | None:
@@ -350,7 +384,7 @@ def _optimised(ir_text: str, names: list, poll_symbols, pipeline: str, cheap: bo
         else:
             mod = llvm.parse_assembly(ir_text)
     if tier == "cheap":                            # the cheap tier's code has no loops
-        return mod, str(mod), tier, state["tm_cheap"]
+        return mod, str(mod), tier, _cheap_target_machine()
     if isolated.block_count(mod) >= isolated.ISOLATE_BLOCKS:
         mod = isolated.optimise_isolated(mod, names[0], run_passes,
                                          "deep" if nesting > DEEP_NESTING else "big")

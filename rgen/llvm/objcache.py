@@ -36,15 +36,17 @@ The files hold machine code: a folder must be trusted as much as the code.
 
 from __future__ import annotations
 
+import ast
+import builtins
+import functools
 import hashlib
-import json
 import logging
 import os
 import re
-import tempfile
 import threading
 import zlib
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,11 +61,23 @@ DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 PRUNE_EVERY = 64
 _KEPT = ("fmod", "floor")           # libm symbols arith.py registers at import
 
-_GLOBAL = re.compile(r'@"([^"]+)"')
-_DEFINE = re.compile(r'^define\s+(?P<attrs>[^@]*)@"(?P<name>[^"]+)"\(')
-_DECLARE = re.compile(r'^declare\s+[^@]*@"(?P<name>[^"]+)"\(')
-_EXTERNAL = re.compile(r'^@"(?P<name>[^"]+)" = external ')
-_MODULE_ID = re.compile(r"^; ModuleID = .*$|^source_filename = .*$", re.MULTILINE)
+
+@functools.cache
+def _patterns() -> tuple:
+    """(global name, define, declare, external, module id) patterns of a
+    module's text (compiled on first use: a warm process needs none)."""
+    return (re.compile(r'@"([^"]+)"'),
+            re.compile(r'^define\s+(?P<attrs>[^@]*)@"(?P<name>[^"]+)"\('),
+            re.compile(r'^declare\s+[^@]*@"(?P<name>[^"]+)"\('),
+            re.compile(r'^@"(?P<name>[^"]+)" = external '),
+            re.compile(r"^; ModuleID = .*$|^source_filename = .*$", re.MULTILINE))
+
+
+def _dump(value) -> str:
+    """A Python literal of `value` (dicts, lists, str, int, bool, None):
+    `ast.literal_eval` reads it back (json and pickle cost milliseconds to
+    import, which a warm process would pay)."""
+    return repr(value)
 
 _lock = threading.Lock()
 _made: dict = {}                    # key -> Saved: the objects loaded in this process
@@ -77,6 +91,7 @@ class Saved:
     tier: str            # "cheap", "light" or "full" (jit.py)
     optimized: str       # the optimised IR text (for NativeFunction.asm and explore)
     obj: bytes           # the object file
+    capi: tuple = ()     # the C-API functions it calls (jit.capi_symbol makes them resolvable)
 
 
 class ObjectCache:
@@ -136,6 +151,7 @@ class ObjectCache:
         """Save `saved` as the entry of `key`, atomically (errors are logged)."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            import tempfile
             fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=SUFFIX)
             try:
                 with os.fdopen(fd, "wb") as out:
@@ -204,7 +220,8 @@ def _size(path: Path) -> int:
 
 def _encode(key: str, header: dict, saved: Saved) -> bytes:
     optimized = zlib.compress(saved.optimized.encode(), 1)
-    meta = json.dumps({"key": key, "header": header, "names": saved.names, "tier": saved.tier,
+    meta = _dump({"key": key, "header": header, "names": saved.names, "tier": saved.tier,
+                  "capi": list(saved.capi),
                        "optimized": len(optimized), "object": len(saved.obj)}).encode()
     body = len(meta).to_bytes(4, "little") + meta + optimized + saved.obj
     return FORMAT + hashlib.sha256(body).digest() + body
@@ -219,11 +236,12 @@ def _decode(data: bytes, key: str, header: dict) -> Saved:
         raise ValueError("checksum mismatch: truncated or corrupted")
     size = int.from_bytes(body[:4], "little")
     try:
-        meta = json.loads(body[4:4 + size])
+        meta = ast.literal_eval(body[4:4 + size].decode())
         optimized_size, object_size = meta["optimized"], meta["object"]
-        names, tier = meta["names"], meta["tier"]
+        names, tier, capi = meta["names"], meta["tier"], tuple(meta["capi"])
         found_key, found_header = meta["key"], meta["header"]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, SyntaxError, MemoryError,
+            RecursionError) as exc:
         raise ValueError(f"bad header: {exc}") from None
     if found_key != key or found_header != header:
         raise ValueError("made for another key, version or target")
@@ -231,41 +249,47 @@ def _decode(data: bytes, key: str, header: dict) -> Saved:
     if len(body) != start + optimized_size + object_size:
         raise ValueError("sizes do not match the header")
     optimized = zlib.decompress(body[start:start + optimized_size]).decode()
-    return Saved(names, tier, optimized, body[start + optimized_size:])
+    return Saved(names, tier, optimized, body[start + optimized_size:], capi)
 
 
 # -- portable module texts ---------------------------------------------------------------
 
 def portable(text: str, names: list) -> tuple | None:
-    """(portable text, {process name: portable name}, {portable name: address})
-    of the module `text` defining the functions `names`; None when it refers
-    to a symbol that cannot be bound again (see the module's docstring)."""
+    """(portable text, {process name: portable name}, {portable name: address},
+    the C-API functions it declares) of the module `text` defining the
+    functions `names`; None when it refers to a symbol that cannot be bound
+    again (see the module's docstring)."""
     if PLACEHOLDER in text:
         return None
+    global_name, define, declare, external, module_id = _patterns()
     renames = {n: f"{PLACEHOLDER}.f{i}" for i, n in enumerate(names)}
-    bindings = {}
+    bindings, capi = {}, []
     for line in text.splitlines():
         if not line or line[0] not in "d@":
             continue
-        m = _DEFINE.match(line)
+        m = define.match(line)
         if m:
             if "internal" not in m["attrs"] and "private" not in m["attrs"] \
                     and m["name"] not in renames:
                 return None
             continue
-        m = _EXTERNAL.match(line) or _DECLARE.match(line)
+        m = external.match(line) or declare.match(line)
         if m is None:
             continue
         name = m["name"]
-        if name in renames or name.startswith("llvm.") or name in _KEPT or jit.is_capi(name):
+        if jit.is_capi(name):
+            capi.append(name)
+            continue
+        if name in renames or name.startswith("llvm.") or name in _KEPT:
             continue
         address = jit.symbol_address(name)
         if address is None:
             return None
         new = renames[name] = f"{PLACEHOLDER}.k{len(bindings)}"
         bindings[new] = address
-    text = _MODULE_ID.sub("", text)
-    return _GLOBAL.sub(lambda m: f'@"{renames.get(m[1], m[1])}"', text), renames, bindings
+    text = module_id.sub("", text)
+    text = global_name.sub(lambda m: f'@"{renames.get(m[1], m[1])}"', text)
+    return text, renames, bindings, tuple(capi)
 
 
 def _source_digest() -> str:
@@ -288,8 +312,7 @@ def header() -> dict:
         tm = jit.target_machine()
         _HEADER.update(format=FORMAT.decode().strip(), llvmlite=llvmlite.__version__,
                        llvm=".".join(map(str, llvm.llvm_version_info)), triple=tm.triple,
-                       cpu=llvm.get_host_cpu_name(),
-                       features=llvm.get_host_cpu_features().flatten(),
+                       cpu=jit.host_cpu()[0], features=jit.host_cpu()[1],
                        opt_level=jit.OPT_LEVEL, sources=_source_digest())
     return _HEADER
 
@@ -306,11 +329,11 @@ def compile_cached(cache: ObjectCache, text: str, names: list, polled, pipeline:
     if form is None:
         cache.stats["not portable"] += 1
         return None
-    ptext, renames, bindings = form
+    ptext, renames, bindings, capi = form
     head = header()
-    choices = json.dumps([pipeline, cheap, transfers, nesting > jit.DEEP_NESTING,
-                          sorted(renames[n] for n in polled)])
-    key = hashlib.sha256(json.dumps(head, sort_keys=True).encode() + choices.encode()
+    choices = _dump([pipeline, cheap, transfers, nesting > jit.DEEP_NESTING,
+                     sorted(renames[n] for n in polled)])
+    key = hashlib.sha256(_dump(sorted(head.items())).encode() + choices.encode()
                          + ptext.encode()).hexdigest()
     base = f"tsc.{key[:16]}"
     with _lock:
@@ -318,18 +341,6 @@ def compile_cached(cache: ObjectCache, text: str, names: list, polled, pipeline:
     if only_saved and made is None and not cache.has(key):
         cache.stats["not saved"] += 1
         return None
-    with _lock:
-        instance = _instances[key] = _instances.get(key, -1) + 1
-    # the first module of this text in the process takes the saved names; a
-    # later one the same object with another prefix of the same length
-    prefix = base if not instance else "tsc." + hashlib.sha256(
-        f"{key}/{instance}".encode()).hexdigest()[:16]
-
-    def final(name: str) -> str:
-        return prefix + name[len(PLACEHOLDER):]
-
-    for name, address in bindings.items():
-        jit.bind_symbol(final(name), address)
     saved_names = [base + renames[n][len(PLACEHOLDER):] for n in names]
     saved = made or cache.get(key, head)
     if saved is not None and saved.names != saved_names:
@@ -350,14 +361,46 @@ def compile_cached(cache: ObjectCache, text: str, names: list, polled, pipeline:
             obj, optimized, tier = jit.make_object(base_text, saved_names, base_polled, pipeline,
                                                    cheap=cheap, transfers=transfers,
                                                    nesting=nesting)
-        saved = Saved(saved_names, tier, optimized, obj)
+        saved = Saved(saved_names, tier, optimized, obj, capi)
         cache.put(key, head, saved)
+    addresses = _load_instance(cache, key, saved, bindings)
+    if addresses is None:
+        return None
+    found = dict(zip(names, addresses))
+    for name, address in found.items():     # later modules call them by these names
+        jit.bind_symbol(name, address)
+    records = getattr(_thread, "records", None)
+    if records is not None:
+        process = {portable: name for name, portable in renames.items()}
+        records.append(Record(key, [process[k] for k in sorted(bindings, key=_index)],
+                                 names, found))
+    return found, saved.optimized, saved.tier
+
+
+def _index(portable: str) -> int:
+    return int(portable.rsplit(".k", 1)[1])
+
+
+def _load_instance(cache: ObjectCache, key: str, saved: Saved, bindings: dict) -> list | None:
+    """Load `saved`, the object of `key`, with its symbols `bindings`
+    ({PLACEHOLDER.kN: address}) bound: the addresses of its functions in
+    `saved.names` order, or None (the entry rejected) if it does not load.
+    The first instance of a key in the process takes the saved names; a
+    later one the same object with another prefix of the same length."""
+    base = f"tsc.{key[:16]}"
     with _lock:
         _made[key] = saved
+        instance = _instances[key] = _instances.get(key, -1) + 1
+    prefix = base if not instance else "tsc." + hashlib.sha256(
+        f"{key}/{instance}".encode()).hexdigest()[:16]
+    for name, address in bindings.items():
+        jit.bind_symbol(prefix + name[len(PLACEHOLDER):], address)
+    for name in saved.capi:
+        jit.capi_symbol(name)
     obj = saved.obj
     if prefix != base:
         obj = obj.replace(f"{base}.".encode(), f"{prefix}.".encode())
-    final_names = [final(renames[n]) for n in names]
+    final_names = [prefix + name[len(base):] for name in saved.names]
     try:
         addresses = jit.load_object(obj, final_names)
     except Exception as exc:            # noqa: BLE001 -- a foreign or damaged object
@@ -365,7 +408,195 @@ def compile_cached(cache: ObjectCache, text: str, names: list, polled, pipeline:
             _made.pop(key, None)
         cache.reject(key, f"loading failed: {exc}")
         return None
-    found = {n: addresses[f] for n, f in zip(names, final_names)}
-    for name, address in found.items():     # later modules call them by these names
-        jit.bind_symbol(name, address)
-    return found, saved.optimized, saved.tier
+    return [addresses[n] for n in final_names]
+
+
+# -- what a specialisation loaded, to load it again without its text -----------------------
+
+@dataclass
+class Record:
+    """A module `compile_cached` loaded: its key, the process names of what
+    its symbols `kN` are bound to (in order of N), its functions' process
+    names and addresses."""
+    key: str
+    bound: list
+    names: list
+    addresses: dict
+
+
+_thread = threading.local()
+
+
+@contextmanager
+def recording():
+    """Collect a `Record` of every module compile_cached loads meanwhile in
+    this thread (an enclosing recording gets them too)."""
+    outer = getattr(_thread, "records", None)
+    _thread.records = records = []
+    try:
+        yield records
+    finally:
+        _thread.records = outer
+        if outer is not None:
+            outer.extend(records)
+
+
+def recipe(process_name: str, functions: dict):
+    """How a later process finds what the symbol `process_name` is bound to:
+    ["function", i, j] for the function `functions[process_name] == (i, j)`
+    of the records loaded with it; ["runtime", hint] for a runtime variable
+    (jit.RUNTIME_ADDRESSES); ["builtin", name] for an object of `builtins`
+    (a type, an exception class, None, True); ["value", v] for an int, str,
+    float, bytes or a tuple of them; ["pickled", data] for another object
+    that pickles to itself (a class, a function); None when there is no way."""
+    if process_name in functions:
+        return ["function", *functions[process_name]]
+    hint = jit.runtime_hint(process_name)
+    if hint is not None:
+        return ["runtime", hint]
+    found, obj = jit.symbol_object(process_name)
+    if not found:
+        return None
+    name = getattr(obj, "__name__", None)
+    if type(name) is str and getattr(builtins, name, None) is obj:
+        return ["builtin", name]
+    if _literal(obj):
+        return ["value", obj]
+    import pickle
+    try:
+        data = pickle.dumps(obj, protocol=4)
+        back = pickle.loads(data)
+    except Exception:                   # noqa: BLE001 -- anything pickle refuses
+        return None
+    return ["pickled", data] if back is obj else None
+
+
+def _literal(obj) -> bool:
+    """Does `ast.literal_eval(repr(obj))` give an object equal to `obj`, of its type?"""
+    t = type(obj)
+    if t is float:
+        return obj == obj and obj not in (float("inf"), float("-inf"))
+    if t in (int, str, bytes, bool, type(None)):
+        return True
+    return t is tuple and all(_literal(x) for x in obj)
+
+
+def resolve(recipe_, loaded: list) -> int:
+    """The address a `recipe` stands for in this process (`loaded`: the
+    function addresses of the records loaded so far, in order)."""
+    kind, value = recipe_[0], recipe_[1]
+    if kind == "function":
+        return loaded[value][recipe_[2]]
+    if kind == "runtime":
+        return jit.runtime_address(value)
+    if kind == "builtin":
+        obj = getattr(builtins, value)
+    elif kind == "value":
+        obj = value
+    else:
+        import pickle
+        obj = pickle.loads(value)
+    return jit.symbol_address(jit.pyobject_symbol(obj, type(obj).__name__))
+
+
+def load_saved(cache: ObjectCache, key: str, bound: list) -> list | None:
+    """Load the saved module `key` with its symbols k0, k1, ... bound to the
+    addresses `bound`: its functions' addresses in order, or None when it
+    is not saved or does not load (nothing compiled either way)."""
+    with _lock:
+        saved = _made.get(key)
+    if saved is None:
+        saved = cache.get(key, header())
+        if saved is None:
+            return None
+        cache.stats["hits"] += 1
+    else:
+        cache.stats["made here"] += 1
+    jit.compile_counts["loaded"] += 1
+    return _load_instance(cache, key, saved,
+                          {f"{PLACEHOLDER}.k{i}": a for i, a in enumerate(bound)})
+
+
+# -- whole specialisations: their modules, loaded without their texts ---------------------
+
+SPECIALISATION = "specialisation"       # the `tier` of an entry that describes one
+
+
+def specialisation_meta(records: list, entries, root_symbol: str) -> dict | None:
+    """What `load_specialisation` needs to load a compiled function again in
+    another process, from the `Record`s of the modules loaded to compile it
+    (callees first) and the Record of its signature's Python entries
+    (`entries`, kinds "fast" then "trusting"); None when a symbol of them
+    cannot be bound by a later process (a promotion site, a function
+    compiled before and outside these modules)."""
+    if entries is None:
+        return None
+    modules = [r for r in records if r.key != entries.key] + [entries]
+    functions = {}
+    for i, r in enumerate(modules):
+        for j, name in enumerate(r.names):
+            functions[name] = (i, j)
+    if root_symbol not in functions:
+        return None
+    out = []
+    for r in modules:
+        bound = [recipe(name, functions) for name in r.bound]
+        if None in bound:
+            return None
+        out.append({"key": r.key, "bound": bound})
+    fast = (len(modules) - 1, 0)
+    trusting = (len(modules) - 1, 1) if len(entries.names) > 1 else None
+    return {"modules": out, "root": functions[root_symbol], "fast": fast, "trusting": trusting}
+
+
+class LoadedCode:
+    """The NativeCode (compiler.py) of a function loaded by
+    `load_specialisation`: its graph is made only when asked for."""
+
+    def __init__(self, graph_of, symbol: str, address: int, tier: str, optimized: str,
+                 seconds: float):
+        self._graph_of = graph_of
+        self._graph = None
+        self.symbol, self.address, self.tier = symbol, address, tier
+        self.reaches_promote = False
+        self.llvm_ir = ""                       # not kept: the module's text was not made
+        self.llvm_ir_optimized = optimized
+        self.compile_seconds = seconds
+
+    @property
+    def graph(self):
+        if self._graph is None:
+            self._graph = self._graph_of()
+        return self._graph
+
+
+def load_specialisation(cache: ObjectCache, meta: dict, name: str, graph_of):
+    """The NativeFunction `name` described by `meta` (specialisation_meta),
+    its modules loaded from `cache`; `graph_of()` makes its graph if one is
+    asked for.  None when a module or an object is missing (nothing is
+    compiled, nothing runs)."""
+    from rgen.llvm.callable import make_native
+    import time
+    start = time.perf_counter()
+    loaded = []
+    try:
+        for module in meta["modules"]:
+            bound = [resolve(r, loaded) for r in module["bound"]]
+            addresses = load_saved(cache, module["key"], bound)
+            if addresses is None:
+                return None
+            loaded.append(addresses)
+        (i, j), (fi, fj) = meta["root"], meta["fast"]
+        root_key = meta["modules"][i]["key"]
+        trusting = meta["trusting"]
+    except Exception as exc:            # noqa: BLE001 -- an object gone, a damaged entry
+        cache.stats["unusable"] += 1
+        log.warning("timeshift cache: a saved specialisation cannot be loaded (%s: %s); "
+                    "it is compiled", type(exc).__name__, exc)
+        return None
+    with _lock:
+        saved = _made[root_key]
+    code = LoadedCode(graph_of, f"{root_key[:16]}.{j}", loaded[i][j], saved.tier,
+                      saved.optimized, time.perf_counter() - start)
+    return make_native(code, loaded[fi][fj],
+                       None if trusting is None else loaded[trusting[0]][trusting[1]], name)

@@ -6,6 +6,7 @@ Each warm or damaged run is a fresh process (`run_program`): within one
 process a module's names are loaded once, so a second identical module is
 compiled as usual (tested too)."""
 
+import ast
 import json
 import logging
 import os
@@ -33,13 +34,14 @@ PROGRAM = textwrap.dedent("""
     from rgen.llvm import jit
     from timeshifter import make_compiler
     cache = sys.argv[1] if len(sys.argv) > 1 else True
-    results = []
+    results, built = [], []
     for func, green, greens, reds in [{cases}]:
         comp = make_compiler(func, green=green, cache=cache)
         results.append([comp(*greens, *reds), func(*greens, *reds)])
+        built.append(comp._built)     # annotated, generating extension made?
         comp.wait(60)                 # the optimised promotion cases, saved too
-    stats = comp._specializer.host.object_cache.stats
-    print(json.dumps({{"results": results, "stats": dict(stats),
+    stats = comp._object_cache.stats
+    print(json.dumps({{"results": results, "stats": dict(stats), "built": built,
                       "llvm": dict(jit.compile_counts)}}))
 """)
 SQUARE = '(ex.interpret, ["bytecode"], (ex.SQUARE,), (9,))'
@@ -69,13 +71,16 @@ def entries(folder) -> list:
 
 def test_a_second_process_loads_the_code_instead_of_compiling(tmp_path):
     cold = run_program(tmp_path, f"{SQUARE}, {BF}")
-    # two programs, each a module and its signature's Python entries
-    assert cold["stats"] == {"misses": 4, "saved": 4}
+    # two programs, each a module, its signature's Python entries and the
+    # specialisation's entry naming them
+    assert cold["stats"] == {"misses": 4, "saved": 6, "specialisations saved": 2}
     assert cold["llvm"] == {"compiled": 4}
-    assert len(entries(tmp_path)) == 4
+    assert cold["built"] == [True, True]
+    assert len(entries(tmp_path)) == 6
     warm = run_program(tmp_path, f"{SQUARE}, {BF}")
-    assert warm["stats"] == {"hits": 4}
+    assert warm["stats"] == {"hits": 4, "specialisations loaded": 2}
     assert warm["llvm"] == {"loaded": 4}          # nothing compiled
+    assert warm["built"] == [False, False]        # nothing annotated or specialised
     assert warm["warnings"] == []
 
 
@@ -87,6 +92,7 @@ def test_promotion_cases_are_loaded_too(tmp_path):
     cold = run_program(tmp_path, DFA)
     assert cold["stats"]["misses"] == cold["stats"]["saved"] == len(entries(tmp_path)) > 2
     assert cold["stats"]["made here"] >= 1
+    assert cold["stats"]["specialisations not saved"] == 1      # its code holds sites
     warm = run_program(tmp_path, DFA)
     assert "compiled" not in warm["llvm"]
     assert warm["stats"]["hits"] == cold["stats"]["saved"]
@@ -97,10 +103,12 @@ def test_another_program_is_another_entry_and_an_equal_one_a_hit(tmp_path):
     run_program(tmp_path, BF)
     other = run_program(tmp_path, '(ex.bf, ["program"], ("".join(list(ex.BF_MUL)), ), '
                                   '("\\x0b\\x0c",))')
-    assert other["stats"] == {"hits": 2}          # an equal program, another str object
+    # an equal program in another str object
+    assert other["stats"] == {"hits": 2, "specialisations loaded": 1}
     changed = run_program(tmp_path, '(ex.bf, ["program"], (ex.BF_ADD,), ("\\x0b\\x0c",))')
-    assert changed["stats"] == {"misses": 1, "saved": 1, "hits": 1}   # the same entries
-    assert len(entries(tmp_path)) == 3
+    assert changed["stats"] == {"misses": 1, "saved": 2, "hits": 1,     # the same entries
+                                "specialisations saved": 1}
+    assert len(entries(tmp_path)) == 5
 
 
 def test_a_changed_interpreter_is_compiled_again(tmp_path):
@@ -117,10 +125,44 @@ def test_a_changed_interpreter_is_compiled_again(tmp_path):
     cases = ('(__import__("calc").calc, ["n"], (5,), (7,))')
     env = {"PYTHONPATH": str(tmp_path)}
     folder = tmp_path / "cache"
-    assert run_program(folder, cases, env)["stats"] == {"misses": 2, "saved": 2}
-    assert run_program(folder, cases, env)["stats"] == {"hits": 2}
+    saved = {"misses": 2, "saved": 3, "specialisations saved": 1}
+    assert run_program(folder, cases, env)["stats"] == saved
+    assert run_program(folder, cases, env)["stats"] == {"hits": 2, "specialisations loaded": 1}
     module.write_text(source.replace("x * 3", "x * 4"))
-    assert run_program(folder, cases, env)["stats"] == {"misses": 1, "saved": 1, "hits": 1}
+    assert run_program(folder, cases, env)["stats"] == {"misses": 1, "saved": 2, "hits": 1,
+                                                         "specialisations saved": 1}
+
+
+def test_a_table_a_pure_function_reads_changed_between_runs(tmp_path):
+    """The fingerprint of the interpreter reaches the module-level table
+    through the pure function: another table, another key; the result is
+    the new one."""
+    module = tmp_path / "tabled.py"
+    source = textwrap.dedent("""
+        from hintannotator import hint, purefunction
+        TABLE = [3, 5, 7]
+
+        @purefunction
+        def weight(i: int) -> int:
+            return TABLE[i]
+
+        def run(code: str, x: int) -> int:
+            total = 0
+            for c in code:
+                total += weight(hint(ord(c) - 48, concrete=True)) * x
+            return total
+    """)
+    module.write_text(source)
+    cases = '(__import__("tabled").run, ["code"], ("0120",), (10,))'
+    env = {"PYTHONPATH": str(tmp_path)}
+    folder = tmp_path / "cache"
+    first = run_program(folder, cases, env)
+    assert first["results"] == [[180, 180]]
+    assert run_program(folder, cases, env)["stats"]["specialisations loaded"] == 1
+    module.write_text(source.replace("[3, 5, 7]", "[3, 5, 100]"))
+    changed = run_program(folder, cases, env)
+    assert changed["results"] == [[1110, 1110]]
+    assert changed["built"] == [True] and "specialisations loaded" not in changed["stats"]
 
 
 def _damage_object(data: bytes) -> bytes:
@@ -133,9 +175,9 @@ def _other_version(data: bytes) -> bytes:
     import hashlib
     body = data[len(FORMAT) + 32:]
     size = int.from_bytes(body[:4], "little")
-    meta = json.loads(body[4:4 + size])
+    meta = ast.literal_eval(body[4:4 + size].decode())
     meta["header"]["llvm"] = "1.0.0"
-    raw = json.dumps(meta).encode()
+    raw = repr(meta).encode()
     body = len(raw).to_bytes(4, "little") + raw + body[4 + size:]
     return FORMAT + hashlib.sha256(body).digest() + body
 
@@ -152,18 +194,29 @@ def test_a_damaged_entry_is_deleted_and_the_code_compiled(tmp_path, damage, why)
     entry = max(entries(tmp_path), key=lambda p: p.stat().st_size)    # the program's module
     entry.write_bytes(damage(entry.read_bytes()))
     report = run_program(tmp_path)                 # the process exits 0, results right
-    assert report["stats"] == {"rejected": 1, "misses": 1, "saved": 1, "hits": 1}
-    assert report["llvm"] == {"compiled": 1, "loaded": 1}
+    assert report["stats"]["rejected"] == 1 and report["stats"]["misses"] == 1
+    assert report["llvm"]["compiled"] == 1
     [warning] = report["warnings"]
     assert why in warning and entry.name in warning
-    assert run_program(tmp_path)["stats"] == {"hits": 2}   # saved again, whole
+    again = run_program(tmp_path)                  # saved again, whole
+    assert again["stats"] == {"hits": 2, "specialisations loaded": 1}
+
+
+def test_a_damaged_specialisation_entry_is_deleted_and_the_modules_loaded(tmp_path):
+    run_program(tmp_path)
+    spec = min(entries(tmp_path), key=lambda p: p.stat().st_size)
+    spec.write_bytes(spec.read_bytes()[:-3])
+    report = run_program(tmp_path)
+    assert report["stats"] == {"rejected": 1, "hits": 2, "saved": 1,
+                               "specialisations saved": 1}
+    assert "compiled" not in report["llvm"] and report["built"] == [True]
 
 
 def test_the_folder_comes_from_the_environment(tmp_path):
     folder = tmp_path / "from-env"
     report = run_program(None, env={ENV_VAR: str(folder)}, argv=False)
-    assert report["stats"] == {"misses": 2, "saved": 2}
-    assert len(entries(folder)) == 2
+    assert report["stats"] == {"misses": 2, "saved": 3, "specialisations saved": 1}
+    assert len(entries(folder)) == 3
 
 
 def twice_plus(n: int, x: int) -> int:
@@ -190,14 +243,15 @@ def test_the_same_program_twice_in_one_process(tmp_path):
     assert first(4, 12) == twice_plus(4, 12)       # its module, and its entries saved
     compiled = jit.compile_counts["compiled"]
     second = make_compiler(twice_plus, green=["n"], cache=str(tmp_path))
-    assert second(4, 12) == twice_plus(4, 12) and second(5, 3) == twice_plus(5, 3)
+    assert second(4, 12) == twice_plus(4, 12)      # the specialisation, loaded whole
+    assert not second._built
+    assert second(5, 3) == twice_plus(5, 3)
     assert jit.compile_counts["compiled"] == compiled + 1      # only n == 5
     again = [first.specialize(4).native, second.specialize(4).native]
     assert again[0].symbol != again[1].symbol and again[0].address != again[1].address
     assert again[0](7) == again[1](7) == twice_plus(4, 7)
     assert jit.compile_counts["compiled"] == compiled + 1
-    stats = object_cache(str(tmp_path)).stats
-    assert stats["made here"] == 3 and stats["saved"] == 3
+    assert object_cache(str(tmp_path)).stats["made here"] == 4     # the entries too
 
 
 def test_the_portable_text_names_no_process_symbol():
@@ -209,7 +263,8 @@ def test_the_portable_text_names_no_process_symbol():
                if n != name]                  # the Python entries of its signature
     if defined:                               # a function it defines is not named
         assert portable(text, [name]) is None
-    ptext, renames, bindings = portable(text, [name] + defined)
+    ptext, renames, bindings, capi = portable(text, [name] + defined)
+    assert all(jit.is_capi(c) and f"@\"{c}\"" in ptext for c in capi)
     assert renames[name] == f"{PLACEHOLDER}.f0"
     assert all(n not in ptext for n in [name] + defined)
     assert "py." not in ptext and "; ModuleID" not in ptext
