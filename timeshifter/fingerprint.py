@@ -202,15 +202,17 @@ def toolkit_stamp() -> str:
     """A hash of the size and modification time of every source file of the
     toolkit's packages (computed once per process)."""
     if not _stamp:
-        digest = hashlib.sha256(sys.version.encode())
-        root = Path(__file__).resolve().parent.parent
-        for package in TOOLKIT:
-            for folder, dirs, files in os.walk(root / package):
-                dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-                for name in sorted(files):
-                    if name.endswith(".py"):
-                        st = os.stat(os.path.join(folder, name))
-                        digest.update(f"{folder}/{name}:{st.st_size}:{st.st_mtime_ns};"
-                                      .encode())
-        _stamp.append(digest.hexdigest())
+        parts = [sys.version]
+        root = str(Path(__file__).resolve().parent.parent)
+        folders = [os.path.join(root, package) for package in TOOLKIT]
+        while folders:
+            folder = folders.pop()
+            with os.scandir(folder) as found:
+                for entry in sorted(found, key=lambda e: e.name):
+                    if entry.name.endswith(".py"):
+                        st = entry.stat()
+                        parts.append(f"{entry.path}:{st.st_size}:{st.st_mtime_ns}")
+                    elif entry.is_dir() and entry.name != "__pycache__":
+                        folders.append(entry.path)
+        _stamp.append(hashlib.sha256("\n".join(parts).encode()).hexdigest())
     return _stamp[0]

@@ -47,7 +47,6 @@ import threading
 import zlib
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from rgen.llvm import jit
@@ -84,14 +83,18 @@ _made: dict = {}                    # key -> Saved: the objects loaded in this p
 _instances: dict = {}               # key -> modules of that text loaded so far, minus one
 
 
-@dataclass
 class Saved:
-    """What an entry holds."""
-    names: list          # the module's functions, in compiler.py's order (final names)
-    tier: str            # "cheap", "light" or "full" (jit.py)
-    optimized: str       # the optimised IR text (for NativeFunction.asm and explore)
-    obj: bytes           # the object file
-    capi: tuple = ()     # the C-API functions it calls (jit.capi_symbol makes them resolvable)
+    """What an entry holds.  (Plain classes here, not dataclasses: making
+    one costs a warm process a few tenths of a millisecond.)"""
+
+    __slots__ = ("names", "tier", "optimized", "obj", "capi")
+
+    def __init__(self, names: list, tier: str, optimized: str, obj: bytes, capi: tuple = ()):
+        self.names = names          # the module's functions, in compiler.py's order
+        self.tier = tier            # "cheap", "light" or "full" (jit.py)
+        self.optimized = optimized  # the optimised IR text (NativeFunction.asm, explore)
+        self.obj = obj              # the object file
+        self.capi = capi            # the C-API functions it calls (jit.capi_symbol)
 
 
 class ObjectCache:
@@ -413,15 +416,15 @@ def _load_instance(cache: ObjectCache, key: str, saved: Saved, bindings: dict) -
 
 # -- what a specialisation loaded, to load it again without its text -----------------------
 
-@dataclass
 class Record:
     """A module `compile_cached` loaded: its key, the process names of what
     its symbols `kN` are bound to (in order of N), its functions' process
     names and addresses."""
-    key: str
-    bound: list
-    names: list
-    addresses: dict
+
+    __slots__ = ("key", "bound", "names", "addresses")
+
+    def __init__(self, key: str, bound: list, names: list, addresses: dict):
+        self.key, self.bound, self.names, self.addresses = key, bound, names, addresses
 
 
 _thread = threading.local()

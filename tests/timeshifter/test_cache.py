@@ -170,16 +170,19 @@ def _damage_object(data: bytes) -> bytes:
     return data[:-100] + bytes([data[-100] ^ 0xFF]) + data[-99:]
 
 
-def _other_version(data: bytes) -> bytes:
-    """A well-formed entry whose header names another LLVM version."""
-    import hashlib
-    body = data[len(FORMAT) + 32:]
-    size = int.from_bytes(body[:4], "little")
-    meta = ast.literal_eval(body[4:4 + size].decode())
-    meta["header"]["llvm"] = "1.0.0"
-    raw = repr(meta).encode()
-    body = len(raw).to_bytes(4, "little") + raw + body[4 + size:]
-    return FORMAT + hashlib.sha256(body).digest() + body
+def _made_elsewhere(field: str, value: str):
+    """A well-formed entry whose header says it was made with another
+    `field` (LLVM version, CPU) but which sits under this process's key."""
+    def damage(data: bytes) -> bytes:
+        import hashlib
+        body = data[len(FORMAT) + 32:]
+        size = int.from_bytes(body[:4], "little")
+        meta = ast.literal_eval(body[4:4 + size].decode())
+        meta["header"][field] = value
+        raw = repr(meta).encode()
+        body = len(raw).to_bytes(4, "little") + raw + body[4 + size:]
+        return FORMAT + hashlib.sha256(body).digest() + body
+    return damage
 
 
 @pytest.mark.parametrize("damage, why", [
@@ -187,8 +190,9 @@ def _other_version(data: bytes) -> bytes:
     (lambda data: os.urandom(len(data)), "not an entry of this format"),
     (lambda data: b"", "not an entry of this format"),
     (_damage_object, "checksum mismatch"),
-    (_other_version, "made for another key, version or target"),
-], ids=["truncated", "random bytes", "empty", "corrupted", "another version"])
+    (_made_elsewhere("llvm", "1.0.0"), "made for another key, version or target"),
+    (_made_elsewhere("cpu", "i486"), "made for another key, version or target"),
+], ids=["truncated", "random bytes", "empty", "corrupted", "another version", "another cpu"])
 def test_a_damaged_entry_is_deleted_and_the_code_compiled(tmp_path, damage, why):
     run_program(tmp_path)
     entry = max(entries(tmp_path), key=lambda p: p.stat().st_size)    # the program's module
@@ -242,6 +246,8 @@ def test_the_same_program_twice_in_one_process(tmp_path):
     first = make_compiler(twice_plus, green=["n"], cache=str(tmp_path))
     assert first(4, 12) == twice_plus(4, 12)       # its module, and its entries saved
     compiled = jit.compile_counts["compiled"]
+    stats = object_cache(str(tmp_path)).stats
+    made = stats["made here"]
     second = make_compiler(twice_plus, green=["n"], cache=str(tmp_path))
     assert second(4, 12) == twice_plus(4, 12)      # the specialisation, loaded whole
     assert not second._built
@@ -251,7 +257,9 @@ def test_the_same_program_twice_in_one_process(tmp_path):
     assert again[0].symbol != again[1].symbol and again[0].address != again[1].address
     assert again[0](7) == again[1](7) == twice_plus(4, 7)
     assert jit.compile_counts["compiled"] == compiled + 1
-    assert object_cache(str(tmp_path)).stats["made here"] == 4     # the entries too
+    # loaded again: the module and the entries for second(4, ...), then the
+    # module for each specialize(4)
+    assert stats["made here"] == made + 4
 
 
 def test_the_portable_text_names_no_process_symbol():
@@ -301,3 +309,35 @@ def test_an_unwritable_folder_only_warns(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="rgen.llvm.objcache"):
         assert comp(5, 11) == thrice(5, 11)
     assert "cannot write" in caplog.text
+
+
+CONCURRENT = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {root!r})
+    from examples import interpreters as ex
+    from timeshifter import make_compiler
+    for i in range(20):
+        program = "+-" * (i % 5) + "x" * (i % 3) + "+" * i
+        comp = make_compiler(ex.plus_minus_str, green=["s"], cache=sys.argv[1])
+        got, expected = comp(program, 17, 4), ex.plus_minus_str(program, 17, 4)
+        assert got == expected, (program, got, expected)
+    print("ok")
+""")
+
+
+def test_two_processes_share_a_folder(tmp_path):
+    """Two processes compile and load the same 20 programs at once against
+    one folder: every result right, no partial entry left, every entry whole."""
+    from rgen.llvm.objcache import _decode, header
+    code = CONCURRENT.format(root=str(ROOT))
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert (proc.returncode, out) == (0, "ok\n"), err
+    assert not list(tmp_path.glob(".tmp-*"))
+    found = entries(tmp_path)
+    assert len(found) >= 20
+    for path in found:
+        _decode(path.read_bytes(), path.stem, header())      # raises if damaged
