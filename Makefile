@@ -1,16 +1,17 @@
 # `make test` and `make demo` work from a clean clone: they create .venv if it is
 # missing, install the package editable with its test extras (again only when
-# setup.cfg or pyproject.toml changed), and make sure graphviz's `dot` exists.
+# setup.cfg or pyproject.toml changed), and make sure graphviz's `dot` exists (and, for
+# `make test`, Chromium: the explorer page's browser test).
 
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.timeshift-installed
 
-.PHONY: test demo bench golden fuzz install graphviz clean
+.PHONY: test demo bench golden fuzz install graphviz chromium clean
 
 FUZZ_SECONDS ?= 180
 
-test: install graphviz
+test: install graphviz chromium
 	$(PY) -m pytest -n 2 -q tests
 
 # The benchmarks (bench/), each printing ratios measured side by side with
@@ -44,6 +45,18 @@ $(PY):
 $(STAMP): setup.cfg pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
+
+# Headless Chromium renders the explorer page in tests/timeshifter/test_explore_browser.py
+# (skipped without it); installing it may fail (no network): the tests still run.
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		(apt-get update && apt-get install -y chromium) || \
+		echo "note: chromium could not be installed; the explorer's browser test is skipped"; \
+	else \
+		echo "note: chromium is missing (the explorer's browser test is skipped); install the" \
+		     "system package, e.g. 'sudo apt-get install chromium'"; \
+	fi
 
 graphviz:
 	@if command -v dot >/dev/null 2>&1; then :; \
