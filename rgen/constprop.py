@@ -17,7 +17,7 @@ Requires and preserves `checkgraph` invariants.
 
 from __future__ import annotations
 
-from flowgraph.model import Constant, FunctionGraph
+from flowgraph.model import LAST_EXCEPTION, Constant, FunctionGraph
 from flowgraph.simplify import propagate_constant_args, rename_block
 from rgen.fold import simplify
 
@@ -32,11 +32,14 @@ def propagate_constants(graph: FunctionGraph) -> bool:
 
 
 def refold(graph: FunctionGraph) -> None:
-    """Fold again every operation that has a constant argument."""
+    """Fold again every operation that has a constant argument.  A block
+    whose exception exits were for an operation folded now (a division by a
+    constant that became known) keeps only its normal exit."""
     defs = {op.result: op for op in graph.iteroperations()}
     for block in graph.iterblocks():
         mapping: dict = {}
         operations = []
+        last = block.operations[-1] if block.operations else None
         for op in block.operations:
             op.args = [mapping.get(a, a) for a in op.args]
             if any(isinstance(a, Constant) for a in op.args):
@@ -46,4 +49,7 @@ def refold(graph: FunctionGraph) -> None:
                     continue
             operations.append(op)
         block.operations = operations
+        if block.exitswitch is LAST_EXCEPTION and (not operations or operations[-1] is not last):
+            block.exitswitch = None
+            block.exits = block.exits[:1]
         rename_block(block, mapping)

@@ -32,6 +32,14 @@ warning (logging) and the code is compiled.  A hit refreshes the file's
 modification time; `prune` removes the least recently used entries beyond a
 size bound (checked every PRUNE_EVERY saves).  Processes may share a folder.
 The files hold machine code: a folder must be trusted as much as the code.
+
+Whole specialisations (timeshifter/speccache.py) are loaded without their
+texts: while a function compiles, `recording()` collects a `Record` of each
+module it loads; `specialisation_meta` turns them into what a later process
+needs (the modules' keys and, for each `kN`, a `recipe`: a builtin, a
+literal, a pickled class or function, a runtime variable, a function of one
+of the modules), saved as an entry of the tier SPECIALISATION;
+`load_specialisation` binds and loads them again (`load_saved`).
 """
 
 from __future__ import annotations
@@ -44,12 +52,14 @@ import logging
 import os
 import re
 import threading
+import time
 import zlib
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
 from rgen.llvm import jit
+from rgen.llvm.callable import make_native
 
 log = logging.getLogger("rgen.llvm.objcache")
 
@@ -578,8 +588,6 @@ def load_specialisation(cache: ObjectCache, meta: dict, name: str, graph_of):
     its modules loaded from `cache`; `graph_of()` makes its graph if one is
     asked for.  None when a module or an object is missing (nothing is
     compiled, nothing runs)."""
-    from rgen.llvm.callable import make_native
-    import time
     start = time.perf_counter()
     loaded = []
     try:

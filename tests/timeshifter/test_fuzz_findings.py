@@ -123,3 +123,53 @@ def test_a_label_redirected_from_a_subclass_to_its_base(args):
         except Exception as exc:
             outcomes.append((type(exc), str(exc)))
     assert outcomes[1] == outcomes[2] == outcomes[0]
+
+
+class GuestError(Exception):
+    pass
+
+
+class GuestStop(GuestError):
+    pass
+
+
+class HalfHolder:
+    w: float
+
+    def __init__(self, n: int):
+        self.w = 0.5
+
+
+def known_length_in_try(x: int, w: float, s: str, pr: tuple[int, int]) -> int:
+    a = (ord(s[-1 - (ord(s[x % len(s)]) if len(s) > 0 else 3) % len(s)])
+         if len(s) > 0 else 3) // (-9)
+    o = HalfHolder(pr[1] - pr[1])
+    m = [x] * ((-2) % 4)
+    n2 = 0
+    while n2 < 5 and (not (a != (-5))):
+        try:
+            if (((x >= n2) or (len(s) > 0 and s[pr[-1] % len(s)] <= 'z'))
+                    and (not (((x if ((len(s) > 0 and s[a % len(s)] != 'a')
+                                      or (len(s) > 0 and s[(m[(-9) % len(m)] if len(m) > 0
+                                                            else 7) % len(s)] != 'a'))
+                                else a) > o.w)
+                              or (pr[0] < (m[pr[0] % len(m)] if len(m) > 0 else 7))))):
+                continue
+        except GuestStop as e:
+            raise GuestError("translated") from e
+        except GuestError:
+            pass
+        finally:
+            x = hint((pr[-1] + pr[1]), variable=True)
+    return pr[0]
+
+
+@pytest.mark.parametrize("args", [(-9223372036854775808, 0.0, "", (0, 0)),
+                                  (7, 1.5, "abc", (3, -4))])
+def test_a_division_in_a_try_that_a_known_length_folds(args):
+    """`(-9) % len(m)` in a try whose list's length the residual pipeline
+    learns (fold_known_lengths): the division folds away, and so must its
+    block's exception exits (constprop.refold); the pass checks said "want
+    an operation that may raise as the block's last one, have none"."""
+    res = make_compiler(known_length_in_try).specialize()
+    assert res.interpret(*args) == res(*args) == known_length_in_try(*args)
