@@ -216,6 +216,16 @@ class _Drawer:
         reads += [f"{t}[1][{i}]" for t in self.nests for i in (0, -1)]
         return self.pick(reads)
 
+    @staticmethod
+    def formatted(inner: str, text: str) -> str:
+        """`len` of an f-string of `inner` and `text`, quoted with a quote
+        `inner` does not hold (CPython 3.11 refuses the f-string's own quote
+        inside its braces); `str` and `+` when it holds both."""
+        for quote in ("'", '"'):
+            if quote not in inner:
+                return f"len(f{quote}{{{inner}}}:{{{text}}}!{quote})"
+        return f"len(str({inner}) + ':' + {text} + '!')"
+
     def expr(self, scope: Scope, depth: int = 2) -> str:
         if depth <= 0 or self.chance(40):
             return self.leaf(scope)
@@ -318,7 +328,7 @@ class _Drawer:
                               f"len(','.join([{text}, {text}.replace('a', 'xy')]))",
                               f"int(str({self.expr(scope, 0)})[-1] in {text})",
                               f"len(str({self.expr(scope, 0)}) + {text})",
-                              f"len(f'{{{self.expr(scope, 0)}}}:{{{text}}}!')"])
+                              self.formatted(self.expr(scope, 0), text)])
         if kind == "ord":
             text = self.pick(self.strings)
             return f"(ord({text}[{self.index(text, scope)}]) if len({text}) > 0 else 3)"
