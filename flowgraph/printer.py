@@ -229,8 +229,9 @@ class GraphPrinter:
     HTML labels); `decorate(var)` is the stage's suffix."""
 
     def __init__(self, graph: FunctionGraph, decorate=None, graph_names=None,
-                 esc=_identity, paint=None):
+                 esc=_identity, paint=None, line_of=None):
         self.graph = graph
+        self.line_of = line_of          # op -> its `# line` (None: op.lineno)
         self.blocks = printed_blocks(graph)
         self.blocknum = {b: i for i, b in enumerate(self.blocks)}
         self.used = _used_variables(self.blocks)
@@ -321,8 +322,9 @@ class GraphPrinter:
 
 def _op_line(p: GraphPrinter, op: SpaceOperation) -> str:
     line = "    " + p.operation(op)
-    if op.lineno:
-        line = f"{line:<{COMMENT_COLUMN - 2}}  # line {op.lineno}"
+    lineno = op.lineno if p.line_of is None else p.line_of(op)
+    if lineno:
+        line = f"{line:<{COMMENT_COLUMN - 2}}  # line {lineno}"
     return line
 
 
@@ -409,10 +411,13 @@ def format_struct(t: StructType) -> str:
 
 # -- entry points -----------------------------------------------------------------
 
-def format_graph(g: FunctionGraph, decorate=None, with_callees: bool = False) -> str:
+def format_graph(g: FunctionGraph, decorate=None, with_callees: bool = False,
+                 line_of=None) -> str:
     """The text of `g` (see the module docstring).  `decorate(var) -> str` is
     appended to every variable occurrence; `with_callees` also prints every
-    graph `g` calls, transitively, after it."""
+    graph `g` calls, transitively, after it; `line_of(op) -> int | None`, if
+    given, is the source line of the `# line N` comment of each operation
+    (instead of its `lineno`)."""
     graphs = [g] + (referenced_graphs(g) if with_callees else [])
     names = GraphNames()
     for graph in graphs:
@@ -422,7 +427,8 @@ def format_graph(g: FunctionGraph, decorate=None, with_callees: bool = False) ->
     if structs:
         sections.append("\n".join(format_struct(t) for t in structs))
     for graph in graphs:
-        sections.append("\n".join(_graph_lines(GraphPrinter(graph, decorate, names))))
+        printer = GraphPrinter(graph, decorate, names, line_of=line_of)
+        sections.append("\n".join(_graph_lines(printer)))
     return "\n\n".join(sections)
 
 

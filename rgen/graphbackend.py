@@ -42,6 +42,7 @@ class _FunctionState:
         self.op_count = 0
         self.dirty = True
         self.label_links: dict = {}         # label block -> the links jumping into it
+        self.line = 0                       # the source line of the next operations (lineno)
 
     def label_link(self, link: Link) -> Link:
         """Record a jump into a label's block (so redirecting it is cheap)."""
@@ -137,6 +138,9 @@ class GraphBuilder(Builder):
     def op_count(self) -> int:
         return self.state.op_count
 
+    def set_source_line(self, line: int) -> None:
+        self.state.line = line
+
     def _open_block(self) -> Block:
         if self.block is None:
             raise RgenError(f"residual function {self.graph.name}: the builder is closed "
@@ -198,12 +202,13 @@ class GraphBuilder(Builder):
             raise RgenError(f"genop: no result type for {opname}{tuple(args)!r}: "
                             f"{exc!r}") from None
         result = Variable(name, restype)
-        op = SpaceOperation(opname, args, result)
+        state = self.state
+        op = SpaceOperation(opname, args, result, state.line)
         block.operations.append(op)
-        self.state.defs[result] = op
-        self.state.op_count += 1
-        self.state.backend._ops_emitted += 1
-        self.state.dirty = True
+        state.defs[result] = op
+        state.op_count += 1
+        state.backend._ops_emitted += 1
+        state.dirty = True
         if desc.canraise and self.catcher is not None and desc.kind != "transfer":
             classes = self.catcher.classes_for(desc.canraise)
             if classes:

@@ -67,6 +67,13 @@ class Builder(ABC):
     def genconst(self, value, lltype) -> Constant:
         """The constant `value` of low-level type `lltype`."""
 
+    def set_source_line(self, line: int) -> None:
+        """The operations emitted from now on into this builder's function
+        come from `line` of the source of the function being specialised
+        (0: from none of its lines, e.g. from an inlined callee).  A backend
+        may record it (the graph backend does: the operations' `lineno`);
+        by default it is ignored."""
+
     @abstractmethod
     def genop(self, opname: str, args: list, name: str = "") -> Value:
         """Emit `opname(*args)` and return its result (a new gv called

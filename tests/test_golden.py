@@ -26,5 +26,5 @@ def test_golden_failure_names_first_differing_line():
         assert_same_text(changed, golden_path("power", "residual").read_text())
     assert str(info.value).startswith(
         "first difference at line 4:\n"
-        "  expected:     v2: Signed = int_mul(v1, v1)\n"
-        "  actual:       v2: Signed = int_mul(v1, x_0)\n")
+        "  expected:     v2: Signed = int_mul(v1, v1)            # line 27\n"
+        "  actual:       v2: Signed = int_mul(v1, x_0)            # line 27\n")

@@ -134,6 +134,7 @@ class Driver:
 
     def run_state(self, js: JitState) -> None:
         limit = self.max_residual_ops
+        js.line = js.line           # its builder's function may have run another path since
         while not js.finished:
             try:
                 while not js.finished:

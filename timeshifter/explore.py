@@ -8,11 +8,14 @@ Panes, left to right: the function's source with every variable coloured
 (green, red, blue; hovering one shows `comp.explain` of it), the coloured
 flow graph, the generating extension, the residual graph, the optimised LLVM
 IR and the assembly.  Clicking a source line highlights the operations of the
-coloured graph and the lines of the generating extension made from it, and
-clicking one of those highlights the source line.  The header gives the
-residual operation counts, the promotion sites with their counters, and the
-time of each phase (issue 15 item 1, a first version: the residual code is
-not yet linked to source lines).
+coloured graph, the lines of the generating extension and the residual
+operations made from it, and clicking one of those highlights the source
+line (a residual operation knows its line when the generating extension
+emitted it for the function's own code, not an inlined callee's, and the
+residual pipeline kept it: its `lineno`, Builder.set_source_line).  The header
+gives the residual operation counts, the promotion sites with their
+counters, and the time of each phase.  The LLVM IR and the assembly are
+not linked yet.
 """
 
 from __future__ import annotations
@@ -97,7 +100,7 @@ def explore(comp, *greens, **named_greens) -> Page:
         ("source", _source_pane(comp)),
         ("coloured flow graph", _linked_lines(_coloured_graph_text(comp))),
         ("generating extension", _linked_lines(comp.source, generated=True)),
-        ("residual graph", _plain(format_graph(res.graph))),
+        ("residual graph", _linked_lines(format_graph(res.graph))),
         ("optimised LLVM IR", _plain(native.llvm_ir_optimized)),
         ("assembly", _plain(getattr(native, "asm", "") or "")),
     ]

@@ -63,7 +63,7 @@ class Frame:
 
 
 class JitState(Catcher):
-    __slots__ = ("builder", "frame", "driver", "finished", "resumed", "line", "at", "_found")
+    __slots__ = ("builder", "frame", "driver", "finished", "resumed", "_line", "at", "_found")
 
     def __init__(self, builder, frame: Frame, driver):
         self.builder = builder
@@ -76,6 +76,19 @@ class JitState(Catcher):
         #                        last operation of a block with exception exits
         if driver.catching:    # (a program with `try`: operations that may raise ask
             builder.catcher = self      # the state whether a frame catches, rtimeshift)
+
+    @property
+    def line(self) -> int:
+        """The source line being run (set by the segments)."""
+        return self._line
+
+    @line.setter
+    def line(self, line: int) -> None:
+        # the residual operations of the outermost frame's lines remember
+        # them (the explorer links them to the source); an inlined callee's
+        # lines are another function's
+        self._line = line
+        self.builder.set_source_line(line if self.frame.back is None else 0)
 
     def classes_for(self, canraise: tuple) -> list:
         """The builder's question about an operation that may raise the

@@ -4,6 +4,7 @@ the residual graph, the optimised LLVM IR and the assembly; source lines
 linked to the lines made from them; `comp.explore` and `timeshift explore`."""
 
 import html
+import inspect
 import re
 from collections import Counter
 
@@ -35,10 +36,31 @@ def test_the_register_machine_page_has_every_pane_and_coloured_variables():
     assert spans["regs"][1] == comp.explain("regs")
     res = comp.specialize(ex.SQUARE)
     body = format_graph(res.graph).split("\n", 1)[1]       # (its name is numbered anew)
-    assert html.escape(body) in text
+    assert body in pane_text(text, "residual graph")
     ops = sum(Counter(op.opname for op in res.graph.iteroperations()).values())
     assert f"{ops} residual operations" in text
     assert page._repr_html_() == text
+
+
+def pane_text(page: str, name: str) -> str:
+    """The text of the pane `name` of an explorer page, tags taken out."""
+    pane = re.search(rf"<h2>{re.escape(name)}</h2><pre>(.*?)</pre>", page, re.S)[1]
+    return html.unescape(re.sub(r"<span[^>]*>|</span>", "\n", pane).replace("\n\n", "\n"))
+
+
+def test_residual_operations_are_linked_to_their_source_lines():
+    """Each residual operation emitted for a line of the function (not of an
+    inlined callee) says so (`# line N`) and is linked to it."""
+    comp = make_compiler(ex.interpret, green=["bytecode"])
+    page = comp.explore(ex.SQUARE)
+    pane = re.search(r"<h2>residual graph</h2><pre>(.*?)</pre>", page.html, re.S)[1]
+    linked = re.findall(r"<span class='ln' data-line='(\d+)'>\s*v\d+: \w+ = (\w+)", pane)
+    ops = [op for op in comp.specialize(ex.SQUARE).graph.iteroperations()]
+    assert len(linked) == len(ops) == 5
+    source = inspect.getsourcelines(ex.interpret)
+    for line, opname in linked:
+        text = source[0][int(line) - source[1]]
+        assert {"int_add": "+", "int_is_true": "if "}[opname] in text, (line, text)
 
 
 def test_a_source_line_is_linked_to_what_was_made_from_it():

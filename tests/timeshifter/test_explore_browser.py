@@ -46,8 +46,9 @@ PANES = ["source", "coloured flow graph", "generating extension", "residual grap
          "optimised LLVM IR", "assembly"]
 
 # Appended to the page: measures each pane, clicks a source line that has
-# operations elsewhere, then an operation of the coloured graph, and leaves
-# what it saw in <body data-probe="...">.
+# operations elsewhere, then an operation of the coloured graph, then a
+# residual operation (if one is linked), and leaves what it saw in
+# <body data-probe="...">.
 PROBE = """<script>
 (function () {
   var sections = Array.from(document.querySelectorAll('section'));
@@ -69,6 +70,11 @@ PROBE = """<script>
   var op = sections[1].querySelector('.ln[data-line]:not([data-line="' + line.dataset.line + '"])');
   op.click();
   result.graph_click = {line: op.dataset.line, lit: lit()};
+  var residual = sections[3].querySelector('.ln[data-line]');
+  if (residual) {
+    residual.click();
+    result.residual_click = {line: residual.dataset.line, lit: lit()};
+  }
   document.body.dataset.probe = JSON.stringify(result);
 })();
 </script>"""
@@ -104,6 +110,9 @@ def check_page(page_html: str, tmp_path) -> dict:
     assert lit[2] and set(lit[2]) == {line}        # its lines of the generating extension
     op_line, lit = seen["graph_click"]["line"], seen["graph_click"]["lit"]
     assert op_line != line and lit[0] == [op_line]  # back to the operation's source line
+    if "residual_click" in seen:                    # a residual operation: its source line
+        res_line, lit = seen["residual_click"]["line"], seen["residual_click"]["lit"]
+        assert lit[0] == [res_line] and res_line in lit[3]
     # the screenshot: every pane shows something (not only its background)
     shot = tmp_path / "page.png"
     chromium(tmp_path / "probed.html", f"--screenshot={shot}")
@@ -120,7 +129,8 @@ def check_page(page_html: str, tmp_path) -> dict:
 
 def test_the_register_machine_page_renders_and_links(tmp_path):
     page = make_compiler(ex.interpret, green=["bytecode"]).explore(ex.SQUARE)
-    check_page(page.html, tmp_path)
+    seen = check_page(page.html, tmp_path)
+    assert "residual_click" in seen
 
 
 def test_a_promotion_page_renders_with_its_site(tmp_path):
