@@ -16,6 +16,7 @@ arguments.
 from __future__ import annotations
 
 import functools
+import threading
 import time
 import types
 from collections import Counter
@@ -62,16 +63,24 @@ class Compiler:
 
     def __getattr__(self, name: str):
         # an attribute of the annotation or the generating extension of a
-        # compiler made lazily (see __init__): build them now
-        if name.startswith("__") or self.__dict__.get("_built", True):
+        # compiler made lazily (see __init__): build them now, once, in one
+        # thread (another waits); a build that raised (a FlowError) is tried
+        # again, and raises again, on the next access
+        state = self.__dict__
+        if name.startswith("__") or state.get("_built", True) or state.get("_building"):
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        self._build()
+        with _build_lock:
+            if not self._built:
+                self._building = True
+                try:
+                    self._build()
+                finally:
+                    self._building = False
         return getattr(self, name)
 
     def _build(self) -> None:
         """Annotate the function and make its generating extension."""
         func, green, options = self.func, self._green, self.options
-        self._built = True
         self.annotation = annotate(func, green)
         self.graph = self.annotation.graph
         generator = SourceGenerator(self.annotation, options.lazy_splits,
@@ -96,6 +105,7 @@ class Compiler:
         host = Host(options, self.graph, {code.graph: code for code in self.codes})
         self.sites, self.stats = host.sites, host.stats
         self._specializer = Specializer(host)
+        self._built = True
 
     def report(self) -> list:
         """What the specialisations so far gave up, one line per place (a
@@ -223,6 +233,7 @@ class Compiler:
 
 _call_classes: dict = {}
 _NO_GREEN = object()            # in Compiler._last before the first fast call
+_build_lock = threading.RLock()  # builds of lazily made compilers (Compiler.__getattr__)
 
 
 def _parameters(func, green) -> tuple | None:

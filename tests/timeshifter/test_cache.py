@@ -341,3 +341,30 @@ def test_two_processes_share_a_folder(tmp_path):
     assert len(found) >= 20
     for path in found:
         _decode(path.read_bytes(), path.stem, header())      # raises if damaged
+
+
+def not_in_the_subset(n: int) -> int:
+    return len([i for i in range(n)])         # a comprehension: outside the subset
+
+
+def test_a_lazy_compiler_raises_the_flow_error_at_its_first_use(tmp_path):
+    """With a cache, make_compiler annotates nothing; what is wrong with the
+    function is said when it first must be compiled, every time."""
+    from flowgraph import FlowError
+    comp = make_compiler(not_in_the_subset, cache=str(tmp_path))
+    for _ in range(2):
+        with pytest.raises(FlowError, match="comprehension"):
+            comp(3)
+
+
+def test_threads_share_a_lazy_compiler(tmp_path):
+    import threading
+    comp = make_compiler(thrice, green=["n"], cache=str(tmp_path / "threads"))
+    results, threads = [], []
+    for k in range(4):
+        threads.append(threading.Thread(target=lambda k=k: results.append(comp(k, 5))))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(results) == sorted(thrice(k, 5) for k in range(4))
