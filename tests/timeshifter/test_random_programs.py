@@ -5,6 +5,8 @@ exception type).  A specialisation may instead stop with the bound error
 for a green counter under a red loop bound (DESIGN section 6)."""
 
 import copy
+import shutil
+import tempfile
 
 import pytest
 from hypothesis import given, settings
@@ -90,3 +92,29 @@ def test_random_program_with_promotions(program, data):
                 assert "different green states" in got.value, got.value
                 continue
             assert_same_outcome(expected, got, what)
+
+
+@settings(max_examples=30, deadline=None)
+@given(programs(features=ALL_FEATURES), st.data())
+def test_random_program_through_the_code_cache(program, data):
+    """A second compiler with the same cache folder loads what the first
+    saved (whole specialisations where they can be, else module by module):
+    its results are CPython's too."""
+    func = getattr(load(program), program.name)
+    expected_func = oracle(program)
+    n = len(program.params)
+    green = sorted(data.draw(st.sets(st.integers(0, n - 1)), label="green parameter indices"))
+    folder = tempfile.mkdtemp(prefix="timeshift-cache-")
+    args = data.draw(program.args, label="args")
+    outcomes = []
+    for _ in range(2):
+        comp = make_compiler(func, green=green, max_states_per_merge=64, cache=folder)
+        got = outcome(comp, args)
+        if got.raised is TimeshiftError:        # a green counter under a red bound
+            assert "different green states" in got.value, got.value
+            return
+        outcomes.append(got)
+    expected = outcome(expected_func, args)
+    shutil.rmtree(folder, ignore_errors=True)
+    for got in outcomes:
+        assert_same_outcome(expected, got, f"{program.name}{args!r} green {green}")
