@@ -67,15 +67,16 @@ class Compiler:
         # thread (another waits); a build that raised (a FlowError) is tried
         # again, and raises again, on the next access
         state = self.__dict__
-        if name.startswith("__") or state.get("_built", True) or state.get("_building"):
+        if name.startswith("__") or state.get("_built", True) \
+                or state.get("_builder") == threading.get_ident():
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         with _build_lock:
             if not self._built:
-                self._building = True
+                self._builder = threading.get_ident()      # (a missing one while building)
                 try:
                     self._build()
                 finally:
-                    self._building = False
+                    self._builder = None
         return getattr(self, name)
 
     def _build(self) -> None:

@@ -108,7 +108,16 @@ class Saved:
 
 
 class ObjectCache:
-    """A folder of saved object files (see the module's docstring)."""
+    """A folder of saved object files (see the module's docstring).
+
+    `stats` counts, in this process: "hits" (loaded from the folder), "made
+    here" (an object this process compiled or loaded before, loaded again),
+    "misses" (compiled), "saved", "rejected" (deleted as unusable),
+    "not portable" (a module that binds something a later process cannot
+    find: compiled as usual), "not saved" (a promotion case looked for and
+    not found), "unreadable"/"unwritable" (the folder's errors), and
+    timeshifter/speccache.py's "specialisations saved", "... loaded",
+    "... not saved" and "unusable"."""
 
     def __init__(self, folder, max_bytes: int = DEFAULT_MAX_BYTES):
         self.folder = Path(folder)
