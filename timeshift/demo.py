@@ -123,7 +123,7 @@ def warm_run(folder) -> dict:
 
 
 def _cache_rows(comp, say) -> None:
-    cache = comp._specializer.host.object_cache
+    cache = comp._object_cache
     how = "loaded from" if cache.stats["hits"] else "compiled and saved to"
     say(f"\n6. code cache: this run's native code was {how} {cache.folder}")
     warm = warm_run(cache.folder)

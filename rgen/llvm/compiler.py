@@ -284,8 +284,9 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
 # Python entries by signature (fastcall.py: one entry serves every function of
 # a signature): _signature(graph) -> {"fast": address, "trusting": address}
 _ENTRIES: dict = {}
-_ENTRIES_SAVED: set = set()     # (cache folder, signature): entries through that cache
-_ENTRY_RECORDS: dict = {}       # (cache folder, signature) -> objcache.Record of its entries
+# (cache folder, signature) -> objcache.Record of its entries' module, or None
+# when it could not be cached: the signatures compiled through each cache
+_ENTRY_RECORDS: dict = {}
 
 
 def entry_record(graph: FunctionGraph, cache):
@@ -315,10 +316,9 @@ def _compile_entry(code: NativeCode, cache=None) -> None:
     the signature is seen."""
     signature = _signature(code.graph)
     if signature not in _ENTRIES or (
-            cache is not None and (cache.folder, signature) not in _ENTRIES_SAVED):
+            cache is not None and (cache.folder, signature) not in _ENTRY_RECORDS):
         # (with a cache, also where they were compiled without it: a later
         # process then finds them there)
-        _ENTRIES_SAVED.add((getattr(cache, "folder", None), signature))
         start = time.perf_counter()
         module = ir.Module(name=code.graph.name + ".entry")
         module.triple, module.data_layout = jit.module_header()
@@ -330,8 +330,7 @@ def _compile_entry(code: NativeCode, cache=None) -> None:
             with objcache.recording() as records:
                 done = objcache.compile_cached(cache, text, names, (), "full", CHEAP_TIER,
                                                False, 0)
-            if records:
-                _ENTRY_RECORDS[(cache.folder, signature)] = records[-1]
+            _ENTRY_RECORDS[(cache.folder, signature)] = records[-1] if records else None
         addresses = done[0] if done else jit.compile_ir(text, names, cheap=CHEAP_TIER)[0]
         _ENTRIES.setdefault(signature, {kind: addresses[name] for kind, name in entries.items()})
         code.compile_seconds += time.perf_counter() - start

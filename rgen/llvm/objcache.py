@@ -395,7 +395,7 @@ def compile_cached(cache: ObjectCache, text: str, names: list, polled, pipeline:
     if records is not None:
         process = {portable: name for name, portable in renames.items()}
         records.append(Record(key, [process[k] for k in sorted(bindings, key=_index)],
-                                 names, found))
+                              names))
     return found, saved.optimized, saved.tier
 
 
@@ -437,13 +437,13 @@ def _load_instance(cache: ObjectCache, key: str, saved: Saved, bindings: dict) -
 
 class Record:
     """A module `compile_cached` loaded: its key, the process names of what
-    its symbols `kN` are bound to (in order of N), its functions' process
-    names and addresses."""
+    its symbols `kN` are bound to (in order of N) and its functions'
+    process names."""
 
-    __slots__ = ("key", "bound", "names", "addresses")
+    __slots__ = ("key", "bound", "names")
 
-    def __init__(self, key: str, bound: list, names: list, addresses: dict):
-        self.key, self.bound, self.names, self.addresses = key, bound, names, addresses
+    def __init__(self, key: str, bound: list, names: list):
+        self.key, self.bound, self.names = key, bound, names
 
 
 _thread = threading.local()
