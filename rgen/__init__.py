@@ -3,14 +3,15 @@
 `GraphBackend` builds residual `FunctionGraph`s through builders (see
 `rgen.model` for the interface, `rgen/README.md` for an example);
 `compile_graph(graph)` turns any FunctionGraph into a native callable with
-the LLVM backend (`rgen.llvm`, imported on first use).  rgen depends on
+the LLVM backend (`rgen.llvm`, imported on first use); what is compiled
+inside `with CodeSpace():` can be freed as a whole (`space.close()`).  rgen depends on
 flowgraph only.
 """
 
 from rgen.model import Backend, Builder, FlexSwitch, Label, RgenError
 
-__all__ = ["Backend", "Builder", "FlexSwitch", "GraphBackend", "Label", "RgenError",
-           "compile_graph"]
+__all__ = ["Backend", "Builder", "CodeSpace", "FlexSwitch", "GraphBackend", "Label",
+           "RgenError", "compile_graph"]
 
 
 def __getattr__(name):
@@ -20,6 +21,9 @@ def __getattr__(name):
     if name == "compile_graph":
         from rgen.llvm import compile_graph
         return compile_graph
+    if name == "CodeSpace":
+        from rgen.llvm.jit import CodeSpace
+        return CodeSpace
     if name == "GraphBackend":
         from rgen.graphbackend import GraphBackend
         return GraphBackend

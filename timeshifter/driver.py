@@ -555,8 +555,9 @@ class Driver:
         shared by every case of every site (built on the first such call), so
         that a guest recursion through promoted values (a tree-walking
         interpreter calling a closure's body) compiles each guest function
-        body once, however deep it recurses and from however many sites."""
-        key = (code, greenargs)
+        body once, however deep it recurses and from however many sites (of
+        the family: families share no code, a JIT frees a family's code)."""
+        key = (self.family, code, greenargs)
         shared = self.specializer.host.shared_functions
         graph = shared.get(key)
         if graph is None:

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 
 class Family:
-    def __init__(self, green_size: int = 0):
+    def __init__(self, green_size: int = 0, space=None):
         self.green_size = green_size        # items in the green inputs (driver.py's bounds)
+        self.space = space                  # the rgen.CodeSpace its code goes to (a JIT's), or None
+        self.last_used = 0                  # when a call last ran it (a JIT's clock)
+        self.dropped = False                # its code was dropped (a JIT's bound)
         self.gmp_compiled: dict = {}        # (code, block, frozen key) -> function with its code
         self.gmp_functions: dict = {}       # ... -> the shared entry function
         self.entry_graphs: set = set()      # the shared entry functions

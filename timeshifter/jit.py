@@ -47,6 +47,19 @@ The native baseline counts passes natively and calls back into Python once
 per `threshold` passes of a hot key (rgen/llvm/memops.py); the graph
 baseline counts in Python (about 1 us a pass).
 
+Bounded code (`max_code_ops`, 100,000 residual operations by default):
+the code of one call's green key (for an interpreter, one guest program:
+its loops, bridges and cases, which call each other) is a family
+(family.py) whose machine code goes to an rgen.CodeSpace of its own.  After
+a call, if the families' residual operations exceed the bound, those least
+recently called are dropped, never the call's own: forgotten at once (the
+next call with those greens counts and compiles again) and freed once no
+call runs them (a call holds its family's space while it runs; so does a
+compile queued for the worker).  A dropped family's promotion sites and
+shared functions go with it.  Event:
+
+    drop code        the code of the least recently called key was dropped
+
 Background compiles (`background=True`, the default unless events are
 recorded): a key reaching the threshold is compiled by a worker thread while
 the call goes on in the baseline; its passes are not counted meanwhile, and
@@ -69,7 +82,9 @@ compiled again with the optimiser by the worker, which then swaps them in
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
+import threading
 import time
 from collections import Counter
 
@@ -90,24 +105,29 @@ log = logging.getLogger("timeshifter.jit")
 
 BASELINES = ("native", "graph")
 PENDING_SKIP = 15          # x threshold: passes not called back while a loop compiles
+MAX_CODE_OPS = 100_000      # make_jit: the residual operations its compiled code may hold
 
 
 def make_jit(func, green=(), threshold: int = 1000, bridge_threshold: int = 200,
              baseline: str = "native", record_events: bool = False,
-             background: bool | None = None, **options) -> "Jit":
+             background: bool | None = None, max_code_ops: int | None = MAX_CODE_OPS,
+             **options) -> "Jit":
     """A callable running `func` in the baseline tier and its hot loops as
     compiled code.  `green`: the parameters that are compile-time constants
     (names or indices); `threshold`: passes of a loop (per green key) before
     it is compiled; `bridge_threshold`: runs of an exit's side before it is
     compiled; `background`: loops are compiled in a worker thread while the
     baseline goes on (`Jit.wait()` waits for them), by default unless
-    events are recorded (their order then depends on the threads); the
-    other options are `make_compiler`'s."""
+    events are recorded (their order then depends on the threads);
+    `max_code_ops`: the residual operations the JIT's compiled code may
+    hold before the code of the least recently called green keys is dropped
+    (None: no bound); the other options are `make_compiler`'s."""
     if background is None:
         background = not record_events
     if not isinstance(background, bool):
         raise ValueError(f"make_jit: background must be True or False, have {background!r}")
-    for name, value in (("threshold", threshold), ("bridge_threshold", bridge_threshold)):
+    for name, value in (("threshold", threshold), ("bridge_threshold", bridge_threshold),
+                        ("max_code_ops", 1 if max_code_ops is None else max_code_ops)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"make_jit: {name} must be an int >= 1, have {value!r}")
     options = dict(options, bridge_threshold=bridge_threshold)
@@ -118,6 +138,7 @@ def make_jit(func, green=(), threshold: int = 1000, bridge_threshold: int = 200,
         raise ValueError(f"make_jit: baseline must be one of {', '.join(map(repr, BASELINES))}, "
                          f"have {baseline!r}")
     jit = Jit(func, green, threshold, baseline, record_events, Options.from_kwargs(options))
+    jit.max_code_ops = max_code_ops
     if background:
         jit.start_worker()
     return jit
@@ -138,6 +159,12 @@ class Jit:
         self.stats: Counter = Counter()
         self._check_hints()
         self._families: dict = {}       # green key of a call -> its Family
+        self.max_code_ops: int | None = MAX_CODE_OPS
+        self._clock = itertools.count(1)    # Family.last_used
+        self._families_lock = threading.Lock()
+        self._added_seen = -1           # CodeSpace.added when the bound was last checked
+        from rgen.llvm import jit as llvm      # (llvmlite is imported on first use)
+        self._llvm = llvm
         self._counts: dict = {}         # (family, merge key) -> passes counted
         self._loops: dict = {}          # (family, merge key) -> FallbackEntry
         self._failed: set = set()       # merge keys whose compile hit a bound
@@ -184,24 +211,88 @@ class Jit:
         greens = [args[i] for i in self.compiler.green_indices]
         key = tuple(value_key(g) for g in greens)
         family = self._families.get(key)
-        if family is None:
-            family = self._families[key] = Family(green_size(greens))
-        with running():
-            if self._native is not None:
-                saved, self._family = self._family, family
-                try:
-                    result = self._native(*args)
-                finally:
-                    self._family = saved
-            else:
-                saved, self._armed = self._armed, False
-                try:
-                    result = resume_graph(self.graph, self.graph.startblock, args,
-                                          merge_point=functools.partial(self._at_point, family))
-                finally:
-                    self._armed = saved
+        # the family's code stays while the call runs, and what it compiles goes there
+        if family is None or family.dropped or not family.space.enter():
+            family = self._new_family(key, greens)
+        family.last_used = next(self._clock)
+        space = family.space
+        try:
+            with running():
+                if self._native is not None:
+                    saved, self._family = self._family, family
+                    try:
+                        result = self._native(*args)
+                    finally:
+                        self._family = saved
+                else:
+                    saved, self._armed = self._armed, False
+                    try:
+                        result = resume_graph(
+                            self.graph, self.graph.startblock, args,
+                            merge_point=functools.partial(self._at_point, family))
+                    finally:
+                        self._armed = saved
+        finally:
+            space.__exit__()
         self._event("done")
+        if self.max_code_ops is not None:
+            self._bound(family)
         return result
+
+    def _new_family(self, key, greens) -> Family:
+        """The family of the call's green `key`, made if there is none (or
+        only a dropped one), its code space entered."""
+        with self._families_lock:
+            family = self._families.get(key)
+            if family is None:
+                family = self._families[key] = Family(
+                    green_size(greens), self._llvm.CodeSpace(f"{self.graph.name} {key!r:.60}"))
+            family.space.__enter__()            # not dropped: under the lock
+            return family
+
+    # -- the bound on compiled code ----------------------------------------------------
+    def residual_ops(self) -> int:
+        """The residual operations of the code compiled for the green keys
+        the JIT keeps (loops, bridges, cases and what they call)."""
+        return sum(f.space.operations for f in list(self._families.values()))
+
+    def _bound(self, current) -> None:
+        """Past `max_code_ops`, drop the code of the least recently
+        called green keys, never that of the call just made (`current`)."""
+        seen = self._llvm.CodeSpace.added
+        if seen == self._added_seen:
+            return
+        self._added_seen = seen
+        total = self.residual_ops()
+        if total <= self.max_code_ops:
+            return
+        with self._families_lock:
+            for family in sorted(self._families.values(), key=lambda f: f.last_used):
+                if total <= self.max_code_ops:
+                    break
+                if family is not current:
+                    total -= family.space.operations
+                    self._drop(family)
+
+    def _drop(self, family) -> None:
+        """Forget `family`'s compiled code (a later call with its greens
+        counts and compiles again) and free its machine code once no call
+        runs it."""
+        key = next(k for k, f in self._families.items() if f is family)
+        del self._families[key]
+        family.dropped = True
+        for table in (self._loops, self._counts, self._by_key):
+            for k in [k for k in table if k[0] is family]:
+                del table[k]
+        self._failed = {k for k in self._failed if k[0] is not family}
+        self._pending = {k for k in self._pending if k[0] is not family}
+        self.compiler._specializer.host.forget_family(family)
+        self.stats["dropped keys"] += 1
+        self.stats["dropped ops"] += family.space.operations
+        self._event("drop code")
+        log.debug("%s: dropped the code of %r (%d operations)", self.graph.name, key,
+                  family.space.operations)
+        family.space.close()
 
     def _at_point(self, family, site, values):
         """The graph baseline's callback at can_enter_jit (arm) and at global
@@ -263,6 +354,8 @@ class Jit:
         key = (family, block, tuple([value_key(values[k]) for k in greens]))
         entry = self._loops.get(key)
         if entry is None:
+            if family.dropped:              # a call that began before its code was dropped
+                return None
             if key in self._pending:
                 return self._skip()
             if key in self._failed:
@@ -323,6 +416,8 @@ class Jit:
         return True if self._worker is None else self._worker.wait(timeout)
 
     def _compile(self, family, code, block, args, key):
+        if family.dropped:
+            return None
         self._event("compile loop", key)
         start = time.perf_counter()
         try:

@@ -72,9 +72,10 @@ class Host:
     sites: list = field(default_factory=list)      # every promotion site, in order
     sites_by_state: dict = field(default_factory=dict)  # site_state(...) -> its site
     constant_states: dict = field(default_factory=dict)  # promotion point -> red constants seen
-    shared_functions: dict = field(default_factory=dict)  # (code, green key) -> graph
+    shared_functions: dict = field(default_factory=dict)  # (family, code, greens) -> graph
     stats: Counter = field(default_factory=Counter)
     functions: itertools.count = field(default_factory=lambda: itertools.count(1))
+    site_numbers: itertools.count = field(default_factory=itertools.count)
     listener: object = None        # listener(event) of a JIT (jit.py), or None
     worker: object = None          # what it submits to the worker thread (worker.py), or None
     given_up: dict = field(default_factory=dict)   # place -> what was given up there
@@ -93,6 +94,16 @@ class Host:
             issubclass(raised, cls) for code in self.codes.values()
             for exits in code.exception_exits.values() for _, cls in exits
             for raised in _RAISED_BY_OPERATIONS)
+
+    def forget_family(self, family) -> None:
+        """Forget the promotion sites and shared functions of `family`, whose
+        code a JIT dropped (jit.py)."""
+        self.sites[:] = [site for site in self.sites if site.family is not family]
+        for table, family_of in ((self.sites_by_state, lambda state: state[0][0]),
+                                 (self.constant_states, lambda point: point[0]),
+                                 (self.shared_functions, lambda key: key[0])):
+            for key in [key for key in table if family_of(key) is family]:
+                del table[key]
 
     def give_up(self, place, message: str, names=()) -> None:
         """Record what a specialisation gave up at `place` (warned once), and
@@ -191,8 +202,8 @@ class Specializer:
         site, registered with the host."""
         site = self.host.sites_by_state.get(state)
         if site is None:
-            site = PromotionSite(self, family, len(self.host.sites), frame, gv_promoted,
-                                 live_gvs, where, split)
+            site = PromotionSite(self, family, next(self.host.site_numbers), frame,
+                                 gv_promoted, live_gvs, where, split)
             self.host.sites.append(site)
             self.host.sites_by_state[state] = site
             if split:

@@ -192,8 +192,15 @@ class Worker:
     def submit(self, compile, *args, lost=None) -> None:
         """Run `compile(*args)` in the worker thread, after what was submitted
         before; `lost()` is called instead in a forked child when the
-        parent's thread had it."""
-        future = _thread(self.quiet).submit(self._run, compile, args)
+        parent's thread had it.  A compile submitted inside a code space
+        (rgen.CodeSpace: a JIT's code for one green key) loads into that
+        space, which is held until then; it is skipped if the space is
+        closed meanwhile (its code was dropped)."""
+        from rgen.llvm.jit import current_space
+        space = current_space()
+        if space is not None:
+            space.hold()
+        future = _thread(self.quiet).submit(self._run, compile, args, space)
         self._futures = [f for f in self._futures if not f.done()]
         self._futures.append(future)
         if lost is not None:
@@ -206,17 +213,22 @@ class Worker:
                 lost()
         self._futures, self._lost = [], []
 
-    def _run(self, compile, args) -> None:
+    def _run(self, compile, args, space) -> None:
         if self.quiet:
             after_foreground()
         else:
             _idle.wait(START_SECONDS)
         try:
-            with short_switches():
-                compile(*args)
+            if space is None or not space.closing:
+                from rgen.llvm.jit import loading_into
+                with short_switches(), loading_into(space):
+                    compile(*args)
         except BaseException as exc:        # a bug: what it compiled stays uncompiled
             self.errors.append(exc)
             log.error("compiling in the worker thread failed", exc_info=True)
+        finally:
+            if space is not None:
+                space.release()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for what this Worker submitted (at most `timeout` seconds);

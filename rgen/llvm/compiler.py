@@ -30,6 +30,7 @@ into plain leaf code are not counted.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -251,7 +252,10 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
         FunctionEmitter(rt, emitted[g], functions[g], callee, HANDLERS, counted,
                         polls_after).emit()
     entries = {}
-    if entry_for in functions and _signature(entry_for) not in _ENTRIES:
+    space = jit.current_space()
+    if entry_for in functions and _signature(entry_for) not in _ENTRIES and space is None:
+        # (the entries serve every function of the signature: never in a
+        # space, whose code is freed; _compile_entry compiles them apart)
         entries = _emit_entries(rt, entry_for)
     text = str(module)
     names = list(symbols.values()) + list(entries.values())      # the module's name first
@@ -275,10 +279,19 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
     for g in graphs:
         g._cache[CODE_KEY] = NativeCode(g, symbols[g], addresses[symbols[g]], reaches_promote,
                                         tier, text, optimized, seconds)
+        if space is not None:
+            space.compiled(sum(len(b.operations) for b in g.iterblocks()),
+                           functools.partial(_forget, g))
     if entries:
         _ENTRIES[_signature(entry_for)] = {kind: addresses[name] for kind, name in entries.items()}
-    if entry_for in functions:
+    if entry_for in functions and _signature(entry_for) in _ENTRIES:
         _entry_function(entry_for._cache[CODE_KEY])
+
+
+def _forget(graph: FunctionGraph) -> None:
+    """A code space freed `graph`'s code: a later compile compiles it again."""
+    graph._cache.pop(CODE_KEY, None)
+    graph._cache.pop(CACHE_KEY, None)
 
 
 # Python entries by signature (fastcall.py: one entry serves every function of
@@ -325,13 +338,14 @@ def _compile_entry(code: NativeCode, cache=None) -> None:
         entries = _emit_entries(runtime.Runtime(module, HELPERS), code.graph)
         text, names = str(module), list(entries.values())
         done = None
-        if cache is not None:
-            from rgen.llvm import objcache
-            with objcache.recording() as records:
-                done = objcache.compile_cached(cache, text, names, (), "full", CHEAP_TIER,
-                                               False, 0)
-            _ENTRY_RECORDS[(cache.folder, signature)] = records[-1] if records else None
-        addresses = done[0] if done else jit.compile_ir(text, names, cheap=CHEAP_TIER)[0]
+        with jit.loading_into(None):           # shared by every function of the signature
+            if cache is not None:
+                from rgen.llvm import objcache
+                with objcache.recording() as records:
+                    done = objcache.compile_cached(cache, text, names, (), "full", CHEAP_TIER,
+                                                   False, 0)
+                _ENTRY_RECORDS[(cache.folder, signature)] = records[-1] if records else None
+            addresses = done[0] if done else jit.compile_ir(text, names, cheap=CHEAP_TIER)[0]
         _ENTRIES.setdefault(signature, {kind: addresses[name] for kind, name in entries.items()})
         code.compile_seconds += time.perf_counter() - start
     _entry_function(code)

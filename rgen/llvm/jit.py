@@ -16,13 +16,27 @@ by name through LLVM's process-wide symbol table (`llvmlite.binding.add_symbol`)
     field names, string literals, user classes): `pyobject_symbol(obj)`
     registers the object's address under a fresh name (`py.ZeroDivisionError.3`)
     and keeps the object alive for the life of the process;
-  * functions of previously compiled modules: MCJIT resolves them itself.
+  * functions of previously compiled modules: each loaded function's name
+    is added to the same table, so that modules of one engine find those of
+    another.
+
+Code spaces.  Machine code loaded into the process's engine stays for the
+life of the process.  A `CodeSpace` is an MCJIT engine of its own, for code
+that may be freed as a whole (the JIT's code for one call's green key,
+timeshifter/jit.py): while a thread is inside `with space:`, what it
+compiles is loaded there; `space.close()` frees the machine code once no
+thread is inside any more (code on a thread's stack is never freed under
+it).  Code of a space may call code of the process's engine or of its own
+space, never the reverse: a space's functions must not outlive it in
+another module (compiler.py compiles the shared Python entries in the
+process's engine, whatever the space).
 """
 
 from __future__ import annotations
 
 import ctypes
 import itertools
+import contextlib
 import re
 import sys
 import threading
@@ -42,6 +56,9 @@ _capi: set = set()
 _addresses: dict = {}            # symbol name -> address: objects, raw addresses, functions
 _hints: dict = {}                # address symbol name -> its hint
 _objects_by_name: dict = {}      # pyobject symbol name -> the object
+_symbol_keys: dict = {}          # pyobject symbol name -> its key in _pyobjects
+_symbol_users: dict = {}         # pyobject symbol name -> code spaces using it
+_permanent: set = set()          # pyobject symbol names the process's engine uses
 RUNTIME_ADDRESSES: dict = {}     # hint -> address of a runtime variable (guards.py)
 compile_counts: Counter = Counter()  # "compiled": modules given to LLVM; "loaded": saved ones
 
@@ -58,12 +75,19 @@ def _init():
     empty = llvm.parse_assembly("")
     empty.triple = tm.triple
     _state.update(target=target, cpu=cpu, features=features, tm=tm)
+    _state["engine"] = _engine(tm)
+    return _state
+
+
+def _engine(tm):
+    """A new MCJIT engine, which owns the target machine `tm` from now on."""
+    empty = llvm.parse_assembly("")
+    empty.triple = tm.triple
     engine = llvm.create_mcjit_compiler(empty, tm)
     # MCJIT needs a module to start with, but would compile that empty one at
     # the first finalize (0.75 ms, most of loading a saved object: objcache.py)
     engine.remove_module(empty)
-    _state["engine"] = engine
-    return _state
+    return engine
 
 
 def host_cpu() -> tuple[str, str]:
@@ -101,7 +125,9 @@ def capi_symbol(name: str) -> str:
 
 
 def pyobject_symbol(obj, hint: str = "obj") -> str:
-    """A symbol whose address is the Python object `obj` (kept alive forever).
+    """A symbol whose address is the Python object `obj`, kept alive for the
+    life of the process, or, where only code spaces use it, until the last
+    of them is freed.
 
     Strings and ints are keyed by value (one symbol per distinct literal),
     everything else by identity (so 0.0 and -0.0 stay apart)."""
@@ -116,8 +142,29 @@ def pyobject_symbol(obj, hint: str = "obj") -> str:
             llvm.add_symbol(name, id(obj))
             _addresses[name] = id(obj)
             _objects_by_name[name] = obj
+            _symbol_keys[name] = key
             entry = _pyobjects[key] = (name, obj)
-    return entry[0]
+        name = entry[0]
+        space = current_space()
+        if space is None:
+            _permanent.add(name)
+        elif name not in space._symbols:
+            space._symbols.add(name)
+            _symbol_users[name] = _symbol_users.get(name, 0) + 1
+    return name
+
+
+def _unused(names) -> None:
+    """A freed code space used the pyobject symbols `names`: forget those
+    that no other space and not the process's engine use (their objects may
+    die; a later use of one makes a new symbol)."""
+    for name in names:
+        users = _symbol_users[name] = _symbol_users[name] - 1
+        if not users:
+            del _symbol_users[name]
+            if name not in _permanent:
+                del _pyobjects[_symbol_keys.pop(name)]
+                del _objects_by_name[name], _addresses[name]
 
 
 def address_symbol(address: int, hint: str) -> str:
@@ -259,11 +306,159 @@ def object_beside(ir_text: str, poll_symbols=frozenset(),
     return local["tm"].emit_object(mod), optimized, tier
 
 
+class CodeSpace:
+    """Machine code freed as a whole: an MCJIT engine of its own (made at its
+    first module; about 0.35 ms), see the module's docstring.
+
+        with space:            # this thread's compiles load into `space`
+            ...
+        space.close()          # freed now, or when the last thread leaves
+
+    `operations`: the residual operations of the graphs compiled into it
+    (`CodeSpace.added`: those compiled into any space, a count that only
+    grows); `compiled(operations, forget)` records a function, whose
+    `forget()` runs when the code is freed (compiler.py forgets the graph's
+    code there, so that a later compile of it compiles it again)."""
+
+    added = 0
+
+    def __init__(self, name: str = "space"):
+        self.name = name
+        self.operations = 0
+        self.closed = False             # its code is freed
+        self._closing = False
+        self._engine = None
+        self._inside = 0                # threads (and nested entries) inside
+        self._holds = threading.Lock()  # for _inside and _closing (not the process's
+        self._forgets: list = []        # lock: a compile holds that for long)
+        self._symbols: set = set()      # the pyobject symbols its code uses
+        self._names: list = []          # the functions loaded into it
+
+    def engine(self):
+        if self.closed:
+            raise RuntimeError(f"rgen.llvm: code space {self.name} was freed: nothing more "
+                               f"can be loaded into it")
+        if self._engine is None:
+            state = _init()
+            self._engine = _engine(state["target"].create_target_machine(
+                cpu=state["cpu"], features=state["features"], opt=OPT_LEVEL, jit=True))
+        return self._engine
+
+    def compiled(self, operations: int, forget) -> None:
+        """Record a function compiled into the space: its residual
+        `operations`, and `forget()` to run when the code is freed."""
+        with _lock:
+            self.operations += operations
+            CodeSpace.added += operations
+            self._forgets.append(forget)
+
+    def hold(self) -> None:
+        """Keep the code from being freed until `release()` (what a thread
+        inside does; a compile queued for later too)."""
+        with self._holds:
+            if self.closed:
+                raise RuntimeError(f"rgen.llvm: code space {self.name} was freed")
+            self._inside += 1
+
+    def release(self) -> None:
+        with self._holds:
+            self._inside -= 1
+            free = self._closing and not self._inside and not self.closed
+            if free:
+                self.closed = True
+        if free:
+            self._free()
+
+    @property
+    def closing(self) -> bool:
+        """Was `close()` called (its code is freed, or will be)?"""
+        return self._closing
+
+    def __enter__(self):
+        if not self.enter():
+            raise RuntimeError(f"rgen.llvm: code space {self.name} was freed")
+        return self
+
+    def enter(self) -> bool:
+        """`with space:` without the `with` (leave with `__exit__()`), or
+        False if the space was freed."""
+        with self._holds:
+            if self.closed:
+                return False
+            self._inside += 1
+        try:
+            _threads.spaces.append(self)
+        except AttributeError:
+            _threads.spaces = [self]
+        return True
+
+    def __exit__(self, *exc):
+        _threads.spaces.pop()
+        self.release()
+
+    def close(self) -> None:
+        """Free the space's machine code now, or when the last thread inside
+        leaves.  None of it may run after that."""
+        with self._holds:
+            self._closing = True
+            free = not self._inside and not self.closed
+            if free:
+                self.closed = True
+        if free:
+            self._free()
+
+    def _free(self) -> None:
+        with _lock:
+            for forget in self._forgets:
+                forget()
+            self._forgets.clear()
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
+            _unused(self._symbols)
+            for name in self._names:
+                _addresses.pop(name, None)
+            self._symbols, self._names = set(), []
+
+    def __repr__(self) -> str:
+        state = "freed" if self.closed else "closing" if self._closing else "open"
+        return f"<CodeSpace {self.name}: {self.operations} operations, {state}>"
+
+
+def current_space() -> CodeSpace | None:
+    """The code space this thread's compiles load into, or None for the
+    process's engine."""
+    stack = getattr(_threads, "spaces", None)
+    return stack[-1] if stack else None
+
+
+def _space_stack() -> list:
+    stack = getattr(_threads, "spaces", None)
+    if stack is None:
+        stack = _threads.spaces = []
+    return stack
+
+
+@contextlib.contextmanager
+def loading_into(space: CodeSpace | None):
+    """Compiles in the block load into `space` (held by the caller), or into
+    the process's engine for None (code shared by every space: compiler.py's
+    Python entries)."""
+    stack = _space_stack()
+    stack.append(space)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
 def _load(names: list[str], obj: bytes | None = None, mod=None) -> dict:
-    """Load the object file `obj`, or the module `mod`, into the engine: the
-    addresses of the functions `names`."""
+    """Load the object file `obj`, or the module `mod`, into the engine of
+    the current code space (the process's by default): the addresses of the
+    functions `names`."""
     with _lock:
-        engine = _init()["engine"]
+        space = current_space()
+        engine = _init()["engine"] if space is None else space.engine()
         if obj is not None:
             engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
         else:
@@ -271,6 +466,10 @@ def _load(names: list[str], obj: bytes | None = None, mod=None) -> dict:
         engine.finalize_object()
         addresses = {n: engine.get_function_address(n) for n in names}
         _addresses.update(addresses)
+        if space is not None:
+            space._names += names
+        for name, address in addresses.items():     # found from other engines
+            llvm.add_symbol(name, address)
     missing = [n for n, a in addresses.items() if not a]
     if missing:
         raise RuntimeError(f"rgen.llvm: no code for {missing} after compiling")

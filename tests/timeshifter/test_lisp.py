@@ -61,7 +61,7 @@ def test_the_cases_of_a_recursive_guest_function():
     lam = FIB[3]                        # (lambda (self k) (if ... (+ r1 r2)))
     body = FIB[lam + 2]
     r2 = FIB[FIB[body + 3] + 2]
-    assert sorted(greens[1][1] for _, greens in comp._specializer.host.shared_functions) == [
+    assert sorted(greens[1][1] for _, _, greens in comp._specializer.host.shared_functions) == [
         body, r2]
     sites = [s for s in comp._specializer.host.sites if s.cases]
     assert sorted(s.return_type.name for s in sites) == ["Signed", "Value", "Value"]
