@@ -16,7 +16,7 @@ test: install graphviz chromium
 
 # The benchmarks (bench/), each printing ratios measured side by side with
 # PASS/FAIL against its targets; not part of `make test`.
-BENCHES := bench_native bench_polls bench_call_overhead bench_hint bench_specialize bench_promotion bench_warmup bench_objects bench_merges bench_cache
+BENCHES := bench_native bench_polls bench_call_overhead bench_hint bench_specialize bench_promotion bench_warmup bench_jit_memory bench_objects bench_merges bench_cache
 # Every script runs; the ones that missed a target are named at the end.
 bench: install
 	@missed=""; for b in $(BENCHES); do echo "== bench/$$b.py"; \

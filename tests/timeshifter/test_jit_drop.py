@@ -113,3 +113,16 @@ def test_dropping_is_an_event():
     jit.events.clear()
     jit(PROGRAMS[1], 4)
     assert jit.events[-2:] == ["done", "drop code"]
+
+
+def test_loops_compiled_in_the_worker_are_dropped_too():
+    jit = make_jit(ex.accumulator, green=["code"], threshold=3, max_code_ops=LOOP_OPS + 1)
+    spaces = []
+    for code in PROGRAMS:
+        for n in (10, 12, 14):          # compiled in the background, used by a later call
+            assert jit(code, n) == ex.accumulator(code, n)
+            assert jit.wait(30)
+        spaces += [f.space for f in jit._families.values() if f.space not in spaces]
+    assert jit.stats["loops"] >= len(PROGRAMS)
+    assert kept_programs(jit) == {PROGRAMS[-1]}
+    assert [s.closed for s in spaces] == [True] * (len(spaces) - 1) + [False]
