@@ -245,8 +245,12 @@ class SegmentWriter:
         graph = self.gen.ns.ref(callee, f"G_{callee.name}")
         boxed = ", ".join(self.boxed(a) for a in args)
         names = tuple(getattr(a, "name", "") or "" for a in args)
+        # green variables (not literals) the callee gets: it is not specialised for them
+        greens = tuple(name or f"argument {k + 1}" for k, (a, name) in enumerate(zip(args, names))
+                       if isinstance(a, Variable) and self.code.is_green(a)
+                       and a.concretetype is not Void)
         self.emit(f"{res} = rt.residual_call(js, {graph}, ({boxed}{',' if args else ''}), "
-                  f"{names!r})")
+                  f"{names!r}{f', {greens!r}' if greens else ''})")
 
     def exception_links(self) -> list:
         """The exception exits of the block's call (when the block has them)."""

@@ -292,18 +292,35 @@ def fork_handlers(js: JitState, found: list, handlers: list, at=None) -> None:
         js.driver.schedule(JitState(builder, owner, js.driver))   # (deeper frames: gone)
 
 
-def residual_call(js: JitState, graph, args, names=()) -> RedBox:
+def residual_call(js: JitState, graph, args, names=(), greens=()) -> RedBox:
     """A call left in the residual code (`names`: the source names of the
-    arguments, for reports), with exception exits where a frame catches
-    (`js.at`: the call ends a block with exception exits of its own)."""
-    report_escapes(js, args, getattr(graph, "source_name", None) or graph.name,
-                   "dont_look_inside", names)
+    arguments, `greens`: those of its green variables, for reports), with
+    exception exits where a frame catches (`js.at`: the call ends a block
+    with exception exits of its own)."""
+    callee = getattr(graph, "source_name", None) or graph.name
+    report_escapes(js, args, callee, "dont_look_inside", names)
+    if greens:
+        _report_green_arguments(js, callee, greens)
     gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args]
     at = js.at
     found = catches(js, at, current=at is not None)   # (mid-segment, the frame's own
     if found:                                          # position says nothing)
         return RedBox(call_catching(js, gvs, found, at))
     return RedBox(js.builder.genop("direct_call", gvs))
+
+
+def _report_green_arguments(js: JitState, callee: str, greens: tuple) -> None:
+    """A residual call passing compile-time values: the callee, compiled
+    once for every value, does at run time what inlining would fold."""
+    code = js.frame.code
+    what = " and ".join(f"'{name}'" for name in greens)
+    them = "it" if len(greens) == 1 else "them"
+    js.driver.specializer.host.give_up(
+        (code, js.frame.block, "green arguments", js.line, callee),
+        f"{code.name}() line {js.line}: the call of {callee}() stays in the residual code "
+        f"(dont_look_inside) and passes it the green {what}: {callee}() is not specialised "
+        f"for {them}, so what it computes from {them} is computed again at each call; drop "
+        f"@dont_look_inside from {callee}() to inline it and fold that", names=greens)
 
 
 def report_escapes(js: JitState, args, callee: str, why: str, names=()) -> None:

@@ -4,8 +4,9 @@ import warnings
 
 import pytest
 
+from examples import EXAMPLES
 from examples.guide import calc, calc_concrete
-from hintannotator import hint
+from hintannotator import dont_look_inside, hint
 from timeshifter import SpecializationWarning, make_compiler
 
 
@@ -66,3 +67,77 @@ def test_a_merge_point_near_the_bound_on_green_states_is_said(n, said):
                "a run-time value, or raise max_states_per_merge if the program is that long")
     assert [str(w.message) for w in caught] == ([message] if said else [])
     assert res(5) == res.interpret(5) == unrolled(n, 5)
+
+
+@dont_look_inside
+def weight(code: str, pc: int, scale: int) -> int:
+    return (ord(code[pc]) - 48) * scale
+
+
+def weighted(code: str, x: int) -> int:
+    """A call kept residual (dont_look_inside) that gets the green program and
+    program counter, and a literal."""
+    pc = 0
+    while pc < len(code):
+        hint(None, global_merge_point=True)
+        x = x * weight(code, pc, 2) + 1
+        pc = hint(pc + 1, concrete=True)
+    return x
+
+
+def weighted_inline(code: str, x: int) -> int:
+    pc = 0
+    while pc < len(code):
+        hint(None, global_merge_point=True)
+        x = x * ((ord(code[pc]) - 48) * 2) + 1
+        pc = hint(pc + 1, concrete=True)
+    return x
+
+
+def test_a_residual_call_given_green_variables_is_said_once():
+    comp = make_compiler(weighted, green=["code"])
+    with pytest.warns(SpecializationWarning) as caught:
+        res = comp.specialize("123")
+    line = weighted.__code__.co_firstlineno + 6                   # the call
+    message = (f"weighted() line {line}: the call of weight() stays in the residual code "
+               "(dont_look_inside) and passes it the green 'code' and 'pc': weight() is not "
+               "specialised for them, so what it computes from them is computed again at each "
+               "call; drop @dont_look_inside from weight() to inline it and fold that")
+    assert [str(w.message) for w in caught] == [message]       # once, for three calls
+    assert comp.report() == [message]
+    assert comp.explain("pc").splitlines()[-1] == "When specialised: " + message
+    assert res.op_counts()["direct_call"] == 3
+    assert res(5) == res.interpret(5) == weighted("123", 5)
+    # inlined, the same computation folds: no call, no warning
+    comp = make_compiler(weighted_inline, green=["code"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpecializationWarning)
+        res = comp.specialize("123")
+    assert "direct_call" not in res.op_counts() and res(5) == weighted_inline("123", 5)
+
+
+def only_red_arguments(code: str, x: int) -> int:
+    pc = 0
+    while pc < len(code):
+        hint(None, global_merge_point=True)
+        x = weight("7", 0, x)          # literals and a red value: nothing to fold
+        pc = hint(pc + 1, concrete=True)
+    return x
+
+
+def test_literals_given_to_a_residual_call_are_not_said():
+    comp = make_compiler(only_red_arguments, green=["code"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpecializationWarning)
+        res = comp.specialize("ab")
+    assert res(3) == res.interpret(3) == only_red_arguments("ab", 3)
+
+
+@pytest.mark.parametrize("example", [e for e in EXAMPLES if e.green and e.bench is not None],
+                         ids=lambda e: e.name)
+def test_no_warning_on_the_examples_that_are_specialised_well(example):
+    params = example.func.__code__.co_varnames[:example.func.__code__.co_argcount]
+    greens = [a for p, a in zip(params, example.bench) if p in example.green]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpecializationWarning)
+        make_compiler(example.func, green=list(example.green)).specialize(*greens)
