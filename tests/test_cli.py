@@ -326,9 +326,7 @@ def test_the_demo_tells_a_folded_loop_from_a_kept_one():
     """Issue 15: the demo says which speed-up comes from LLVM's folding."""
     square = make_compiler(demo.interpret, green=["bytecode"]).specialize(demo.SQUARE)
     factorial = make_compiler(ex.run_stack, green=["code"]).specialize(ex.FACTORIAL)
-    assert demo.loop_folded(square.graph, demo.first_function(square.native.llvm_ir_optimized))
-    assert not demo.loop_folded(factorial.graph,
-                                demo.first_function(factorial.native.llvm_ir_optimized))
+    assert square.native.loop_folded and not factorial.native.loop_folded
 
 
 # -- as a process ----------------------------------------------------------------------

@@ -141,23 +141,6 @@ def first_function(llvm_ir: str) -> str:
     return "\n".join(lines[start:end + 1])
 
 
-def loop_folded(graph, function_ir: str) -> bool:
-    """Does the residual `graph` have a loop that LLVM's optimised IR of it
-    (one function's text) no longer has (a closed form)?"""
-    import networkx as nx
-    flow = nx.DiGraph((block, link.target) for block in graph.iterblocks()
-                      for link in block.exits)
-    cfg, current = nx.DiGraph(), "entry"
-    for line in function_ir.splitlines():
-        if line and not line.startswith((" ", "define", "}", ";")) and ":" in line:
-            current = line.split(":")[0]
-        elif line.lstrip().startswith("br "):
-            cfg.add_edges_from((current, word.lstrip("%").rstrip(","))
-                               for before, word in zip(line.split(), line.split()[1:])
-                               if before == "label")
-    return not nx.is_directed_acyclic_graph(flow) and nx.is_directed_acyclic_graph(cfg)
-
-
 def write_svg(dot, stem: Path) -> str:
     """Render `dot` to `stem`.svg; without graphviz's `dot` program write the
     `stem`.dot source instead.  Returns a line saying what was written."""
@@ -186,7 +169,7 @@ def _speed_table(comp, res, rounds: int, say) -> None:
         f"{'1x':>12}")
     say(f"   {'native residual code':34}{format_seconds(best['native']):>15}"
         f"{best['cpython'] / best['native']:>11.0f}x")
-    if loop_folded(res.graph, first_function(res.native.llvm_ir_optimized)):
+    if res.native.loop_folded:
         say("\n   Where this speed-up comes from: specialisation removed the interpreter (the "
             "residual\n   graph above is a loop of additions), and LLVM then folded that loop "
             "into a closed\n   form (the optimised IR above has no loop left), so the time no "

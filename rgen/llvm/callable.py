@@ -77,6 +77,12 @@ class NativeFunction(functools.partial):
     compile_seconds = property(lambda self: self.code.compile_seconds)
 
     @property
+    def loop_folded(self) -> bool:
+        """Did LLVM fold the graph's loops into a closed form (compiler.loop_folded)?"""
+        from rgen.llvm.compiler import loop_folded
+        return loop_folded(self.code)
+
+    @property
     def asm(self) -> str:
         """Target assembly of the optimised module (computed on first use)."""
         if self._asm is None:

@@ -31,6 +31,7 @@ into plain leaf code are not counted.
 from __future__ import annotations
 
 import functools
+import re
 import time
 from dataclasses import dataclass
 
@@ -144,6 +145,49 @@ def recompile(graph: FunctionGraph, pipeline: str, cache=None) -> NativeCode:
     code = graph._cache[CODE_KEY]
     code.compile_seconds += old.compile_seconds
     return code
+
+
+_LABEL = re.compile(r'^"?([-\w.$]+)"?:')
+_TARGET = re.compile(r'label %"?([-\w.$]+)"?')
+
+
+def loop_folded(code: NativeCode) -> bool:
+    """Did LLVM fold the loops of `code`'s graph into a closed form: the graph
+    has a loop and no function of its optimised module has one (its time
+    then no longer depends on the iteration count: a speed-up measures
+    LLVM's folding, not specialisation's; the demo and bench_native say so)?"""
+    if not cyclic_blocks(code.graph.iterblocks()):
+        return False
+    successors: dict = {}
+    current = None
+    for line in code.llvm_ir_optimized.splitlines():
+        if line.startswith("define"):
+            current = (line, "entry")
+        elif line.startswith("}"):
+            current = None
+        elif current is not None:
+            label = _LABEL.match(line)
+            if label:
+                current = (current[0], label[1])
+            else:
+                successors.setdefault(current, set()).update(
+                    (current[0], target) for target in _TARGET.findall(line))
+    # acyclic control flow: every block can be taken away once its
+    # predecessors are (Kahn's topological order)
+    blocks = set(successors).union(*successors.values())
+    incoming = dict.fromkeys(blocks, 0)
+    for targets in successors.values():
+        for target in targets:
+            incoming[target] += 1
+    free = [b for b in blocks if not incoming[b]]
+    removed = 0
+    while free:
+        removed += 1
+        for target in successors.get(free.pop(), ()):
+            incoming[target] -= 1
+            if not incoming[target]:
+                free.append(target)
+    return removed == len(blocks)
 
 
 def callees(graph: FunctionGraph) -> list:

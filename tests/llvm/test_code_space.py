@@ -84,3 +84,25 @@ def test_the_shared_python_entries_outlive_a_space(tmp_path):
     out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert (out.returncode, out.stdout, out.stderr) == (0, "5.5 1.5\n", "")
+
+
+def test_a_loop_llvm_folds_into_a_closed_form_is_told_from_one_it_keeps():
+    """compiler.loop_folded: the triangle number's loop becomes n*(n+1)/2 in
+    LLVM's optimised code; a loop of calls stays; loop-free code folds no loop."""
+    folded = rgen.compile_graph(flowgraph.build_graph(triangle))
+    kept = rgen.compile_graph(flowgraph.build_graph(collatz_steps))
+    plain = rgen.compile_graph(flowgraph.build_graph(straight))
+    assert (folded(100), kept(27), plain(3)) == (5050, 111, 10)
+    assert (folded.loop_folded, kept.loop_folded, plain.loop_folded) == (True, False, False)
+
+
+def collatz_steps(n: int) -> int:
+    steps = 0
+    while n != 1:
+        n = n // 2 if n % 2 == 0 else 3 * n + 1
+        steps += 1
+    return steps
+
+
+def straight(n: int) -> int:
+    return n * 3 + 1
