@@ -22,6 +22,8 @@ import types
 from collections import Counter
 
 from flowgraph.arguments import check_arguments, check_value
+from flowgraph.lltypes import Void
+from flowgraph.model import Constant, Variable
 from flowgraph.operations import OPS, wrap
 from hintannotator import annotate
 from rgen.vectorcall import inherit_vectorcall
@@ -106,6 +108,8 @@ class Compiler:
         host = Host(options, self.graph, {code.graph: code for code in self.codes})
         self.sites, self.stats = host.sites, host.stats
         self._specializer = Specializer(host)
+        for place, message, names in red_literals(self.codes):
+            host.give_up(place, message, names)
         self._built = True
 
     def report(self) -> list:
@@ -310,6 +314,65 @@ def _fast_call_class(n: int, greens: list, reds: list) -> type:
 
 def _uncompiled(*args):
     raise AssertionError("a Residual is called through its own first-call method")
+
+
+def red_literals(codes) -> list:
+    """(place, message, names) for each literal passed to a red parameter of
+    a coloured graph that reads a green container at an index computed from
+    that parameter: the literal is a run-time value (literals are red unless
+    hinted), so the reads are not folded, where `hint(literal,
+    concrete=True)` at the call would make the parameter green (the
+    tree-walking interpreter's `ev(code, 0, x)`)."""
+    by_graph = {code.graph: code for code in codes}
+    found = []
+    for caller in codes:
+        for block in caller.blocks:
+            for op in block.operations:
+                if OPS[op.opname].kind != "call" or op.args[0].value not in by_graph:
+                    continue
+                callee = by_graph[op.args[0].value]
+                params = callee.graph.getargs()
+                for param, arg, green in zip(params, op.args[1:], callee.param_green):
+                    if green or not isinstance(arg, Constant) or arg.concretetype is Void:
+                        continue
+                    read = _green_read_from(callee, param)
+                    if read is None:
+                        continue
+                    container = getattr(read, "name", "") or "container"
+                    found.append((
+                        (caller.graph, "red literal", op.lineno, param.name),
+                        f"{caller.name}() line {op.lineno}: the literal {arg.value!r} passed "
+                        f"to {callee.name}()'s parameter '{param.name}' is a run-time value "
+                        f"(a literal is red unless hinted), so {callee.name}() reads the green "
+                        f"'{container}' at a run-time index; write hint({arg.value!r}, "
+                        f"concrete=True) there to make '{param.name}' green and fold those "
+                        f"reads", (param.name,)))
+    return found
+
+
+def _green_read_from(code, param):
+    """The green container `code` reads at an index computed from its
+    parameter `param` (the first such read), or None."""
+    derived = {param}
+    changed = True
+    while changed:                      # what is computed from param, through links too
+        changed = False
+        for block in code.blocks:
+            for op in block.operations:
+                if op.result not in derived and any(a in derived for a in op.args):
+                    derived.add(op.result)
+                    changed = True
+            for link in block.exits:
+                for arg, target in zip(link.args, link.target.inputargs):
+                    if arg in derived and target not in derived:
+                        derived.add(target)
+                        changed = True
+    for block in code.blocks:
+        for op in block.operations:
+            if (OPS[op.opname].kind == "read" and op.args and isinstance(op.args[0], Variable)
+                    and code.is_green(op.args[0]) and any(a in derived for a in op.args[1:])):
+                return op.args[0]
+    return None
 
 
 @inherit_vectorcall

@@ -141,3 +141,43 @@ def test_no_warning_on_the_examples_that_are_specialised_well(example):
     with warnings.catch_warnings():
         warnings.simplefilter("error", SpecializationWarning)
         make_compiler(example.func, green=list(example.green)).specialize(*greens)
+
+
+def walk(code: str, pos: int, x: int) -> int:
+    while pos < len(code):
+        c = code[pos]
+        if c == "+":
+            x += 1
+        elif c == "*":
+            x *= 2
+        pos += 1
+    return x
+
+
+def walk_from_a_literal(code: str, x: int) -> int:
+    return walk(code, 0, x)
+
+
+def walk_from_a_green_literal(code: str, x: int) -> int:
+    return walk(code, hint(0, concrete=True), x)
+
+
+def test_a_literal_given_to_a_parameter_that_indexes_the_green_program_is_said():
+    with pytest.warns(SpecializationWarning) as caught:
+        comp = make_compiler(walk_from_a_literal, green=["code"])      # said here
+        res = comp.specialize("+*+")
+    line = walk_from_a_literal.__code__.co_firstlineno + 1
+    message = (f"walk_from_a_literal() line {line}: the literal 0 passed to walk()'s parameter "
+               "'pos' is a run-time value (a literal is red unless hinted), so walk() reads the "
+               "green 'code' at a run-time index; write hint(0, concrete=True) there to make "
+               "'pos' green and fold those reads")
+    assert str(caught[0].message) == message
+    assert comp.report()[0] == message
+    assert comp.explain("pos").splitlines()[-1] == "When specialised: " + message
+    assert res.op_counts()["str_getitem"] == 1
+    assert res(5) == res.interpret(5) == walk_from_a_literal("+*+", 5) == 13
+    # the hint it gives folds the reads and silences it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpecializationWarning)
+        res = make_compiler(walk_from_a_green_literal, green=["code"]).specialize("+*+")
+    assert "str_getitem" not in res.op_counts() and res(5) == 13
