@@ -67,7 +67,8 @@ def jobs(draw, features: Features) -> dict:
             "green": sorted(draw(st.sets(st.sampled_from(scalar)))) if scalar else [],
             "threshold": draw(st.sampled_from([1, 2])),
             "jit": (draw(st.sampled_from([1, 2, 7])), draw(st.sampled_from([1, 2, 200])),
-                    draw(st.sampled_from(["native", "graph"])))}
+                    draw(st.sampled_from(["native", "graph"])),
+                    draw(st.sampled_from([None, 1, 20])))}
 
 
 def draw_jobs(strategy, count: int, seed_value: int) -> list:

@@ -142,15 +142,18 @@ JIT_REFUSALS = ("has no global merge point", "is never counted", "is not at the 
 def _jit_modes(report, func, job, expected) -> None:
     if "global_merge_point" not in job["source"] or "jit" not in job:
         return
-    threshold, bridge, baseline = job["jit"]
+    threshold, bridge, baseline, *rest = job["jit"]
+    max_code_ops = rest[0] if rest else None        # (a reproducer saved before it)
     try:
         jit = make_jit(func, green=sorted(job["green"]), threshold=threshold,
-                       bridge_threshold=bridge, baseline=baseline, max_states_per_merge=64)
+                       bridge_threshold=bridge, baseline=baseline, max_code_ops=max_code_ops,
+                       max_states_per_merge=64)
     except (TimeshiftError, HintError) as exc:
         if any(r in str(exc) for r in JIT_REFUSALS):
             return
         raise
-    mode = f"jit {baseline}, thresholds {threshold}/{bridge}, green {sorted(job['green'])}"
+    mode = (f"jit {baseline}, thresholds {threshold}/{bridge}, green {sorted(job['green'])}, "
+            f"max_code_ops {max_code_ops}")
     for args, exp in zip(job["args"], expected):
         report.check(mode, exp, jit, args)
     jit.wait(60)                # the loops its worker compiled meanwhile, run again

@@ -239,9 +239,12 @@ def check_under_jit(program, data):
     baseline = data.draw(st.sampled_from(["native", "graph"]), label="baseline")
     bridge = data.draw(st.sampled_from([1, 2, 200]), label="bridge_threshold")
     background = data.draw(st.booleans(), label="background")
+    # 1: each call's green key drops the others' code (no two keys fit)
+    max_code_ops = data.draw(st.sampled_from([None, 1, 20]), label="max_code_ops")
     try:
         jit = make_jit(func, green=green, threshold=threshold, bridge_threshold=bridge,
-                       baseline=baseline, background=background, max_states_per_merge=64)
+                       baseline=baseline, background=background, max_code_ops=max_code_ops,
+                       max_states_per_merge=64)
     except (TimeshiftError, HintError) as exc:
         # a constant condition (`if 5: break`) left the loop or its
         # can_enter_jit unreachable: the builder dropped them, and make_jit
@@ -253,7 +256,7 @@ def check_under_jit(program, data):
     for args in calls + (calls if background else []):
         what = (f"{program.name}{args!r}, green {green}, thresholds {threshold}/{bridge}, "
                 f"{baseline} baseline{', background' if background else ''}, "
-                f"of\n{program.source}")
+                f"max_code_ops {max_code_ops}, of\n{program.source}")
         assert_same_outcome(outcome(expected_func, args), outcome(jit, args), what)
         if background and args is calls[-1]:
             assert jit.wait(60)         # the same calls again, with what was compiled
