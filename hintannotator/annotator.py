@@ -390,6 +390,15 @@ class Annotator:
             if c == BLUE and not sites <= callee_copy.param_sites[i]:
                 callee_copy.param_sites[i] |= sites
                 self.changed = True
+        if callee_copy is copy and all(
+                copy.info.carries(a, p) for a, p, c in zip(args, copy.graph.getargs(),
+                                                           copy.pattern) if is_green(c)):
+            # a recursion on the same green arguments is a residual call when
+            # specialised (DESIGN: recursive calls on red arguments), whatever
+            # its base case returns
+            return self._set(copy, op.result, RED, None,
+                             (f"it is the result of {callee.name}'s recursive call on the "
+                              f"same green arguments, a residual call", op.lineno, None))
         colour, sites = callee_copy.return_colour()
         if colour is not None:
             self._set(copy, op.result, colour, sites,

@@ -335,6 +335,31 @@ def test_recursion():
     assert both(res, 10) == 55
 
 
+def count_down(base: int, x: int) -> int:
+    """A recursion on red x whose base case returns the green `base`."""
+    if x <= 0:
+        return base
+    return count_down(base, x - 1) + 1
+
+
+def count_down_twice(base: int, x: int) -> int:
+    return count_down(base, x) + count_down(base * 2, x)
+
+
+def test_a_recursion_on_the_same_greens_whose_base_case_is_green_is_red():
+    """Issue 12 item 9: the recursive call on the same green `base` stays a
+    residual call, so its result, and the function's, is red (it was an
+    error: 'its result is needed green')."""
+    comp = make_compiler(count_down, green=["base"])
+    res = comp.specialize(4)
+    assert counts(res) == {"int_le": 1, "int_sub": 1, "direct_call": 1, "int_add": 1}
+    assert [both(res, x) for x in (0, 1, 7)] == [count_down(4, x) for x in (0, 1, 7)]
+    # called from a function with two green values: one residual function each
+    res = make_compiler(count_down_twice, green=["base"]).specialize(3)
+    assert counts(res)["direct_call"] == 4
+    assert both(res, 5) == count_down_twice(3, 5) == 19
+
+
 def forever(x: int, y: int) -> int:
     hint(x, concrete=True)
     while x > 0:
