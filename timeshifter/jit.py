@@ -168,8 +168,9 @@ class Jit:
         self._counts: dict = {}         # (family, merge key) -> passes counted
         self._loops: dict = {}          # (family, merge key) -> FallbackEntry
         self._failed: set = set()       # merge keys whose compile hit a bound
-        self._armed = False             # a can_enter_jit ran; the next merge point counts
-        self._family = None             # the running call's (native baseline)
+        # per thread: the running call's family (native baseline), and whether
+        # a can_enter_jit ran so that the next merge point counts (graph baseline)
+        self._calls = threading.local()
         self._points: dict = {}         # merge point site -> Jit._point's tuple
         self._by_key: dict = {}         # (family, block, greens) -> Counter of its events
         self._native = None
@@ -219,19 +220,21 @@ class Jit:
         try:
             with running():
                 if self._native is not None:
-                    saved, self._family = self._family, family
+                    calls = self._calls
+                    saved, calls.family = getattr(calls, "family", None), family
                     try:
                         result = self._native(*args)
                     finally:
-                        self._family = saved
+                        calls.family = saved
                 else:
-                    saved, self._armed = self._armed, False
+                    calls = self._calls
+                    saved, calls.armed = getattr(calls, "armed", False), False
                     try:
                         result = resume_graph(
                             self.graph, self.graph.startblock, args,
                             merge_point=functools.partial(self._at_point, family))
                     finally:
-                        self._armed = saved
+                        calls.armed = saved
         finally:
             space.__exit__()
         self._event("done")
@@ -258,7 +261,8 @@ class Jit:
 
     def _bound(self, current) -> None:
         """Past `max_code_ops`, drop the code of the least recently
-        called green keys, never that of the call just made (`current`)."""
+        called green keys, never that of the call just made or the loop
+        just compiled (`current`)."""
         seen = self._llvm.CodeSpace.added
         if seen == self._added_seen:
             return
@@ -298,11 +302,11 @@ class Jit:
         """The graph baseline's callback at can_enter_jit (arm) and at global
         merge points (count: see `_count`)."""
         if values is None:
-            self._armed = True
+            self._calls.armed = True
             return None
-        if not self._armed or not isinstance(site, MergePoint):
+        if not self._calls.armed or not isinstance(site, MergePoint):
             return None
-        self._armed = False
+        self._calls.armed = False
         point = self._point(site)
         if point is None:
             return None
@@ -317,7 +321,7 @@ class Jit:
         point = self._point(site)
         if point is None:
             return None
-        return self._count(self._family, point, values, passes)
+        return self._count(self._calls.family, point, values, passes)
 
     def _green_positions(self, site):
         """Where the green values of a merge point site are among its live
@@ -408,6 +412,8 @@ class Jit:
             raise
         finally:
             self._pending.discard(key)
+        if self.max_code_ops is not None:
+            self._bound(family)             # (a loop compiled after the last call)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the loops being compiled in the worker thread
@@ -430,8 +436,11 @@ class Jit:
             self._event("compile failed", key)
             log.debug("%s: compiling the loop failed: %s", self.graph.name, exc)
             return None
-        self._loops[key] = entry
-        del self._counts[key]
+        with self._families_lock:
+            if family.dropped:              # dropped while it compiled (in the worker)
+                return None
+            self._loops[key] = entry
+        self._counts.pop(key, None)
         self.stats["loops"] += 1
         self.stats["compile ms"] += round((time.perf_counter() - start) * 1e3, 3)
         self.stats["residual ops"] += sum(1 for _ in entry.graph.iteroperations())
@@ -456,7 +465,8 @@ class Jit:
         native", ...)}; the green values as `value_key` gives them."""
         keys = {id(f): k for k, f in self._families.items()}
         return {(keys[id(family)], block, greens): Counter(events)
-                for (family, block, greens), events in self._by_key.items()}
+                for (family, block, greens), events in list(self._by_key.items())
+                if id(family) in keys}          # (not a key whose code was dropped)
 
     def residual_graphs(self) -> list:
         """The residual graphs compiled so far, in the order they were made:

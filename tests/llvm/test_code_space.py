@@ -10,6 +10,7 @@ import pytest
 
 import flowgraph
 import rgen
+from examples.arith import collatz_steps
 from rgen.llvm import compiler
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,14 +95,6 @@ def test_a_loop_llvm_folds_into_a_closed_form_is_told_from_one_it_keeps():
     plain = rgen.compile_graph(flowgraph.build_graph(straight))
     assert (folded(100), kept(27), plain(3)) == (5050, 111, 10)
     assert (folded.loop_folded, kept.loop_folded, plain.loop_folded) == (True, False, False)
-
-
-def collatz_steps(n: int) -> int:
-    steps = 0
-    while n != 1:
-        n = n // 2 if n % 2 == 0 else 3 * n + 1
-        steps += 1
-    return steps
 
 
 def straight(n: int) -> int:

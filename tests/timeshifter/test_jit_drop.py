@@ -3,6 +3,7 @@ called green keys is dropped, freed once no call runs it, and compiled again
 when its key is hot again (issue 13, deliverable 4)."""
 
 import gc
+import threading
 import weakref
 
 import pytest
@@ -126,3 +127,30 @@ def test_loops_compiled_in_the_worker_are_dropped_too():
     assert jit.stats["loops"] >= len(PROGRAMS)
     assert kept_programs(jit) == {PROGRAMS[-1]}
     assert [s.closed for s in spaces] == [True] * (len(spaces) - 1) + [False]
+
+
+@pytest.mark.parametrize("baseline", ["native", "graph"])
+def test_threads_calling_one_jit_keep_their_own_green_keys(baseline):
+    """Three threads call one JIT with their own programs while each call
+    drops the others' code (max_code_ops=1) and the worker compiles: every
+    result equals CPython's (the running call's family was one attribute of
+    the JIT, which another thread's call overwrote)."""
+    jit = make_jit(ex.accumulator, green=["code"], threshold=2, bridge_threshold=3,
+                   baseline=baseline, max_code_ops=1)
+    wrong = []
+
+    def calls(t: int) -> None:
+        for i in range(40):
+            code = PROGRAMS[(i + 2 * t) % len(PROGRAMS)]
+            n = 5 + (i + t) % 10
+            result = jit(code, n)
+            if result != ex.accumulator(code, n):
+                wrong.append((t, code, n, result))
+
+    threads = [threading.Thread(target=calls, args=(t,)) for t in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert jit.wait(60) and wrong == []
+    assert jit.stats["dropped keys"] > 0 and jit.residual_ops() <= 2 * LOOP_OPS
