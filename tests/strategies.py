@@ -20,7 +20,7 @@ some helpers are `@dont_look_inside` (calls left in the residual code).
 `u`: float arithmetic mixed with ints, `/`, `//`, `%`, `float()`,
 comparisons of floats and of ints with floats, sometimes a float result;
 `lists` a `list[int]` parameter `lst` and locals `m = [e] * n`, with `len`,
-indexing (negative too), item assignment, `append` and `pop` (mostly
+indexing (negative too), item assignment, `append`, `pop()` and `pop(i)` (mostly
 guarded, sometimes raising IndexError), `sum`, `min`, `max`, `any`, `all`; `strings` a `str` parameter `s`
 with `len`, indexing, `ord`, comparisons with one-character literals and
 str methods (find, count, startswith, split, strip, upper, isdigit, join,
@@ -548,6 +548,9 @@ class _Drawer:
         lst, target = self.pick(self.lists), self.pick(scope.writable)
         if self.chance(20):
             return [f"{indent}{target} = {lst}.pop()"]
+        if self.chance(40):             # pop(i), i in range or not (IndexError)
+            return [f"{indent}if len({lst}) > 0:",
+                    f"{indent}    {target} += {lst}.pop({self.index(lst, scope)})"]
         return [f"{indent}if len({lst}) > 0:", f"{indent}    {target} += {lst}.pop()"]
 
     def stmt_setfield(self, scope, depth, indent):

@@ -669,8 +669,13 @@ class CallBuilder:
                 raise self.unknown(f"cannot infer the item type of the list "
                                    f"'{ast.unparse(base)}'", node)
             return self.emit("list_pop", [v_list])
+        if attr == "pop" and len(node.args) == 1 and not node.keywords:
+            if t.item is UNKNOWN:
+                raise self.unknown(f"cannot infer the item type of the list "
+                                   f"'{ast.unparse(base)}'", node)
+            return self.list_pop_at(v_list, node)
         if attr == "pop":
-            raise self.error("pop() with an index is not supported; use pop()", node)
+            raise self.error("pop() takes at most one argument, the index", node)
         if attr == "insert" and len(node.args) == 2 and not node.keywords:
             key = self.hold(v_list)
             index = self.index_value(self.expr(node.args[0]), node.args[0])
@@ -684,6 +689,37 @@ class CallBuilder:
             return self.emit("list_reverse", [v_list])
         raise self.error(f"list method '{attr}' is not supported; lists support append, pop, "
                          "insert, reverse, indexing, del and len", node)
+
+    def list_pop_at(self, v_list, node: ast.Call):
+        """`lst.pop(i)`: i counted from the end when negative; outside the
+        list CPython's IndexError ("pop from empty list" or "pop index out
+        of range"); else `lst[i]`, then `del lst[i]`."""
+        list_key = self.hold(v_list)
+        index = self.index_value(self.expr(node.args[0]), node.args[0])
+        index_key = self.hold(index)
+        length_key = self.hold(self.emit("list_len", [self.env[list_key]]))
+        zero = Constant(0, Signed)
+        positive, negative = self.exit_switch(self.emit("int_lt", [self.env[index_key], zero]))
+        self.enter(negative)
+        self.env[index_key] = self.emit("int_add", [self.env[index_key], self.env[length_key]])
+        self.enter(positive + self.exit_goto())
+        below, above = self.exit_switch(self.emit("int_ge", [self.env[index_key], zero]))
+        self.enter(above)
+        beyond, inside = self.exit_switch(self.emit("int_lt", [self.env[index_key],
+                                                               self.env[length_key]]))
+        self.enter(below + beyond)
+        some, empty = self.exit_switch(self.emit("int_eq", [self.env[length_key], zero]))
+        for pendings, message in ((empty, "pop from empty list"),
+                                  (some, "pop index out of range")):
+            self.enter(pendings)
+            self.exit_to(self.graph.exceptblock, [Constant(IndexError, Class),
+                                                  Constant(message, Str)])
+        self.enter(inside)
+        self.release(length_key)
+        v_list, index = self.release(list_key), self.release(index_key)
+        value = self.emit("list_getitem", [v_list, index])
+        self.emit("list_delitem", [v_list, index])
+        return value
 
     def list_item(self, v_list, base: ast.expr, value, node: ast.AST):
         """`value` stored into `v_list` (append or item assignment): it must

@@ -1,4 +1,4 @@
-"""`lst.insert(i, x)`, `lst.reverse()` and `del lst[i]` in every mode against
+"""`lst.insert(i, x)`, `lst.reverse()`, `del lst[i]` and `lst.pop(i)` in every mode against
 CPython (issue 12 item 4): the graph interpreter, native code, and
 specialisations whose lists are real (residual list_insert / list_reverse /
 list_delitem) or virtual (done at compile time, nothing left)."""
@@ -42,12 +42,21 @@ def outcome(f, *args):
         return (type(exc), str(exc))
 
 
+def pop_at(xs: list[int], i: int) -> int:
+    """`xs.pop(i)` twice: CPython's IndexError messages out of range ("pop
+    from empty list" once the list is empty), the list changed in place."""
+    first = xs.pop(i)
+    return first * 1000 + xs.pop(-1 - i) * 10 + len(xs)
+
+
 SHUFFLES = [(5, 0), (5, 1), (6, -1), (1, 9), (0, 0), (3, -100), (4, 2**62)]
+POPS = [([1, 2, 3, 4], 0), ([1, 2, 3, 4], -1), ([1, 2, 3], 1), ([1, 2, 3], 5),
+        ([7], 0), ([], 0), ([1, 2], -3), ([1, 2, 3], 2**62)]
 EDITS = [([1.5, 2.5, 4.0], 1, 9.0), ([1.5], -5, 2.0), ([], 0, 1.0), ([1.0, 2.0], 7, 3.0)]
 
 
 @pytest.mark.parametrize("func, args", [(shuffle, a) for a in SHUFFLES]
-                         + [(edit, a) for a in EDITS])
+                         + [(edit, a) for a in EDITS] + [(pop_at, a) for a in POPS])
 def test_every_mode_agrees_with_cpython(func, args):
     def fresh():            # a list argument is changed in place: each mode its own copy
         return [list(a) if isinstance(a, list) else a for a in args]
@@ -57,6 +66,26 @@ def test_every_mode_agrees_with_cpython(func, args):
     assert outcome(rgen.compile_graph(g), *fresh()) == expected
     res = timeshifter.make_compiler(func).specialize()
     assert outcome(res, *fresh()) == outcome(res.interpret, *fresh()) == expected
+    if expected[0] == "ok" and any(isinstance(a, list) for a in args):
+        mine, theirs = fresh(), fresh()
+        res(*mine)
+        func(*theirs)
+        assert mine == theirs           # the list argument changed as CPython changes it
+
+
+def local_pops(k: int) -> int:
+    xs = [1, 2, 3, 4]
+    a = xs.pop(k)
+    b = xs.pop(0)
+    return a * 100 + b * 10 + len(xs)
+
+
+@pytest.mark.parametrize("k", [0, 2, -1, -4, 4, -5])
+def test_pops_from_a_virtual_list_fold(k):
+    """k green: both pops (and their range checks) are done while compiling."""
+    res = timeshifter.make_compiler(local_pops, green=["k"]).specialize(k)
+    assert outcome(res) == outcome(res.interpret) == outcome(local_pops, k)
+    assert dict(res.op_counts()) == {}
 
 
 def test_a_real_list_gets_residual_operations():
