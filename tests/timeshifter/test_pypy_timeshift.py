@@ -1,6 +1,7 @@
 """Tests of the 2007 PyPy JIT generator's test_timeshift.py
 (pypy/jit/timeshifter/test/test_timeshift.py: arithmetic, loops, merges,
-virtual instances, calls, recursion, methods),
+virtual instances, calls, recursion, methods, indirect and residual calls,
+prebuilt objects),
 ported in our own words: specialised natively and interpreted against
 CPython, with the residual operation counts the original checked.
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import pytest
 
 from examples.interpreters import ll_plus_minus
-from hintannotator import hint
+from hintannotator import dont_look_inside, hint
 from tests.timeshifter.test_pypy_exceptions import specialised
 
 
@@ -325,3 +326,70 @@ def test_a_method_call_on_a_known_class_is_direct():
     assert specialised(meth, [1, 2], [0])[0] == ("NotImplementedError", "m")
     assert specialised(meth_vars_around, [0, 2, 7, 5], [0]) == (
         ("value", 44), {"int_mul": 1, "int_add": 1, "int_sub": 1})
+
+
+def double(v: int) -> int:
+    return v * 2
+
+
+def plus_two(v: int) -> int:
+    return v + 2
+
+
+FUNCTIONS = (double, plus_two)
+
+
+def indirect(flag: int, v: int) -> int:
+    flag = hint(flag, concrete=True)
+    return FUNCTIONS[0 if flag else 1](v)
+
+
+def test_an_indirect_call_with_a_green_choice_is_inlined():
+    """test_simple_indirect_call (the original chose between two functions
+    in a variable; the subset calls through a tuple of functions)."""
+    assert specialised(indirect, [0, 40], [0]) == (("value", 42), {"int_add": 1})
+    assert specialised(indirect, [1, 40], [0]) == (("value", 80), {"int_mul": 1})
+
+
+@dont_look_inside
+def add_one_apart(x: int) -> int:
+    return x + 1
+
+
+def residual_red_call(x: int) -> int:
+    return 2 * add_one_apart(x)
+
+
+def test_residual_red_call():
+    """The original's StopAtXPolicy(g) is our dont_look_inside: the add
+    stays in the callee."""
+    assert specialised(residual_red_call, [20], []) == (
+        ("value", 42), {"direct_call": 1, "int_mul": 1})
+
+
+class Flag:
+    flag: bool
+
+    def __init__(self):
+        self.flag = False
+
+
+PREBUILT_FLAG = Flag()
+
+
+def set_flag(s: Flag) -> None:
+    s.flag = True
+
+
+def green_with_side_effects() -> bool:
+    PREBUILT_FLAG.flag = False
+    set_flag(PREBUILT_FLAG)
+    return PREBUILT_FLAG.flag
+
+
+def test_stores_to_a_prebuilt_object_stay():
+    """test_green_with_side_effects: the prebuilt object is shared with the
+    rest of the program, so both stores and the read stay."""
+    assert specialised(green_with_side_effects, [], []) == (
+        ("value", True), {"setfield": 2, "getfield": 1})
+    assert PREBUILT_FLAG.flag is True
