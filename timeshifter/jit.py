@@ -288,8 +288,8 @@ class Jit:
         for table in (self._loops, self._counts, self._by_key):
             for k in [k for k in table if k[0] is family]:
                 del table[k]
-        self._failed = {k for k in self._failed if k[0] is not family}
-        self._pending = {k for k in self._pending if k[0] is not family}
+        for keys in (self._failed, self._pending):      # (in place: the worker uses them)
+            keys.difference_update([k for k in list(keys) if k[0] is family])
         self.compiler._specializer.host.forget_family(family)
         self.stats["dropped keys"] += 1
         self.stats["dropped ops"] += family.space.operations

@@ -34,9 +34,9 @@ process's engine, whatever the space).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import itertools
-import contextlib
 import re
 import sys
 import threading
@@ -72,8 +72,6 @@ def _init():
     target = llvm.Target.from_default_triple()
     cpu, features = llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
     tm = target.create_target_machine(cpu=cpu, features=features, opt=OPT_LEVEL, jit=True)
-    empty = llvm.parse_assembly("")
-    empty.triple = tm.triple
     _state.update(target=target, cpu=cpu, features=features, tm=tm)
     _state["engine"] = _engine(tm)
     return _state

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 
-from examples.interpreters import ll_plus_minus
+from examples.interpreters import ll_plus_minus, plus_minus_str
 from hintannotator import dont_look_inside, hint
 from tests.timeshifter.test_pypy_exceptions import specialised
 
@@ -143,23 +143,8 @@ def test_arith_plus_minus():
         ("value", 42), {"int_add": 2, "int_sub": 1})
 
 
-def plus_minus_chars(s: str, x: int, y: int) -> int:
-    acc = x
-    n = len(s)
-    pc = 0
-    while pc < n:
-        op = s[pc]
-        op = hint(op, concrete=True)
-        if op == "+":
-            acc += y
-        elif op == "-":
-            acc -= y
-        pc += 1
-    return acc
-
-
 def test_plus_minus_all_inlined():
-    assert specialised(plus_minus_chars, ["+-+", 0, 2], [0]) == (
+    assert specialised(plus_minus_str, ["+-+", 0, 2], [0]) == (
         ("value", 2), {"int_add": 2, "int_sub": 1})
 
 
