@@ -378,3 +378,107 @@ def test_stores_to_a_prebuilt_object_stay():
     assert specialised(green_with_side_effects, [], []) == (
         ("value", True), {"setfield": 2, "getfield": 1})
     assert PREBUILT_FLAG.flag is True
+
+
+def do_nothing(x: int) -> None:
+    pass
+
+
+def void_call(y: int) -> int:
+    do_nothing(y)
+    return y
+
+
+def times_seven(n: int) -> int:
+    return n * 7
+
+
+def ignored_result(n: int, m: int) -> int:
+    times_seven(n)
+    return m
+
+
+def test_calls_whose_results_are_unused_leave_nothing():
+    """test_void_call and test_red_call_ignored_result."""
+    assert specialised(void_call, [3], []) == (("value", 3), {})
+    assert specialised(ignored_result, [4, 212], []) == (("value", 212), {})
+
+
+@dont_look_inside
+def one_more_or_raise(x: int) -> int:
+    if x > 0:
+        return x + 1
+    raise ValueError
+
+
+def twice_that(x: int) -> int:
+    return 2 * one_more_or_raise(x)
+
+
+def caught_from_a_residual_call(x: int) -> int:
+    try:
+        return twice_that(x)
+    except ValueError:
+        return 7
+
+
+@pytest.mark.parametrize("x", [20, -20])
+def test_residual_red_call_with_exc(x):
+    result, counts = specialised(caught_from_a_residual_call, [x], [])
+    assert result == ("value", caught_from_a_residual_call(x))
+    assert counts["direct_call"] == 1 and "int_add" not in counts
+
+
+class Inner:
+    n: int
+
+    def __init__(self, n: int):
+        self.n = n
+
+
+class Outer:
+    s: Inner
+
+    def __init__(self, s: Inner):
+        self.s = s
+
+
+def degenerated(flag: int) -> int:
+    t = Outer(Inner(3))
+    s = Inner(4)
+    if flag:
+        s = t.s
+    s.n += 1
+    return s.n * t.s.n
+
+
+def degenerated_2(flag: int) -> int:
+    t = Outer(Inner(3))
+    s = Inner(4)
+    if flag:
+        pass
+    else:
+        s = t.s
+    s.n += 1
+    return s.n * t.s.n
+
+
+def via_substructure(flag: int) -> int:
+    t = Outer(Inner(3))
+    s = Inner(7)
+    if flag:
+        pass
+    else:
+        s = t.s
+    t.s.n += 1
+    return s.n * t.s.n
+
+
+@pytest.mark.parametrize("func", [degenerated, degenerated_2, via_substructure])
+@pytest.mark.parametrize("flag", [0, 1])
+def test_aliased_virtual_instances_through_a_merge(func, flag):
+    """test_degenerated_before_return, _2 and test_degenerated_via_substructure
+    (the original's inlined substructure is a reference to another instance
+    here): the aliasing is kept through the merge, everything folds but the
+    test of the flag."""
+    assert specialised(func, [flag], []) == (("value", func(flag)), {"int_is_true": 1})
