@@ -97,13 +97,15 @@ class ArithBuilder:
 
     def string_arith(self, op: ast.operator, v1, v2):
         """`s + t` (a character is a one-character string there) and `s * n`
-        or `n * s` (n an int or bool): a Str value, or None for other operands."""
+        or `n * s` (s a string or a character, n an int or bool): a Str value,
+        or None for other operands."""
         t1, t2 = v1.concretetype, v2.concretetype
         if isinstance(op, ast.Add) and Str in (t1, t2) and {t1, t2} <= {Str, Char}:
             return self.emit("str_concat", [self.to_str(v1), self.to_str(v2)])
-        if isinstance(op, ast.Mult) and {t1, t2} in ({Str, Signed}, {Str, Bool}):
-            s, n = (v1, v2) if t1 is Str else (v2, v1)
-            return self.emit("str_mul", [s, self.to_int(n)])
+        if isinstance(op, ast.Mult) and {t1, t2} in ({Str, Signed}, {Str, Bool},
+                                                     {Char, Signed}, {Char, Bool}):
+            s, n = (v1, v2) if t1 in (Str, Char) else (v2, v1)
+            return self.emit("str_mul", [self.to_str(s), self.to_int(n)])
         return None
 
     def list_concat(self, op: ast.operator, v1, v2, node: ast.AST):

@@ -482,3 +482,22 @@ def test_aliased_virtual_instances_through_a_merge(func, flag):
     here): the aliasing is kept through the merge, everything folds but the
     test of the flag."""
     assert specialised(func, [flag], []) == (("value", func(flag)), {"int_is_true": 1})
+
+
+def char_at_merge(c: int, x: int) -> int:
+    ch = chr(c)
+    ch = hint(ch, concrete=True)
+    if x:
+        x = 3
+    else:
+        x = 1
+    ch = hint(ch, variable=True)
+    return len(ch * x)
+
+
+@pytest.mark.parametrize("c, x", [(ord("a"), 1), (ord("b"), 0)])
+def test_green_char_at_merge(c, x):
+    """c green (the original's concrete hint on a red parameter made it
+    green there; here it must be listed green)."""
+    assert specialised(char_at_merge, [c, x], [0]) == (
+        ("value", char_at_merge(c, x)), {"int_is_true": 1, "str_mul": 1, "str_len": 1})

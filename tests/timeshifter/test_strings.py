@@ -1,5 +1,5 @@
 """String concatenation (`s + t`, a character being a one-character string),
-repetition (`s * n`, `n * s`), slicing (`s[a:b]`, either bound left out,
+repetition (`s * n`, `n * s`, a character too), slicing (`s[a:b]`, either bound left out,
 CPython's negative and clamped bounds), `int(s)` and `hash(s)` in every mode, against CPython: the graph
 interpreter, native code of the whole function, and specialisations with the
 strings green (folded by the generating extension) or red (residual
@@ -17,6 +17,11 @@ import timeshifter
 def greeting(name: str, n: int) -> str:
     line = "hello, " + name + "!"
     return line * n + name[0] + "-" * 3 + 2 * "ab"
+
+
+def repeated_chars(s: str, n: int) -> str:
+    """A character (an item of a str) repeated: a str, as in CPython."""
+    return s[0] * n + "|" + n * s[-1]
 
 
 def joined(words: list[str], sep: str) -> str:
@@ -92,7 +97,8 @@ CASES = [(greeting, ("bob", 2)), (greeting, ("x", -1)), (greeting, ("", 3)),
          (parse_sum, ("1,2,30",)), (parse_sum, ("3,+4_0, -5 ",)), (parse_sum, ("9,x",)),
          (parse_sum, ("",)), (parse_sum, ("5,",)), (parse_sum, ("\u0663,1",)),
          (bucket, ("key", "v", 97)), (bucket, ("\u20ac\U0001F600", "", 5)),
-         (bucket, ("k", "z", 0))]
+         (bucket, ("k", "z", 0)), (repeated_chars, ("ab", 3)), (repeated_chars, ("x", 0)),
+         (repeated_chars, ("xyz", -2)), (repeated_chars, ("", 2))]
 
 
 @pytest.mark.parametrize("func, args", CASES, ids=[f"{f.__name__}{a}" for f, a in CASES])
