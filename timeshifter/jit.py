@@ -304,7 +304,7 @@ class Jit:
         if values is None:
             self._calls.armed = True
             return None
-        if not self._calls.armed or not isinstance(site, MergePoint):
+        if not getattr(self._calls, "armed", False) or not isinstance(site, MergePoint):
             return None
         self._calls.armed = False
         point = self._point(site)
@@ -321,7 +321,10 @@ class Jit:
         point = self._point(site)
         if point is None:
             return None
-        return self._count(self._calls.family, point, values, passes)
+        family = getattr(self._calls, "family", None)
+        if family is None:              # (not inside a call of this JIT in this thread)
+            return None
+        return self._count(family, point, values, passes)
 
     def _green_positions(self, site):
         """Where the green values of a merge point site are among its live

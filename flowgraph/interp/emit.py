@@ -372,14 +372,14 @@ class Emitter:
         if "can_enter_jit" in flags:
             block, i = self.position
             site = self.const_name(CanEnterJit(self.graph, block, i + 1))
-            self.put(indent, "if _merge_callback[0] is not None:")
-            self.put(indent + 1, f"_merge_callback[0]({site}, None)")
+            self.put(indent, "if _merge_callback.callback is not None:")
+            self.put(indent + 1, f"_merge_callback.callback({site}, None)")
         if "global_merge_point" in flags:
             block, i = self.position
             live = live_in(block, i + 1)
             site = self.const_name(MergePoint(self.graph, block, i + 1, tuple(live)))
             values = "".join(self.names[v] + ", " for v in live)
-            self.put(indent, "if _merge_callback[0] is not None:")
+            self.put(indent, "if _merge_callback.callback is not None:")
             self.put(indent + 1, f"_r = _run_merge_callback({site}, ({values}))")
             self.put(indent + 1, "if _r is not None:")
             self.put(indent + 2, f"return {RETURN}, _r[0]" if self.tail else "return _r[0]")

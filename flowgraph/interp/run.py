@@ -30,6 +30,7 @@ show its lines.
 from __future__ import annotations
 
 import linecache
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -77,12 +78,12 @@ def resume_graph(graph: FunctionGraph, block: Block, values, opindex: int = 0,
     With `transfers=False` a tail transfer the graph returns (see `trampoline`)
     is returned as it is, for a trampoline further out to run.
     """
-    saved = _merge_callback[0]
-    _merge_callback[0] = merge_point
+    saved = _merge_callback.callback
+    _merge_callback.callback = merge_point
     try:
         result = _resume(graph, block, values, opindex)
     finally:
-        _merge_callback[0] = saved
+        _merge_callback.callback = saved
     return trampoline(result) if transfers else result
 
 
@@ -152,11 +153,18 @@ def _resume(graph: FunctionGraph, block: Block, values, opindex: int):
     return comp.enter(label, payload)
 
 
-_merge_callback = [None]  # the merge-point callback of the running resume_graph
+class _MergeCallback(threading.local):
+    """The merge-point callback of the running resume_graph, per thread (a
+    global one was left to another thread's graphs when two threads ran a
+    JIT's graph baseline at once)."""
+    callback = None
+
+
+_merge_callback = _MergeCallback()
 
 
 def _run_merge_callback(site: MergePoint, values: tuple):
-    return _merge_callback[0](site, dict(zip(site.live, values)))
+    return _merge_callback.callback(site, dict(zip(site.live, values)))
 
 
 def resume_frames(frames, merge_point=None, transfers: bool = True):

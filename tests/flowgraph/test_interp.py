@@ -832,6 +832,40 @@ def test_merge_point_hook_sees_live_values_and_may_return():
     assert len(tailsite) == 1
 
 
+def test_each_thread_sees_its_own_merge_point_hook():
+    """Two threads run the graph with their own hooks, interleaved (A starts,
+    B starts, A ends, B ends): each hook sees only its thread's run, and no
+    hook is left installed after.  With one global hook, B restored A's when
+    it ended, and every later run in any thread called it (a JIT's graph
+    baseline in two threads)."""
+    import threading
+    g, head = counter_with_merge_point()
+    events = {name: threading.Event() for name in ("a_in", "b_in", "a_go", "b_go")}
+    seen = {"a": [], "b": []}
+
+    def hook(name):
+        def seen_by(site, values):
+            seen[name].append(values[head.inputargs[1]])
+            if len(seen[name]) == 1:
+                events[f"{name}_in"].set()
+                events[f"{name}_go"].wait(10)
+            return None
+        return seen_by
+
+    a = threading.Thread(target=lambda: run_graph(g, 2, merge_point=hook("a")))
+    b = threading.Thread(target=lambda: run_graph(g, 3, merge_point=hook("b")))
+    a.start()
+    assert events["a_in"].wait(10)
+    b.start()
+    assert events["b_in"].wait(10)
+    events["a_go"].set()
+    a.join(10)
+    events["b_go"].set()
+    b.join(10)
+    assert seen == {"a": [0, 1, 2], "b": [0, 1, 2, 3]}
+    assert run_graph(g, 4) == 4 and seen == {"a": [0, 1, 2], "b": [0, 1, 2, 3]}
+
+
 def test_merge_point_hook_in_a_callee():
     callee, head = counter_with_merge_point()
     g, start, (x,) = graph("caller", [Signed], Signed)
