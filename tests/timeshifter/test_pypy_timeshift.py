@@ -501,3 +501,116 @@ def test_green_char_at_merge(c, x):
     green there; here it must be listed green)."""
     assert specialised(char_at_merge, [c, x], [0]) == (
         ("value", char_at_merge(c, x)), {"int_is_true": 1, "str_mul": 1, "str_len": 1})
+
+
+class Valued:
+    value: int
+
+    def __init__(self, value: int):
+        self.value = value
+
+
+class Flagged:
+    flag: bool
+
+    def __init__(self):
+        self.flag = False
+
+
+FLAGGED = Flagged()
+
+
+def value_if_flagged(x: Valued | None, y: Flagged) -> int:
+    if y.flag:
+        return x.value
+    else:
+        return -7
+
+
+def deepfrozen_value_if_flagged(x: Valued | None, y: Flagged) -> int:
+    x = hint(x, deepfreeze=True)
+    if y.flag:
+        return x.value
+    else:
+        return -7
+
+
+def valued_or_none(n: int) -> Valued | None:
+    if n:
+        return Valued(n)
+    return None
+
+
+def reads_through_none_on_a_path_not_taken(n: int) -> int:
+    FLAGGED.flag = True
+    value_if_flagged(valued_or_none(n), FLAGGED)
+    FLAGGED.flag = False
+    return value_if_flagged(valued_or_none(0), FLAGGED)
+
+
+def deepfrozen_none_on_a_path_not_taken(n: int) -> int:
+    FLAGGED.flag = True
+    deepfrozen_value_if_flagged(valued_or_none(n), FLAGGED)
+    FLAGGED.flag = False
+    return deepfrozen_value_if_flagged(valued_or_none(0), FLAGGED)
+
+
+@pytest.mark.parametrize("func", [reads_through_none_on_a_path_not_taken,
+                                  deepfrozen_none_on_a_path_not_taken])
+def test_a_field_of_none_on_a_path_not_taken_compiles(func):
+    """test_nonzeroness_assert_while_compiling and test_segfault_while_compiling:
+    the read of None.value is on the path the flag (a field, read at run
+    time) does not take; compiling it must not fail."""
+    assert specialised(func, [42], [])[0] == ("value", -7)
+
+
+class Scaled:
+    x: int
+
+    def __init__(self, x: int):
+        self.x = x
+
+
+GLOBAL_SCALED = Scaled(100)
+
+
+@dont_look_inside
+def make_scaled() -> Scaled | None:
+    return Scaled(50)
+
+
+def five_times(s: Scaled | None, y: int) -> int:
+    if s is not None:
+        return s.x * 5
+    else:
+        return -12 + y
+
+
+def known_nonzero(x: int, y: int) -> int:
+    x = hint(x, concrete=True)
+    if x == 1:
+        return five_times(None, y)
+    elif x == 2:
+        return five_times(GLOBAL_SCALED, y)
+    elif x == 3:
+        s = Scaled(y)
+        return five_times(s, y)
+    elif x == 4:
+        s = make_scaled()
+        return five_times(s, y)
+    else:
+        s = make_scaled()
+        if s is not None:
+            return five_times(s, y)
+        else:
+            return 0
+
+
+@pytest.mark.parametrize("x, mul, add", [(1, 0, 1), (2, 1, 0), (3, 1, 0), (4, 1, 1), (5, 1, 1)])
+def test_known_nonzero(x, mul, add):
+    """The original's counts for x = 1..4.  For x = 5 it had no int_add: a
+    pointer tested non-null stayed known non-null in the callee; here the
+    callee tests it again and keeps its else branch (one int_add)."""
+    result, counts = specialised(known_nonzero, [x, 10], [0])
+    assert result == ("value", known_nonzero(x, 10))
+    assert (counts.get("int_mul", 0), counts.get("int_add", 0)) == (mul, add)
