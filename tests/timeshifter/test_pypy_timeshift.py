@@ -614,3 +614,30 @@ def test_known_nonzero(x, mul, add):
     result, counts = specialised(known_nonzero, [x, 10], [0])
     assert result == ("value", known_nonzero(x, 10))
     assert (counts.get("int_mul", 0), counts.get("int_add", 0)) == (mul, add)
+
+
+class NoArgBase:
+    def m(self) -> int:
+        raise NotImplementedError("m")
+
+
+class NoArgConcrete(NoArgBase):
+    def m(self) -> int:
+        return 42
+
+
+def simple_meth(flag: int) -> int:
+    if flag:
+        o = NoArgBase()
+    else:
+        o = NoArgConcrete()
+    return o.m()
+
+
+def test_simple_meth():
+    """Green flag: nothing left; red: no indirect call, only the flag's test
+    (each path knows its instance's class)."""
+    assert specialised(simple_meth, [0], [0]) == (("value", 42), {})
+    assert specialised(simple_meth, [0], []) == (("value", 42), {"int_is_true": 1})
+    assert specialised(simple_meth, [1], []) == (("NotImplementedError", "m"),
+                                                  {"int_is_true": 1})
