@@ -324,6 +324,7 @@ def red_literals(codes) -> list:
     concrete=True)` at the call would make the parameter green (the
     tree-walking interpreter's `ev(code, 0, x)`)."""
     by_graph = {code.graph: code for code in codes}
+    reads: dict = {}                    # (callee, parameter) -> its green read, or None
     found = []
     for caller in codes:
         for block in caller.blocks:
@@ -335,7 +336,9 @@ def red_literals(codes) -> list:
                 for param, arg, green in zip(params, op.args[1:], callee.param_green):
                     if green or not isinstance(arg, Constant) or arg.concretetype is Void:
                         continue
-                    read = _green_read_from(callee, param)
+                    if (callee, param) not in reads:
+                        reads[(callee, param)] = _green_read_from(callee, param)
+                    read = reads[(callee, param)]
                     if read is None:
                         continue
                     container = getattr(read, "name", "") or "container"
