@@ -67,13 +67,16 @@ def container_kind(virtual) -> str:
 
 
 class VirtualList:
-    """The items of a virtual list, array or tuple (by `lltype`)."""
+    """The items of a virtual list, array or tuple (by `lltype`).
+    `frozen`: what state.py's freezing last made of it while every item was
+    red (so that an unchanged list is not frozen again), or None."""
 
-    __slots__ = ("lltype", "items")
+    __slots__ = ("lltype", "items", "frozen")
 
     def __init__(self, lltype, items: list):
         self.lltype = lltype
         self.items = items
+        self.frozen = None
 
     def copy(self, memo) -> "VirtualList":
         return VirtualList(self.lltype, [copy_box(b, memo) for b in self.items])

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from itertools import compress
+from operator import is_not
 
 from flowgraph.model import Constant
 from rgen.model import Catcher
@@ -171,12 +173,40 @@ def _freeze_virtual(virtual, key, leaves, memo) -> None:
         assert isinstance(virtual, VirtualList)
         items = virtual.items
         key.append(("list", virtual.lltype, len(items)))
+        if virtual.frozen is not None and _refreeze(virtual, leaves):
+            return
+        start, flat = len(leaves), True
         for i, item in enumerate(items):
             if item.__class__ is RedBox:        # the common case, kept short:
                 leaves.append(Leaf(items, i, item.gv))      # implied "r" in the key
             else:
+                flat = False
                 key.append(i)
                 _freeze_value(items, i, item, key, leaves, memo)
+        virtual.frozen = (items, tuple(items), leaves[start:]) if flat else None
+
+
+def _refreeze(virtual: VirtualList, leaves: list) -> bool:
+    """Add the leaves of a list of red items frozen before, made again only
+    for the items replaced since (an interpreter's virtual tape or register
+    file changes an item or two between merge points and has dozens):
+    True, or False when it no longer holds red items only (or was
+    rebuilt), to be frozen afresh.  Boxes compare by identity, and a red
+    box never changes: a new value is a new box."""
+    items, (holder, before, made) = virtual.items, virtual.frozen
+    now = tuple(items)
+    if holder is not items or len(now) != len(before):
+        return False
+    if now != before:
+        made = list(made)
+        for i in compress(range(len(now)), map(is_not, now, before)):
+            item = now[i]
+            if item.__class__ is not RedBox:
+                return False
+            made[i] = Leaf(items, i, item.gv)
+        virtual.frozen = (items, now, made)
+    leaves.extend(made)
+    return True
 
 
 def value_key(value):
