@@ -44,6 +44,7 @@ from flowgraph.operations import OPS
 from rgen.llvm import arith, calls, fastcall, guards, isolated, jit, memops, runtime, structs
 from rgen.llvm.callable import NativeFunction, make_native
 from rgen.llvm.emit import FunctionEmitter, graph_function, owns_nothing
+from rgen.split import split_big
 
 CACHE_KEY = "rgen.llvm"
 CODE_KEY = "rgen.llvm.code"
@@ -267,19 +268,30 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
     functions = {g: graph_function(module, g, symbols[g]) for g in graphs}
     reaches_promote = _reaches_promote(graphs)
 
+    pieces: dict = {}           # a big graph's pieces (rgen/split.py) -> their functions
+
     def callee(g: FunctionGraph) -> ir.Function:
         if g in functions:
             return functions[g]
+        if g in pieces:
+            return pieces[g]
         name = g._cache[CODE_KEY].symbol
         if name not in module.globals:
             graph_function(module, g, name)
         return module.globals[name]
 
     def counted(g: FunctionGraph) -> bool:
-        return g in functions or g._cache[CODE_KEY].reaches_promote
+        return g in functions or g in pieces or g._cache[CODE_KEY].reaches_promote
 
     from rgen.peel import native_form   # here: its passes are 3 ms of import (issue 11)
     emitted = {g: native_form(g) for g in graphs}
+    for g in graphs:
+        parts = split_big(emitted[g])
+        if parts:
+            emitted[g] = parts[0]
+            for part in parts[1:]:
+                emitted[part] = part
+                pieces[part] = graph_function(module, part, jit.fresh_name(part.name))
     loops = any(cyclic_blocks(g.iterblocks()) for g in graphs)
     nesting = max(loop_nesting(g.startblock, jit.DEEP_NESTING) for g in graphs) if loops else 0
     # a deep nest or a big module: not the cheap passes (their simplifycfg may
@@ -291,10 +303,9 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
     cheap = _cheap(pipeline, loops, transfers := any(_transfers(g) for g in graphs))
     # back edges polled after optimisation (see backedges.py), but as emitted
     # in code of the cheap tier, which gets no polls after
-    polls_after = not (cheap and loops) and all(owns_nothing(emitted[g]) for g in graphs)
-    for g in graphs:
-        FunctionEmitter(rt, emitted[g], functions[g], callee, HANDLERS, counted,
-                        polls_after).emit()
+    polls_after = not (cheap and loops) and all(owns_nothing(e) for e in emitted.values())
+    for g, e in emitted.items():
+        FunctionEmitter(rt, e, callee(g), callee, HANDLERS, counted, polls_after).emit()
     entries = {}
     space = jit.current_space()
     if entry_for in functions and _signature(entry_for) not in _ENTRIES and space is None:
@@ -302,7 +313,8 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
         # space, whose code is freed; _compile_entry compiles them apart)
         entries = _emit_entries(rt, entry_for)
     text = str(module)
-    names = list(symbols.values()) + list(entries.values())      # the module's name first
+    names = (list(symbols.values()) + [fn.name for fn in pieces.values()]
+             + list(entries.values()))                          # the module's name first
     polled = set(names) if polls_after and not guards.POLL_OFF else ()
     done = None
     beside = beside and not cheap and not unusual
