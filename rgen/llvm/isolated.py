@@ -17,9 +17,17 @@ process by SAFE_PASSES, a short pipeline of passes that do not iterate to a
 fixpoint, and `OptimiserCrashWarning` says what happened; the code is
 correct either way, only slower.
 
+A big function cut into pieces (rgen/split.py) goes to the helper a module
+per piece, each sent as soon as it is emitted (`Batch`): the helper
+optimises it and makes its machine code while this process emits the next,
+so LLVM's work and the IR's emission overlap (two cores); the objects are
+loaded here.
+
 Protocol: each message is an 8-byte little-endian length and that many
 bytes of UTF-8 text, one request and one reply per module; a request's text
-starts with a line naming its pipeline, "big" or "deep" (jit.BIG_PIPELINES).
+starts with a line naming its pipeline, "big" or "deep" (jit.BIG_PIPELINES),
+followed for a `Batch` by "object" and the names of the functions to poll
+(its reply: the optimised text's length, the text, the object file).
 """
 
 from __future__ import annotations
@@ -36,7 +44,8 @@ from pathlib import Path
 import llvmlite.binding as llvm
 
 ISOLATE_BLOCKS = 1000
-HELPER_MAIN = "from rgen.llvm import isolated, jit; isolated.serve(jit.optimize_big)"
+HELPER_MAIN = ("from rgen.llvm import isolated, jit; "
+               "isolated.serve(jit.optimize_big, jit.machine_code)")
 TIMEOUT_SECONDS = 600.0
 SAFE_PASSES = ("add_sroa_pass", "add_instruction_combine_pass",
                "add_dead_code_elimination_pass")
@@ -152,17 +161,113 @@ def _read_message(stream, deadline: float) -> bytes:
     return _read_exactly(fd, size, deadline)
 
 
-def serve(optimise) -> None:
+def serve(optimise, machine_code=None) -> None:
     """The helper's loop (HELPER_MAIN): each message read from stdin is the
     name of a pipeline, a newline and a module's text; `optimise(mod, name)`
-    it in place and write the result to stdout."""
+    it in place and write the result to stdout.  A first line "NAME object
+    F G ..." asks for machine code too: the reply is then the optimised
+    text's length (8 bytes), the text (`machine_code(mod, {F, G, ...})`'s,
+    with the signal polls of the functions named) and the object file."""
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         header = stdin.read(8)
         if len(header) < 8:
             return
-        kind, _, text = stdin.read(int.from_bytes(header, "little")).decode().partition("\n")
+        first, _, text = stdin.read(int.from_bytes(header, "little")).decode().partition("\n")
+        kind, *rest = first.split(" ")
         mod = llvm.parse_assembly(text)
         optimise(mod, kind)
-        _write_message(stdout, str(mod).encode())
+        if rest and rest[0] == "object" and machine_code is not None:
+            obj, optimised = machine_code(mod, set(rest[1:]))
+            data = optimised.encode()
+            _write_message(stdout, len(data).to_bytes(8, "little") + data + obj)
+        else:
+            _write_message(stdout, str(mod).encode())
+
+
+class Batch:
+    """Modules handed to the helper one at a time as they are made (`send`):
+    it optimises each and makes its machine code while the caller makes the
+    next (a big function's pieces, rgen/split.py: emitting the IR in this
+    process and LLVM's work in the helper overlap).  `results()`: per module,
+    in order, (optimised text, object file); or None if the helper failed
+    (then stopped, `helper.failure` says why).  A thread of this process
+    reads the replies as they come, so neither side waits on a full pipe."""
+
+    def __init__(self, helper: "_Helper | None" = None, timeout: float | None = None):
+        self.helper = helper or _helper
+        self.timeout = TIMEOUT_SECONDS if timeout is None else timeout
+        self.helper.lock.acquire()
+        self.replies: list = []
+        self.sent = 0
+        self.sending = True
+        self.error = ""
+        self.ready = threading.Condition()
+        try:
+            if self.helper.process is None or self.helper.process.poll() is not None:
+                self.helper.stop()
+                self.helper.start()
+        except OSError as e:
+            self.error = f"{type(e).__name__}: {e}"
+        self.reader = threading.Thread(target=self._read, name="timeshift-helper-replies",
+                                       daemon=True)
+        self.reader.start()
+
+    def send(self, kind: str, text: str, polled=()) -> None:
+        """Optimise the module `text` with the pipeline `kind` (jit.BIG_PIPELINES),
+        the functions `polled` getting their signal polls."""
+        if self.error:
+            return
+        try:
+            _write_message(self.helper.process.stdin,
+                           f"{kind} object {' '.join(sorted(polled))}\n{text}".encode())
+        except OSError as e:
+            self.error = self.error or f"{type(e).__name__}: {e}"
+        with self.ready:
+            self.sent += 1
+            self.ready.notify_all()
+
+    def _read(self) -> None:
+        while True:
+            with self.ready:
+                while not self.error and len(self.replies) >= self.sent and self.sending:
+                    self.ready.wait()
+                if self.error or len(self.replies) >= self.sent:
+                    return
+            try:
+                data = _read_message(self.helper.process.stdout,
+                                     time.monotonic() + self.timeout)
+            except (OSError, EOFError, TimeoutError, AttributeError) as e:
+                with self.ready:
+                    self.error = self.error or (f"{type(e).__name__}: {e}" if str(e)
+                                                else type(e).__name__)
+                    self.ready.notify_all()
+                return
+            size = int.from_bytes(data[:8], "little")
+            with self.ready:
+                self.replies.append((data[8:8 + size].decode(), data[8 + size:]))
+                self.ready.notify_all()
+
+    def results(self) -> list | None:
+        self.close()
+        return None if self.error else self.replies
+
+    def close(self) -> None:
+        """Wait for the replies to what was sent; stop a helper that failed."""
+        if self.reader is None:
+            return
+        with self.ready:
+            self.sending = False
+            self.ready.notify_all()
+        self.reader.join()
+        self.reader = None
+        if self.error:
+            self.helper.failure = f"{self.error}; {self.helper.stop()}"
+        self.helper.lock.release()
+
+    def __enter__(self) -> "Batch":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 

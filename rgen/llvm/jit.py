@@ -502,6 +502,15 @@ def optimize_big(mod, kind: str) -> None:
     run_passes(mod, BIG_PIPELINES[kind])
 
 
+def machine_code(mod, poll_symbols) -> tuple[bytes, str]:
+    """(object file, optimised text) of the optimised module `mod`, the
+    functions `poll_symbols` with their signal polls (the helper process's
+    work for isolated.Batch)."""
+    tm = _init()["tm"]
+    mod, optimized = _with_polls(mod, poll_symbols, tm)
+    return tm.emit_object(mod), optimized
+
+
 # The cheap tier: IR passes that clean up emitted code without iterating to a
 # fixpoint, then machine code from the O0 target machine (fast instruction
 # selection, fast register allocation), loaded as an object file into the

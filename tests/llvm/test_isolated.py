@@ -81,3 +81,42 @@ def test_a_bracket_nest_2000_deep_compiles_with_default_options():
         res.native
     for inp in ("\x05", "\x00", "\xff"):
         assert res(inp) == ex.bf(program, inp)
+
+
+def test_pieces_go_to_the_helper_as_they_are_made(helper, monkeypatch):
+    """A big function's pieces (rgen/split.py), a module each, are optimised
+    and made into machine code by the helper while the next is emitted."""
+    import rgen.split
+    from tests.llvm.test_split import pieces_of, three_loops
+    monkeypatch.setattr(rgen.split, "PIECE_OPS", 2)
+    sent = []
+    batch_send = isolated.Batch.send
+    monkeypatch.setattr(isolated.Batch, "send",
+                        lambda self, kind, text, polled=(): (sent.append(kind),
+                                                             batch_send(self, kind, text,
+                                                                        polled)))
+    helper()
+    native, warned = compile_fresh(three_loops)
+    assert warned == [] and pieces_of(native) >= 3 and len(sent) == pieces_of(native) + 1
+    assert [native(n) for n in (0, 5, 6, 40)] == [three_loops(n) for n in (0, 5, 6, 40)]
+
+
+@pytest.mark.parametrize("command, timeout, why", [
+    ([sys.executable, "-c", "import os; os.abort()"], isolated.TIMEOUT_SECONDS,
+     "EOFError: the helper process ended; killed by signal 6"),
+    ([sys.executable, "-c", "import time; time.sleep(60)"], 0.5,
+     "TimeoutError: no answer within 0.5 s"),
+], ids=["aborts", "hangs"])
+def test_a_helper_that_fails_on_pieces_leaves_correct_code_and_a_warning(
+        helper, monkeypatch, command, timeout, why):
+    import rgen.split
+    from tests.llvm.test_split import three_loops
+    monkeypatch.setattr(rgen.split, "PIECE_OPS", 2)
+    helper(command, timeout=timeout)
+    monkeypatch.setattr(isolated, "ISOLATE_BLOCKS", 10**9)    # then each compiled here
+    native, warned = compile_fresh(three_loops)
+    assert [native(n) for n in (0, 5, 6, 40)] == [three_loops(n) for n in (0, 5, 6, 40)]
+    assert len(warned) == 1
+    assert warned[0].startswith("rgen.llvm: the helper process failed on the pieces of "
+                                "'three_loops': ")
+    assert why in warned[0] and warned[0].endswith("each is compiled in this process instead")
