@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import pytest
 
+import timeshifter
+
 from examples.interpreters import ll_plus_minus, plus_minus_str
 from hintannotator import dont_look_inside, hint
 from tests.timeshifter.test_pypy_exceptions import specialised
@@ -641,3 +643,195 @@ def test_simple_meth():
     assert specialised(simple_meth, [0], []) == (("value", 42), {"int_is_true": 1})
     assert specialised(simple_meth, [1], []) == (("NotImplementedError", "m"),
                                                   {"int_is_true": 1})
+
+
+# -- red and frozen containers passed in, containers made in the code ----------------
+
+class FieldPair:
+    hello: int
+    world: int
+
+    def __init__(self, hello: int, world: int):
+        self.hello = hello
+        self.world = world
+
+
+def product_of_fields(s: FieldPair) -> int:
+    return s.hello * s.world
+
+
+def product_of_frozen_fields(s: FieldPair) -> int:
+    s = hint(s, deepfreeze=True)
+    return s.hello * s.world
+
+
+def product_of_items(a: list[int]) -> int:
+    return a[0] * a[1]
+
+
+def product_of_frozen_items(a: list[int]) -> int:
+    a = hint(a, deepfreeze=True)
+    return a[0] * a[1]
+
+
+def test_a_struct_and_an_array_passed_in():
+    """test_simple_struct and test_simple_array: red, two reads and the
+    product; known (the original's immutable structure given as a constant:
+    here green and deep-frozen), nothing left.  Green but not frozen, the
+    reads stay: the object may change between specialisation and call."""
+    assert specialised(product_of_fields, [FieldPair(6, 7)], []) == (
+        ("value", 42), {"getfield": 2, "int_mul": 1})
+    assert specialised(product_of_frozen_fields, [FieldPair(8, 9)], [0]) == (("value", 72), {})
+    assert specialised(product_of_fields, [FieldPair(8, 9)], [0]) == (
+        ("value", 72), {"getfield": 2, "int_mul": 1})
+    assert specialised(product_of_items, [[6, 7]], []) == (
+        ("value", 42), {"list_getitem": 2, "int_mul": 1})
+    assert specialised(product_of_frozen_items, [[8, 3]], [0]) == (("value", 24), {})
+
+
+class Counted:
+    n: int
+
+    def __init__(self, n: int):
+        self.n = n
+
+
+class Enclosing:
+    s: Counted
+    f: float
+
+    def __init__(self, s: Counted, f: float):
+        self.s = s
+        self.f = f
+
+
+def degenerated_at_return(flag: int) -> Counted:
+    t = Enclosing(Counted(3), 3.25)
+    s = Counted(4)
+    if flag:
+        s = t.s
+    return s
+
+
+def test_a_virtual_returned_after_a_merge():
+    """test_degenerated_at_return: the instance returned is the one each path
+    chose, made real at the return (the original also checked, of the
+    pointer to t's inlined substructure, that it still points into t)."""
+    res = timeshifter.make_compiler(degenerated_at_return).specialize()
+    for flag in (0, 1):
+        for got in (res(flag), res.interpret(flag)):
+            assert type(got) is Counted and got.n == degenerated_at_return(flag).n
+
+
+TABLE = [0, 0]
+
+
+def stores_to_a_prebuilt_list() -> int:
+    TABLE[0] = 1
+    TABLE[1] = 2
+    return TABLE[0] + TABLE[1]
+
+
+def test_stores_to_a_prebuilt_list_stay():
+    """test_setarrayitem: the module's list is changed by the call."""
+    TABLE[:] = [0, 0]
+    assert specialised(stores_to_a_prebuilt_list, [], []) == (
+        ("value", 3), {"list_setitem": 2, "list_getitem": 2, "int_add": 1})
+    assert TABLE == [1, 2]
+
+
+def red_array(x: int, y: int, n: int) -> int:
+    a = [x, y]
+    return a[n] * len(a)
+
+
+class Sized:
+    foo: int
+    a: list[int]
+
+    def __init__(self, a: list[int]):
+        self.foo = 0
+        self.a = a
+
+
+def red_varsized(x: int, y: int, n: int) -> int:
+    s = Sized([0] * 3)
+    s.foo = len(s.a) - 1
+    s.a[0] = x
+    s.a[1] = y
+    return s.a[n] * s.foo
+
+
+@pytest.mark.parametrize("func", [red_array, red_varsized])
+@pytest.mark.parametrize("n", [0, 1, 2, -1])
+def test_a_list_made_here_read_at_a_red_index(func, n):
+    """test_red_array and test_red_varsized_struct: read at a red index, the
+    list is made real (one allocation, its stores, one read; its length and
+    the instance holding it stay known).  The original's arrays had a null
+    check; an index past the end is an IndexError, as in CPython."""
+    result, counts = specialised(func, [21, -21, n], [])
+    try:
+        assert result == ("value", func(21, -21, n))
+    except IndexError:
+        assert result[0] == "IndexError"
+    assert counts == {"newlist": 1, "list_setitem": 2, "list_getitem": 1, "int_mul": 1}
+
+
+def red_subcontainer(k: int) -> int:
+    t = Enclosing(Counted(0), 0.0)
+    s = t.s
+    s.n = k
+    if k < 0:
+        return -123
+    return s.n * (k - 1)
+
+
+@pytest.mark.parametrize("k", [7, -7])
+def test_an_object_reached_through_another_stays_virtual(k):
+    """test_red_subcontainer (and _cast: a pointer to the substructure;
+    here the object held in a field): nothing is allocated."""
+    assert specialised(red_subcontainer, [k], []) == (
+        ("value", red_subcontainer(k)), {"int_lt": 1, "int_sub": 1, "int_mul": 1})
+
+
+def constant_17(v: int) -> int:
+    return -17
+
+
+def constant_or_not(v: int) -> int:
+    if v >= 0:
+        return -17
+    else:
+        return -155
+
+
+CALLEES = (constant_17, plus_two)
+CALLEES_MORE = (constant_or_not, plus_two)
+
+
+def normalize(flag: int, v: int) -> int:
+    flag = hint(flag, concrete=True)
+    return CALLEES[0 if flag else 1](v)
+
+
+def normalize_more(flag: int, v: int) -> int:
+    w = constant_or_not(v)
+    flag = hint(flag, concrete=True)
+    return CALLEES_MORE[0 if flag else 1](v) + w
+
+
+@pytest.mark.parametrize("flag, v, counts", [
+    (0, 40, {"int_add": 1}), (1, 40, {})])
+def test_an_indirect_call_of_functions_of_different_shapes(flag, v, counts):
+    """test_normalize_indirect_call: one callee ignores its argument and
+    returns a constant, the other computes; the green choice inlines it."""
+    assert specialised(normalize, [flag, v], [0]) == (("value", normalize(flag, v)), counts)
+
+
+@pytest.mark.parametrize("flag, v, counts", [
+    (0, 40, {"int_add": 2, "int_ge": 1}), (1, 40, {"int_ge": 2, "int_add": 1}),
+    (0, -1000, {"int_add": 2, "int_ge": 1}), (1, -1000, {"int_ge": 2, "int_add": 1})])
+def test_an_indirect_call_after_a_direct_one(flag, v, counts):
+    """test_normalize_indirect_call_more, with the original's counts."""
+    assert specialised(normalize_more, [flag, v], [0]) == (
+        ("value", normalize_more(flag, v)), counts)
