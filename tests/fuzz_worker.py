@@ -8,6 +8,8 @@ the indices of the parameters to make green and a promotion threshold.
   cpython      the 64-bit oracle (tests/strategies.py);
   graph        `flowgraph.run_graph` on the built graph;
   native       `rgen.compile_graph` of the built graph;
+  pieces       the same, cut wherever it can be (rgen/split.py with pieces of
+               two operations), and the residual graphs below too;
   interpreted  `res.interpret` of `make_compiler(func, green).specialize(...)`;
   residual     the same residual natively;
   promote-*    with `promote=True` hints: the all-red specialisation with a
@@ -35,6 +37,8 @@ import sys
 import traceback
 
 import flowgraph
+from flowgraph.model import copygraph
+from rgen import split
 from rgen.llvm import compile_graph
 from tests.differential import Outcome, outcome, same_outcome
 from tests.strategies import Program, load, oracle
@@ -95,13 +99,24 @@ def run_job(job: dict) -> dict:
     return vars(report)
 
 
+def in_pieces(graph):
+    """A copy of `graph` compiled natively with every cut rgen/split.py can make."""
+    old, split.PIECE_OPS = split.PIECE_OPS, 2
+    try:
+        return compile_graph(copygraph(graph))
+    finally:
+        split.PIECE_OPS = old
+
+
 def _graph_modes(report, func, job, expected) -> None:
     graph = flowgraph.build_graph(func)
     flowgraph.checkgraph(graph)
     native = compile_graph(graph)
+    pieces = in_pieces(graph)
     for args, exp in zip(job["args"], expected):
         report.check("graph", exp, lambda *a: flowgraph.run_graph(graph, *a), args)
         report.check("native", exp, native, args)
+        report.check("native in pieces", exp, pieces, args)
 
 
 def _specialize_modes(report, func, job, expected) -> None:
@@ -120,6 +135,8 @@ def _specialize_modes(report, func, job, expected) -> None:
             raise
         report.check(f"interpreted, green {green}", exp, res.interpret, reds)
         report.check(f"residual native, green {green}", exp, res, reds)
+        report.check(f"residual native in pieces, green {green}", exp,
+                     in_pieces(res.graph), reds)
 
 
 def _promote_modes(report, func, job, expected) -> None:

@@ -42,7 +42,7 @@ def test_a_crashing_job_is_reported_with_its_source(tmp_path):
         fuzzer.worker.stop()
     tally = fuzzer.tally
     assert (tally.programs, tally.crashes, tally.mismatches) == (2, 1, 0)
-    assert tally.executions == 5            # the second: cpython, graph, native, residual x2
+    assert tally.executions == 7            # the second: cpython, graph, native x2, residual x3
     saved = tally.saved[0].read_text()
     assert saved.startswith(CRASHING) and "# the worker died with signal 11" in saved
     assert "Fatal Python error: Segmentation fault" in saved and "in f" in saved
