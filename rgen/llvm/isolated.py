@@ -218,14 +218,16 @@ class Batch:
         the functions `polled` getting their signal polls."""
         if self.error:
             return
+        with self.ready:                # counted first: the reader's clock runs
+            self.sent += 1              # while this write waits on a full pipe
+            self.ready.notify_all()
         try:
             _write_message(self.helper.process.stdin,
                            f"{kind} object {' '.join(sorted(polled))}\n{text}".encode())
         except OSError as e:
-            self.error = self.error or f"{type(e).__name__}: {e}"
-        with self.ready:
-            self.sent += 1
-            self.ready.notify_all()
+            with self.ready:
+                self.error = self.error or f"{type(e).__name__}: {e}"
+                self.ready.notify_all()
 
     def _read(self) -> None:
         while True:
@@ -242,6 +244,8 @@ class Batch:
                     self.error = self.error or (f"{type(e).__name__}: {e}" if str(e)
                                                 else type(e).__name__)
                     self.ready.notify_all()
+                if self.helper.process is not None:
+                    self.helper.process.kill()      # a send blocked on its full pipe fails
                 return
             size = int.from_bytes(data[:8], "little")
             with self.ready:

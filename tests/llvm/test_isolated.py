@@ -120,3 +120,13 @@ def test_a_helper_that_fails_on_pieces_leaves_correct_code_and_a_warning(
     assert warned[0].startswith("rgen.llvm: the helper process failed on the pieces of "
                                 "'three_loops': ")
     assert why in warned[0] and warned[0].endswith("each is compiled in this process instead")
+
+
+def test_a_hung_helper_does_not_hold_up_a_big_send(helper):
+    """A module bigger than the pipe holds, sent to a helper that reads
+    nothing: the timeout ends the wait, the write fails, no hang."""
+    helper([sys.executable, "-c", "import time; time.sleep(60)"], timeout=0.5)
+    with isolated.Batch() as batch:
+        batch.send("big", "; " + "x" * (4 << 20))
+        assert batch.results() is None
+    assert "TimeoutError: no answer within 0.5 s" in isolated._helper.failure

@@ -128,3 +128,20 @@ def test_a_long_brainfuck_program_is_cut_at_the_default_size():
     res = make_compiler(ex.bf, green=["program"]).specialize(program)
     assert pieces_of(res.native) >= 2
     assert res.native("\x03") == ex.bf(program, "\x03")
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_pieces_keep_the_references_cpython_keeps(example, tiny_pieces):
+    """A tail call into a piece hands over each reference it passes: no leak,
+    no premature free, returning or raising."""
+    import copy
+
+    from tests.llvm.test_llvm_examples import refcount_deltas
+    native = compile_graph(flowgraph.build_graph(example.func))
+
+    @settings(max_examples=10, deadline=None)
+    @given(example.strategy())
+    def check(args):
+        py_args, native_args = copy.deepcopy(tuple(args)), copy.deepcopy(tuple(args))
+        assert refcount_deltas(native, native_args) == refcount_deltas(example.func, py_args)
+    check()
