@@ -292,9 +292,12 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
     if len(graphs) == 1 and split[graphs[0]] and cache is None and not any(
             OPS[op.opname].calls and op.args[0].value is graphs[0]
             for part in split[graphs[0]] for op in part.iteroperations()):
-        # (a piece calling the function itself would be loaded before it)
-        _compile_pieces(graphs[0], split[graphs[0]], entry_for, pipeline, nesting,
-                        reaches_promote, start)
+        # (a piece calling the function itself would be loaded before it).  With
+        # the process's lock, as compile_ir takes it for a big module: then the
+        # helper's lock is always taken second (emitting takes the process's)
+        with jit._lock:
+            _compile_pieces(graphs[0], split[graphs[0]], entry_for, pipeline, nesting,
+                            reaches_promote, start)
         return
     for g, parts in split.items():
         if parts:
@@ -340,15 +343,23 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
         addresses, optimized, tier = jit.compile_ir(
             text, names, polled, pipeline, cheap=cheap, transfers=transfers, nesting=nesting)
     seconds = time.perf_counter() - start
-    for g in graphs:
-        g._cache[CODE_KEY] = NativeCode(g, symbols[g], addresses[symbols[g]], reaches_promote,
-                                        tier, text, optimized, seconds)
+    _install({g: NativeCode(g, symbols[g], addresses[symbols[g]], reaches_promote, tier, text,
+                            optimized, seconds) for g in graphs}, entries, entry_for, addresses)
+
+
+def _install(codes: dict, entries: dict, entry_for, addresses: dict) -> None:
+    """Give each graph its NativeCode (`codes`), known to the current code
+    space if there is one; record the Python `entries` emitted for
+    `entry_for` (their addresses in `addresses`) and build its entry."""
+    space = jit.current_space()
+    for g, code in codes.items():
+        g._cache[CODE_KEY] = code
         if space is not None:
             space.compiled(sum(len(b.operations) for b in g.iterblocks()),
                            functools.partial(_forget, g))
     if entries:
         _ENTRIES[_signature(entry_for)] = {kind: addresses[name] for kind, name in entries.items()}
-    if entry_for in functions and _signature(entry_for) in _ENTRIES:
+    if entry_for in codes and _signature(entry_for) in _ENTRIES:
         _entry_function(entry_for._cache[CODE_KEY])
 
 
@@ -415,16 +426,10 @@ def _compile_pieces(graph: FunctionGraph, parts: list, entry_for, pipeline: str,
             addresses.update(found)
             optimized.append(text_after)
     tier = "full" if pipeline == "full" else "light"
-    graph._cache[CODE_KEY] = NativeCode(
-        graph, symbols[root], addresses[symbols[root]], reaches_promote, tier,
-        "\n".join(m[0] for m in modules), "\n".join(optimized), time.perf_counter() - start)
-    if space is not None:
-        space.compiled(sum(len(b.operations) for b in graph.iterblocks()),
-                       functools.partial(_forget, graph))
-    if entries:
-        _ENTRIES[_signature(graph)] = {k: addresses[name] for k, name in entries.items()}
-    if entry_for is graph and _signature(graph) in _ENTRIES:
-        _entry_function(graph._cache[CODE_KEY])
+    code = NativeCode(graph, symbols[root], addresses[symbols[root]], reaches_promote, tier,
+                      "\n".join(m[0] for m in modules), "\n".join(optimized),
+                      time.perf_counter() - start)
+    _install({graph: code}, entries, entry_for, addresses)
 
 
 def _forget(graph: FunctionGraph) -> None:

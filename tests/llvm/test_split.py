@@ -145,3 +145,35 @@ def test_pieces_keep_the_references_cpython_keeps(example, tiny_pieces):
         py_args, native_args = copy.deepcopy(tuple(args)), copy.deepcopy(tuple(args))
         assert refcount_deltas(native, native_args) == refcount_deltas(example.func, py_args)
     check()
+
+
+def test_pieces_compiled_by_two_threads_at_once(tiny_pieces):
+    """A thread compiling with the process's lock (compile_graph) and one
+    recompiling without it (a worker optimising a case, compiler.recompile)
+    both compile pieces through the helper: neither waits for the other
+    forever (the pieces' compile takes the process's lock first, as every
+    compile of a big module does)."""
+    import threading
+
+    from rgen.llvm.compiler import recompile
+    done, errors = [], []
+    old = flowgraph.build_graph(three_loops)
+    compile_graph(old)
+
+    def run(work):
+        try:
+            for _ in range(6):
+                work()
+            done.append(work)
+        except Exception as e:       # noqa: BLE001 (reported below)
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, daemon=True, args=(w,)) for w in (
+        lambda: compile_graph(flowgraph.build_graph(three_loops)),
+        lambda: recompile(old, "full"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [] and len(done) == 2
+    assert compile_graph(old)(40) == three_loops(40)
