@@ -49,11 +49,12 @@ def split_big(graph: FunctionGraph, piece_ops: int | None = None) -> list | None
     return [graph] + _cut(graph, chosen)
 
 
-def cuts(graph: FunctionGraph) -> tuple[dict, list]:
-    """(block -> its immediate dominator, the blocks other than the start
-    block that dominate every block reachable from them, in dominator-tree
-    postorder).  The return and except blocks are left out: every piece has
-    its own."""
+def cuts(graph: FunctionGraph) -> tuple[dict, dict, list, set]:
+    """(block -> its immediate dominator, block -> its children in the
+    dominator tree, the blocks in the tree's postorder, the set of those
+    other than the start block that dominate every block reachable from
+    them).  The return and except blocks are left out: every piece has its
+    own."""
     import networkx as nx           # here: its import is half of rgen.llvm's
     ends = {graph.returnblock, graph.exceptblock}
     blocks = [b for b in graph.iterblocks() if b not in ends]
@@ -81,24 +82,18 @@ def cuts(graph: FunctionGraph) -> tuple[dict, list]:
         high[b] = max([pre[b]] + targets + [high[c] for c in children[b]])
     caught = {link.target for b in blocks if b.exitswitch is LAST_EXCEPTION
               for link in b.exits}
-    closed = [b for b in reversed(order) if b is not graph.startblock and b not in caught
-              and low[b] >= pre[b] and high[b] <= last[b]]
-    return idom, children, closed
+    closed = {b for b in order if b is not graph.startblock and b not in caught
+              and low[b] >= pre[b] and high[b] <= last[b]}
+    return idom, children, order[::-1], closed
 
 
 def _choose(graph: FunctionGraph, piece_ops: int) -> list:
     """The cut blocks: bottom-up, a closed block whose code, less the pieces
     already cut below it, has `piece_ops` operations."""
-    idom, children, closed = cuts(graph)
-    closed = set(closed)
+    _, children, postorder, closed = cuts(graph)
     size: dict = {}
     chosen = []
-    order, stack = [], [graph.startblock]
-    while stack:
-        b = stack.pop()
-        order.append(b)
-        stack.extend(children[b])
-    for b in reversed(order):
+    for b in postorder:
         size[b] = len(b.operations) + sum(size[c] for c in children[b])
         if b in closed and size[b] >= piece_ops:
             chosen.append(b)

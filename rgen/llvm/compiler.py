@@ -376,6 +376,7 @@ def _compile_pieces(graph: FunctionGraph, parts: list, entry_for, pipeline: str,
     fails, each module is compiled here as any module is (jit.compile_ir)."""
     root = parts[0]
     symbols = {part: jit.fresh_name(part.name) for part in parts}
+    symbols[graph] = symbols[root]              # (a call of the function: its own code)
     space = jit.current_space()
     kind = "deep" if nesting > jit.DEEP_NESTING else "big"
     modules = []                # (text, names, polled)
@@ -389,14 +390,13 @@ def _compile_pieces(graph: FunctionGraph, parts: list, entry_for, pipeline: str,
             own = graph_function(module, part, symbols[part])
 
             def callee(g: FunctionGraph, module=module) -> ir.Function:
-                name = symbols[root if g is graph else g] if g is graph or g in symbols \
-                    else g._cache[CODE_KEY].symbol
+                name = symbols[g] if g in symbols else g._cache[CODE_KEY].symbol
                 if name not in module.globals:
-                    graph_function(module, root if g is graph else g, name)
+                    graph_function(module, g, name)
                 return module.globals[name]
 
             def counted(g: FunctionGraph) -> bool:
-                return g is graph or g in symbols or g._cache[CODE_KEY].reaches_promote
+                return g in symbols or g._cache[CODE_KEY].reaches_promote
 
             polls_after = all_own_nothing      # (as in one module)
             FunctionEmitter(rt, part, own, callee, HANDLERS, counted, polls_after).emit()

@@ -52,7 +52,7 @@ def pieces_of(native) -> int:
 
 def test_cut_blocks_dominate_what_they_reach():
     graph = flowgraph.build_graph(three_loops)
-    idom, _, closed = cuts(graph)
+    idom, _, _, closed = cuts(graph)
     assert closed, "three loops in a row: the code after each can be cut off"
     ends = {graph.returnblock, graph.exceptblock}
     for c in closed:

@@ -73,6 +73,19 @@ def test_the_bounds_grow_with_the_green_inputs():
     assert res.interpret("") == ex.bf(program, "")
 
 
+def test_a_30000_instruction_program_with_default_options():
+    """The compile-time issue's acceptance: 30,000 Brainfuck instructions
+    (straight line, the pointer within the tape) specialise and compile with
+    default options, natively equal to CPython (about 2 s: the loop-heavy
+    kind takes 20, bench/bench_scaling.py measures it)."""
+    from bench.bench_scaling import bf_line
+    from examples import interpreters as ex
+    program = bf_line(30000)
+    assert len(program) == 30000
+    res = make_compiler(ex.bf, green=["program"]).specialize(program)
+    assert res.native("") == ex.bf(program, "")
+
+
 def test_a_scaled_bound_says_how_it_was_raised():
     def counting(code: str, n: int) -> int:
         i = 0
