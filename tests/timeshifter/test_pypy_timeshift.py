@@ -689,25 +689,20 @@ def test_a_struct_and_an_array_passed_in():
     assert specialised(product_of_frozen_items, [[8, 3]], [0]) == (("value", 24), {})
 
 
-class Counted:
-    n: int
-
-    def __init__(self, n: int):
-        self.n = n
-
-
 class Enclosing:
-    s: Counted
+    """Outer with a float beside (the original's T had one)."""
+
+    s: Inner
     f: float
 
-    def __init__(self, s: Counted, f: float):
+    def __init__(self, s: Inner, f: float):
         self.s = s
         self.f = f
 
 
-def degenerated_at_return(flag: int) -> Counted:
-    t = Enclosing(Counted(3), 3.25)
-    s = Counted(4)
+def degenerated_at_return(flag: int) -> Inner:
+    t = Enclosing(Inner(3), 3.25)
+    s = Inner(4)
     if flag:
         s = t.s
     return s
@@ -720,7 +715,7 @@ def test_a_virtual_returned_after_a_merge():
     res = timeshifter.make_compiler(degenerated_at_return).specialize()
     for flag in (0, 1):
         for got in (res(flag), res.interpret(flag)):
-            assert type(got) is Counted and got.n == degenerated_at_return(flag).n
+            assert type(got) is Inner and got.n == degenerated_at_return(flag).n
 
 
 TABLE = [0, 0]
@@ -778,7 +773,7 @@ def test_a_list_made_here_read_at_a_red_index(func, n):
 
 
 def red_subcontainer(k: int) -> int:
-    t = Enclosing(Counted(0), 0.0)
+    t = Enclosing(Inner(0), 0.0)
     s = t.s
     s.n = k
     if k < 0:
