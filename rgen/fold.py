@@ -55,9 +55,13 @@ def _match(term, value, defs: dict, bindings: dict) -> bool:
 
 
 def _match_op(pattern: Pattern, opname: str, args: list, defs: dict, bindings: dict) -> bool:
-    if pattern.opname != opname or len(pattern.args) != len(args):
+    terms = pattern.args
+    if pattern.opname != opname or len(terms) != len(args):
         return False
-    return all(_match(t, a, defs, bindings) for t, a in zip(pattern.args, args))
+    for term, arg in zip(terms, args):      # (a loop: tried for every operation emitted)
+        if not _match(term, arg, defs, bindings):
+            return False
+    return True
 
 
 def apply_rules(opname: str, args: list, defs: dict):

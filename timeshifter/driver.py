@@ -53,8 +53,8 @@ from timeshifter.boxes import PtrBox, RedBox, container_kind, force
 from timeshifter.errors import TimeshiftError
 from timeshifter.rtimeshift import (StateFinished, StateUnwound, call_catching, catches, gv_of,
                                     report_escapes)
-from timeshifter.state import (Frame, JitState, freeze, freeze_frames, generalize,
-                               green_values, matches, value_key, virtual_shapes)
+from timeshifter.state import (Frame, JitState, freeze, freeze_at_merge, freeze_frames,
+                               generalize, matches, value_key, virtual_shapes)
 
 # A merge point reached with more green states than this share of the bound
 # is said (a SpecializationWarning): the error may be near.
@@ -169,9 +169,10 @@ class Driver:
     def merge(self, position, group: list) -> list:
         by_key: dict = {}
         for js in group:
-            key, leaves = freeze(js)
+            key, leaves, greens, virtual = freeze_at_merge(js.frame)
             if self.needs_label(js):
-                key, leaves = self.generalise_changing(position, js, key, leaves)
+                key, leaves = self.generalise_changing(position, js, key, leaves, greens,
+                                                       virtual)
             by_key.setdefault(key, []).append((js, leaves))
         survivors = []
         for key, items in by_key.items():
@@ -373,12 +374,17 @@ class Driver:
         new_gvs = iter(new.merge_gvs)
         return {next(new_gvs): source for c, source in zip(new.spec, sources) if c is None}
 
-    def generalise_changing(self, position, js: JitState, key, leaves) -> tuple:
+    def generalise_changing(self, position, js: JitState, key, leaves, greens: tuple,
+                            virtual: bool) -> tuple:
         """(key, leaves) of the state `js` reaching a loop head, once the
-        virtual containers whose shape keeps changing there are forced."""
-        where = (position, green_values(js))
+        virtual containers whose shape keeps changing there are forced
+        (`greens`, `virtual`: `state.freeze_at_merge`'s)."""
+        where = (position, greens)
         if key in self.shapes_at.get(where, ()):
             return key, leaves          # a state merged here before: nothing changed
+        if not virtual:                 # no shape to judge: only the state is counted
+            self.shapes_at.setdefault(where, set()).add(key)
+            return key, leaves
         shapes = virtual_shapes(js)
         grew, too_many = self.judge_shapes(where, key, shapes)
         if grew or too_many:

@@ -112,6 +112,10 @@ class JitState(Catcher):
         A state still inside a callee sorts before any state that already
         returned to the continuation of the call.  Paths of different
         residual functions (recursive specialisations) never meet."""
+        f = self.frame
+        if f.back is None:                      # (the common case, kept short)
+            return (self.driver.function_number(self.builder.graph),
+                    (f.code.rpo[f.block], f.opindex, f.code.number))
         key = [self.driver.function_number(self.builder.graph)]
         for f in self.frame.chain():
             opindex = f.opindex if f is self.frame else f.opindex - 1
@@ -139,11 +143,32 @@ def freeze(js: JitState) -> tuple[tuple, list]:
 
 def freeze_frames(frame: Frame) -> tuple[tuple, list]:
     """(key, leaves) of a chain of frames, the innermost given."""
-    key, leaves, memo = [], [], {}
+    key, leaves, _, _ = freeze_at_merge(frame)
+    return key, leaves
+
+
+def freeze_at_merge(frame: Frame) -> tuple[tuple, list, tuple, bool]:
+    """`freeze_frames(frame)` and what a merge also asks of the state: (key,
+    leaves, the keys of the green values of the frames (the key without
+    boxes and shapes), whether any frame holds a virtual container),
+    in one walk over the frames (a merge point of an interpreter unrolled
+    over its program is passed once per guest instruction)."""
+    key, leaves, memo, greens, virtual = [], [], {}, [], False
     for f in frame.chain():
-        for i, v in enumerate(f.values):
-            _freeze_value(f.values, i, v, key, leaves, memo)
-    return tuple(key), leaves
+        values = f.values
+        for i, v in enumerate(values):
+            cls = v.__class__
+            if cls is RedBox:
+                key.append("r")
+                leaves.append(Leaf(values, i, v.gv))
+            elif cls is PtrBox:
+                virtual = virtual or v.virtual is not None
+                _freeze_value(values, i, v, key, leaves, memo)
+            else:
+                k = value_key(v)
+                key.append(k)
+                greens.append(k)
+    return tuple(key), leaves, tuple(greens), virtual
 
 
 def _freeze_value(holder, slot, v, key, leaves, memo) -> None:
@@ -220,12 +245,6 @@ def value_key(value):
     except TypeError:
         return ("id", id(value))
     return (type(value), value)
-
-
-def green_values(js: JitState) -> tuple:
-    """The green part of a path's state (the key without boxes and shapes)."""
-    return tuple(value_key(v) for f in js.frame.chain() for v in f.values
-                 if not isinstance(v, (RedBox, PtrBox)))
 
 
 def virtual_shapes(js: JitState) -> dict:
