@@ -219,6 +219,25 @@ class FunctionGraph:
                     seen.add(link.target)
                     stack.append(link.target)
 
+    def postorder(self) -> list[Block]:
+        """All reachable blocks, each after every block it reaches first
+        (depth-first postorder, exits followed in order): the order in which
+        a backward analysis converges in the fewest sweeps (reversed, a
+        forward one)."""
+        order, seen = [], {self.startblock}
+        stack = [(self.startblock, iter(self.startblock.exits))]
+        while stack:
+            block, exits = stack[-1]
+            for link in exits:
+                if link.target not in seen:
+                    seen.add(link.target)
+                    stack.append((link.target, iter(link.target.exits)))
+                    break
+            else:
+                stack.pop()
+                order.append(block)
+        return order
+
     def iterlinks(self) -> Iterator[Link]:
         for block in self.iterblocks():
             yield from block.exits

@@ -100,13 +100,18 @@ def _removable(op) -> bool:
 
 
 def live_variables(graph: FunctionGraph) -> set:
-    """Variables whose value may influence the result or a side effect."""
-    blocks = list(graph.iterblocks())
+    """Variables whose value may influence the result or a side effect: a
+    backward fixpoint, its sweeps in postorder (a block after those it
+    leads to), so that straight-line code and each loop nest settle in one
+    sweep and the last sweep only confirms: two sweeps where reversed
+    preorder took four (a residual graph of 23,000 blocks and 300,000 link
+    arguments: 0.33 -> 0.17 s)."""
+    blocks = graph.postorder()
     live = set(graph.returnblock.inputargs) | set(graph.exceptblock.inputargs)
     changed = True
     while changed:
         changed = False
-        for block in reversed(blocks):
+        for block in blocks:
             before = len(live)
             for link in block.exits:
                 for arg, target_arg in zip(link.args, link.target.inputargs):
@@ -116,7 +121,9 @@ def live_variables(graph: FunctionGraph) -> set:
                 live.add(block.exitswitch)
             for op in reversed(block.operations):
                 if op.result in live or not _removable(op):
-                    live.update(a for a in op.args if isinstance(a, Variable))
+                    for a in op.args:
+                        if isinstance(a, Variable):
+                            live.add(a)
             changed |= len(live) != before
     return live
 
@@ -141,14 +148,18 @@ def remove_dead(graph: FunctionGraph) -> None:
 # -- 3. constant block arguments -------------------------------------------------------
 
 def propagate_constant_args(graph: FunctionGraph) -> bool:
-    """Replace block arguments that are the same Constant on every path."""
+    """Replace block arguments that are the same Constant on every path (the
+    sweeps in reverse postorder: a block after those that lead to it, but
+    for loops' back edges)."""
     entrymap = mkentrymap(graph)
     candidates = {v: None for block in entrymap if block is not graph.startblock
                   and not _is_final(graph, block) for v in block.inputargs}
+    order = [(block, entrymap[block]) for block in reversed(graph.postorder())
+             if block.inputargs and block in entrymap]
     changed = True
     while changed:
         changed = False
-        for block, links in entrymap.items():
+        for block, links in order:
             for i, v in enumerate(block.inputargs):
                 old = candidates.get(v, _VARYING)
                 if old is not _VARYING:
