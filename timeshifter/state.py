@@ -271,12 +271,23 @@ def _own_shapes(box, path: tuple, shapes: dict, seen: set) -> None:
     if isinstance(virtual, VirtualStruct):
         head, parts = ("struct", id(virtual.lltype)), list(virtual.fields.items())
     else:
-        head = ("list", virtual.lltype, len(virtual.items))
-        parts = list(enumerate(virtual.items))
+        items = virtual.items
+        head = ("list", virtual.lltype, len(items))
+        frozen = virtual.frozen
+        if frozen is not None and frozen[0] is items and frozen[1] == tuple(items):
+            # red items only, as the merge's freeze just found (_freeze_virtual):
+            # nothing nested, and the shape is the same tuple for every length
+            reds = _REDS.get(len(items)) or _REDS.setdefault(len(items), ("r",) * len(items))
+            shapes[path] = ((head,) + reds, box)
+            return
+        parts = list(enumerate(items))
     shapes[path] = ((head,) + tuple(_part_kind(v) for _, v in parts), box)
     for name, v in parts:
         if v.__class__ is PtrBox and v.virtual is not None and id(v) not in seen:
             _own_shapes(v, path + (name,), shapes, seen)
+
+
+_REDS: dict = {}        # n -> ("r",) * n
 
 
 def _part_kind(v):
