@@ -34,9 +34,11 @@ def test_every_example_prints_what_the_guide_shows():
             assert out.getvalue() == shown, code
 
 
-def test_the_readme_links_the_guide():
+def test_the_readme_links_the_guide_and_the_design_contract():
     readme = (GUIDE.parents[1] / "README.md").read_text()
-    assert "docs/guide.md" in readme
+    assert "docs/guide.md" in readme and "docs/DESIGN.md" in readme
+    design = (GUIDE.parent / "DESIGN.md").read_text()
+    assert "## 3." in design and "## 9." in design and "## 10." in design
 
 
 # -- the catalogue of messages (docs/errors.md) ------------------------------------
