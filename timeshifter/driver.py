@@ -86,6 +86,7 @@ class Driver:
     def __init__(self, specializer, backend, options, family):
         self.specializer = specializer  # starts residual functions, makes sites
         self.family = family
+        self.family_before = family.snapshot()  # put back if the run fails (specializer.finish)
         # the residual operations that may raise ask whether a frame catches
         # (JitState.classes_for) only where some try catches what they raise
         self.catching = specializer.host.catches_operations

@@ -23,3 +23,18 @@ class Family:
         self.local_copies: dict = {}        # ... -> loops specialised again locally
         self.merge_keys: set = set()        # (code, block, greens) compiled at a gmp
         self.fallback_entries: dict = {}    # (block, greens) -> FallbackEntry (specializer.py)
+
+    # the tables a specialisation run adds to (fallback_entries is filled only
+    # once a run has finished)
+    _TABLES = ("gmp_compiled", "gmp_functions", "entry_graphs", "local_copies", "merge_keys")
+
+    def snapshot(self) -> tuple:
+        """The tables as they are now (copies), for `restore`."""
+        return tuple(getattr(self, name).copy() for name in self._TABLES)
+
+    def restore(self, snapshot: tuple) -> None:
+        """Put the tables back as `snapshot` saw them: what a run that failed
+        (a bound error while compiling a promotion case, say) added names
+        residual functions it never finished, which later code must not call."""
+        for name, table in zip(self._TABLES, snapshot):
+            setattr(self, name, table)

@@ -236,8 +236,7 @@ class Specializer:
             frame.values[0] = value
         js = JitState(builder, frame, driver)
         js.resumed = True
-        driver.run_state(js)
-        finish(driver, backend)
+        finish(driver, backend, js)
         self.count("promotion cases")
         return builder.graph
 
@@ -294,15 +293,24 @@ class Specializer:
         return FallbackEntry(graph, self.options.pipeline(False), self.host.object_cache)
 
 
-def finish(driver: Driver, backend) -> None:
-    """Run `driver` until its residual functions are done, then finish them,
-    with the cyclic collector paused: the generating extension allocates many
-    objects that stay alive (states, boxes, residual operations), and the
-    collector's repeated scans of them took 3.1 of 5.5 s specialising a
-    10,000-instruction Brainfuck program (flowgraph/gcpause.py)."""
-    with collector_paused():
-        driver.run()
-        backend.finish()
+def finish(driver: Driver, backend, resumed: JitState | None = None) -> None:
+    """Run `driver` (from the path `resumed` first, if given) until its
+    residual functions are done, then finish them, with the cyclic collector
+    paused: the generating extension allocates many objects that stay alive
+    (states, boxes, residual operations), and the collector's repeated scans
+    of them took 3.1 of 5.5 s specialising a 10,000-instruction Brainfuck
+    program (flowgraph/gcpause.py).  A run that fails (a bound error) leaves
+    the family's tables as they were: a shared entry function it began is
+    never finished, and code compiled later must not call it."""
+    try:
+        with collector_paused():
+            if resumed is not None:
+                driver.run_state(resumed)
+            driver.run()
+            backend.finish()
+    except BaseException:
+        driver.family.restore(driver.family_before)
+        raise
 
 
 class FallbackEntry:

@@ -4,7 +4,7 @@ regression tests."""
 import pytest
 
 from hintannotator import hint
-from timeshifter import make_compiler, make_jit
+from timeshifter import TimeshiftError, make_compiler, make_jit
 
 
 def always_raises(k: int) -> int:
@@ -173,3 +173,28 @@ def test_a_division_in_a_try_that_a_known_length_folds(args):
     an operation that may raise as the block's last one, have none"."""
     res = make_compiler(known_length_in_try).specialize()
     assert res.interpret(*args) == res(*args) == known_length_in_try(*args)
+
+
+def green_counter_with_promotion(y: int, z: int) -> int:
+    n = 0
+    while n < 4:
+        hint(None, global_merge_point=True)
+        n += 1
+        for i in range((y + z) % 3):
+            z = hint(z, promote=True)
+        y += 1
+    return z
+
+
+def test_a_case_that_fails_leaves_no_unfinished_entry_behind():
+    """Compiling a promotion case began a shared entry function for the
+    merge point's next green key, then hit the bound on green states (the
+    green `y` counts without bound).  The entry stayed in the family's
+    tables unfinished, and the native code compiled next called it: a
+    CompileError ("a block without exits") instead of the bound's error.
+    A failed run now leaves the tables as they were."""
+    comp = make_compiler(green_counter_with_promotion, green=["y"], max_states_per_merge=64)
+    res = comp.specialize(-2**63 + 1)
+    for run in (res.interpret, res):
+        with pytest.raises(TimeshiftError, match="more than 64 different green states"):
+            run(19)
