@@ -61,3 +61,63 @@ def scale_promoted(k: int, xs: list[int]) -> int:
     for x in xs:
         total += x * k + k // 3
     return total
+
+
+def calc_list(code: list[int], x: int) -> int:
+    """`calc_concrete` with the program as a list of opcodes (0 duplicates, 1
+    multiplies, 2 adds, 3 pushes one).  A list may change while the code
+    runs, so what is read from it is red, even at a green index."""
+    stack = [x]
+    pc = 0
+    while pc < len(code):
+        hint(pc, concrete=True)
+        c = code[pc]
+        if c == 0:
+            stack.append(stack[-1])
+        elif c == 1:
+            stack.append(stack.pop() * stack.pop())
+        elif c == 2:
+            stack.append(stack.pop() + stack.pop())
+        elif c == 3:
+            stack.append(1)
+        pc += 1
+    return stack.pop()
+
+
+def calc_list_frozen(code: list[int], x: int) -> int:
+    """`calc_list` whose program never changes: reads from it fold."""
+    code = hint(code, deepfreeze=True)
+    stack = [x]
+    pc = 0
+    while pc < len(code):
+        hint(pc, concrete=True)
+        c = code[pc]
+        if c == 0:
+            stack.append(stack[-1])
+        elif c == 1:
+            stack.append(stack.pop() * stack.pop())
+        elif c == 2:
+            stack.append(stack.pop() + stack.pop())
+        elif c == 3:
+            stack.append(1)
+        pc += 1
+    return stack.pop()
+
+
+def power(n: int, x: int) -> int:
+    """x ** n by repeated multiplication; n green unrolls the loop."""
+    result = 1
+    while n > 0:
+        result *= x
+        n -= 1
+    return result
+
+
+def power_variable(n: int, x: int) -> int:
+    """`power` whose count stays a run-time value: the loop stays a loop."""
+    n = hint(n, variable=True)
+    result = 1
+    while n > 0:
+        result *= x
+        n -= 1
+    return result
