@@ -738,3 +738,49 @@ def test_no_field_operation_inside_a_loop():
     inside = [op.opname for block in loop for op in block.operations]
     assert loop and inside
     assert "getfield" not in inside and "setfield" not in inside, inside
+
+
+# -- beyond the 2007 tests: every place where the outside may look --------------
+
+class Halt(Exception):
+    pass
+
+
+def frame_loop_promoting(frame: XY, k: int) -> int:
+    while frame.y > 0:
+        frame.x += frame.y * k
+        frame.y -= 1
+        if frame.x > 1000:
+            m = hint(frame.y, promote=True)
+            frame.x -= m
+    return frame.x
+
+
+def frame_loop_raising(frame: XY, k: int) -> int:
+    while frame.y > 0:
+        frame.x += frame.y * k
+        frame.y -= 1
+        if frame.x > 100:
+            raise Halt("too big")
+    return frame.x
+
+
+@pytest.mark.parametrize("max_cases", [16, 1])
+@pytest.mark.parametrize("func", [frame_loop_promoting, frame_loop_raising])
+def test_the_frame_is_right_after_a_promotion_or_a_raise(func, max_cases):
+    """A promotion site in the loop (its cases, and with one case allowed the
+    path past the bound, run from the frame as the loop left it) and a raise
+    out of the loop: the frame's fields equal CPython's afterwards, for
+    several calls with the same compiled code."""
+    comp = timeshifter.make_compiler(func, promote_max_cases=max_cases)
+    res = comp.specialize()
+    for k in (3, 50, 200, 7):
+        seen = []
+        for run in (func, res.interpret, res):
+            frame = XY(1, 30)
+            try:
+                result = run(frame, k)
+            except Halt:
+                result = "Halt"
+            seen.append((result, frame.x, frame.y))
+        assert seen[1:] == seen[:1] * 2, (k, seen)
