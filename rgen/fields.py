@@ -23,6 +23,10 @@ of the block.  So a loop over a red instance reads each field once, before
 the loop, and then only stores; where nothing in the loop can look at the
 object, even the stores wait for the loop's exits (`sink_stores`).
 
+Then a store that the same object's next store to the field overwrites,
+with nothing between that may look at the object, is dropped
+(`drop_overwritten_stores`, inside a block).
+
 A constant stored is not forwarded: the operations using it would be on
 constants, which the residual checker wants folded.
 
@@ -56,8 +60,14 @@ from flowgraph.simplify import rename_block
 def forward_fields(graph: FunctionGraph) -> None:
     """Requires and preserves `checkgraph`'s invariants."""
     blocks = [b for b in graph.iterblocks() if b.exits]
-    if not any(op.opname == "getfield" for b in blocks for op in b.operations):
-        return
+    if any(op.opname == "getfield" for b in blocks for op in b.operations):
+        _forward_reads(graph, blocks)
+    for block in blocks:
+        drop_overwritten_stores(block)
+
+
+def _forward_reads(graph: FunctionGraph, blocks: list) -> None:
+    """The reads known dropped, and the loops' stores sunk (module docstring)."""
     entry = _known_on_entry(graph, blocks)
     carried = {}                    # block -> {(argument position, field): new argument}
     for block in blocks:
@@ -75,6 +85,35 @@ def forward_fields(graph: FunctionGraph) -> None:
             for i, field in carried.get(link.target, {}):
                 link.args.append(known[(link.args[i], field)])
     sink_stores(blocks, at_end)
+
+
+def drop_overwritten_stores(block) -> None:
+    """Inside `block`, a store of a number to a field that the same object's
+    next store to that field overwrites is dropped when nothing between the
+    two may look at the object: no read of that field (of any object: it may
+    be the same one), nothing that may run other code, allocate (a
+    collection could run a `__del__`) or raise (a handler or the caller
+    would see the object).  An interpreter storing its frame's pc at every
+    guest instruction stores it once per block, before what may look.  Only
+    numbers: dropping a store of a reference would delay the release of the
+    object it replaced."""
+    last: dict = {}             # (object, field) -> index of its store not yet looked at
+    dropped = set()
+    for i, op in enumerate(block.operations):
+        if op.opname == "setfield":
+            key = (op.args[0], op.args[1].value)
+            if key in last:
+                dropped.add(last.pop(key))
+            if op.args[0].concretetype.fieldtype(key[1]) in (Signed, Float, Bool):
+                last[key] = i
+        elif _accesses_a_field(op):
+            field = op.args[1].value
+            for key in [k for k in last if k[1] == field]:
+                del last[key]
+        elif _runs_other_code(op.opname) or OPS[op.opname].kind == "alloc" or _may_raise(op):
+            last.clear()
+    if dropped:
+        block.operations = [op for i, op in enumerate(block.operations) if i not in dropped]
 
 
 def _forward(block, known: dict) -> dict:

@@ -164,6 +164,43 @@ block0(p_0, q_1):
 """)
 
 
+def test_forward_fields_drops_stores_the_next_store_overwrites():
+    """A store overwritten by the same object's next store to the field,
+    nothing between that may look, is dropped (the pc an interpreter stores
+    at every instruction); the last store stays, and so does each store
+    before what may look: a read of the field through any variable, a
+    call, an operation that may raise.  A reference is always stored."""
+    text = run_one("forward_fields", """\
+struct P(pc: Signed, acc: Signed, next: P)
+
+graph f(p_0: P, q_1: P, k_2: Signed) -> Signed
+block0(p_0, q_1, k_2):
+    setfield(p_0, `pc`, k_2)
+    v3 = int_add(k_2, 1)
+    setfield(p_0, `pc`, v3)
+    setfield(p_0, `acc`, v3)
+    v4 = int_add(v3, 1)
+    setfield(p_0, `pc`, v4)
+    v5 = getfield(q_1, `pc`)
+    setfield(p_0, `pc`, v5)
+    v6 = direct_call(@g, q_1)
+    setfield(p_0, `pc`, v6)
+    v7 = int_floordiv(v6, k_2)
+    setfield(p_0, `pc`, v7)
+    setfield(p_0, `next`, q_1)
+    setfield(p_0, `next`, p_0)
+    setfield(p_0, `acc`, v7)
+    return(v7)
+
+graph g(q_0: P) -> Signed
+block0(q_0):
+    return(1)
+""")
+    stores = re.findall(r"setfield\(p_0, `(\w+)`, (\w+)\)", text)
+    assert stores == [("acc", "v3"), ("pc", "v4"), ("pc", "v5"), ("pc", "v6"), ("pc", "v7"),
+                      ("next", "q_1"), ("next", "p_0"), ("acc", "v7")]
+
+
 LOOP_ON_FIELDS = """\
 struct P(x: Signed, mass: Signed)
 

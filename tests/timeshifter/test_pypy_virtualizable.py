@@ -840,14 +840,15 @@ def test_simple_interpreter_with_frame():
     residual `debug` saw (42 there too); one residual call, as the
     original's count of direct calls (2 with its exception helper).  The
     frame's acc and y are read at the start and again after the call (which
-    may change them); every store is made (the frame's pc, 5 times)."""
+    may change them); acc and pc are stored before the call and at the end
+    only (the stores between were overwritten: 9 stores before that)."""
     def make():
         return [Frame("+d+-+", 0, 2, Log()), "+d+-+"]
     outcomes, counts = in_every_mode(plus_minus, make,
                                      lambda r, f, s: (f.acc * 10 + f.log.acc, f.pc), green=[1])
     assert outcomes == [(42, 4)] * 3
     assert counts["direct_call"] == 1
-    assert counts["getfield"] == 4 and counts["setfield"] == 9
+    assert counts["getfield"] == 4 and counts["setfield"] == 4
 
 
 class StackFrame:
