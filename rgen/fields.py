@@ -67,7 +67,13 @@ def forward_fields(graph: FunctionGraph) -> None:
 
 
 def _forward_reads(graph: FunctionGraph, blocks: list) -> None:
-    """The reads known dropped, and the loops' stores sunk (module docstring)."""
+    """The reads known dropped, and the loops' stores sunk (module docstring).
+    Each block's own reads go first: a read it knows is renamed to the value
+    in its operations and links, so that a block it leads to sees which
+    object it passes (`s` stored into `f.p`, read back as `f.p` and passed
+    on, is `s`, whose stored fields are then known there)."""
+    for block in blocks:
+        _forward(block, {})
     entry = _known_on_entry(graph, blocks)
     carried = {}                    # block -> {(argument position, field): new argument}
     for block in blocks:

@@ -201,6 +201,33 @@ block0(q_0):
                       ("next", "q_1"), ("next", "p_0"), ("acc", "v7")]
 
 
+def test_forward_fields_sees_through_a_read_it_knows_across_blocks():
+    """`s`, stored into `f.p` and read back as `f.p`, is `s`: the block the
+    read is passed to knows the fields stored into `s` (it read them again)."""
+    text = run_one("forward_fields", """\
+struct S(a: Signed, b: Signed)
+struct F(p: S)
+
+graph f(f_0: F, a_1: Signed, b_2: Signed) -> Signed
+block0(f_0, a_1, b_2):
+    v3 = malloc(S)
+    setfield(v3, `a`, a_1)
+    setfield(v3, `b`, b_2)
+    setfield(f_0, `p`, v3)
+    v4 = getfield(f_0, `p`)
+    v5 = ptr_eq(v4, None as S)
+    exitswitch v5: False -> block1(v4) | True -> block2(a_1)
+block1(p_6: S):
+    v7 = getfield(p_6, `a`)
+    v8 = getfield(p_6, `b`)
+    v9 = int_add(v7, v8)
+    return(v9)
+block2(a_10: Signed):
+    return(a_10)
+""")
+    assert "getfield" not in text, text
+
+
 LOOP_ON_FIELDS = """\
 struct P(x: Signed, mass: Signed)
 
