@@ -121,3 +121,22 @@ def power_variable(n: int, x: int) -> int:
         result *= x
         n -= 1
     return result
+
+
+def dfa_no_merge_point(table: str, accepting: str, s: str) -> bool:
+    """`examples.interpreters.dfa_match` without its global merge point:
+    each promotion case compiles the rest of the loop for itself."""
+    state = 0
+    i = 0
+    while i < len(s):
+        state = hint(state, concrete=True)
+        c = hint(s[i], promote=True)
+        if c == "a":
+            k = 0
+        elif c == "b":
+            k = 1
+        else:
+            return False
+        state = ord(table[2 * state + k]) - 48
+        i += 1
+    return accepting[state] == "1"
