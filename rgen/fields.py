@@ -27,8 +27,9 @@ Then a store that the same object's next store to the field overwrites,
 with nothing between that may look at the object, is dropped
 (`drop_overwritten_stores`, inside a block).
 
-A constant stored is not forwarded: the operations using it would be on
-constants, which the residual checker wants folded.
+A constant stored is forwarded too; the operations that then use it are
+folded again at the end of the pass (`constprop.refold`), as the residual
+checker wants no operation left on constants alone.
 
 The read that is dropped could not have raised: the first read checked the
 field (flowgraph.arguments' checks where fields are read), and a value this
@@ -55,6 +56,7 @@ from flowgraph.lltypes import Bool, Float, Signed, StructType, Void
 from flowgraph.model import Block, Constant, FunctionGraph, Link, SpaceOperation, Variable
 from flowgraph.operations import OPS
 from flowgraph.simplify import rename_block
+from rgen.constprop import refold
 
 
 def forward_fields(graph: FunctionGraph) -> None:
@@ -62,6 +64,7 @@ def forward_fields(graph: FunctionGraph) -> None:
     blocks = [b for b in graph.iterblocks() if b.exits]
     if any(op.opname == "getfield" for b in blocks for op in b.operations):
         _forward_reads(graph, blocks)
+        refold(graph)               # a constant stored and read back folds what uses it
     for block in blocks:
         drop_overwritten_stores(block)
 
@@ -152,8 +155,7 @@ def _learn(known: dict, op):
         field = op.args[1].value
         for key in [k for k in known if k[1] == field]:
             del known[key]
-        if isinstance(op.args[2], Variable):   # (a constant would leave operations
-            known[(op.args[0], field)] = op.args[2]      # on constants unfolded)
+        known[(op.args[0], field)] = op.args[2]     # (a constant too: refolded after)
     elif _runs_other_code(name):
         known.clear()
     return None
