@@ -989,36 +989,31 @@ class VT:
         self.t = t
 
 
-@dont_look_inside
-def shuffle_more(v: VT) -> None:
+def _swap_both(v: VT) -> S:
+    """Swap the fields of `v.s` and of `v.t.s2` (times 5), make `v.t.s1`
+    the latter; returns the structure `v.s` was."""
     s1 = v.s
-    x, y = s1.a, s1.b
-    s1.a = y
-    s1.b = x
-    v.s = S(x * 100, y * 100)
+    s1.a, s1.b = s1.b, s1.a
     t = v.t
     assert t.s1 is s1
     s2 = t.s2
-    x, y = s2.a, s2.b
-    s2.a = 5 * y
-    s2.b = 5 * x
+    s2.a, s2.b = 5 * s2.b, 5 * s2.a
     t.s1 = s2
+    return s1
+
+
+@dont_look_inside
+def shuffle_more(v: VT) -> None:
+    """...and a new `v.s` (test_force_then_set_in_residual_call_more)."""
+    s1 = _swap_both(v)
+    v.s = S(s1.b * 100, s1.a * 100)
 
 
 @dont_look_inside
 def shuffle_evenmore(v: VT) -> None:
-    s1 = v.s
-    x, y = s1.a, s1.b
-    s1.a = y
-    s1.b = x
-    t = v.t
-    assert t.s1 is s1
-    s2 = t.s2
-    x, y = s2.a, s2.b
-    s2.a = 5 * y
-    s2.b = 5 * x
-    t.s1 = s2
-    v.t = T(t.s1, t.s2)
+    """...and a new `v.t` (test_force_then_set_in_residual_call_evenmore)."""
+    _swap_both(v)
+    v.t = T(v.t.s1, v.t.s2)
 
 
 def force_then_set_more(v: VT) -> int:
@@ -1063,22 +1058,12 @@ def test_force_then_set_in_residual_call_more_and_evenmore(func):
     assert outcomes == [func(*make())] * 3
 
 
-class VLS:
-    l: list[int]
+class VLS(W):
     s: S
 
     def __init__(self, l: list[int], s: S):
-        self.l = l
+        super().__init__(l)
         self.s = s
-
-
-@dont_look_inside
-def swap_list_of(v: VLS) -> None:
-    l = v.l
-    x, y = l[0], l[1]
-    l[0] = y
-    l[1] = x
-    v.l = [x * 100, y * 100]
 
 
 def virtual_list_and_struct(v: VLS) -> int:
@@ -1087,7 +1072,7 @@ def virtual_list_and_struct(v: VLS) -> int:
     s = S(3, 7)
     v.l = l
     v.s = s
-    swap_list_of(v)
+    swap_list(v)
     l2 = v.l
     s2 = v.s
     return l[0] * 2 + l[1] + l2[0] * 2 + l2[1] + s.a * 7 + s.b + s2.a * 7 + s2.b
