@@ -104,8 +104,9 @@ def live_variables(graph: FunctionGraph) -> set:
     backward fixpoint, its sweeps in postorder (a block after those it
     leads to), so that straight-line code and each loop nest settle in one
     sweep and the last sweep only confirms: two sweeps where reversed
-    preorder took four (a residual graph of 23,000 blocks and 300,000 link
-    arguments: 0.33 -> 0.17 s)."""
+    preorder took four (remove_dead on the residual graph of a 10,000-
+    instruction Brainfuck program, 23,588 blocks and 300,000 link
+    arguments: 0.43 -> 0.32 s)."""
     blocks = graph.postorder()
     live = set(graph.returnblock.inputargs) | set(graph.exceptblock.inputargs)
     changed = True
