@@ -63,20 +63,22 @@ def forward_fields(graph: FunctionGraph) -> None:
     """Requires and preserves `checkgraph`'s invariants."""
     blocks = [b for b in graph.iterblocks() if b.exits]
     if any(op.opname == "getfield" for b in blocks for op in b.operations):
-        _forward_reads(graph, blocks)
-        refold(graph)               # a constant stored and read back folds what uses it
+        if _forward_reads(graph, blocks):
+            refold(graph)           # a constant stored and read back: fold what uses it
     for block in blocks:
         drop_overwritten_stores(block)
 
 
-def _forward_reads(graph: FunctionGraph, blocks: list) -> None:
-    """The reads known dropped, and the loops' stores sunk (module docstring).
+def _forward_reads(graph: FunctionGraph, blocks: list) -> bool:
+    """The reads known dropped, and the loops' stores sunk (module docstring);
+    True if a read was replaced by a constant.
     Each block's own reads go first: a read it knows is renamed to the value
     in its operations and links, so that a block it leads to sees which
     object it passes (`s` stored into `f.p`, read back as `f.p` and passed
     on, is `s`, whose stored fields are then known there)."""
+    constant = False
     for block in blocks:
-        _forward(block, {})
+        constant |= _forward(block, {})[1]
     entry = _known_on_entry(graph, blocks)
     carried = {}                    # block -> {(argument position, field): new argument}
     for block in blocks:
@@ -89,11 +91,14 @@ def _forward_reads(graph: FunctionGraph, blocks: list) -> None:
     at_end = {}
     for block in blocks:
         known = {(block.inputargs[i], field): v for (i, field), v in carried[block].items()}
-        known = at_end[block] = _forward(block, known)
+        known, replaced = _forward(block, known)
+        at_end[block] = known
+        constant |= replaced
         for link in block.exits:
             for i, field in carried.get(link.target, {}):
                 link.args.append(known[(link.args[i], field)])
     sink_stores(blocks, at_end)
+    return constant
 
 
 def drop_overwritten_stores(block) -> None:
@@ -125,9 +130,10 @@ def drop_overwritten_stores(block) -> None:
         block.operations = [op for i, op in enumerate(block.operations) if i not in dropped]
 
 
-def _forward(block, known: dict) -> dict:
+def _forward(block, known: dict) -> tuple[dict, bool]:
     """Drop the reads of `block` whose value is `known` ({(object, field):
-    value}, what is known on entry); return what is known at its end."""
+    value}, what is known on entry); return what is known at its end, and
+    whether a read was replaced by a constant."""
     mapping, kept = {}, []
     for op in block.operations:
         op.args = [mapping.get(a, a) for a in op.args]
@@ -139,7 +145,7 @@ def _forward(block, known: dict) -> dict:
     if mapping:
         block.operations = kept
         rename_block(block, mapping)
-    return known
+    return known, any(isinstance(v, Constant) for v in mapping.values())
 
 
 def _learn(known: dict, op):

@@ -34,14 +34,13 @@ def in_every_mode(func, make, after, green=()):
     """[after(result, *objects)] for `func(*make())` run by CPython, by the
     residual graph interpreted and natively (fresh objects each time), and
     the residual operation counts."""
-    comp = timeshifter.make_compiler(func, green=list(green))
-    res = comp.specialize(*[make()[i] for i in green])
-    outcomes = []
-    for run in (func, res.interpret, res):
+    args = make()
+    res = timeshifter.make_compiler(func, green=list(green)).specialize(
+        *[args[i] for i in green])
+    outcomes = [after(func(*args), *args)]
+    for run in (res.interpret, res):
         args = make()
-        reds = [a for i, a in enumerate(args) if i not in green]
-        call = func if run is func else run
-        outcomes.append(after(call(*args) if run is func else call(*reds), *args))
+        outcomes.append(after(run(*[a for i, a in enumerate(args) if i not in green]), *args))
     return outcomes, dict(res.op_counts())
 
 
