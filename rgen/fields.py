@@ -62,11 +62,12 @@ from rgen.constprop import refold
 def forward_fields(graph: FunctionGraph) -> None:
     """Requires and preserves `checkgraph`'s invariants."""
     blocks = [b for b in graph.iterblocks() if b.exits]
-    if any(op.opname == "getfield" for b in blocks for op in b.operations):
-        if _forward_reads(graph, blocks):
-            refold(graph)           # a constant stored and read back: fold what uses it
-    for block in blocks:
-        drop_overwritten_stores(block)
+    names = {op.opname for b in blocks for op in b.operations}
+    if "getfield" in names and _forward_reads(graph, blocks):
+        refold(graph)               # a constant stored and read back: fold what uses it
+    if "setfield" in names:
+        for block in blocks:
+            drop_overwritten_stores(block)
 
 
 def _forward_reads(graph: FunctionGraph, blocks: list) -> bool:
