@@ -123,6 +123,29 @@ def power_variable(n: int, x: int) -> int:
     return result
 
 
+def repeat_add(n: int, x: int) -> int:
+    """x * n by repeated addition, then times the count: the concrete hint
+    on the count reaches back into the loop and makes its counter green."""
+    i = 0
+    total = 0
+    while i < n:
+        total += x
+        i += 1
+    k = hint(i, concrete=True)
+    return total * k
+
+
+def repeat_add_forget(n: int, x: int) -> int:
+    """`repeat_add` whose concrete hint stops at the count (`forget`)."""
+    i = 0
+    total = 0
+    while i < n:
+        total += x
+        i += 1
+    k = hint(hint(i, forget=True), concrete=True)
+    return total * k
+
+
 def dfa_no_merge_point(table: str, accepting: str, s: str) -> bool:
     """`examples.interpreters.dfa_match` without its global merge point:
     each promotion case compiles the rest of the loop for itself."""
