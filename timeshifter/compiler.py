@@ -19,6 +19,7 @@ import functools
 import threading
 import time
 import types
+import weakref
 from collections import Counter
 
 from flowgraph.arguments import check_arguments, check_value
@@ -33,6 +34,12 @@ from timeshifter.codegen import SourceGenerator
 from timeshifter.options import Options
 from timeshifter.specializer import Host, Specializer
 from timeshifter.state import value_key
+
+
+LOOP_FOLDED = ("LLVM folded the loop of this residual code into a closed form (its optimised "
+               "code has no loop left): its time no longer depends on the iteration count, so "
+               "a speed-up over the interpreter measures LLVM's folding as well as "
+               "specialisation")
 
 
 def make_compiler(func, green=(), **options) -> "Compiler":
@@ -50,6 +57,7 @@ class Compiler:
         self.options = options
         self._cache: dict = {}
         self._specialized = 0               # specialize() calls so far
+        self._natives: list = []            # weak references to compiled Residuals
         self._object_cache = object_cache(options.cache)
         self._green = green
         self._built = False
@@ -116,8 +124,17 @@ class Compiler:
         """What the specialisations so far gave up, one line per place (a
         virtual container forced at a loop head, with the variable, the line
         and the hint that would help); each was also warned once
-        (`SpecializationWarning`)."""
-        return list(self._specializer.host.given_up.values())
+        (`SpecializationWarning`).  Then, for each specialisation compiled to
+        native code so far whose loop LLVM folded into a closed form, a line
+        saying so: not a fault of the hints (so no warning), but a speed-up
+        measured on it is LLVM's as well as specialisation's.  That is looked
+        at here, not when compiling (a loaded specialisation's graph is made)."""
+        lines = list(self._specializer.host.given_up.values())
+        for ref in self._natives:
+            res = ref()
+            if res is not None and res.native.loop_folded:
+                lines.append(f"{res.native.graph.name}: {LOOP_FOLDED}")
+        return lines
 
     def explain(self, name: str) -> str:
         """Why the source variable `name` has its colour (HintAnnotation.explain)
@@ -434,6 +451,7 @@ class Residual(functools.partial):
 
     def _set_native(self, native) -> None:
         self._native = native
+        self.compiler._natives.append(weakref.ref(self))
         self._fast = native.fast
         self.__setstate__((self._fast, (), {}, self.__dict__))
 

@@ -11,6 +11,7 @@ from examples import arith, tablevm
 from examples import interpreters as ex
 from hintannotator import dont_look_inside
 from timeshifter import SpecializationWarning, make_compiler
+from timeshifter.compiler import LOOP_FOLDED
 
 TABLE_FORCED = ("run() line {line}: the list 'table' became a real list at this loop head: it "
                 "was longer at each visit with the same green values (it grows with the loop); "
@@ -162,7 +163,8 @@ def test_the_frames_vm_keeps_its_frames_virtual_when_the_call_depth_is_fixed(n):
     assert res(n) == res.interpret(n) == tablevm.frames_vm(tablevm.CUBES, n) == sum(
         i ** 3 for i in range(n))
     assert res.op_counts() == {"int_lt": 2, "int_mul": 2, "int_add": 2}
-    assert comp.report() == [] and comp.sites == []
+    # nothing given up; LLVM sums the cubes in a closed form (said, not warned)
+    assert comp.report() == [f"{res.graph.name}: {LOOP_FOLDED}"] and comp.sites == []
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 10, 20])

@@ -5,6 +5,7 @@ import warnings
 import pytest
 
 from examples import EXAMPLES
+from examples.arith import collatz_steps
 from examples.guide import calc, calc_concrete
 from hintannotator import dont_look_inside, hint
 from timeshifter import SpecializationWarning, make_compiler
@@ -181,3 +182,29 @@ def test_a_literal_given_to_a_parameter_that_indexes_the_green_program_is_said()
         warnings.simplefilter("error", SpecializationWarning)
         res = make_compiler(walk_from_a_green_literal, green=["code"]).specialize("+*+")
     assert "str_getitem" not in res.op_counts() and res(5) == 13
+
+
+def add_times(k: int, n: int) -> int:
+    """k green: the residual code is a loop adding k, n times."""
+    t = 0
+    while n > 0:
+        t += k
+        n -= 1
+    return t
+
+
+def test_report_says_which_compiled_loops_llvm_folded_into_a_closed_form():
+    """Said in comp.report() (not warned: the hints are right), once native
+    code exists, for the specialisation whose loop has none left; a loop
+    LLVM keeps (collatz_steps) and code not compiled yet are not said."""
+    comp = make_compiler(add_times, green=["k"])
+    res = comp.specialize(7)
+    assert comp.report() == []
+    assert res(10) == add_times(7, 10) == 70
+    assert comp.report() == [
+        "add_times_1: LLVM folded the loop of this residual code into a closed form (its "
+        "optimised code has no loop left): its time no longer depends on the iteration count, "
+        "so a speed-up over the interpreter measures LLVM's folding as well as specialisation"]
+    kept = make_compiler(collatz_steps)
+    assert kept.specialize()(27) == collatz_steps(27) == 111
+    assert kept.report() == []
