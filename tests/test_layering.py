@@ -25,6 +25,7 @@ violation.
 
 import ast
 import importlib
+import inspect
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -209,7 +210,25 @@ def _foreign_attributes() -> set:
                 objects += [o for m in objects if isinstance(m, ModuleType)   # from x import m
                             for o in vars(m).values()]
                 names |= {a for obj in objects if isinstance(obj, type) for a in dir(obj)}
+                names |= _instance_attributes(objects)
     return names
+
+
+def _instance_attributes(objects) -> set:
+    """What the classes among `objects` store on `self` in their methods (an
+    llvmlite global's `value_type`), read from their modules' source."""
+    names = set()
+    for source in {inspect.getmodule(obj) for obj in objects if isinstance(obj, type)}:
+        names |= _stored_on_self(source)
+    return names
+
+
+@cache
+def _stored_on_self(module) -> frozenset:
+    try:
+        return frozenset(class_attributes(ast.parse(inspect.getsource(module))))
+    except (OSError, TypeError):            # a compiled module: dir() saw it all
+        return frozenset()
 
 
 def attribute_violations(source: str, modname: str, filename: str = "?") -> list[str]:

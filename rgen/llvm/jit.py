@@ -152,6 +152,14 @@ def pyobject_symbol(obj, hint: str = "obj") -> str:
     return name
 
 
+def keep_symbols(names) -> None:
+    """The pyobject symbols among `names` live as long as the process (their
+    objects too), whatever code space made them: text kept for reuse in
+    later modules refers to them (runtime.HelperText)."""
+    with _lock:
+        _permanent.update(name for name in names if name in _objects_by_name)
+
+
 def _unused(names) -> None:
     """A freed code space used the pyobject symbols `names`: forget those
     that no other space and not the process's engine use (their objects may
