@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from llvmlite import ir
 
 from flowgraph.gcpause import collector_paused
-from flowgraph.interp.names import cyclic_blocks, loop_nesting
+from flowgraph.interp.names import has_loop, loop_nesting
 from flowgraph.model import FunctionGraph
 from flowgraph.operations import OPS
 from rgen.llvm import arith, calls, fastcall, guards, isolated, jit, memops, runtime, structs
@@ -159,7 +159,7 @@ def loop_folded(code: NativeCode) -> bool:
     has a loop and no function of its optimised module has one (its time
     then no longer depends on the iteration count: a speed-up measures
     LLVM's folding, not specialisation's; the demo and bench_native say so)?"""
-    if not cyclic_blocks(code.graph.iterblocks()):
+    if not has_loop(code.graph.startblock):
         return False
     successors: dict = {}
     current = None
@@ -205,6 +205,8 @@ def callees(graph: FunctionGraph) -> list:
 
 def _components_to_compile(root: FunctionGraph) -> list:
     """SCCs of the not-yet-compiled part of the call graph, callees first."""
+    if not any(CODE_KEY not in callee._cache for callee in callees(root)):
+        return [[root]]             # (the usual case: 50 us of networkx saved)
     import networkx as nx          # here: its import is half of rgen.llvm's (issue 11)
     calls_graph = nx.DiGraph()
     calls_graph.add_node(root)
@@ -243,7 +245,7 @@ def _cheap(pipeline: str, loops: bool, transfers: bool) -> bool:
 def cheap_whatever_the_pipeline(graph: FunctionGraph) -> bool:
     """Is `graph`, compiled alone, cheap-tier code under every pipeline
     (loop-free, without tail transfers)?"""
-    return _cheap("full", bool(cyclic_blocks(graph.iterblocks())), _transfers(graph))
+    return _cheap("full", has_loop(graph.startblock), _transfers(graph))
 
 
 def _transfers(graph: FunctionGraph) -> bool:
@@ -288,7 +290,7 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
     from rgen.peel import native_form   # here: its passes are 3 ms of import (issue 11)
     emitted = {g: native_form(g) for g in graphs}
     split = {g: split_big(emitted[g]) for g in graphs}
-    loops = any(cyclic_blocks(g.iterblocks()) for g in graphs)
+    loops = any(has_loop(g.startblock) for g in graphs)
     nesting = max(loop_nesting(g.startblock, jit.DEEP_NESTING) for g in graphs) if loops else 0
     if len(graphs) == 1 and split[graphs[0]] and cache is None and not any(
             OPS[op.opname].calls and op.args[0].value is graphs[0]
