@@ -206,6 +206,27 @@ class ExprBuilder:
         self.enter(results)
         return self.release(key)
 
+    def expr_ListComp(self, node: ast.ListComp, expected):
+        """`[elt for x in xs if c ...]`: the loops and tests the comprehension
+        stands for, appending to a list of its own (`node.result_name`, its
+        loop variables renamed: signatures.scope_comprehensions)."""
+        statements = getattr(node, "statements", None)
+        if statements is None:
+            statements = node.statements = _comprehension_statements(node)
+        for statement in statements:
+            if self.block is None:
+                break
+            self.stmt(statement)
+        if self.block is None:
+            return Constant(None, Void)     # (every path raised: nothing is read)
+        value = self.expr(ast.Name(node.result_name, ast.Load(), lineno=node.lineno,
+                                   col_offset=node.col_offset), expected)
+        if self.strict and value.concretetype.item is UNKNOWN:
+            raise self.error("cannot infer the item type of the list comprehension (it never "
+                             "appends a typed value); build the list with a for loop into an "
+                             "annotated variable, e.g. 'xs: list[int] = []'", node)
+        return value
+
     def expr_IfExp(self, node: ast.IfExp, expected):
         falses, trues = self.cond(node.test)
         key = self.new_key()
@@ -549,7 +570,8 @@ class ExprBuilder:
 
     def empty_list(self, item, node: ast.AST):
         if item is None or item is UNKNOWN:
-            if self.strict:
+            # (a comprehension's list is typed by its appends, checked after them)
+            if self.strict and not getattr(node, "comprehension", False):
                 raise self.error("cannot infer the item type of the empty list []; annotate "
                                  "the variable, e.g. 'xs: list[int] = []'", node)
             item = UNKNOWN
@@ -621,6 +643,27 @@ class ExprBuilder:
                              f"local x first: it is a {holders[0]} where the test holds", node)
         raise self.error(f"class '{t.name}' has no field '{node.attr}'; declare it in the "
                          f"class body ('{node.attr}: int')", node)
+
+
+def _comprehension_statements(node: ast.ListComp) -> list:
+    """`result = []` and the nest of for loops and ifs appending `elt` to it."""
+    if any(gen.is_async for gen in node.generators):
+        return [ast.Expr(ast.Await(node))]      # (named as unsupported by the builder)
+    result = ast.Name(node.result_name, ast.Store())
+    body = [ast.Expr(ast.Call(ast.Attribute(ast.Name(node.result_name, ast.Load()), "append",
+                                            ast.Load()), [node.elt], []))]
+    for gen in reversed(node.generators):
+        for cond in reversed(gen.ifs):
+            body = [ast.If(cond, body, [])]
+        body = [ast.For(gen.target, gen.iter, body, [])]
+    empty = ast.List([], ast.Load())
+    empty.comprehension = True
+    statements = [ast.Assign([result], empty), *body]
+    for statement in statements:
+        for sub in ast.walk(statement):
+            if "lineno" in sub._attributes and not hasattr(sub, "lineno"):
+                ast.copy_location(sub, node)
+    return statements
 
 
 def _none_test(node: ast.expr, local_names) -> tuple:

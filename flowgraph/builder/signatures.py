@@ -85,8 +85,54 @@ def load_source(func: types.FunctionType) -> FunctionSource:
                         code.co_filename, firstlineno)
     source = FunctionSource(func, node, code.co_filename, firstlineno - 1)
     params = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
-    source.local_names = {a.arg for a in params} | set(_assigned_names(node))
+    results = scope_comprehensions(node)
+    source.local_names = {a.arg for a in params} | set(_assigned_names(node)) | results
     return source
+
+
+def scope_comprehensions(function: ast.FunctionDef) -> set:
+    """Give each list comprehension of `function` the scope Python 3 gives
+    it: its loop variables are renamed (`x` -> `x_lc12`, unique in the
+    function) in the comprehension only, so that they are other variables
+    than the function's own; and a name for its result list
+    (`comp.result_name`), which the builder fills by a loop of its own
+    (expr.py).  Inner comprehensions first: a name an inner one binds is its
+    own, a name it reads from the outer one is the outer's.  Returns the
+    result names."""
+    taken = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
+    taken |= {a.arg for a in ast.walk(function) if isinstance(a, ast.arg)}
+    results = set()
+
+    def fresh(base: str) -> str:
+        name = base
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        return name
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+        if not isinstance(node, ast.ListComp):
+            return
+        renamed = {}
+        for gen in node.generators:
+            for target in ast.walk(gen.target):
+                if isinstance(target, ast.Name) and target.id not in renamed:
+                    renamed[target.id] = fresh(f"{target.id}_lc{node.lineno}")
+        # the first iterable is evaluated outside the comprehension's scope
+        inside = [node.elt, *(gen.target for gen in node.generators),
+                  *(cond for gen in node.generators for cond in gen.ifs),
+                  *(gen.iter for gen in node.generators[1:])]
+        for part in inside:
+            for name in ast.walk(part):
+                if isinstance(name, ast.Name) and name.id in renamed:
+                    name.id = renamed[name.id]
+        node.result_name = fresh(f"listcomp_{node.lineno}")
+        results.add(node.result_name)
+
+    visit(function)
+    return results
 
 
 def _assigned_names(node: ast.AST):

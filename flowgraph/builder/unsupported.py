@@ -22,10 +22,9 @@ UNSUPPORTED: dict[type, tuple[str, str]] = {
     ast.Lambda: ("lambda", "define a module-level function"),
     ast.FunctionDef: ("nested function definition", "define the function at module level"),
     ast.ClassDef: ("class definition inside a function", "define the class at module level"),
-    ast.ListComp: ("list comprehension", "build the list with a for loop and append"),
     ast.SetComp: ("set comprehension", "use a list and a for loop"),
     ast.DictComp: ("dict comprehension", "use a list or a class"),
-    ast.GeneratorExp: ("generator expression", "use a for loop"),
+    ast.GeneratorExp: ("generator expression", "use a list comprehension: [x for x in xs]"),
     ast.Set: ("set literal", "use a list, or compare with each value"),
     ast.Global: ("global statement", "pass the value as an argument and return the "
                  "new value; module-level constants can be read without 'global'"),

@@ -34,11 +34,6 @@ def uses_nested_def(n: int) -> int:
     return inner(n)
 
 
-def uses_listcomp(n: int) -> int:
-    xs = [i for i in range(n)]
-    return len(xs)
-
-
 def uses_dictcomp(n: int) -> int:
     d = {i: i for i in range(n)}
     return n
@@ -170,11 +165,10 @@ CASES = [
     (uses_lambda, "f = lambda", "lambda is not supported; define a module-level function"),
     (uses_nested_def, "def inner", "nested function definition is not supported; define the "
      "function at module level"),
-    (uses_listcomp, "xs = [", "list comprehension is not supported; build the list with a for "
-     "loop and append"),
     (uses_dictcomp, "d = {", "dict comprehension is not supported; use a list or a class"),
     (uses_setcomp, "d = {", "set comprehension is not supported; use a list and a for loop"),
-    (uses_genexp, "g = (", "generator expression is not supported; use a for loop"),
+    (uses_genexp, "g = (", "generator expression is not supported; use a list comprehension: "
+     "[x for x in xs]"),
     (uses_dict, "d = {", "'**' in a dict literal is not supported"),
     (uses_set, "d = {", "set literal is not supported; use a list, or compare with each "
      "value"),
