@@ -287,6 +287,10 @@ class StmtBuilder:
                 and it.func.id not in self.local_names
                 and self.lookup(it.func.id, it.func) is builtins.enumerate):
             return self.for_enumerate(node, it)
+        if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
+                and it.func.id not in self.local_names
+                and self.lookup(it.func.id, it.func) is builtins.zip):
+            return self.for_zip(node, it)
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) \
                 and it.func.attr in DICT_VIEWS and not it.args and not it.keywords:
             d = self.expr(it.func.value)
@@ -414,6 +418,46 @@ class StmtBuilder:
             self.assign(item_target, self.release(key), item_target)
         self.loop_body(loop, node.body)
         self.loop_exit(loop, falses, node.orelse)
+
+    def for_zip(self, node: ast.For, call: ast.Call) -> None:
+        """`for a, b in zip(xs, ys, ...)`: one index into every sequence (lists,
+        strings, tuples of one item type), each length read again at every
+        step as CPython's iterators do; the loop ends at the shortest, each
+        tested in order."""
+        if call.keywords or not call.args:
+            raise self.error("zip() takes the sequences to walk together (no strict=)", call)
+        if not (isinstance(node.target, ast.Tuple) and len(node.target.elts) == len(call.args)):
+            raise self.error(f"a loop over zip() of {len(call.args)} sequences unpacks its "
+                             f"tuples into {len(call.args)} names: 'for a, b in zip(xs, ys):'",
+                             node)
+        seqs = self.exprs(call.args)
+        for seq, arg in zip(seqs, call.args):
+            t = seq.concretetype
+            if not (t is Str or isinstance(t, ListType) or isinstance(t, TupleType)
+                    and len(set(t.items)) == 1):
+                raise self.error("zip() takes lists, strings or tuples of one item type, "
+                                 f"not {self.describe_type(t)}", arg)
+        slots = tuple(self.slot(seq) for seq in seqs) + (self.hold(Constant(0, Signed)),)
+        header, names = self.enter_loop(self.source.assigned_in(node))
+        loop = Loop(header, names, hidden=tuple(s for s in slots if isinstance(s, str)))
+        ends = []
+        for slot in slots[:-1]:
+            seq, index = self.slot_value(slot), self.env[slots[-1]]
+            if isinstance(seq.concretetype, TupleType):
+                length = Constant(len(seq.concretetype.items), Signed)
+            else:
+                length = self.emit("str_len" if seq.concretetype is Str else "list_len", [seq])
+            falses, trues = self.exit_switch(self.emit("int_lt", [index, length]))
+            ends += falses
+            self.enter(trues)
+        index = self.env[slots[-1]]
+        keys = [self.hold(self.getitem(self.slot_value(slot), index, arg))
+                for slot, arg in zip(slots[:-1], call.args)]
+        self.env[slots[-1]] = self.emit("int_add", [index, Constant(1, Signed)])
+        for target, key in zip(node.target.elts, keys):
+            self.assign(target, self.release(key), target)
+        self.loop_body(loop, node.body)
+        self.loop_exit(loop, ends, node.orelse)
 
     def for_dict(self, node: ast.For, d, view: str) -> None:
         """`for k in d` (or `d.keys()`), `for v in d.values()`, `for k, v in
