@@ -291,6 +291,10 @@ class StmtBuilder:
                 and it.func.id not in self.local_names
                 and self.lookup(it.func.id, it.func) is builtins.zip):
             return self.for_zip(node, it)
+        if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
+                and it.func.id not in self.local_names
+                and self.lookup(it.func.id, it.func) is builtins.reversed):
+            return self.for_reversed(node, it)
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) \
                 and it.func.attr in DICT_VIEWS and not it.args and not it.keywords:
             d = self.expr(it.func.value)
@@ -458,6 +462,39 @@ class StmtBuilder:
             self.assign(target, self.release(key), target)
         self.loop_body(loop, node.body)
         self.loop_exit(loop, ends, node.orelse)
+
+    def for_reversed(self, node: ast.For, call: ast.Call) -> None:
+        """`for x in reversed(xs)`: an index from the end down; as CPython's
+        list_reverseiterator, each step tests the index against the list's
+        length again (a body that shortens the list ends the loop early)."""
+        if call.keywords or len(call.args) != 1:
+            raise self.error("reversed() takes one sequence", call)
+        seq = self.expr(call.args[0])
+        t = seq.concretetype
+        if not (t is Str or isinstance(t, ListType) or isinstance(t, TupleType)
+                and len(set(t.items)) == 1):
+            raise self.error("reversed() takes a list, a str or a tuple of one item type, "
+                             f"not {self.describe_type(t)}", call)
+        length = (Constant(len(t.items), Signed) if isinstance(t, TupleType) else
+                  self.emit("str_len" if t is Str else "list_len", [seq]))
+        slots = (self.slot(seq), self.hold(self.emit("int_sub", [length, Constant(1, Signed)])))
+        header, names = self.enter_loop(self.source.assigned_in(node))
+        loop = Loop(header, names, hidden=tuple(s for s in slots if isinstance(s, str)))
+        seq, index = self.slot_value(slots[0]), self.env[slots[1]]
+        done, going = self.exit_switch(self.emit("int_ge", [index, Constant(0, Signed)]))
+        if isinstance(t, ListType):
+            self.enter(going)
+            seq, index = self.slot_value(slots[0]), self.env[slots[1]]
+            shortened, going = self.exit_switch(
+                self.emit("int_lt", [index, self.emit("list_len", [seq])]))
+            done += shortened
+        self.enter(going)
+        seq, index = self.slot_value(slots[0]), self.env[slots[1]]
+        item = self.getitem(seq, index, call.args[0])
+        self.env[slots[1]] = self.emit("int_sub", [index, Constant(1, Signed)])
+        self.assign(node.target, item, node.target)
+        self.loop_body(loop, node.body)
+        self.loop_exit(loop, done, node.orelse)
 
     def for_dict(self, node: ast.For, d, view: str) -> None:
         """`for k in d` (or `d.keys()`), `for v in d.values()`, `for k, v in
