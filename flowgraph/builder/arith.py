@@ -119,13 +119,18 @@ class ArithBuilder:
                              f"supported: both lists must have the same item type", node)
         return self.emit("list_concat", [v1, v2])
 
-    def augmented(self, op: ast.operator, old, rhs, node: ast.AST):
-        """`old op= rhs`: as `old op rhs`, except that a list would be changed
-        in place by CPython (`xs += ys` extends xs), which is not supported."""
+    def augmented(self, op: ast.operator, old, rhs, node: ast.AugAssign):
+        """`old op= rhs`: as `old op rhs`, except that CPython changes a list in
+        place: `xs += ys` extends xs (the same list is stored back); `xs *= n`
+        is not supported."""
         if isinstance(old.concretetype, ListType):
-            raise self.error(f"augmented assignment {SYMBOLS[type(op)]}= on a list changes it "
-                             f"in place, which is not supported; write 'xs = xs + ys' for a "
-                             f"new list, or append the items in a loop", node)
+            if not isinstance(op, ast.Add):
+                raise self.error(f"augmented assignment {SYMBOLS[type(op)]}= on a list "
+                                 f"changes it in place, which is not supported; write "
+                                 f"'xs = xs {SYMBOLS[type(op)]} n' for a new list", node)
+            key = self.hold(old)
+            self.list_prelude_method(old, node.target, "extend", rhs, node)
+            return self.release(key)
         return self.arith(op, old, rhs, node)
 
     def text_of(self, value, node: ast.AST, what: str):

@@ -37,6 +37,7 @@ from flowgraph.builder.typeinfer import UNKNOWN, convert_constant, is_pending, t
 from flowgraph.builder.unsupported import describe
 
 _ITEM_NAMES = {Signed: "int", Float: "float", Bool: "bool"}
+_PRELUDE_ITEMS = {**_ITEM_NAMES, Str: "str"}
 
 
 def _str_methods() -> dict:
@@ -687,8 +688,36 @@ class CallBuilder:
             return self.emit("list_insert", [v_list, index, value])
         if attr == "reverse" and not node.args and not node.keywords:
             return self.emit("list_reverse", [v_list])
+        if attr in ("index", "count", "extend") and len(node.args) == 1 and not node.keywords:
+            key = self.hold(v_list)
+            value = self.expr(node.args[0], t if attr == "extend" else t.item)
+            return self.list_prelude_method(self.release(key), base, attr, value, node)
+        if attr in ("index", "count", "extend"):
+            raise self.error(f"{attr}() takes one argument here", node)
         raise self.error(f"list method '{attr}' is not supported; lists support append, pop, "
-                         "insert, reverse, indexing, del and len", node)
+                         "insert, reverse, extend, index, count, indexing, del and len", node)
+
+    def list_prelude_method(self, v_list, base: ast.expr, attr: str, value, node: ast.AST):
+        """`xs.index(v)`, `xs.count(v)`, `xs.extend(ys)`: a call of the prelude's
+        function for the item type (prelude.py); `v` must have the item type,
+        `ys` the list's type."""
+        t = v_list.concretetype
+        if t.item is UNKNOWN:
+            raise self.unknown(f"cannot infer the item type of the list "
+                               f"'{ast.unparse(base)}'", node)
+        func = getattr(prelude, f"list_{attr}_{_PRELUDE_ITEMS.get(t.item)}", None)
+        if func is None:
+            kinds = sorted(k.split("_")[2] for k in vars(prelude)
+                           if k.startswith(f"list_{attr}_"))
+            raise self.error(f"{attr}() of {type_name(t)} is not supported; it takes a list of "
+                             f"{' or '.join(kinds)}", node)
+        wanted = t if attr == "extend" else t.item
+        converted = convert_constant(value, wanted)
+        if converted is None:
+            raise self.error(f"{attr}() of {type_name(t)} takes {'a' if attr == 'extend' else 'an'}"
+                             f" {type_name(wanted)}, not {type_name(value.concretetype)}", node)
+        sig = self.ctx.signature(func, None, self.place(node))
+        return self.direct_call(func, sig, [v_list, converted], node, None)
 
     def list_pop_at(self, v_list, node: ast.Call):
         """`lst.pop(i)`: i counted from the end when negative; outside the

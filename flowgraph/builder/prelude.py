@@ -101,3 +101,82 @@ def all_int(xs: list[int]) -> bool:
         if x == 0:
             return False
     return True
+
+
+# -- list methods: xs.index(v), xs.count(v), xs.extend(ys) (and xs += ys) -----------
+# index and count compare by value; CPython compares by identity first, which
+# for floats tells one NaN object from another: no float versions.  extend
+# reads len(ys) once, so xs.extend(xs) doubles xs as in CPython.
+
+def list_index_int(xs: list[int], v: int) -> int:
+    i = 0
+    while i < len(xs):
+        if xs[i] == v:
+            return i
+        i += 1
+    raise ValueError(f"{v} is not in list")
+
+
+def list_index_bool(xs: list[bool], v: bool) -> int:
+    i = 0
+    while i < len(xs):
+        if xs[i] == v:
+            return i
+        i += 1
+    raise ValueError(f"{v} is not in list")
+
+
+def list_count_int(xs: list[int], v: int) -> int:
+    n = 0
+    for x in xs:
+        if x == v:
+            n += 1
+    return n
+
+
+def list_count_bool(xs: list[bool], v: bool) -> int:
+    n = 0
+    for x in xs:
+        if x == v:
+            n += 1
+    return n
+
+
+def list_count_str(xs: list[str], v: str) -> int:
+    n = 0
+    for x in xs:
+        if x == v:
+            n += 1
+    return n
+
+
+def list_extend_int(xs: list[int], ys: list[int]) -> None:
+    n = len(ys)
+    i = 0
+    while i < n:
+        xs.append(ys[i])
+        i += 1
+
+
+def list_extend_float(xs: list[float], ys: list[float]) -> None:
+    n = len(ys)
+    i = 0
+    while i < n:
+        xs.append(ys[i])
+        i += 1
+
+
+def list_extend_bool(xs: list[bool], ys: list[bool]) -> None:
+    n = len(ys)
+    i = 0
+    while i < n:
+        xs.append(ys[i])
+        i += 1
+
+
+def list_extend_str(xs: list[str], ys: list[str]) -> None:
+    n = len(ys)
+    i = 0
+    while i < n:
+        xs.append(ys[i])
+        i += 1

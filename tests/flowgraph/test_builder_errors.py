@@ -499,7 +499,7 @@ CALL_CASES = [
     (bare_raise, "    raise", "a bare 'raise' is only supported in an except clause, where it "
      "raises the exception caught again"),
     (list_method, "xs.sort()", "list method 'sort' is not supported; lists support append, "
-     "pop, insert, reverse, indexing, del and len"),
+     "pop, insert, reverse, extend, index, count, indexing, del and len"),
     (str_item_assignment, 's[0] = "a"', "item assignment to a str is not supported: "
      "strings are immutable"),
     (entry_default, "y: int = 2.5", "default value of parameter 'y': entry_default() "

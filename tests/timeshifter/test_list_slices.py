@@ -83,8 +83,8 @@ def test_pieces_of_a_deep_frozen_list_are_green():
                                                                        "int_add": 1}
 
 
-def extend_in_place(xs: list[int], ys: list[int]) -> int:
-    xs += ys
+def repeat_in_place(xs: list[int], n: int) -> int:
+    xs *= n
     return len(xs)
 
 
@@ -97,8 +97,8 @@ def stepped(xs: list[int]) -> int:
 
 
 @pytest.mark.parametrize("func, message", [
-    (extend_in_place, r"augmented assignment \+= on a list changes it in place, which is "
-                      r"not supported; write 'xs = xs \+ ys' for a new list"),
+    (repeat_in_place, r"augmented assignment \*= on a list changes it in place, which is "
+                      r"not supported; write 'xs = xs \* n' for a new list"),
     (mixed_items, r"operator \+ on list\[int\] and list\[float\] is not supported: both "
                   r"lists must have the same item type"),
     (stepped, r"slicing with a step is not supported"),
