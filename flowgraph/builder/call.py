@@ -57,14 +57,13 @@ _BUILTINS = {len: "call_len", ord: "call_ord", chr: "call_chr", abs: "call_abs",
              min: "call_minmax", max: "call_minmax", int: "call_int", float: "call_float",
              bool: "call_bool", hash: "call_hash", isinstance: "call_isinstance",
              type: "call_type", str: "call_str", print: "call_print", sum: "call_over_list",
-             any: "call_over_list", all: "call_over_list"}
+             any: "call_over_list", all: "call_over_list", divmod: "call_divmod"}
 _ADVICE = {
     "range": "range() is only supported as the iterable of a for loop",
     "list": "build lists with [x] * n, literals and append",
     "enumerate": "enumerate() is only supported as the iterable of a for loop: 'for i, x "
                  "in enumerate(xs):'",
     "sorted": "sort in place with loops",
-    "divmod": "use // and %",
     "pow": "multiply in a loop",
     "round": "use int() or //",
 }
@@ -189,6 +188,24 @@ class CallBuilder:
                              f"list of {' or '.join(kinds)} (or write the loop)", node)
         sig = self.ctx.signature(func, None, self.place(node))
         return self.direct_call(func, sig, [value], node, None)
+
+    def call_divmod(self, node: ast.Call, name: str):
+        """divmod(a, b) of ints (or bools): the tuple (a // b, a % b), whose
+        ZeroDivisionError is divmod's own.  Not of floats: CPython computes
+        their divmod with a message of its own."""
+        a, b = self.builtin_args(node, name, (2,))
+        for value in (a, b):
+            if value.concretetype not in (Signed, Bool):
+                raise self.error(f"divmod() of {type_name(value.concretetype)} is not "
+                                 "supported (ints only); use // and %", node)
+        keys = [self.hold(a), self.hold(b)]
+        quotient = self.arith(ast.FloorDiv(), self.env[keys[0]], self.env[keys[1]], node)
+        quotient_key = self.hold(quotient)
+        b, a = self.release(keys[1]), self.release(keys[0])
+        remainder = self.arith(ast.Mod(), a, b, node)
+        quotient = self.release(quotient_key)
+        return self.emit("newtuple", [Constant(TupleType((Signed, Signed)), Void), quotient,
+                                      remainder])
 
     def call_int(self, node: ast.Call, name: str):
         values = self.builtin_args(node, name, (0, 1))
