@@ -35,7 +35,7 @@ SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv
            ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
            ast.LShift: "<<", ast.RShift: ">>", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "==",
            ast.NotEq: "!=", ast.Gt: ">", ast.GtE: ">=", ast.USub: "-", ast.UAdd: "+",
-           ast.Invert: "~", ast.Not: "not"}
+           ast.Invert: "~", ast.Not: "not", ast.Pow: "**"}
 _SWAPPED = {"lt": "gt", "le": "ge", "eq": "eq", "ne": "ne", "gt": "lt", "ge": "le"}
 _CMP = {ast.Lt: "lt", ast.LtE: "le", ast.Eq: "eq", ast.NotEq: "ne", ast.Gt: "gt",
         ast.GtE: "ge"}
@@ -72,6 +72,8 @@ class ArithBuilder:
 
     def arith(self, op: ast.operator, v1, v2, node: ast.AST):
         """`v1 op v2` for a binary arithmetic or bitwise operator."""
+        if isinstance(op, ast.Pow):
+            return self.power(v1, v2, node)
         if type(op) not in SYMBOLS:
             raise self.error(describe(op), node)
         kind = common_numeric(v1.concretetype, v2.concretetype)
@@ -94,6 +96,26 @@ class ArithBuilder:
                                  node)
             return self.emit(opname, [self.to_float(v1), self.to_float(v2)])
         return self.emit(_INT_OPS[type(op)], [self.to_int(v1), self.to_int(v2)])
+
+    def power(self, base, exponent, node: ast.AST):
+        """`x ** n` of an int (or bool) and a constant int n >= 0: multiplications
+        by squaring (wrapping as every int product does: the product of the
+        wrapped factors is the true power modulo 2**64).  A negative or
+        run-time exponent would give CPython's float or int by value, and a
+        float power CPython's libm pow: not supported."""
+        if base.concretetype in (Signed, Bool) and isinstance(exponent, Constant) \
+                and exponent.concretetype in (Signed, Bool) and exponent.value >= 0:
+            n, factor, result = int(exponent.value), self.to_int(base), None
+            while n:
+                if n & 1:
+                    result = factor if result is None else self.emit("int_mul", [result, factor])
+                n >>= 1
+                if n:
+                    factor = self.emit("int_mul", [factor, factor])
+            return Constant(1, Signed) if result is None else result
+        raise self.error(f"** of {type_name(base.concretetype)} and "
+                         f"{type_name(exponent.concretetype)} is not supported; ** raises an "
+                         "int to a constant int >= 0 (x ** 3); else multiply in a loop", node)
 
     def string_arith(self, op: ast.operator, v1, v2):
         """`s + t` (a character is a one-character string there) and `s * n`

@@ -37,7 +37,6 @@ UNSUPPORTED: dict[type, tuple[str, str]] = {
     ast.Tuple: ("tuple", "unpack a tuple in an assignment of its own: 'a, b = t'"),
     ast.NamedExpr: ("assignment expression (:=)", "assign in a separate statement"),
     ast.Match: ("match statement", "use if/elif"),
-    ast.Pow: ("** operator", "multiply in a loop"),
     ast.MatMult: ("@ operator", "write the computation with loops"),
     ast.Is: ("'is' comparison", "use =="),
     ast.IsNot: ("'is not' comparison", "use !="),

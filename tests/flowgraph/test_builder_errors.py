@@ -98,7 +98,7 @@ def uses_import(n: int) -> int:
 
 
 def uses_pow(n: int) -> int:
-    return n ** 2
+    return n ** n
 
 
 def uses_is(n: int) -> bool:
@@ -186,7 +186,8 @@ CASES = [
     (unknown_name, "frobnicate", "unknown name 'frobnicate'"),
     (uses_import, "import math", "import inside a function is not supported; import at "
      "module level"),
-    (uses_pow, "n ** 2", "** operator is not supported; multiply in a loop"),
+    (uses_pow, "n ** n", "** of int and int is not supported; ** raises an int to a constant "
+     "int >= 0 (x ** 3); else multiply in a loop"),
     (uses_is, "n is None", "'is' between int and None is not supported; 'is' compares "
      "instances of one class, or with None (use == for values)"),
     (uses_in, "in xs", "'in' needs a tuple (a value, or a literal of constants), a str or a "
