@@ -61,6 +61,13 @@ class Loop:
     hidden: tuple = ()
 
 
+def walkable(t) -> bool:
+    """Can a for loop walk a sequence of type `t` by index: a str, a list, a
+    tuple of one item type?"""
+    return t is Str or isinstance(t, ListType) or isinstance(t, TupleType) \
+        and len(set(t.items)) == 1
+
+
 class StmtBuilder:
     """Statement handlers (a mixin of the function builder)."""
 
@@ -280,21 +287,14 @@ class StmtBuilder:
                              "a tuple ('for name, n in rows:')", node)
         it = node.iter
         if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
-                and it.func.id not in self.local_names
-                and self.lookup(it.func.id, it.func) is builtins.range):
-            return self.for_range(node, it)
-        if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
-                and it.func.id not in self.local_names
-                and self.lookup(it.func.id, it.func) is builtins.enumerate):
-            return self.for_enumerate(node, it)
-        if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
-                and it.func.id not in self.local_names
-                and self.lookup(it.func.id, it.func) is builtins.zip):
-            return self.for_zip(node, it)
-        if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
-                and it.func.id not in self.local_names
-                and self.lookup(it.func.id, it.func) is builtins.reversed):
-            return self.for_reversed(node, it)
+                and it.func.id not in self.local_names):
+            called = self.lookup(it.func.id, it.func)
+            for builtin, loop in ((builtins.range, self.for_range),
+                                  (builtins.enumerate, self.for_enumerate),
+                                  (builtins.zip, self.for_zip),
+                                  (builtins.reversed, self.for_reversed)):
+                if called is builtin:
+                    return loop(node, it)
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) \
                 and it.func.attr in DICT_VIEWS and not it.args and not it.keywords:
             d = self.expr(it.func.value)
@@ -306,8 +306,7 @@ class StmtBuilder:
         t = seq.concretetype
         if isinstance(t, DictType):
             return self.for_dict(node, seq, "keys")
-        if t is Str or isinstance(t, ListType) or isinstance(t, TupleType) \
-                and len(set(t.items)) == 1:
+        if walkable(t):
             return self.for_sequence(node, seq)
         raise self.error("for loops iterate over range(...), a list, a str or a tuple of one "
                          "item type, not "
@@ -383,8 +382,7 @@ class StmtBuilder:
                              "enumerate(xs):'", node)
         seq = self.expr(call.args[0])
         t = seq.concretetype
-        if not (t is Str or isinstance(t, ListType) or isinstance(t, TupleType)
-                and len(set(t.items)) == 1):
+        if not walkable(t):
             raise self.error("enumerate() takes a list, a str or a tuple of one item type, "
                              f"not {self.describe_type(t)}", call)
         key = self.hold(seq)
@@ -400,11 +398,7 @@ class StmtBuilder:
         slots = (self.slot(seq), self.hold(Constant(0, Signed)))
         header, names = self.enter_loop(self.source.assigned_in(node))
         seq, index = self.slot_value(slots[0]), self.env[slots[1]]
-        if isinstance(seq.concretetype, TupleType):
-            length = Constant(len(seq.concretetype.items), Signed)
-        else:
-            length = self.emit("str_len" if seq.concretetype is Str else "list_len", [seq])
-        falses, trues = self.exit_switch(self.emit("int_lt", [index, length]))
+        falses, trues = self.exit_switch(self.emit("int_lt", [index, self.length_of(seq)]))
         loop = Loop(header, names, hidden=tuple(s for s in (*slots, start_slot)
                                                  if isinstance(s, str)))
         self.enter(trues)
@@ -437,8 +431,7 @@ class StmtBuilder:
         seqs = self.exprs(call.args)
         for seq, arg in zip(seqs, call.args):
             t = seq.concretetype
-            if not (t is Str or isinstance(t, ListType) or isinstance(t, TupleType)
-                    and len(set(t.items)) == 1):
+            if not walkable(t):
                 raise self.error("zip() takes lists, strings or tuples of one item type, "
                                  f"not {self.describe_type(t)}", arg)
         slots = tuple(self.slot(seq) for seq in seqs) + (self.hold(Constant(0, Signed)),)
@@ -447,11 +440,7 @@ class StmtBuilder:
         ends = []
         for slot in slots[:-1]:
             seq, index = self.slot_value(slot), self.env[slots[-1]]
-            if isinstance(seq.concretetype, TupleType):
-                length = Constant(len(seq.concretetype.items), Signed)
-            else:
-                length = self.emit("str_len" if seq.concretetype is Str else "list_len", [seq])
-            falses, trues = self.exit_switch(self.emit("int_lt", [index, length]))
+            falses, trues = self.exit_switch(self.emit("int_lt", [index, self.length_of(seq)]))
             ends += falses
             self.enter(trues)
         index = self.env[slots[-1]]
@@ -471,13 +460,11 @@ class StmtBuilder:
             raise self.error("reversed() takes one sequence", call)
         seq = self.expr(call.args[0])
         t = seq.concretetype
-        if not (t is Str or isinstance(t, ListType) or isinstance(t, TupleType)
-                and len(set(t.items)) == 1):
+        if not walkable(t):
             raise self.error("reversed() takes a list, a str or a tuple of one item type, "
                              f"not {self.describe_type(t)}", call)
-        length = (Constant(len(t.items), Signed) if isinstance(t, TupleType) else
-                  self.emit("str_len" if t is Str else "list_len", [seq]))
-        slots = (self.slot(seq), self.hold(self.emit("int_sub", [length, Constant(1, Signed)])))
+        slots = (self.slot(seq), self.hold(self.emit("int_sub", [self.length_of(seq),
+                                                                 Constant(1, Signed)])))
         header, names = self.enter_loop(self.source.assigned_in(node))
         loop = Loop(header, names, hidden=tuple(s for s in slots if isinstance(s, str)))
         seq, index = self.slot_value(slots[0]), self.env[slots[1]]
@@ -495,6 +482,13 @@ class StmtBuilder:
         self.assign(node.target, item, node.target)
         self.loop_body(loop, node.body)
         self.loop_exit(loop, done, node.orelse)
+
+    def length_of(self, seq):
+        """len() of a walkable sequence (a tuple's is a constant)."""
+        t = seq.concretetype
+        if isinstance(t, TupleType):
+            return Constant(len(t.items), Signed)
+        return self.emit("str_len" if t is Str else "list_len", [seq])
 
     def for_dict(self, node: ast.For, d, view: str) -> None:
         """`for k in d` (or `d.keys()`), `for v in d.values()`, `for k, v in

@@ -31,37 +31,16 @@ def cyclic_blocks(blocks) -> set:
 
 
 def has_loop(startblock) -> bool:
-    """Does the control-flow graph from `startblock` have a cycle?  (A
-    depth-first search meeting a block still on its path; `cyclic_blocks`
-    builds a networkx graph, 30-50 us for a small function where this takes
-    a few: it is asked for every function compiled.)"""
-    on_path, done = {startblock}, set()
-    stack = [(startblock, iter(startblock.exits))]
-    while stack:
-        block, exits = stack[-1]
-        link = next(exits, None)
-        if link is None:
-            stack.pop()
-            on_path.discard(block)
-            done.add(block)
-            continue
-        target = link.target
-        if target in on_path:
-            return True
-        if target not in done:
-            on_path.add(target)
-            stack.append((target, iter(target.exits)))
-    return False
+    """Does the control-flow graph from `startblock` have a cycle (a back
+    edge of a depth-first search)?  `cyclic_blocks` builds a networkx graph,
+    30-50 us for a small function where this takes a few: it is asked for
+    every function compiled."""
+    return bool(_depth_first(startblock)[2])
 
 
-def loop_nesting(startblock, limit: int | None = None) -> int:
-    """How deep the loops of a control-flow graph nest: the most natural
-    loops (one per target of a depth-first search's back edges, its body
-    the blocks that reach a back edge's source without passing the target)
-    that hold one block.  Inner loops are walked first; with `limit`, the
-    walk stops once some block is in more than `limit` loops (the answer is
-    then `limit + 1`), so a 2,000-deep nest costs about `limit` small walks.
-    (rgen/llvm gives deep nests a pipeline that cannot assert.)"""
+def _depth_first(startblock) -> tuple:
+    """(preorder numbers, predecessors, back-edge sources by target) of a
+    depth-first search from `startblock`."""
     order, on_stack, tails = {startblock: 0}, {startblock}, {}
     preds: dict = {}
     stack = [(startblock, iter(startblock.exits))]
@@ -80,6 +59,18 @@ def loop_nesting(startblock, limit: int | None = None) -> int:
             order[target] = len(order)
             on_stack.add(target)
             stack.append((target, iter(target.exits)))
+    return order, preds, tails
+
+
+def loop_nesting(startblock, limit: int | None = None) -> int:
+    """How deep the loops of a control-flow graph nest: the most natural
+    loops (one per target of a depth-first search's back edges, its body
+    the blocks that reach a back edge's source without passing the target)
+    that hold one block.  Inner loops are walked first; with `limit`, the
+    walk stops once some block is in more than `limit` loops (the answer is
+    then `limit + 1`), so a 2,000-deep nest costs about `limit` small walks.
+    (rgen/llvm gives deep nests a pipeline that cannot assert.)"""
+    order, preds, tails = _depth_first(startblock)
     depth: dict = {}
     span = {h: max(order[t] for t in ts) - order[h] for h, ts in tails.items()}
     for header in sorted(tails, key=span.get):
