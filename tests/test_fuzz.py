@@ -14,7 +14,7 @@ def f(x: int) -> int:
 """
 
 UNSUPPORTED = """def f(x: int) -> int:
-    return sorted([x])[0]
+    return round(x)
 """
 
 

@@ -57,13 +57,13 @@ _BUILTINS = {len: "call_len", ord: "call_ord", chr: "call_chr", abs: "call_abs",
              min: "call_minmax", max: "call_minmax", int: "call_int", float: "call_float",
              bool: "call_bool", hash: "call_hash", isinstance: "call_isinstance",
              type: "call_type", str: "call_str", print: "call_print", sum: "call_over_list",
-             any: "call_over_list", all: "call_over_list", divmod: "call_divmod"}
+             any: "call_over_list", all: "call_over_list", divmod: "call_divmod",
+             sorted: "call_sorted"}
 _ADVICE = {
     "range": "range() is only supported as the iterable of a for loop",
     "list": "build lists with [x] * n, literals and append",
     "enumerate": "enumerate() is only supported as the iterable of a for loop: 'for i, x "
                  "in enumerate(xs):'",
-    "sorted": "sort in place with loops",
     "pow": "multiply in a loop",
     "round": "use int() or //",
 }
@@ -186,6 +186,41 @@ class CallBuilder:
             kinds = sorted(k.split("_")[1] for k in vars(prelude) if k.startswith(name + "_"))
             raise self.error(f"{name}() of {type_name(t)} is not supported; {name}() takes a "
                              f"list of {' or '.join(kinds)} (or write the loop)", node)
+        sig = self.ctx.signature(func, None, self.place(node))
+        return self.direct_call(func, sig, [value], node, None)
+
+    def call_sorted(self, node: ast.Call, name: str):
+        """sorted(xs) (and `reverse=` a constant) of a list of ints: a new list,
+        made by the prelude's merge sort (prelude.py)."""
+        reverse = self.sort_reverse(node)
+        if len(node.args) != 1 or any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.error("sorted() takes one list here", node)
+        value = self.expr(node.args[0])
+        result = self.sort_call("sorted", value, node)
+        if reverse:
+            key = self.hold(result)
+            self.emit("list_reverse", [self.env[key]])
+            result = self.release(key)
+        return result
+
+    def sort_reverse(self, node: ast.Call) -> bool:
+        """The constant `reverse=` of sorted() or sort() (no `key=`)."""
+        reverse = False
+        for keyword in node.keywords:
+            if keyword.arg != "reverse" or not isinstance(keyword.value, ast.Constant) \
+                    or not isinstance(keyword.value.value, bool):
+                raise self.error("sorting takes only a constant reverse=True or False here "
+                                 "(no key=); sort a list of ints", node)
+            reverse = keyword.value.value
+        return reverse
+
+    def sort_call(self, kind: str, value, node: ast.Call):
+        t = value.concretetype
+        if not (isinstance(t, ListType) and t.item is Signed):
+            raise self.error(f"{'sorted()' if kind == 'sorted' else 'sort()'} of "
+                             f"{type_name(t)} is not supported; it sorts a list of ints",
+                             node)
+        func = prelude.sorted_int if kind == "sorted" else prelude.sort_int
         sig = self.ctx.signature(func, None, self.place(node))
         return self.direct_call(func, sig, [value], node, None)
 
@@ -705,6 +740,17 @@ class CallBuilder:
             return self.emit("list_insert", [v_list, index, value])
         if attr == "reverse" and not node.args and not node.keywords:
             return self.emit("list_reverse", [v_list])
+        if attr == "sort" and not node.args:
+            reverse = self.sort_reverse(node)
+            key = self.hold(v_list)
+            self.sort_call("sort", self.env[key], node)
+            if reverse:
+                self.emit("list_reverse", [self.env[key]])
+            self.release(key)
+            return Constant(None, Void)
+        if attr == "sort":
+            raise self.error("sort() takes no positional argument (reverse=True or False "
+                             "only)", node)
         if attr in ("index", "count", "extend") and len(node.args) == 1 and not node.keywords:
             key = self.hold(v_list)
             value = self.expr(node.args[0], t if attr == "extend" else t.item)
@@ -712,7 +758,7 @@ class CallBuilder:
         if attr in ("index", "count", "extend"):
             raise self.error(f"{attr}() takes one argument here", node)
         raise self.error(f"list method '{attr}' is not supported; lists support append, pop, "
-                         "insert, reverse, extend, index, count, indexing, del and len", node)
+                         "insert, reverse, extend, index, count, sort, indexing, del and len", node)
 
     def list_prelude_method(self, v_list, base: ast.expr, attr: str, value, node: ast.AST):
         """`xs.index(v)`, `xs.count(v)`, `xs.extend(ys)`: a call of the prelude's

@@ -180,3 +180,51 @@ def list_extend_str(xs: list[str], ys: list[str]) -> None:
     while i < n:
         xs.append(ys[i])
         i += 1
+
+
+# -- sorted(xs) and xs.sort() of ints: a stable bottom-up merge sort (equal ints
+# cannot be told apart, so any correct sort gives CPython's list; floats are
+# left out: with a NaN, the order CPython's timsort leaves depends on the
+# comparisons it makes).
+
+def sorted_int(xs: list[int]) -> list[int]:
+    n = len(xs)
+    a = xs[0:n]
+    b = [0] * n
+    width = 1
+    while width < n:
+        i = 0
+        while i < n:
+            mid = min(i + width, n)
+            hi = min(i + 2 * width, n)
+            left = i
+            right = mid
+            k = i
+            while left < mid and right < hi:
+                if a[right] < a[left]:
+                    b[k] = a[right]
+                    right += 1
+                else:
+                    b[k] = a[left]
+                    left += 1
+                k += 1
+            while left < mid:
+                b[k] = a[left]
+                left += 1
+                k += 1
+            while right < hi:
+                b[k] = a[right]
+                right += 1
+                k += 1
+            i += 2 * width
+        a, b = b, a
+        width *= 2
+    return a
+
+
+def sort_int(xs: list[int]) -> None:
+    ordered = sorted_int(xs)
+    i = 0
+    while i < len(ordered):
+        xs[i] = ordered[i]
+        i += 1

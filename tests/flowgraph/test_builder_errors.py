@@ -448,7 +448,7 @@ def bare_raise(n: int) -> int:
 
 
 def list_method(xs: list[int]) -> int:
-    xs.sort()
+    xs.clear()
     return 0
 
 
@@ -499,8 +499,8 @@ CALL_CASES = [
     (raise_non_exception, "raise helper", "raise needs an exception class, not 'helper'"),
     (bare_raise, "    raise", "a bare 'raise' is only supported in an except clause, where it "
      "raises the exception caught again"),
-    (list_method, "xs.sort()", "list method 'sort' is not supported; lists support append, "
-     "pop, insert, reverse, extend, index, count, indexing, del and len"),
+    (list_method, "xs.clear()", "list method 'clear' is not supported; lists support append, "
+     "pop, insert, reverse, extend, index, count, sort, indexing, del and len"),
     (str_item_assignment, 's[0] = "a"', "item assignment to a str is not supported: "
      "strings are immutable"),
     (entry_default, "y: int = 2.5", "default value of parameter 'y': entry_default() "
