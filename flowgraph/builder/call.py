@@ -198,9 +198,7 @@ class CallBuilder:
         value = self.expr(node.args[0])
         result = self.sort_call("sorted", value, node)
         if reverse:
-            key = self.hold(result)
-            self.emit("list_reverse", [self.env[key]])
-            result = self.release(key)
+            self.emit("list_reverse", [result])
         return result
 
     def sort_reverse(self, node: ast.Call) -> bool:
@@ -777,8 +775,8 @@ class CallBuilder:
         wanted = t if attr == "extend" else t.item
         converted = convert_constant(value, wanted)
         if converted is None:
-            raise self.error(f"{attr}() of {type_name(t)} takes {'a' if attr == 'extend' else 'an'}"
-                             f" {type_name(wanted)}, not {type_name(value.concretetype)}", node)
+            raise self.error(f"{attr}() of {type_name(t)} takes {type_name(wanted)}, not "
+                             f"{type_name(value.concretetype)}", node)
         sig = self.ctx.signature(func, None, self.place(node))
         return self.direct_call(func, sig, [v_list, converted], node, None)
 

@@ -647,8 +647,6 @@ class ExprBuilder:
 
 def _comprehension_statements(node: ast.ListComp) -> list:
     """`result = []` and the nest of for loops and ifs appending `elt` to it."""
-    if any(gen.is_async for gen in node.generators):
-        return [ast.Expr(ast.Await(node))]      # (named as unsupported by the builder)
     result = ast.Name(node.result_name, ast.Store())
     body = [ast.Expr(ast.Call(ast.Attribute(ast.Name(node.result_name, ast.Load()), "append",
                                             ast.Load()), [node.elt], []))]

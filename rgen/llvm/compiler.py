@@ -251,8 +251,8 @@ def cheap_whatever_the_pipeline(graph: FunctionGraph) -> bool:
 def _transfers(graph: FunctionGraph) -> bool:
     """Does `graph` end a path with a tail transfer?  (It may be part of a
     loop through other functions, so it takes the cheap tier only under the
-    "cheap" pipeline, which keeps every return right after its tail call:
-    jit.CHEAP_TRANSFER_PASSES.)"""
+    "cheap" pipeline, whose passes keep every return right after its tail
+    call: jit.CHEAP_PASSES.)"""
     return any(OPS[op.opname].kind == "transfer" for op in graph.iteroperations())
 
 
@@ -290,8 +290,8 @@ def _compile_component(graphs: list, entry_for, pipeline: str, beside: bool = Fa
     from rgen.peel import native_form   # here: its passes are 3 ms of import (issue 11)
     emitted = {g: native_form(g) for g in graphs}
     split = {g: split_big(emitted[g]) for g in graphs}
-    loops = any(has_loop(g.startblock) for g in graphs)
-    nesting = max(loop_nesting(g.startblock, jit.DEEP_NESTING) for g in graphs) if loops else 0
+    nesting = max(loop_nesting(g.startblock, jit.DEEP_NESTING) for g in graphs)
+    loops = nesting > 0
     if len(graphs) == 1 and split[graphs[0]] and cache is None and not any(
             OPS[op.opname].calls and op.args[0].value is graphs[0]
             for part in split[graphs[0]] for op in part.iteroperations()):

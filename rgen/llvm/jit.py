@@ -527,13 +527,12 @@ def machine_code(mod, poll_symbols) -> tuple[bytes, str]:
 # machine code 0.02 ms: without them, LLVM's fixed cost is 2.8 ms, and
 # neither ll_plus_minus's cheap-tier code (31-32 ns a call) nor the
 # cheap-tier cases of bench_promotion's hot site (3.3 ns) got slower.
-CHEAP_PASSES = ("add_always_inliner_pass",)
 # Code with tail transfers: O0 machine code keeps a `tail call` a jump only
 # where the IR returns its result right after it (the full tier's
 # CodeGenPrepare duplicates a shared return block back into its callers; O0
-# runs no CodeGenPrepare).  simplifycfg merges the returns into one block, so
-# it is left out here, and `tail_calls_in_place` checks the result.
-CHEAP_TRANSFER_PASSES = tuple(p for p in CHEAP_PASSES if p != "add_simplify_cfg_pass")
+# runs no CodeGenPrepare); no pass here merges returns (simplifycfg would),
+# and `tail_calls_in_place` checks the result.
+CHEAP_PASSES = ("add_always_inliner_pass",)
 _TAIL_CALL = re.compile(r"^\s*(%[-\w.$]+) = tail call tailcc ")
 
 
@@ -599,7 +598,7 @@ def _optimised(ir_text: str, names: list, poll_symbols, pipeline: str, cheap: bo
     mod.verify()
     tier = "full" if pipeline == "full" else "light"
     if cheap:
-        run_passes(mod, CHEAP_TRANSFER_PASSES if transfers else CHEAP_PASSES)
+        run_passes(mod, CHEAP_PASSES)
         if not transfers or tail_calls_in_place(str(mod)):
             tier = "cheap"
         else:

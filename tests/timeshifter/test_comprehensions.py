@@ -161,3 +161,18 @@ def test_a_generator_expression_says_to_write_a_list_comprehension():
         flowgraph.build_graph(generator)
     assert str(e.value).endswith("generator expression is not supported; use a list "
                                  "comprehension: [x for x in xs]")
+
+
+def never_appends(xs: list[int]) -> int:
+    return len([x for x in xs if False])
+
+
+def test_a_comprehension_that_never_appends_says_so():
+    """Its item type comes from the appends: with none, the message names it."""
+    with pytest.raises(FlowError) as e:
+        flowgraph.build_graph(never_appends)
+    line = never_appends.__code__.co_firstlineno + 1
+    assert str(e.value) == (f"{__file__}:{line}: cannot infer the item type of the list "
+                            "comprehension (it never appends a typed value); build the list "
+                            "with a for loop into an annotated variable, e.g. "
+                            "'xs: list[int] = []'")

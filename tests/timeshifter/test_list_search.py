@@ -90,7 +90,7 @@ def times(xs: list[int]) -> int:
 
 @pytest.mark.parametrize("func, message", [
     (floats, "count() of list[float] is not supported; it takes a list of bool or int or str"),
-    (wrong_item, "index() of list[int] takes an int, not str"),
+    (wrong_item, "index() of list[int] takes int, not str"),
     (times, "augmented assignment *= on a list changes it in place, which is not supported; "
             "write 'xs = xs * n' for a new list")])
 def test_what_is_not_supported_is_said(func, message):
