@@ -18,16 +18,20 @@ from flowgraph.model import Constant, FunctionGraph, Variable
 from flowgraph.builder.typeinfer import type_name
 from flowgraph.operations import OPS
 from hintannotator.annotator import Annotator, Copy
-from hintannotator.colours import BLUE, GREEN, RED, public
+from hintannotator.colours import BLUE, FROZEN, GREEN, RED, public
 from hintannotator.errors import HintError
 from hintannotator.explain import explain_variable
 from hintannotator.sources import describe, hint_flags
 
 
-def annotate(func, green=(), **options) -> "HintAnnotation":
+def annotate(func, green=(), *, merge_point_entries: bool = False,
+             **options) -> "HintAnnotation":
     """Colour every graph reachable from `func` (a function or a FunctionGraph).
 
     `green` lists the parameters known at compile time, by name or index.
+    `merge_point_entries`: compiled code is also entered at global merge
+    points with the run-time objects live there (make_jit's loops), so a
+    container live at one keeps no green field (colours.Site).
     Raises `HintError` when a hint cannot be satisfied."""
     if options:
         raise TypeError(f"annotate() got unknown options: {', '.join(sorted(options))}")
@@ -39,7 +43,7 @@ def annotate(func, green=(), **options) -> "HintAnnotation":
     green_indices = _green_indices(graph, green)
     pattern = tuple(GREEN if i in green_indices else RED for i in range(len(graph.getargs())))
     with collector_paused():        # linear time on long functions (flowgraph/gcpause.py)
-        annotator = Annotator()
+        annotator = Annotator(merge_point_entries)
         root = annotator.get_copy(graph, pattern, False)
         annotator.run(root)
         return HintAnnotation(annotator, root, green_indices)
@@ -88,6 +92,24 @@ class HintAnnotation:
                     self.colors.setdefault(v, RED)
         self.graph = root.graph
         self.graphs = [copy.graph for copy in self.copies]
+        self.green_stores = frozenset(self._green_stores())
+
+    def _green_stores(self):
+        """The stores of green values to a virtual instance's green field
+        (colours.Site): the generating extension keeps the value itself in
+        the virtual instance, so reads of the field give it back green."""
+        for copy in self.copies:
+            for block in copy.graph.iterblocks():
+                for op in block.operations:
+                    desc = OPS[op.opname]
+                    if desc.kind != "write" or desc.field is None:
+                        continue
+                    container = op.args[desc.container]
+                    sites = copy.sites.get(container)
+                    name = op.args[desc.field].value
+                    if copy.colours.get(container) == BLUE and sites and all(
+                            site.load(name)[0] in (GREEN, FROZEN) for site in sites):
+                        yield op
 
     # -- checks -------------------------------------------------------------------
     def _check_root_params(self) -> None:

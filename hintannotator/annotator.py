@@ -18,8 +18,10 @@ nothing changes anywhere:
   * a pure operation is green when all its variable operands are green and
     it has at least one (or its result is forced), red otherwise;
   * allocations are blue; reads from blue containers take the colour stored
-    in the field; reads from a deep-frozen green container with a green
-    index are green; other memory reads are red;
+    in the field (green for an instance's field that only green values are
+    stored to, while the instance cannot escape: colours.Site); reads from
+    a deep-frozen green container with a green index are green; other
+    memory reads are red;
   * a value computed from a promoted one (not forced green) is red where a
     loop's back edge brings it to a block argument it is not simply passed
     round as: green, it would unroll the loop for every value it takes;
@@ -82,11 +84,12 @@ class Copy:
 class Annotator:
     """Runs the fixpoint; `copies` maps keys to `Copy`s, `root` is the entry."""
 
-    def __init__(self):
+    def __init__(self, merge_point_entries: bool = False):
         self.copies: dict = {}
         self.sites: dict = {}             # (Copy, op) -> Site
         self._summaries: dict = {}
         self.changed = False
+        self.merge_point_entries = merge_point_entries      # (annotation.annotate)
 
     # -- forcing summaries of callees (parameter indices forced green) ------
     def forced_params(self, graph: FunctionGraph, ret_forced: bool) -> frozenset:
@@ -137,6 +140,15 @@ class Annotator:
                 self._colour_op(copy, op)
             for link in block.exits:
                 self._flow(copy, link)
+            if self.merge_point_entries and any(
+                    OPS[op.opname].kind == "hint" and "global_merge_point" in hint_flags(op)
+                    for op in block.operations):
+                # code entered here starts from run-time objects: what it
+                # holds is not known, green or not
+                for v in block.inputargs:
+                    colour, sites = self._value(copy, v)
+                    if colour == BLUE:
+                        self._escape(sites)
 
     def _set(self, copy, v, colour, sites, reason) -> None:
         old = copy.colours.get(v)
@@ -148,6 +160,13 @@ class Annotator:
             if new == RED and v not in copy.reasons:
                 copy.reasons[v] = reason or ("it is red", 0, None)
             self.changed = True
+        if new == RED and new_sites:
+            self._escape(new_sites)     # a virtual container met a red pointer
+
+    def _escape(self, sites) -> None:
+        for site in sites:
+            if site.escape():
+                self.changed = True
 
     def _value(self, copy, a):
         """(colour, sites) of an operand; constants are (None, ...) here."""
@@ -352,13 +371,27 @@ class Annotator:
     def _colour_store(self, copy, op, desc) -> None:
         self._set(copy, op.result, GREEN, None, None)
         colour, sites = self._value(copy, op.args[desc.container])
-        if colour != BLUE or desc.value is None:       # (no value stored: reverse, del)
+        if desc.value is None:                          # (no value stored: reverse, del)
+            return
+        vcolour, vsites = self._value(copy, op.args[desc.value])
+        if vcolour == BLUE and (colour != BLUE or desc.field is None
+                                or isinstance(op.args[desc.container].concretetype,
+                                              DictType)):
+            # stored in memory outside the virtual state, or as an item of a
+            # list (read at a run-time index, a virtual list is made real)
+            self._escape(vsites)
+        if colour != BLUE or vcolour is None:
             return
         fieldname = _field_name(op, desc)
-        vcolour, vsites = self._value(copy, op.args[desc.value])
-        if vcolour is None:
-            return
-        stored = BLUE if vcolour == BLUE else RED
+        if vcolour == BLUE:
+            stored = BLUE
+        elif is_green(vcolour) and desc.field is not None \
+                and op.args[desc.value] not in copy.promoted:
+            # an instance's field; a value computed from a promoted one is
+            # stored red, as it is where a loop carries it (see _flow)
+            stored = vcolour
+        else:
+            stored = RED
         for site in sites:
             if site.store(fieldname, stored, vsites if stored == BLUE else frozenset()):
                 self.changed = True
@@ -372,6 +405,7 @@ class Annotator:
             return
         pattern = tuple(GREEN if c == "const" else c for c, _ in values)
         if getattr(func, "_ts_dont_look_inside_", False):
+            self._escape(frozenset().union(*(s for c, s in values if c == BLUE)))
             return self._set(copy, op.result, RED, None,
                              (f"it is the result of a residual call to {callee.name} "
                               f"(dont_look_inside)", op.lineno, None))
@@ -396,6 +430,7 @@ class Annotator:
             # a recursion on the same green arguments is a residual call when
             # specialised (DESIGN: recursive calls on red arguments), whatever
             # its base case returns
+            self._escape(frozenset().union(*(s for c, s in values if c == BLUE)))
             return self._set(copy, op.result, RED, None,
                              (f"it is the result of {callee.name}'s recursive call on the "
                               f"same green arguments, a residual call", op.lineno, None))

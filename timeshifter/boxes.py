@@ -8,7 +8,8 @@
                       exists only at compile time (no residual allocation);
                       `force` emits the allocation and the stores once, after
                       which `gv` holds the residual pointer.
-    VirtualStruct     fields: name -> box
+    VirtualStruct     fields: name -> box, or the green value itself in a
+                      field the annotator found green (setfield_green)
     VirtualList       items: list of boxes (lists and fixed arrays)
 
 Green values are plain Python values and never boxed.  Boxes are shared: two
@@ -143,7 +144,8 @@ def force(builder, box):
     if isinstance(virtual, VirtualStruct):
         box.gv = builder.genop("malloc", [Constant(virtual.lltype, Void)])
         for name, field in virtual.fields.items():
-            gv_field = force(builder, field)
+            gv_field = force(builder, field) if isinstance(field, (RedBox, PtrBox)) \
+                else Constant(field, virtual.lltype.fields[name])   # a green field's value
             if not _is_zero(gv_field, virtual.lltype.fields[name]):
                 builder.genop("setfield", [box.gv, Constant(name, Void), gv_field])
     elif isinstance(virtual.lltype, TupleType):

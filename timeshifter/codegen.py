@@ -176,6 +176,13 @@ class SegmentWriter:
         if desc.ts == "residual":
             raise AssertionError(f"{op.opname} in a graph to timeshift: only the "
                                  f"timeshifter makes it")
+        if op in self.code.green_stores:              # (the annotator's colours.Site)
+            return self.emit(f"rt.setfield_green(js, {self.boxed(op.args[0])}, "
+                             f"{op.args[1].value!r}, {self.green(op.args[2])})")
+        if self.code.is_green(op.result) and desc.kind == "read" and desc.field is not None \
+                and not self.code.is_green(op.args[desc.container]):
+            return self.emit(f"{self.name(op.result)} = rt.getfield_green(js, "
+                             f"{self.boxed(op.args[0])}, {op.args[1].value!r})")
         if self.code.is_green(op.result) and desc.kind not in ("write", "pop", "effect"):
             return self.write_green(op)
         res = self.name(op.result)

@@ -52,9 +52,10 @@ class Compiler:
     """The facade: annotation, the generated source, specialisations (cached
     by `__call__`); the work is done by a `Specializer` (specializer.py)."""
 
-    def __init__(self, func, green, options: Options):
+    def __init__(self, func, green, options: Options, merge_point_entries: bool = False):
         self.func = func
         self.options = options
+        self._merge_point_entries = merge_point_entries     # (a JIT's: jit.py)
         self._cache: dict = {}
         self._specialized = 0               # specialize() calls so far
         self._natives: list = []            # weak references to compiled Residuals
@@ -92,7 +93,8 @@ class Compiler:
     def _build(self) -> None:
         """Annotate the function and make its generating extension."""
         func, green, options = self.func, self._green, self.options
-        self.annotation = annotate(func, green)
+        self.annotation = annotate(func, green,
+                                   merge_point_entries=self._merge_point_entries)
         self.graph = self.annotation.graph
         generator = SourceGenerator(self.annotation, options.lazy_splits,
                                     options.eager_simple_splits)

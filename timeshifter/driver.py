@@ -54,7 +54,8 @@ from timeshifter.errors import TimeshiftError
 from timeshifter.rtimeshift import (StateFinished, StateUnwound, call_catching, catches, gv_of,
                                     report_escapes)
 from timeshifter.state import (Frame, JitState, freeze, freeze_at_merge, freeze_frames,
-                               generalize, matches, value_key, virtual_shapes)
+                               generalize, holds_green_fields, matches, value_key,
+                               virtual_shapes)
 
 # A merge point reached with more green states than this share of the bound
 # is said (a SpecializationWarning): the error may be near.
@@ -329,7 +330,8 @@ class Driver:
         """Record which green keys of global merge points have code,
         so that the fallback interpreter can continue in compiled code there."""
         frame = js.frame
-        if frame.back is None and frame.block in frame.code.gmp_blocks:
+        if frame.back is None and frame.block in frame.code.gmp_blocks \
+                and not holds_green_fields(frame.values):
             self.family.merge_keys.add(
                 (frame.code.number, frame.block, frame.code.greens_of(frame.block, frame.values)))
 

@@ -35,6 +35,7 @@ class GraphCode:
         self.name = graph.name
         self.filename = graph.filename
         self.colors = annotation.colors
+        self.green_stores = annotation.green_stores
         self.blocks = [b for b in graph.iterblocks()
                        if b is not graph.returnblock and b is not graph.exceptblock]
         self.index = {b: i for i, b in enumerate(self.blocks)}

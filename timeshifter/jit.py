@@ -152,7 +152,8 @@ class Jit:
         self.baseline = baseline
         self._pending: set = set()      # (family, merge key)s the worker is compiling
         self._worker = None             # the worker thread (worker.py), with `background`
-        self.compiler = Compiler(func, green, options)
+        # its loops are entered with the interpreter's objects: merge_point_entries
+        self.compiler = Compiler(func, green, options, merge_point_entries=True)
         self.compiler._specializer.host.listener = self._event
         self.graph = self.compiler.root.graph       # the coloured graph the baseline runs
         self.events: list | None = [] if record_events else None

@@ -27,6 +27,7 @@ from flowgraph.interp import record_class
 from flowgraph.lltypes import Bool, Class, ListType, Signed, Str, Void
 from flowgraph.model import Constant
 from flowgraph.operations import OPS
+from timeshifter.errors import TimeshiftError
 from timeshifter.boxes import (PtrBox, RedBox, container_kind, copy_box, force, new_list,
                                new_struct, zero_box)
 from timeshifter.state import Frame, JitState
@@ -352,8 +353,40 @@ def effect(js: JitState, opname: str, *boxes) -> None:
 
 def getfield(js: JitState, box, name: str):
     if isinstance(box, PtrBox) and box.virtual is not None:
-        return box.virtual.fields[name]
+        value = box.virtual.fields[name]
+        if value.__class__ is RedBox or value.__class__ is PtrBox:
+            return value
+        # a green field's value (setfield_green) read where a box is expected
+        return RedBox(Constant(value, box.lltype.fields[name]))
     return op(js, "getfield", box, RedBox(Constant(name, Void)))
+
+
+def setfield_green(js: JitState, box, name: str, value) -> None:
+    """A green value stored to a green field of a virtual instance (the
+    annotator's colours.Site): kept as itself, so that it is part of the
+    compile-time state (merges tell its values apart) and read back green."""
+    if isinstance(box, PtrBox) and box.virtual is not None:
+        box.virtual.fields[name] = value
+        return
+    js.builder.genop("setfield", [gv_of(js, box), Constant(name, Void),
+                                  Constant(value, box.lltype.fields[name])])
+
+
+def getfield_green(js: JitState, box, name: str):
+    """A green field of a virtual instance read back: the value itself."""
+    if isinstance(box, PtrBox) and box.virtual is not None:
+        value = box.virtual.fields[name]
+        if value.__class__ is not RedBox and value.__class__ is not PtrBox:
+            return value
+        if value.__class__ is RedBox and value.gv.__class__ is Constant:
+            return value.gv.value           # (the zero it was made with)
+    code = js.frame.code
+    raise TimeshiftError(
+        f"{code.name}() line {js.line}: the field '{name}' of {box.lltype.name} is read as "
+        f"a green value (only green values are stored to it), but the instance is not "
+        f"virtual here: it was made real when its shape kept changing at a loop head, or "
+        f"the code was entered with it made already. Hint that helps: store a value the "
+        f"field may hold at run time, hint(value, variable=True), to make the field red.")
 
 
 def setfield(js: JitState, box, name: str, value) -> None:

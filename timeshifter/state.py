@@ -162,8 +162,11 @@ def freeze_at_merge(frame: Frame) -> tuple[tuple, list, tuple, bool]:
                 key.append("r")
                 leaves.append(Leaf(values, i, v.gv))
             elif cls is PtrBox:
-                virtual = virtual or v.virtual is not None
-                _freeze_value(values, i, v, key, leaves, memo)
+                if v.virtual is not None:
+                    virtual = True
+                    _freeze_value(values, i, v, key, leaves, memo, greens)
+                else:
+                    _freeze_value(values, i, v, key, leaves, memo)
             else:
                 k = value_key(v)
                 key.append(k)
@@ -171,7 +174,10 @@ def freeze_at_merge(frame: Frame) -> tuple[tuple, list, tuple, bool]:
     return tuple(key), leaves, tuple(greens), virtual
 
 
-def _freeze_value(holder, slot, v, key, leaves, memo) -> None:
+def _freeze_value(holder, slot, v, key, leaves, memo, greens=None) -> None:
+    """Add `v` to the key and leaves; the green values of virtual instances'
+    green fields (setfield_green) to `greens` too, when given: they are the
+    state's green values as much as the frames' own."""
     if isinstance(v, RedBox):
         key.append("r")
         leaves.append(Leaf(holder, slot, v.gv))
@@ -184,16 +190,20 @@ def _freeze_value(holder, slot, v, key, leaves, memo) -> None:
             leaves.append(Leaf(v, "gv", v.gv))
         else:
             memo[id(v)] = len(memo)
-            _freeze_virtual(v.virtual, key, leaves, memo)
+            _freeze_virtual(v.virtual, key, leaves, memo, greens)
     else:
-        key.append(value_key(v))
+        k = value_key(v)
+        key.append(k)
+        if greens is not None:
+            greens.append(k)
 
 
-def _freeze_virtual(virtual, key, leaves, memo) -> None:
+def _freeze_virtual(virtual, key, leaves, memo, greens=None) -> None:
     if isinstance(virtual, VirtualStruct):
         key.append(("struct", id(virtual.lltype)))
         for name in virtual.fields:
-            _freeze_value(virtual.fields, name, virtual.fields[name], key, leaves, memo)
+            _freeze_value(virtual.fields, name, virtual.fields[name], key, leaves, memo,
+                          greens)
     else:
         assert isinstance(virtual, VirtualList)
         items = virtual.items
@@ -207,7 +217,7 @@ def _freeze_virtual(virtual, key, leaves, memo) -> None:
             else:
                 flat = False
                 key.append(i)
-                _freeze_value(items, i, item, key, leaves, memo)
+                _freeze_value(items, i, item, key, leaves, memo, greens)
         virtual.frozen = (items, tuple(items), leaves[start:]) if flat else None
 
 
@@ -232,6 +242,27 @@ def _refreeze(virtual: VirtualList, leaves: list) -> bool:
         virtual.frozen = (items, now, made)
     leaves.extend(made)
     return True
+
+
+def holds_green_fields(values) -> bool:
+    """Whether a virtual instance among `values` (or held by one) keeps a
+    green field's value (setfield_green): code entered with run-time
+    objects there would not know it, so the fallback interpreter may not
+    enter compiled code at such a merge point."""
+    stack, seen = [v for v in values if v.__class__ is PtrBox], set()
+    while stack:
+        box = stack.pop()
+        if box.virtual is None or id(box) in seen:
+            continue
+        seen.add(id(box))
+        parts = box.virtual.fields.values() if isinstance(box.virtual, VirtualStruct) \
+            else box.virtual.items
+        for v in parts:
+            if v.__class__ is PtrBox:
+                stack.append(v)
+            elif v.__class__ is not RedBox:
+                return True
+    return False
 
 
 def value_key(value):
