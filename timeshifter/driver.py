@@ -53,9 +53,9 @@ from timeshifter.boxes import PtrBox, RedBox, container_kind, force
 from timeshifter.errors import TimeshiftError
 from timeshifter.rtimeshift import (StateFinished, StateUnwound, call_catching, catches, gv_of,
                                     report_escapes)
-from timeshifter.state import (Frame, JitState, freeze, freeze_at_merge, freeze_frames,
-                               generalize, holds_green_fields, matches, value_key,
-                               virtual_shapes)
+from timeshifter.state import (Frame, JitState, carry_known, freeze, freeze_at_merge,
+                               freeze_frames, generalize, holds_green_fields, known_key,
+                               matches, value_key, virtual_shapes)
 
 # A merge point reached with more green states than this share of the bound
 # is said (a SpecializationWarning): the error may be near.
@@ -111,6 +111,7 @@ class Driver:
         self.green_inputs: dict = {}    # id of a green str, list or tuple input -> its name
         self.function_numbers: dict = {}
         self.promoted: dict = {}        # id -> a Constant promotion made known here
+        self.field_reads: dict = {}     # field name -> {gv read: the box of its object}
 
     def function_number(self, graph) -> int:
         return self.function_numbers.setdefault(graph, len(self.function_numbers))
@@ -172,6 +173,11 @@ class Driver:
         by_key: dict = {}
         for js in group:
             key, leaves, greens, virtual = freeze_at_merge(js.frame)
+            if js.known is not None:
+                if self.needs_label(js):
+                    js.known = None     # (a loop head: not compiled apart per value)
+                else:
+                    key += (("known", known_key(js.known, leaves)),)
             if self.needs_label(js):
                 key, leaves = self.generalise_changing(position, js, key, leaves, greens,
                                                        virtual)
@@ -218,10 +224,13 @@ class Driver:
         self.record_merge_point(first)
         for js, leaves in items[1:]:
             self.jump(js, new_entry, leaves)
+        boxes = [leaf.box for leaf in first_leaves] if first.known is not None else None
         gvs = iter(merge_gvs)
         for c, leaf in zip(spec, first_leaves):
             if c is None:
                 leaf.replace(next(gvs))
+        if boxes is not None:
+            first.known = carry_known(first.known, first_leaves, boxes)
         return first
 
     @staticmethod
@@ -345,9 +354,10 @@ class Driver:
         # the same point (every frame's position), the same green values and
         # shapes (key), the same red constants, the value promoted in the same
         # place: one site, whose cases serve this path as they serve the first
+        known_read = None if split else self.known_read(gv, leaves)
         point = (self.family, tuple((f.code, f.block, f.opindex) for f in js.frame.chain()),
                  key, tuple(leaf.gv.concretetype for leaf in leaves),
-                 next((i for i, leaf in enumerate(leaves) if leaf.gv is gv), None))
+                 next((i for i, leaf in enumerate(leaves) if leaf.gv is gv), None), known_read)
         constants = tuple(value_key(leaf.gv.value) if isinstance(leaf.gv, Constant) else None
                           for leaf in leaves)
         seen = self.specializer.host.constant_states.setdefault(point, set())
@@ -365,10 +375,37 @@ class Driver:
             for leaf, saved in zip(leaves, freeze_frames(frame)[1]):
                 if isinstance(leaf.gv, Constant):
                     saved.replace(Variable("k", leaf.gv.concretetype))
-        site = self.specializer.site_for(state, self.family, frame, gv, live, where, split)
+        site = self.specializer.site_for(state, self.family, frame, gv, live, where, split,
+                                         known_read)
         result = js.builder.genop("promote", [Constant(site, Void), gv, *live])
         js.builder.finish_return(result)
         js.finished = True
+
+    def known_read(self, gv, leaves: list):
+        """(leaf index of the object, field name) when the value `gv` being
+        promoted is a field of a run-time object read since the last store
+        to that field or residual call (rtimeshift.getfield), the object
+        among `leaves`: the cases then know the field's value too."""
+        for name, reads in self.field_reads.items():
+            box = reads.get(gv)
+            if box is not None:
+                return next(((i, name) for i, leaf in enumerate(leaves) if leaf.box is box),
+                            None)
+        return None
+
+    def forget_fields(self, js: JitState, name: str | None = None) -> None:
+        """A store to the field `name` of a run-time object (any object: it
+        may be any other's alias), or a residual call (`name` None: every
+        field): what promotions made known of them no longer holds."""
+        if name is None:
+            self.field_reads.clear()
+            js.known = None
+            return
+        self.field_reads.pop(name, None)
+        if js.known is not None:
+            known = {key: (box, {n: v for n, v in fields.items() if n != name})
+                     for key, (box, fields) in js.known.items()}
+            js.known = {key: entry for key, entry in known.items() if entry[1]} or None
 
     @staticmethod
     def redirect_map(old: MergeEntry, new: MergeEntry) -> dict:
@@ -579,6 +616,7 @@ class Driver:
         """A direct call of the residual function `graph` on the red `args`
         (with exception exits where a frame catches: rtimeshift.catches)."""
         report_escapes(js, args, graph.source_name, "a recursive call")
+        js.driver.forget_fields(js)
         gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args
                                         if isinstance(a, (RedBox, PtrBox))]
         found = catches(js)

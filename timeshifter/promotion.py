@@ -105,6 +105,9 @@ class PromotionSite(InterpretedSwitch, NativeSwitch):
         # an exit of a lazy split (JIT mode): its cases are bridges, compiled
         # after bridge_threshold runs of their side
         self.split = split
+        # (leaf index of an object, field name) when the value promoted is
+        # that field of that object: its cases know the field (Driver.known_read)
+        self.known_read = None
         self.threshold = (self.options.bridge_threshold if split
                           else self.options.promote_threshold)
         self.cases: dict = {}

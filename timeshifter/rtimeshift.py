@@ -138,7 +138,7 @@ def _fork(js: JitState, builder, block: int, values) -> JitState:
     memo: dict = {}
     frame = js.frame.copy(memo)
     values = [copy_box(v, memo) for v in values]
-    other = JitState(builder, frame, js.driver)
+    other = JitState(builder, frame, js.driver, js.known)
     goto(other, block, values)
     return other
 
@@ -300,6 +300,7 @@ def residual_call(js: JitState, graph, args, names=(), greens=()) -> RedBox:
     with exception exits of its own)."""
     callee = getattr(graph, "source_name", None) or graph.name
     report_escapes(js, args, callee, "dont_look_inside", names)
+    js.driver.forget_fields(js)
     if greens:
         _report_green_arguments(js, callee, greens)
     gvs = [Constant(graph, Void)] + [gv_of(js, a) for a in args]
@@ -358,7 +359,13 @@ def getfield(js: JitState, box, name: str):
             return value
         # a green field's value (setfield_green) read where a box is expected
         return RedBox(Constant(value, box.lltype.fields[name]))
-    return op(js, "getfield", box, RedBox(Constant(name, Void)))
+    if js.known is not None:
+        entry = js.known.get(id(box))
+        if entry is not None and name in entry[1]:        # (a promotion made it known)
+            return RedBox(Constant(entry[1][name], box.lltype.fields[name]))
+    result = op(js, "getfield", box, RedBox(Constant(name, Void)))
+    js.driver.field_reads.setdefault(name, {})[result.gv] = box
+    return result
 
 
 def setfield_green(js: JitState, box, name: str, value) -> None:
@@ -368,6 +375,7 @@ def setfield_green(js: JitState, box, name: str, value) -> None:
     if isinstance(box, PtrBox) and box.virtual is not None:
         box.virtual.fields[name] = value
         return
+    js.driver.forget_fields(js, name)
     js.builder.genop("setfield", [gv_of(js, box), Constant(name, Void),
                                   Constant(value, box.lltype.fields[name])])
 
@@ -393,6 +401,7 @@ def setfield(js: JitState, box, name: str, value) -> None:
     if isinstance(box, PtrBox) and box.virtual is not None:
         box.virtual.fields[name] = value
         return
+    js.driver.forget_fields(js, name)
     js.builder.genop("setfield", [gv_of(js, box), Constant(name, Void), gv_of(js, value)])
 
 

@@ -194,7 +194,7 @@ class Specializer:
 
     # -- promotion ----------------------------------------------------------------------
     def site_for(self, state, family, frame, gv_promoted, live_gvs,
-                 where: str, split: bool = False) -> PromotionSite:
+                 where: str, split: bool = False, known_read=None) -> PromotionSite:
         """The promotion site of the program point and compile-time `state`
         (see Driver.promote): the one already made for them, so that compiled
         code reaching the same point in the same state jumps to the same site
@@ -204,6 +204,7 @@ class Specializer:
         if site is None:
             site = PromotionSite(self, family, next(self.host.site_numbers), frame,
                                  gv_promoted, live_gvs, where, split)
+            site.known_read = known_read
             self.host.sites.append(site)
             self.host.sites_by_state[state] = site
             if split:
@@ -234,7 +235,12 @@ class Specializer:
                 leaf.replace(param)
         if not site.split:                  # (a split's condition is a box, now constant)
             frame.values[0] = value
-        js = JitState(builder, frame, driver)
+        known = None
+        if site.known_read is not None:     # the value promoted is a field of an object
+            index, name = site.known_read
+            box = leaves[index].box
+            known = {id(box): (box, {name: value})}
+        js = JitState(builder, frame, driver, known)
         js.resumed = True
         finish(driver, backend, js)
         self.count("promotion cases")

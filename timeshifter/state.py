@@ -65,14 +65,20 @@ class Frame:
 
 
 class JitState(Catcher):
-    __slots__ = ("builder", "frame", "driver", "finished", "resumed", "_line", "at", "_found")
+    """`known`: fields of run-time objects whose values a promotion made
+    known, {id(box): (box, {field name: value})} (rtimeshift.getfield), or
+    None; the inner dicts are never changed in place (states share them)."""
 
-    def __init__(self, builder, frame: Frame, driver):
+    __slots__ = ("builder", "frame", "driver", "finished", "resumed", "_line", "at", "_found",
+                 "known")
+
+    def __init__(self, builder, frame: Frame, driver, known=None):
         self.builder = builder
         self.frame = frame
         self.driver = driver
         self.finished = False
         self.resumed = False
+        self.known = known
         self.line = 0          # the source line being run (set by the segments)
         self.at = None         # (block, position, live values) while the segments run the
         #                        last operation of a block with exception exits
@@ -134,6 +140,33 @@ class Leaf:
             self.holder.gv = gv
         else:
             self.holder[self.slot] = RedBox(gv)
+
+    @property
+    def box(self):
+        """The box at the leaf now."""
+        return self.holder if isinstance(self.holder, PtrBox) else self.holder[self.slot]
+
+
+def known_key(known: dict, leaves: list) -> tuple:
+    """The fields a promotion made known (JitState.known) of the boxes among
+    `leaves`, by leaf index, as a part of a merge key: states knowing other
+    values are compiled apart, as green values are."""
+    index = {id(leaf.box): i for i, leaf in enumerate(leaves)}
+    return tuple(sorted((index[key], name, value_key(value))
+                        for key, (box, fields) in known.items() if key in index
+                        for name, value in fields.items()))
+
+
+def carry_known(known: dict, leaves: list, boxes: list) -> dict | None:
+    """`known` for the boxes that replaced `boxes` at `leaves` (a merge's
+    label values)."""
+    carried = {}
+    for leaf, old in zip(leaves, boxes):
+        entry = known.get(id(old))
+        if entry is not None:
+            new = leaf.box
+            carried[id(new)] = (new, entry[1])
+    return carried or None
 
 
 def freeze(js: JitState) -> tuple[tuple, list]:
