@@ -163,3 +163,31 @@ def dfa_no_merge_point(table: str, accepting: str, s: str) -> bool:
         state = ord(table[2 * state + k]) - 48
         i += 1
     return accepting[state] == "1"
+
+
+class CalcState:
+    """The calculator's state in one object: its program counter and stack."""
+    pc: int
+    stack: list[int]
+
+    def __init__(self, pc: int, stack: list[int]):
+        self.pc = pc
+        self.stack = stack
+
+
+def calc_state(code: str, x: int) -> int:
+    """`calc_concrete` with its state in an object made here: a field that only
+    green values are stored to reads back green."""
+    st = CalcState(hint(0, concrete=True), [x])
+    while st.pc < len(code):
+        c = code[st.pc]
+        if c == "d":
+            st.stack.append(st.stack[-1])
+        elif c == "*":
+            st.stack.append(st.stack.pop() * st.stack.pop())
+        elif c == "+":
+            st.stack.append(st.stack.pop() + st.stack.pop())
+        elif c == "1":
+            st.stack.append(1)
+        st.pc += 1
+    return st.stack.pop()

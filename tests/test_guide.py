@@ -25,7 +25,7 @@ def examples() -> list:
 def test_every_example_prints_what_the_guide_shows():
     namespace: dict = {}
     pairs = examples()
-    assert len(pairs) == 12
+    assert len(pairs) == 13
     with warnings.catch_warnings():
         for code, shown in pairs:
             out = io.StringIO()
