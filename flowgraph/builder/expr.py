@@ -405,8 +405,9 @@ class ExprBuilder:
         or (key, index) of the items of a tuple value held under `key`; None
         and the container's key for a dict, or a str searched with
         `str_contains` (a str value, or a constant one a str is looked for
-        in: a character is compared with each of its characters)."""
-        if isinstance(node, (ast.Tuple, ast.List)):
+        in: a character is compared with each of its characters).  A set
+        literal of constants is the tuple of its items (`op in {ADD, SUB}`)."""
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
             values = [self.expr(element) for element in node.elts]
         else:
             value = self.expr(node)
@@ -420,8 +421,9 @@ class ExprBuilder:
                 key = self.hold(value)
                 return [(key, i) for i in range(len(value.concretetype.items))], (key,)
         if values is None or not all(isinstance(v, Constant) for v in values):
-            raise self.error("'in' needs a tuple (a value, or a literal of constants), a str "
-                             "or a dict on its right; search a list with a loop", where)
+            raise self.error("'in' needs a tuple (a value, or a literal of constants), a set "
+                             "literal of constants, a str or a dict on its right; search a "
+                             "list with a loop", where)
         return values, ()
 
     def cond_value(self, node: ast.expr):

@@ -25,7 +25,8 @@ UNSUPPORTED: dict[type, tuple[str, str]] = {
     ast.SetComp: ("set comprehension", "use a list and a for loop"),
     ast.DictComp: ("dict comprehension", "use a list or a class"),
     ast.GeneratorExp: ("generator expression", "use a list comprehension: [x for x in xs]"),
-    ast.Set: ("set literal", "use a list, or compare with each value"),
+    ast.Set: ("set literal", "use a list; a set literal of constants is supported on the "
+              "right of 'in' (x in {1, 2})"),
     ast.Global: ("global statement", "pass the value as an argument and return the "
                  "new value; module-level constants can be read without 'global'"),
     ast.Nonlocal: ("nonlocal statement", "pass the value as an argument"),

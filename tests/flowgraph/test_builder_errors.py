@@ -170,8 +170,8 @@ CASES = [
     (uses_genexp, "g = (", "generator expression is not supported; use a list comprehension: "
      "[x for x in xs]"),
     (uses_dict, "d = {", "'**' in a dict literal is not supported"),
-    (uses_set, "d = {", "set literal is not supported; use a list, or compare with each "
-     "value"),
+    (uses_set, "d = {", "set literal is not supported; use a list; a set literal of constants "
+     "is supported on the right of 'in' (x in {1, 2})"),
     (uses_varargs, "*rest", "parameter '*rest' of uses_varargs() is not supported; pass a "
      "list instead"),
     (uses_kwargs, "**rest", "parameter '**rest' of uses_kwargs() is not supported; pass a "
@@ -190,8 +190,8 @@ CASES = [
      "int >= 0 (x ** 3); else multiply in a loop"),
     (uses_is, "n is None", "'is' between int and None is not supported; 'is' compares "
      "instances of one class, or with None (use == for values)"),
-    (uses_in, "in xs", "'in' needs a tuple (a value, or a literal of constants), a str or a "
-     "dict on its right; search a list with a loop"),
+    (uses_in, "in xs", "'in' needs a tuple (a value, or a literal of constants), a set "
+     "literal of constants, a str or a dict on its right; search a list with a loop"),
     (uses_slice, "s[1:]", "slicing a float is not supported (strings and lists only); copy "
      "the items with a for loop"),
     (uses_slice_step, "t[::2]", "slicing with a step is not supported; copy the characters "
