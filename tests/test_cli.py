@@ -250,11 +250,11 @@ def test_mistakes_exit_2_with_one_message(capsys, argv, message):
 
 def test_flow_error_names_file_and_line(capsys, tmp_path):
     source = tmp_path / "unsupported.py"
-    source.write_text("def f(x: int) -> int:\n    return round(x)\n")
+    source.write_text("def f(x: int) -> int:\n    return pow(x, 2)\n")
     status, out, err = run_cli(capsys, "run", f"{source}:f", "3")
     assert (status, out) == (2, "")
-    assert err == (f"timeshift: error: {source}:2: builtin 'round()' is not supported; "
-                   f"use int() or //\n")
+    assert err == (f"timeshift: error: {source}:2: builtin 'pow()' is not supported; "
+                   f"multiply in a loop (or x ** n for a constant n >= 0)\n")
 
 
 def test_hint_error_says_which_hint_helps(capsys):

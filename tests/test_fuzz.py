@@ -14,7 +14,7 @@ def f(x: int) -> int:
 """
 
 UNSUPPORTED = """def f(x: int) -> int:
-    return round(x)
+    return pow(x, 2)
 """
 
 

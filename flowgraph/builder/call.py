@@ -58,14 +58,13 @@ _BUILTINS = {len: "call_len", ord: "call_ord", chr: "call_chr", abs: "call_abs",
              bool: "call_bool", hash: "call_hash", isinstance: "call_isinstance",
              type: "call_type", str: "call_str", print: "call_print", sum: "call_over_list",
              any: "call_over_list", all: "call_over_list", divmod: "call_divmod",
-             sorted: "call_sorted"}
+             sorted: "call_sorted", round: "call_round"}
 _ADVICE = {
     "range": "range() is only supported as the iterable of a for loop",
     "list": "build lists with [x] * n, literals and append",
     "enumerate": "enumerate() is only supported as the iterable of a for loop: 'for i, x "
                  "in enumerate(xs):'",
-    "pow": "multiply in a loop",
-    "round": "use int() or //",
+    "pow": "multiply in a loop (or x ** n for a constant n >= 0)",
 }
 
 
@@ -239,6 +238,23 @@ class CallBuilder:
         quotient = self.release(quotient_key)
         return self.emit("newtuple", [Constant(TupleType((Signed, Signed)), Void), quotient,
                                       remainder])
+
+    def call_round(self, node: ast.Call, name: str):
+        """round(x): an int or a bool is itself (as an int); a float rounds to
+        the nearest int, ties to even (the prelude's round_float).  Not
+        round(x, n), which CPython computes in decimal."""
+        if len(node.args) == 2 and not (isinstance(node.args[1], ast.Constant)
+                                        and node.args[1].value is None):
+            raise self.error("round(x, ndigits) is not supported; round(x) rounds to an int "
+                             "(scale first: round(x * 100) / 100)", node)
+        value = self.builtin_args(node, name, (1, 2))[0]
+        t = value.concretetype
+        if t in (Signed, Bool):
+            return self.to_int(value)
+        if t is not Float:
+            raise self.error(f"round() of {type_name(t)} is not supported", node)
+        sig = self.ctx.signature(prelude.round_float, None, self.place(node))
+        return self.direct_call(prelude.round_float, sig, [value], node, None)
 
     def call_int(self, node: ast.Call, name: str):
         values = self.builtin_args(node, name, (0, 1))

@@ -1,6 +1,7 @@
-"""Builtins over lists written in the subset itself: `sum(xs)` of ints or
+"""Builtins written in the subset itself: `sum(xs)` of ints or
 bools, `min(xs)` and `max(xs)` of ints or floats, `any(xs)` and `all(xs)`
 of ints or bools are calls of these functions (call.py, `call_over_list`),
+and so are `round(x)` of a float and the list methods and sorts below;
 built, inlined and compiled like the program's own; their errors are
 CPython's.  One function per item type: the subset is typed.  (No sum of
 floats: CPython's sum of an empty list is the int 0, which a float
@@ -228,3 +229,17 @@ def sort_int(xs: list[int]) -> None:
     while i < len(ordered):
         xs[i] = ordered[i]
         i += 1
+
+
+def round_float(x: float) -> int:
+    """round(x) of a float: the nearest int, a tie going to the even one.
+    NaN and the infinities raise as CPython's round does (int() of them
+    does, with the same messages).  x // 1.0 is floor(x) and x - floor(x)
+    is exact for a finite x, so the tie test sees the true fraction."""
+    if x - x != 0.0:            # NaN or an infinity
+        return int(x)
+    f = x // 1.0
+    d = x - f
+    if d > 0.5 or (d == 0.5 and f % 2.0 == 1.0):
+        f += 1.0
+    return int(f)
