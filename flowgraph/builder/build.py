@@ -44,7 +44,7 @@ from flowgraph.builder.stmt import StmtBuilder, Unknown
 from flowgraph.builder.tryexcept import TryBuilder
 from flowgraph.errors import FlowError
 from flowgraph.gcpause import collector_paused
-from flowgraph.lltypes import LowLevelType, Str, StructType, Void
+from flowgraph.lltypes import ListType, LowLevelType, Str, StructType, Void
 from flowgraph.model import Block, Constant, FunctionGraph, Variable
 from flowgraph.builder.signatures import (FunctionSource, Signature, annotation_of, load_source,
                                   parse_signature, struct_converter, struct_of)
@@ -311,6 +311,8 @@ class FunctionBuilder(StmtBuilder, CallBuilder, ExprBuilder, ArithBuilder, TryBu
         if isinstance(target, ast.Attribute) and isinstance(inner, StructType):
             return inner.fields.get(target.attr)
         if isinstance(target, ast.Subscript):
+            if isinstance(target.slice, ast.Slice):         # xs[a:b] = ys: the list's type
+                return inner if isinstance(inner, ListType) else None
             return getattr(inner, "item", None)
         return None
 

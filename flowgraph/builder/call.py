@@ -779,15 +779,7 @@ class CallBuilder:
         function for the item type (prelude.py); `v` must have the item type,
         `ys` the list's type."""
         t = v_list.concretetype
-        if t.item is UNKNOWN:
-            raise self.unknown(f"cannot infer the item type of the list "
-                               f"'{ast.unparse(base)}'", node)
-        func = getattr(prelude, f"list_{attr}_{_PRELUDE_ITEMS.get(t.item)}", None)
-        if func is None:
-            kinds = sorted(k.split("_")[2] for k in vars(prelude)
-                           if k.startswith(f"list_{attr}_"))
-            raise self.error(f"{attr}() of {type_name(t)} is not supported; it takes a list of "
-                             f"{' or '.join(kinds)}", node)
+        func = self.list_prelude_function(attr, t, base, node, f"{attr}()")
         wanted = t if attr == "extend" else t.item
         converted = convert_constant(value, wanted)
         if converted is None:
@@ -795,6 +787,19 @@ class CallBuilder:
                              f"{type_name(value.concretetype)}", node)
         sig = self.ctx.signature(func, None, self.place(node))
         return self.direct_call(func, sig, [v_list, converted], node, None)
+
+    def list_prelude_function(self, attr: str, t, base: ast.expr, node: ast.AST, what: str):
+        """The prelude's `list_<attr>_<item type>` for the list type `t`."""
+        if t.item is UNKNOWN:
+            raise self.unknown(f"cannot infer the item type of the list "
+                               f"'{ast.unparse(base)}'", node)
+        func = getattr(prelude, f"list_{attr}_{_PRELUDE_ITEMS.get(t.item)}", None)
+        if func is None:
+            kinds = sorted(k.split("_")[2] for k in vars(prelude)
+                           if k.startswith(f"list_{attr}_"))
+            raise self.error(f"{what} of {type_name(t)} is not supported; it takes a list of "
+                             f"{' or '.join(kinds)}", node)
+        return func
 
     def list_pop_at(self, v_list, node: ast.Call):
         """`lst.pop(i)`: i counted from the end when negative; outside the

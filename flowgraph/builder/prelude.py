@@ -243,3 +243,69 @@ def round_float(x: float) -> int:
     if d > 0.5 or (d == 0.5 and f % 2.0 == 1.0):
         f += 1.0
     return int(f)
+
+# -- slice assignment: xs[lo:hi] = ys (stmt.py, setslice) ---------------------------
+# ys is copied first (xs[a:b] = xs); the bounds are clamped as CPython clamps a
+# slice's; the items from hi on are kept, the rest from lo on replaced.
+
+def _slice_bound(i: int, n: int) -> int:
+    if i < 0:
+        i += n
+        if i < 0:
+            return 0
+        return i
+    if i > n:
+        return n
+    return i
+
+
+def list_setslice_int(xs: list[int], lo: int, hi: int, ys: list[int]) -> None:
+    new = ys[:]
+    lo = _slice_bound(lo, len(xs))
+    hi = _slice_bound(hi, len(xs))
+    if hi < lo:
+        hi = lo
+    tail = xs[hi:]
+    while len(xs) > lo:
+        xs.pop()
+    xs.extend(new)
+    xs.extend(tail)
+
+
+def list_setslice_float(xs: list[float], lo: int, hi: int, ys: list[float]) -> None:
+    new = ys[:]
+    lo = _slice_bound(lo, len(xs))
+    hi = _slice_bound(hi, len(xs))
+    if hi < lo:
+        hi = lo
+    tail = xs[hi:]
+    while len(xs) > lo:
+        xs.pop()
+    xs.extend(new)
+    xs.extend(tail)
+
+
+def list_setslice_bool(xs: list[bool], lo: int, hi: int, ys: list[bool]) -> None:
+    new = ys[:]
+    lo = _slice_bound(lo, len(xs))
+    hi = _slice_bound(hi, len(xs))
+    if hi < lo:
+        hi = lo
+    tail = xs[hi:]
+    while len(xs) > lo:
+        xs.pop()
+    xs.extend(new)
+    xs.extend(tail)
+
+
+def list_setslice_str(xs: list[str], lo: int, hi: int, ys: list[str]) -> None:
+    new = ys[:]
+    lo = _slice_bound(lo, len(xs))
+    hi = _slice_bound(hi, len(xs))
+    if hi < lo:
+        hi = lo
+    tail = xs[hi:]
+    while len(xs) > lo:
+        xs.pop()
+    xs.extend(new)
+    xs.extend(tail)

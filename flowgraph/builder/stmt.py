@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from flowgraph.errors import FlowError
 from flowgraph.lltypes import Bool, Class, DictType, ListType, Signed, Str, TupleType, Void
 from flowgraph.model import Block, Constant, Variable
+from flowgraph.operations import MAXINT
 from flowgraph.builder.typeinfer import is_pending, type_name
 from flowgraph.builder.unsupported import describe
 
@@ -178,11 +179,43 @@ class StmtBuilder:
         if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Slice):
             container, index = self.exprs([target.value, target.slice])
             return self.setitem(container, target.value, index, self.release(key), target)
+        if isinstance(target, ast.Subscript):
+            return self.setslice(target, key)
         if isinstance(target, ast.Attribute):
             obj = self.expr(target.value)
             return self.setattr_value(obj, target, self.release(key))
         raise self.error(f"assignment to {describe(target).split(' is not')[0]} is not "
                          "supported", node)
+
+    def setslice(self, target: ast.Subscript, value_key) -> None:
+        """`xs[a:b] = ys` of a list and a list of its type (either bound may
+        be left out; no step): the prelude's list_setslice for its item type,
+        which copies ys first (xs[a:b] = xs works as in CPython)."""
+        piece = target.slice
+        if piece.step is not None:
+            raise self.error("slice assignment with a step is not supported; assign the "
+                             "items with a loop", target)
+        container = self.expr(target.value)
+        t = container.concretetype
+        if t is Str:
+            raise self.error("slice assignment to a str is not supported: strings are "
+                             "immutable", target)
+        if not isinstance(t, ListType):
+            raise self.error(f"slice assignment to {self.describe_type(t)} is not supported",
+                             target)
+        func = self.list_prelude_function("setslice", t, target.value, target,
+                                          "slice assignment")
+        list_key = self.hold(container)
+        bounds = [self.hold(Constant(default, Signed) if bound is None
+                            else self.index_value(self.expr(bound), bound, "a slice bound"))
+                  for bound, default in ((piece.lower, 0), (piece.upper, MAXINT))]
+        value = self.release(value_key)
+        if value.concretetype != t:
+            raise self.error(f"slice assignment to a {type_name(t)} takes a {type_name(t)}, "
+                             f"not {type_name(value.concretetype)}", target)
+        args = [self.release(list_key)] + [self.release(k) for k in bounds] + [value]
+        sig = self.ctx.signature(func, None, self.place(target))
+        self.direct_call(func, sig, args, target, None)
 
     def setitem(self, container, base: ast.expr, index, value, node: ast.AST) -> None:
         t = container.concretetype
