@@ -281,16 +281,16 @@ def holds_green_fields(values) -> bool:
     """Whether a virtual instance among `values` (or held by one) keeps a
     green field's value (setfield_green): code entered with run-time
     objects there would not know it, so the fallback interpreter may not
-    enter compiled code at such a merge point."""
+    enter compiled code at such a merge point.  Lists are not looked into:
+    an instance stored in a list has no green field (colours.Site), and a
+    list's items are boxes (an interpreter's tape may be long)."""
     stack, seen = [v for v in values if v.__class__ is PtrBox], set()
     while stack:
         box = stack.pop()
-        if box.virtual is None or id(box) in seen:
+        if not isinstance(box.virtual, VirtualStruct) or id(box) in seen:
             continue
         seen.add(id(box))
-        parts = box.virtual.fields.values() if isinstance(box.virtual, VirtualStruct) \
-            else box.virtual.items
-        for v in parts:
+        for v in box.virtual.fields.values():
             if v.__class__ is PtrBox:
                 stack.append(v)
             elif v.__class__ is not RedBox:
