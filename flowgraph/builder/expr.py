@@ -159,6 +159,9 @@ class ExprBuilder:
     # -- operators -------------------------------------------------------------------
 
     def expr_BinOp(self, node: ast.BinOp, expected):
+        if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) \
+                and isinstance(node.left.value, str):
+            return self.percent_format(node)
         if isinstance(node.op, ast.Mult):
             if _is_single_list(node.left):
                 return self.list_repeat(node.left.elts[0], node.right, True, expected)
@@ -166,6 +169,57 @@ class ExprBuilder:
                 return self.list_repeat(node.right.elts[0], node.left, False, expected)
         v1, v2 = self.exprs([node.left, node.right])
         return self.arith(node.op, v1, v2, node)
+
+    def percent_format(self, node: ast.BinOp):
+        """`"..." % values` of a literal format: `%s` (str() of an int, a
+        float, a bool, a character or a str), `%d` and `%i` (an int, a bool,
+        or a float truncated as int() does) and `%%`; the values a tuple
+        literal, a tuple, or one value.  The text is built as an f-string's."""
+        fmt, pieces, i = node.left.value, [], 0
+        while i < len(fmt):
+            j = fmt.find("%", i)
+            if j < 0:
+                pieces.append(fmt[i:])
+                break
+            pieces.append(fmt[i:j])
+            code = fmt[j + 1:j + 2]
+            if code == "%":
+                pieces.append("%")
+            elif code in ("s", "d", "i"):
+                pieces.append(("conversion", code))
+            else:
+                raise self.error(f"'%{code}' in a % format is not supported; use %s, %d, %i "
+                                 f"and %% (or an f-string)", node)
+            i = j + 2
+        conversions = [p for p in pieces if isinstance(p, tuple)]
+        if isinstance(node.right, ast.Tuple):
+            values = self.exprs(node.right.elts)
+        else:
+            value = self.expr(node.right)
+            t = value.concretetype
+            values = ([self.emit("tuple_getitem", [value, Constant(k, Signed)])
+                       for k in range(len(t.items))] if isinstance(t, TupleType) else [value])
+        if len(values) != len(conversions):
+            raise self.error(f"the % format '{fmt}' takes {len(conversions)} value(s), "
+                             f"given {len(values)} (CPython raises TypeError)", node)
+        values = iter(values)
+        parts = []
+        for piece in pieces:
+            if not isinstance(piece, tuple):
+                parts.append(Constant(piece, Str))
+                continue
+            value = next(values)
+            t = value.concretetype
+            if piece[1] != "s":
+                if t is Float:
+                    value = self.emit("cast_float_to_int", [value])
+                elif t in (Signed, Bool):
+                    value = self.to_int(value)
+                else:
+                    raise self.error(f"%{piece[1]} in a % format takes a number, not "
+                                     f"{type_name(t)}", node)
+            parts.append(self.text_of(value, node, f"%{piece[1]} in a % format"))
+        return self.concat(parts)
 
     def expr_UnaryOp(self, node: ast.UnaryOp, expected):
         operand = node.operand
