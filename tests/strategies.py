@@ -18,13 +18,13 @@ some helpers are `@dont_look_inside` (calls left in the residual code).
 `Features` widens the programs (helpers keep int parameters and results):
 `floats` gives `f` a float parameter `w` and every function a float local
 `u`: float arithmetic mixed with ints, `/`, `//`, `%`, `float()`,
-comparisons of floats and of ints with floats, sometimes a float result;
+comparisons of floats and of ints with floats, `round(u)`, sometimes a float result;
 `lists` a `list[int]` parameter `lst` and locals `m = [e] * n`, with `len`,
 indexing (negative too), item assignment, `append`, `pop()` and `pop(i)` (mostly
 guarded, sometimes raising IndexError), `sum`, `min`, `max`, `any`, `all`; `strings` a `str` parameter `s`
 with `len`, indexing, `ord`, comparisons with one-character literals and
 str methods (find, count, startswith, split, strip, upper, isdigit, join,
-replace), `x in s`, `str(x)` and f-strings; a for loop may be over
+replace), `x in s`, `str(x)`, f-strings and `'%s:%d%%' % (s, n)`; a for loop may be over
 `enumerate(lst[:][, start])`;
 `classes` a class `Acc` with an int and a float field and a random method,
 and its subclass `Acc2` (one more field, `super().__init__`, the method
@@ -305,9 +305,13 @@ class _Drawer:
             kinds += ["optional"]
         if self.dicts:
             kinds += ["len_dict", "get", "in_dict"]
+        if self.floats:
+            kinds += ["round"]
         if not kinds:
             return None
         kind = self.pick(kinds)
+        if kind == "round":                      # ties to even; NaN and inf raise
+            return f"round({self.pick(self.floats)})"
         if kind == "len_list":
             return f"len({self.pick(self.lists)})"
         if kind == "list_builtin":               # sum, min, max, any, all of a list
@@ -328,6 +332,7 @@ class _Drawer:
                               f"len(','.join([{text}, {text}.replace('a', 'xy')]))",
                               f"int(str({self.expr(scope, 0)})[-1] in {text})",
                               f"len(str({self.expr(scope, 0)}) + {text})",
+                              f"len('%s:%d%%' % ({text}, {self.expr(scope, 0)}))",
                               self.formatted(self.expr(scope, 0), text)])
         if kind == "ord":
             text = self.pick(self.strings)
@@ -817,7 +822,7 @@ class _Wrap64(ast.NodeTransformer):
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        if isinstance(node.func, ast.Name) and node.func.id in ("abs", "sum"):
+        if isinstance(node.func, ast.Name) and node.func.id in ("abs", "sum", "round"):
             return _call("_w", node)        # (a sum wrapped at each step wraps as a whole)
         return node
 
