@@ -223,13 +223,19 @@ class CallBuilder:
 
     def call_divmod(self, node: ast.Call, name: str):
         """divmod(a, b) of ints (or bools): the tuple (a // b, a % b), whose
-        ZeroDivisionError is divmod's own.  Not of floats: CPython computes
-        their divmod with a message of its own."""
+        ZeroDivisionError is divmod's own; with a float, the prelude's
+        divmod_float (CPython's float divmod has a message of its own)."""
         a, b = self.builtin_args(node, name, (2,))
         for value in (a, b):
-            if value.concretetype not in (Signed, Bool):
+            if value.concretetype not in (Signed, Bool, Float):
                 raise self.error(f"divmod() of {type_name(value.concretetype)} is not "
-                                 "supported (ints only); use // and %", node)
+                                 "supported (ints and floats only); use // and %", node)
+        if Float in (a.concretetype, b.concretetype):
+            key = self.hold(self.to_float(a))
+            b = self.to_float(b)
+            sig = self.ctx.signature(prelude.divmod_float, None, self.place(node))
+            return self.direct_call(prelude.divmod_float, sig, [self.release(key), b], node,
+                                    None)
         keys = [self.hold(a), self.hold(b)]
         quotient = self.arith(ast.FloorDiv(), self.env[keys[0]], self.env[keys[1]], node)
         quotient_key = self.hold(quotient)

@@ -309,3 +309,22 @@ def list_setslice_str(xs: list[str], lo: int, hi: int, ys: list[str]) -> None:
         xs.pop()
     xs.extend(new)
     xs.extend(tail)
+
+
+def _divmod_message() -> str:
+    try:
+        divmod(1.0, 0.0)
+    except ZeroDivisionError as exc:
+        return str(exc)
+    raise AssertionError("divmod(1.0, 0.0) raised nothing")
+
+
+FLOAT_DIVMOD = _divmod_message()      # "float divmod()" (3.11)
+
+
+def divmod_float(a: float, b: float) -> tuple[float, float]:
+    """divmod(a, b) with a float: CPython's float // and % (which its divmod
+    computes alike), with divmod's own ZeroDivisionError message."""
+    if b == 0.0:
+        raise ZeroDivisionError(FLOAT_DIVMOD)
+    return (a // b, a % b)
