@@ -509,10 +509,15 @@ class ExprBuilder:
         if t is not Str and not isinstance(t, ListType):
             raise self.error(f"slicing a {type_name(t)} is not supported (strings and "
                              f"lists only); {describe(piece).split('; ')[-1]}", node)
-        bounds = [Constant(default, Signed) if bound is None
-                  else self.index_value(self.expr(bound), bound, "a slice bound")
-                  for bound, default in ((piece.lower, 0), (piece.upper, MAXINT))]
+        bounds = [self.slice_bound(piece.lower, 0), self.slice_bound(piece.upper, MAXINT)]
         return self.emit("str_slice" if t is Str else "list_slice", [container] + bounds)
+
+    def slice_bound(self, bound: ast.expr | None, default: int):
+        """A bound of `a[lo:hi]` (also of slice assignment): an int, `default`
+        where it is left out."""
+        if bound is None:
+            return Constant(default, Signed)
+        return self.index_value(self.expr(bound), bound, "a slice bound")
 
     def getitem(self, container, index, node: ast.AST):
         t = container.concretetype

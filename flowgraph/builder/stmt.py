@@ -206,9 +206,8 @@ class StmtBuilder:
         func = self.list_prelude_function("setslice", t, target.value, target,
                                           "slice assignment")
         list_key = self.hold(container)
-        bounds = [self.hold(Constant(default, Signed) if bound is None
-                            else self.index_value(self.expr(bound), bound, "a slice bound"))
-                  for bound, default in ((piece.lower, 0), (piece.upper, MAXINT))]
+        bounds = [self.hold(self.slice_bound(piece.lower, 0)),
+                  self.hold(self.slice_bound(piece.upper, MAXINT))]
         value = self.release(value_key)
         if value.concretetype != t:
             raise self.error(f"slice assignment to a {type_name(t)} takes a {type_name(t)}, "
